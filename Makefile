@@ -1,0 +1,31 @@
+# Two commands on a fresh machine: `make demo` and `make test`. Each creates .venv when missing.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+.PHONY: demo test install browser check-example bench clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make demo: index the example runbooks, ask two questions, run the checks (clean, then on a drift scenario), build the site
+demo: $(STAMP)
+	@$(BIN)/python scripts/demo.py
+
+## make test: the whole test suite, browser tests included
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+browser:
+	@bash scripts/ensure-chromium.sh
+
+bench: $(STAMP)
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf build .rbh .pytest_cache

@@ -1,0 +1,2 @@
+"""CLI commands of the checks package (placeholder until the checks engine lands)."""
+COMMANDS: list = []

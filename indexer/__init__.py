@@ -1,0 +1,1 @@
+"""Retrieval: Haystack components and pipelines over Qdrant."""

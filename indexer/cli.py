@@ -1,0 +1,2 @@
+"""CLI commands of the indexer package (placeholder until the indexer lands)."""
+COMMANDS: list = []

@@ -1,0 +1,191 @@
+"""Repository access through GitPython: files at a ref, last change per file in one pass, diffs.
+
+GitPython runs the ``git`` binary with argument lists (never a shell); rbh never runs anything it
+reads from a runbook or manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable
+
+from rbh.errors import GitError
+
+_SEP_COMMIT = "\x1e"
+_SEP_FIELD = "\x1f"
+
+
+@dataclass(frozen=True)
+class CommitInfo:
+    sha: str
+    date: dt.datetime
+    author: str
+
+    @property
+    def short(self) -> str:
+        return self.sha[:8]
+
+    def as_dict(self) -> dict[str, str]:
+        return {"commit": self.sha, "date": self.date.isoformat(), "author": self.author}
+
+
+def open_repo(path: Path | str | None = None):
+    """The git repository containing *path* (default: the current directory)."""
+    import git  # GitPython; imported here to keep ``rbh --help`` fast
+
+    start = Path(path or ".").resolve()
+    if not start.exists():
+        raise GitError(f"{start}: no such directory")
+    try:
+        return git.Repo(start, search_parent_directories=True)
+    except git.InvalidGitRepositoryError:
+        raise GitError(f"{start} is not inside a git repository (use --repo PATH or run 'git init')") from None
+    except git.NoSuchPathError:
+        raise GitError(f"{start}: no such directory") from None
+
+
+def repo_root(repo) -> Path:
+    if repo.working_tree_dir is None:
+        raise GitError(f"{repo.git_dir} is a bare repository; rbh needs a checkout")
+    return Path(repo.working_tree_dir)
+
+
+def has_commits(repo) -> bool:
+    try:
+        repo.head.commit  # noqa: B018
+        return True
+    except ValueError:
+        return False
+
+
+def resolve_ref(repo, ref: str = "HEAD") -> str:
+    """Full sha of *ref*; a one-line GitError when it does not exist."""
+    import git
+
+    if ref == "HEAD" and not has_commits(repo):
+        raise GitError("the repository has no commits yet; commit your runbooks first (or use --worktree)")
+    try:
+        return repo.rev_parse(f"{ref}^{{commit}}").hexsha
+    except (git.BadName, git.BadObject, ValueError, git.GitCommandError):
+        raise GitError(f"unknown git ref '{ref}'") from None
+
+
+def is_shallow(repo) -> bool:
+    return (Path(repo.git_dir) / "shallow").exists()
+
+
+def list_files(repo, ref: str = "HEAD") -> list[str]:
+    """Regular files of the tree at *ref* (symlinks and submodules are left out)."""
+    commit = repo.commit(resolve_ref(repo, ref))
+    out: list[str] = []
+    for item in commit.tree.traverse():
+        if item.type == "blob" and item.mode != 0o120000:
+            out.append(item.path)
+    return sorted(out)
+
+
+def read_files(repo, ref: str, paths: Iterable[str]) -> dict[str, bytes]:
+    """Contents of *paths* in the tree at *ref* (missing paths are left out)."""
+    commit = repo.commit(resolve_ref(repo, ref))
+    out: dict[str, bytes] = {}
+    for p in paths:
+        try:
+            blob = commit.tree / p
+        except KeyError:
+            continue
+        if blob.type == "blob" and blob.mode != 0o120000:
+            out[p] = blob.data_stream.read()
+    return out
+
+
+def blob_ids(repo, ref: str, paths: Iterable[str] | None = None) -> dict[str, str]:
+    """Blob sha of every regular file at *ref* (or of *paths*): a cheap content fingerprint."""
+    commit = repo.commit(resolve_ref(repo, ref))
+    wanted = set(paths) if paths is not None else None
+    out: dict[str, str] = {}
+    for item in commit.tree.traverse():
+        if item.type == "blob" and item.mode != 0o120000 and (wanted is None or item.path in wanted):
+            out[item.path] = item.hexsha
+    return out
+
+
+def last_changes(repo, ref: str = "HEAD", paths: Iterable[str] | None = None, pathspecs: Iterable[str] = ()) -> dict[str, CommitInfo]:
+    """Last commit (sha, date, author) touching each file, from ONE pass over ``git log``.
+
+    *paths* limits the answer to those files; *pathspecs* limits the log itself (folders or globs).
+    """
+    sha = resolve_ref(repo, ref)
+    wanted = set(paths) if paths is not None else None
+    args = [f"--format={_SEP_COMMIT}%H{_SEP_FIELD}%aI{_SEP_FIELD}%an", "--name-only", "--no-renames", sha]
+    if pathspecs:
+        args += ["--", *pathspecs]
+    import git
+
+    try:
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", *args])
+    except git.GitCommandError as exc:
+        raise GitError(f"git log failed: {str(exc.stderr).strip().splitlines()[-1] if exc.stderr else exc}") from None
+    found: dict[str, CommitInfo] = {}
+    for record in raw.split(_SEP_COMMIT):
+        if not record.strip():
+            continue
+        head, _, files = record.partition("\n")
+        parts = head.split(_SEP_FIELD)
+        if len(parts) != 3:
+            continue
+        info = CommitInfo(parts[0], dt.datetime.fromisoformat(parts[1]), parts[2])
+        for name in files.splitlines():
+            name = name.strip()
+            if not name or name in found or (wanted is not None and name not in wanted):
+                continue
+            found[name] = info
+        if wanted is not None and len(found) == len(wanted):
+            break
+    return found
+
+
+def commit_info(repo, ref: str = "HEAD") -> CommitInfo:
+    c = repo.commit(resolve_ref(repo, ref))
+    return CommitInfo(c.hexsha, c.authored_datetime, c.author.name or "")
+
+
+def is_ancestor(repo, old: str, new: str) -> bool:
+    import git
+
+    try:
+        repo.git.merge_base("--is-ancestor", old, new)
+        return True
+    except git.GitCommandError:
+        return False
+
+
+@dataclass(frozen=True)
+class Change:
+    status: str  # A, M, D, R
+    path: str
+    old_path: str | None = None
+
+
+def diff_names(repo, old: str, new: str) -> list[Change]:
+    """Files added, modified, deleted and renamed between two commits."""
+    import git
+
+    try:
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "diff", "--name-status", "-M", "--no-color", old, new])
+    except git.GitCommandError as exc:
+        raise GitError(f"git diff {old[:8]}..{new[:8]} failed: {exc.stderr.strip() if exc.stderr else exc}") from None
+    out: list[Change] = []
+    for line in raw.splitlines():
+        parts = line.split("\t")
+        if not parts or not parts[0]:
+            continue
+        st = parts[0][0]
+        if st == "R" and len(parts) == 3:
+            out.append(Change("R", parts[2], parts[1]))
+        elif st == "C" and len(parts) == 3:
+            out.append(Change("A", parts[2]))
+        elif st in "AMDT" and len(parts) == 2:
+            out.append(Change("M" if st == "T" else st, parts[1]))
+    return out

@@ -1,0 +1,101 @@
+"""A runbook repository: its root, its config and the files that are runbooks or manifests.
+
+Defaults when the config is silent: runbooks are ``runbooks/**/*.md`` when that folder exists, else
+every ``*.md`` file; manifests are ``manifests/**/*.y*ml`` and ``manifests/**/*.json`` when that
+folder exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from rbh import git as rgit
+from rbh.config import Config, load_config
+from rbh.paths import select, walk_files
+from rbh.runbook import Runbook, parse_runbook
+
+DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
+FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
+FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", ".github/**", "**/node_modules/**"]
+DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
+
+
+@dataclass
+class Project:
+    root: Path
+    config: Config
+    config_path: Path | None = None
+    repo: object | None = field(default=None, repr=False)  # git.Repo, when the root is a repository
+
+    # ---------------------------------------------------------------- globs
+    @property
+    def runbook_include(self) -> list[str]:
+        if self.config.runbooks.include:
+            return self.config.runbooks.include
+        return DEFAULT_RUNBOOK_GLOBS if (self.root / "runbooks").is_dir() else FALLBACK_RUNBOOK_GLOBS
+
+    @property
+    def runbook_exclude(self) -> list[str]:
+        extra = FALLBACK_RUNBOOK_EXCLUDE if not self.config.runbooks.include and not (self.root / "runbooks").is_dir() else []
+        return list(self.config.runbooks.exclude) + extra
+
+    @property
+    def manifest_include(self) -> list[str]:
+        if self.config.manifests.include:
+            return self.config.manifests.include
+        return DEFAULT_MANIFEST_GLOBS if (self.root / "manifests").is_dir() else []
+
+    @property
+    def manifest_exclude(self) -> list[str]:
+        return list(self.config.manifests.exclude)
+
+    # ---------------------------------------------------------------- files in the work tree
+    @cached_property
+    def worktree_files(self) -> list[str]:
+        return walk_files(self.root)
+
+    def runbook_paths(self) -> list[str]:
+        return select(self.worktree_files, self.runbook_include, self.runbook_exclude)
+
+    def manifest_paths(self) -> list[str]:
+        return select(self.worktree_files, self.manifest_include, self.manifest_exclude)
+
+    def read_bytes(self, rel: str) -> bytes:
+        return (self.root / rel).read_bytes()
+
+    def load_runbooks(self, paths: list[str] | None = None, with_git: bool = True) -> list[Runbook]:
+        """Parse runbooks from the work tree; git metadata attached from one pass over history."""
+        paths = self.runbook_paths() if paths is None else paths
+        limit = self.config.index.max_file_bytes
+        runbooks = []
+        for p in paths:
+            try:
+                data = self.read_bytes(p)
+            except OSError as exc:
+                from rbh.runbook import Problem
+
+                runbooks.append(Runbook(path=p, text="", problems=[Problem(1, f"cannot read: {exc.strerror}", "parse")]))
+                continue
+            runbooks.append(parse_runbook(p, data, max_bytes=limit))
+        if with_git and self.repo is not None and runbooks and rgit.has_commits(self.repo):
+            info = rgit.last_changes(self.repo, "HEAD", paths=[r.path for r in runbooks])
+            for rb in runbooks:
+                rb.git = info.get(rb.path)
+        return runbooks
+
+
+def load_project(repo_path: str | Path | None = None, require_git: bool = True) -> Project:
+    """The project for ``--repo`` (default: the git repository containing the current directory)."""
+    from rbh.errors import GitError
+
+    try:
+        repo = rgit.open_repo(repo_path)
+        root = rgit.repo_root(repo)
+    except GitError:
+        if require_git:
+            raise
+        repo, root = None, Path(repo_path or ".").resolve()
+    config, cfg_path = load_config(root)
+    return Project(root=root, config=config, config_path=cfg_path, repo=repo)

@@ -1,0 +1,489 @@
+"""The Runbook model and its parser: front matter, headings with MkDocs anchors, code blocks, links.
+
+``parse_runbook`` never raises on content: whatever is wrong with a file (broken front matter, a wrong
+type, an unterminated fence, bytes that are not UTF-8) becomes a ``Problem`` with a line number, and
+everything that could be read is still returned. Checks turn problems into findings; the indexer
+still indexes the readable part.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+# --------------------------------------------------------------------------------------------
+# Front matter
+
+
+_DURATION = re.compile(r"^\s*(\d+)\s*(d|day|days|w|week|weeks|m|mo|month|months|y|year|years)?\s*$", re.I)
+_UNIT_DAYS = {"d": 1, "day": 1, "days": 1, "w": 7, "week": 7, "weeks": 7, "m": 30, "mo": 30, "month": 30,
+              "months": 30, "y": 365, "year": 365, "years": 365}
+
+
+def parse_duration_days(value: Any) -> int:
+    """``90``, ``"90d"``, ``"12w"``, ``"6 months"``, ``"1y"`` -> days."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number of days or a duration such as '90d', '12w', '6 months'")
+    if isinstance(value, int):
+        if value <= 0:
+            raise ValueError("must be a positive number of days")
+        return value
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            n = int(m.group(1))
+            days = n * _UNIT_DAYS[(m.group(2) or "d").lower()]
+            if days > 0:
+                return days
+    raise ValueError("expected a number of days or a duration such as '90d', '12w', '6 months'")
+
+
+def _listify(v: Any) -> Any:
+    if v is None:
+        return []
+    if isinstance(v, (str, int, float)) and not isinstance(v, bool):
+        return [str(v)]
+    return v
+
+
+class FrontMatter(BaseModel):
+    """The YAML block at the top of a runbook. Every field is optional; unknown keys are kept in ``extra``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    title: str | None = None
+    service: list[str] = Field(default_factory=list, description="service or services this runbook covers")
+    owner: str | None = None
+    team: str | None = None
+    alerts: list[str] = Field(default_factory=list, description="alert names this runbook answers")
+    severity: str | None = None
+    last_reviewed: dt.date | None = None
+    review_every: int | None = Field(None, description="days between reviews; accepts '90d', '12w', '6 months'")
+    tags: list[str] = Field(default_factory=list)
+    dashboards: list[str] = Field(default_factory=list, description="dashboard URLs or uids")
+
+    @field_validator("service", "alerts", "tags", "dashboards", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        v = _listify(v)
+        if isinstance(v, list):
+            return [str(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for x in v]
+        return v
+
+    @field_validator("review_every", mode="before")
+    @classmethod
+    def _duration(cls, v: Any) -> Any:
+        return None if v is None else parse_duration_days(v)
+
+    @field_validator("last_reviewed", mode="before")
+    @classmethod
+    def _date(cls, v: Any) -> Any:
+        if isinstance(v, dt.datetime):
+            return v.date()
+        return v
+
+    @property
+    def owners(self) -> list[str]:
+        return [o for o in (self.owner, self.team) if o]
+
+    @property
+    def extra(self) -> dict[str, Any]:
+        return dict(self.model_extra or {})
+
+    def review_due(self) -> dt.date | None:
+        if self.last_reviewed and self.review_every:
+            return self.last_reviewed + dt.timedelta(days=self.review_every)
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# Document model
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with a file that did not stop it from being read."""
+
+    line: int
+    message: str
+    code: str = "parse"  # front-matter | encoding | binary | too-large | fence | parse
+    column: int = 1
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+    line: int
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    lang: str
+    text: str
+    line: int  # the opening fence
+    start_line: int  # first content line
+    end_line: int  # closing fence (or last line when unterminated)
+    indent: int = 0
+    closed: bool = True
+
+
+@dataclass(frozen=True)
+class InlineCode:
+    text: str
+    line: int
+    column: int
+
+
+@dataclass(frozen=True)
+class Link:
+    text: str
+    target: str
+    line: int
+    column: int
+    kind: str = "inline"  # inline | reference | auto | bare
+
+
+@dataclass(frozen=True)
+class Comment:
+    text: str
+    line: int
+
+
+@dataclass
+class Runbook:
+    path: str
+    text: str
+    front_matter: FrontMatter = field(default_factory=FrontMatter)
+    body_line: int = 1  # first line after the front matter block
+    headings: list[Heading] = field(default_factory=list)
+    code_blocks: list[CodeBlock] = field(default_factory=list)
+    inline_code: list[InlineCode] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    git: Any = None  # rbh.git.CommitInfo of the file's last change, when known
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.split("\n")
+
+    @property
+    def title(self) -> str:
+        if self.front_matter.title:
+            return self.front_matter.title
+        for h in self.headings:
+            if h.level == 1:
+                return h.text
+        stem = self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        return stem.replace("-", " ").replace("_", " ").strip() or self.path
+
+    @property
+    def anchors(self) -> set[str]:
+        return {h.anchor for h in self.headings}
+
+    def heading_at(self, line: int) -> Heading | None:
+        """The heading whose section contains *line*."""
+        current = None
+        for h in self.headings:
+            if h.line > line:
+                break
+            current = h
+        return current
+
+    def heading_path(self, line: int) -> list[Heading]:
+        """Breadcrumb of headings enclosing *line*, outermost first."""
+        stack: list[Heading] = []
+        for h in self.headings:
+            if h.line > line:
+                break
+            while stack and stack[-1].level >= h.level:
+                stack.pop()
+            stack.append(h)
+        return stack
+
+
+# --------------------------------------------------------------------------------------------
+# Anchors (python-markdown toc extension, default slugify, as used by MkDocs)
+
+
+_TAG = re.compile(r"<[^>]+>")
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+_IMG = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
+_EMPH = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
+_ATTR_ID = re.compile(r"\s*\{[^}]*#([\w-]+)[^}]*\}\s*$")
+
+
+def heading_plain_text(text: str) -> str:
+    """Heading markdown reduced to the text MkDocs renders (code spans, links and emphasis unwrapped)."""
+    text = _IMG.sub(r"\1", text)
+    codes: list[str] = []
+
+    def stash(m: re.Match[str]) -> str:
+        codes.append(m.group(2).strip())
+        return f"\x00{len(codes) - 1}\x00"
+
+    text = _INLINE_CODE.sub(stash, text)
+    text = _LINK_TEXT.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    for _ in range(3):
+        text = _EMPH.sub(r"\2", text)
+    text = _TAG.sub("", text)
+    text = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
+    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)
+    return html.unescape(text).strip()
+
+
+def slugify(value: str, separator: str = "-") -> str:
+    """python-markdown ``toc.slugify`` (the MkDocs default)."""
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
+    return re.sub(rf"[{separator}\s]+", separator, value)
+
+
+def unique_anchor(anchor: str, used: set[str]) -> str:
+    """python-markdown ``toc.unique``: ``x``, ``x_1``, ``x_2`` ..."""
+    while anchor in used or not anchor:
+        m = re.match(r"^(.*)_([0-9]+)$", anchor)
+        anchor = f"{m.group(1)}_{int(m.group(2)) + 1}" if m else f"{anchor}_1"
+    used.add(anchor)
+    return anchor
+
+
+# --------------------------------------------------------------------------------------------
+# Parser
+
+_FM_OPEN = re.compile(r"^---\s*$")
+_FM_CLOSE = re.compile(r"^(---|\.\.\.)\s*$")
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
+_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
+_INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>")
+_BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
+_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
+
+MAX_LINE_SCAN = 20_000  # characters of one line scanned for inline elements
+
+
+def decode(data: bytes) -> tuple[str | None, list[Problem]]:
+    """Bytes of a runbook file -> text, with problems for binary content or invalid UTF-8."""
+    if b"\x00" in data[:8192]:
+        return None, [Problem(1, "binary file, not markdown: skipped", "binary")]
+    try:
+        text = data.decode("utf-8")
+        problems: list[Problem] = []
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        text = data.decode("utf-8", errors="replace")
+        problems = [Problem(line, f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); undecodable bytes replaced", "encoding")]
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    return text.replace("\r\n", "\n").replace("\r", "\n"), problems
+
+
+def _parse_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Problem]]:
+    """Returns (mapping, first body line index (0-based), problems)."""
+    if not lines or not _FM_OPEN.match(lines[0]):
+        return {}, 0, []
+    end = None
+    for i in range(1, min(len(lines), 2000)):
+        if _FM_CLOSE.match(lines[i]):
+            end = i
+            break
+    if end is None:
+        return {}, 0, [Problem(1, "front matter starts with '---' but is never closed; treated as text", "front-matter")]
+    block = "\n".join(lines[1:end])
+    try:
+        data = yaml.safe_load(block) if block.strip() else {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        return {}, end + 1, [Problem(line, f"front matter is not valid YAML: {problem}", "front-matter")]
+    except RecursionError:
+        return {}, end + 1, [Problem(1, "front matter is nested too deeply", "front-matter")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return {}, end + 1, [Problem(1, "front matter must be a mapping of keys to values", "front-matter")]
+    return data, end + 1, []
+
+
+def _key_line(lines: list[str], key: str, default: int) -> int:
+    pat = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    for i, line in enumerate(lines[1:], start=2):
+        if _FM_CLOSE.match(line):
+            break
+        if pat.match(line):
+            return i
+    return default
+
+
+def load_front_matter(data: dict[str, Any], lines: list[str]) -> tuple[FrontMatter, list[Problem]]:
+    """Validate front matter; a field with a wrong type is dropped with a problem naming the key and line."""
+    data = {str(k): v for k, v in data.items()}
+    problems: list[Problem] = []
+    for _ in range(len(FrontMatter.model_fields) + 1):
+        try:
+            return FrontMatter.model_validate(data), problems
+        except ValidationError as exc:
+            bad = {str(e["loc"][0]) for e in exc.errors() if e.get("loc")}
+            for e in exc.errors():
+                if not e.get("loc"):
+                    continue
+                key = str(e["loc"][0])
+                if key not in data:
+                    continue
+                problems.append(Problem(_key_line(lines, key, 1), f"front matter key '{key}': {e['msg']} (got {type(data[key]).__name__}); ignored", "front-matter"))
+            for key in bad:
+                data.pop(key, None)
+            if not bad:
+                break
+    return FrontMatter(), problems
+
+
+def _scan_inline(line: str, lineno: int, rb: Runbook) -> None:
+    scan = line[:MAX_LINE_SCAN]
+    code_spans: list[tuple[int, int]] = []
+    for m in _INLINE_CODE.finditer(scan):
+        code_spans.append((m.start(), m.end()))
+        rb.inline_code.append(InlineCode(m.group(2).strip(), lineno, m.start(2) + 1))
+
+    def in_code(pos: int) -> bool:
+        return any(a <= pos < b for a, b in code_spans)
+
+    taken: list[tuple[int, int]] = []
+    for m in _INLINE_LINK.finditer(scan):
+        if in_code(m.start()):
+            continue
+        taken.append((m.start(), m.end()))
+        rb.links.append(Link(m.group(2), m.group(3), lineno, m.start() + 1, "image" if m.group(1) else "inline"))
+    m = _REF_DEF.match(scan)
+    if m:
+        rb.links.append(Link(m.group(1), m.group(2), lineno, m.start(2) + 1, "reference"))
+        taken.append((0, len(scan)))
+    for m in _AUTOLINK.finditer(scan):
+        if not in_code(m.start()):
+            taken.append((m.start(), m.end()))
+            rb.links.append(Link(m.group(1), m.group(1), lineno, m.start(1) + 1, "auto"))
+    for m in _BARE_URL.finditer(scan):
+        if in_code(m.start()) or any(a <= m.start() < b for a, b in taken):
+            continue
+        url = m.group(0).rstrip(".,;:!?")
+        rb.links.append(Link(url, url, lineno, m.start() + 1, "bare"))
+
+
+def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) -> Runbook:
+    """Parse markdown *text* (already decoded). Line numbers are 1-based and count front matter lines."""
+    lines = text.split("\n")
+    rb = Runbook(path=path, text=text, problems=list(problems or []))
+    data, body_start, fm_problems = _parse_front_matter(lines)
+    rb.problems.extend(fm_problems)
+    fm, type_problems = load_front_matter(data, lines) if data else (FrontMatter(), [])
+    rb.front_matter = fm
+    rb.problems.extend(type_problems)
+    rb.body_line = body_start + 1
+
+    used: set[str] = set()
+    fence: tuple[str, int, int, str] | None = None  # (marker, indent, open index, lang)
+    fence_lines: list[str] = []
+    prev_text: str | None = None  # previous one-line paragraph (for setext headings)
+    prev_blank = True
+    in_comment = False
+
+    def add_heading(level: int, raw: str, lineno: int) -> None:
+        attr = _ATTR_ID.search(raw)
+        if attr:
+            raw = raw[: attr.start()]
+            anchor = attr.group(1)
+            used.add(anchor)
+        else:
+            anchor = unique_anchor(slugify(heading_plain_text(raw)), used)
+        rb.headings.append(Heading(level, heading_plain_text(raw), anchor, lineno))
+
+    for idx in range(body_start, len(lines)):
+        line = lines[idx]
+        lineno = idx + 1
+        if fence is not None:
+            marker, indent, open_idx, lang = fence
+            stripped = line.strip()
+            if stripped and stripped[0] == marker[0] and set(stripped) == {marker[0]} and len(stripped) >= len(marker):
+                rb.code_blocks.append(CodeBlock(lang, "\n".join(fence_lines), open_idx + 1, open_idx + 2, lineno, indent))
+                fence, fence_lines = None, []
+            else:
+                cut = 0
+                while cut < indent and cut < len(line) and line[cut] == " ":
+                    cut += 1
+                fence_lines.append(line[cut:])
+            continue
+        if in_comment:
+            if "-->" in line:
+                in_comment = False
+            prev_text = None
+            continue
+        m = _FENCE.match(line)
+        if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
+            info = m.group("info").strip()
+            lang = info.split()[0].lstrip("{.").rstrip("}").lower() if info else ""
+            fence = (m.group("fence"), len(m.group("indent").expandtabs(4)), idx, lang)
+            prev_text, prev_blank = None, True
+            continue
+        if "<!--" in line:
+            for cm in _COMMENT.finditer(line):
+                rb.comments.append(Comment(cm.group(1).strip(), lineno))
+            if line.rfind("<!--") > line.rfind("-->"):
+                start = line.rfind("<!--")
+                rest = "\n".join([line[start + 4 :]] + lines[idx + 1 : idx + 50])
+                end = rest.find("-->")
+                rb.comments.append(Comment(rest[: end if end >= 0 else len(rest)].strip(), lineno))
+                in_comment = True
+                continue
+        m = _ATX.match(line)
+        if m:
+            add_heading(len(m.group(1)), (m.group(2) or "").strip(), lineno)
+            _scan_inline(line, lineno, rb)
+            prev_text, prev_blank = None, True
+            continue
+        m = _SETEXT.match(line)
+        if m and prev_text is not None and (m.group(1)[0] == "=" or len(m.group(1)) >= 2):
+            add_heading(1 if m.group(1)[0] == "=" else 2, prev_text.strip(), lineno - 1)
+            prev_text, prev_blank = None, True
+            continue
+        _scan_inline(line, lineno, rb)
+        stripped = line.strip()
+        is_para = bool(stripped) and not line.startswith("    ") and not re.match(r"^\s*([-*+>|]|\d+[.)])\s", line) and not stripped.startswith("<")
+        # Only a one-line paragraph can become a setext heading here (keeps anchors unambiguous).
+        prev_text = line if is_para and prev_blank else None
+        prev_blank = not stripped
+
+    if fence is not None:
+        marker, indent, open_idx, lang = fence
+        rb.code_blocks.append(CodeBlock(lang, "\n".join(fence_lines), open_idx + 1, open_idx + 2, len(lines), indent, closed=False))
+        rb.problems.append(Problem(open_idx + 1, f"code fence {marker} opened here is never closed; it runs to the end of the file", "fence"))
+    return rb
+
+
+def parse_runbook(path: str, data: bytes | str, max_bytes: int | None = None) -> Runbook:
+    """Parse a runbook file's bytes (or text). Never raises for bad content; see ``Runbook.problems``."""
+    if isinstance(data, str):
+        text, problems = data.replace("\r\n", "\n"), []
+    else:
+        if max_bytes is not None and len(data) > max_bytes:
+            return Runbook(path=path, text="", problems=[Problem(1, f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit: skipped", "too-large")])
+        text, problems = decode(data)
+        if text is None:
+            return Runbook(path=path, text="", problems=problems)
+    try:
+        return parse_markdown(path, text, problems)
+    except RecursionError:
+        return Runbook(path=path, text=text, problems=problems + [Problem(1, "document nested too deeply to parse", "parse")])
