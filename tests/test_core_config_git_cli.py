@@ -1,0 +1,102 @@
+"""Config validation, git metadata in one pass, project defaults and the CLI's exit-code table."""
+
+from __future__ import annotations
+
+import pytest
+
+from rbh import git as rgit
+from rbh.config import load_config
+from rbh.errors import ConfigError, GitError
+from rbh.paths import glob_match, safe_relpath
+from rbh.project import load_project
+
+
+def test_config_unknown_key_names_file_and_key(tmp_path):
+    (tmp_path / "rbh.yaml").write_text("store:\n  pathh: x\n")
+    with pytest.raises(ConfigError) as exc:
+        load_config(tmp_path)
+    assert str(exc.value) == "rbh.yaml: store.pathh: unknown key"
+
+
+def test_config_wrong_type_and_bad_yaml(tmp_path):
+    (tmp_path / "rbh.yaml").write_text("ask:\n  top_k: many\n")
+    with pytest.raises(ConfigError, match=r"^rbh.yaml: ask.top_k: Input should be a valid integer"):
+        load_config(tmp_path)
+    (tmp_path / "rbh.yaml").write_text("ask: [\n")
+    with pytest.raises(ConfigError, match=r"^rbh.yaml:2: not valid YAML"):
+        load_config(tmp_path)
+
+
+def test_config_defaults_without_file(tmp_path):
+    cfg, path = load_config(tmp_path)
+    assert path is None and cfg.store.path == ".rbh/qdrant" and cfg.check.fail_on == "error"
+
+
+@pytest.mark.parametrize(
+    "path,pattern,ok",
+    [
+        ("runbooks/a.md", "runbooks/**/*.md", True),
+        ("runbooks/x/y/a.md", "runbooks/**/*.md", True),
+        ("docs/a.md", "runbooks/**/*.md", False),
+        ("a.md", "**/*.md", True),
+        ("manifests/k8s/a.yaml", "manifests/**/*.y*ml", True),
+        ("manifests/k8s/a.json", "manifests/**/*.y*ml", False),
+    ],
+)
+def test_glob_match(path, pattern, ok):
+    assert glob_match(path, pattern) is ok
+
+
+@pytest.mark.parametrize("raw,expected", [("a/b/../c.md", "a/c.md"), ("../etc/passwd", None), ("/etc/passwd", None), ("./x.md", "x.md"), ("a/../..", None)])
+def test_safe_relpath_never_escapes(tmp_path, raw, expected):
+    assert safe_relpath(tmp_path, raw) == expected
+
+
+def test_last_changes_one_pass(git_repo):
+    git_repo.write("runbooks/a.md", "# A\n")
+    git_repo.write("runbooks/b.md", "# B\n")
+    first = git_repo.commit("add a and b", author="Alice Example", date="2026-01-02T10:00:00+00:00")
+    git_repo.write("runbooks/b.md", "# B v2\n")
+    second = git_repo.commit("edit b", author="Bob Example", date="2026-03-04T10:00:00+00:00")
+    info = rgit.last_changes(git_repo.repo, "HEAD", paths=["runbooks/a.md", "runbooks/b.md", "runbooks/missing.md"])
+    assert set(info) == {"runbooks/a.md", "runbooks/b.md"}
+    assert (info["runbooks/a.md"].sha, info["runbooks/a.md"].author) == (first, "Alice Example")
+    assert (info["runbooks/b.md"].sha, info["runbooks/b.md"].author) == (second, "Bob Example")
+    assert info["runbooks/b.md"].date.isoformat() == "2026-03-04T10:00:00+00:00"
+
+
+def test_git_errors_are_one_line(tmp_path, git_repo):
+    with pytest.raises(GitError, match="is not inside a git repository"):
+        rgit.open_repo(tmp_path)
+    with pytest.raises(GitError, match="no commits yet"):
+        rgit.resolve_ref(git_repo.repo, "HEAD")
+    git_repo.write("a.md", "x")
+    git_repo.commit()
+    with pytest.raises(GitError, match="unknown git ref 'nope'"):
+        rgit.resolve_ref(git_repo.repo, "nope")
+
+
+def test_project_defaults_runbooks_folder_or_every_md(make_repo):
+    repo = make_repo({"runbooks/a.md": "# A", "runbooks/sub/b.md": "# B", "README.md": "# r", "manifests/k.yaml": "kind: X"})
+    project = load_project(repo.root)
+    assert project.runbook_paths() == ["runbooks/a.md", "runbooks/sub/b.md"]
+    assert project.manifest_paths() == ["manifests/k.yaml"]
+    flat = make_repo({"a.md": "# A", "docs/b.md": "# B", "README.md": "# r"})
+    assert load_project(flat.root).runbook_paths() == ["a.md", "docs/b.md"]
+
+
+def test_symlink_outside_repository_is_never_followed(make_repo, tmp_path):
+    outside = tmp_path / "secret.md"
+    outside.write_text("# secret\n")
+    repo = make_repo({"runbooks/a.md": "# A"})
+    (repo.root / "runbooks" / "link.md").symlink_to(outside)
+    assert load_project(repo.root).runbook_paths() == ["runbooks/a.md"]
+
+
+def test_cli_version_help_and_exit_codes(rbh, tmp_path):
+    code, out, _ = rbh(["--version"])
+    assert code == 0 and out.strip() == "rbh, version 0.1.0"
+    code, out, _ = rbh(["--help"])
+    assert code == 0 and "Examples:" in out
+    code, _, err = rbh(["no-such-command"])
+    assert code == 2 and "No such command" in err
