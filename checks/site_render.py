@@ -1,0 +1,362 @@
+"""HTML for the docs site: the health banner on each runbook page, the dashboard and the alert index.
+
+Pure functions over small view models, so they are tested without MkDocs. Everything that comes
+from a runbook, a manifest or git (titles, owners, messages, suggestions, URLs) is untrusted text:
+it is escaped here, and only ``http``/``https`` URLs ever become links.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from html import escape
+from typing import Callable, Iterable
+from urllib.parse import urlsplit
+
+from checks.model import Finding, Severity
+
+STATUS_ORDER = {"error": 0, "warning": 1, "unknown": 2, "healthy": 3}
+_STATUS_LABEL = {"error": "Stale", "warning": "Warnings", "unknown": "Health unknown", "healthy": "Healthy"}
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
+_NONE = '<span class="rbh-muted">none</span>'
+
+SourceLink = Callable[[str, int], "str | None"]  # (repo-relative path, line) -> URL of that line, if known
+
+
+@dataclass
+class AlertLink:
+    """An alert a runbook answers, as shown in its banner."""
+
+    name: str
+    severity: str | None = None
+    defined: bool = True  # False: named in front matter but no alert rule by that name exists
+
+
+@dataclass
+class RunbookHealth:
+    """Everything the site shows about one runbook."""
+
+    path: str  # repository-relative
+    title: str
+    url: str | None = None  # page URL relative to the page the HTML is rendered on (None: not published)
+    findings: list[Finding] = field(default_factory=list)  # active (not suppressed), sorted by line
+    suppressed: int = 0
+    owners: list[str] = field(default_factory=list)
+    services: list[str] = field(default_factory=list)
+    alerts: list[AlertLink] = field(default_factory=list)
+    dashboards: list[str] = field(default_factory=list)
+    last_change: object | None = None  # rbh.git.CommitInfo
+    last_reviewed: dt.date | None = None
+    review_due: dt.date | None = None
+    today: dt.date | None = None
+    checks_ran: bool = True
+
+    @property
+    def status(self) -> str:
+        if not self.checks_ran:
+            return "unknown"
+        worst = max((f.severity for f in self.findings), default=None)
+        if worst is None or worst < Severity.warning:
+            return "healthy"
+        return "error" if worst >= Severity.error else "warning"
+
+    @property
+    def counted(self) -> list[Finding]:
+        """Findings that make a runbook less trustworthy (info notes are shown but not counted)."""
+        return [f for f in self.findings if f.severity >= Severity.warning]
+
+    @property
+    def overdue(self) -> bool:
+        return bool(self.review_due and self.today and self.today > self.review_due)
+
+
+@dataclass
+class AlertRow:
+    """One line of the alert index."""
+
+    name: str
+    severity: str | None
+    source: str | None  # "manifests/prometheus/rules.yaml:12"
+    runbook_url: str | None
+    runbooks: list[tuple[str, str | None]] = field(default_factory=list)  # (title, page url) answering it
+    url_resolves: bool = False
+
+    @property
+    def state(self) -> str:
+        if not self.runbooks:
+            return "no-runbook"
+        if not self.runbook_url:
+            return "no-url"
+        return "ok" if self.url_resolves else "broken-url"
+
+
+_ALERT_STATE_ORDER = {"no-runbook": 0, "broken-url": 1, "no-url": 2, "ok": 3}
+_ALERT_STATE_LABEL = {
+    "no-runbook": "No runbook",
+    "broken-url": "runbook_url does not resolve",
+    "no-url": "No runbook_url annotation",
+    "ok": "OK",
+}
+
+
+# ------------------------------------------------------------------------------------------ helpers
+
+
+def text(value: object) -> str:
+    """Untrusted text as HTML, with `code spans` kept as <code>."""
+    return _CODE_SPAN.sub(r"<code>\1</code>", escape(str(value), quote=True))
+
+
+def safe_href(url: str | None) -> str | None:
+    """*url* when it is an absolute http(s) URL (front matter is untrusted: no ``javascript:``)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def alert_anchor(name: str) -> str:
+    """The element id of an alert in the alert index (alert names are ``[a-zA-Z_:][a-zA-Z0-9_:]*``)."""
+    return "alert-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+def _fmt_date(value: dt.date | dt.datetime | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    return value.isoformat()
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _location(f: Finding, source_link: SourceLink | None) -> str:
+    where = f"{f.path}:{f.line}"
+    href = source_link(f.path, f.line) if source_link else None
+    if href:
+        return f'<a class="rbh-loc" href="{escape(href, quote=True)}">{escape(where)}</a>'
+    return f'<code class="rbh-loc">{escape(where)}</code>'
+
+
+def _status_line(rb: RunbookHealth) -> str:
+    status = rb.status
+    if status == "unknown":
+        return "the health checks could not run for this build; verify commands against the cluster before use"
+    if status == "healthy":
+        return "no findings against the current manifests and alert rules"
+    errors = sum(1 for f in rb.findings if f.severity >= Severity.error)
+    warnings = sum(1 for f in rb.findings if f.severity == Severity.warning)
+    parts = []
+    if errors:
+        parts.append(_plural(errors, "error"))
+    if warnings:
+        parts.append(_plural(warnings, "warning"))
+    tail = "check the commands below against the cluster before running them" if errors else "read with care"
+    return f"{', '.join(parts)}: {tail}"
+
+
+def _commit(change: object | None) -> str:
+    if change is None:
+        return '<span class="rbh-muted">not committed</span>'
+    sha = str(getattr(change, "sha", ""))[:8]
+    date = _fmt_date(getattr(change, "date", None))
+    author = getattr(change, "author", "") or ""
+    bits = [f"<time>{escape(date)}</time>", f"<code>{escape(sha)}</code>"]
+    if author:
+        bits.append(escape(author))
+    return " · ".join(bits)
+
+
+def _reviewed(rb: RunbookHealth) -> str:
+    if rb.last_reviewed is None:
+        return '<span class="rbh-overdue">never reviewed</span>'
+    out = f"<time>{escape(_fmt_date(rb.last_reviewed))}</time>"
+    if rb.overdue:
+        out += f' <span class="rbh-overdue">overdue since {escape(_fmt_date(rb.review_due))}</span>'
+    elif rb.review_due:
+        out += f' <span class="rbh-muted">next review by {escape(_fmt_date(rb.review_due))}</span>'
+    return out
+
+
+# ------------------------------------------------------------------------------------------ banner
+
+
+def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, alerts_page: str | None = None) -> str:
+    """The health banner shown at the top of a runbook page."""
+    status = rb.status
+    out = [
+        f'<div class="rbh-banner rbh-banner--{status}" data-rbh-status="{status}" data-search-exclude '
+        f'role="note" aria-label="Runbook health">',
+        '<p class="rbh-banner__status">'
+        f'<span class="rbh-badge rbh-badge--{status}">{_STATUS_LABEL[status]}</span> '
+        f"{escape(_status_line(rb))}</p>",
+    ]
+    if rb.findings:
+        out.append('<ul class="rbh-findings">')
+        for f in rb.findings:
+            sev = str(f.severity)
+            item = (
+                f'<li class="rbh-finding rbh-finding--{sev}">'
+                f'<span class="rbh-sev rbh-sev--{sev}">{sev}</span> '
+                f'<span class="rbh-message">{text(f.message)}</span> '
+                f'<span class="rbh-rule">{escape(f.rule)} {escape(f.name)}</span> · {_location(f, source_link)}'
+            )
+            if f.suggestion:
+                item += f'<div class="rbh-suggestion">Suggestion: {text(f.suggestion)}</div>'
+            out.append(item + "</li>")
+        out.append("</ul>")
+    if rb.suppressed:
+        out.append(f'<p class="rbh-muted rbh-suppressed">{_plural(rb.suppressed, "finding")} suppressed (inline, snooze or baseline)</p>')
+
+    meta: list[tuple[str, str]] = []
+    meta.append(("Owner", escape(", ".join(rb.owners)) if rb.owners else '<span class="rbh-muted">none set</span>'))
+    if rb.services:
+        meta.append(("Service", escape(", ".join(rb.services))))
+    if rb.alerts:
+        links = []
+        for a in rb.alerts:
+            label = escape(a.name)
+            if a.severity:
+                label += f' <span class="rbh-muted">({escape(a.severity)})</span>'
+            if alerts_page and a.defined:
+                label = f'<a href="{escape(alerts_page, quote=True)}#{alert_anchor(a.name)}">{label}</a>'
+            if not a.defined:
+                label += ' <span class="rbh-overdue">not defined</span>'
+            links.append(label)
+        meta.append(("Alerts", ", ".join(links)))
+    if rb.dashboards:
+        dash = []
+        for d in rb.dashboards:
+            href = safe_href(d)
+            dash.append(f'<a href="{escape(href, quote=True)}" rel="noopener">{escape(d)}</a>' if href else f"<code>{escape(d)}</code>")
+        meta.append(("Dashboards", ", ".join(dash)))
+    meta.append(("Last change", _commit(rb.last_change)))
+    meta.append(("Last reviewed", _reviewed(rb)))
+    out.append('<dl class="rbh-meta">')
+    for key, value in meta:
+        out.append(f'<div class="rbh-meta__item rbh-meta--{key.lower().replace(" ", "-")}"><dt>{key}</dt><dd>{value}</dd></div>')
+    out.append("</dl></div>")
+    return "\n".join(out)
+
+
+def insert_banner(content: str, banner: str) -> str:
+    """Put *banner* right under the page's first-level title, or at the very top when there is none."""
+    m = re.match(r"\s*<h1\b[^>]*>.*?</h1>", content, re.S)
+    if m:
+        return content[: m.end()] + "\n" + banner + content[m.end() :]
+    return banner + "\n" + content
+
+
+# ------------------------------------------------------------------------------------------ dashboard
+
+
+def _options(values: Iterable[str]) -> str:
+    return "".join(f'<option value="{escape(v, quote=True)}">{escape(v)}</option>' for v in values)
+
+
+def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = ()) -> str:
+    """The "Runbook health" table: sortable and filterable by ``rbh-health.js`` (works without it too)."""
+    rows = sorted(rows, key=lambda r: (STATUS_ORDER[r.status], r.path))
+    counts = {s: sum(1 for r in rows if r.status == s) for s in STATUS_ORDER}
+    owners = sorted({o for r in rows for o in r.owners}, key=str.lower)
+    summary = [f"{_plural(len(rows), 'runbook')}:", f"{counts['healthy']} healthy,", f"{counts['warning']} with warnings,", f"{counts['error']} stale"]
+    if counts["unknown"]:
+        summary.append(f", {counts['unknown']} unknown")
+    out = [
+        '<div class="rbh-dashboard" data-search-exclude>',
+        f'<p class="rbh-summary">{escape(" ".join(summary))}</p>',
+    ]
+    for note in notices:
+        out.append(f'<p class="rbh-muted rbh-notice">{escape(note)}</p>')
+    out += [
+        '<form class="rbh-filters" role="search" onsubmit="return false">',
+        '<label>Search <input type="search" name="q" data-rbh-filter="text" placeholder="title, path, service"></label>',
+        f'<label>Owner <select name="owner" data-rbh-filter="owner"><option value="">All owners</option>{_options(owners)}</select></label>',
+        '<label>Status <select name="status" data-rbh-filter="status"><option value="">All</option>'
+        '<option value="error">Stale</option><option value="warning">Warnings</option>'
+        '<option value="healthy">Healthy</option></select></label>',
+        f'<output class="rbh-count" data-rbh-count>{len(rows)} of {len(rows)} runbooks</output>',
+        "</form>",
+        '<table class="rbh-table" data-rbh-table>',
+        "<thead><tr>"
+        '<th data-rbh-sort="text" aria-sort="none">Runbook</th>'
+        '<th data-rbh-sort="number" aria-sort="ascending">Status</th>'
+        '<th data-rbh-sort="number" aria-sort="none">Findings</th>'
+        '<th data-rbh-sort="text" aria-sort="none">Owner</th>'
+        '<th data-rbh-sort="text" aria-sort="none">Service</th>'
+        '<th data-rbh-sort="text" aria-sort="none">Last change</th>'
+        '<th data-rbh-sort="text" aria-sort="none">Last reviewed</th>'
+        "</tr></thead><tbody>",
+    ]
+    for r in rows:
+        status = r.status
+        title = escape(r.title)
+        link = f'<a href="{escape(r.url, quote=True)}">{title}</a>' if r.url else title
+        owners_attr = escape("\n".join(r.owners), quote=True)
+        change = r.last_change
+        change_key = _fmt_date(getattr(change, "date", None))
+        reviewed_key = _fmt_date(r.last_reviewed)
+        out.append(
+            f'<tr data-rbh-status="{status}" data-rbh-owners="{owners_attr}">'
+            f'<td data-sort-value="{escape(r.title.lower(), quote=True)}">{link}<br><code class="rbh-path">{escape(r.path)}</code></td>'
+            f'<td data-sort-value="{STATUS_ORDER[status]}"><span class="rbh-badge rbh-badge--{status}">{_STATUS_LABEL[status]}</span></td>'
+            f'<td data-sort-value="{len(r.counted)}">{len(r.counted)}</td>'
+            f"<td>{escape(', '.join(r.owners)) or _NONE}</td>"
+            f"<td>{escape(', '.join(r.services))}</td>"
+            f'<td data-sort-value="{change_key}">{_commit(change)}</td>'
+            f'<td data-sort-value="{reviewed_key}">{_reviewed(r)}</td>'
+            "</tr>"
+        )
+    out.append("</tbody></table></div>")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------ alert index
+
+
+def alerts_html(rows: list[AlertRow], *, notices: Iterable[str] = ()) -> str:
+    """Every alert rule with its runbook; alerts a responder would be paged for without one come first."""
+    rows = sorted(rows, key=lambda a: (_ALERT_STATE_ORDER[a.state], a.name.lower()))
+    missing = sum(1 for a in rows if a.state != "ok")
+    out = [
+        '<div class="rbh-alerts" data-search-exclude>',
+        f'<p class="rbh-summary">{escape(_plural(len(rows), "alert"))}, {missing} without a working runbook link.</p>',
+        *(f'<p class="rbh-muted rbh-notice">{escape(note)}</p>' for note in notices),
+        '<table class="rbh-table" data-rbh-table>',
+        "<thead><tr>"
+        '<th data-rbh-sort="text" aria-sort="none">Alert</th>'
+        '<th data-rbh-sort="text" aria-sort="none">Severity</th>'
+        '<th data-rbh-sort="number" aria-sort="ascending">Runbook</th>'
+        '<th data-rbh-sort="text" aria-sort="none">Defined in</th>'
+        "</tr></thead><tbody>",
+    ]
+    for a in rows:
+        state = a.state
+        books = []
+        for title, url in a.runbooks:
+            books.append(f'<a href="{escape(url, quote=True)}">{escape(title)}</a>' if url else escape(title))
+        cell = ", ".join(books)
+        if state != "ok":
+            badge = "error" if state in ("no-runbook", "broken-url") else "warning"
+            note = f'<span class="rbh-badge rbh-badge--{badge}">{_ALERT_STATE_LABEL[state]}</span>'
+            if state == "broken-url" and a.runbook_url:
+                note += f" <code>{escape(a.runbook_url)}</code>"
+            cell = f"{note} {cell}".strip()
+        out.append(
+            f'<tr id="{alert_anchor(a.name)}" data-rbh-state="{state}">'
+            f'<td data-sort-value="{escape(a.name.lower(), quote=True)}"><code>{escape(a.name)}</code></td>'
+            f"<td>{escape(a.severity or '')}</td>"
+            f'<td data-sort-value="{_ALERT_STATE_ORDER[state]}">{cell}</td>'
+            f"<td><code>{escape(a.source or '')}</code></td>"
+            "</tr>"
+        )
+    out.append("</tbody></table></div>")
+    return "\n".join(out)
