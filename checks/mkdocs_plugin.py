@@ -287,6 +287,21 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         prefix = self.docs_prefix + "/"
         return repo_path[len(prefix):] if repo_path.startswith(prefix) else None
 
+    def on_page_read_source(self, *, page, config) -> str | None:
+        """Read runbooks MkDocs itself would choke on (bytes that are not UTF-8) instead of failing the build."""
+        if not self.config.enabled or page.file.generated_by or page.file.abs_src_path is None:
+            return None
+        data = Path(page.file.abs_src_path).read_bytes()
+        try:
+            data.decode("utf-8-sig")
+            return None  # MkDocs reads it as usual
+        except UnicodeDecodeError:
+            from rbh.runbook import decode
+
+            text, problems = decode(data)
+            log.warning(f"{page.file.src_uri}: {problems[0].message if problems else 'unreadable'}; published as far as readable")
+            return text or ""
+
     def on_page_content(self, html: str, *, page, config, files: Files) -> str:
         if not self.config.enabled:
             return html

@@ -193,7 +193,9 @@ def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, ale
     """The health banner shown at the top of a runbook page."""
     status = rb.status
     out = [
-        f'<div class="rbh-banner rbh-banner--{status}" data-rbh-status="{status}" data-search-exclude '
+        # <aside>, not <div>: material's search parser mis-handles a data-search-exclude element that
+        # contains elements of its own tag (the divs below), and crashes the build.
+        f'<aside class="rbh-banner rbh-banner--{status}" data-rbh-status="{status}" data-search-exclude '
         f'role="note" aria-label="Runbook health">',
         '<p class="rbh-banner__status">'
         f'<span class="rbh-badge rbh-badge--{status}">{_STATUS_LABEL[status]}</span> '
@@ -243,7 +245,7 @@ def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, ale
     out.append('<dl class="rbh-meta">')
     for key, value in meta:
         out.append(f'<div class="rbh-meta__item rbh-meta--{key.lower().replace(" ", "-")}"><dt>{key}</dt><dd>{value}</dd></div>')
-    out.append("</dl></div>")
+    out.append("</dl></aside>")
     return "\n".join(out)
 
 
