@@ -1,2 +1,90 @@
-"""CLI commands of the checks package (placeholder until the checks engine lands)."""
-COMMANDS: list = []
+"""The ``rbh check`` command (and the command list the CLI root attaches)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+
+import click
+
+from rbh.cli import repo_option
+from rbh.errors import EXIT_FINDINGS, EXIT_OK
+
+FAIL_ON = ("error", "warning", "info", "never")
+
+
+def format_choices() -> list[str]:
+    from checks.formats import FORMATS
+
+    return ["auto", *FORMATS]
+
+
+def resolve_format(name: str) -> str:
+    """``auto``: GitHub annotations under GitHub Actions (when that format is registered), else text."""
+    from checks.formats import FORMATS
+
+    if name != "auto":
+        return name
+    if os.environ.get("GITHUB_ACTIONS") == "true" and "github" in FORMATS:
+        return "github"
+    return "text"
+
+
+def exit_code(result, fail_on: str) -> int:
+    from checks.model import Severity
+
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = Severity.parse(fail_on)
+    return EXIT_FINDINGS if any(f.severity >= threshold for f in result.active) else EXIT_OK
+
+
+@click.command("check")
+@repo_option
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--format", "fmt", type=click.Choice(format_choices()), default=None,
+              help="Output format (default: check.format from rbh.yaml, else auto: github under GitHub Actions, text otherwise).")
+@click.option("--fail-on", type=click.Choice(FAIL_ON), default=None,
+              help="Exit 1 when a finding at or above this severity remains (default: check.fail_on, else error).")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True,
+              help="Pretend today is this date (reproducible review-overdue output).")
+def check_command(repo, paths, fmt, fail_on, today) -> None:
+    """Check runbooks for staleness against the manifests and git history.
+
+    Compares what each runbook references (kubectl targets, namespaces, containers, ports, alerts,
+    metrics, dashboards, links, repository paths) with the current manifests, and reports what no
+    longer matches, with what it probably should say now. PATHS limits the check to those runbooks.
+
+    \b
+    Examples:
+      rbh check                             check every runbook, text output
+      rbh check --fail-on warning           CI: fail on warnings too
+      rbh check --format json > out.json    machine-readable findings
+      rbh check runbooks/checkout.md        one runbook
+
+    \b
+    Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or config error, 3 unexpected error.
+    """
+    from checks.engine import run_checks
+    from checks.formats import FORMATS
+    from rbh.project import load_project
+
+    project = load_project(repo)
+    fmt = resolve_format(fmt or project.config.check.format)
+    if fmt not in FORMATS:
+        from rbh.errors import ConfigError
+
+        raise ConfigError(f"rbh.yaml: check.format: unknown format '{fmt}' (choose from {', '.join(format_choices())})")
+    fail_on = fail_on or project.config.check.fail_on
+    result = run_checks(project, paths=list(paths) or None, today=today.date() if today else None)
+    out = sys.stdout
+    color = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
+    FORMATS[fmt].render(result, out, color=color)
+    out.flush()
+    code = exit_code(result, fail_on)
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+COMMANDS: list[click.Command] = [check_command]

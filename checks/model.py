@@ -44,6 +44,7 @@ class Finding:
     suppressed: str | None = None  # None | "inline" | "snooze" | "baseline"
     suppression_reason: str | None = None
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    suggestion_source: str | None = None  # why the suggestion, e.g. "renamed in 1a2b3c4d"
 
     @property
     def fingerprint(self) -> str:
@@ -67,6 +68,8 @@ class Finding:
             "reference": self.reference,
             "fingerprint": self.fingerprint,
         }
+        if self.suggestion_source:
+            d["suggestion_source"] = self.suggestion_source
         if self.suppressed:
             d["suppressed"] = self.suppressed
             d["suppression_reason"] = self.suppression_reason

@@ -1,0 +1,32 @@
+"""Output formats, registered by hand: ``FORMATS = {name: module}``.
+
+Each module has ``render(result: CheckResult, out: TextIO, *, color: bool = False) -> None``.
+The ``--format`` choices of ``rbh check`` come from this registry.
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from checks.formats import json, text
+
+FORMATS: dict[str, ModuleType] = {
+    "text": text,
+    "json": json,
+}
+
+
+def summary(result) -> dict:
+    """Counts shared by the formats: active findings per severity, suppressed, files."""
+    from checks.model import Severity
+
+    counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
+    for f in result.active:
+        counts[str(f.severity)] += 1
+    return {
+        **counts,
+        "suppressed": sum(1 for f in result.findings if f.suppressed),
+        "runbooks_checked": result.files_checked,
+        "runbooks_with_findings": len({f.path for f in result.active if f.path in {getattr(r, "path", None) for r in result.runbooks}}),
+        "manifest_files": len(getattr(result.inventory, "files", []) or []),
+    }

@@ -1,0 +1,32 @@
+"""Machine output: ``{"version", "findings": [Finding.as_dict()...], "summary", "notices"}``.
+
+Suppressed findings are included and marked (``"suppressed": "inline" | "snooze" | "baseline"``);
+``summary`` counts only active ones.
+"""
+
+from __future__ import annotations
+
+import json as _json
+from typing import TextIO
+
+from checks.model import CheckResult
+
+SCHEMA_VERSION = 1
+
+
+def as_data(result: CheckResult) -> dict:
+    from checks.formats import summary
+    from rbh import __version__
+
+    return {
+        "version": SCHEMA_VERSION,
+        "tool": {"name": "rbh", "version": __version__},
+        "findings": [f.as_dict() for f in result.findings],
+        "summary": summary(result),
+        "notices": list(result.notices),
+    }
+
+
+def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
+    _json.dump(as_data(result), out, indent=2, ensure_ascii=False)
+    out.write("\n")

@@ -1,0 +1,54 @@
+"""Human output: findings grouped by file, one line each, then a summary line.
+
+``path:line:col  severity  RBHxxx  message  (did you mean `x` (renamed in abc12345))``
+"""
+
+from __future__ import annotations
+
+from typing import TextIO
+
+from checks.model import CheckResult, Severity
+
+_COLORS = {Severity.error: "\033[31m", Severity.warning: "\033[33m", Severity.info: "\033[36m"}
+_RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
+
+
+def format_suggestion(finding) -> str:
+    if not finding.suggestion:
+        return ""
+    source = f" ({finding.suggestion_source})" if finding.suggestion_source else ""
+    return f"  (did you mean `{finding.suggestion}`{source})"
+
+
+def _plural(n: int, word: str) -> str:
+    if word == "info":
+        return f"{n} info"
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
+    from checks.formats import summary
+
+    def paint(text: str, code: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    current = None
+    for f in result.active:
+        if current is not None and f.path != current:
+            out.write("\n")
+        current = f.path
+        loc = paint(f"{f.path}:{f.line}:{f.column}", _BOLD)
+        sev = paint(f"{str(f.severity):<7}", _COLORS[f.severity])
+        out.write(f"{loc}  {sev}  {f.rule}  {f.message}{format_suggestion(f)}\n")
+    for notice in result.notices:
+        out.write(paint(f"note: {notice}", _DIM) + "\n")
+    s = summary(result)
+    total = s["error"] + s["warning"] + s["info"]
+    if current is not None:
+        out.write("\n")
+    parts = ", ".join(_plural(s[k], k) for k in ("error", "warning", "info"))
+    tail = f", {s['suppressed']} suppressed" if s["suppressed"] else ""
+    line = (f"{parts}{tail} ({s['runbooks_checked']} runbooks, {s['manifest_files']} manifest files checked)"
+            if total else f"no findings{tail} ({s['runbooks_checked']} runbooks, {s['manifest_files']} manifest files checked)")
+    worst = result.worst()
+    out.write((paint(line, _COLORS[worst]) if worst is not None else line) + "\n")

@@ -1,0 +1,177 @@
+"""What every rule gets: the ``RuleContext`` (runbooks, references, inventory, history) and helpers
+to build findings with "did you mean" suggestions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from types import ModuleType
+from typing import Any, Iterable
+
+from pydantic import BaseModel, ConfigDict
+
+from checks.inventory import Inventory
+from checks.model import Finding, Severity
+from checks.references import Reference
+from rbh.runbook import Runbook
+
+
+class NoOptions(BaseModel):
+    """A rule without options."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass
+class RuleContext:
+    """Everything loaded before the rules run. Rules read it and yield findings; they never do I/O
+    themselves (git history and other runbooks' anchors load lazily through this object)."""
+
+    root: Path
+    config: Any  # rbh.config.Config
+    runbooks: list[Runbook]
+    references: dict[str, list[Reference]]
+    inventory: Inventory
+    files: set[str]  # every regular file of the work tree
+    runbook_paths: list[str]  # every runbook of the project (not only the ones checked)
+    today: dt.date
+    repo: Any = None
+    manifest_pathspecs: list[str] = field(default_factory=list)
+    runbook_folder: str = ""  # where runbook URLs map when the config gives no prefix
+    notices: list[str] = field(default_factory=list)
+    # set per rule by the engine
+    rule: ModuleType | None = None
+    options: Any = None
+    severity: Severity = Severity.error
+    severity_overridden: bool = False
+    _anchor_cache: dict[str, set[str] | None] = field(default_factory=dict)
+
+    # ------------------------------------------------------------ findings
+    def finding(self, path: str, line: int, column: int, message: str, *, suggestion: str | None = None,
+                suggestion_source: str | None = None, reference: str | None = None, strength: str = "command",
+                severity: Severity | None = None) -> Finding:
+        assert self.rule is not None
+        sev = self.severity if (severity is None or self.severity_overridden) else severity
+        return Finding(rule=self.rule.ID, name=self.rule.NAME, severity=sev, path=path, line=max(1, int(line)),
+                       column=max(1, int(column)), message=message, suggestion=suggestion,
+                       suggestion_source=suggestion_source, reference=reference, strength=strength)
+
+    def refs(self, rb: Runbook, *kinds: str) -> list[Reference]:
+        found = self.references.get(rb.path, [])
+        return [r for r in found if not kinds or r.kind in kinds]
+
+    # ------------------------------------------------------------ suggestions
+    def suggest(self, name: str, candidates: Iterable[str], *, renames: bool = True) -> tuple[str | None, str | None]:
+        """(suggestion, where it came from): a rename from the manifests' history, else the nearest name."""
+        pool = set(candidates)
+        pool.discard(name)
+        if not pool and not renames:
+            return None, None
+        if renames and name:
+            history = self.history
+            if history is not None:
+                rename = history.renamed_to(name, pool or None)
+                if rename is not None and (not pool or rename.new in pool):
+                    return rename.new, f"renamed in {rename.short}"
+        return nearest(name, pool), None
+
+    # ------------------------------------------------------------ lazy, shared across rules
+    @cached_property
+    def history(self):
+        """Renames and removals from the manifests' git history (None without git)."""
+        from checks.history import load_history
+
+        if self.repo is None:
+            return None
+        history = load_history(self.repo, self.manifest_pathspecs)
+        if history.shallow:
+            self.notice("shallow clone: rename suggestions and history-based checks see only part of the history (fetch with --unshallow for full results)")
+        return history
+
+    @cached_property
+    def manifest_changes(self) -> dict:
+        """Last commit touching each manifest file (one pass over history)."""
+        from rbh import git as rgit
+
+        if self.repo is None or not rgit.has_commits(self.repo):
+            return {}
+        if rgit.is_shallow(self.repo):
+            self.notice("shallow clone: rename suggestions and history-based checks see only part of the history (fetch with --unshallow for full results)")
+        return rgit.last_changes(self.repo, "HEAD", paths=self.inventory.files)
+
+    def notice(self, text: str) -> None:
+        if text not in self.notices:
+            self.notices.append(text)
+
+    def anchors_of(self, path: str) -> set[str] | None:
+        """Heading anchors of the markdown file at *path* (None when it cannot be read)."""
+        if path in self._anchor_cache:
+            return self._anchor_cache[path]
+        from checks.runbook_urls import github_slug
+        from rbh.runbook import parse_runbook
+
+        rb = next((r for r in self.runbooks if r.path == path), None)
+        if rb is None:
+            try:
+                data = (self.root / path).read_bytes()
+            except OSError:
+                self._anchor_cache[path] = None
+                return None
+            rb = parse_runbook(path, data, max_bytes=self.config.index.max_file_bytes)
+        # MkDocs anchors (the docs site) and GitHub's (the repository view) are both valid targets
+        anchors = rb.anchors | {github_slug(h.text) for h in rb.headings}
+        self._anchor_cache[path] = anchors
+        return anchors
+
+    @cached_property
+    def url_resolver(self):
+        from checks.runbook_urls import RunbookUrlResolver
+
+        cfg = self.config.check.runbook_urls
+        return RunbookUrlResolver(cfg.prefixes, self.runbook_paths, cfg.case_insensitive,
+                                  site_url=self.config.site.url, default_folder=self.runbook_folder)
+
+    @cached_property
+    def linked_runbooks(self) -> set[str]:
+        """Runbook files some alert's runbook_url resolves to."""
+        found: set[str] = set()
+        for alert in self.inventory.alerts:
+            if alert.runbook_url:
+                res = self.url_resolver.resolve(alert.runbook_url)
+                if res.found:
+                    found.add(res.found)
+        return found
+
+    @cached_property
+    def top_level(self) -> set[str]:
+        return {f.split("/", 1)[0] for f in self.files}
+
+    @cached_property
+    def directories(self) -> set[str]:
+        dirs: set[str] = set()
+        for f in self.files:
+            parts = f.split("/")[:-1]
+            for i in range(1, len(parts) + 1):
+                dirs.add("/".join(parts[:i]))
+        return dirs
+
+
+def nearest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
+    """The closest existing name (difflib), case-insensitively, or None."""
+    pool = [c for c in candidates if c]
+    if not name or not pool:
+        return None
+    lowered = {c.lower(): c for c in pool}
+    found = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=cutoff)
+    if found:
+        return lowered[found[0]]
+    # a prefix/suffix relation (checkout -> checkout-api) is a strong hint even when short
+    extended = sorted(c for c in pool if c.startswith(name + "-") or c.endswith("-" + name))
+    return extended[0] if len(extended) == 1 else None
+
+
+def kind_label(kind: str | None) -> str:
+    return (kind or "object").lower()

@@ -1,0 +1,87 @@
+"""Resolving Kubernetes references against the inventory, shared by the Kubernetes rules."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from checks.inventory import Inventory, Service, Workload
+from checks.references import Reference
+
+POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod")
+# kinds the inventory models completely enough that "not found" means "does not exist"
+CHECKED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Service", "ConfigMap", "Secret", "Ingress",
+                 "HorizontalPodAutoscaler", "PersistentVolumeClaim", "Namespace")
+_STS_POD = re.compile(r"^(.+)-(\d+)$")
+
+
+def k8s_refs(refs: list[Reference]) -> Iterator[Reference]:
+    """kubectl references and in-cluster DNS names, the latter as Services."""
+    for r in refs:
+        if r.kind in ("k8s", "dns"):
+            yield r
+
+
+def has_manifests(inv: Inventory) -> bool:
+    return "k8s" in inv.sources_seen
+
+
+def checkable(inv: Inventory, ref: Reference) -> bool:
+    """True when a missing *ref* really means the object is gone (not a generated pod name, not an unknown kind)."""
+    if not ref.name or not ref.resource or not has_manifests(inv):
+        return False
+    if ref.resource in CHECKED_KINDS:
+        return True
+    if ref.resource in ("Pod", "Job"):
+        return False  # generated names; see statefulset_pod
+    return inv.has_kind(ref.resource)  # other kinds: only when the manifests define some of that kind
+
+
+def find(inv: Inventory, kind: str, name: str, namespace: str | None) -> tuple[list, list]:
+    """(objects in *namespace* (or anywhere when None), objects anywhere)."""
+    if kind == "Namespace":
+        found = [name] if name in inv.namespaces else []
+        return found, found
+    anywhere = inv.get(kind, name)
+    if namespace is None:
+        return anywhere, anywhere
+    return [o for o in anywhere if getattr(o, "namespace", None) == namespace], anywhere
+
+
+def selector_matches(inv: Inventory, selector: dict[str, str], namespace: str | None) -> list[Workload]:
+    out = []
+    for w in inv.pod_templates(namespace):
+        labels = w.pod_labels or w.labels
+        if all(labels.get(k) == v for k, v in selector.items()):
+            out.append(w)
+    return out
+
+
+def workloads_behind(inv: Inventory, ref: Reference) -> list[Workload] | None:
+    """The pod templates a reference runs against (for container and port checks); None when unknown."""
+    ns = ref.namespace
+    if ref.name and ref.resource in POD_KINDS and ref.resource not in ("Pod", "Job", "ReplicaSet"):
+        found, anywhere = find(inv, ref.resource, ref.name, ns)
+        return [w for w in (found or anywhere) if isinstance(w, Workload)] or None
+    if ref.name and ref.resource == "Service":
+        found, anywhere = find(inv, "Service", ref.name, ns)
+        out: list[Workload] = []
+        for svc in found or anywhere:
+            if isinstance(svc, Service) and svc.selector:
+                out += selector_matches(inv, svc.selector, svc.namespace)
+        return out or None
+    if ref.name and ref.resource == "Pod":
+        m = _STS_POD.match(ref.name)
+        if m:
+            found, anywhere = find(inv, "StatefulSet", m.group(1), ns)
+            if found or anywhere:
+                return list(found or anywhere)
+        prefixed = [w for w in inv.pod_templates(ns) if ref.name.startswith(w.name + "-")]
+        return prefixed or None
+    if ref.selector:
+        return selector_matches(inv, ref.selector, ns) or None
+    return None
+
+
+def label(kind: str | None) -> str:
+    return (kind or "object").lower()

@@ -1,0 +1,56 @@
+"""Unknown workload or service: a command or in-cluster URL names a Kubernetes object that no manifest defines.
+
+## What it does
+Resolves every object named by `kubectl`/`oc` commands (`deploy/checkout`, `deployment checkout`,
+`svc/payments`, `cm/checkout-config` ...) and every in-cluster DNS name
+(`payments.payments.svc.cluster.local`) against the manifests. When no object of that kind and name
+exists in any namespace, it reports it, with the name it was renamed to in the manifests' git history,
+or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
+placeholders (`<pod>`, `$POD`) are not checked.
+
+## Why it matters
+During an incident a responder pastes the runbook's commands. `Error from server (NotFound)` at 2 AM
+costs minutes and trust; renames are the most common way runbooks rot.
+
+## Example
+```bash
+kubectl -n checkout rollout restart deployment/checkout
+```
+after the Deployment was renamed to `checkout-api`:
+`runbooks/checkout.md:12:45  error  RBH101  deployment `checkout` not found in the manifests (did you mean `checkout-api` (renamed in 1a2b3c4d))`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.model import Finding, Severity
+from checks.rules import _k8s
+from checks.rules._base import NoOptions, RuleContext
+
+ID = "RBH101"
+NAME = "unknown-workload"
+SEVERITY = Severity.error
+Options = NoOptions
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    if not _k8s.has_manifests(inv):
+        return
+    for rb in ctx.runbooks:
+        for ref in _k8s.k8s_refs(ctx.refs(rb)):
+            if not _k8s.checkable(inv, ref):
+                continue
+            _, anywhere = _k8s.find(inv, ref.resource, ref.name, ref.namespace)
+            if anywhere:
+                continue
+            kind = _k8s.label(ref.resource)
+            pool = inv.names_of(ref.resource, ref.namespace) or inv.names_of(ref.resource)
+            if ref.resource == "Namespace":
+                pool = sorted(inv.namespaces)
+            suggestion, source = ctx.suggest(ref.name, pool)
+            what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
+            where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
+            yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}", suggestion=suggestion,
+                              suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength)

@@ -1,0 +1,52 @@
+"""Wrong namespace: the object exists, but not in the namespace the runbook gives.
+
+## What it does
+For every `kubectl` command with `-n/--namespace` and every in-cluster DNS name
+(`<service>.<namespace>.svc`), checks that the named object exists in that namespace. When it exists
+only in other namespaces, reports the namespace it is in now. Commands without a namespace (or with
+`-A`) are not checked here.
+
+## Why it matters
+Namespaces move when teams split services; a command against the old namespace fails with NotFound,
+or worse, acts on a different object with the same name.
+
+## Example
+```bash
+kubectl -n shop logs deploy/payments
+```
+when `payments` moved to namespace `payments`:
+`runbooks/payments.md:20:27  error  RBH102  deployment `payments` is not in namespace `shop` (it is in `payments`) (did you mean `payments`)`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.model import Finding, Severity
+from checks.rules import _k8s
+from checks.rules._base import NoOptions, RuleContext
+
+ID = "RBH102"
+NAME = "wrong-namespace"
+SEVERITY = Severity.error
+Options = NoOptions
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    if not _k8s.has_manifests(inv):
+        return
+    for rb in ctx.runbooks:
+        for ref in _k8s.k8s_refs(ctx.refs(rb)):
+            if not ref.namespace or ref.all_namespaces or ref.resource == "Namespace" or not _k8s.checkable(inv, ref):
+                continue
+            here, anywhere = _k8s.find(inv, ref.resource, ref.name, ref.namespace)
+            if here or not anywhere:
+                continue
+            namespaces = sorted({getattr(o, "namespace", "") for o in anywhere})
+            kind = _k8s.label(ref.resource)
+            listed = ", ".join(f"`{n}`" for n in namespaces)
+            yield ctx.finding(rb.path, ref.line, ref.column,
+                              f"{kind} `{ref.name}` is not in namespace `{ref.namespace}` (it is in {listed})",
+                              suggestion=namespaces[0] if len(namespaces) == 1 else None,
+                              reference=f"{kind}/{ref.name} -n {ref.namespace}", strength=ref.strength)

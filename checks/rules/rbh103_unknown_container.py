@@ -1,0 +1,55 @@
+"""Unknown container: `-c/--container` names a container the target's pod template does not have.
+
+## What it does
+For `kubectl logs/exec/attach/debug ... -c NAME`, resolves the target (a workload, a Service's
+selected pods, a StatefulSet pod such as `postgres-0`, or pods chosen with `-l`) and checks that its
+pod template has a container or init container of that name.
+
+## Why it matters
+Sidecars get added, main containers renamed (`app` -> `checkout`). `container not found` during an
+incident sends the responder to `kubectl describe` instead of the logs they needed.
+
+## Example
+```bash
+kubectl -n checkout logs deploy/checkout -c app
+```
+when the container is now called `checkout`:
+`runbooks/checkout.md:30:42  error  RBH103  container `app` not found in deployment `checkout` (containers: checkout, istio-proxy) (did you mean `checkout`)`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.model import Finding, Severity
+from checks.rules import _k8s
+from checks.rules._base import NoOptions, RuleContext
+
+ID = "RBH103"
+NAME = "unknown-container"
+SEVERITY = Severity.error
+Options = NoOptions
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    if not _k8s.has_manifests(inv):
+        return
+    for rb in ctx.runbooks:
+        for ref in ctx.refs(rb, "k8s"):
+            if not ref.container:
+                continue
+            targets = _k8s.workloads_behind(inv, ref)
+            if not targets:
+                continue
+            names = sorted({c.name for w in targets for c in w.containers})
+            if not names or ref.container in names:
+                continue
+            target = f"{_k8s.label(ref.resource)} `{ref.name}`" if ref.name else f"pods selected by `{','.join(f'{k}={v}' for k, v in ref.selector.items())}`"
+            suggestion, source = ctx.suggest(ref.container, names)
+            if suggestion is None and len(names) == 1:
+                suggestion = names[0]
+            yield ctx.finding(rb.path, ref.line, ref.container_column or ref.column,
+                              f"container `{ref.container}` not found in {target} (containers: {', '.join(names)})",
+                              suggestion=suggestion, suggestion_source=source,
+                              reference=f"{ref.resource}/{ref.name} -c {ref.container}", strength=ref.strength)

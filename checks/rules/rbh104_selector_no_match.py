@@ -1,0 +1,57 @@
+"""Selector matches nothing: a `-l/--selector` label query that selects no pod template.
+
+## What it does
+For `kubectl ... -l key=value[,key=value]`, checks that at least one workload's pod template (or, for
+`get svc -l`, a Service) in the given namespace (any namespace when none is given) carries all those
+labels. Suggests the closest existing value for the first label key that fails.
+
+## Why it matters
+An empty selector result looks like "no pods running", which during an incident is a misleading
+signal; the real cause is a relabelled deployment (`app=checkout` -> `app.kubernetes.io/name=checkout`).
+
+## Example
+```bash
+kubectl -n checkout get pods -l app=checkout-web
+```
+`runbooks/checkout.md:8:1  warning  RBH104  selector `app=checkout-web` matches no pod template in namespace `checkout` (did you mean `app=checkout`)`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.model import Finding, Severity
+from checks.rules import _k8s
+from checks.rules._base import NoOptions, RuleContext, nearest
+
+ID = "RBH104"
+NAME = "selector-matches-nothing"
+SEVERITY = Severity.warning
+Options = NoOptions
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    if not _k8s.has_manifests(inv):
+        return
+    for rb in ctx.runbooks:
+        for ref in ctx.refs(rb, "k8s"):
+            if not ref.selector or any(not v for v in ref.selector.values()):
+                continue
+            ns = None if ref.all_namespaces else ref.namespace
+            if _k8s.selector_matches(inv, ref.selector, ns):
+                continue
+            labelled = [*(w.labels for w in inv.pod_templates(ns)), *(s.labels for s in inv.services if ns is None or s.namespace == ns)]
+            if any(all(lbl.get(k) == v for k, v in ref.selector.items()) for lbl in labelled):
+                continue
+            text = ",".join(f"{k}={v}" for k, v in ref.selector.items())
+            suggestion = None
+            for key, value in ref.selector.items():
+                values = {w.pod_labels.get(key) for w in inv.pod_templates(ns)} - {None}
+                near = nearest(value, values)
+                if near:
+                    suggestion = text.replace(f"{key}={value}", f"{key}={near}")
+                    break
+            where = f" in namespace `{ns}`" if ns else ""
+            yield ctx.finding(rb.path, ref.line, ref.column, f"selector `{text}` matches no pod template{where}",
+                              suggestion=suggestion, reference=f"-l {text} -n {ns or ''}", strength=ref.strength)

@@ -1,0 +1,73 @@
+"""Port not exposed: a port-forward or in-cluster URL uses a port the Service or pod does not expose.
+
+## What it does
+For `kubectl port-forward svc/NAME LOCAL:REMOTE` checks REMOTE against the Service's ports; for
+`port-forward deploy/NAME` or a pod, against the containers' ports. For in-cluster URLs
+(`http://payments.payments.svc.cluster.local:8080/...`) checks the port against the Service's ports.
+Suggests the Service's port when it has exactly one, else the nearest.
+
+## Why it matters
+Ports change with re-platforming (8080 -> 80 behind a Service, metrics on 9090). A wrong port gives a
+connection refused that looks like an outage of the service itself.
+
+## Example
+```bash
+curl -s http://payments.payments.svc.cluster.local:8080/healthz
+```
+when the Service listens on 80:
+`runbooks/payments.md:41:14  warning  RBH105  service `payments` in namespace `payments` does not expose port 8080 (ports: 80) (did you mean `80`)`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.inventory import Service
+from checks.model import Finding, Severity
+from checks.rules import _k8s
+from checks.rules._base import NoOptions, RuleContext
+
+ID = "RBH105"
+NAME = "port-not-exposed"
+SEVERITY = Severity.warning
+Options = NoOptions
+
+
+def _closest(port: int, ports: list[int]) -> str | None:
+    if not ports:
+        return None
+    if len(ports) == 1:
+        return str(ports[0])
+    return str(min(ports, key=lambda p: (abs(p - port), p)))
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    if not _k8s.has_manifests(inv):
+        return
+    for rb in ctx.runbooks:
+        for ref in _k8s.k8s_refs(ctx.refs(rb)):
+            if not ref.ports or not ref.name:
+                continue
+            if ref.resource == "Service":
+                here, anywhere = _k8s.find(inv, "Service", ref.name, ref.namespace)
+                services = [s for s in (here or ([] if ref.kind == "dns" else anywhere)) if isinstance(s, Service)]
+                if not services:
+                    continue
+                exposed = sorted({p.port for s in services for p in s.ports})
+                target = f"service `{ref.name}`" + (f" in namespace `{ref.namespace}`" if ref.namespace else "")
+            else:
+                workloads = _k8s.workloads_behind(inv, ref)
+                if not workloads:
+                    continue
+                exposed = sorted({p for w in workloads for p in w.ports})
+                target = f"{_k8s.label(ref.resource)} `{ref.name}`"
+            if not exposed:
+                continue
+            for port in ref.ports:
+                if port in exposed:
+                    continue
+                yield ctx.finding(rb.path, ref.line, ref.column,
+                                  f"{target} does not expose port {port} (ports: {', '.join(map(str, exposed))})",
+                                  suggestion=_closest(port, exposed), reference=f"{ref.resource}/{ref.name}:{port}",
+                                  strength=ref.strength)

@@ -1,0 +1,52 @@
+"""Unknown namespace: a command targets a namespace in which no manifest puts anything.
+
+## What it does
+For `kubectl` commands whose target is not a single named object (`get pods -n NS`, `top pod -n NS`,
+`logs -l app=x -n NS`), checks that some manifest defines the namespace or an object in it. Named
+objects in a wrong namespace are reported by RBH102 instead.
+
+## Why it matters
+A command against a namespace that no longer exists returns "No resources found", which reads like
+"nothing is running" during an incident.
+
+## Example
+```bash
+kubectl get pods -n shop-payments
+```
+`runbooks/payments.md:15:18  warning  RBH107  namespace `shop-payments` is not defined by any manifest (did you mean `payments`)`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.model import Finding, Severity
+from checks.rules import _k8s
+from checks.rules._base import NoOptions, RuleContext
+
+ID = "RBH107"
+NAME = "unknown-namespace"
+SEVERITY = Severity.warning
+Options = NoOptions
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    if not _k8s.has_manifests(inv) or not inv.namespaces:
+        return
+    seen: set[tuple[str, int, str]] = set()
+    for rb in ctx.runbooks:
+        for ref in ctx.refs(rb, "k8s"):
+            ns = ref.namespace
+            if not ns or ns in inv.namespaces or ref.all_namespaces:
+                continue
+            if _k8s.checkable(inv, ref) and ref.resource != "Namespace":
+                continue  # a named object: RBH101/RBH102 say more
+            key = (rb.path, ref.line, ns)
+            if key in seen:
+                continue
+            seen.add(key)
+            suggestion, source = ctx.suggest(ns, inv.namespaces)
+            yield ctx.finding(rb.path, ref.line, ref.column, f"namespace `{ns}` is not defined by any manifest",
+                              suggestion=suggestion, suggestion_source=source, reference=f"namespace/{ns}",
+                              strength=ref.strength)

@@ -1,0 +1,80 @@
+"""Runbook for an absent alert: a runbook named after an alert that no rule defines any more.
+
+## What it does
+For runbooks without an `alerts:` list in the front matter (those are checked by RBH201), takes the
+alert name from the file name (`KubePodCrashLooping.md`) or the title when it is a single
+alert-shaped identifier (CamelCase or camelCase, no spaces). When no alerting rule defines that name
+and no alert's `runbook_url` links to the runbook, reports it with the commit that removed the alert
+(from the manifests' history) or the nearest existing alert name. Runs only when rule files are
+configured.
+
+## Why it matters
+Alert-per-page runbook repositories accumulate pages for alerts deleted long ago. They show up in
+search results, get edited by well-meaning people and mislead responders about what can fire.
+
+## Example
+`runbooks/alerts/NoOvnMasterLeader.md` after the alert was removed from the rules:
+`runbooks/alerts/NoOvnMasterLeader.md:1:1  warning  RBH204  runbook is named after alert `NoOvnMasterLeader`, which no alerting rule defines (removed in 1a2b3c4d)`
+
+Options: `from_file_name` (default true), `from_title` (default true).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from checks.model import Finding, Severity
+from checks.rules._base import RuleContext
+from checks.rules.rbh201_alert_not_defined import removal_note
+
+ID = "RBH204"
+NAME = "runbook-alert-absent"
+SEVERITY = Severity.warning
+
+_ALERT_SHAPE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    from_file_name: bool = True
+    from_title: bool = True
+
+
+def alert_shaped(name: str) -> bool:
+    """CamelCase or camelCase identifiers with at least one upper and one lower case letter."""
+    return bool(_ALERT_SHAPE.match(name)) and len(name) >= 5 and any(c.isupper() for c in name[1:]) and any(c.islower() for c in name)
+
+
+def inferred_alert(rb, options) -> tuple[str, int] | None:
+    stem = rb.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    if options.from_file_name and alert_shaped(stem):
+        return stem, 1
+    if options.from_title:
+        title = rb.front_matter.title or next((h.text for h in rb.headings if h.level == 1), "")
+        line = next((h.line for h in rb.headings if h.level == 1), 1)
+        if alert_shaped(title.strip()):
+            return title.strip(), line
+    return None
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    if "prometheus" not in inv.sources_seen:
+        return
+    names = inv.alert_names
+    for rb in ctx.runbooks:
+        if rb.front_matter.alerts or rb.problems and not rb.text:
+            continue
+        got = inferred_alert(rb, ctx.options)
+        if got is None:
+            continue
+        name, line = got
+        if name in names or rb.path in ctx.linked_runbooks:
+            continue
+        suggestion, source = ctx.suggest(name, names)
+        note = "" if source else removal_note(ctx, name)
+        yield ctx.finding(rb.path, line, 1, f"runbook is named after alert `{name}`, which no alerting rule defines{note}",
+                          suggestion=suggestion, suggestion_source=source, reference=f"alert/{name}", strength="prose")

@@ -1,0 +1,50 @@
+"""Broken anchor: a link's `#fragment` names a heading the target runbook does not have.
+
+## What it does
+For links with a fragment (`#mitigation`, `other.md#failover`), checks the fragment against the
+target markdown file's heading anchors, as MkDocs generates them (and GitHub's variant). Links into
+missing files are RBH301's; non-markdown targets are not checked.
+
+## Why it matters
+Headings get reworded ("Mitigation" -> "Mitigate"); the link still opens the page, but at the top,
+and the responder has to hunt for the section during the incident.
+
+## Example
+```markdown
+Then [fail over the database](postgres.md#fail-over-to-the-replica).
+```
+`runbooks/checkout.md:33:6  error  RBH302  anchor `#fail-over-to-the-replica` not found in `runbooks/postgres.md` (did you mean `#failover-to-the-replica`)`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.model import Finding, Severity
+from checks.rules._base import NoOptions, RuleContext, nearest
+from checks.rules.rbh301_broken_link import resolve_link
+
+ID = "RBH302"
+NAME = "broken-anchor"
+SEVERITY = Severity.error
+Options = NoOptions
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    for rb in ctx.runbooks:
+        for ref in ctx.refs(rb, "link"):
+            if not ref.anchor:
+                continue
+            if ref.name:
+                target, exists = resolve_link(ctx, rb.path, ref.name)
+                if not exists or target is None or not target.endswith(".md"):
+                    continue
+            else:
+                target = rb.path
+            anchors = ctx.anchors_of(target)
+            if anchors is None or ref.anchor in anchors or ref.anchor.lower() in anchors:
+                continue
+            near = nearest(ref.anchor, anchors)
+            yield ctx.finding(rb.path, ref.line, ref.column, f"anchor `#{ref.anchor}` not found in `{target}`",
+                              suggestion=f"#{near}" if near else None, reference=f"anchor/{ref.name}#{ref.anchor}",
+                              strength=ref.strength)

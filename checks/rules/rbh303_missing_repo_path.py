@@ -1,0 +1,40 @@
+"""Missing repository path: inline code names a file or folder of this repository that does not exist.
+
+## What it does
+Checks inline code that looks like a repository path (`manifests/checkout/deployment.yaml`,
+`scripts/failover.sh`) and starts with a top-level folder that exists in the repository. Paths
+outside the repository's known folders (`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked.
+
+## Why it matters
+"Edit `manifests/checkout/hpa.yaml`" sends a responder to a file that moved; they lose time and may
+edit the wrong one.
+
+## Example
+`runbooks/checkout.md:60:9  warning  RBH303  repository path `manifests/checkout/hpa.yaml` does not exist (did you mean `manifests/checkout/autoscaling.yaml`)`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from checks.model import Finding, Severity
+from checks.rules._base import NoOptions, RuleContext, nearest
+
+ID = "RBH303"
+NAME = "missing-repo-path"
+SEVERITY = Severity.warning
+Options = NoOptions
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    for rb in ctx.runbooks:
+        for ref in ctx.refs(rb, "path"):
+            path = ref.name.rstrip("/")
+            top = path.split("/", 1)[0]
+            if top not in ctx.top_level or top.startswith("."):
+                continue
+            if path in ctx.files or path in ctx.directories:
+                continue
+            suggestion = nearest(path, ctx.files | ctx.directories, cutoff=0.75)
+            yield ctx.finding(rb.path, ref.line, ref.column, f"repository path `{ref.name}` does not exist",
+                              suggestion=suggestion, reference=f"path/{path}", strength=ref.strength)

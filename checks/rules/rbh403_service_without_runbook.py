@@ -1,0 +1,55 @@
+"""Service without runbook: a catalog component or a workload that no runbook covers.
+
+## What it does
+Lists catalog `Component` entities and workloads (Deployments, StatefulSets, DaemonSets, CronJobs by
+default; option `kinds`) that no runbook is about. A runbook is about a service when its front matter
+`service` names it, its commands or URLs name the object, or its file name is the service's name; a
+workload also counts as covered through its `app`/`app.kubernetes.io/*` labels or its namespace.
+Findings point at the manifest and are informational.
+
+## Why it matters
+The first page for a new service should not be the moment someone discovers it has no runbook.
+
+## Example
+`manifests/recommendations/deployment.yaml:1:1  info  RBH403  deployment `recommendations` (namespace `shop`) has no runbook`
+"""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pydantic import BaseModel, ConfigDict
+
+from checks.model import Finding, Severity
+from checks.rules._base import RuleContext
+from checks.rules._coverage import covered_names, service_names
+
+ID = "RBH403"
+NAME = "service-without-runbook"
+SEVERITY = Severity.info
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    kinds: list[str] = ["Component", "Deployment", "StatefulSet", "DaemonSet", "CronJob"]
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    inv = ctx.inventory
+    kinds = set(ctx.options.kinds)
+    covered: set[str] = set()
+    for rb in ctx.runbooks:
+        covered |= covered_names(rb, ctx.refs(rb))
+    if not ctx.runbooks:
+        return
+    for entity in inv.catalog:
+        if entity.kind in kinds and entity.kind == "Component" and not ({entity.name, entity.system} & covered):
+            yield ctx.finding(entity.loc.path, entity.loc.line, 1, f"catalog component `{entity.name}` has no runbook",
+                              reference=f"component/{entity.name}", strength="manifest")
+    for w in inv.workloads:
+        if w.kind not in kinds:
+            continue
+        if service_names(w) & covered or w.namespace in covered:
+            continue
+        yield ctx.finding(w.loc.path, w.loc.line, 1, f"{w.kind.lower()} `{w.name}` (namespace `{w.namespace}`) has no runbook",
+                          reference=f"{w.kind.lower()}/{w.namespace}/{w.name}", strength="manifest")

@@ -1,0 +1,211 @@
+"""Safe YAML and JSON loading for manifests: line numbers kept, alias bombs and huge files bounded.
+
+Every mapping comes back as a ``Node`` (a dict that remembers the line it started on and the line of
+each key), so sources can point findings at the exact line of an alert or a container. Nothing here
+raises for bad content: each file yields its documents plus ``FileProblem``s with a line.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+import yaml
+
+from checks.inventory import FileProblem
+
+MAX_MANIFEST_BYTES = 5_000_000  # bigger manifest files are skipped with a warning
+MAX_EXPANDED_NODES = 200_000  # a document whose aliases expand beyond this is refused (billion laughs)
+MAX_DEPTH = 200
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+# Markers of an unrendered Helm/Go template (Prometheus annotations use {{ $labels.x }} legitimately).
+_HELM = re.compile(r"\{\{-?\s*(?:[^}]*\s)?(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s+\"|template\s+\"|toYaml|tpl\s|define\s+\"|nindent\s)")
+_TEMPLATE_LINE = re.compile(r"^\s*\{\{", re.M)
+
+
+class Node(dict):
+    """A YAML mapping with the 1-based line where it starts and the line of each key."""
+
+    __slots__ = ("line", "key_lines")
+
+    def __init__(self, *args: Any, line: int = 1, key_lines: dict[str, int] | None = None):
+        super().__init__(*args)
+        self.line = line
+        self.key_lines = key_lines or {}
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line)
+
+
+@dataclass(frozen=True)
+class Document:
+    path: str
+    index: int  # position in a multi-document file
+    line: int
+    data: Any
+
+
+@dataclass
+class ParsedFile:
+    path: str
+    documents: list[Document] = field(default_factory=list)
+    problems: list[FileProblem] = field(default_factory=list)
+    skipped: bool = False
+
+
+class _LineConstructor(_Loader):  # type: ignore[misc,valid-type]
+    pass
+
+
+def _construct_mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> Node:
+    loader.flatten_mapping(node)
+    out = Node(line=node.start_mark.line + 1)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if isinstance(key, (list, dict)):
+            key = str(key)
+        out[key] = loader.construct_object(value_node, deep=True)
+        if isinstance(key, str):
+            out.key_lines[key] = key_node.start_mark.line + 1
+    return out
+
+
+def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> str:
+    return loader.construct_scalar(node)
+
+
+_LineConstructor.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+# Manifests never need datetime objects; strings keep JSON output and comparisons simple.
+_LineConstructor.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """Node count with aliases expanded, computed over the DAG without expanding it."""
+    memo: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        key = id(node)
+        if key in memo:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                children += [k, v]
+        if done:
+            memo[key] = min(MAX_EXPANDED_NODES + 1, 1 + sum(memo.get(id(c), 1) for c in children))
+            continue
+        stack.append((node, True))
+        for c in children:
+            if id(c) not in memo:
+                stack.append((c, False))
+    return memo.get(id(root), 1)
+
+
+def looks_like_helm_template(text: str) -> int | None:
+    """Line of the first unrendered Helm construct, or None."""
+    if "{{" not in text:
+        return None
+    m = _HELM.search(text)
+    if m:
+        return text.count("\n", 0, m.start()) + 1
+    return None
+
+
+def _yaml_error(path: str, exc: yaml.YAMLError) -> FileProblem:
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark else 1
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    return FileProblem(path, line, f"not valid YAML: {problem}")
+
+
+def _parse_yaml(path: str, text: str) -> ParsedFile:
+    out = ParsedFile(path)
+    loader = _LineConstructor(text)
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None:
+                continue
+            line = node.start_mark.line + 1
+            if _expanded_size(node) > MAX_EXPANDED_NODES:
+                out.problems.append(FileProblem(path, line, f"document {index + 1} expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML aliases (alias bomb?): skipped"))
+            else:
+                try:
+                    data = loader.construct_document(node)
+                except RecursionError:
+                    out.problems.append(FileProblem(path, line, f"document {index + 1} is nested too deeply: skipped"))
+                    data = None
+                except yaml.YAMLError as exc:
+                    out.problems.append(_yaml_error(path, exc))
+                    data = None
+                if data is not None:
+                    out.documents.append(Document(path, index, line, data))
+            index += 1
+    except yaml.YAMLError as exc:
+        out.problems.append(_yaml_error(path, exc))
+    except RecursionError:
+        out.problems.append(FileProblem(path, 1, "nested too deeply to parse: skipped"))
+    finally:
+        loader.dispose()
+    return out
+
+
+def _json_to_nodes(value: Any) -> Any:
+    if isinstance(value, dict):
+        return Node({k: _json_to_nodes(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_json_to_nodes(v) for v in value]
+    return value
+
+
+def _parse_json(path: str, text: str) -> ParsedFile:
+    out = ParsedFile(path)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        out.problems.append(FileProblem(path, exc.lineno, f"not valid JSON: {exc.msg}"))
+        return out
+    except RecursionError:
+        out.problems.append(FileProblem(path, 1, "nested too deeply to parse: skipped"))
+        return out
+    out.documents.append(Document(path, 0, 1, _json_to_nodes(data)))
+    return out
+
+
+@lru_cache(maxsize=8192)
+def parse_file(path: str, data: bytes) -> ParsedFile:
+    """Documents of one manifest file (YAML, multi-document, or JSON) and what was wrong with it."""
+    if len(data) > MAX_MANIFEST_BYTES:
+        return ParsedFile(path, problems=[FileProblem(path, 1, f"file is {len(data):,} bytes, over the {MAX_MANIFEST_BYTES:,}-byte manifest limit: skipped", "warning", "too-large")], skipped=True)
+    if b"\x00" in data[:8192]:
+        return ParsedFile(path, problems=[FileProblem(path, 1, "binary file, not a manifest: skipped", "warning", "binary")], skipped=True)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return ParsedFile(path, problems=[FileProblem(path, line, "not valid UTF-8: skipped", "error", "encoding")], skipped=True)
+    helm_line = looks_like_helm_template(text)
+    if helm_line is not None:
+        return ParsedFile(path, problems=[FileProblem(path, helm_line, "unrendered Helm template ({{ ... }}): skipped; check the output of 'helm template' instead", "warning", "template")], skipped=True)
+    if path.lower().endswith(".json"):
+        return _parse_json(path, text)
+    parsed = _parse_yaml(path, text)
+    if parsed.problems and not parsed.documents:
+        m = _TEMPLATE_LINE.search(text)
+        if m:  # a template statement on its own line broke the YAML: an unrendered chart or kustomize input
+            line = text.count("\n", 0, m.start()) + 1
+            return ParsedFile(path, problems=[FileProblem(path, line, "unrendered template ({{ ... }}): skipped; check the rendered output instead", "warning", "template")], skipped=True)
+    return parsed
+
+
+def clear_cache() -> None:
+    parse_file.cache_clear()

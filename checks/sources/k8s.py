@@ -1,0 +1,189 @@
+"""Kubernetes YAML: workloads, Services, ConfigMaps and Secrets (keys only), and every other kind generically.
+
+Multi-document files and ``List`` kinds are expanded. Rendered Helm (``helm template``) and Kustomize
+(``kustomize build``) output is plain Kubernetes YAML and is read the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks.inventory import (
+    WORKLOAD_KINDS,
+    Container,
+    Inventory,
+    K8sObject,
+    KeyedObject,
+    Location,
+    Service,
+    ServicePort,
+    Workload,
+)
+from checks.inventory import FileProblem
+from checks.sources._yaml import Node, parse_file
+
+NAME = "k8s"
+SKIP_API_GROUPS = ("backstage.io/",)  # catalog entities look like Kubernetes objects but are not
+SKIP_KINDS = {"PrometheusRule"}  # read by the prometheus source (still listed as generic objects there)
+
+
+def _labels(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict):
+        return {}
+    return {str(k): "" if val is None else str(val) for k, val in v.items()}
+
+
+def _int(v: Any) -> int | None:
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, str) and v.isdigit():
+        return int(v)
+    return None
+
+
+def is_k8s_object(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("kind"), str) and isinstance(doc.get("apiVersion"), str)
+
+
+def _pod_spec(kind: str, spec: dict) -> tuple[dict, dict]:
+    """(pod template metadata, pod spec) of a workload."""
+    if kind == "Pod":
+        return {}, spec
+    template = spec.get("template")
+    if kind == "CronJob":
+        job = spec.get("jobTemplate") if isinstance(spec.get("jobTemplate"), dict) else {}
+        template = (job.get("spec") or {}).get("template") if isinstance(job.get("spec"), dict) else None
+    if not isinstance(template, dict):
+        return {}, {}
+    meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
+    pod = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+    return meta, pod
+
+
+def _containers(pod: dict, key: str, init: bool) -> list[Container]:
+    out = []
+    for c in pod.get(key) or []:
+        if not isinstance(c, dict) or not c.get("name"):
+            continue
+        ports, port_names = [], []
+        for p in c.get("ports") or []:
+            if isinstance(p, dict):
+                n = _int(p.get("containerPort"))
+                if n is not None:
+                    ports.append(n)
+                if p.get("name"):
+                    port_names.append(str(p["name"]))
+        env = [str(e["name"]) for e in c.get("env") or [] if isinstance(e, dict) and e.get("name")]
+        out.append(Container(str(c["name"]), str(c.get("image") or ""), ports, port_names, env, init))
+    return out
+
+
+def _referenced(pod: dict, containers_key: str = "containers") -> tuple[list[str], list[str]]:
+    cms: list[str] = []
+    secrets: list[str] = []
+    for key in ("containers", "initContainers"):
+        for c in pod.get(key) or []:
+            if not isinstance(c, dict):
+                continue
+            for src in c.get("envFrom") or []:
+                if isinstance(src, dict):
+                    if isinstance(src.get("configMapRef"), dict) and src["configMapRef"].get("name"):
+                        cms.append(str(src["configMapRef"]["name"]))
+                    if isinstance(src.get("secretRef"), dict) and src["secretRef"].get("name"):
+                        secrets.append(str(src["secretRef"]["name"]))
+            for e in c.get("env") or []:
+                vf = e.get("valueFrom") if isinstance(e, dict) else None
+                if isinstance(vf, dict):
+                    if isinstance(vf.get("configMapKeyRef"), dict) and vf["configMapKeyRef"].get("name"):
+                        cms.append(str(vf["configMapKeyRef"]["name"]))
+                    if isinstance(vf.get("secretKeyRef"), dict) and vf["secretKeyRef"].get("name"):
+                        secrets.append(str(vf["secretKeyRef"]["name"]))
+    for v in pod.get("volumes") or []:
+        if isinstance(v, dict):
+            if isinstance(v.get("configMap"), dict) and v["configMap"].get("name"):
+                cms.append(str(v["configMap"]["name"]))
+            if isinstance(v.get("secret"), dict) and v["secret"].get("secretName"):
+                secrets.append(str(v["secret"]["secretName"]))
+    return sorted(set(cms)), sorted(set(secrets))
+
+
+def _expand(doc: Any) -> list[Any]:
+    if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
+        return [item for item in doc["items"] if isinstance(item, dict)]
+    return [doc]
+
+
+def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None:
+    kind = str(obj["kind"])
+    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    line = obj.line if isinstance(obj, Node) else default_line
+    name = meta.get("name")
+    if not name:
+        inv.problems.append(FileProblem(path, line, f"{kind} without metadata.name: skipped", "warning", "no-name"))
+        return
+    name = str(name)
+    namespace = str(meta.get("namespace") or "default") if kind != "Namespace" else ""
+    loc = Location(path, line)
+    labels = _labels(meta.get("labels"))
+    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    if kind in WORKLOAD_KINDS:
+        tmeta, pod = _pod_spec(kind, spec)
+        selector = spec.get("selector") if isinstance(spec.get("selector"), dict) else {}
+        match = _labels(selector.get("matchLabels")) if "matchLabels" in selector or "matchExpressions" in selector else {}
+        pod_labels = labels if kind == "Pod" else _labels(tmeta.get("labels"))
+        cms, secrets = _referenced(pod)
+        inv.workloads.append(Workload(kind, name, namespace, loc, labels, pod_labels, match, _containers(pod, "containers", False) + _containers(pod, "initContainers", True), cms, secrets))
+    elif kind == "Service":
+        ports = []
+        for p in spec.get("ports") or []:
+            if isinstance(p, dict) and _int(p.get("port")) is not None:
+                target = p.get("targetPort")
+                ports.append(ServicePort(_int(p["port"]), _int(target) if _int(target) is not None else (str(target) if target else None), str(p["name"]) if p.get("name") else None, _int(p.get("nodePort"))))
+        inv.services.append(Service(name, namespace, loc, _labels(spec.get("selector")), ports, labels))
+    elif kind in ("ConfigMap", "Secret"):
+        keys: list[str] = []
+        for field in ("data", "binaryData", "stringData"):
+            block = obj.get(field)
+            if isinstance(block, dict):
+                keys.extend(str(k) for k in block)  # values are never kept
+        target = inv.configmaps if kind == "ConfigMap" else inv.secrets
+        target.append(KeyedObject(kind, name, namespace, loc, sorted(set(keys))))
+    else:
+        refs: dict[str, str] = {}
+        if kind == "HorizontalPodAutoscaler" and isinstance(spec.get("scaleTargetRef"), dict):
+            ref = spec["scaleTargetRef"]
+            refs["target"] = f"{ref.get('kind', '')}/{ref.get('name', '')}"
+        if kind == "Ingress":
+            backends = []
+            for rule in spec.get("rules") or []:
+                http = rule.get("http") if isinstance(rule, dict) else None
+                for p in (http or {}).get("paths") or [] if isinstance(http, dict) else []:
+                    svc = ((p.get("backend") or {}).get("service") or {}) if isinstance(p, dict) else {}
+                    if isinstance(svc, dict) and svc.get("name"):
+                        port = svc.get("port") or {}
+                        backends.append(f"{svc['name']}:{port.get('number') or port.get('name') or ''}" if isinstance(port, dict) else str(svc["name"]))
+            refs["backends"] = ",".join(backends)
+            refs["hosts"] = ",".join(str(r.get("host")) for r in spec.get("rules") or [] if isinstance(r, dict) and r.get("host"))
+        inv.objects.append(K8sObject(kind, name, namespace, loc, labels, refs))
+
+
+def load(files: dict[str, bytes]) -> Inventory:
+    inv = Inventory(sources_seen=set())
+    for path, data in files.items():
+        parsed = parse_file(path, data)
+        for doc in parsed.documents:
+            if not is_k8s_object(doc.data) or str(doc.data["apiVersion"]).startswith(SKIP_API_GROUPS):
+                continue
+            inv.claimed.add((path, doc.index))
+            inv.sources_seen.add(NAME)
+            for obj in _expand(doc.data):
+                if not is_k8s_object(obj):
+                    continue
+                if obj["kind"] in SKIP_KINDS:
+                    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                    inv.objects.append(K8sObject(str(obj["kind"]), str(meta.get("name") or ""), str(meta.get("namespace") or "default"), Location(path, getattr(obj, "line", doc.line))))
+                    continue
+                _add_object(inv, obj, path, doc.line)
+    return inv

@@ -1,0 +1,75 @@
+"""Prometheus rules: ``PrometheusRule`` custom resources and plain rule files (``groups:`` at the top).
+
+Gives alerts (name, labels, annotations with ``runbook_url``, expression, line), recording rules and
+the metric names every expression uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from checks import promql
+from checks.inventory import Alert, Inventory, Location, RecordingRule
+from checks.inventory import FileProblem
+from checks.sources._yaml import Node, parse_file
+
+NAME = "prometheus"
+
+
+def _groups_of(doc: Any) -> list[Any] | None:
+    if not isinstance(doc, dict):
+        return None
+    if doc.get("kind") == "PrometheusRule":
+        spec = doc.get("spec")
+        return spec.get("groups") if isinstance(spec, dict) and isinstance(spec.get("groups"), list) else []
+    if "kind" not in doc and isinstance(doc.get("groups"), list):
+        return doc["groups"]
+    return None
+
+
+def _strs(v: Any) -> dict[str, str]:
+    return {str(k): "" if val is None else str(val) for k, val in v.items()} if isinstance(v, dict) else {}
+
+
+def _read_groups(inv: Inventory, path: str, groups: list[Any], doc_line: int) -> None:
+    for group in groups:
+        if not isinstance(group, dict):
+            continue
+        gname = str(group.get("name") or "")
+        for rule in group.get("rules") or []:
+            if not isinstance(rule, dict):
+                continue
+            line = rule.line if isinstance(rule, Node) else doc_line
+            expr = rule.get("expr")
+            expr_text = "" if expr is None else str(expr)
+            expr_line = rule.line_of("expr") if isinstance(rule, Node) else line
+            if rule.get("alert"):
+                ann = rule.get("annotations")
+                ann_lines = dict(ann.key_lines) if isinstance(ann, Node) else {}
+                alert_line = rule.line_of("alert") if isinstance(rule, Node) else line
+                inv.alerts.append(Alert(str(rule["alert"]), Location(path, alert_line), expr_text, _strs(rule.get("labels")), _strs(ann), gname, ann_lines))
+            elif rule.get("record"):
+                inv.recording_rules.append(RecordingRule(str(rule["record"]), Location(path, rule.line_of("record") if isinstance(rule, Node) else line), expr_text))
+            else:
+                inv.problems.append(FileProblem(path, line, "rule has neither 'alert' nor 'record': skipped", "warning", "rule"))
+                continue
+            for metric in promql.metric_names(expr_text):
+                inv.metrics_used.setdefault(metric, []).append(Location(path, expr_line))
+
+
+def load(files: dict[str, bytes]) -> Inventory:
+    inv = Inventory()
+    for path, data in files.items():
+        if path.lower().endswith(".json"):
+            continue
+        parsed = parse_file(path, data)
+        for doc in parsed.documents:
+            items = doc.data.get("items") if isinstance(doc.data, dict) and str(doc.data.get("kind", "")).endswith("List") else None
+            for item in (items if isinstance(items, list) else [doc.data]):
+                groups = _groups_of(item)
+                if groups is None:
+                    continue
+                inv.claimed.add((path, doc.index))
+                inv.sources_seen.add(NAME)
+                _read_groups(inv, path, groups, getattr(item, "line", doc.line))
+    return inv
