@@ -1,0 +1,122 @@
+"""Where runbooks come from: the committed tree of a git repository at a ref, or its work tree.
+
+Indexing the committed tree (not the files on disk) means the index answers for what was merged,
+whatever the checkout looks like; ``worktree=True`` reads the files on disk instead, for authors
+previewing uncommitted drafts. Git metadata (last commit, date, author per file) comes from one
+pass over history. Symlinks are never followed (``rbh.git.list_files`` and ``walk_files`` skip
+them), so nothing outside the repository is read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+from typing import Any
+
+from haystack import component, default_from_dict, default_to_dict
+
+from rbh import git as rgit
+from rbh.paths import select, walk_files
+from rbh.project import DEFAULT_RUNBOOK_GLOBS, FALLBACK_RUNBOOK_EXCLUDE, FALLBACK_RUNBOOK_GLOBS, Project
+from rbh.runbook import Runbook, parse_runbook
+
+log = logging.getLogger(__name__)
+
+
+def runbook_globs(project: Project, files: list[str]) -> tuple[list[str], list[str]]:
+    """(include, exclude) globs for the runbooks among *files* (the tree being indexed, which may
+    be a remote clone: the ``runbooks/`` default is decided on that tree, not on the local folder)."""
+    cfg = project.config.runbooks
+    if cfg.include:
+        return list(cfg.include), list(cfg.exclude)
+    if any(f.startswith("runbooks/") for f in files):
+        return list(DEFAULT_RUNBOOK_GLOBS), list(cfg.exclude)
+    return list(FALLBACK_RUNBOOK_GLOBS), list(cfg.exclude) + FALLBACK_RUNBOOK_EXCLUDE
+
+
+def select_runbooks(project: Project, files: list[str]) -> list[str]:
+    include, exclude = runbook_globs(project, files)
+    return select(files, include, exclude)
+
+
+def worktree_blob_id(data: bytes) -> str:
+    """The git blob sha of *data* (what ``git hash-object`` prints): the same id the tree would record."""
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()  # noqa: S324 - git's object id, not security
+
+
+@component
+class GitRunbookLoader:
+    """Reads and parses runbook files from a git repository at a ref (or from its work tree).
+
+    ``run(paths)`` returns ``runbooks`` (parsed, with ``git`` set to the file's last change) and
+    ``blobs`` (path -> blob sha). Unreadable or binary files come back with ``problems`` and no text.
+    """
+
+    def __init__(self, repo_path: str, ref: str = "HEAD", worktree: bool = False, max_file_bytes: int = 5_000_000) -> None:
+        self.repo_path = str(repo_path)
+        self.ref = ref
+        self.worktree = worktree
+        self.max_file_bytes = max_file_bytes
+        self._repo = None
+
+    def warm_up(self) -> None:
+        if self._repo is None:
+            self._repo = rgit.open_repo(self.repo_path)
+
+    def to_dict(self) -> dict[str, Any]:
+        return default_to_dict(self, repo_path=self.repo_path, ref=self.ref, worktree=self.worktree, max_file_bytes=self.max_file_bytes)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GitRunbookLoader":
+        return default_from_dict(cls, data)
+
+    # -------------------------------------------------------------------------------- listing
+    def list_files(self) -> list[str]:
+        """Every regular file of the tree being indexed (repository-relative POSIX paths)."""
+        self.warm_up()
+        if self.worktree:
+            return walk_files(Path(self.repo_path))
+        return rgit.list_files(self._repo, self.ref)
+
+    def git_info(self, paths: list[str]) -> dict[str, rgit.CommitInfo]:
+        self.warm_up()
+        if not rgit.has_commits(self._repo):
+            return {}
+        return rgit.last_changes(self._repo, "HEAD" if self.worktree else self.ref, paths=paths)
+
+    # -------------------------------------------------------------------------------- reading
+    @component.output_types(runbooks=list[Runbook], blobs=dict[str, str])
+    def run(self, paths: list[str], git_info: dict[str, Any] | None = None) -> dict[str, Any]:
+        self.warm_up()
+        data = self._read(paths)
+        info = self.git_info(paths) if git_info is None else git_info
+        runbooks: list[Runbook] = []
+        blobs: dict[str, str] = {}
+        for path in paths:
+            raw = data.get(path)
+            if raw is None:
+                from rbh.runbook import Problem
+
+                runbooks.append(Runbook(path=path, text="", problems=[Problem(1, "cannot be read (not a regular file at this ref)", "parse")]))
+                continue
+            blobs[path] = worktree_blob_id(raw)
+            rb = parse_runbook(path, raw, max_bytes=self.max_file_bytes)
+            rb.git = info.get(path)
+            runbooks.append(rb)
+        return {"runbooks": runbooks, "blobs": blobs}
+
+    def _read(self, paths: list[str]) -> dict[str, bytes]:
+        if not self.worktree:
+            return rgit.read_files(self._repo, self.ref, paths)
+        root = Path(self.repo_path).resolve()
+        out: dict[str, bytes] = {}
+        for p in paths:
+            full = root / p
+            try:
+                if full.is_symlink() or not full.resolve().is_relative_to(root):
+                    continue
+                out[p] = full.read_bytes()
+            except OSError as exc:
+                log.warning("%s: cannot read: %s", p, exc.strerror)
+        return out

@@ -1,0 +1,337 @@
+"""``rbh index``: bring the index to a git ref, re-embedding only what changed.
+
+Decision per run:
+
+- **unchanged**: the index already holds this commit with these settings -> nothing to do.
+- **incremental**: the index holds an older commit of the same history, with the same settings
+  fingerprint -> ``git diff --name-status -M old new``; added and modified runbooks are re-chunked
+  and re-embedded, deleted ones removed, pure renames moved (their vectors are reused, only path and
+  commit metadata change). New chunks are written before stale ones are removed.
+- **full rebuild** into a new collection, then an atomic switch: ``--full``, no index yet, a changed
+  fingerprint (model, dimension, chunking, globs), an indexed commit that is unknown here or not an
+  ancestor of the new one (a force-push rewrote history: every file's last-change metadata may have
+  changed), or the work tree (``--worktree``) on either side.
+
+A failure anywhere before the switch leaves the previous index serving (see ``indexer.store``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rbh import __version__
+from rbh import git as rgit
+from rbh.errors import GitError, StoreError
+from rbh.runbook import Runbook
+
+log = logging.getLogger(__name__)
+
+BATCH_FILES = 64
+
+#: Problem codes that change what gets indexed; they are reported as warnings with file and line.
+INDEX_PROBLEMS = ("binary", "too-large", "encoding", "fence", "parse", "front-matter")
+
+
+@dataclass
+class SyncReport:
+    mode: str  # full | incremental | unchanged
+    reason: str
+    commit: str | None
+    location: str
+    added: int = 0
+    changed: int = 0
+    renamed: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    files: int = 0
+    chunks_embedded: int = 0
+    chunks_moved: int = 0
+    chunks_deleted: int = 0
+    chunks_total: int = 0
+    seconds: float = 0.0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def chunks_written(self) -> int:
+        return self.chunks_embedded + self.chunks_moved
+
+    def summary(self) -> str:
+        what = {"full": "full rebuild", "incremental": "incremental sync", "unchanged": "up to date"}[self.mode]
+        sha = (self.commit or "work tree")[:8] if self.commit else "work tree"
+        return (
+            f"indexed {sha} ({what}: {self.reason}): files {self.added} added, {self.changed} changed, "
+            f"{self.renamed} renamed, {self.deleted} deleted, {self.unchanged} unchanged; "
+            f"chunks {self.chunks_written} written ({self.chunks_embedded} embedded), {self.chunks_deleted} removed, "
+            f"{self.chunks_total} total; {self.seconds:.1f}s"
+        )
+
+
+@dataclass
+class _Plan:
+    embed: list[str] = field(default_factory=list)  # paths to (re)chunk and embed
+    moves: list[tuple[str, str]] = field(default_factory=list)  # (old, new): same content, reuse vectors
+    remove: list[str] = field(default_factory=list)  # paths whose chunks all go
+    added: int = 0
+    changed: int = 0
+    renamed: int = 0
+    deleted: int = 0
+
+
+Progress = Callable[[int], None]  # called with the number of files just processed
+
+
+def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool = False,
+         qdrant_url: str | None = None, repo=None, progress_start: Callable[[int], Progress] | None = None) -> SyncReport:
+    """Index the runbooks of *project* at *ref* (or its work tree) and return what was done.
+
+    *repo* overrides the repository the runbooks are read from (a remote clone); config and store
+    always belong to *project*. *progress_start(total_files)* returns a callback for progress.
+    """
+    from indexer.components.source import GitRunbookLoader, select_runbooks
+    from indexer.pipelines import IndexSettings
+    from indexer.store import IndexState, StoreWriter, store_settings
+
+    t0 = time.monotonic()
+    repo = repo if repo is not None else project.repo
+    if repo is None:
+        raise GitError(f"{project.root} is not a git repository: rbh indexes runbooks from git (run 'git init' and commit them)")
+    root = rgit.repo_root(repo)
+    ref = ref or project.config.index.ref
+    settings = IndexSettings.from_project(project)
+    ss = store_settings(project, qdrant_url)
+
+    if worktree:
+        commit = rgit.resolve_ref(repo, "HEAD") if rgit.has_commits(repo) else None
+    else:
+        commit = rgit.resolve_ref(repo, ref)
+    loader = GitRunbookLoader(str(root), ref=commit or "HEAD", worktree=worktree, max_file_bytes=settings.max_file_bytes)
+    files = loader.list_files()
+    paths = select_runbooks(project, files)
+
+    with StoreWriter(ss, settings.dim) as writer:
+        prev = writer.state
+        reason = _full_reason(repo, prev, settings, commit, worktree, full)
+        report = SyncReport(mode="full" if reason else "incremental", reason=reason or "", commit=commit, location=ss.location)
+        state = IndexState(collection="", commit=commit, ref=None if worktree else ref, worktree=worktree,
+                           source=str(root), fingerprint=settings.fingerprint, model_fingerprint=settings.model_fingerprint,
+                           settings=settings.as_dict(), rbh_version=__version__)
+        if reason:
+            plan = _Plan(embed=list(paths), added=len(paths))
+        else:
+            assert prev is not None
+            if prev.commit == commit:
+                report.mode, report.reason = "unchanged", f"already at {commit[:8]}"
+                report.unchanged = report.files = len(paths)
+                report.chunks_total = prev.chunks
+                report.seconds = time.monotonic() - t0
+                return report
+            plan = _plan_incremental(repo, project, prev.commit, commit, set(paths))
+            report.reason = f"{prev.commit[:8]}..{commit[:8]}"
+        report.added, report.changed, report.renamed, report.deleted = plan.added, plan.changed, plan.renamed, plan.deleted
+        report.unchanged = len(paths) - plan.added - plan.changed - plan.renamed
+        report.files = len(paths)
+
+        target = writer.begin(full=bool(reason), state=state)
+        try:
+            tick = progress_start(len(plan.embed) + len(plan.moves)) if progress_start else (lambda n: None)
+            _apply(target, plan, settings, loader, report, tick)
+            state.files = len(paths)
+            state.chunks = report.chunks_total = _count(target)
+            state.indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+            writer.publish(target, state)
+        except BaseException:
+            writer.abort(target)
+            raise
+    report.seconds = time.monotonic() - t0
+    return report
+
+
+def _full_reason(repo, prev, settings, commit: str | None, worktree: bool, full: bool) -> str | None:
+    if full:
+        return "--full"
+    if prev is None or not prev.complete:
+        return "no index yet"
+    if prev.fingerprint != settings.fingerprint:
+        old = prev.settings or {}
+        diff = sorted(k for k, v in settings.as_dict().items() if old.get(k) != v)
+        return f"settings changed: {', '.join(diff) or 'index format'}"
+    if worktree:
+        return "work tree"
+    if prev.worktree:
+        return "the index was built from a work tree"
+    if not prev.commit or not _commit_exists(repo, prev.commit):
+        return f"indexed commit {str(prev.commit)[:8]} is not in this repository (history rewritten?)"
+    if not (rgit.is_ancestor(repo, prev.commit, commit) or rgit.is_ancestor(repo, commit, prev.commit)):
+        return f"history rewritten: indexed commit {prev.commit[:8]} is not an ancestor of {commit[:8]}"
+    return None
+
+
+def _commit_exists(repo, sha: str) -> bool:
+    try:
+        rgit.resolve_ref(repo, sha)
+        return True
+    except GitError:
+        return False
+
+
+def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str]) -> _Plan:
+    from indexer.components.source import select_runbooks
+
+    plan = _Plan()
+    changes = rgit.diff_names(repo, old, new)
+    old_candidates = [c.old_path or c.path for c in changes]
+    # the selection at the old commit is decided on the old tree (the runbooks/ default may differ)
+    selected_before = set(select_runbooks(project, rgit.list_files(repo, old))) & set(old_candidates) if changes else set()
+    renamed_pairs = [(c.old_path, c.path) for c in changes if c.status == "R" and c.old_path in selected_before and c.path in selected_now]
+    old_blobs = rgit.blob_ids(repo, old, [o for o, _ in renamed_pairs]) if renamed_pairs else {}
+    new_blobs = rgit.blob_ids(repo, new, [n for _, n in renamed_pairs]) if renamed_pairs else {}
+    for c in changes:
+        old_path = c.old_path or c.path
+        was, now = old_path in selected_before, c.path in selected_now
+        if c.status == "R" and was and now:
+            plan.renamed += 1
+            if old_blobs.get(c.old_path) == new_blobs.get(c.path):
+                plan.moves.append((c.old_path, c.path))
+            else:
+                plan.remove.append(c.old_path)
+                plan.embed.append(c.path)
+        elif c.status == "M" and was and now:
+            plan.changed += 1
+            plan.embed.append(c.path)
+        else:  # added, deleted, or moved into / out of the runbook globs
+            if was:
+                plan.deleted += 1
+                plan.remove.append(old_path)
+            if now:
+                plan.added += 1
+                plan.embed.append(c.path)
+    return plan
+
+
+def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress) -> None:
+    from indexer.pipelines import build_indexing_pipeline
+
+    info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}
+    pipeline = build_indexing_pipeline(settings, loader, target.document_store)
+    written_ids: dict[str, list[str]] = {}
+    quiet = logging.getLogger("haystack_integrations")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # "write_documents() with empty list" for a batch of skipped files
+    try:
+        for i in range(0, len(plan.embed), BATCH_FILES):
+            batch = plan.embed[i : i + BATCH_FILES]
+            out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
+                               include_outputs_from={"loader", "chunker"})
+            report.chunks_embedded += out["writer"]["documents_written"]
+            _collect_warnings(out["loader"]["runbooks"], report)
+            for doc in out["chunker"]["documents"]:
+                written_ids.setdefault(doc.meta["path"], []).append(doc.id)
+            tick(len(batch))
+        for old, new in plan.moves:
+            report.chunks_moved += _move(target, loader, settings, old, new, info)
+            tick(1)
+    finally:
+        quiet.setLevel(level)
+    # Stale chunks go after the new ones are in: a reader never finds a runbook missing.
+    report.chunks_deleted += _delete_paths(target, plan.remove + [old for old, _ in plan.moves])
+    for path in plan.embed:
+        report.chunks_deleted += _delete_stale(target, path, written_ids.get(path, []))
+
+
+def _collect_warnings(runbooks: list[Runbook], report: SyncReport) -> None:
+    for rb in runbooks:
+        for p in rb.problems:
+            if p.code in INDEX_PROBLEMS:
+                report.warnings.append(f"{rb.path}:{p.line}: {p.message}")
+
+
+def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) -> int:
+    """Re-key the chunks of a renamed, unchanged runbook: new ids and metadata, the old vectors."""
+    from haystack.dataclasses import SparseEmbedding
+
+    from indexer.components.chunker import HeadingChunker
+
+    out = loader.run(paths=[new], git_info={new: info[new]} if new in info else {})
+    docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(**out)["documents"]
+    old_points = _points_of(target, old, with_vectors=True)
+    by_index = {p.payload.get("meta", {}).get("chunk_index"): p for p in old_points}
+    from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
+
+    missing = []
+    for doc in docs:
+        p = by_index.get(doc.meta["chunk_index"])
+        if p is None or (p.payload.get("content") != doc.content):
+            missing.append(doc)
+            continue
+        doc.embedding = list(p.vector[DENSE_VECTOR])
+        sv = p.vector.get(SPARSE_VECTOR)
+        doc.sparse_embedding = SparseEmbedding(indices=list(sv.indices), values=list(sv.values))
+    if missing:  # should not happen for an identical blob, but never write a chunk without vectors
+        from indexer.components.dense import WordLlamaDocumentEmbedder
+        from indexer.components.lexical import LexicalDocumentEncoder
+
+        emb = WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim)
+        emb.warm_up()
+        emb.run(LexicalDocumentEncoder().run(missing)["documents"])
+    from haystack.document_stores.types import DuplicatePolicy
+
+    if docs:
+        target.document_store.write_documents(docs, policy=DuplicatePolicy.OVERWRITE)
+    return len(docs)
+
+
+def _path_filter(path: str):
+    from qdrant_client import models
+
+    return models.FieldCondition(key="meta.path", match=models.MatchValue(value=path))
+
+
+def _points_of(target, path: str, with_vectors: bool = False) -> list:
+    from qdrant_client import models
+
+    points, offset = [], None
+    while True:
+        batch, offset = target.client.scroll(target.collection, scroll_filter=models.Filter(must=[_path_filter(path)]),
+                                             limit=256, offset=offset, with_payload=True, with_vectors=with_vectors)
+        points.extend(batch)
+        if offset is None:
+            return points
+
+
+def _delete_paths(target, paths: list[str]) -> int:
+    from qdrant_client import models
+
+    removed = 0
+    for i in range(0, len(paths), 64):
+        chunk = paths[i : i + 64]
+        flt = models.Filter(must=[models.FieldCondition(key="meta.path", match=models.MatchAny(any=chunk))])
+        removed += target.client.count(target.collection, count_filter=flt, exact=True).count
+        target.client.delete(target.collection, points_selector=models.FilterSelector(filter=flt))
+    return removed
+
+
+def _delete_stale(target, path: str, keep_doc_ids: list[str]) -> int:
+    """Remove chunks of *path* that the new version no longer has (a removed or renamed heading)."""
+    from haystack_integrations.document_stores.qdrant.converters import convert_id
+    from qdrant_client import models
+
+    flt = models.Filter(must=[_path_filter(path)], must_not=[models.HasIdCondition(has_id=[convert_id(i) for i in keep_doc_ids])] if keep_doc_ids else [])
+    n = target.client.count(target.collection, count_filter=flt, exact=True).count
+    if n:
+        target.client.delete(target.collection, points_selector=models.FilterSelector(filter=flt))
+    return n
+
+
+def _count(target) -> int:
+    return target.client.count(target.collection, exact=True).count
+
+
+def ensure_store_error(exc: Exception, location: str) -> StoreError:
+    """A one-line StoreError for an unexpected failure talking to Qdrant."""
+    from rbh.redact import redact
+
+    return StoreError(f"index at {location}: {type(exc).__name__}: {redact(str(exc)).splitlines()[0][:300] if str(exc) else ''}")
