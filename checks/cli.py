@@ -8,6 +8,10 @@ import sys
 
 import click
 
+from checks.reporting import finish as reporting_finish
+from checks.reporting import prepare as reporting_prepare
+from checks.reporting import reporting_options
+from checks.rules_cli import COMMANDS as RULES_COMMANDS
 from rbh.cli import repo_option
 from rbh.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -49,7 +53,8 @@ def exit_code(result, fail_on: str) -> int:
               help="Exit 1 when a finding at or above this severity remains (default: check.fail_on, else error).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True,
               help="Pretend today is this date (reproducible review-overdue output).")
-def check_command(repo, paths, fmt, fail_on, today) -> None:
+@reporting_options
+def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
     """Check runbooks for staleness against the manifests and git history.
 
     Compares what each runbook references (kubectl targets, namespaces, containers, ports, alerts,
@@ -62,6 +67,9 @@ def check_command(repo, paths, fmt, fail_on, today) -> None:
       rbh check --fail-on warning           CI: fail on warnings too
       rbh check --format json > out.json    machine-readable findings
       rbh check runbooks/checkout.md        one runbook
+      rbh check --changed-since main        only what this branch could have made stale
+      rbh check --format sarif > rbh.sarif  GitHub code scanning
+      rbh check --write-baseline            record today's findings as known debt (adoption)
 
     \b
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or config error, 3 unexpected error.
@@ -77,7 +85,10 @@ def check_command(repo, paths, fmt, fail_on, today) -> None:
 
         raise ConfigError(f"rbh.yaml: check.format: unknown format '{fmt}' (choose from {', '.join(format_choices())})")
     fail_on = fail_on or project.config.check.fail_on
+    plan = reporting_prepare(project, **reporting)
     result = run_checks(project, paths=list(paths) or None, today=today.date() if today else None)
+    if reporting_finish(project, result, plan):
+        return
     out = sys.stdout
     color = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
     FORMATS[fmt].render(result, out, color=color)
@@ -87,4 +98,4 @@ def check_command(repo, paths, fmt, fail_on, today) -> None:
         raise click.exceptions.Exit(code)
 
 
-COMMANDS: list[click.Command] = [check_command]
+COMMANDS: list[click.Command] = [check_command, *RULES_COMMANDS]

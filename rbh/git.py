@@ -168,14 +168,15 @@ class Change:
     old_path: str | None = None
 
 
-def diff_names(repo, old: str, new: str) -> list[Change]:
-    """Files added, modified, deleted and renamed between two commits."""
+def diff_names(repo, old: str, new: str | None = None) -> list[Change]:
+    """Files added, modified, deleted and renamed between two commits (*new* None: the work tree)."""
     import git
 
     try:
-        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "diff", "--name-status", "-M", "--no-color", old, new])
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "diff", "--name-status", "-M", "--no-color", old, *([new] if new else [])])
     except git.GitCommandError as exc:
-        raise GitError(f"git diff {old[:8]}..{new[:8]} failed: {exc.stderr.strip() if exc.stderr else exc}") from None
+        where = f"{old[:8]}..{new[:8]}" if new else f"{old[:8]} (work tree)"
+        raise GitError(f"git diff {where} failed: {exc.stderr.strip() if exc.stderr else exc}") from None
     out: list[Change] = []
     for line in raw.splitlines():
         parts = line.split("\t")

@@ -8,12 +8,22 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from checks.formats import json, text
+from checks.formats import github, json, junit, sarif, text
 
 FORMATS: dict[str, ModuleType] = {
     "text": text,
     "json": json,
+    "sarif": sarif,
+    "github": github,
+    "junit": junit,
 }
+
+
+def message_with_suggestion(finding) -> str:
+    """The finding's message followed by its "did you mean", as one line of text (for CI formats)."""
+    from checks.formats.text import format_suggestion
+
+    return f"{finding.message.rstrip()}{format_suggestion(finding)}"
 
 
 def summary(result) -> dict:

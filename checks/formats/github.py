@@ -1,0 +1,112 @@
+"""GitHub Actions: workflow-command annotations, plus a markdown step summary.
+
+Each active finding becomes ``::error|warning|notice file=...,line=...,col=...,title=RBHxxx name::message``,
+which GitHub shows on the pull request's changed lines. Values are escaped the way the Actions
+runner expects (``%``, CR and LF everywhere; also ``:`` and ``,`` inside properties), so a message
+cannot end a command early or inject another one. GitHub shows at most 10 annotations of each level
+per step; the step summary (written when ``GITHUB_STEP_SUMMARY`` names a file) lists every finding,
+so nothing is lost on a big first run. Suppressed findings are not annotated; the summary counts them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+from typing import TextIO
+
+from checks import formats  # the package: its helpers are read at call time (no import cycle)
+from checks.model import CheckResult, Finding, Severity
+
+COMMANDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
+SUMMARY_ROWS = 300  # keeps the summary far below GitHub's 1 MiB limit per step
+_LOCATED = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): (?P<msg>.*)$", re.S)
+
+
+def escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(level: str, message: str, **props: object) -> str:
+    """One workflow command line; properties with a None value are left out."""
+    parts = [f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None]
+    head = f"::{level} " + ",".join(parts) if parts else f"::{level}"
+    return f"{head}::{escape_data(message)}"
+
+
+def annotation(f: Finding) -> str:
+    return command(
+        COMMANDS[f.severity],
+        formats.message_with_suggestion(f),
+        file=f.path,
+        line=max(1, f.line),
+        endLine=f.end_line if f.end_line and f.end_line > f.line else None,
+        col=f.column if f.column and f.column > 0 else None,
+        title=f"{f.rule} {f.name}",
+    )
+
+
+def counts_text(result: CheckResult) -> str:
+    """``2 errors, 1 warning`` for the active findings (``no findings`` when there are none)."""
+    s = formats.summary(result)
+    parts = [f"{s[k]} {k}{'' if s[k] == 1 or k == 'info' else 's'}" for k in ("error", "warning", "info") if s[k]]
+    return ", ".join(parts) or "no findings"
+
+
+def _cell(text: str) -> str:
+    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def step_summary(result: CheckResult) -> str:
+    """The markdown GitHub shows on the run's summary page."""
+    active = sorted(result.active, key=lambda f: (-f.severity, f.path, f.line, f.rule))
+    suppressed = [f for f in result.findings if f.suppressed]
+    files = len({f.path for f in active})
+    checked = result.files_checked or len(result.runbooks or [])
+    lines = []
+    if active:
+        where = f" in {files} file{'s' if files != 1 else ''}"
+        lines.append(f"### rbh check: {counts_text(result)}{where}")
+    else:
+        lines.append("### rbh check: no findings")
+    if checked:
+        lines.append(f"\n{checked} runbook{'s' if checked != 1 else ''} checked.")
+    if active:
+        lines += ["", "| Severity | Location | Rule | Message |", "|---|---|---|---|"]
+        for f in active[:SUMMARY_ROWS]:
+            msg = formats.message_with_suggestion(f)
+            lines.append(f"| {f.severity} | `{_cell(f.path)}:{f.line}` | {f.rule} {f.name} | {_cell(msg)} |")
+        if len(active) > SUMMARY_ROWS:
+            lines.append(f"\n… and {len(active) - SUMMARY_ROWS} more (use `--format sarif` or `json` for all).")
+    if suppressed:
+        kinds = Counter(f.suppressed for f in suppressed)
+        detail = ", ".join(f"{n} {k}" for k, n in sorted(kinds.items()))
+        lines.append(f"\n{len(suppressed)} suppressed finding{'s' if len(suppressed) != 1 else ''} ({detail}).")
+    if result.notices:
+        lines += ["", "<details><summary>Notices</summary>", ""]
+        lines += [f"- {_cell(n)}" for n in result.notices]
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
+    """Write annotations to *out*; append the step summary to ``$GITHUB_STEP_SUMMARY`` when it is set."""
+    for f in sorted(result.active, key=lambda f: (f.path, f.line, f.column, f.rule)):
+        out.write(annotation(f) + "\n")
+    for note in result.notices:
+        m = _LOCATED.match(note)
+        if m:
+            out.write(command("warning", m.group("msg"), file=m.group("path"), line=m.group("line"), title="rbh") + "\n")
+        else:
+            out.write(command("notice", note, title="rbh") + "\n")
+    suppressed = formats.summary(result)["suppressed"]
+    tail = f" ({suppressed} suppressed)" if suppressed else ""
+    out.write(f"rbh: {counts_text(result)}{tail}\n")
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as fh:
+            fh.write(step_summary(result))

@@ -1,0 +1,89 @@
+"""The ``rbh check`` options that decide *what is reported*: baseline use and writing, ``--changed-since``.
+
+Kept out of ``checks/cli.py`` so the command stays short: ``reporting_options`` adds the options,
+``prepare`` runs before the engine (it may point the config at another baseline), ``finish`` runs
+after it (filters to the changed files, or writes the baseline and tells the command to stop).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from rbh.errors import ConfigError
+
+
+def reporting_options(f):
+    """``--changed-since``, ``--baseline``, ``--no-baseline`` and ``--write-baseline [FILE]``."""
+    options = [
+        click.option("--changed-since", "changed_since", metavar="REV", default=None,
+                     help="Report only on runbooks (and manifests) that changed since REV, or that mention "
+                          "something a changed manifest defines; e.g. origin/main in a pull request."),
+        click.option("--baseline", "baseline", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                     help="Baseline file of known findings (default: check.baseline, else .rbh-baseline.json "
+                          "at the repository root when it exists)."),
+        click.option("--no-baseline", "no_baseline", is_flag=True, default=False,
+                     help="Report the findings the baseline lists too."),
+        click.option("--write-baseline", "write_baseline", is_flag=False, flag_value="", default=None,
+                     metavar="[FILE]",
+                     help="Record every current finding as known debt in FILE (default: the baseline in use, "
+                          "else .rbh-baseline.json) and exit 0. Give FILE as --write-baseline=FILE."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+@dataclass
+class Plan:
+    changed_since: str | None = None
+    write_to: Path | None = None
+    next_baseline: Path | None = None  # the file the next plain ``rbh check`` will read
+
+
+def prepare(project, *, changed_since=None, baseline=None, no_baseline=False, write_baseline=None) -> Plan:
+    """Point the config at the baseline to use (or none) before the engine applies suppression."""
+    from checks import baseline as bl
+
+    if write_baseline is not None and changed_since:
+        raise ConfigError("--write-baseline records every finding; it cannot be combined with --changed-since")
+    if no_baseline and baseline is not None:
+        raise ConfigError("--baseline and --no-baseline contradict each other")
+    plan = Plan(changed_since=changed_since)
+    check = project.config.check
+    root = project.root.resolve()
+    if baseline is not None:
+        path = Path(baseline).resolve()
+        if not path.is_relative_to(root):
+            raise ConfigError(f"--baseline {baseline}: the file must be inside the repository ({project.root})")
+        check.baseline = path.relative_to(root).as_posix()
+    configured = bl.resolve_path(project)
+    plan.next_baseline = configured or root / bl.DEFAULT_FILE
+    if configured is None and (root / bl.DEFAULT_FILE).is_file():
+        check.baseline = bl.DEFAULT_FILE
+    if write_baseline is not None:
+        plan.write_to = Path(write_baseline) if write_baseline else plan.next_baseline
+    if no_baseline or write_baseline is not None:
+        # Writing starts from every finding: a broken or stale old baseline must not get in the way.
+        check.baseline = None
+    return plan
+
+
+def finish(project, result, plan: Plan) -> bool:
+    """After the engine: True when the command is done (the baseline was written)."""
+    if plan.write_to is not None:
+        from checks import baseline as bl
+
+        count = bl.write(result.findings, plan.write_to)
+        click.echo(f"rbh: wrote {count} known finding{'s' if count != 1 else ''} to {plan.write_to}", err=True)
+        if plan.write_to.resolve() != plan.next_baseline.resolve():
+            click.echo(f"rbh: hint: set check.baseline in rbh.yaml (or pass --baseline {plan.write_to}) "
+                       "so rbh check uses it", err=True)
+        return True
+    if plan.changed_since:
+        from checks import changed
+
+        changed.filter_result(result, changed.compute(project, plan.changed_since))
+    return False

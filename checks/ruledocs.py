@@ -1,0 +1,148 @@
+"""Rule metadata for people and tools: the catalog behind ``rbh rules``, ``rbh explain`` and SARIF.
+
+Everything here is read from the rule registry (``checks.rules``): a rule's module docstring is its
+documentation (first line: the summary; sections *What it does*, *Why it matters*, *Example*), and
+``ID``, ``NAME``, ``SEVERITY`` and ``Options`` are its machine-readable facts. Nothing is written
+twice, so the SARIF rule descriptions, the CLI and the docs site cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import difflib
+import inspect
+import re
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from checks.model import Severity
+from rbh.errors import RbhError
+
+SECTIONS = ("What it does", "Why it matters", "Example")
+_SECTION_LINE = re.compile(
+    r"^\s*(?:#+\s*)?(?:\*\*)?(?P<title>" + "|".join(SECTIONS) + r")(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$", re.I
+)
+_UNDERLINE = re.compile(r"^\s*(-{3,}|={3,}|~{3,})\s*$")
+
+
+@dataclass(frozen=True)
+class RuleOption:
+    name: str
+    default: Any
+    description: str
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """What a person (or SARIF viewer) needs to know about one rule."""
+
+    id: str
+    name: str
+    severity: Severity
+    summary: str
+    doc: str  # the whole docstring, dedented
+    sections: dict[str, str] = field(default_factory=dict)
+    options: tuple[RuleOption, ...] = ()
+
+    @property
+    def what(self) -> str:
+        return self.sections.get("What it does", "") or self.summary
+
+    @property
+    def why(self) -> str:
+        return self.sections.get("Why it matters", "")
+
+    @property
+    def example(self) -> str:
+        return self.sections.get("Example", "")
+
+
+class UnknownRuleError(RbhError):
+    """``rbh explain`` was given an ID or name that no rule has (a usage error, exit 2)."""
+
+
+def registry() -> list[ModuleType]:
+    """Rule modules from the registry ``checks.rules.RULES``, ordered by ID."""
+    from checks.rules import RULES
+
+    return sorted(RULES.values(), key=lambda m: m.ID)
+
+
+def split_sections(doc: str) -> tuple[str, dict[str, str]]:
+    """(summary, {section title: text}) from a rule docstring."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    summary = next((ln.strip() for ln in lines if ln.strip()), "")
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for i, line in enumerate(lines):
+        m = _SECTION_LINE.match(line)
+        if m:
+            current = next(s for s in SECTIONS if s.lower() == m.group("title").lower())
+            sections[current] = []
+            continue
+        if current is None:
+            continue
+        if _UNDERLINE.match(line) and i > 0 and _SECTION_LINE.match(lines[i - 1]) and not sections[current]:
+            continue
+        sections[current].append(line)
+    return summary, {k: "\n".join(v).strip("\n") for k, v in sections.items()}
+
+
+def _options(module: ModuleType) -> tuple[RuleOption, ...]:
+    model = getattr(module, "Options", None)
+    fields = getattr(model, "model_fields", None)
+    if not fields:
+        return ()
+    out = []
+    for name, info in fields.items():
+        default = info.get_default(call_default_factory=True) if hasattr(info, "get_default") else info.default
+        out.append(RuleOption(name, default, info.description or ""))
+    return tuple(out)
+
+
+def describe(module: ModuleType) -> RuleDoc:
+    doc = inspect.cleandoc(module.__doc__ or "")
+    summary, sections = split_sections(doc)
+    return RuleDoc(
+        id=module.ID,
+        name=module.NAME,
+        severity=Severity.parse(module.SEVERITY),
+        summary=summary,
+        doc=doc,
+        sections=sections,
+        options=_options(module),
+    )
+
+
+def all_docs() -> list[RuleDoc]:
+    return [describe(m) for m in registry()]
+
+
+def find(key: str, docs: list[RuleDoc] | None = None) -> RuleDoc:
+    """The rule whose ID or name is *key* (case-insensitive); UnknownRuleError with a suggestion otherwise."""
+    docs = all_docs() if docs is None else docs
+    wanted = key.strip().lower()
+    for d in docs:
+        if wanted in (d.id.lower(), d.name.lower()):
+            return d
+    choices = {d.id.lower(): d.id for d in docs} | {d.name.lower(): d.name for d in docs}
+    close = difflib.get_close_matches(wanted, list(choices), n=1, cutoff=0.6)
+    hint = f"; did you mean {choices[close[0]]}?" if close else "; 'rbh rules' lists them all"
+    raise UnknownRuleError(f"unknown rule '{key}'{hint}")
+
+
+def explain_text(d: RuleDoc) -> str:
+    """What ``rbh explain`` prints: a header line, the docstring, the options and how to configure them."""
+    out = [f"{d.id} {d.name} (default severity: {d.severity})", "", d.doc.strip()]
+    if d.options:
+        out += ["", "Options (rbh.yaml, check.rules." + d.id + ".options):"]
+        for o in d.options:
+            desc = f"  {o.description}" if o.description else ""
+            out.append(f"  {o.name} = {o.default!r}{desc}")
+    out += [
+        "",
+        "Configure or silence it:",
+        f"  rbh.yaml:      check: {{rules: {{{d.id}: {{severity: warning}}}}}}  (or {{enabled: false}})",
+        f'  in a runbook:  <!-- rbh: disable {d.id} reason="..." -->',
+    ]
+    return "\n".join(out) + "\n"
