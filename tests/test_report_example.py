@@ -1,0 +1,25 @@
+"""The project's own CI runs ``rbh check`` on its example runbooks: they must stay clean."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+
+from conftest import PROJECT_ROOT, run_rbh_subprocess
+
+
+def test_rbh_check_on_the_example_repository_exits_0():
+    proc = run_rbh_subprocess(["check", "--repo", str(PROJECT_ROOT)], env={"GITHUB_ACTIONS": "false"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stderr == ""
+    assert "0 errors" in proc.stdout.splitlines()[-1]
+
+
+def test_example_sarif_validates_against_the_sarif_schema():
+    proc = run_rbh_subprocess(["check", "--repo", str(PROJECT_ROOT), "--format", "sarif"])
+    assert proc.returncode == 0, proc.stderr
+    schema = json.loads((PROJECT_ROOT / "tests" / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    doc = json.loads(proc.stdout)
+    jsonschema.Draft7Validator(schema, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(doc)
+    assert not [r for r in doc["runs"][0]["results"] if r["level"] == "error"]
