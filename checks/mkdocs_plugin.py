@@ -120,7 +120,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.health: dict[str, RunbookHealth] = {}  # repository path -> health
         self.alerts: list[_Alert] = []
         self.alert_runbooks: dict[str, list[str]] = {}  # alert name -> repository paths answering it
-        self.resolved_urls: set[str] = set()  # alert names whose runbook_url resolves
+        self.url_states: dict[str, str] = {}  # alert name -> ok | broken | external (see AlertRow)
+        self.site_url: str | None = None
         self.generated: dict[str, str] = {}  # src_uri -> "dashboard" | "alerts"
         self.checked_at: str | None = None  # "commit 1a2b3c4d (2026-11-20)", shown under each runbook
 
@@ -155,6 +156,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 self.docs_prefix = rel.as_posix() if rel.parts else ""
             except ValueError:
                 log.warning(f"docs_dir {config.docs_dir} is outside the repository {self.project.root}; no banners")
+        self.site_url = config.site_url
         self.link_template = source_link_template(config.repo_url, config.edit_uri, self.config.source_link)
         if self.config.assets:
             if ASSETS["css"] not in config.extra_css:
@@ -186,13 +188,13 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
     def _page_markdown(self, kind: str) -> str:
         if kind == "dashboard":
-            return "---\ntitle: Runbook health\nhide:\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
+            return "---\ntitle: Runbook health\nhide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
         return "---\ntitle: Alert index\nhide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
 
     def _run_checks(self) -> None:
         """Run the checks once for this build and index the result by runbook."""
         self.result, self.checks_ran, self.checked_at = None, False, None
-        self.health, self.alerts, self.alert_runbooks, self.resolved_urls = {}, [], {}, set()
+        self.health, self.alerts, self.alert_runbooks, self.url_states = {}, [], {}, {}
         if self.project is None:
             return
         try:
@@ -207,8 +209,13 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 return
         for note in self.result.notices:
             log.info(note)
-        self.checked_at = _checked_at(self.project)
-        self._index_result()
+        try:
+            self.checked_at = _checked_at(self.project)
+            self._index_result()
+        except Exception as exc:  # noqa: BLE001 - same promise: the site still builds
+            log.warning(f"cannot index the check results ({type(exc).__name__}: {exc}); no banners this build")
+            self.health = {}
+            return
         errors = sum(1 for h in self.health.values() if h.status == "error")
         warnings = sum(1 for h in self.health.values() if h.status == "warning")
         log.info(f"{len(self.health)} runbooks checked: {errors} stale, {warnings} with warnings")
@@ -217,12 +224,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         result, now = self.result, today()
         self.alerts = inventory_alerts(result.inventory)
         defined = {a.name: a for a in self.alerts}
-        by_path = {rb.path: rb for rb in result.runbooks}
+        resolver = self._url_resolver([rb.path for rb in result.runbooks])
         for a in self.alerts:
-            target = self._resolve_runbook_url(a.runbook_url, by_path) if a.runbook_url else None
-            if target:
-                self.resolved_urls.add(a.name)
-                self.alert_runbooks.setdefault(a.name, []).append(target)
+            if not a.runbook_url:
+                continue
+            res = resolver.resolve(a.runbook_url)
+            if res.found:
+                self.url_states[a.name] = "ok"
+                self.alert_runbooks.setdefault(a.name, []).append(res.found)
+            else:
+                self.url_states[a.name] = "broken" if res.managed else "external"
         for rb in result.runbooks:
             fm = rb.front_matter
             for name in fm.alerts:
@@ -260,9 +271,13 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 checks_ran=self.checks_ran,
             )
 
-    def _resolve_runbook_url(self, url: str, by_path: dict) -> str | None:
-        """The runbook (repository path) an alert's ``runbook_url`` points at, or None."""
-        return match_runbook_url(url, list(by_path), self.docs_prefix or "", self.project.config.check.runbook_urls.prefixes)
+    def _url_resolver(self, runbook_paths: list[str]):
+        """The checks' runbook_url resolver, as the rules build it; MkDocs' site_url when rbh.yaml has none."""
+        from checks.runbook_urls import RunbookUrlResolver
+
+        cfg = self.project.config
+        return RunbookUrlResolver(cfg.check.runbook_urls.prefixes, runbook_paths, cfg.check.runbook_urls.case_insensitive,
+                                  site_url=cfg.site.url or self.site_url, default_folder=self.docs_prefix or "")
 
     # ------------------------------------------------------------------------------ pages
 
@@ -356,11 +371,12 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         rows = []
         names = {a.name for a in self.alerts}
         for a in self.alerts:
-            rows.append(AlertRow(a.name, a.severity, a.source, a.runbook_url, self._runbook_links(a.name, page, files), a.name in self.resolved_urls))
+            rows.append(AlertRow(a.name, a.severity, a.source, a.runbook_url, self._runbook_links(a.name, page, files),
+                                 self.url_states.get(a.name, "none")))
         # alerts that runbooks claim to answer but no rule defines: listed so the gap is visible
         for name in sorted(set(self.alert_runbooks) - names):
             if self.result is not None and self.result.inventory is not None:
-                rows.append(AlertRow(name, None, "not defined in any alert rule", None, self._runbook_links(name, page, files)))
+                rows.append(AlertRow(name, None, None, None, self._runbook_links(name, page, files), defined=False))
         return rows
 
     def _runbook_links(self, name: str, page, files: Files) -> list[tuple[str, str | None]]:
@@ -385,47 +401,6 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             )
 
 
-def match_runbook_url(url: str, runbook_paths: list[str], docs_prefix: str, prefixes: dict[str, str] | None = None) -> str | None:
-    """Which runbook a ``runbook_url`` points at: by configured URL prefix, ``.md`` path or page URL.
-
-    ``https://runbooks.example.com/checkout/high-latency/#mitigation`` and
-    ``https://git.example.com/ops/runbooks/blob/main/runbooks/checkout/high-latency.md`` both resolve
-    to ``runbooks/checkout/high-latency.md`` when that runbook exists.
-    """
-    bare = url.split("#", 1)[0].split("?", 1)[0]
-    for prefix, folder in (prefixes or {}).items():
-        if bare.startswith(prefix):
-            rest = bare[len(prefix):].strip("/")
-            cand = f"{folder.strip('/')}/{rest}" if folder.strip("/") else rest
-            for suffix in ("", ".md", "/index.md", "/README.md"):
-                if cand.rstrip("/") + suffix in runbook_paths:
-                    return cand.rstrip("/") + suffix
-    try:
-        path = urlsplit(bare).path if "://" in bare else bare
-    except ValueError:
-        return None
-    path = path.strip("/")
-    if not path:
-        return None
-    if path.endswith(".md"):
-        hits = [p for p in runbook_paths if path == p or path.endswith("/" + p)]
-        return max(hits, key=len) if hits else None
-    if path.endswith(".html"):
-        path = path[: -len(".html")]
-        if path.endswith("/index") or path == "index":
-            path = path[: -len("index")].rstrip("/")
-    best: str | None = None
-    for p in runbook_paths:
-        rel = p[len(docs_prefix) + 1:] if docs_prefix and p.startswith(docs_prefix + "/") else p
-        stem = str(PurePosixPath(rel).with_suffix(""))
-        if stem.endswith("/index") or stem == "index" or stem.endswith("/README") or stem == "README":
-            stem = str(PurePosixPath(stem).parent)
-            stem = "" if stem == "." else stem
-        if stem and (path == stem or path.endswith("/" + stem)) and (best is None or len(p) > len(best)):
-            best = p
-    return best
-
-
 def _checked_at(project) -> str | None:
     from rbh import git as rgit
 
@@ -437,27 +412,7 @@ def _checked_at(project) -> str | None:
 
 
 def _run_engine(project) -> CheckResult:
-    try:
-        from checks.engine import run_checks
-    except ImportError as exc:
-        if getattr(exc, "name", "") not in ("checks.engine",):
-            raise
-        log.warning("the checks engine (checks.engine) is not available; banners show parse problems only")
-        return _parse_problems_only(project)
-    return run_checks(project)
+    """``checks.engine.run_checks`` for the whole project (imported here: the engine loads every rule)."""
+    from checks.engine import run_checks
 
-
-def _parse_problems_only(project) -> CheckResult:
-    runbooks = project.load_runbooks()
-    try:
-        from checks.inventory import load_inventory
-
-        inventory = load_inventory(project)
-    except ImportError:
-        inventory = None
-    findings = [
-        Finding("RBH001", "unreadable-runbook", Severity.warning, rb.path, p.line, p.column, p.message, strength="parse")
-        for rb in runbooks
-        for p in rb.problems
-    ]
-    return CheckResult(findings=findings, runbooks=runbooks, inventory=inventory, files_checked=len(runbooks))
+    return run_checks(project, today=today())

@@ -80,19 +80,26 @@ class AlertRow:
     source: str | None  # "manifests/prometheus/rules.yaml:12"
     runbook_url: str | None
     runbooks: list[tuple[str, str | None]] = field(default_factory=list)  # (title, page url) answering it
-    url_resolves: bool = False
+    url_state: str = "none"  # none (no annotation) | ok | broken (points into our runbooks, at nothing) | external
+    defined: bool = True  # False: runbooks name it in front matter, but no alert rule has that name
 
     @property
     def state(self) -> str:
+        if not self.defined:
+            return "undefined"
+        if self.url_state == "external":
+            return "external"
         if not self.runbooks:
             return "no-runbook"
-        if not self.runbook_url:
+        if self.url_state == "none":
             return "no-url"
-        return "ok" if self.url_resolves else "broken-url"
+        return "ok" if self.url_state == "ok" else "broken-url"
 
 
-_ALERT_STATE_ORDER = {"no-runbook": 0, "broken-url": 1, "no-url": 2, "ok": 3}
+_ALERT_STATE_ORDER = {"no-runbook": 0, "broken-url": 1, "no-url": 2, "undefined": 3, "external": 4, "ok": 5}
 _ALERT_STATE_LABEL = {
+    "undefined": "No alert rule by this name",
+    "external": "External runbook, not checked",
     "no-runbook": "No runbook",
     "broken-url": "runbook_url does not resolve",
     "no-url": "No runbook_url annotation",
@@ -134,6 +141,12 @@ def _fmt_date(value: dt.date | dt.datetime | None) -> str:
     return value.isoformat()
 
 
+def _short_url(url: str, limit: int = 60) -> str:
+    """A dashboard URL as a readable label: no scheme, long paths cut."""
+    label = re.sub(r"^https?://", "", url.strip())
+    return label if len(label) <= limit else label[: limit - 1] + "…"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -144,6 +157,15 @@ def _location(f: Finding, source_link: SourceLink | None) -> str:
     if href:
         return f'<a class="rbh-loc" href="{escape(href, quote=True)}">{escape(where)}</a>'
     return f'<code class="rbh-loc">{escape(where)}</code>'
+
+
+def _locations(group: list[Finding], source_link: SourceLink | None) -> str:
+    """One file, several lines: ``path lines 62, 86, 107`` with each line linked when links are known."""
+    lines = []
+    for f in group:
+        href = source_link(f.path, f.line) if source_link else None
+        lines.append(f'<a class="rbh-loc" href="{escape(href, quote=True)}">{f.line}</a>' if href else str(f.line))
+    return f'<code class="rbh-loc">{escape(group[0].path)}</code> lines {", ".join(lines)}'
 
 
 def _status_line(rb: RunbookHealth) -> str:
@@ -175,18 +197,45 @@ def _commit(change: object | None) -> str:
     return " · ".join(bits)
 
 
-def _reviewed(rb: RunbookHealth) -> str:
+def _reviewed(rb: RunbookHealth, compact: bool = False) -> str:
     if rb.last_reviewed is None:
         return '<span class="rbh-overdue">never reviewed</span>'
     out = f"<time>{escape(_fmt_date(rb.last_reviewed))}</time>"
     if rb.overdue:
         out += f' <span class="rbh-overdue">overdue since {escape(_fmt_date(rb.review_due))}</span>'
-    elif rb.review_due:
+    elif rb.review_due and not compact:
         out += f' <span class="rbh-muted">next review by {escape(_fmt_date(rb.review_due))}</span>'
     return out
 
 
 # ------------------------------------------------------------------------------------------ banner
+
+
+MAX_GROUPS_SHOWN = 5  # more than this and the rest fold away: the banner must stay readable at 2 AM
+
+
+def group_findings(findings: list[Finding]) -> list[list[Finding]]:
+    """Findings that say the same thing (same rule, message and suggestion) at several lines, as one
+    group each; worst severity first, then by first line."""
+    groups: dict[tuple, list[Finding]] = {}
+    for f in sorted(findings, key=lambda f: (f.line, f.column)):
+        groups.setdefault((f.severity, f.rule, f.message, f.suggestion), []).append(f)
+    return sorted(groups.values(), key=lambda g: (-g[0].severity, g[0].line))
+
+
+def _finding_item(group: list[Finding], source_link: SourceLink | None) -> str:
+    f = group[0]
+    sev = str(f.severity)
+    where = _location(f, source_link) if len(group) == 1 else _locations(group, source_link)
+    item = (
+        f'<li class="rbh-finding rbh-finding--{sev}">'
+        f'<span class="rbh-sev rbh-sev--{sev}">{sev}</span>'
+        f'<div class="rbh-finding__body"><span class="rbh-message">{text(f.message)}</span>'
+        f'<div class="rbh-where"><span class="rbh-rule">{escape(f.rule)} {escape(f.name)}</span> · {where}</div>'
+    )
+    if f.suggestion:
+        item += f'<div class="rbh-suggestion">Suggestion: {text(f.suggestion)}</div>'
+    return item + "</div></li>"
 
 
 def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, alerts_page: str | None = None) -> str:
@@ -201,20 +250,15 @@ def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, ale
         f'<span class="rbh-badge rbh-badge--{status}">{_STATUS_LABEL[status]}</span> '
         f"{escape(_status_line(rb))}</p>",
     ]
-    if rb.findings:
+    groups = group_findings(rb.findings)
+    if groups:
         out.append('<ul class="rbh-findings">')
-        for f in rb.findings:
-            sev = str(f.severity)
-            item = (
-                f'<li class="rbh-finding rbh-finding--{sev}">'
-                f'<span class="rbh-sev rbh-sev--{sev}">{sev}</span> '
-                f'<span class="rbh-message">{text(f.message)}</span> '
-                f'<span class="rbh-rule">{escape(f.rule)} {escape(f.name)}</span> · {_location(f, source_link)}'
-            )
-            if f.suggestion:
-                item += f'<div class="rbh-suggestion">Suggestion: {text(f.suggestion)}</div>'
-            out.append(item + "</li>")
-        out.append("</ul>")
+        for i, group in enumerate(groups):
+            if i == MAX_GROUPS_SHOWN:
+                out.append(f'</ul><details class="rbh-more"><summary>{_plural(len(groups) - i, "more finding")}</summary>'
+                           '<ul class="rbh-findings">')
+            out.append(_finding_item(group, source_link))
+        out.append("</ul></details>" if len(groups) > MAX_GROUPS_SHOWN else "</ul>")
     if rb.suppressed:
         out.append(f'<p class="rbh-muted rbh-suppressed">{_plural(rb.suppressed, "finding")} suppressed (inline, snooze or baseline)</p>')
 
@@ -238,7 +282,7 @@ def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, ale
         dash = []
         for d in rb.dashboards:
             href = safe_href(d)
-            dash.append(f'<a href="{escape(href, quote=True)}" rel="noopener">{escape(d)}</a>' if href else f"<code>{escape(d)}</code>")
+            dash.append(f'<a href="{escape(href, quote=True)}" rel="noopener">{escape(_short_url(d))}</a>' if href else f"<code>{escape(d)}</code>")
         meta.append(("Dashboards", ", ".join(dash)))
     meta.append(("Last change", _commit(rb.last_change)))
     meta.append(("Last reviewed", _reviewed(rb)))
@@ -314,7 +358,7 @@ def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = ()) ->
             f"<td>{escape(', '.join(r.owners)) or _NONE}</td>"
             f"<td>{escape(', '.join(r.services))}</td>"
             f'<td data-sort-value="{change_key}">{_commit(change)}</td>'
-            f'<td data-sort-value="{reviewed_key}">{_reviewed(r)}</td>'
+            f'<td data-sort-value="{reviewed_key}">{_reviewed(r, compact=True)}</td>'
             "</tr>"
         )
     out.append("</tbody></table></div>")
@@ -327,10 +371,15 @@ def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = ()) ->
 def alerts_html(rows: list[AlertRow], *, notices: Iterable[str] = ()) -> str:
     """Every alert rule with its runbook; alerts a responder would be paged for without one come first."""
     rows = sorted(rows, key=lambda a: (_ALERT_STATE_ORDER[a.state], a.name.lower()))
-    missing = sum(1 for a in rows if a.state != "ok")
+    rules = [a for a in rows if a.defined]
+    missing = sum(1 for a in rules if a.state != "ok")
+    summary = f"{_plural(len(rules), 'alert rule')}, {missing} without a working runbook link."
+    if len(rules) < len(rows):
+        undefined = len(rows) - len(rules)
+        summary += f" {_plural(undefined, 'alert')} named in runbooks {'has' if undefined == 1 else 'have'} no rule."
     out = [
         '<div class="rbh-alerts" data-search-exclude>',
-        f'<p class="rbh-summary">{escape(_plural(len(rows), "alert"))}, {missing} without a working runbook link.</p>',
+        f'<p class="rbh-summary">{escape(summary)}</p>',
         *(f'<p class="rbh-muted rbh-notice">{escape(note)}</p>' for note in notices),
         '<table class="rbh-table" data-rbh-table>',
         "<thead><tr>"
@@ -345,11 +394,15 @@ def alerts_html(rows: list[AlertRow], *, notices: Iterable[str] = ()) -> str:
         books = []
         for title, url in a.runbooks:
             books.append(f'<a href="{escape(url, quote=True)}">{escape(title)}</a>' if url else escape(title))
+        if state == "external":
+            href = safe_href(a.runbook_url)
+            label = escape(_short_url(a.runbook_url or ""))
+            books.append(f'<a href="{escape(href, quote=True)}" rel="noopener">{label}</a>' if href else f"<code>{label}</code>")
         cell = ", ".join(books)
         if state != "ok":
-            badge = "error" if state in ("no-runbook", "broken-url") else "warning"
+            badge = {"no-url": "warning", "external": "unknown"}.get(state, "error")
             note = f'<span class="rbh-badge rbh-badge--{badge}">{_ALERT_STATE_LABEL[state]}</span>'
-            if state == "broken-url" and a.runbook_url:
+            if a.url_state == "broken" and a.runbook_url:
                 note += f" <code>{escape(a.runbook_url)}</code>"
             cell = f"{note} {cell}".strip()
         out.append(
@@ -357,7 +410,7 @@ def alerts_html(rows: list[AlertRow], *, notices: Iterable[str] = ()) -> str:
             f'<td data-sort-value="{escape(a.name.lower(), quote=True)}"><code>{escape(a.name)}</code></td>'
             f"<td>{escape(a.severity or '')}</td>"
             f'<td data-sort-value="{_ALERT_STATE_ORDER[state]}">{cell}</td>'
-            f"<td><code>{escape(a.source or '')}</code></td>"
+            f"<td>{f'<code>{escape(a.source)}</code>' if a.source else ''}</td>"
             "</tr>"
         )
     out.append("</tbody></table></div>")

@@ -140,3 +140,44 @@ def run_rbh_subprocess(args: list[str], cwd: Path | None = None, env: dict[str, 
     exe = shutil.which("rbh", path=str(Path(sys.executable).parent)) or "rbh"
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([exe, *args], cwd=cwd, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+# ------------------------------------------------------------------ docs site (mkdocs builds, shared per session)
+
+
+class SiteBuild:
+    """A real ``mkdocs build --strict`` of a repository: where it is and what the build said."""
+
+    def __init__(self, root: Path, site: Path, proc: subprocess.CompletedProcess):
+        self.root, self.site, self.returncode, self.log = root, site, proc.returncode, proc.stdout + proc.stderr
+
+    def html(self, url: str) -> str:
+        """The built HTML of a page URL such as ``services/checkout/``."""
+        return (self.site / url / "index.html").read_text(encoding="utf-8")
+
+
+def build_site(root: Path, strict: bool = True) -> SiteBuild:
+    """``mkdocs build`` of *root*'s mkdocs.yml in a separate process, the way a user runs it."""
+    site = root / "build" / "site"
+    # the installed console script, not ``python -m`` from *root*: that would import the clone's checks/ package
+    exe = shutil.which("mkdocs", path=str(Path(sys.executable).parent)) or "mkdocs"
+    args = [exe, "build", "-f", str(root / "mkdocs.yml"), "-d", str(site)] + (["--strict"] if strict else [])
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    proc = subprocess.run(args, cwd=root, capture_output=True, text=True, env=env, timeout=600)
+    return SiteBuild(root, site, proc)
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory) -> SiteBuild:
+    """The example platform's docs site, built once per session from a clone of the committed tree."""
+    return build_site(copy_example(tmp_path_factory.mktemp("site") / "example"))
+
+
+@pytest.fixture(scope="session")
+def drift_site(tmp_path_factory) -> SiteBuild:
+    """The docs site of a clone with the drift scenario committed (scripts/drift.py), built once per session."""
+    import drift
+
+    root = copy_example(tmp_path_factory.mktemp("site") / "drift")
+    drift.apply_drift(root)
+    return build_site(root)

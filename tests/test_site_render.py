@@ -110,7 +110,7 @@ def test_untrusted_text_is_escaped_everywhere():
                 dashboards=["javascript:alert(1)", "https://grafana.example.com/d/x?a=1&b=<2>"],
                 findings=[finding(Severity.error, 1, evil, evil)])
     for html in (banner_html(rb, alerts_page="../alerts/"), dashboard_html([rb]),
-                 alerts_html([AlertRow(evil, evil, evil, evil, [(evil, None)])])):
+                 alerts_html([AlertRow(evil, evil, evil, evil, [(evil, None)], "external")])):
         assert "<img" not in html
         assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
     html = banner_html(rb)
@@ -157,15 +157,36 @@ def test_dashboard_rows_sorted_worst_first_with_filter_attributes():
 
 def test_alert_index_lists_alerts_without_a_runbook_first():
     rows = [
-        AlertRow("CheckoutHighLatency", "critical", "manifests/rules.yaml:8", "https://rb/checkout/", [("Checkout", "../checkout/")], True),
+        AlertRow("CheckoutHighLatency", "critical", "manifests/rules.yaml:8", "https://rb/checkout/", [("Checkout", "../checkout/")], "ok"),
         AlertRow("ZetaNoUrl", "warning", "manifests/rules.yaml:20", None, [("Zeta", "../zeta/")]),
-        AlertRow("BrokenLink", "critical", "manifests/rules.yaml:30", "https://rb/nowhere/", [], False),
+        AlertRow("BrokenLink", "critical", "manifests/rules.yaml:30", "https://rb/nowhere/", [], "broken"),
         AlertRow("AlphaOrphan", "info", "manifests/rules.yaml:40", None, []),
-        AlertRow("MovedPage", "warning", "manifests/rules.yaml:50", "https://rb/old/", [("Moved", "../moved/")], False),
+        AlertRow("MovedPage", "warning", "manifests/rules.yaml:50", "https://rb/old/", [("Moved", "../moved/")], "broken"),
+        AlertRow("Retired", None, None, None, [("Payments", "../payments/")], defined=False),
+        AlertRow("Wiki", "warning", "manifests/rules.yaml:60", "https://wiki.example/x", [], "external"),
     ]
     html = alerts_html(rows)
     ids = re.findall(r'<tr id="alert-(\w+)" data-rbh-state="([\w-]+)">', html)
     assert ids == [("AlphaOrphan", "no-runbook"), ("BrokenLink", "no-runbook"), ("MovedPage", "broken-url"),
-                   ("ZetaNoUrl", "no-url"), ("CheckoutHighLatency", "ok")]
-    assert visible(html).startswith("5 alerts, 4 without a working runbook link.")
+                   ("ZetaNoUrl", "no-url"), ("Retired", "undefined"), ("Wiki", "external"), ("CheckoutHighLatency", "ok")]
+    assert visible(html).startswith("6 alert rules, 5 without a working runbook link. 1 alert named in runbooks has no rule.")
+    assert "No runbook <code>https://rb/nowhere/</code>" in html.replace('<span class="rbh-badge rbh-badge--error">', "").replace("</span>", "")
+    assert '<a href="https://wiki.example/x" rel="noopener">wiki.example/x</a>' in html
+    assert "No alert rule by this name" in visible(html)
     assert alert_anchor("job:up:rate5m") == "alert-job-up-rate5m"
+
+
+def test_repeated_findings_are_grouped_and_long_lists_fold():
+    same = [finding(Severity.error, line, "deployment `checkout` not found", "`checkout-api`") for line in (62, 86, 107)]
+    others = [finding(Severity.warning, 100 + i, f"other {i}") for i in range(6)]
+    note = finding(Severity.info, 1, "manifests changed since this runbook")
+    html = banner_html(health(findings=[note, *others, *same]))
+    items = re.findall(r'<li class="rbh-finding rbh-finding--(\w+)">', html)
+    assert items == ["error"] + ["warning"] * 6 + ["info"]  # worst first, one item for the repeated error
+    first = html.split('<li class="rbh-finding', 2)[1]
+    assert '<code class="rbh-loc">runbooks/checkout/high-latency.md</code> lines 62, 86, 107' in first
+    linked = banner_html(health(findings=same), source_link=lambda p, n: f"https://git.example/{p}#L{n}")
+    assert re.findall(r'<a class="rbh-loc" href="https://git.example/runbooks/checkout/high-latency.md#L(\d+)">\1</a>', linked) == ["62", "86", "107"]
+    shown, folded = html.split('<details class="rbh-more">')
+    assert shown.count("<li ") == 5 and folded.count("<li ") == 3
+    assert "<summary>3 more findings</summary>" in folded
