@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
 from rbh import __version__
@@ -261,27 +261,27 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
     by_index = {p.payload.get("meta", {}).get("chunk_index"): p for p in old_points}
     from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
 
-    missing = []
+    moved, missing = [], []
     for doc in docs:
         p = by_index.get(doc.meta["chunk_index"])
-        if p is None or (p.payload.get("content") != doc.content):
+        if p is None or p.payload.get("content") != doc.content:
             missing.append(doc)
             continue
-        doc.embedding = list(p.vector[DENSE_VECTOR])
-        sv = p.vector.get(SPARSE_VECTOR)
-        doc.sparse_embedding = SparseEmbedding(indices=list(sv.indices), values=list(sv.values))
-    if missing:  # should not happen for an identical blob, but never write a chunk without vectors
+        sv = p.vector[SPARSE_VECTOR]
+        moved.append(replace(doc, embedding=list(p.vector[DENSE_VECTOR]),
+                             sparse_embedding=SparseEmbedding(indices=list(sv.indices), values=list(sv.values))))
+    if missing:  # cannot happen for an identical blob, but never write a chunk without vectors
         from indexer.components.dense import WordLlamaDocumentEmbedder
         from indexer.components.lexical import LexicalDocumentEncoder
 
         emb = WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim)
         emb.warm_up()
-        emb.run(LexicalDocumentEncoder().run(missing)["documents"])
+        moved += emb.run(LexicalDocumentEncoder().run(missing)["documents"])["documents"]
     from haystack.document_stores.types import DuplicatePolicy
 
-    if docs:
-        target.document_store.write_documents(docs, policy=DuplicatePolicy.OVERWRITE)
-    return len(docs)
+    if moved:
+        target.document_store.write_documents(moved, policy=DuplicatePolicy.OVERWRITE)
+    return len(moved)
 
 
 def _path_filter(path: str):

@@ -37,8 +37,13 @@ def load_wordllama(model: str, dim: int):
         import wordllama
         from wordllama import WordLlama
 
+        pkg = Path(wordllama.__file__).parent
+        # Only some sizes ship in the wheel; the model is Matryoshka-trained, so a smaller dim is the
+        # first coordinates of a shipped bigger one (WordLlama's trunc_dim).
+        shipped = sorted(int(f.stem.rsplit("_", 1)[1]) for f in (pkg / "weights").glob(f"{key[0]}_*.safetensors") if f.stem.rsplit("_", 1)[1].isdigit())
+        base = next((d for d in shipped if d >= dim), dim)
         try:
-            _MODELS[key] = WordLlama.load(config=key[0], dim=dim, cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+            _MODELS[key] = WordLlama.load(config=key[0], dim=base, trunc_dim=dim if dim < base else None, cache_dir=pkg, disable_download=True)
         except Exception as exc:  # noqa: BLE001 - any failure here means "this model is not installed"
             raise ConfigError(f"index.model: cannot load WordLlama '{key[0]}' with dim {dim} from the installed package: {exc}") from None
     return _MODELS[key]

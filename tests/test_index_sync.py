@@ -1,0 +1,354 @@
+"""Acceptance of the indexer on real git repositories and a real local Qdrant store (issue 3).
+
+Every test builds a repository with GitPython in a temp folder, indexes it with ``indexer.sync``
+into a local Qdrant store under that repository's ``.rbh/``, and queries it the way ``rbh ask`` does
+(hybrid retrieval through qdrant-haystack on the live alias).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+
+import pytest
+
+from indexer.store import CURRENT_FILE, open_store
+from indexer.sync import sync
+from rbh.errors import StoreError
+from rbh.project import load_project
+
+
+def runbook(title: str, service: str, alert: str, body_words: str) -> str:
+    return textwrap.dedent(
+        f"""\
+        ---
+        title: {title}
+        service: {service}
+        owner: team-{service}
+        alerts: [{alert}]
+        severity: critical
+        tags: [{service}, latency]
+        last_reviewed: 2026-01-15
+        ---
+        # {title}
+
+        ## Symptoms
+
+        The {alert} alert fires: {body_words}.
+
+        ## Diagnosis
+
+        ```bash
+        kubectl -n {service} get pods -l app={service}
+        kubectl -n {service} logs deploy/{service}-api --tail=200
+        ```
+
+        ## Mitigation
+
+        Restart the {service} deployment if {body_words} persists.
+
+        ```bash
+        kubectl -n {service} rollout restart deploy/{service}-api
+        ```
+        """
+    )
+
+
+FILES = {
+    "runbooks/checkout.md": runbook("Checkout latency", "checkout", "CheckoutHighLatency", "checkout p99 latency above two seconds"),
+    "runbooks/payments.md": runbook("Payments errors", "payments", "PaymentsHigh5xx", "payments 5xx error ratio above one percent"),
+    "runbooks/redis.md": runbook("Redis memory", "redis", "RedisMemoryHigh", "redis memory usage close to maxmemory eviction"),
+    "runbooks/kafka.md": runbook("Kafka consumer lag", "kafka", "KafkaConsumerLagHigh", "kafka consumer group lag growing on orders topic"),
+}
+CHUNKS_PER_RUNBOOK = 3  # Symptoms, Diagnosis, Mitigation (the H1 has nothing of its own)
+
+
+def ask(project, question: str, top_k: int = 10) -> list:
+    """Hybrid retrieval on the live alias, as the query side does it."""
+    from haystack_integrations.components.retrievers.qdrant import QdrantHybridRetriever
+
+    from indexer.components import LexicalTextEncoder, WordLlamaTextEmbedder
+
+    dense, sparse = WordLlamaTextEmbedder(), LexicalTextEncoder()
+    dense.warm_up()
+    sparse.warm_up()
+    with open_store(project) as store:
+        retriever = QdrantHybridRetriever(document_store=store.document_store, top_k=top_k)
+        return retriever.run(query_embedding=dense.run(text=question)["embedding"],
+                             query_sparse_embedding=sparse.run(text=question)["sparse_embedding"])["documents"]
+
+
+def paths_in_store(project) -> dict[str, int]:
+    with open_store(project) as store:
+        docs = store.document_store.filter_documents()
+    out: dict[str, int] = {}
+    for d in docs:
+        out[d.meta["path"]] = out.get(d.meta["path"], 0) + 1
+    return out
+
+
+@pytest.fixture
+def indexed(make_repo):
+    repo = make_repo(FILES)
+    project = load_project(repo.root)
+    report = sync(project)
+    assert report.mode == "full"
+    return repo, project, report
+
+
+def test_full_index_writes_every_section_with_its_metadata(indexed):
+    repo, project, report = indexed
+    assert (report.added, report.chunks_embedded, report.chunks_total) == (4, 4 * CHUNKS_PER_RUNBOOK, 4 * CHUNKS_PER_RUNBOOK)
+    with open_store(project) as store:
+        docs = store.document_store.filter_documents({"field": "meta.path", "operator": "==", "value": "runbooks/checkout.md"})
+    docs.sort(key=lambda d: d.meta["chunk_index"])
+    assert [d.meta["heading_path"] for d in docs] == [
+        ["Checkout latency", "Symptoms"], ["Checkout latency", "Diagnosis"], ["Checkout latency", "Mitigation"]]
+    assert [(d.meta["anchor"], d.meta["line"], d.meta["end_line"]) for d in docs] == [
+        ("symptoms", 12, 14), ("diagnosis", 16, 21), ("mitigation", 23, 29)]
+    diag = docs[1]
+    assert diag.content == "\n".join(FILES["runbooks/checkout.md"].splitlines()[15:21])  # verbatim, fence intact
+    meta = diag.meta
+    assert meta["commit"] == repo.repo.head.commit.hexsha and meta["author"] == "Test Author"
+    assert (meta["service"], meta["owner"], meta["alerts"], meta["severity"], meta["tags"], meta["last_reviewed"]) == (
+        ["checkout"], "team-checkout", ["CheckoutHighLatency"], "critical", ["checkout", "latency"], "2026-01-15")
+
+
+def test_second_run_without_changes_does_nothing(indexed):
+    _, project, _ = indexed
+    report = sync(project)
+    assert (report.mode, report.chunks_embedded, report.unchanged) == ("unchanged", 0, 4)
+
+
+def test_editing_one_file_re_embeds_only_its_chunks(indexed):
+    repo, project, _ = indexed
+    text = FILES["runbooks/redis.md"].replace("Restart the redis", "Scale up, then restart the redis")
+    repo.write("runbooks/redis.md", text)
+    sha = repo.commit("redis: scale first")
+    report = sync(project)
+    assert (report.mode, report.changed, report.unchanged) == ("incremental", 1, 3)
+    assert report.chunks_embedded == CHUNKS_PER_RUNBOOK  # exactly the edited runbook's chunks
+    assert report.chunks_deleted == 0 and report.chunks_total == 4 * CHUNKS_PER_RUNBOOK
+    docs = ask(project, "scale up redis before restart")
+    assert docs[0].meta["path"] == "runbooks/redis.md" and docs[0].meta["anchor"] == "mitigation"
+    assert "Scale up, then restart" in docs[0].content and docs[0].meta["commit"] == sha
+
+
+def test_removed_heading_leaves_no_stale_chunk(indexed):
+    repo, project, _ = indexed
+    text = FILES["runbooks/kafka.md"].split("## Mitigation")[0].rstrip() + "\n"
+    repo.write("runbooks/kafka.md", text)
+    repo.commit("kafka: drop mitigation")
+    report = sync(project)
+    assert (report.chunks_embedded, report.chunks_deleted) == (2, 1)
+    assert paths_in_store(project)["runbooks/kafka.md"] == 2
+
+
+def test_deleted_runbook_never_comes_back(indexed):
+    repo, project, _ = indexed
+    assert ask(project, "payments 5xx error ratio")[0].meta["path"] == "runbooks/payments.md"
+    repo.delete("runbooks/payments.md")
+    repo.commit("payments runbook retired")
+    report = sync(project)
+    assert (report.deleted, report.chunks_deleted, report.chunks_embedded) == (1, CHUNKS_PER_RUNBOOK, 0)
+    for question in ("payments 5xx error ratio", "PaymentsHigh5xx", "kubectl -n payments rollout restart"):
+        assert all(d.meta["path"] != "runbooks/payments.md" for d in ask(project, question, top_k=50))
+    assert "runbooks/payments.md" not in paths_in_store(project)
+
+
+def test_renamed_runbook_is_found_under_the_new_path_only(indexed):
+    repo, project, _ = indexed
+    (repo.root / "runbooks" / "data").mkdir()
+    repo.repo.git.mv("runbooks/redis.md", "runbooks/data/redis-memory.md")
+    sha = repo.commit("move redis runbook")
+    report = sync(project)
+    assert (report.renamed, report.chunks_embedded, report.chunks_moved) == (1, 0, CHUNKS_PER_RUNBOOK)  # vectors reused
+    docs = ask(project, "redis memory usage close to maxmemory eviction", top_k=50)
+    assert docs[0].meta["path"] == "runbooks/data/redis-memory.md"
+    assert docs[0].meta["commit"] == sha
+    assert all(d.meta["path"] != "runbooks/redis.md" for d in docs)
+    assert paths_in_store(project) == {"runbooks/checkout.md": 3, "runbooks/payments.md": 3, "runbooks/kafka.md": 3,
+                                       "runbooks/data/redis-memory.md": 3}
+
+
+def test_rename_with_edit_re_embeds_under_the_new_path(indexed):
+    repo, project, _ = indexed
+    repo.repo.git.mv("runbooks/kafka.md", "runbooks/kafka-lag.md")
+    repo.write("runbooks/kafka-lag.md", FILES["runbooks/kafka.md"] + "\n## Escalation\n\nPage the data platform on-call.\n")
+    repo.commit("kafka: rename and add escalation")
+    report = sync(project)
+    assert (report.renamed, report.chunks_embedded, report.chunks_deleted) == (1, 4, 3)
+    assert paths_in_store(project)["runbooks/kafka-lag.md"] == 4 and "runbooks/kafka.md" not in paths_in_store(project)
+
+
+def test_force_pushed_history_triggers_a_full_rebuild(indexed):
+    repo, project, _ = indexed
+    repo.write("runbooks/checkout.md", FILES["runbooks/checkout.md"] + "\nA note.\n")
+    repo.commit("note")
+    assert sync(project).mode == "incremental"
+    # rewrite history: an orphan branch with the same files, then the old commits are gone
+    repo.repo.git.checkout("--orphan", "rewritten")
+    repo.commit("squashed history")
+    repo.repo.git.branch("-D", "main")
+    repo.repo.git.branch("-m", "main")
+    repo.repo.git.reflog("expire", "--expire=now", "--all")
+    repo.repo.git.gc("--prune=now", "--quiet")
+    report = sync(project)
+    assert report.mode == "full" and "not in this repository" in report.reason
+    assert report.chunks_embedded == 4 * CHUNKS_PER_RUNBOOK
+
+
+def test_unrelated_history_with_old_commit_still_present_rebuilds(indexed):
+    repo, project, _ = indexed
+    repo.repo.git.checkout("--orphan", "other")
+    repo.commit("unrelated root")
+    report = sync(project)
+    assert report.mode == "full" and report.reason.startswith("history rewritten")
+
+
+def test_rebuild_killed_half_way_leaves_the_old_index_serving(indexed, monkeypatch):
+    from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
+
+    repo, project, _ = indexed
+    root = project.root / ".rbh" / "qdrant"
+    before = (root / CURRENT_FILE).read_text()
+    real_write = QdrantDocumentStore.write_documents
+    calls = {"n": 0}
+
+    def dying_write(self, documents, policy=None):
+        calls["n"] += 1
+        real_write(self, documents[:2], policy)  # part of the new collection is written ...
+        raise KeyboardInterrupt("killed")  # ... then the process dies
+
+    monkeypatch.setattr(QdrantDocumentStore, "write_documents", dying_write)
+    with pytest.raises(KeyboardInterrupt):
+        sync(project, full=True)
+    monkeypatch.undo()
+    assert calls["n"] == 1
+    assert (root / CURRENT_FILE).read_text() == before
+    assert sum(paths_in_store(project).values()) == 4 * CHUNKS_PER_RUNBOOK
+    assert ask(project, "kafka consumer group lag")[0].meta["path"] == "runbooks/kafka.md"
+    assert len(list(root.glob("gen-*"))) == 1  # the half-written generation is gone
+    # the next run repairs: a normal sync still works and changes nothing
+    assert sync(project).mode == "unchanged"
+
+
+def test_leftover_generation_of_a_killed_process_is_swept(indexed):
+    _, project, _ = indexed
+    root = project.root / ".rbh" / "qdrant"
+    (root / "gen-1").mkdir()
+    (root / "gen-1" / "meta.json").write_text("{}")
+    sync(project, full=True)
+    assert not (root / "gen-1").exists() and len(list(root.glob("gen-*"))) == 1
+
+
+def test_changed_model_setting_triggers_a_rebuild_and_readers_refuse_the_old_index(indexed):
+    repo, project, _ = indexed
+    repo.write("rbh.yaml", "index:\n  dim: 128\n")
+    repo.commit("smaller vectors")
+    project = load_project(repo.root)
+    with pytest.raises(StoreError, match=r"built with model wordllama:l2_supercat \(dim 256.*run 'rbh index'"):
+        open_store(project)
+    report = sync(project)
+    assert report.mode == "full" and report.reason == "settings changed: dim"
+    with open_store(project) as store:
+        assert store.state.settings["dim"] == 128
+        assert store.client.get_collection(store.collection).config.params.vectors["text-dense"].size == 128
+
+
+def test_changed_chunking_setting_triggers_a_rebuild(indexed):
+    repo, project, _ = indexed
+    repo.write("rbh.yaml", "index:\n  heading_levels: 1\n")
+    repo.commit("whole runbooks")
+    report = sync(load_project(repo.root))
+    assert report.mode == "full" and report.reason == "settings changed: heading_levels"
+    assert report.chunks_total == 4
+
+
+def test_reader_during_indexing_sees_the_previous_complete_index(indexed):
+    from indexer.pipelines import IndexSettings
+    from indexer.store import IndexState, StoreWriter, store_settings
+
+    repo, project, _ = indexed
+    settings = IndexSettings.from_project(project)
+    with StoreWriter(store_settings(project), settings.dim) as writer:
+        target = writer.begin(full=True, state=IndexState(collection="", fingerprint=settings.fingerprint,
+                                                          model_fingerprint=settings.model_fingerprint))
+        # an unpublished, half-built generation exists; two readers at once still get the old index
+        with open_store(project) as first, open_store(project) as second:
+            assert first.state.chunks == second.state.chunks == 4 * CHUNKS_PER_RUNBOOK
+            assert second.client.count(second.alias).count == 4 * CHUNKS_PER_RUNBOOK
+        writer.abort(target)
+
+
+def test_second_indexer_gets_a_one_line_error_naming_the_pid(indexed, rbh):
+    import os
+
+    from indexer.pipelines import IndexSettings
+    from indexer.store import StoreWriter, store_settings
+
+    repo, project, _ = indexed
+    with StoreWriter(store_settings(project), IndexSettings.from_project(project).dim):
+        code, out, err = rbh(["index", "--repo", str(repo.root)])
+    assert code == 2
+    assert err.strip() == f"rbh: error: index at {project.root / '.rbh' / 'qdrant'} is in use by another rbh process (pid {os.getpid()})"
+
+
+def test_worktree_indexes_drafts_then_committed_run_rebuilds(indexed):
+    repo, project, _ = indexed
+    repo.write("runbooks/draft.md", runbook("Search outage", "search", "SearchDown", "search returns empty results"))
+    report = sync(project, worktree=True)
+    assert report.mode == "full" and report.files == 5
+    assert ask(project, "search returns empty results")[0].meta["path"] == "runbooks/draft.md"
+    report = sync(project)
+    assert report.mode == "full" and "work tree" in report.reason and report.files == 4
+    assert "runbooks/draft.md" not in paths_in_store(project)
+
+
+def test_cli_index_prints_summary_and_status(make_repo, rbh):
+    repo = make_repo(FILES)
+    code, out, err = rbh(["index", "--repo", str(repo.root)])
+    assert code == 0, err
+    sha = repo.repo.head.commit.hexsha
+    assert out.startswith(f"indexed {sha[:8]} (full rebuild: no index yet): files 4 added, 0 changed, 0 renamed, 0 deleted, 0 unchanged; chunks 12 written")
+    code, out, _ = rbh(["index", "--repo", str(repo.root), "--status"])
+    assert code == 0
+    assert f"commit:      {sha} (HEAD)" in out and "chunks:      12" in out and "runbooks:    4" in out
+    code, out, _ = rbh(["index", "--repo", str(repo.root), "--quiet"])
+    assert (code, out) == (0, "")
+
+
+def test_status_without_index_and_ask_without_index(make_repo, rbh):
+    repo = make_repo(FILES)
+    code, out, _ = rbh(["index", "--repo", str(repo.root), "--status"])
+    assert code == 0 and "none yet" in out
+    with pytest.raises(StoreError, match="no index at .* yet: run 'rbh index' first"):
+        open_store(load_project(repo.root))
+
+
+def test_unknown_ref_is_a_one_line_error(make_repo, rbh):
+    repo = make_repo(FILES)
+    code, _, err = rbh(["index", "--repo", str(repo.root), "--ref", "no-such-branch"])
+    assert (code, err.strip()) == (2, "rbh: error: unknown git ref 'no-such-branch'")
+
+
+def test_bad_runbooks_are_reported_and_the_others_indexed(make_repo):
+    files = dict(FILES)
+    files["runbooks/binary.md"] = b"\x00\x01\x02binary"
+    files["runbooks/broken.md"] = "---\ntitle: [unclosed\n---\n# Broken\n\n## Steps\n\nDo the thing.\n"
+    repo = make_repo(files)
+    report = sync(load_project(repo.root))
+    assert report.files == 6 and report.chunks_total == 4 * CHUNKS_PER_RUNBOOK + 1
+    assert report.warnings[0] == "runbooks/binary.md:1: binary file, not markdown: skipped"
+    assert re.match(r"runbooks/broken.md:[23]: front matter is not valid YAML", report.warnings[1])
+
+
+def test_store_records_its_own_state(indexed):
+    _, project, _ = indexed
+    root = project.root / ".rbh" / "qdrant"
+    current = json.loads((root / CURRENT_FILE).read_text())
+    meta = json.loads((root / current["generation"] / "meta.json").read_text())
+    assert meta["aliases"] == {"runbooks": current["collection"]}
+    rbh_meta = meta["collections"][current["collection"]]["metadata"]["rbh"]
+    assert rbh_meta["complete"] is True and rbh_meta["chunks"] == 12 and rbh_meta["files"] == 4
