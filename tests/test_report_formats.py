@@ -258,3 +258,30 @@ def test_junit_survives_control_characters_and_markup():
 
 def test_junit_is_deterministic():
     assert render(junit, sample_result()) == render(junit, sample_result())
+
+
+# ------------------------------------------------------------------ GitLab Code Quality
+
+
+def test_gitlab_code_quality_issues():
+    from checks.formats import gitlab
+
+    result = sample_result()
+    issues = json.loads(render(gitlab, result))
+    assert [(i["check_name"], i["severity"], i["location"]) for i in issues] == [
+        ("RBH401 runbook-missing", "info", {"path": "manifests/search.yaml", "lines": {"begin": 40}}),
+        ("RBH102 wrong-namespace", "major", {"path": "runbooks/cart.md", "lines": {"begin": 10}}),
+        ("RBH101 unknown-workload", "major", {"path": "runbooks/cart.md", "lines": {"begin": 10}}),
+        ("RBH302 review-overdue", "minor", {"path": "runbooks/payments.md", "lines": {"begin": 3}}),
+    ]
+    assert issues[2]["description"] == "deployment `cart` not found in the manifests  (did you mean `cart-api` (renamed in 1a2b3c4d))"
+    assert issues[2]["fingerprint"] == result.findings[0].fingerprint
+
+
+def test_gitlab_fingerprints_are_unique_for_repeated_findings():
+    from checks.formats import gitlab
+
+    a = finding("RBH101", "runbooks/cart.md", 10, "deployment `cart` not found", reference="Deployment/cart")
+    issues = json.loads(render(gitlab, CheckResult([a, a.with_(line=20)])))
+    assert issues[0]["fingerprint"] == a.fingerprint
+    assert len({i["fingerprint"] for i in issues}) == 2

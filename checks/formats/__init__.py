@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from checks.formats import github, json, junit, sarif, text
+from checks.formats import github, gitlab, json, junit, sarif, text
 
 FORMATS: dict[str, ModuleType] = {
     "text": text,
@@ -16,6 +16,7 @@ FORMATS: dict[str, ModuleType] = {
     "sarif": sarif,
     "github": github,
     "junit": junit,
+    "gitlab": gitlab,
 }
 
 

@@ -1,0 +1,124 @@
+"""The ready-to-use CI integrations: the GitHub Action's scripts run for real against a repository,
+the pre-commit hooks' entries are valid rbh commands, the GitLab job writes the reports it declares."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import PROJECT_ROOT
+
+ACTION = yaml.safe_load((PROJECT_ROOT / "action.yml").read_text(encoding="utf-8"))
+WORKFLOW = yaml.safe_load((PROJECT_ROOT / ".github" / "workflows" / "example-runbook-health.yml").read_text(encoding="utf-8"))
+HOOKS = yaml.safe_load((PROJECT_ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+GITLAB = yaml.safe_load((PROJECT_ROOT / "ci" / "gitlab-ci-snippet.yml").read_text(encoding="utf-8"))
+
+STALE = {
+    "manifests/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart-api, namespace: shop}\n"
+                          "spec:\n  selector: {matchLabels: {app: cart}}\n  template:\n    metadata: {labels: {app: cart}}\n"
+                          "    spec: {containers: [{name: cart, image: cart:1}]}\n",
+    "runbooks/cart.md": "# Cart\n\n```bash\nkubectl -n shop get deploy/cart\n```\n",
+}
+
+
+def step(step_id: str) -> dict:
+    return next(s for s in ACTION["runs"]["steps"] if s.get("id") == step_id or s.get("name") == step_id)
+
+
+def run_step(s: dict, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess:
+    """Run a composite step's bash script the way the runner does (bash -e, inputs in the environment)."""
+    full = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", **env}
+    return subprocess.run(["bash", "-e", "-c", s["run"]], env=full, cwd=cwd, capture_output=True, text=True, timeout=300)
+
+
+def test_action_inputs_are_declared_and_never_pasted_into_scripts():
+    declared = set(ACTION["inputs"])
+    text = (PROJECT_ROOT / "action.yml").read_text(encoding="utf-8")
+    assert set(re.findall(r"inputs\.([\w-]+)", text)) <= declared
+    for s in ACTION["runs"]["steps"]:
+        assert "${{" not in s.get("run", ""), f"step {s.get('name')} pastes an expression into its script"
+    upload = next(s for s in ACTION["runs"]["steps"] if s.get("uses", "").startswith("github/codeql-action/upload-sarif"))
+    assert upload["with"]["sarif_file"] == "${{ steps.check.outputs.sarif-file }}"
+    assert upload["if"].startswith("always()")
+
+
+def test_action_check_step_writes_sarif_and_reports_the_exit_code(make_repo, tmp_path):
+    repo = make_repo(STALE)
+    out, sarif = tmp_path / "github_output", tmp_path / "rbh.sarif"
+    env = {"RBH_REPO": str(repo.root), "FAIL_ON": "error", "CHANGED_SINCE": "", "SARIF_FILE": str(sarif),
+           "GITHUB_OUTPUT": str(out)}
+    proc = run_step(step("check"), env, tmp_path)
+    assert proc.returncode == 0, proc.stderr  # findings are reported by the last step, after the upload
+    assert out.read_text(encoding="utf-8").splitlines() == [f"sarif-file={sarif}", "exit-code=1"]
+    doc = json.loads(sarif.read_text(encoding="utf-8"))
+    assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["RBH101"]
+
+    proc = run_step(step("Fail on findings"), {"CODE": "1"}, tmp_path)
+    assert proc.returncode == 1
+
+
+def test_action_check_step_fails_at_once_on_a_usage_error(make_repo, tmp_path):
+    repo = make_repo(STALE)
+    out = tmp_path / "github_output"
+    env = {"RBH_REPO": str(repo.root), "FAIL_ON": "error", "CHANGED_SINCE": "no-such-ref",
+           "SARIF_FILE": str(tmp_path / "x.sarif"), "GITHUB_OUTPUT": str(out)}
+    proc = run_step(step("check"), env, tmp_path)
+    assert proc.returncode == 2
+    assert "exit-code=2" in out.read_text(encoding="utf-8")
+    assert "unknown git ref 'no-such-ref'" in proc.stderr
+
+
+def test_action_annotation_step(make_repo, tmp_path):
+    repo = make_repo(STALE)
+    summary = tmp_path / "summary.md"
+    proc = run_step(step("Annotations and step summary"),
+                    {"RBH_REPO": str(repo.root), "CHANGED_SINCE": "", "GITHUB_STEP_SUMMARY": str(summary)}, tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.startswith("::error file=runbooks/cart.md,line=4,")
+    assert summary.read_text(encoding="utf-8").startswith("### rbh check: 1 error in 1 file")
+
+
+def test_example_workflow_uses_the_action_with_full_history_and_sarif_permissions():
+    job = WORKFLOW["jobs"]["rbh-check"]
+    assert WORKFLOW["permissions"]["security-events"] == "write"
+    checkout, action = job["steps"]
+    assert checkout["with"]["fetch-depth"] == 0
+    assert action["uses"] == "./"
+    assert set(action["with"]) <= set(ACTION["inputs"])
+
+
+@pytest.mark.parametrize("hook", HOOKS, ids=lambda h: h["id"])
+def test_pre_commit_hooks_run(hook, make_repo, rbh, monkeypatch):
+    assert hook["language"] == "python" and hook["pass_filenames"] is False
+    argv = shlex.split(hook["entry"])
+    assert argv[0] == "rbh"
+    repo = make_repo(STALE)
+    repo.write("runbooks/new.md", "# New\n\n```bash\nkubectl -n shop get deploy/ghost\n```\n")  # uncommitted
+    monkeypatch.chdir(repo.root)  # pre-commit runs hooks at the repository root
+    code, out, err = rbh(argv[1:])
+    assert code == 1, err
+    assert "deployment `ghost` not found" in out
+    if "--changed-since" in argv:
+        assert "runbooks/cart.md" not in out  # committed before: not this change's business
+    else:
+        assert "runbooks/cart.md" in out
+
+
+def test_gitlab_job_declares_the_reports_its_script_writes():
+    from checks.formats import FORMATS
+
+    job = GITLAB["rbh-check"]
+    script = "\n".join(job["script"])
+    reports = job["artifacts"]["reports"]
+    assert f"--format gitlab > {reports['codequality']}" in script
+    assert f"--format junit --fail-on never > {reports['junit']}" in script
+    assert {"gitlab", "junit"} <= set(FORMATS)
+    assert job["artifacts"]["when"] == "always"
