@@ -7,6 +7,7 @@ Haystack, Qdrant and the embedding model are imported inside the commands, so ``
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 
@@ -70,4 +71,105 @@ def index_command(repo, ref, worktree, full, qdrant_url, show_status, quiet):
     return 0
 
 
-COMMANDS: list[click.Command] = [index_command]
+# ------------------------------------------------------------------------------------------------
+# rbh ask / rbh eval (the query side: indexer.query, indexer.alerts, indexer.answer, indexer.llm)
+
+
+def _split_values(values: tuple[str, ...]) -> tuple[str, ...]:
+    """``--service a,b --service c`` -> ("a", "b", "c")."""
+    return tuple(v.strip() for raw in values for v in raw.split(",") if v.strip())
+
+
+@click.command("ask")
+@click.argument("question", nargs=-1)
+@repo_option
+@click.option("--alert-json", "alert_json", type=click.File("r", encoding="utf-8"), default=None, metavar="FILE",
+              help="An Alertmanager webhook payload (or '-' for stdin): resolves its alerts to their runbooks.")
+@click.option("--service", multiple=True, metavar="NAME", help="Only runbooks of this service (repeat or comma-separate).")
+@click.option("--team", multiple=True, metavar="NAME", help="Only runbooks whose team or owner is NAME.")
+@click.option("--tag", multiple=True, metavar="TAG", help="Only runbooks with this tag.")
+@click.option("-k", "--top-k", type=click.IntRange(1, 50), default=None, help="How many sections to show (default: ask.top_k, 5).")
+@click.option("--per-runbook", type=click.IntRange(1, 20), default=None, help="Sections per runbook before the next runbook gets a slot (default: ask.per_runbook, 1).")
+@click.option("--alert-lookup/--no-alert-lookup", default=None, help="Resolve alert names and alert text through the manifests first (default: ask.alert_lookup, on).")
+@click.option("--llm/--no-llm", "use_llm", default=None, help="Add a short cited answer from the configured OpenAI-compatible endpoint (default: llm.enabled).")
+@click.option("--health/--no-health", default=True, help="Show each runbook's open findings from the checks (default: on).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for tools: {query, no_match, results: [...], ...}.")
+@click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: store.url, env RBH_QDRANT_URL, else the local store).")
+def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url):
+    """Find the runbook sections that answer QUESTION, cited, with their freshness and health.
+
+    QUESTION can be your own words, an alert name, or the alert text that paged you (its summary or
+    description): alerts known from the manifests resolve straight to their runbook section, and
+    free-text search fills the remaining slots. Nothing from a runbook is ever executed.
+
+    \b
+    Examples:
+      rbh ask "checkout p99 latency is high"
+      rbh ask CheckoutHighLatency
+      rbh ask --alert-json payload.json           an Alertmanager webhook payload
+      rbh ask "disk full" --service postgresql --top-k 3
+      rbh ask "kafka consumer lag" --json | jq '.results[0].citation'
+      rbh ask "payments 5xx" --llm                 add a short cited summary (config: llm)
+    """
+    from indexer.answer import AskOptions, run_ask
+
+    text = " ".join(question).strip()
+    if not text and alert_json is None:
+        raise click.UsageError("give a QUESTION or --alert-json FILE")
+    payload_text = alert_json.read() if alert_json is not None else None
+    opts = AskOptions(
+        query=text, payload_text=payload_text, service=_split_values(service), team=_split_values(team),
+        tag=_split_values(tag), top_k=top_k, per_runbook=per_runbook, alert_lookup=alert_lookup, llm=use_llm,
+        health=health, qdrant_url=qdrant_url,
+    )
+    from rbh.project import load_project
+
+    project = load_project(repo)
+    out = run_ask(project, opts, as_json=as_json, color=None)
+    click.echo(out, nl=False)
+    return 0
+
+
+@click.command("eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@repo_option
+@click.option("--runbooks-root", "--expected-prefix", "runbooks_root", default=None, metavar="DIR",
+              help="Folder (relative to the repository) that the queries' expected paths are relative to.")
+@click.option("--manifests", "manifests_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              metavar="DIR", help="Read alert rules from DIR instead of the repository's manifests.")
+@click.option("--alert-lookup/--no-alert-lookup", default=True, help="Resolve alerts through the rules first (default: on).")
+@click.option("--kinds", default=None, metavar="K1,K2", help="Only queries of these query_kind values, e.g. summary,description.")
+@click.option("--json", "as_json", is_flag=True, help='Print {"overall": {...}, "by_kind": {...}, "misses": [...]}.')
+@click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: the configured store).")
+def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kinds, as_json, qdrant_url):
+    """Measure retrieval quality: recall@1/3/5 and MRR@10 at runbook level, per query_kind and overall.
+
+    QUERIES is a JSONL file, one object a line: {"query": ..., "expected": [runbook paths], "query_kind": ...}.
+    Any expected path counts as a hit. Run 'rbh index' first; the index is queried as 'rbh ask' does.
+
+    \b
+    Examples:
+      rbh eval queries.jsonl
+      rbh eval queries.jsonl --kinds summary,description --no-alert-lookup
+      rbh eval ../bench/queries.jsonl --runbooks-root runbooks --manifests ../bench/rules --json
+    """
+    from indexer.evaluate import run_eval
+    from rbh.project import load_project
+
+    project = load_project(repo)
+    report = run_eval(project, queries, runbooks_root=runbooks_root, manifests_dir=manifests_dir,
+                      alert_lookup=alert_lookup, kinds=kinds.split(",") if kinds else None, qdrant_url=qdrant_url)
+    for n in report.notices:
+        click.echo(f"rbh: notice: {n}", err=True)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo(report.table())
+        if report.misses:
+            click.echo(f"\n{len(report.misses)} quer{'y' if len(report.misses) == 1 else 'ies'} not answered at rank 1 (--json lists them)")
+    return 0
+
+
+COMMANDS: list[click.Command] = [index_command, ask_command, eval_command]

@@ -1,0 +1,382 @@
+"""Alert-aware lookup: what paged the responder resolves straight to its runbook and section.
+
+The catalog knows every alert from two places:
+
+* alert rules in the manifests (``PrometheusRule`` custom resources and plain Prometheus rule files):
+  name, labels, summary and description templates, ``runbook_url``;
+* runbooks' front matter ``alerts:`` (the runbook says which alerts it answers).
+
+A query resolves when it is an alert name (also inside an Alertmanager subject such as
+``[FIRING:2] KubePodCrashLooping (payments)``), when it is the text of an alert's summary or
+description with its ``{{ $labels.x }}`` placeholders filled in (each template becomes a regular
+expression), or when it is an Alertmanager webhook payload. Why first and not through retrieval: the
+rule's ``runbook_url`` is the operator's own statement of which runbook answers the alert; ranking
+can only approximate it.
+
+Rule files are parsed by the checks' Prometheus source and ``runbook_url`` values resolved by the
+checks' ``RunbookUrlResolver`` (``check.runbook_urls.prefixes``, ``site.url``, ``.md`` path tails), so
+``rbh ask`` and ``rbh check`` always agree on which runbook an alert links to.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+log = logging.getLogger(__name__)
+
+MAX_RULE_FILE_BYTES = 5_000_000
+# A template must keep this many literal characters to be matched: "{{ $labels.message }}" alone
+# would otherwise match every query.
+MIN_LITERAL_CHARS = 12
+
+# --------------------------------------------------------------------------------------------
+# Model
+
+
+@dataclass(frozen=True)
+class AlertMatch:
+    """A runbook location an alert resolves to, and why."""
+
+    alert: str
+    path: str  # repository-relative runbook path
+    anchor: str | None
+    via: str  # runbook_url | front-matter | payload-runbook_url
+    matched_on: str  # name | summary | description | payload
+    source: str | None = None  # rule file:line (or runbook) that made the link
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"alert": self.alert, "path": self.path, "anchor": self.anchor, "via": self.via,
+                "matched_on": self.matched_on, "source": self.source}
+
+
+def _summary(alert: Any) -> str | None:
+    v = alert.annotations.get("summary")
+    return str(v) if v else None
+
+
+def _description(alert: Any) -> str | None:
+    v = alert.annotations.get("description") or alert.annotations.get("message")
+    return str(v) if v else None
+
+
+# --------------------------------------------------------------------------------------------
+# Templates -> regular expressions
+
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
+_SPACE = re.compile(r"\s+")
+_TRAILING = " \t\n.!;:,"
+
+
+def normalize_text(text: str) -> str:
+    """Case, whitespace and trailing punctuation do not matter when comparing alert text."""
+    return _SPACE.sub(" ", text).strip().strip(_TRAILING).lower()
+
+
+@dataclass(frozen=True)
+class TextPattern:
+    alert: Any  # checks.inventory.Alert
+    kind: str  # summary | description
+    regex: re.Pattern[str]
+    literal_chars: int
+    longest_literal: str
+
+
+def template_pattern(template: str) -> tuple[re.Pattern[str], int, str] | None:
+    """Compile an annotation template into a regex over normalized text; None when too generic.
+
+    Every ``{{ ... }}`` action (a label, ``$value | humanize``, an ``if`` block) matches any text,
+    including none, because conditional blocks may render nothing. Also returns the longest literal
+    piece, a cheap substring test before the regex runs.
+    """
+    parts = _TEMPLATE.split(template)
+    literal_chars = len(re.sub(r"\W", "", "".join(parts)))
+    if literal_chars < MIN_LITERAL_CHARS:
+        return None
+    words = [_SPACE.sub(" ", part).lower() for part in parts]
+    words[0] = words[0].lstrip()
+    words[-1] = words[-1].rstrip(_TRAILING)
+    body = r"(?:.*?)".join(re.escape(w).replace(r"\ ", r"\s*") for w in words)
+    try:
+        regex = re.compile(body, re.S)
+    except re.error:
+        return None
+    return regex, literal_chars, max((w.strip() for w in words), key=len)
+
+
+# --------------------------------------------------------------------------------------------
+# The catalog
+
+_SUBJECT = re.compile(r"^\s*\[(?:FIRING|RESOLVED)(?::\s*\d+)?\]\s*(\S+)", re.I)
+_ALERTNAME = re.compile(r"\balertname\s*[=:]\s*\"?([A-Za-z_:][\w:.-]*)\"?")
+_TOKEN = re.compile(r"[A-Za-z_][\w:.-]*\w")
+
+
+def _looks_like_alert_name(token: str) -> bool:
+    """CamelCase or snake/colon-joined names are distinctive enough to match inside free text."""
+    return len(token) >= 6 and (bool(re.search(r"[a-z][A-Z]", token)) or "_" in token or ":" in token)
+
+
+@dataclass
+class AlertCatalog:
+    """Every alert the repository knows and where each one's runbook is.
+
+    *alerts* are ``checks.inventory.Alert`` (parsed by the checks' Prometheus source); *resolver* is
+    the checks' ``RunbookUrlResolver``, so ``rbh ask`` and ``rbh check`` agree on what a
+    ``runbook_url`` means; *anchors* maps runbook path -> {anchor in a URL: MkDocs anchor}.
+    """
+
+    alerts: list[Any] = field(default_factory=list)
+    front_matter: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # alert -> [(path, anchor)]
+    resolver: Any = None
+    anchors: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._by_name: dict[str, list[Any]] = {}
+        for a in self.alerts:
+            self._by_name.setdefault(a.name, []).append(a)
+        self._by_lower = {n.lower(): n for n in [*self._by_name, *self.front_matter]}
+        self._patterns: list[TextPattern] | None = None
+
+    # -------------------------------------------------------------- building
+    @classmethod
+    def build(cls, alerts: list[Any], runbooks: Iterable[Any], resolver: Any) -> "AlertCatalog":
+        """From parsed alerts and parsed runbooks (``rbh.runbook.Runbook``)."""
+        from checks.runbook_urls import github_slug
+
+        fm: dict[str, list[tuple[str, str | None]]] = {}
+        anchors: dict[str, dict[str, str]] = {}
+        for rb in runbooks:
+            for name in rb.front_matter.alerts:
+                fm.setdefault(name, []).append((rb.path, _anchor_naming(rb, name)))
+            # A runbook_url written for GitHub carries GitHub's slug; the answer cites MkDocs anchors.
+            anchors[rb.path] = {**{github_slug(h.text): h.anchor for h in rb.headings}, **{h.anchor: h.anchor for h in rb.headings}}
+        return cls(alerts=alerts, front_matter=fm, resolver=resolver, anchors=anchors)
+
+    @property
+    def names(self) -> set[str]:
+        return set(self._by_name) | set(self.front_matter)
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+    def resolve_url(self, url: str | None) -> tuple[str, str | None] | None:
+        """(runbook path, MkDocs anchor or None) for a ``runbook_url``; None when it names no runbook."""
+        if not url or self.resolver is None:
+            return None
+        res = self.resolver.resolve(url)
+        if not res.found:
+            return None
+        anchor = self.anchors.get(res.found, {}).get(res.anchor or "", None) if res.anchor else None
+        return res.found, anchor
+
+    # -------------------------------------------------------------- lookups
+    def runbooks_for(self, name: str, matched_on: str = "name") -> list[AlertMatch]:
+        """Runbook locations for an alert name: its rules' ``runbook_url`` first, then front matter."""
+        out: list[AlertMatch] = []
+        for a in self._by_name.get(name, []):
+            hit = self.resolve_url(a.runbook_url)
+            if hit and all((m.path, m.anchor) != hit for m in out):
+                out.append(AlertMatch(name, hit[0], hit[1], "runbook_url", matched_on, f"{a.loc.path}:{a.loc.line}"))
+        for path, anchor in self.front_matter.get(name, []):
+            if any(m.path == path for m in out):
+                continue
+            out.append(AlertMatch(name, path, anchor, "front-matter", matched_on, path))
+        return out
+
+    def _canonical(self, name: str) -> str | None:
+        if name in self._by_name or name in self.front_matter:
+            return name
+        return self._by_lower.get(name.lower())
+
+    def match_name(self, query: str) -> list[AlertMatch]:
+        """The query is an alert name, an Alertmanager subject, ``alertname=X``, or names one in passing."""
+        q = query.strip().strip("`'\"")
+        candidates: list[str] = []
+        for rx in (_SUBJECT, _ALERTNAME):
+            m = rx.search(q)
+            if m:
+                candidates.append(m.group(1))
+        candidates.append(q)
+        for c in candidates:
+            name = self._canonical(c)
+            if name:
+                return self.runbooks_for(name, "name")
+        out: list[AlertMatch] = []
+        for tok in dict.fromkeys(_TOKEN.findall(q)):
+            if _looks_like_alert_name(tok) and tok in self.names:
+                out.extend(m for m in self.runbooks_for(tok, "name") if m not in out)
+        return out
+
+    @property
+    def patterns(self) -> list[TextPattern]:
+        if self._patterns is None:
+            pats: list[TextPattern] = []
+            for a in self.alerts:
+                for kind, tmpl in (("summary", _summary(a)), ("description", _description(a))):
+                    compiled = template_pattern(tmpl) if tmpl else None
+                    if compiled:
+                        pats.append(TextPattern(a, kind, *compiled))
+            # Most specific first: a long literal template beats one that is mostly placeholders.
+            pats.sort(key=lambda p: -p.literal_chars)
+            self._patterns = pats
+        return self._patterns
+
+    def match_text(self, query: str) -> list[AlertMatch]:
+        """The query is a rendered (or raw) summary or description of known alerts."""
+        text = normalize_text(query)
+        if len(text) < MIN_LITERAL_CHARS:
+            return []
+        out: list[AlertMatch] = []
+        best: int | None = None
+        for p in self.patterns:
+            if best is not None and p.literal_chars < best:
+                break  # only the most specific matching templates count
+            if p.longest_literal not in text or not p.regex.fullmatch(text):
+                continue
+            best = p.literal_chars
+            for m in self.runbooks_for(p.alert.name, p.kind):
+                if all((m.path, m.anchor) != (o.path, o.anchor) for o in out):
+                    out.append(m)
+        return out
+
+    def match_query(self, query: str) -> list[AlertMatch]:
+        """Name first (cheap and exact), then alert text."""
+        return self.match_name(query) or self.match_text(query)
+
+    def match_payload(self, payload: Any) -> tuple[list[AlertMatch], list[str]]:
+        """Runbooks for an Alertmanager webhook payload (or a list of alerts, or one alert).
+
+        Returns the matches and, for alerts that did not resolve, free text (name, summary,
+        description) to retrieve with.
+        """
+        matches: list[AlertMatch] = []
+        leftovers: list[str] = []
+        for alert in iter_payload_alerts(payload):
+            labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
+            ann = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+            name = str(labels.get("alertname") or "").strip()
+            found: list[AlertMatch] = []
+            hit = self.resolve_url(ann.get("runbook_url") if isinstance(ann.get("runbook_url"), str) else None)
+            if hit:
+                found.append(AlertMatch(name or "?", hit[0], hit[1], "payload-runbook_url", "payload", None))
+            if not found and name:
+                found = self.runbooks_for(self._canonical(name) or name, "payload")
+            if not found:
+                for key in ("summary", "description", "message"):
+                    if isinstance(ann.get(key), str):
+                        found = self.match_text(ann[key])
+                        if found:
+                            break
+            for m in found:
+                if all((m.path, m.anchor) != (o.path, o.anchor) for o in matches):
+                    matches.append(m)
+            if not found:
+                text = " ".join(str(x) for x in (name, ann.get("summary"), ann.get("description") or ann.get("message")) if x)
+                if text.strip():
+                    leftovers.append(text)
+        return matches, leftovers
+
+
+def iter_payload_alerts(payload: Any) -> Iterable[dict[str, Any]]:
+    """Alerts of a webhook payload (``{"alerts": [...]}``), a list of alerts, or a single alert."""
+    if isinstance(payload, list):
+        for item in payload:
+            yield from iter_payload_alerts(item)
+    elif isinstance(payload, dict):
+        if isinstance(payload.get("alerts"), list):
+            common = payload.get("commonAnnotations") if isinstance(payload.get("commonAnnotations"), dict) else {}
+            for a in payload["alerts"]:
+                if isinstance(a, dict):
+                    if common and not a.get("annotations"):
+                        a = {**a, "annotations": common}
+                    yield a
+        elif "labels" in payload or "annotations" in payload:
+            yield payload
+
+
+def read_payload(text: str) -> Any:
+    """Parse an Alertmanager payload; a one-line ConfigError when it is not JSON or holds no alert."""
+    from rbh.errors import ConfigError
+
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--alert-json: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    if not any(True for _ in iter_payload_alerts(payload)):
+        raise ConfigError("--alert-json: no alerts found (expected an Alertmanager webhook payload with 'alerts')")
+    return payload
+
+
+def _anchor_naming(rb: Any, name: str) -> str | None:
+    """The anchor of a heading that names the alert, when a runbook covers several alerts in sections."""
+    low = name.lower()
+    for h in rb.headings:
+        if h.level > 1 and low in h.text.lower():
+            return h.anchor
+    return None
+
+
+# --------------------------------------------------------------------------------------------
+# From a project
+
+
+def load_alerts(files: dict[str, bytes]) -> list[Any]:
+    """Alerting rules of manifest files, through the checks' Prometheus source (one parser for both)."""
+    from checks.sources import prometheus
+
+    return list(prometheus.load(files).alerts)
+
+
+def read_manifest_folder(folder: Path, limit: int = MAX_RULE_FILE_BYTES) -> dict[str, bytes]:
+    """YAML files below *folder* (``--manifests DIR``, which may lie outside the repository)."""
+    files: dict[str, bytes] = {}
+    for p in sorted(folder.rglob("*")):
+        if p.suffix in (".yaml", ".yml") and p.is_file() and not p.is_symlink():
+            try:
+                if p.stat().st_size <= limit:
+                    files[p.relative_to(folder).as_posix()] = p.read_bytes()
+                else:
+                    log.warning("%s: over %d bytes, not read for alerts", p, limit)
+            except OSError as exc:
+                log.warning("%s: cannot read: %s", p, exc.strerror)
+    return files
+
+
+def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, manifests_dir: Path | None = None,
+                        inventory: Any = None) -> AlertCatalog:
+    """The catalog of *project*: alerts of its manifests (or of *manifests_dir*, or of an already
+    loaded *inventory*) and its runbooks' front matter."""
+    from checks.runbook_urls import RunbookUrlResolver
+
+    if inventory is not None:
+        alerts = list(inventory.alerts)
+    elif manifests_dir is not None:
+        alerts = load_alerts(read_manifest_folder(manifests_dir))
+    else:
+        files = {}
+        for p in project.manifest_paths():
+            if p.endswith((".yaml", ".yml")):
+                try:
+                    files[p] = project.read_bytes(p)
+                except OSError as exc:
+                    log.warning("%s: cannot read: %s", p, exc.strerror)
+        alerts = load_alerts(files)
+    if runbooks is None:
+        runbooks = project.load_runbooks(with_git=False)
+    cfg = project.config
+    resolver = RunbookUrlResolver(cfg.check.runbook_urls.prefixes, [rb.path for rb in runbooks],
+                                  cfg.check.runbook_urls.case_insensitive, site_url=cfg.site.url,
+                                  default_folder=_runbook_folder(project))
+    return AlertCatalog.build(alerts, runbooks, resolver)
+
+
+def _runbook_folder(project: Any) -> str:
+    """The folder runbooks live in (``runbooks`` for ``runbooks/**/*.md``), as the checks compute it."""
+    globs = project.runbook_include
+    head = re.split(r"[*?\[]", globs[0], maxsplit=1)[0] if globs else ""
+    return head.rsplit("/", 1)[0] if "/" in head else ""

@@ -1,0 +1,338 @@
+"""Hybrid retrieval: dense and sparse queries fused inside Qdrant, then grouped per runbook.
+
+One ``query_points`` call does the work: two prefetches (WordLlama vector on ``text-dense``, BM25
+terms on ``text-sparse`` with Qdrant's IDF modifier) fused with Reciprocal Rank Fusion, filters
+(service, team/owner, tag) applied inside both prefetches. The fused section ranking is then grouped
+per runbook: a runbook ranks by its best section, and shows at most ``per_runbook`` sections before
+the next runbook gets a slot, so one long runbook cannot fill every slot.
+
+Why qdrant-client directly and not Haystack's ``QdrantHybridRetriever``: the retriever fuses the
+same way (RRF in Qdrant) but cannot weight the two prefetches or return the vectors we use to
+judge "no runbook matches", and importing Haystack costs a cold ``rbh ask`` more than half a second.
+
+"No runbook matches": RRF scores are ranks, not relevance, so the decision uses the best section's
+own evidence: the cosine between the query and the section (dense) and the share of the query's
+terms found in the section (lexical coverage). ``relevance`` combines the two; below
+``ask.min_score`` the answer says nothing matched instead of guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    """Fusion knobs, tuned on the development set (see bench/README.md); not data-specific."""
+
+    rrf_k: int = 60
+    dense_weight: float = 1.5
+    sparse_weight: float = 1.0
+    prefetch: int = 60  # candidates per prefetch (sections)
+    group_by: str = "max"  # max | sum: how section scores make a runbook score
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to runbooks of some services, teams (team or owner) or tags; OR within a kind."""
+
+    service: tuple[str, ...] = ()
+    team: tuple[str, ...] = ()
+    tag: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.service or self.team or self.tag)
+
+    def matches(self, meta: dict[str, Any]) -> bool:
+        """The same test in Python, for sections fetched by path (alert lookups)."""
+        if self.service and not set(self.service) & set(meta.get("service") or []):
+            return False
+        if self.team and not ({meta.get("team"), meta.get("owner")} & set(self.team)):
+            return False
+        if self.tag and not set(self.tag) & set(meta.get("tags") or []):
+            return False
+        return True
+
+    def to_qdrant(self):
+        if not self:
+            return None
+        from qdrant_client import models
+
+        must: list[Any] = []
+        if self.service:
+            must.append(models.FieldCondition(key="meta.service", match=models.MatchAny(any=list(self.service))))
+        if self.team:
+            must.append(models.Filter(should=[
+                models.FieldCondition(key="meta.team", match=models.MatchAny(any=list(self.team))),
+                models.FieldCondition(key="meta.owner", match=models.MatchAny(any=list(self.team))),
+            ]))
+        if self.tag:
+            must.append(models.FieldCondition(key="meta.tags", match=models.MatchAny(any=list(self.tag))))
+        return models.Filter(must=must)
+
+
+@dataclass
+class Hit:
+    """One retrieved section with its metadata (the chunk payload documented in ``indexer.store``)."""
+
+    id: str
+    text: str
+    meta: dict[str, Any]
+    score: float = 0.0  # fused RRF score (rank-based)
+    cosine: float | None = None  # dense similarity of query and section
+    coverage: float | None = None  # share of query terms present in the section
+    via: str = "retrieval"  # retrieval | alert
+    alert: Any = None  # indexer.alerts.AlertMatch when via == "alert"
+
+    @property
+    def path(self) -> str:
+        return self.meta.get("path", "")
+
+    @property
+    def anchor(self) -> str:
+        return self.meta.get("anchor") or ""
+
+    @property
+    def heading(self) -> str:
+        return self.meta.get("heading") or ""
+
+    @property
+    def line(self) -> int:
+        return int(self.meta.get("line") or 1)
+
+    @property
+    def relevance(self) -> float:
+        """0..1 evidence that this section is about the query (the larger of dense and lexical)."""
+        return max(self.cosine or 0.0, self.coverage or 0.0)
+
+
+def _cosine(a: Iterable[float], b: Iterable[float]) -> float:
+    a, b = list(a), list(b)
+    dot = sum(x * y for x, y in zip(a, b))
+    na = math.sqrt(sum(x * x for x in a))
+    nb = math.sqrt(sum(y * y for y in b))
+    return dot / (na * nb) if na and nb else 0.0
+
+
+def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "max") -> list[Hit]:
+    """Sections ranked, then grouped: runbooks ordered by best (or summed) section score, each
+    contributing up to *per_runbook* sections, *top_k* sections in all."""
+    groups: dict[str, list[Hit]] = {}
+    for h in hits:  # hits arrive best first
+        groups.setdefault(h.path, []).append(h)
+    if how == "sum":
+        order = sorted(groups, key=lambda p: -sum(h.score for h in groups[p]))
+    else:
+        order = sorted(groups, key=lambda p: -groups[p][0].score)
+    out: list[Hit] = []
+    for path in order:
+        out.extend(groups[path][:per_runbook])
+        if len(out) >= top_k:
+            break
+    return out[:top_k]
+
+
+class Retriever:
+    """Query side of the store: embeds the query (dense + sparse) and asks Qdrant.
+
+    Opened once per command; ``rbh eval`` reuses one retriever for every query.
+    """
+
+    def __init__(self, project: Any, *, qdrant_url: str | None = None, settings: RetrievalSettings | None = None):
+        self.project = project
+        self.qdrant_url = qdrant_url
+        self.settings = settings or RetrievalSettings()
+        self._store = None
+        self._model = None
+
+    # -------------------------------------------------------------- lifecycle
+    def open(self) -> "Retriever":
+        if self._store is None:
+            from indexer.store import open_store
+
+            self._store = open_store(self.project, read_only=True, qdrant_url=self.qdrant_url)
+        return self
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> "Retriever":
+        return self.open()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @property
+    def store(self):
+        return self.open()._store
+
+    @property
+    def state(self):
+        return self.store.state
+
+    # -------------------------------------------------------------- query vectors
+    def dense_vector(self, text: str) -> list[float]:
+        if self._model is None:
+            from indexer.components.dense import load_wordllama
+
+            idx = self.project.config.index
+            self._model = load_wordllama(idx.model, idx.dim)
+        return self._model.embed([text], norm=True)[0].tolist()
+
+    @staticmethod
+    def sparse_terms(text: str) -> list[int]:
+        from indexer.components.lexical import query_sparse
+
+        return list(query_sparse(text).indices)
+
+    # -------------------------------------------------------------- search
+    def search_sections(self, query: str, *, limit: int | None = None, filters: Filters | None = None,
+                        paths: list[str] | None = None) -> list[Hit]:
+        """Sections ranked by RRF of the dense and sparse prefetches (best first)."""
+        from qdrant_client import models
+
+        s = self.settings
+        limit = limit or s.prefetch
+        flt = (filters or Filters()).to_qdrant()
+        if paths:
+            by_path = models.FieldCondition(key="meta.path", match=models.MatchAny(any=list(paths)))
+            flt = models.Filter(must=[by_path, *([flt] if flt else [])])
+        dense = self.dense_vector(query)
+        terms = self.sparse_terms(query)
+        store = self.store
+        prefetch = [models.Prefetch(query=dense, using=store.dense_vector, limit=max(limit, s.prefetch), filter=flt)]
+        weights = [s.dense_weight]
+        if terms:
+            sparse = models.SparseVector(indices=terms, values=[1.0] * len(terms))
+            prefetch.append(models.Prefetch(query=sparse, using=store.sparse_vector, limit=max(limit, s.prefetch), filter=flt))
+            weights.append(s.sparse_weight)
+        if len(set(weights)) == 1:
+            fusion: Any = models.FusionQuery(fusion=models.Fusion.RRF)
+        else:
+            fusion = models.RrfQuery(rrf=models.Rrf(k=s.rrf_k, weights=weights))
+        try:
+            res = store.client.query_points(store.alias, prefetch=prefetch, query=fusion, limit=limit,
+                                            with_payload=True, with_vectors=True)
+        except Exception as exc:  # noqa: BLE001 - one line for the user, details in --verbose
+            from indexer.sync import ensure_store_error
+
+            log.debug("query failed", exc_info=True)
+            raise ensure_store_error(exc, store.location) from None
+        hits = []
+        term_set = set(terms)
+        for p in res.points:
+            payload = p.payload or {}
+            vec = p.vector if isinstance(p.vector, dict) else {}
+            hit = Hit(id=str(payload.get("id") or p.id), text=payload.get("content") or "", meta=payload.get("meta") or {},
+                      score=float(p.score))
+            if store.dense_vector in vec:
+                hit.cosine = _cosine(dense, vec[store.dense_vector])
+            sv = vec.get(store.sparse_vector)
+            if term_set:
+                have = set(getattr(sv, "indices", None) or [])
+                hit.coverage = len(term_set & have) / len(term_set)
+            hits.append(hit)
+        return hits
+
+    def search(self, query: str, *, top_k: int = 5, per_runbook: int = 1, filters: Filters | None = None) -> list[Hit]:
+        """Sections grouped per runbook, *top_k* in all."""
+        hits = self.search_sections(query, filters=filters)
+        return group_by_runbook(hits, top_k, per_runbook, self.settings.group_by)
+
+    def sections_of(self, path: str) -> list[Hit]:
+        """Every chunk of one runbook, in document order (for alert lookups that name a file)."""
+        from qdrant_client import models
+
+        store = self.store
+        flt = models.Filter(must=[models.FieldCondition(key="meta.path", match=models.MatchValue(value=path))])
+        points, offset = [], None
+        while True:
+            batch, offset = store.client.scroll(store.alias, scroll_filter=flt, limit=256, offset=offset,
+                                                with_payload=True, with_vectors=False)
+            points.extend(batch)
+            if offset is None:
+                break
+        hits = [Hit(id=str((p.payload or {}).get("id") or p.id), text=(p.payload or {}).get("content") or "",
+                    meta=(p.payload or {}).get("meta") or {}) for p in points]
+        hits.sort(key=lambda h: (h.meta.get("chunk_index") or 0))
+        return hits
+
+    def section_for(self, path: str, anchor: str | None, query: str | None = None) -> Hit | None:
+        """The chunk an alert points at: the anchored section (its first part), else the runbook's
+        section that best matches *query*, else its first section."""
+        chunks = self.sections_of(path)
+        if not chunks:
+            return None
+        if anchor:
+            for c in chunks:
+                if c.anchor == anchor:
+                    return c
+        if query:
+            ranked = self.search_sections(query, limit=max(5, len(chunks)), paths=[path])
+            if ranked:
+                return ranked[0]
+        return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+
+@dataclass
+class Retrieval:
+    """What ``ask`` found: alert hits first, then free-text hits; and what it could not use."""
+
+    hits: list[Hit]
+    alert_matches: list[Any] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # alert targets not in the index
+    no_match: bool = False
+    best_relevance: float | None = None
+
+
+def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: Any = None, top_k: int = 5,
+             per_runbook: int = 1, filters: Filters | None = None, min_score: float = 0.0) -> Retrieval:
+    """Alert-aware lookup first (when *catalog* is given), free-text retrieval fills the rest.
+
+    An alert hit is exact: it never falls under the "no runbook matches" threshold, and filters
+    still apply to it (a responder who asks for ``--team payments`` sees only payments runbooks).
+    """
+    filters = filters or Filters()
+    matches: list[Any] = []
+    texts = [query] if query else []
+    if catalog is not None:
+        if payload is not None:
+            matches, leftovers = catalog.match_payload(payload)
+            texts = leftovers + texts
+        elif query:
+            matches = catalog.match_query(query)
+    hits: list[Hit] = []
+    missing: list[str] = []
+    shown: dict[str, int] = {}
+    for m in matches:
+        if len(hits) >= top_k:
+            break
+        hit = retriever.section_for(m.path, m.anchor, query or None)
+        if hit is None:
+            missing.append(m.path)
+            continue
+        if not filters.matches(hit.meta) or shown.get(hit.path, 0) >= per_runbook or any(h.id == hit.id for h in hits):
+            continue
+        hit.via, hit.alert = "alert", m
+        hits.append(hit)
+        shown[hit.path] = shown.get(hit.path, 0) + 1
+    free_text = " ".join(t for t in texts if t).strip()
+    best = None
+    if free_text and len(hits) < top_k:
+        ranked = retriever.search_sections(free_text, filters=filters)
+        best = max((h.relevance for h in ranked[:3]), default=None)
+        weak = not hits and (best is None or best < min_score)
+        if weak:
+            return Retrieval([], matches, missing, no_match=True, best_relevance=best)
+        taken = {h.id for h in hits}
+        for h in group_by_runbook([h for h in ranked if h.id not in taken and shown.get(h.path, 0) == 0],
+                                  top_k - len(hits), per_runbook, retriever.settings.group_by):
+            hits.append(h)
+    return Retrieval(hits, matches, missing, no_match=not hits, best_relevance=best)
