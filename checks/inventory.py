@@ -55,6 +55,7 @@ class Workload:
     containers: list[Container] = field(default_factory=list)
     configmaps: list[str] = field(default_factory=list)  # referenced through envFrom, env valueFrom, volumes
     secrets: list[str] = field(default_factory=list)
+    volume_claim_templates: list[str] = field(default_factory=list)  # StatefulSet: PVCs <template>-<name>-<ordinal>
 
     @property
     def ports(self) -> set[int]:

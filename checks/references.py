@@ -465,7 +465,12 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: _Token, strength: str
                         extra={"targets": ",".join(f"{k}/{n}" for k, n, _ in call.objects if n)})
 
 
+_PROGRAMS = re.compile(r"(?<![\w-])(?:kubectl|oc|docker|docker-compose)(?![\w-])")
+
+
 def _command_refs(rb: Runbook, logical: _Logical, strength: str) -> Iterator[Reference]:
+    if not _PROGRAMS.search(logical.text):
+        return
     for tokens in _commands(logical):
         tokens = _strip_prefix(tokens)
         if not tokens:

@@ -43,9 +43,20 @@ def find(inv: Inventory, kind: str, name: str, namespace: str | None) -> tuple[l
         found = [name] if name in inv.namespaces else []
         return found, found
     anywhere = inv.get(kind, name)
+    if kind == "PersistentVolumeClaim" and not anywhere:
+        anywhere = claim_owners(inv, name)
     if namespace is None:
         return anywhere, anywhere
     return [o for o in anywhere if getattr(o, "namespace", None) == namespace], anywhere
+
+
+def claim_owners(inv: Inventory, pvc: str) -> list[Workload]:
+    """StatefulSets whose volumeClaimTemplates generate the PVC *pvc* (``<template>-<sts>-<ordinal>``)."""
+    m = _STS_POD.match(pvc)
+    if not m:
+        return []
+    return [w for w in inv.workloads if w.kind == "StatefulSet"
+            and any(m.group(1) == f"{t}-{w.name}" for t in w.volume_claim_templates)]
 
 
 def selector_matches(inv: Inventory, selector: dict[str, str], namespace: str | None) -> list[Workload]:

@@ -134,7 +134,11 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
         match = _labels(selector.get("matchLabels")) if "matchLabels" in selector or "matchExpressions" in selector else {}
         pod_labels = labels if kind == "Pod" else _labels(tmeta.get("labels"))
         cms, secrets = _referenced(pod)
-        inv.workloads.append(Workload(kind, name, namespace, loc, labels, pod_labels, match, _containers(pod, "containers", False) + _containers(pod, "initContainers", True), cms, secrets))
+        claims = [str(t["metadata"]["name"]) for t in spec.get("volumeClaimTemplates") or []
+                  if isinstance(t, dict) and isinstance(t.get("metadata"), dict) and t["metadata"].get("name")]
+        inv.workloads.append(Workload(kind, name, namespace, loc, labels, pod_labels, match,
+                                      _containers(pod, "containers", False) + _containers(pod, "initContainers", True),
+                                      cms, secrets, claims))
     elif kind == "Service":
         ports = []
         for p in spec.get("ports") or []:
