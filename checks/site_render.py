@@ -173,6 +173,8 @@ def _status_line(rb: RunbookHealth) -> str:
     if status == "unknown":
         return "the health checks could not run for this build; verify commands against the cluster before use"
     if status == "healthy":
+        if rb.findings:  # info notes only
+            return f"no problems against the current manifests and alert rules; {_plural(len(rb.findings), 'note')} below"
         return "no findings against the current manifests and alert rules"
     errors = sum(1 for f in rb.findings if f.severity >= Severity.error)
     warnings = sum(1 for f in rb.findings if f.severity == Severity.warning)
@@ -185,12 +187,14 @@ def _status_line(rb: RunbookHealth) -> str:
     return f"{', '.join(parts)}: {tail}"
 
 
-def _commit(change: object | None) -> str:
+def _commit(change: object | None, compact: bool = False) -> str:
     if change is None:
         return '<span class="rbh-muted">not committed</span>'
     sha = str(getattr(change, "sha", ""))[:8]
     date = _fmt_date(getattr(change, "date", None))
     author = getattr(change, "author", "") or ""
+    if compact:  # dashboard rows stay one line high; the author shows on hover
+        return f'<span class="rbh-nowrap" title="{escape("by " + author, quote=True)}"><time>{escape(date)}</time> <code>{escape(sha)}</code></span>'
     bits = [f"<time>{escape(date)}</time>", f"<code>{escape(sha)}</code>"]
     if author:
         bits.append(escape(author))
@@ -355,9 +359,9 @@ def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = ()) ->
             f'<td data-sort-value="{escape(r.title.lower(), quote=True)}">{link}<br><code class="rbh-path">{escape(r.path)}</code></td>'
             f'<td data-sort-value="{STATUS_ORDER[status]}"><span class="rbh-badge rbh-badge--{status}">{_STATUS_LABEL[status]}</span></td>'
             f'<td data-sort-value="{len(r.counted)}">{len(r.counted)}</td>'
-            f"<td>{escape(', '.join(r.owners)) or _NONE}</td>"
+            f"<td class=\"rbh-nowrap\">{escape(', '.join(r.owners)) or _NONE}</td>"
             f"<td>{escape(', '.join(r.services))}</td>"
-            f'<td data-sort-value="{change_key}">{_commit(change)}</td>'
+            f'<td data-sort-value="{change_key}">{_commit(change, compact=True)}</td>'
             f'<td data-sort-value="{reviewed_key}">{_reviewed(r, compact=True)}</td>'
             "</tr>"
         )

@@ -82,6 +82,6 @@ def test_generated_pages_are_searchable_but_banners_are_not(example_site):
 
     index = json.loads((example_site.site / "search" / "search_index.json").read_text())
     texts = " ".join(d["text"] for d in index["docs"])
-    assert "no findings against the current manifests" not in texts  # banners are data-search-exclude
+    assert "against the current manifests and alert rules" not in texts  # banners are data-search-exclude
     titles = {d["title"] for d in index["docs"]}
     assert {"Runbook health", "Alert index"} <= titles

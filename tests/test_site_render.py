@@ -91,6 +91,7 @@ def test_info_findings_do_not_make_a_runbook_stale():
     rb = health(findings=[finding(Severity.info, 3, "note")])
     assert rb.status == "healthy"
     assert rb.counted == []
+    assert visible(banner_html(rb)).startswith("Healthy no problems against the current manifests and alert rules; 1 note below info note")
 
 
 def test_overdue_and_never_reviewed_markers():
