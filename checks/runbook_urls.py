@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 from rbh.paths import glob_match
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
+_CONTROL = re.compile(r"\{\{-?\s*(?:if|else|end|range|with|define|template|block)\b.*?\}\}", re.S)
 _URL_IN = re.compile(r"https?://\S+")
 
 
@@ -79,14 +80,23 @@ class RunbookUrlResolver:
                 return hit
         return None
 
-    def resolve(self, url: str) -> Resolution:
+    def resolve_all(self, url: str) -> list[Resolution]:
+        """Every URL an annotation can produce: a Go template may choose between several
+        (``{{ if ... }}https://a{{ else }}https://b{{ end }}``); value templates are wildcards."""
         raw = url.strip()
-        templated = "{{" in raw
-        if templated:
-            m = _URL_IN.search(_TEMPLATE.sub("\x00", raw))
-            text = m.group(0) if m else raw
-            # a template inside the URL is a wildcard; whole-URL templates cannot be resolved
-            raw = text.replace("\x00", "*")
+        if "{{" not in raw:
+            return [self._resolve_one(url, raw, False)]
+        text = _TEMPLATE.sub("*", _CONTROL.sub(" ", raw))
+        found = _URL_IN.findall(text)
+        if not found:
+            return [Resolution(url, [], None, None, False, True)]
+        return [self._resolve_one(url, u, True) for u in found]
+
+    def resolve(self, url: str) -> Resolution:
+        """The first URL of *url* (see ``resolve_all``)."""
+        return self.resolve_all(url)[0]
+
+    def _resolve_one(self, url: str, raw: str, templated: bool) -> Resolution:
         parts = urlsplit(raw)
         anchor = unquote(parts.fragment) or None
         base = raw.split("#", 1)[0].split("?", 1)[0]

@@ -140,9 +140,9 @@ class RuleContext:
         found: set[str] = set()
         for alert in self.inventory.alerts:
             if alert.runbook_url:
-                res = self.url_resolver.resolve(alert.runbook_url)
-                if res.found:
-                    found.add(res.found)
+                for res in self.url_resolver.resolve_all(alert.runbook_url):
+                    if res.found:
+                        found.add(res.found)
         return found
 
     @cached_property
@@ -159,15 +159,40 @@ class RuleContext:
         return dirs
 
 
-def nearest(name: str, candidates: Iterable[str], cutoff: float = 0.6) -> str | None:
-    """The closest existing name (difflib), case-insensitively, or None."""
+def nearest(name: str, candidates: Iterable[str], cutoff: float = 0.6, *, shortlist: int = 20) -> str | None:
+    """The closest existing name (difflib ratio, case-insensitive), or None.
+
+    Cheap upper bounds (length, then character multiset) filter the pool and only the *shortlist*
+    best get the full ratio, so a suggestion costs little even against thousands of names.
+    """
     pool = [c for c in candidates if c]
     if not name or not pool:
         return None
-    lowered = {c.lower(): c for c in pool}
-    found = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=cutoff)
-    if found:
-        return lowered[found[0]]
+    key = name.lower()
+    lowered: dict[str, str] = {}
+    for c in pool:
+        lowered.setdefault(c.lower(), c)
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(key)
+    quick: list[tuple[float, str]] = []
+    la = len(key)
+    for low in lowered:
+        lb = len(low)
+        if 2.0 * min(la, lb) / (la + lb) < cutoff:
+            continue
+        matcher.set_seq1(low)
+        q = matcher.quick_ratio()
+        if q >= cutoff:
+            quick.append((q, low))
+    quick.sort(key=lambda x: (-x[0], x[1]))
+    best, best_score = None, cutoff
+    for _, low in quick[:shortlist]:
+        matcher.set_seq1(low)
+        r = matcher.ratio()
+        if r > best_score or (r == best_score and best is None):
+            best, best_score = low, r
+    if best is not None:
+        return lowered[best]
     # a prefix/suffix relation (checkout -> checkout-api) is a strong hint even when short
     extended = sorted(c for c in pool if c.startswith(name + "-") or c.endswith("-" + name))
     return extended[0] if len(extended) == 1 else None

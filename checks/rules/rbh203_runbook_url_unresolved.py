@@ -40,23 +40,27 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         url = alert.runbook_url
         if not url:
             continue
-        res = resolver.resolve(url)
-        if not res.managed:
-            continue
         line = alert.annotation_lines.get("runbook_url", alert.loc.line)
-        if res.found is None:
-            if res.templated and not res.candidates:
-                continue
-            target = res.candidates[0] if res.candidates else url
-            suggestion = nearest(target, ctx.runbook_paths, cutoff=0.75) if res.candidates else None
+        for res in resolver.resolve_all(url):
+            yield from _check_one(ctx, alert, res, line)
+
+
+def _check_one(ctx: RuleContext, alert, res, line: int) -> Iterator[Finding]:
+    if not res.managed:
+        return
+    if res.found is None:
+        if res.templated and not res.candidates:
+            return
+        target = res.candidates[0] if res.candidates else res.url
+        suggestion = nearest(target, ctx.runbook_paths, cutoff=0.75) if res.candidates else None
+        yield ctx.finding(alert.loc.path, line, 1,
+                          f"runbook_url of alert `{alert.name}` points to `{target}`, which does not exist",
+                          suggestion=suggestion, reference=f"runbook_url/{alert.name}", strength="manifest")
+        return
+    if res.anchor and not res.templated:
+        anchors = ctx.anchors_of(res.found)
+        if anchors is not None and res.anchor not in anchors and res.anchor.lower() not in {a.lower() for a in anchors}:
             yield ctx.finding(alert.loc.path, line, 1,
-                              f"runbook_url of alert `{alert.name}` points to `{target}`, which does not exist",
-                              suggestion=suggestion, reference=f"runbook_url/{alert.name}", strength="manifest")
-            continue
-        if res.anchor and not res.templated:
-            anchors = ctx.anchors_of(res.found)
-            if anchors is not None and res.anchor not in anchors and res.anchor.lower() not in {a.lower() for a in anchors}:
-                yield ctx.finding(alert.loc.path, line, 1,
-                                  f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` does not have",
-                                  suggestion=nearest(res.anchor, anchors), reference=f"runbook_url/{alert.name}#",
-                                  strength="manifest")
+                              f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` does not have",
+                              suggestion=nearest(res.anchor, anchors), reference=f"runbook_url/{alert.name}#",
+                              strength="manifest")

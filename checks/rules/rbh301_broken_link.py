@@ -67,7 +67,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` points outside the repository",
                                   reference=f"link/{ref.name}", strength=ref.strength)
                 continue
-            best = nearest(rel, ctx.files, cutoff=0.7)
+            ext = rel.rsplit(".", 1)[-1] if "." in rel.rsplit("/", 1)[-1] else ""
+            best = nearest(rel, [f for f in ctx.files if f.endswith("." + ext)] if ext else ctx.files, cutoff=0.7)
             suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
             yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` does not exist",
                               suggestion=suggestion, reference=f"link/{ref.name}", strength=ref.strength)

@@ -126,8 +126,30 @@ def _yaml_error(path: str, exc: yaml.YAMLError) -> FileProblem:
     return FileProblem(path, line, f"not valid YAML: {problem}")
 
 
+MAX_ESCAPE_FIXES = 50
+
+
 def _parse_yaml(path: str, text: str) -> ParsedFile:
+    """Parse, reading non-standard backslash escapes in double-quoted strings leniently
+    (``\\'`` as ``'``, others kept literally) with a warning: Go-based tooling often accepts them."""
+    fixed_lines: list[int] = []
+    for _ in range(MAX_ESCAPE_FIXES + 1):
+        out, bad_escape = _parse_yaml_once(path, text)
+        if bad_escape is None or len(fixed_lines) >= MAX_ESCAPE_FIXES:
+            break
+        i = bad_escape if text[bad_escape : bad_escape + 1] == "\\" else bad_escape - 1
+        if i < 0 or text[i : i + 1] != "\\":
+            break
+        fixed_lines.append(text.count("\n", 0, i) + 1)
+        text = text[:i] + ("'" if text[i + 1 : i + 2] == "'" else "\\\\") + text[i + 1 + (text[i + 1 : i + 2] == "'"):]
+    for line in sorted(set(fixed_lines)):
+        out.problems.append(FileProblem(path, line, "non-standard backslash escape in a double-quoted string (not valid YAML); read leniently", "warning", "escape"))
+    return out
+
+
+def _parse_yaml_once(path: str, text: str) -> tuple[ParsedFile, int | None]:
     out = ParsedFile(path)
+    bad_escape = None
     loader = _LineConstructor(text)
     index = 0
     try:
@@ -151,12 +173,15 @@ def _parse_yaml(path: str, text: str) -> ParsedFile:
                     out.documents.append(Document(path, index, line, data))
             index += 1
     except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        if "unknown escape" in str(getattr(exc, "problem", "")) and mark is not None:
+            bad_escape = mark.index
         out.problems.append(_yaml_error(path, exc))
     except RecursionError:
         out.problems.append(FileProblem(path, 1, "nested too deeply to parse: skipped"))
     finally:
         loader.dispose()
-    return out
+    return out, bad_escape
 
 
 def _json_to_nodes(value: Any) -> Any:

@@ -24,7 +24,9 @@ from checks.sources._yaml import Node, parse_file
 
 NAME = "k8s"
 SKIP_API_GROUPS = ("backstage.io/",)  # catalog entities look like Kubernetes objects but are not
-SKIP_KINDS = {"PrometheusRule"}  # read by the prometheus source (still listed as generic objects there)
+SKIP_KINDS = {"PrometheusRule"}
+CORE_KINDS = {*WORKLOAD_KINDS, "Service", "ConfigMap", "Secret", "Namespace", "Ingress", "PersistentVolumeClaim",
+              "HorizontalPodAutoscaler"}  # read by the prometheus source (still listed as generic objects there)
 
 
 def _labels(v: Any) -> dict[str, str]:
@@ -181,7 +183,6 @@ def load(files: dict[str, bytes]) -> Inventory:
             if not is_k8s_object(doc.data) or str(doc.data["apiVersion"]).startswith(SKIP_API_GROUPS):
                 continue
             inv.claimed.add((path, doc.index))
-            inv.sources_seen.add(NAME)
             for obj in _expand(doc.data):
                 if not is_k8s_object(obj):
                     continue
@@ -189,5 +190,7 @@ def load(files: dict[str, bytes]) -> Inventory:
                     meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
                     inv.objects.append(K8sObject(str(obj["kind"]), str(meta.get("name") or ""), str(meta.get("namespace") or "default"), Location(path, getattr(obj, "line", doc.line))))
                     continue
+                if obj["kind"] in CORE_KINDS:  # monitoring objects alone do not make a cluster inventory
+                    inv.sources_seen.add(NAME)
                 _add_object(inv, obj, path, doc.line)
     return inv
