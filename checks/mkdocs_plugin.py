@@ -10,6 +10,27 @@ staleness checks over the repository that holds ``mkdocs.yml`` and then
 
 A bad runbook never crashes the build: whatever fails is logged as a warning and the banners say
 "health unknown". Set ``fail_on_error: true`` to fail the build when runbooks have error findings.
+
+Options (all optional)::
+
+    plugins:
+      - search
+      - rbh-health:
+          enabled: true            # false: the plugin does nothing
+          repo: .                  # runbook repository, relative to mkdocs.yml (default: its folder)
+          runbooks: [runbooks/**/*.md]   # override rbh.yaml's runbook globs (repository-relative)
+          manifests: [deploy/**/*.yaml]  # override rbh.yaml's manifest globs
+          exclude: [drafts/**]     # docs-relative pages that get no banner and stay off the dashboard
+          fail_on_error: false     # true: the build fails when a runbook has an error finding
+          banner: true
+          dashboard_page: health.md  # generated page; '' turns it off
+          alerts_page: alerts.md     # generated page; '' turns it off
+          source_link: https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
+          assets: true             # false: bring your own CSS/JS for the banner and tables
+
+Without ``source_link``, finding locations link to the repository when MkDocs' ``repo_url`` and
+``edit_uri`` look like GitHub's or GitLab's, else they show as ``path:line``. Which files are runbooks,
+the rules and their options come from ``rbh.yaml``, exactly as for ``rbh check``.
 """
 
 from __future__ import annotations
@@ -19,8 +40,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from urllib.parse import urlsplit
+from pathlib import Path
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -60,7 +80,6 @@ class RunbookHealthConfig(base.Config):
     dashboard_page = c.Type(str, default="health.md")  # "" turns the page off
     alerts_page = c.Type(str, default="alerts.md")  # "" turns the page off
     source_link = c.Optional(c.Type(str))  # e.g. https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
-    review_every = c.Type(int, default=180)  # days, when a runbook's front matter has no review_every
     assets = c.Type(bool, default=True)
 
 
@@ -244,14 +263,14 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             for p in paths:
                 answers.setdefault(p, []).append(name)
         have_inventory = result.inventory is not None
+        default_days = self._default_review_days()
         for rb in result.runbooks:
             fm = rb.front_matter
             findings = sorted((f for f in result.findings if f.path == rb.path), key=lambda f: (f.line, f.column, f.rule))
             active = [f for f in findings if not f.suppressed]
             names = list(dict.fromkeys(list(fm.alerts) + answers.get(rb.path, [])))
-            due = fm.review_due()
-            if due is None and fm.last_reviewed:
-                due = fm.last_reviewed + dt.timedelta(days=self.config.review_every)
+            every = fm.review_every or default_days
+            due = fm.last_reviewed + dt.timedelta(days=every) if fm.last_reviewed and every else None
             self.health[rb.path] = RunbookHealth(
                 path=rb.path,
                 title=rb.title,
@@ -270,6 +289,14 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 today=now,
                 checks_ran=self.checks_ran,
             )
+
+    def _default_review_days(self) -> int | None:
+        """The review interval of runbooks that declare none: RBH401's, so banner and ``rbh check`` agree."""
+        from checks.engine import rule_settings
+        from checks.rules import rbh401_review_overdue as rule
+
+        enabled, _, options = rule_settings(self.project.config)[rule.ID]
+        return options.default_review_days if enabled else None
 
     def _url_resolver(self, runbook_paths: list[str]):
         """The checks' runbook_url resolver, as the rules build it; MkDocs' site_url when rbh.yaml has none."""

@@ -152,7 +152,7 @@ def test_banner_on_every_runbook_page_and_not_on_excluded_pages(site_repo, monke
     assert "next review by 2026-12-30" in stale
     healthy = article(page(site, "payments/provider-errors"))
     assert 'rbh-banner--healthy' in healthy
-    assert "overdue since 2025-07-09" in healthy  # no review_every: the plugin's 180-day default
+    assert "overdue since 2026-01-10" in healthy  # no review_every: RBH401's default_review_days (365)
     assert "rbh-banner" not in article((site / "index.html").read_text())
     # the stylesheet and script ship with the plugin
     assert (site / "assets/rbh-health/rbh-health.js").is_file() and (site / "assets/rbh-health/rbh-health.css").is_file()
@@ -290,3 +290,11 @@ def test_stale_pages_are_marked_in_the_title_by_our_theme_override(site_repo, mo
     assert re.search(r"Health checked against the repository at commit [0-9a-f]{8} \(\d{4}-\d\d-\d\d\) "
                      r"plus uncommitted changes\.",
                      page(site, "payments/provider-errors"))
+
+
+def test_review_interval_default_comes_from_rbh_yaml_rule_options(site_repo, monkeypatch):
+    monkeypatch.setattr(plugin_mod, "_run_engine", pinned([]))
+    root = site_repo(extra={"rbh.yaml": "check:\n  rules:\n    RBH401:\n      options:\n        default_review_days: 30\n"})
+    site = build(root)
+    assert "overdue since 2025-02-09" in page(site, "payments/provider-errors")  # 2025-01-10 + 30 days
+    assert "next review by 2026-12-30" in page(site, "checkout/high-latency")  # its own review_every: 90d wins
