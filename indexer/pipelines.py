@@ -3,7 +3,7 @@
 Indexing pipeline::
 
     loader (GitRunbookLoader) -> chunker (HeadingChunker) -> sparse (LexicalDocumentEncoder)
-        -> dense (WordLlamaDocumentEmbedder) -> writer (DocumentWriter, OVERWRITE, QdrantDocumentStore)
+        -> dense (WordLlamaDocumentEmbedder) -> writer (QdrantChunkWriter into a QdrantDocumentStore's collection)
 
 ``IndexSettings`` is everything that changes what a chunk looks like or how it is embedded. Its
 fingerprint is recorded on the collection; a different fingerprint means the stored chunks are not
@@ -18,10 +18,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from indexer.components.chunker import CHUNKER_VERSION, HeadingChunker
-from indexer.components.dense import WordLlamaDocumentEmbedder, parse_model
-from indexer.components.lexical import AVG_LEN, B, K1, LEXICAL_VERSION, LexicalDocumentEncoder
+from indexer.components.dense import WordLlamaDocumentEmbedder
+from indexer.components.lexical import LexicalDocumentEncoder
 from indexer.components.source import GitRunbookLoader
-from indexer.store import STORE_FORMAT, fingerprint
+from indexer.store import STORE_FORMAT, fingerprint, model_signature
 
 
 @dataclass(frozen=True)
@@ -42,10 +42,11 @@ class IndexSettings:
     def from_project(cls, project) -> "IndexSettings":
         idx = project.config.index
         rb = project.config.runbooks
+        sig = model_signature(project.config)
         return cls(
-            model=f"wordllama:{parse_model(idx.model)}",
-            dim=idx.dim,
-            lexical=f"{LEXICAL_VERSION}(k1={K1},b={B},avg={AVG_LEN:g})",
+            model=sig["model"],
+            dim=sig["dim"],
+            lexical=sig["lexical"],
             chunker=CHUNKER_VERSION,
             heading_levels=idx.heading_levels,
             max_chars=idx.max_chunk_chars,
@@ -67,21 +68,22 @@ class IndexSettings:
 
     @property
     def model_fingerprint(self) -> str:
+        # the same keys as ``indexer.store.model_signature``, which readers compare against
         return fingerprint({"model": self.model, "dim": self.dim, "lexical": self.lexical})
 
 
 def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, document_store):
-    """loader -> chunker -> sparse -> dense -> writer, writing into *document_store* (OVERWRITE)."""
+    """loader -> chunker -> sparse -> dense -> writer, upserting into *document_store*'s collection."""
     from haystack import Pipeline
-    from haystack.components.writers import DocumentWriter
-    from haystack.document_stores.types import DuplicatePolicy
+
+    from indexer.components.writer import QdrantChunkWriter
 
     p = Pipeline()
     p.add_component("loader", loader)
     p.add_component("chunker", HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars))
     p.add_component("sparse", LexicalDocumentEncoder())
     p.add_component("dense", WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim))
-    p.add_component("writer", DocumentWriter(document_store=document_store, policy=DuplicatePolicy.OVERWRITE))
+    p.add_component("writer", QdrantChunkWriter(document_store))
     p.connect("loader.runbooks", "chunker.runbooks")
     p.connect("loader.blobs", "chunker.blobs")
     p.connect("chunker.documents", "sparse.documents")

@@ -80,6 +80,7 @@ import time
 import warnings
 from contextlib import suppress
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
@@ -366,8 +367,13 @@ class Store:
         self.location = settings.location
         self.dense_vector = DENSE_VECTOR
         self.sparse_vector = SPARSE_VECTOR
-        self.document_store = document_store(settings, client, settings.alias, dim)
+        self.dim = dim
         self._cleanup = cleanup
+
+    @cached_property
+    def document_store(self):
+        """Built on first use: Haystack's import is too slow for a cold ``rbh ask``, which queries the client."""
+        return document_store(self.settings, self.client, self.settings.alias, self.dim)
 
     def close(self) -> None:
         with suppress(Exception):
@@ -391,10 +397,8 @@ def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None
     match the query's; run ``rbh index`` to rebuild). Writing goes through ``indexer.sync``; with
     ``read_only=False`` the same handle is returned, as the query side never writes.
     """
-    from indexer.pipelines import IndexSettings
-
     settings = store_settings(project, qdrant_url)
-    wanted = IndexSettings.from_project(project)
+    wanted = model_signature(project.config)
     if settings.is_local:
         client, state, cleanup = _open_local_reader(settings)
     else:
@@ -405,7 +409,7 @@ def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None
         with suppress(Exception):
             client.close()
         raise StoreError(f"no index at {settings.location} yet: run 'rbh index' first")
-    if state.model_fingerprint != wanted.model_fingerprint:
+    if state.model_fingerprint != fingerprint(wanted):
         with suppress(Exception):
             client.close()
         if cleanup:
@@ -413,9 +417,23 @@ def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None
         built = state.settings.get("model", "?"), state.settings.get("dim", "?"), state.settings.get("lexical", "?")
         raise StoreError(
             f"index at {settings.location} was built with model {built[0]} (dim {built[1]}, {built[2]}); the config asks for "
-            f"{wanted.model} (dim {wanted.dim}, {wanted.lexical}): run 'rbh index' to rebuild it"
+            f"{wanted['model']} (dim {wanted['dim']}, {wanted['lexical']}): run 'rbh index' to rebuild it"
         )
-    return Store(settings, client, state, wanted.dim, cleanup)
+    return Store(settings, client, state, wanted["dim"], cleanup)
+
+
+def model_signature(config) -> dict[str, Any]:
+    """What makes query vectors comparable with stored ones: dense model, dimension, lexical encoder.
+
+    Free of Haystack imports, so opening the store for ``rbh ask`` stays cheap;
+    ``IndexSettings.model_fingerprint`` is ``fingerprint()`` of this.
+    """
+    from indexer.components.terms import AVG_LEN, B, K1, LEXICAL_VERSION
+    from indexer.components.wordllama_model import parse_model
+
+    idx = config.index
+    return {"model": f"wordllama:{parse_model(idx.model)}", "dim": idx.dim,
+            "lexical": f"{LEXICAL_VERSION}(k1={K1},b={B},avg={AVG_LEN:g})"}
 
 
 def current_generation(root: Path) -> Path | None:

@@ -218,24 +218,20 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
     info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}
     pipeline = build_indexing_pipeline(settings, loader, target.document_store)
     written_ids: dict[str, list[str]] = {}
-    quiet = logging.getLogger("haystack_integrations")
-    level = quiet.level
-    quiet.setLevel(logging.ERROR)  # "write_documents() with empty list" for a batch of skipped files
-    try:
-        for i in range(0, len(plan.embed), BATCH_FILES):
-            batch = plan.embed[i : i + BATCH_FILES]
-            out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
-                               include_outputs_from={"loader", "chunker"})
-            report.chunks_embedded += out["writer"]["documents_written"]
-            _collect_warnings(out["loader"]["runbooks"], report)
-            for doc in out["chunker"]["documents"]:
-                written_ids.setdefault(doc.meta["path"], []).append(doc.id)
-            tick(len(batch))
-        for old, new in plan.moves:
-            report.chunks_moved += _move(target, loader, settings, old, new, info)
-            tick(1)
-    finally:
-        quiet.setLevel(level)
+    for i in range(0, len(plan.embed), BATCH_FILES):
+        batch = plan.embed[i : i + BATCH_FILES]
+        out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
+                           include_outputs_from={"loader", "chunker"})
+        report.chunks_embedded += out["writer"]["documents_written"]
+        _collect_warnings(out["loader"]["runbooks"], report)
+        for doc in out["chunker"]["documents"]:
+            written_ids.setdefault(doc.meta["path"], []).append(doc.id)
+        tick(len(batch))
+    for old, new in plan.moves:
+        report.chunks_moved += _move(target, loader, settings, old, new, info)
+        tick(1)
+    if target.full:
+        return  # a new collection: nothing stale in it
     # Stale chunks go after the new ones are in: a reader never finds a runbook missing.
     report.chunks_deleted += _delete_paths(target, plan.remove + [old for old, _ in plan.moves])
     for path in plan.embed:
@@ -277,11 +273,9 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
         emb = WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim)
         emb.warm_up()
         moved += emb.run(LexicalDocumentEncoder().run(missing)["documents"])["documents"]
-    from haystack.document_stores.types import DuplicatePolicy
+    from indexer.components.writer import QdrantChunkWriter
 
-    if moved:
-        target.document_store.write_documents(moved, policy=DuplicatePolicy.OVERWRITE)
-    return len(moved)
+    return QdrantChunkWriter(target.document_store).run(documents=moved)["documents_written"]
 
 
 def _path_filter(path: str):
@@ -296,7 +290,8 @@ def _points_of(target, path: str, with_vectors: bool = False) -> list:
     points, offset = [], None
     while True:
         batch, offset = target.client.scroll(target.collection, scroll_filter=models.Filter(must=[_path_filter(path)]),
-                                             limit=256, offset=offset, with_payload=True, with_vectors=with_vectors)
+                                             limit=1024, offset=offset, with_payload=with_vectors or ["meta.chunk_index"],
+                                             with_vectors=with_vectors)
         points.extend(batch)
         if offset is None:
             return points
@@ -315,15 +310,19 @@ def _delete_paths(target, paths: list[str]) -> int:
 
 
 def _delete_stale(target, path: str, keep_doc_ids: list[str]) -> int:
-    """Remove chunks of *path* that the new version no longer has (a removed or renamed heading)."""
+    """Remove chunks of *path* that the new version no longer has (a removed or renamed heading).
+
+    One scroll over the path's points, then a delete by id: local mode scans every point for each
+    filter, so a count-then-delete-by-filter would scan twice.
+    """
     from haystack_integrations.document_stores.qdrant.converters import convert_id
     from qdrant_client import models
 
-    flt = models.Filter(must=[_path_filter(path)], must_not=[models.HasIdCondition(has_id=[convert_id(i) for i in keep_doc_ids])] if keep_doc_ids else [])
-    n = target.client.count(target.collection, count_filter=flt, exact=True).count
-    if n:
-        target.client.delete(target.collection, points_selector=models.FilterSelector(filter=flt))
-    return n
+    keep = {convert_id(i) for i in keep_doc_ids}
+    stale = [p.id for p in _points_of(target, path) if str(p.id).replace("-", "") not in keep]
+    if stale:
+        target.client.delete(target.collection, points_selector=models.PointIdsList(points=stale))
+    return len(stale)
 
 
 def _count(target) -> int:

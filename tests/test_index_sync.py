@@ -208,24 +208,25 @@ def test_unrelated_history_with_old_commit_still_present_rebuilds(indexed):
 
 
 def test_rebuild_killed_half_way_leaves_the_old_index_serving(indexed, monkeypatch):
-    from haystack_integrations.document_stores.qdrant import QdrantDocumentStore
+    import indexer.components.writer as writer_module
 
     repo, project, _ = indexed
     root = project.root / ".rbh" / "qdrant"
     before = (root / CURRENT_FILE).read_text()
-    real_write = QdrantDocumentStore.write_documents
+    real_to_point = writer_module.to_point
     calls = {"n": 0}
 
-    def dying_write(self, documents, policy=None):
+    def dying_to_point(doc):
         calls["n"] += 1
-        real_write(self, documents[:2], policy)  # part of the new collection is written ...
-        raise KeyboardInterrupt("killed")  # ... then the process dies
+        if calls["n"] == 5:  # some points of the new collection are built ...
+            raise KeyboardInterrupt("killed")  # ... then the process dies inside the writer
+        return real_to_point(doc)
 
-    monkeypatch.setattr(QdrantDocumentStore, "write_documents", dying_write)
+    monkeypatch.setattr(writer_module, "to_point", dying_to_point)
     with pytest.raises(KeyboardInterrupt):
         sync(project, full=True)
     monkeypatch.undo()
-    assert calls["n"] == 1
+    assert calls["n"] == 5
     assert (root / CURRENT_FILE).read_text() == before
     assert sum(paths_in_store(project).values()) == 4 * CHUNKS_PER_RUNBOOK
     assert ask(project, "kafka consumer group lag")[0].meta["path"] == "runbooks/kafka.md"

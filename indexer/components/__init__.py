@@ -1,17 +1,26 @@
-"""Custom Haystack components of the indexer (each loads models or clients in ``warm_up()``)."""
+"""Custom Haystack components of the indexer (each loads models or clients in ``warm_up()``).
 
-from indexer.components.chunker import HeadingChunker
-from indexer.components.dense import WordLlamaDocumentEmbedder, WordLlamaTextEmbedder
-from indexer.components.lexical import LexicalDocumentEncoder, LexicalTextEncoder, query_sparse, tokenize
-from indexer.components.source import GitRunbookLoader
+Names are resolved lazily (PEP 562): importing ``indexer.components.terms`` or
+``indexer.components.wordllama_model`` on the query path must not import Haystack.
+"""
 
-__all__ = [
-    "GitRunbookLoader",
-    "HeadingChunker",
-    "LexicalDocumentEncoder",
-    "LexicalTextEncoder",
-    "WordLlamaDocumentEmbedder",
-    "WordLlamaTextEmbedder",
-    "query_sparse",
-    "tokenize",
-]
+from importlib import import_module
+
+_WHERE = {
+    "GitRunbookLoader": "source",
+    "HeadingChunker": "chunker",
+    "LexicalDocumentEncoder": "lexical",
+    "LexicalTextEncoder": "lexical",
+    "WordLlamaDocumentEmbedder": "dense",
+    "WordLlamaTextEmbedder": "dense",
+    "query_sparse": "lexical",
+    "tokenize": "terms",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(import_module(f"indexer.components.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'indexer.components' has no attribute {name!r}")

@@ -1,0 +1,151 @@
+"""Indexer benchmark: a synthetic runbook repository, indexed in full, then after a one-file change.
+
+Generates N runbooks (default 2,000, ten sections each: about 20,000 chunks) in a temporary git
+repository, then measures with the real pipeline and a real local Qdrant store:
+
+- full index time and chunks per second (``rbh index`` from scratch),
+- one-file re-index time (edit one runbook, commit, ``rbh index``),
+- opening the index for a query and one hybrid query (what ``rbh ask`` pays in local mode),
+- store size on disk, peak memory (max RSS of this process).
+
+Targets on the 2-core reference machine: full < 60 s, one-file < 3 s. Prints a markdown table.
+
+    .venv/bin/python bench/index_bench.py                 # 2,000 runbooks
+    .venv/bin/python bench/index_bench.py --runbooks 200  # quick look
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+SERVICES = ["checkout", "payments", "cart", "catalog", "search", "auth", "gateway", "orders", "inventory", "shipping",
+            "notifications", "recommendations", "pricing", "reviews", "accounts", "billing"]
+ALERTS = ["HighLatency", "High5xx", "CrashLooping", "MemoryHigh", "CPUThrottling", "QueueBacklog", "ReplicaLag",
+          "CertificateExpiry", "DiskPressure", "ErrorBudgetBurn"]
+SECTIONS = ["Symptoms", "Impact", "Diagnosis", "Check the dashboards", "Check recent deploys", "Mitigation",
+            "Roll back", "Scale out", "Escalation", "Follow-up"]
+WORDS = ("latency error rate pods restart deployment rollout queue consumer lag database replica primary memory "
+         "cache eviction certificate ingress timeout upstream retry budget saturation throttling node disk pressure "
+         "traffic spike release canary feature flag connection pool exhaustion customers checkout orders payment "
+         "provider webhook backlog partitions broker leader election threshold dashboard panel").split()
+
+
+def make_runbook(i: int, rng: random.Random, sections: int) -> str:
+    svc = SERVICES[i % len(SERVICES)]
+    alert = f"{svc.capitalize()}{ALERTS[i % len(ALERTS)]}"
+    out = [f"---\ntitle: {svc} {ALERTS[i % len(ALERTS)]} ({i})\nservice: {svc}\nowner: team-{svc}\nalerts: [{alert}]\n"
+           f"severity: {rng.choice(['critical', 'warning'])}\ntags: [{svc}, generated]\nlast_reviewed: 2026-0{1 + i % 9}-1{i % 9}\n---",
+           f"# {svc} {alert} runbook {i}"]
+    for s in range(sections):
+        name = SECTIONS[s % len(SECTIONS)]
+        para = " ".join(rng.choice(WORDS) for _ in range(rng.randint(60, 110)))
+        out.append(f"## {name}\n\n{para.capitalize()}.")
+        if s % 3 == 1:
+            out.append(f"```bash\nkubectl -n {svc} rollout status deploy/{svc}-api\nkubectl -n {svc} logs deploy/{svc}-api --since=15m | grep -i error\n```")
+        if s % 4 == 2:
+            out.append(f"Query: `histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{{service=\"{svc}\"}}[5m])))`")
+    return "\n\n".join(out) + "\n"
+
+
+def make_repo(root: Path, n: int, sections: int) -> None:
+    import git
+
+    repo = git.Repo.init(root, initial_branch="main")
+    with repo.config_writer() as cw:
+        cw.set_value("user", "name", "Bench")
+        cw.set_value("user", "email", "bench@example.com")
+        cw.set_value("commit", "gpgsign", "false")
+    rng = random.Random(42)
+    for i in range(n):
+        path = root / "runbooks" / SERVICES[i % len(SERVICES)] / f"runbook-{i:05d}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(make_runbook(i, rng, sections), encoding="utf-8")
+    repo.git.add("-A")
+    repo.git.commit("-qm", "synthetic runbooks")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runbooks", type=int, default=2000)
+    ap.add_argument("--sections", type=int, default=10)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
+    args = ap.parse_args()
+
+    import git
+
+    from indexer.store import open_store, store_settings, store_size_bytes
+    from indexer.sync import sync
+    from rbh.project import load_project
+
+    tmp = Path(tempfile.mkdtemp(prefix="rbh-bench-"))
+    root = tmp / "repo"
+    try:
+        t = time.perf_counter()
+        make_repo(root, args.runbooks, args.sections)
+        gen_s = time.perf_counter() - t
+        project = load_project(root)
+
+        full = sync(project)
+        rss_full = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+        victim = next(iter(sorted((root / "runbooks").rglob("*.md"))))
+        victim.write_text(victim.read_text(encoding="utf-8").replace("## Mitigation\n\n", "## Mitigation\n\nFirst, page the owner.\n\n", 1), encoding="utf-8")
+        repo = git.Repo(root)
+        repo.git.add("-A")
+        repo.git.commit("-qm", "one edit")
+        one = sync(project)
+
+        from indexer.components import LexicalTextEncoder, WordLlamaTextEmbedder
+
+        dense, sparse = WordLlamaTextEmbedder(), LexicalTextEncoder()
+        dense.warm_up()
+        sparse.warm_up()
+        t = time.perf_counter()
+        store = open_store(project)
+        open_s = time.perf_counter() - t
+        from haystack_integrations.components.retrievers.qdrant import QdrantHybridRetriever
+
+        retriever = QdrantHybridRetriever(document_store=store.document_store, top_k=5)
+        q = "checkout p99 latency rollback"
+        t = time.perf_counter()
+        retriever.run(query_embedding=dense.run(text=q)["embedding"], query_sparse_embedding=sparse.run(text=q)["sparse_embedding"])
+        query_s = time.perf_counter() - t
+        store.close()
+
+        size = store_size_bytes(store_settings(project)) or 0
+        rss_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        rows = [
+            ("runbooks / chunks", f"{full.files:,} / {full.chunks_total:,}", ""),
+            ("generate repo (not indexing)", f"{gen_s:.1f} s", ""),
+            ("full index", f"{full.seconds:.1f} s", "< 60 s"),
+            ("full index throughput", f"{full.chunks_total / full.seconds:,.0f} chunks/s", ""),
+            ("one-file re-index", f"{one.seconds:.2f} s ({one.chunks_embedded} chunks embedded)", "< 3 s"),
+            ("open index for a query (local mode)", f"{open_s:.2f} s", ""),
+            ("one hybrid query", f"{query_s * 1000:.0f} ms", ""),
+            ("store size on disk", f"{size / 1e6:.0f} MB", ""),
+            ("peak memory (max RSS) after full index", f"{rss_full:.0f} MB", ""),
+            ("peak memory (max RSS) overall", f"{rss_peak:.0f} MB", ""),
+        ]
+        print("| measure | result | target |")
+        print("|---|---|---|")
+        for r in rows:
+            print(f"| {r[0]} | {r[1]} | {r[2]} |")
+    finally:
+        if args.keep:
+            print(f"kept {root}", file=sys.stderr)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The lexical tokenizer and BM25 term weights, free of Haystack so a cold ``rbh ask`` does not import it.
+
+``indexer.components.lexical`` wraps these in Haystack components; the rationale (identifiers kept
+whole and split, CamelCase, stemming, BM25 weights with Qdrant's IDF modifier) is documented there.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from functools import lru_cache
+from typing import Any
+
+#: Bumped whenever tokenization or weighting changes: it is part of the index fingerprint.
+LEXICAL_VERSION = "lex-1"
+K1 = 1.2
+B = 0.75
+AVG_LEN = 120.0
+
+_TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|[-./:](?=[A-Za-z0-9]))*")
+_SEPARATORS = re.compile(r"[-_./:]+")
+_CAMEL = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*")
+_MAX_TOKEN = 80
+
+STOP_WORDS = frozenset(
+    """a about above after again against all am an and any are as at be because been before being below
+    between both but by can could did do does doing down during each few for from further had has have
+    having he her here hers herself him himself his how i if in into is it its itself just me more most
+    my myself no nor not now of off on once only or other our ours ourselves out over own same she should
+    so some such than that the their theirs them themselves then there these they this those through to
+    too under until up very was we were what when where which while who whom why will with would you
+    your yours yourself yourselves also via per""".split()
+)
+
+
+@lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def _word(part: str) -> str | None:
+    """A plain lower-case word part -> its index term (None for stop words and single characters)."""
+    if len(part) < 2 or part in STOP_WORDS:
+        return None
+    if part.isalpha() and len(part) > 3:
+        return _stem(part)
+    return part
+
+
+@lru_cache(maxsize=200_000)
+def _terms_of_token(token: str) -> tuple[str, ...]:
+    if len(token) > _MAX_TOKEN:
+        token = token[:_MAX_TOKEN]
+    lower = token.lower()
+    out: list[str] = []
+    parts = [p for p in _SEPARATORS.split(token) if p]
+    compound = len(parts) > 1
+    if compound:
+        out.append(lower)  # the identifier itself: kube-pod-crashlooping, payments-api, deploy/x
+    for part in parts:
+        camel = _CAMEL.findall(part)
+        is_camel = len(camel) > 1 and not part.isupper() and not part.islower()
+        if is_camel:
+            out.append(part.lower())  # the whole CamelCase name: kubepodcrashlooping
+            low = [c.lower() for c in camel]
+            for c in low:
+                t = _word(c)
+                if t:
+                    out.append(t)
+            for a, b in zip(low, low[1:]):
+                out.append(_word(a + b) or a + b)  # crashlooping, so lower-case queries still hit
+        else:
+            t = _word(part.lower())
+            if t:
+                out.append(t)
+    return tuple(out)
+
+
+def tokenize(text: str) -> list[str]:
+    """Index terms of *text*, in order, with repeats (a pure function: used at index and query time).
+
+    >>> tokenize("KubePodCrashLooping: restart payments-api when p99 > 2s")
+    ['kubepodcrashlooping', 'kube', 'pod', 'crash', 'loop', 'kubepod', 'podcrash', 'crashloop', 'restart', 'payments-api', 'payment', 'api', 'p99', '2s']
+    """
+    out: list[str] = []
+    for m in _TOKEN.finditer(text):
+        out.extend(_terms_of_token(m.group(0)))
+    return out
+
+
+@lru_cache(maxsize=500_000)
+def term_id(term: str) -> int:
+    """Stable 31-bit id of an index term (the sparse vector dimension)."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=4).digest(), "big") & 0x7FFFFFFF
+
+
+def document_weights(text: str) -> tuple[list[int], list[float]]:
+    """BM25-weighted (indices, values) of a chunk's text (IDF comes from Qdrant at query time)."""
+    terms = tokenize(text)
+    counts = Counter(terms)
+    norm = K1 * (1 - B + B * len(terms) / AVG_LEN)
+    weights: dict[int, float] = {}
+    for term, tf in counts.items():
+        idx = term_id(term)
+        weights[idx] = weights.get(idx, 0.0) + tf * (K1 + 1) / (tf + norm)
+    indices = sorted(weights)
+    return indices, [weights[i] for i in indices]
+
+
+def query_terms(text: str) -> list[int]:
+    """Sorted distinct term ids of a query (each weighs 1.0)."""
+    return sorted({term_id(t) for t in tokenize(text)})
+
+
+def embedding_text(doc: Any) -> str:
+    """What a chunk is embedded as: runbook title, heading breadcrumb, then the verbatim section."""
+    meta = doc.meta
+    crumbs = " > ".join(meta.get("heading_path") or [])
+    head = meta.get("title") or ""
+    return f"{head}\n{crumbs}\n\n{doc.content or ''}" if crumbs else f"{head}\n\n{doc.content or ''}"

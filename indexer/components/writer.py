@@ -1,0 +1,53 @@
+"""Writes embedded chunks into a Qdrant collection, in qdrant-haystack's own point layout.
+
+Why not Haystack's ``DocumentWriter`` + ``QdrantDocumentStore.write_documents``: that path turns
+each Document into a dict with ``dataclasses.asdict``, which deep-copies every float of every
+vector; for 20,000 chunks it took about 40 s on its own. This component builds the same points
+directly (payload ``id``, ``content``, ``blob``, ``meta``, ``score``; named vectors
+``text-dense`` and ``text-sparse``), so ``QdrantDocumentStore`` and its retrievers read them
+back unchanged (a test checks the round trip).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from haystack import Document, component
+
+
+def to_point(doc: Document):
+    from haystack_integrations.document_stores.qdrant.converters import convert_id
+    from qdrant_client import models
+
+    from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
+
+    vector: dict[str, Any] = {}
+    if doc.embedding is not None:
+        vector[DENSE_VECTOR] = doc.embedding
+    if doc.sparse_embedding is not None:
+        vector[SPARSE_VECTOR] = models.SparseVector(indices=doc.sparse_embedding.indices, values=doc.sparse_embedding.values)
+    payload = {"id": doc.id, "content": doc.content, "blob": None, "meta": doc.meta, "score": None}
+    return models.PointStruct(id=convert_id(doc.id), vector=vector, payload=payload)
+
+
+@component
+class QdrantChunkWriter:
+    """Upserts chunks (dense + sparse vectors) into the collection of a ``QdrantDocumentStore``.
+
+    Upsert by stable id: a chunk written again replaces itself, so a repeated or resumed run is
+    idempotent.
+    """
+
+    def __init__(self, document_store, batch_size: int = 256) -> None:
+        self.document_store = document_store
+        self.batch_size = batch_size
+
+    @component.output_types(documents_written=int)
+    def run(self, documents: list[Document]) -> dict[str, int]:
+        if not documents:
+            return {"documents_written": 0}
+        client = self.document_store._client  # noqa: SLF001 - set by indexer.store.document_store
+        for i in range(0, len(documents), self.batch_size):
+            points = [to_point(d) for d in documents[i : i + self.batch_size]]
+            client.upsert(collection_name=self.document_store.index, points=points, wait=True)
+        return {"documents_written": len(documents)}
