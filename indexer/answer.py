@@ -372,6 +372,11 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
     min_score = cfg.ask.min_score if opts.min_score is None else opts.min_score
     filters = Filters(opts.service, opts.team, opts.tag)
 
+    retriever = Retriever(project, qdrant_url=opts.qdrant_url)
+    retriever.embed_ahead(opts.query)  # overlaps the model load with reading manifests and the store
+    from indexer.fast_import import import_qdrant_client
+
+    import_qdrant_client()  # before anything else imports it: half the cold-start cost otherwise
     inventory = None
     catalog = None
     notices: list[str] = []
@@ -380,7 +385,7 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
         runbooks = project.load_runbooks(with_git=False)
         catalog = catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None else \
             catalog_for_project(project, runbooks)
-    with Retriever(project, qdrant_url=opts.qdrant_url) as retriever:
+    with retriever:
         retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload, top_k=top_k,
                              per_runbook=per_runbook, filters=filters, min_score=min_score)
         state = retriever.state

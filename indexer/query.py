@@ -149,6 +149,8 @@ class Retriever:
         self.settings = settings or RetrievalSettings()
         self._store = None
         self._model = None
+        self._vectors: dict[str, list[float]] = {}
+        self._pending: _DenseInChild | None = None
 
     # -------------------------------------------------------------- lifecycle
     def open(self) -> "Retriever":
@@ -159,6 +161,9 @@ class Retriever:
         return self
 
     def close(self) -> None:
+        if self._pending is not None:
+            self._pending.result()  # reap the child
+            self._pending = None
         if self._store is not None:
             self._store.close()
             self._store = None
@@ -178,19 +183,37 @@ class Retriever:
         return self.store.state
 
     # -------------------------------------------------------------- query vectors
+    def embed_ahead(self, text: str) -> None:
+        """Start embedding *text* in a forked child while this process imports Qdrant and opens the
+        store: the model's import and load are the other big cold-start cost, and there are two cores.
+        Anything that goes wrong there just means ``dense_vector`` embeds in-process."""
+        if text and self._pending is None and text not in self._vectors and _can_fork():
+            idx = self.project.config.index
+            self._pending = _DenseInChild(idx.model, idx.dim, text)
+
     def dense_vector(self, text: str) -> list[float]:
+        if text in self._vectors:
+            return self._vectors[text]
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            vec = pending.result()
+            if vec is not None and pending.text == text:
+                self._vectors[text] = vec
+                return vec
         if self._model is None:
-            from indexer.components.dense import load_wordllama
+            from indexer.components.wordllama_model import load_wordllama
 
             idx = self.project.config.index
             self._model = load_wordllama(idx.model, idx.dim)
-        return self._model.embed([text], norm=True)[0].tolist()
+        vec = self._model.embed([text], norm=True)[0].tolist()
+        self._vectors[text] = vec
+        return vec
 
     @staticmethod
     def sparse_terms(text: str) -> list[int]:
-        from indexer.components.lexical import query_sparse
+        from indexer.components.terms import query_terms
 
-        return list(query_sparse(text).indices)
+        return query_terms(text)
 
     # -------------------------------------------------------------- search
     def search_sections(self, query: str, *, limit: int | None = None, filters: Filters | None = None,
@@ -279,6 +302,52 @@ class Retriever:
             if ranked:
                 return ranked[0]
         return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+
+def _can_fork() -> bool:
+    import os
+    import threading
+
+    # fork is only safe while this process has one thread (no locks held elsewhere)
+    return hasattr(os, "fork") and not os.environ.get("RBH_NO_FORK") and threading.active_count() == 1
+
+
+class _DenseInChild:
+    """A forked child that loads the dense model, embeds one text and writes the vector to a pipe."""
+
+    def __init__(self, model: str, dim: int, text: str):
+        import os
+
+        self.text = text
+        self._read, write = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:  # the child: never returns, never touches stdout, never runs atexit hooks
+            status = 1
+            try:
+                os.close(self._read)
+                from array import array
+
+                from indexer.components.wordllama_model import load_wordllama
+
+                vec = load_wordllama(model, dim).embed([text], norm=True)[0]
+                with os.fdopen(write, "wb") as out:
+                    out.write(array("d", [float(x) for x in vec]).tobytes())
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write)
+
+    def result(self) -> list[float] | None:
+        import os
+        from array import array
+
+        with os.fdopen(self._read, "rb") as f:
+            data = f.read()
+        _, status = os.waitpid(self._pid, 0)
+        if status != 0 or not data or len(data) % 8:
+            log.debug("dense embedding in a child failed (status %s); embedding in-process", status)
+            return None
+        return array("d", data).tolist()
 
 
 @dataclass
