@@ -70,8 +70,10 @@ def browser(tmp_path_factory):
         def new_page():
             page = context.new_page()
             errors: list[str] = []
+            requests: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.js_errors = errors
+            page.on("request", lambda req: requests.append(req.url))
+            page.js_errors, page.requests = errors, requests
             pages.append(page)
             return page
 
@@ -129,6 +131,8 @@ def test_healthy_runbook_shows_the_healthy_banner(example, browser):
     boxes = [page.locator(sel).first.bounding_box()["y"] for sel in ("article h1", "aside.rbh-banner", "article h2")]
     assert boxes == sorted(boxes)
     assert page.js_errors == []
+    # no CDN, no web fonts, no third-party script: the site works offline and leaks nothing
+    assert [u for u in page.requests if not u.startswith(url)] == []
     shot(page, "site-healthy-runbook")
 
 
