@@ -140,6 +140,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.alerts: list[_Alert] = []
         self.alert_runbooks: dict[str, list[str]] = {}  # alert name -> repository paths answering it
         self.url_states: dict[str, str] = {}  # alert name -> ok | broken | external (see AlertRow)
+        self.url_anchors: dict[tuple[str, str], str] = {}  # (alert, runbook path) -> existing anchor its runbook_url names
         self.site_url: str | None = None
         self.generated: dict[str, str] = {}  # src_uri -> "dashboard" | "alerts"
         self.checked_at: str | None = None  # "commit 1a2b3c4d (2026-11-20)", shown under each runbook
@@ -213,7 +214,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
     def _run_checks(self) -> None:
         """Run the checks once for this build and index the result by runbook."""
         self.result, self.checks_ran, self.checked_at = None, False, None
-        self.health, self.alerts, self.alert_runbooks, self.url_states = {}, [], {}, {}
+        self.health, self.alerts, self.alert_runbooks, self.url_states, self.url_anchors = {}, [], {}, {}, {}
         if self.project is None:
             return
         try:
@@ -244,6 +245,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.alerts = inventory_alerts(result.inventory)
         defined = {a.name: a for a in self.alerts}
         resolver = self._url_resolver([rb.path for rb in result.runbooks])
+        anchors = {rb.path: rb.anchors for rb in result.runbooks}
         for a in self.alerts:
             if not a.runbook_url:
                 continue
@@ -251,6 +253,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             if res.found:
                 self.url_states[a.name] = "ok"
                 self.alert_runbooks.setdefault(a.name, []).append(res.found)
+                if res.anchor and res.anchor in anchors.get(res.found, ()):
+                    self.url_anchors[(a.name, res.found)] = res.anchor
             else:
                 self.url_states[a.name] = "broken" if res.managed else "external"
         for rb in result.runbooks:
@@ -407,11 +411,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         return rows
 
     def _runbook_links(self, name: str, page, files: Files) -> list[tuple[str, str | None]]:
+        """(title, URL) of the runbooks answering an alert; straight to the runbook_url's section when it exists."""
         out = []
         for path in self.alert_runbooks.get(name, []):
             health = self.health.get(path)
             src = self._src_uri(path)
-            out.append((health.title if health else path, self._page_url(files, src, page) if src else None))
+            url = self._page_url(files, src, page) if src else None
+            anchor = self.url_anchors.get((name, path))
+            if url and anchor:
+                url += f"#{anchor}"
+            out.append((health.title if health else path, url))
         return out
 
     # ------------------------------------------------------------------------------ end

@@ -230,5 +230,5 @@ def test_alert_index_lists_the_retired_alert_first_and_links_runbooks(drifted, b
     assert retired.get_attribute("data-rbh-state") == "undefined"
     link = page.locator("tr#alert-CheckoutHighLatency a").first
     link.click()
-    page.wait_for_url(re.compile(r".*/services/checkout/$"))
+    page.wait_for_url(re.compile(r".*/services/checkout/#alert-checkouthighlatency$"))  # the runbook_url's section
     shot(page, "site-alert-index-followed")

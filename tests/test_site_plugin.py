@@ -182,7 +182,8 @@ def test_alert_index_puts_alerts_without_runbook_first(site_repo, monkeypatch):
     # falls back to MkDocs' site_url when rbh.yaml has no site.url
     assert rows == [("CartErrors", "no-runbook"), ("PaymentsProviderErrors", "broken-url"), ("LegacyWiki", "external"),
                     ("CheckoutHighLatency", "ok")]
-    assert '<a href="../checkout/high-latency/">Checkout high latency</a>' in index
+    # the runbook_url's #diagnosis exists: the alert index links straight to that section
+    assert '<a href="../checkout/high-latency/#diagnosis">Checkout high latency</a>' in index
 
 
 def test_source_links_when_repo_url_and_edit_uri_are_set(site_repo, monkeypatch):
