@@ -19,10 +19,12 @@ from rbh.cli import repo_option
 @click.option("--ref", default=None, help="Git ref to index: branch, tag or sha (default: index.ref, HEAD).")
 @click.option("--worktree", is_flag=True, help="Index the files on disk, uncommitted drafts included (for authors previewing a change).")
 @click.option("--full", is_flag=True, help="Rebuild the whole index into a new collection instead of syncing what changed.")
+@click.option("--source", default=None, metavar="URL|PATH",
+              help="Read the runbooks from this git URL (cloned into index.cache_dir, fetched on later runs) or path; config and store stay in --repo.")
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: store.url, env RBH_QDRANT_URL, else the local store).")
 @click.option("--status", "show_status", is_flag=True, help="Show what the index holds (commit, counts, model, store) and exit.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar and no summary line.")
-def index_command(repo, ref, worktree, full, qdrant_url, show_status, quiet):
+def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, quiet):
     """Index the runbooks of a git repository into Qdrant (dense + sparse vectors).
 
     Reads the committed tree at --ref (not the files on disk, unless --worktree), and re-embeds only
@@ -36,11 +38,13 @@ def index_command(repo, ref, worktree, full, qdrant_url, show_status, quiet):
       rbh index --ref origin/main --quiet         what CI runs after a merge
       rbh index --worktree                        include uncommitted drafts
       rbh index --status                          what is indexed, and where
+      rbh index --source https://git.example.com/sre/runbooks.git
       RBH_QDRANT_URL=http://qdrant:6333 rbh index   use a Qdrant server
     """
     from rbh.project import load_project
 
-    project = load_project(repo)
+    # with a --source the current folder only holds config and store: it need not be a repository
+    project = load_project(repo, require_git=not source)
     if show_status:
         from indexer.status import index_status
 
@@ -60,7 +64,8 @@ def index_command(repo, ref, worktree, full, qdrant_url, show_status, quiet):
         return bar.update
 
     try:
-        report = sync(project, ref=ref, worktree=worktree, full=full, qdrant_url=qdrant_url, progress_start=progress_start)
+        report = sync(project, ref=ref, worktree=worktree, full=full, qdrant_url=qdrant_url, source=source,
+                      progress_start=progress_start)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)

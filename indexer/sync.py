@@ -85,29 +85,41 @@ Progress = Callable[[int], None]  # called with the number of files just process
 
 
 def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool = False,
-         qdrant_url: str | None = None, repo=None, progress_start: Callable[[int], Progress] | None = None) -> SyncReport:
+         qdrant_url: str | None = None, source: str | None = None,
+         progress_start: Callable[[int], Progress] | None = None) -> SyncReport:
     """Index the runbooks of *project* at *ref* (or its work tree) and return what was done.
 
-    *repo* overrides the repository the runbooks are read from (a remote clone); config and store
-    always belong to *project*. *progress_start(total_files)* returns a callback for progress.
+    *source* (default: config ``index.source``, else the project's own repository) is a git URL or
+    path the runbooks are read from; config and store always belong to *project*.
+    *progress_start(total_files)* returns a callback for progress.
     """
     from indexer.components.source import GitRunbookLoader, select_runbooks
     from indexer.pipelines import IndexSettings
+    from indexer.remote import is_url, open_source, remote_ref, safe_url
     from indexer.store import IndexState, StoreWriter, store_settings
 
     t0 = time.monotonic()
-    repo = repo if repo is not None else project.repo
+    source = source or project.config.index.source
+    ref = ref or project.config.index.ref
+    if source:
+        if worktree and is_url(source):
+            raise GitError("--worktree reads files on disk; it cannot be used with a remote --source")
+        repo = open_source(project, source)
+    else:
+        repo = project.repo
     if repo is None:
         raise GitError(f"{project.root} is not a git repository: rbh indexes runbooks from git (run 'git init' and commit them)")
     root = rgit.repo_root(repo)
-    ref = ref or project.config.index.ref
     settings = IndexSettings.from_project(project)
     ss = store_settings(project, qdrant_url)
 
     if worktree:
         commit = rgit.resolve_ref(repo, "HEAD") if rgit.has_commits(repo) else None
+    elif source and is_url(source):
+        commit = remote_ref(repo, ref)
     else:
         commit = rgit.resolve_ref(repo, ref)
+    shown_source = safe_url(source) if source and is_url(source) else str(root)
     loader = GitRunbookLoader(str(root), ref=commit or "HEAD", worktree=worktree, max_file_bytes=settings.max_file_bytes)
     files = loader.list_files()
     paths = select_runbooks(project, files)
@@ -117,7 +129,7 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         reason = _full_reason(repo, prev, settings, commit, worktree, full)
         report = SyncReport(mode="full" if reason else "incremental", reason=reason or "", commit=commit, location=ss.location)
         state = IndexState(collection="", commit=commit, ref=None if worktree else ref, worktree=worktree,
-                           source=str(root), fingerprint=settings.fingerprint, model_fingerprint=settings.model_fingerprint,
+                           source=shown_source, fingerprint=settings.fingerprint, model_fingerprint=settings.model_fingerprint,
                            settings=settings.as_dict(), rbh_version=__version__)
         if reason:
             plan = _Plan(embed=list(paths), added=len(paths))

@@ -44,6 +44,7 @@ class IndexConfig(_Strict):
     dim: int = Field(256, ge=64, le=1024, description="dense vector size (wordllama supports 64..1024)")
     max_file_bytes: int = Field(5_000_000, ge=1000, description="bigger runbook files are skipped with a warning")
     cache_dir: str = Field(".rbh/remotes", description="where remote repositories are cloned")
+    source: str | None = Field(None, description="index runbooks from this git URL or path instead of this repository")
 
 
 class StoreConfig(_Strict):

@@ -16,6 +16,11 @@ from haystack import Document, component
 
 
 def to_point(doc: Document):
+    """The Qdrant point qdrant-haystack would write for *doc*.
+
+    ``model_construct`` skips pydantic's validation of every vector float (a third of the write
+    time for 20,000 chunks); the values come from our own encoders, already of the right types.
+    """
     from haystack_integrations.document_stores.qdrant.converters import convert_id
     from qdrant_client import models
 
@@ -23,11 +28,12 @@ def to_point(doc: Document):
 
     vector: dict[str, Any] = {}
     if doc.embedding is not None:
-        vector[DENSE_VECTOR] = doc.embedding
+        vector[DENSE_VECTOR] = [float(x) for x in doc.embedding]
     if doc.sparse_embedding is not None:
-        vector[SPARSE_VECTOR] = models.SparseVector(indices=doc.sparse_embedding.indices, values=doc.sparse_embedding.values)
+        sv = doc.sparse_embedding
+        vector[SPARSE_VECTOR] = models.SparseVector.model_construct(indices=[int(i) for i in sv.indices], values=[float(x) for x in sv.values])
     payload = {"id": doc.id, "content": doc.content, "blob": None, "meta": doc.meta, "score": None}
-    return models.PointStruct(id=convert_id(doc.id), vector=vector, payload=payload)
+    return models.PointStruct.model_construct(id=convert_id(doc.id), vector=vector, payload=payload)
 
 
 @component
