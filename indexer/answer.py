@@ -262,7 +262,7 @@ def render_text(answer: Answer, *, color: bool = False, best_relevance: float | 
             msg += f" (best section relevance {best_relevance:.2f} is below ask.min_score)"
         out.append(st(msg, fg="yellow", bold=True))
         out.append("Try the alert name, a service name (--service), or different words; 'rbh index' if runbooks changed.")
-        return "\n".join(out)
+        return "\n".join(out) + "\n"
     if answer.llm is not None:
         out.extend(_render_llm(answer, st))
     for r in answer.results:

@@ -1,0 +1,107 @@
+"""Hybrid retrieval through `rbh ask`: ranks, grouping per runbook, filters, "no runbook matches",
+the JSON contract, and the terminal rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ask_support import ask_json, cli, index, make_shop
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    root = make_shop(tmp_path_factory.mktemp("ask-retrieval") / "shop")
+    index(root)
+    return root
+
+
+def paths(answer: dict) -> list[str]:
+    return [r["path"] for r in answer["results"]]
+
+
+@pytest.mark.parametrize("query, path, anchor", [
+    ("new connections fail with too many clients", "runbooks/postgres.md", "too-many-connections"),
+    ("WAL files fill the database volume", "runbooks/postgres.md", "disk-almost-full"),
+    ("carts disappear, redis maxmemory reached", "runbooks/redis.md", "evictions-and-memory-pressure"),
+    ("search shows old prices", "runbooks/search.md", "stale-search-results"),
+    ("place order button spinning", "runbooks/checkout.md", "symptoms"),
+])
+def test_free_text_top_result(shop, query, path, anchor):
+    answer = ask_json(shop, query, "--no-alert-lookup")
+    first = answer["results"][0]
+    assert (first["path"], first["anchor"], first["via"]) == (path, anchor, "retrieval")
+
+
+def test_json_contract(shop):
+    answer = ask_json(shop, "too many clients", "--top-k", "2")
+    assert set(answer) == {"query", "no_match", "results", "alert_matches", "llm", "notices", "index"}
+    r = answer["results"][0]
+    for key in ("path", "heading", "anchor", "line", "score", "commit", "text"):
+        assert key in r
+    assert r["heading"] == "Too many connections"
+    assert r["line"] == 14 and r["end_line"] == 20
+    assert len(r["commit"]) == 40 and r["commit_short"] == r["commit"][:8]
+    assert r["citation"] == f"runbooks/postgres.md:14#too-many-connections @ {r['commit'][:8]}"
+    assert r["url"] == "https://runbooks.example.test/postgres/#too-many-connections"
+    assert r["team"] == "data-team" and r["service"] == ["postgresql"] and r["tags"] == ["database"]
+    assert '-c "select usename, count(*) from pg_stat_activity group by 1"' in r["text"]
+    assert answer["index"]["commit"] == r["commit"]
+    assert answer["no_match"] is False
+
+
+def test_one_runbook_does_not_fill_every_slot(shop):
+    one = ask_json(shop, "postgres database connections disk", "--top-k", "3", "--no-alert-lookup")
+    assert len(paths(one)) == 3 and len(set(paths(one))) == 3
+    two = ask_json(shop, "postgres database connections disk", "--top-k", "3", "--per-runbook", "2", "--no-alert-lookup")
+    assert paths(two)[:2] == ["runbooks/postgres.md", "runbooks/postgres.md"]
+    assert {r["anchor"] for r in two["results"][:2]} == {"too-many-connections", "disk-almost-full"}
+
+
+def test_filters(shop):
+    by_service = ask_json(shop, "restart the deployment", "--service", "search", "--top-k", "5")
+    assert paths(by_service) == ["runbooks/search.md"]
+    by_team = ask_json(shop, "memory", "--team", "data-team", "--top-k", "5")
+    assert set(paths(by_team)) == {"runbooks/redis.md", "runbooks/postgres.md"}
+    by_owner = ask_json(shop, "latency", "--team", "group:checkout-team")
+    assert paths(by_owner) == ["runbooks/checkout.md"]
+    by_tag = ask_json(shop, "restart", "--tag", "cache,search", "--top-k", "5")
+    assert set(paths(by_tag)) == {"runbooks/redis.md", "runbooks/search.md"}
+    both = ask_json(shop, "restart", "--service", "search", "--team", "data-team")
+    assert both["results"] == [] and both["no_match"] is True
+
+
+def test_filters_apply_to_alert_hits(shop):
+    answer = ask_json(shop, "CheckoutHighLatency", "--team", "data-team")
+    assert "runbooks/checkout.md" not in paths(answer)
+
+
+def test_no_runbook_matches(shop):
+    code, out, err = cli(["ask", "--repo", str(shop), "how do I bake sourdough bread"])
+    assert code == 0
+    assert out.startswith("No runbook matches this question. (best section relevance ")
+    answer = ask_json(shop, "how do I bake sourdough bread")
+    assert answer["no_match"] is True and answer["results"] == []
+
+
+def test_terminal_output_plain_when_not_a_tty(shop):
+    code, out, err = cli(["ask", "--repo", str(shop), "too many clients", "--top-k", "1"])
+    assert code == 0
+    assert "\x1b[" not in out
+    lines = out.splitlines()
+    assert lines[0] == "[1] PostgreSQL > Too many connections"
+    assert lines[1].startswith("    runbooks/postgres.md:14#too-many-connections @ ")
+    assert lines[2] == "    https://runbooks.example.test/postgres/#too-many-connections"
+    assert lines[3].startswith("    owner data-team | changed 2026-01-01 by Test Author | reviewed 2026-06-01")
+    assert "    ```bash" in lines
+
+
+def test_usage_errors(shop, tmp_path):
+    code, out, err = cli(["ask", "--repo", str(shop)])
+    assert code == 2 and "give a QUESTION or --alert-json FILE" in err
+    empty = tmp_path / "empty"
+    make_shop(empty)
+    code, out, err = cli(["ask", "--repo", str(empty), "anything"])
+    assert code == 2
+    assert err.startswith("rbh: error: no index at ") and err.rstrip().endswith("yet: run 'rbh index' first")
