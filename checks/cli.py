@@ -44,6 +44,19 @@ def exit_code(result, fail_on: str) -> int:
     return EXIT_FINDINGS if any(f.severity >= threshold for f in result.active) else EXIT_OK
 
 
+def _repo_relative(root, path: str) -> str:
+    """A PATH argument as a repository path: files given relative to the current directory work too."""
+    from pathlib import Path
+
+    candidate = Path(path).resolve()
+    if candidate.exists():
+        try:
+            return candidate.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path
+
+
 @click.command("check")
 @repo_option
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
@@ -85,7 +98,7 @@ def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
 
         raise ConfigError(f"rbh.yaml: check.format: unknown format '{fmt}' (choose from {', '.join(format_choices())})")
     fail_on = fail_on or project.config.check.fail_on
-    plan = reporting_prepare(project, **reporting)
+    plan = reporting_prepare(project, paths=paths, **reporting)
     result = run_checks(project, paths=list(paths) or None, today=today.date() if today else None)
     if reporting_finish(project, result, plan):
         return

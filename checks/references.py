@@ -230,6 +230,7 @@ def _commands(logical: _Logical) -> Iterator[list[_Token]]:
         yield from _commands(sub_logical)
     cursor = 0
     current: list[_Token] = []
+    logical = _Logical(masked, logical.positions)  # locate tokens in the text shlex saw
     for tok in _split(masked):
         if tok and set(tok) <= set("|&;()"):
             if current:

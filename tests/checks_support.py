@@ -25,7 +25,7 @@ def write_files(root: Path, files: dict[str, str | bytes | None]) -> None:
             path.write_text(textwrap.dedent(content) if content.startswith("\n") else content, encoding="utf-8")
 
 
-def make_repo(root: Path, commits: list[dict[str, str | bytes | None]], start: dt.datetime | None = None) -> tuple[git.Repo, list[str]]:
+def commit_history(root: Path, commits: list[dict[str, str | bytes | None]], start: dt.datetime | None = None) -> tuple[git.Repo, list[str]]:
     """A repository at *root* with one commit per dict of files (None deletes); returns (repo, shas)."""
     root.mkdir(parents=True, exist_ok=True)
     repo = git.Repo.init(root, initial_branch="main")

@@ -22,7 +22,7 @@ import checks.rules as rules_pkg
 from checks.engine import run_checks
 from checks.model import Severity
 from checks.rules import RULES, doc_sections
-from checks_support import make_repo, write_files
+from checks_support import commit_history, write_files
 from rbh.project import load_project
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
@@ -94,7 +94,7 @@ def test_rule_case(tmp_path, rule, base_files, case):
         write_files(root, files)
         shas: list[str] = []
     else:
-        _, shas = make_repo(root, commits)
+        _, shas = commit_history(root, commits)
     for rel, content in (case.get("worktree") or {}).items():  # uncommitted changes
         write_files(root, {rel: content})
     project = load_project(root, require_git=not case.get("no_git"))

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
@@ -62,6 +62,12 @@ class RuleContext:
     def refs(self, rb: Runbook, *kinds: str) -> list[Reference]:
         found = self.references.get(rb.path, [])
         return [r for r in found if not kinds or r.kind in kinds]
+
+    def each_ref(self, *kinds: str) -> Iterator[tuple[Runbook, Reference]]:
+        """Every (runbook, reference) of these kinds, runbook by runbook, in file order."""
+        for rb in self.runbooks:
+            for ref in self.refs(rb, *kinds):
+                yield rb, ref
 
     # ------------------------------------------------------------ suggestions
     def suggest(self, name: str, candidates: Iterable[str], *, renames: bool = True) -> tuple[str | None, str | None]:

@@ -15,15 +15,22 @@ CHECKED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Service",
 _STS_POD = re.compile(r"^(.+)-(\d+)$")
 
 
-def k8s_refs(refs: list[Reference]) -> Iterator[Reference]:
-    """kubectl references and in-cluster DNS names, the latter as Services."""
-    for r in refs:
-        if r.kind in ("k8s", "dns"):
-            yield r
-
-
 def has_manifests(inv: Inventory) -> bool:
     return "k8s" in inv.sources_seen
+
+
+def cluster_refs(ctx, *kinds: str) -> Iterator[tuple]:
+    """(runbook, reference) for kubectl references and in-cluster DNS names, when the manifests
+    describe a cluster at all (otherwise every name would look unknown)."""
+    if has_manifests(ctx.inventory):
+        yield from ctx.each_ref(*kinds)
+
+
+def checkable_refs(ctx) -> Iterator[tuple]:
+    """``cluster_refs`` whose object can be looked up (see ``checkable``)."""
+    for rb, ref in cluster_refs(ctx, "k8s", "dns"):
+        if checkable(ctx.inventory, ref):
+            yield rb, ref
 
 
 def checkable(inv: Inventory, ref: Reference) -> bool:

@@ -36,21 +36,16 @@ Options = NoOptions
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     inv = ctx.inventory
-    if not _k8s.has_manifests(inv):
-        return
-    for rb in ctx.runbooks:
-        for ref in _k8s.k8s_refs(ctx.refs(rb)):
-            if not _k8s.checkable(inv, ref):
-                continue
-            _, anywhere = _k8s.find(inv, ref.resource, ref.name, ref.namespace)
-            if anywhere:
-                continue
-            kind = _k8s.label(ref.resource)
-            pool = inv.names_of(ref.resource, ref.namespace) or inv.names_of(ref.resource)
-            if ref.resource == "Namespace":
-                pool = sorted(inv.namespaces)
-            suggestion, source = ctx.suggest(ref.name, pool)
-            what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
-            where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
-            yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}", suggestion=suggestion,
-                              suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength)
+    for rb, ref in _k8s.checkable_refs(ctx):
+        _, anywhere = _k8s.find(inv, ref.resource, ref.name, ref.namespace)
+        if anywhere:
+            continue
+        kind = _k8s.label(ref.resource)
+        pool = inv.names_of(ref.resource, ref.namespace) or inv.names_of(ref.resource)
+        if ref.resource == "Namespace":
+            pool = sorted(inv.namespaces)
+        suggestion, source = ctx.suggest(ref.name, pool)
+        what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
+        where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
+        yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}", suggestion=suggestion,
+                          suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength)

@@ -33,20 +33,16 @@ Options = NoOptions
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    inv = ctx.inventory
-    if not _k8s.has_manifests(inv):
-        return
-    for rb in ctx.runbooks:
-        for ref in _k8s.k8s_refs(ctx.refs(rb)):
-            if not ref.namespace or ref.all_namespaces or ref.resource == "Namespace" or not _k8s.checkable(inv, ref):
-                continue
-            here, anywhere = _k8s.find(inv, ref.resource, ref.name, ref.namespace)
-            if here or not anywhere:
-                continue
-            namespaces = sorted({getattr(o, "namespace", "") for o in anywhere})
-            kind = _k8s.label(ref.resource)
-            listed = ", ".join(f"`{n}`" for n in namespaces)
-            yield ctx.finding(rb.path, ref.line, ref.column,
-                              f"{kind} `{ref.name}` is not in namespace `{ref.namespace}` (it is in {listed})",
-                              suggestion=namespaces[0] if len(namespaces) == 1 else None,
-                              reference=f"{kind}/{ref.name} -n {ref.namespace}", strength=ref.strength)
+    for rb, ref in _k8s.checkable_refs(ctx):
+        if not ref.namespace or ref.all_namespaces or ref.resource == "Namespace":
+            continue
+        here, anywhere = _k8s.find(ctx.inventory, ref.resource, ref.name, ref.namespace)
+        if here or not anywhere:
+            continue
+        namespaces = sorted({getattr(o, "namespace", "") for o in anywhere})
+        kind = _k8s.label(ref.resource)
+        listed = ", ".join(f"`{n}`" for n in namespaces)
+        yield ctx.finding(rb.path, ref.line, ref.column,
+                          f"{kind} `{ref.name}` is not in namespace `{ref.namespace}` (it is in {listed})",
+                          suggestion=namespaces[0] if len(namespaces) == 1 else None,
+                          reference=f"{kind}/{ref.name} -n {ref.namespace}", strength=ref.strength)

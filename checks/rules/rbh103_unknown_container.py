@@ -32,24 +32,18 @@ Options = NoOptions
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    inv = ctx.inventory
-    if not _k8s.has_manifests(inv):
-        return
-    for rb in ctx.runbooks:
-        for ref in ctx.refs(rb, "k8s"):
-            if not ref.container:
-                continue
-            targets = _k8s.workloads_behind(inv, ref)
-            if not targets:
-                continue
-            names = sorted({c.name for w in targets for c in w.containers})
-            if not names or ref.container in names:
-                continue
-            target = f"{_k8s.label(ref.resource)} `{ref.name}`" if ref.name else f"pods selected by `{','.join(f'{k}={v}' for k, v in ref.selector.items())}`"
-            suggestion, source = ctx.suggest(ref.container, names)
-            if suggestion is None and len(names) == 1:
-                suggestion = names[0]
-            yield ctx.finding(rb.path, ref.line, ref.container_column or ref.column,
-                              f"container `{ref.container}` not found in {target} (containers: {', '.join(names)})",
-                              suggestion=suggestion, suggestion_source=source,
-                              reference=f"{ref.resource}/{ref.name} -c {ref.container}", strength=ref.strength)
+    for rb, ref in _k8s.cluster_refs(ctx, "k8s"):
+        targets = _k8s.workloads_behind(ctx.inventory, ref) if ref.container else None
+        if not targets:
+            continue
+        names = sorted({c.name for w in targets for c in w.containers})
+        if not names or ref.container in names:
+            continue
+        target = f"{_k8s.label(ref.resource)} `{ref.name}`" if ref.name else f"pods selected by `{','.join(f'{k}={v}' for k, v in ref.selector.items())}`"
+        suggestion, source = ctx.suggest(ref.container, names)
+        if suggestion is None and len(names) == 1:
+            suggestion = names[0]
+        yield ctx.finding(rb.path, ref.line, ref.container_column or ref.column,
+                          f"container `{ref.container}` not found in {target} (containers: {', '.join(names)})",
+                          suggestion=suggestion, suggestion_source=source,
+                          reference=f"{ref.resource}/{ref.name} -c {ref.container}", strength=ref.strength)

@@ -32,26 +32,22 @@ Options = NoOptions
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     inv = ctx.inventory
-    if not _k8s.has_manifests(inv):
-        return
-    for rb in ctx.runbooks:
-        for ref in ctx.refs(rb, "k8s"):
-            if not ref.selector or any(not v for v in ref.selector.values()):
-                continue
-            ns = None if ref.all_namespaces else ref.namespace
-            if _k8s.selector_matches(inv, ref.selector, ns):
-                continue
-            labelled = [*(w.labels for w in inv.pod_templates(ns)), *(s.labels for s in inv.services if ns is None or s.namespace == ns)]
-            if any(all(lbl.get(k) == v for k, v in ref.selector.items()) for lbl in labelled):
-                continue
-            text = ",".join(f"{k}={v}" for k, v in ref.selector.items())
-            suggestion = None
-            for key, value in ref.selector.items():
-                values = {w.pod_labels.get(key) for w in inv.pod_templates(ns)} - {None}
-                near = nearest(value, values)
-                if near:
-                    suggestion = text.replace(f"{key}={value}", f"{key}={near}")
-                    break
-            where = f" in namespace `{ns}`" if ns else ""
-            yield ctx.finding(rb.path, ref.line, ref.column, f"selector `{text}` matches no pod template{where}",
-                              suggestion=suggestion, reference=f"-l {text} -n {ns or ''}", strength=ref.strength)
+    for rb, ref in _k8s.cluster_refs(ctx, "k8s"):
+        if not ref.selector or any(not v for v in ref.selector.values()):
+            continue
+        ns = None if ref.all_namespaces else ref.namespace
+        if _k8s.selector_matches(inv, ref.selector, ns):
+            continue
+        labelled = [*(w.labels for w in inv.pod_templates(ns)), *(s.labels for s in inv.services if ns is None or s.namespace == ns)]
+        if any(all(lbl.get(k) == v for k, v in ref.selector.items()) for lbl in labelled):
+            continue
+        text = ",".join(f"{k}={v}" for k, v in ref.selector.items())
+        suggestion = None
+        for key, value in ref.selector.items():
+            near = nearest(value, {w.pod_labels.get(key) for w in inv.pod_templates(ns)} - {None})
+            if near:
+                suggestion = text.replace(f"{key}={value}", f"{key}={near}")
+                break
+        where = f" in namespace `{ns}`" if ns else ""
+        yield ctx.finding(rb.path, ref.line, ref.column, f"selector `{text}` matches no pod template{where}",
+                          suggestion=suggestion, reference=f"-l {text} -n {ns or ''}", strength=ref.strength)

@@ -41,33 +41,31 @@ def _closest(port: int, ports: list[int]) -> str | None:
     return str(min(ports, key=lambda p: (abs(p - port), p)))
 
 
+def _exposed(inv, ref) -> tuple[list[int], str] | None:
+    """(ports the target exposes, how to name the target), or None when the target is unknown."""
+    if ref.resource == "Service":
+        here, anywhere = _k8s.find(inv, "Service", ref.name, ref.namespace)
+        services = [s for s in (here or ([] if ref.kind == "dns" else anywhere)) if isinstance(s, Service)]
+        if not services:
+            return None
+        where = f" in namespace `{ref.namespace}`" if ref.namespace else ""
+        return sorted({p.port for s in services for p in s.ports}), f"service `{ref.name}`{where}"
+    workloads = _k8s.workloads_behind(inv, ref)
+    if not workloads:
+        return None
+    return sorted({p for w in workloads for p in w.ports}), f"{_k8s.label(ref.resource)} `{ref.name}`"
+
+
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    inv = ctx.inventory
-    if not _k8s.has_manifests(inv):
-        return
-    for rb in ctx.runbooks:
-        for ref in _k8s.k8s_refs(ctx.refs(rb)):
-            if not ref.ports or not ref.name:
+    for rb, ref in _k8s.cluster_refs(ctx, "k8s", "dns"):
+        got = _exposed(ctx.inventory, ref) if ref.ports and ref.name else None
+        if not got or not got[0]:
+            continue
+        exposed, target = got
+        for port in ref.ports:
+            if port in exposed:
                 continue
-            if ref.resource == "Service":
-                here, anywhere = _k8s.find(inv, "Service", ref.name, ref.namespace)
-                services = [s for s in (here or ([] if ref.kind == "dns" else anywhere)) if isinstance(s, Service)]
-                if not services:
-                    continue
-                exposed = sorted({p.port for s in services for p in s.ports})
-                target = f"service `{ref.name}`" + (f" in namespace `{ref.namespace}`" if ref.namespace else "")
-            else:
-                workloads = _k8s.workloads_behind(inv, ref)
-                if not workloads:
-                    continue
-                exposed = sorted({p for w in workloads for p in w.ports})
-                target = f"{_k8s.label(ref.resource)} `{ref.name}`"
-            if not exposed:
-                continue
-            for port in ref.ports:
-                if port in exposed:
-                    continue
-                yield ctx.finding(rb.path, ref.line, ref.column,
-                                  f"{target} does not expose port {port} (ports: {', '.join(map(str, exposed))})",
-                                  suggestion=_closest(port, exposed), reference=f"{ref.resource}/{ref.name}:{port}",
-                                  strength=ref.strength)
+            yield ctx.finding(rb.path, ref.line, ref.column,
+                              f"{target} does not expose port {port} (ports: {', '.join(map(str, exposed))})",
+                              suggestion=_closest(port, exposed), reference=f"{ref.resource}/{ref.name}:{port}",
+                              strength=ref.strength)

@@ -32,21 +32,15 @@ Options = NoOptions
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     inv = ctx.inventory
-    if not _k8s.has_manifests(inv) or not inv.namespaces:
-        return
     seen: set[tuple[str, int, str]] = set()
-    for rb in ctx.runbooks:
-        for ref in ctx.refs(rb, "k8s"):
-            ns = ref.namespace
-            if not ns or ns in inv.namespaces or ref.all_namespaces:
-                continue
-            if _k8s.checkable(inv, ref) and ref.resource != "Namespace":
-                continue  # a named object: RBH101/RBH102 say more
-            key = (rb.path, ref.line, ns)
-            if key in seen:
-                continue
-            seen.add(key)
-            suggestion, source = ctx.suggest(ns, inv.namespaces)
-            yield ctx.finding(rb.path, ref.line, ref.column, f"namespace `{ns}` is not defined by any manifest",
-                              suggestion=suggestion, suggestion_source=source, reference=f"namespace/{ns}",
-                              strength=ref.strength)
+    for rb, ref in _k8s.cluster_refs(ctx, "k8s"):
+        ns = ref.namespace
+        if not ns or ns in inv.namespaces or ref.all_namespaces or (rb.path, ref.line, ns) in seen:
+            continue
+        if _k8s.checkable(inv, ref) and ref.resource != "Namespace":
+            continue  # a named object: RBH101/RBH102 say more
+        seen.add((rb.path, ref.line, ns))
+        suggestion, source = ctx.suggest(ns, inv.namespaces)
+        yield ctx.finding(rb.path, ref.line, ref.column, f"namespace `{ns}` is not defined by any manifest",
+                          suggestion=suggestion, suggestion_source=source, reference=f"namespace/{ns}",
+                          strength=ref.strength)

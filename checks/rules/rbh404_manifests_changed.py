@@ -4,7 +4,8 @@
 Finds the manifest files of the runbook's services (front matter `service`, matched by name and
 `app`/`app.kubernetes.io/*` labels) and of the objects its commands name, and compares their last
 commit with the runbook's last commit (one pass over git history). When a manifest changed later,
-reports the newest such change, informationally. Needs git; on a shallow clone the dates may be
+reports the newest such change, informationally. Changes within `grace_days` (default 1) of the
+runbook's own last change count as the same piece of work. Needs git; on a shallow clone the dates may be
 incomplete and a notice says so.
 
 ## Why it matters
@@ -19,21 +20,31 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import datetime as dt
+
+from pydantic import BaseModel, ConfigDict, Field
+
 from checks.model import Finding, Severity
 from checks.references import front_matter_line
-from checks.rules._base import NoOptions, RuleContext
+from checks.rules._base import RuleContext
 from checks.rules._coverage import objects_of
 
 ID = "RBH404"
 NAME = "manifests-changed-since-runbook"
 SEVERITY = Severity.info
-Options = NoOptions
+
+
+class Options(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # manifest changes this soon after the runbook's own last change count as the same piece of work
+    grace_days: int = Field(1, ge=0)
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     if ctx.repo is None:
         return
     changes = None
+    grace = dt.timedelta(days=ctx.options.grace_days)
     for rb in ctx.runbooks:
         if rb.git is None:
             continue
@@ -46,7 +57,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         newer = []
         for path in sorted({o.loc.path for o in objs}):
             info = changes.get(path)
-            if info is not None and info.date > rb.git.date and info.sha != rb.git.sha:
+            if info is not None and info.date > rb.git.date + grace and info.sha != rb.git.sha:
                 newer.append((info.date, path, info))
         if not newer:
             continue

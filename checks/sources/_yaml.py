@@ -232,5 +232,17 @@ def parse_file(path: str, data: bytes) -> ParsedFile:
     return parsed
 
 
+def claim_documents(files: dict[str, bytes], inv, source: str, accept, *, json_files: bool = False):
+    """Documents of *files* that *accept* recognises, marked as claimed by *source* in *inv*."""
+    for path, data in files.items():
+        if path.lower().endswith(".json") and not json_files:
+            continue
+        for doc in parse_file(path, data).documents:
+            if accept(doc.data):
+                inv.claimed.add((path, doc.index))
+                inv.sources_seen.add(source)
+                yield doc
+
+
 def clear_cache() -> None:
     parse_file.cache_clear()

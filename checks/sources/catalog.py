@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from checks.inventory import CatalogEntity, Inventory, Location
-from checks.sources._yaml import parse_file
+from checks.sources._yaml import claim_documents
 
 NAME = "catalog"
 
@@ -16,26 +16,19 @@ def is_entity(doc: Any) -> bool:
 
 def load(files: dict[str, bytes]) -> Inventory:
     inv = Inventory()
-    for path, data in files.items():
-        if path.lower().endswith(".json"):
+    for doc in claim_documents(files, inv, NAME, is_entity):
+        meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
+        spec = doc.data.get("spec") if isinstance(doc.data.get("spec"), dict) else {}
+        if not meta.get("name"):
             continue
-        for doc in parse_file(path, data).documents:
-            if not is_entity(doc.data):
-                continue
-            inv.claimed.add((path, doc.index))
-            inv.sources_seen.add(NAME)
-            meta = doc.data.get("metadata") if isinstance(doc.data.get("metadata"), dict) else {}
-            spec = doc.data.get("spec") if isinstance(doc.data.get("spec"), dict) else {}
-            if not meta.get("name"):
-                continue
-            links = [str(link.get("url")) for link in meta.get("links") or [] if isinstance(link, dict) and link.get("url")]
-            ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
-            inv.catalog.append(CatalogEntity(
-                kind=str(doc.data["kind"]), name=str(meta["name"]), loc=Location(path, doc.line),
-                namespace=str(meta.get("namespace") or "default"),
-                owner=str(spec["owner"]) if spec.get("owner") else None,
-                system=str(spec["system"]) if spec.get("system") else None,
-                links=links, annotations={str(k): str(v) for k, v in ann.items()},
-                title=str(meta["title"]) if meta.get("title") else None,
-            ))
+        links = [str(link.get("url")) for link in meta.get("links") or [] if isinstance(link, dict) and link.get("url")]
+        ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+        inv.catalog.append(CatalogEntity(
+            kind=str(doc.data["kind"]), name=str(meta["name"]), loc=Location(doc.path, doc.line),
+            namespace=str(meta.get("namespace") or "default"),
+            owner=str(spec["owner"]) if spec.get("owner") else None,
+            system=str(spec["system"]) if spec.get("system") else None,
+            links=links, annotations={str(k): str(v) for k, v in ann.items()},
+            title=str(meta["title"]) if meta.get("title") else None,
+        ))
     return inv

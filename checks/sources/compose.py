@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from checks.inventory import ComposeService, Inventory, Location
-from checks.sources._yaml import Node, parse_file
+from checks.sources._yaml import Node, claim_documents
 
 NAME = "compose"
 _PORT = re.compile(r"^(?:(?:[\d.]+|\[[^\]]+\]):)?(?:(\d+)(?:-\d+)?:)?(\d+)(?:-\d+)?(?:/\w+)?$")
@@ -44,17 +44,11 @@ def _env(spec: dict) -> list[str]:
 
 def load(files: dict[str, bytes]) -> Inventory:
     inv = Inventory()
-    for path, data in files.items():
-        if path.lower().endswith(".json"):
-            continue
-        for doc in parse_file(path, data).documents:
-            if not is_compose(doc.data):
-                continue
-            inv.claimed.add((path, doc.index))
-            inv.sources_seen.add(NAME)
-            services = doc.data["services"]
-            for name, spec in services.items():
-                spec = spec if isinstance(spec, dict) else {}
-                line = services.line_of(str(name)) if isinstance(services, Node) else doc.line
-                inv.compose_services.append(ComposeService(str(name), Location(path, line), _ports(spec), str(spec.get("image") or ""), _env(spec)))
+    for doc in claim_documents(files, inv, NAME, is_compose):
+        services = doc.data["services"]
+        for name, spec in services.items():
+            spec = spec if isinstance(spec, dict) else {}
+            line = services.line_of(str(name)) if isinstance(services, Node) else doc.line
+            inv.compose_services.append(ComposeService(str(name), Location(doc.path, line), _ports(spec),
+                                                       str(spec.get("image") or ""), _env(spec)))
     return inv
