@@ -450,26 +450,39 @@ def current_generation(root: Path) -> Path | None:
 
 
 def _open_local_reader(settings: StoreSettings):
-    """(client, state, temp folder to remove) for the current local generation."""
+    """(client, state, temp folder to remove) for the current local generation.
+
+    A generation is accepted only if ``CURRENT`` still names it once it is open (or copied): the
+    indexer deletes only generations that are no longer current, and a superseded one never becomes
+    current again, so a generation that is current after the open was intact during it. Otherwise
+    (the indexer switched meanwhile) the reader starts over with the new one.
+    """
     root = settings.path
     assert root is not None
-    for attempt in range(3):
+    for attempt in range(10):
         gen = current_generation(root)
         if gen is None:
             return _NullClient(), None, None
+        client, tmp = None, None
         try:
-            client = _connect(settings, gen)
-            return client, read_state(client, settings.alias), None
-        except StoreError:
-            pass  # another reader holds this generation: read a private copy of it instead
-        tmp = Path(tempfile.mkdtemp(prefix="rbh-read-"))
-        try:
-            shutil.copytree(gen, tmp / "g", ignore=shutil.ignore_patterns(".lock"))
-            client = _connect(settings, tmp / "g")
-            return client, read_state(client, settings.alias), tmp
-        except (OSError, shutil.Error):
-            shutil.rmtree(tmp, ignore_errors=True)  # the indexer removed it meanwhile: read CURRENT again
-            time.sleep(0.05 * (attempt + 1))
+            try:
+                client = _connect(settings, gen)
+            except StoreError:
+                # another reader holds this generation's lock: read a private copy of it instead
+                tmp = Path(tempfile.mkdtemp(prefix="rbh-read-"))
+                shutil.copytree(gen, tmp / "g", ignore=shutil.ignore_patterns(".lock"))
+                client = _connect(settings, tmp / "g")
+            now = current_generation(root)
+            if now is not None and now.name == gen.name:
+                return client, read_state(client, settings.alias), tmp
+        except (OSError, shutil.Error, StoreError, ValueError):
+            pass  # the generation went away while being opened or copied
+        if client is not None:
+            with suppress(Exception):
+                client.close()
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        time.sleep(0.02 * (attempt + 1))
     raise StoreError(f"index at {root} keeps changing while being opened; try again")
 
 

@@ -155,8 +155,11 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
             state.chunks = report.chunks_total = _count(target)
             state.indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
             writer.publish(target, state)
-        except BaseException:
+        except BaseException as exc:
             writer.abort(target)
+            store_exc = as_store_error(exc, ss.location)
+            if store_exc is not None:
+                raise store_exc from None
             raise
     report.seconds = time.monotonic() - t0
     return report
@@ -341,8 +344,30 @@ def _count(target) -> int:
     return target.client.count(target.collection, exact=True).count
 
 
+def as_store_error(exc: BaseException, location: str) -> Exception | None:
+    """The one-line error to show for a failure while writing, or None to let it through.
+
+    Haystack wraps a component's exception in ``PipelineRuntimeError``; unwrap it so that our own
+    errors keep their message and exit code, and a Qdrant failure (server down, timeout, HTTP error,
+    disk full) becomes a ``StoreError`` instead of a traceback.
+    """
+    from rbh.errors import RbhError
+    from rbh.redact import redact
+
+    inner = exc
+    while type(inner).__name__ == "PipelineRuntimeError" and inner.__cause__ is not None:
+        inner = inner.__cause__
+    if isinstance(inner, RbhError):
+        return inner
+    module = type(inner).__module__ or ""
+    if module.startswith(("qdrant_client", "httpx", "httpcore", "grpc", "sqlite3")) or isinstance(inner, (OSError, TimeoutError)):
+        text = redact(str(inner)).strip().splitlines()
+        return StoreError(f"writing the index at {location} failed: {type(inner).__name__}: {text[0][:300] if text else ''}")
+    return None
+
+
 def ensure_store_error(exc: Exception, location: str) -> StoreError:
-    """A one-line StoreError for an unexpected failure talking to Qdrant."""
+    """A one-line StoreError for an unexpected failure talking to Qdrant (used by the query side)."""
     from rbh.redact import redact
 
     return StoreError(f"index at {location}: {type(exc).__name__}: {redact(str(exc)).splitlines()[0][:300] if str(exc) else ''}")
