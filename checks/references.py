@@ -278,6 +278,7 @@ class KubectlCall:
     env: list[_Token] = field(default_factory=list)
     namespace_token: _Token | None = None
     output: str | None = None
+    patch: str | None = None
 
 
 def _selector(value: str) -> dict[str, str]:
@@ -331,6 +332,8 @@ def parse_kubectl(tokens: list[_Token]) -> KubectlCall | None:
                 call.context = value
             elif flag in ("-o", "--output"):
                 call.output = value
+            elif flag in ("-p", "--patch") and call.verb == "patch":
+                call.patch = value
             i += 1
             continue
         if call.verb is None:
@@ -455,11 +458,13 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: _Token, strength: str
     if not emitted and (call.namespace or call.selector or call.container):
         yield Reference("k8s", "", line=program.line, column=program.column, resource=None, **base)
     for kind, name, tok in call.objects:
-        if kind in ("ConfigMap", "Secret") and name and not is_placeholder(name) and call.output and ".data." in call.output:
-            for m in _DATA_KEY.finditer(call.output):
-                key = m.group(1).replace("\\.", ".")
-                yield Reference("config-key", key, rb.path, program.line, program.column, strength, namespace=call.namespace,
-                                text=text, extra={"targets": f"{kind}/{name}"})
+        if kind not in ("ConfigMap", "Secret") or not name or is_placeholder(name):
+            continue
+        keys = [m.group(1).replace("\\.", ".") for m in _DATA_KEY.finditer(call.output or "")]
+        keys += _patched_keys(call.patch)
+        for key in keys:
+            yield Reference("config-key", key, rb.path, program.line, program.column, strength, namespace=call.namespace,
+                            text=text, extra={"targets": f"{kind}/{name}"})
     for env in call.env:
         name = env.text.split("=", 1)[0].rstrip("-")
         yield Reference("env", name, rb.path, env.line, env.column, strength, namespace=call.namespace, text=text,
@@ -467,6 +472,22 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: _Token, strength: str
 
 
 _PROGRAMS = re.compile(r"(?<![\w-])(?:kubectl|oc|docker|docker-compose)(?![\w-])")
+
+
+def _patched_keys(patch: str | None) -> list[str]:
+    """Keys a ``kubectl patch cm X -p '{"data": {...}}'`` sets (a JSON or YAML merge patch)."""
+    if not patch or "data" not in patch:
+        return []
+    import json
+
+    try:
+        doc = json.loads(patch)
+    except (ValueError, RecursionError):
+        return []
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, dict):
+        data = doc.get("stringData") if isinstance(doc, dict) else None
+    return [str(k) for k in data if not _PLACEHOLDER.search(str(k))] if isinstance(data, dict) else []
 
 
 def _command_refs(rb: Runbook, logical: _Logical, strength: str) -> Iterator[Reference]:

@@ -43,12 +43,10 @@ def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     for notice in result.notices:
         out.write(paint(f"note: {notice}", _DIM) + "\n")
     s = summary(result)
-    total = s["error"] + s["warning"] + s["info"]
     if current is not None:
         out.write("\n")
     parts = ", ".join(_plural(s[k], k) for k in ("error", "warning", "info"))
     tail = f", {s['suppressed']} suppressed" if s["suppressed"] else ""
-    line = (f"{parts}{tail} ({s['runbooks_checked']} runbooks, {s['manifest_files']} manifest files checked)"
-            if total else f"no findings{tail} ({s['runbooks_checked']} runbooks, {s['manifest_files']} manifest files checked)")
+    line = f"{parts}{tail} ({s['runbooks_checked']} runbooks, {s['manifest_files']} manifest files checked)"
     worst = result.worst()
     out.write((paint(line, _COLORS[worst]) if worst is not None else line) + "\n")
