@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
@@ -235,8 +236,9 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
     written_ids: dict[str, list[str]] = {}
     for i in range(0, len(plan.embed), BATCH_FILES):
         batch = plan.embed[i : i + BATCH_FILES]
-        out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
-                           include_outputs_from={"loader", "chunker"})
+        with _quiet_haystack():
+            out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
+                               include_outputs_from={"loader", "chunker"})
         report.chunks_embedded += out["writer"]["documents_written"]
         _collect_warnings(out["loader"]["runbooks"], report)
         for doc in out["chunker"]["documents"]:
@@ -251,6 +253,20 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
     report.chunks_deleted += _delete_paths(target, plan.remove + [old for old, _ in plan.moves])
     for path in plan.embed:
         report.chunks_deleted += _delete_stale(target, path, written_ids.get(path, []))
+
+
+@contextmanager
+def _quiet_haystack():
+    """Silence Haystack's own warnings while a batch runs: when a component fails it tries to
+    snapshot the pipeline inputs (parsed runbooks, not serializable) and warns about each; the
+    failure itself reaches the user as one line (``as_store_error``)."""
+    hay = logging.getLogger("haystack")
+    level = hay.level
+    hay.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        hay.setLevel(level)
 
 
 def _collect_warnings(runbooks: list[Runbook], report: SyncReport) -> None:

@@ -353,3 +353,32 @@ def test_store_records_its_own_state(indexed):
     assert meta["aliases"] == {"runbooks": current["collection"]}
     rbh_meta = meta["collections"][current["collection"]]["metadata"]["rbh"]
     assert rbh_meta["complete"] is True and rbh_meta["chunks"] == 12 and rbh_meta["files"] == 4
+
+
+def test_write_failure_is_one_line_and_keeps_the_old_index(indexed, rbh, monkeypatch):
+    import indexer.components.writer as writer_module
+
+    repo, project, _ = indexed
+    repo.write("runbooks/redis.md", FILES["runbooks/redis.md"] + "\nMore.\n")
+    repo.commit("more")
+
+    def disk_full(doc):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer_module, "to_point", disk_full)
+    code, out, err = rbh(["index", "--repo", str(repo.root)])
+    assert code == 2 and out == ""
+    assert err.strip() == (f"rbh: error: writing the index at {project.root / '.rbh' / 'qdrant'} failed: "
+                           "OSError: [Errno 28] No space left on device")
+    monkeypatch.undo()
+    assert sum(paths_in_store(project).values()) == 4 * CHUNKS_PER_RUNBOOK
+    assert sync(project).mode == "incremental"  # the next run repairs
+
+
+def test_unreachable_server_is_a_one_line_error(make_repo, rbh):
+    repo = make_repo({**FILES, "rbh.yaml": "store:\n  retries: 0\n  timeout: 2\n"})
+    for args in (["index", "--status"], ["index"]):
+        code, out, err = rbh([*args, "--repo", str(repo.root), "--qdrant-url", "http://user:pw@127.0.0.1:9"])
+        assert code == 2, err
+        assert err.startswith("rbh: error: cannot reach Qdrant at http://127.0.0.1:9 after 1 attempt(s):")
+        assert "pw" not in err and len(err.strip().splitlines()) == 1
