@@ -43,12 +43,17 @@ class Plan:
     next_baseline: Path | None = None  # the file the next plain ``rbh check`` will read
 
 
-def prepare(project, *, changed_since=None, baseline=None, no_baseline=False, write_baseline=None) -> Plan:
+def prepare(project, *, paths=(), changed_since=None, baseline=None, no_baseline=False, write_baseline=None) -> Plan:
     """Point the config at the baseline to use (or none) before the engine applies suppression."""
     from checks import baseline as bl
 
-    if write_baseline is not None and changed_since:
-        raise ConfigError("--write-baseline records every finding; it cannot be combined with --changed-since")
+    if write_baseline is not None and (changed_since or paths):
+        what = "--changed-since" if changed_since else "runbook PATHS"
+        raise ConfigError(f"--write-baseline records every finding; it cannot be combined with {what}")
+    if write_baseline and not write_baseline.endswith(".json"):
+        # ``--write-baseline runbooks/a.md`` would otherwise overwrite a runbook with JSON.
+        raise ConfigError(f"--write-baseline {write_baseline}: the baseline is a .json file "
+                          "(give it as --write-baseline=FILE.json, or leave FILE out)")
     if no_baseline and baseline is not None:
         raise ConfigError("--baseline and --no-baseline contradict each other")
     plan = Plan(changed_since=changed_since)

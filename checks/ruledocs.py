@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import inspect
+import json
 import re
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -137,8 +138,8 @@ def explain_text(d: RuleDoc) -> str:
     if d.options:
         out += ["", "Options (rbh.yaml, check.rules." + d.id + ".options):"]
         for o in d.options:
-            desc = f"  {o.description}" if o.description else ""
-            out.append(f"  {o.name} = {o.default!r}{desc}")
+            desc = f"  # {o.description}" if o.description else ""
+            out.append(f"  {o.name}: {json.dumps(o.default, default=str)}{desc}")
     out += [
         "",
         "Configure or silence it:",

@@ -220,6 +220,15 @@ def test_baseline_usage_errors(rbh, shop, tmp_path):
     code, _, err = check(rbh, shop, "--write-baseline", "--changed-since", "HEAD")
     assert code == 2
     assert "cannot be combined with --changed-since" in err
+    # An optional-value option takes the next word: it must never overwrite a runbook.
+    before = (shop.root / "runbooks" / "cart.md").read_text(encoding="utf-8")
+    code, _, err = check(rbh, shop, "--write-baseline", "runbooks/cart.md")
+    assert code == 2
+    assert "the baseline is a .json file" in err
+    assert (shop.root / "runbooks" / "cart.md").read_text(encoding="utf-8") == before
+    code, _, err = check(rbh, shop, "--write-baseline=b.json", "runbooks/cart.md")
+    assert code == 2
+    assert err == "rbh: error: --write-baseline records every finding; it cannot be combined with runbook PATHS\n"
 
 
 def test_inline_directive_through_the_cli(rbh, shop):
