@@ -32,6 +32,7 @@ def index_status(project, qdrant_url: str | None = None) -> str:
     s = state.settings or {}
     lines += [
         f"collection:  {ss.alias} -> {state.collection}",
+        f"source:      {state.source or '-'}",
         f"commit:      {state.commit or '-'}" + (f" ({state.ref})" if state.ref else "") + (" + work tree" if state.worktree else ""),
         f"indexed at:  {state.indexed_at}",
         f"runbooks:    {state.files}",

@@ -27,14 +27,10 @@ from typing import Any, Callable
 from rbh import __version__
 from rbh import git as rgit
 from rbh.errors import GitError, StoreError
-from rbh.runbook import Runbook
 
 log = logging.getLogger(__name__)
 
 BATCH_FILES = 64
-
-#: Problem codes that change what gets indexed; they are reported as warnings with file and line.
-INDEX_PROBLEMS = ("binary", "too-large", "encoding", "fence", "parse", "front-matter")
 
 
 @dataclass
@@ -238,9 +234,9 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
         batch = plan.embed[i : i + BATCH_FILES]
         with _quiet_haystack():
             out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
-                               include_outputs_from={"loader", "chunker"})
+                               include_outputs_from={"chunker"})
+        report.warnings.extend(out["loader"]["problems"])
         report.chunks_embedded += out["writer"]["documents_written"]
-        _collect_warnings(out["loader"]["runbooks"], report)
         for doc in out["chunker"]["documents"]:
             written_ids.setdefault(doc.meta["path"], []).append(doc.id)
         tick(len(batch))
@@ -269,13 +265,6 @@ def _quiet_haystack():
         hay.setLevel(level)
 
 
-def _collect_warnings(runbooks: list[Runbook], report: SyncReport) -> None:
-    for rb in runbooks:
-        for p in rb.problems:
-            if p.code in INDEX_PROBLEMS:
-                report.warnings.append(f"{rb.path}:{p.line}: {p.message}")
-
-
 def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) -> int:
     """Re-key the chunks of a renamed, unchanged runbook: new ids and metadata, the old vectors."""
     from haystack.dataclasses import SparseEmbedding
@@ -283,7 +272,7 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
     from indexer.components.chunker import HeadingChunker
 
     out = loader.run(paths=[new], git_info={new: info[new]} if new in info else {})
-    docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(**out)["documents"]
+    docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(runbooks=out["runbooks"], blobs=out["blobs"])["documents"]
     old_points = _points_of(target, old, with_vectors=True)
     by_index = {p.payload.get("meta", {}).get("chunk_index"): p for p in old_points}
     from indexer.store import DENSE_VECTOR, SPARSE_VECTOR

@@ -23,6 +23,9 @@ from rbh.runbook import Runbook, parse_runbook
 
 log = logging.getLogger(__name__)
 
+#: Problem codes that change what gets indexed; reported as warnings with file and line.
+INDEX_PROBLEMS = ("binary", "too-large", "encoding", "fence", "parse", "front-matter")
+
 
 def runbook_globs(project: Project, files: list[str]) -> tuple[list[str], list[str]]:
     """(include, exclude) globs for the runbooks among *files* (the tree being indexed, which may
@@ -49,8 +52,9 @@ def worktree_blob_id(data: bytes) -> str:
 class GitRunbookLoader:
     """Reads and parses runbook files from a git repository at a ref (or from its work tree).
 
-    ``run(paths)`` returns ``runbooks`` (parsed, with ``git`` set to the file's last change) and
-    ``blobs`` (path -> blob sha). Unreadable or binary files come back with ``problems`` and no text.
+    ``run(paths)`` returns ``runbooks`` (parsed, with ``git`` set to the file's last change),
+    ``blobs`` (path -> blob sha) and ``problems``: ``path:line: message`` for what keeps a file (or
+    part of it) out of the index. Unreadable or binary files come back with no text.
     """
 
     def __init__(self, repo_path: str, ref: str = "HEAD", worktree: bool = False, max_file_bytes: int = 5_000_000) -> None:
@@ -86,7 +90,7 @@ class GitRunbookLoader:
         return rgit.last_changes(self._repo, "HEAD" if self.worktree else self.ref, paths=paths)
 
     # -------------------------------------------------------------------------------- reading
-    @component.output_types(runbooks=list[Runbook], blobs=dict[str, str])
+    @component.output_types(runbooks=list[Runbook], blobs=dict[str, str], problems=list[str])
     def run(self, paths: list[str], git_info: dict[str, Any] | None = None) -> dict[str, Any]:
         self.warm_up()
         data = self._read(paths)
@@ -104,7 +108,8 @@ class GitRunbookLoader:
             rb = parse_runbook(path, raw, max_bytes=self.max_file_bytes)
             rb.git = info.get(path)
             runbooks.append(rb)
-        return {"runbooks": runbooks, "blobs": blobs}
+        problems = [f"{rb.path}:{p.line}: {p.message}" for rb in runbooks for p in rb.problems if p.code in INDEX_PROBLEMS]
+        return {"runbooks": runbooks, "blobs": blobs, "problems": problems}
 
     def _read(self, paths: list[str]) -> dict[str, bytes]:
         if not self.worktree:

@@ -102,17 +102,21 @@ def term_id(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=4).digest(), "big") & 0x7FFFFFFF
 
 
+@lru_cache(maxsize=200_000)
+def _ids_of_token(token: str) -> tuple[int, ...]:
+    return tuple(term_id(t) for t in _terms_of_token(token))
+
+
 def document_weights(text: str) -> tuple[list[int], list[float]]:
     """BM25-weighted (indices, values) of a chunk's text (IDF comes from Qdrant at query time)."""
-    terms = tokenize(text)
-    counts = Counter(terms)
-    norm = K1 * (1 - B + B * len(terms) / AVG_LEN)
-    weights: dict[int, float] = {}
-    for term, tf in counts.items():
-        idx = term_id(term)
-        weights[idx] = weights.get(idx, 0.0) + tf * (K1 + 1) / (tf + norm)
-    indices = sorted(weights)
-    return indices, [weights[i] for i in indices]
+    ids: list[int] = []
+    for token in _TOKEN.findall(text):
+        ids.extend(_ids_of_token(token))
+    counts = Counter(ids)
+    norm = K1 * (1 - B + B * len(ids) / AVG_LEN)
+    k1p1 = K1 + 1
+    indices = sorted(counts)
+    return indices, [counts[i] * k1p1 / (counts[i] + norm) for i in indices]
 
 
 def query_terms(text: str) -> list[int]:
