@@ -74,6 +74,16 @@ def _apply_suppression(result: CheckResult, project) -> CheckResult:
     return applied if isinstance(applied, CheckResult) else result
 
 
+def _references_of(runbooks) -> dict[str, list]:
+    out = {}
+    for rb in runbooks:
+        try:
+            out[rb.path] = extract_references(rb)
+        except RecursionError:  # pathological nesting: keep going without this runbook's references
+            out[rb.path] = []
+    return out
+
+
 def run_checks(project, *, paths: list[str] | None = None, inventory: Inventory | None = None,
                today: dt.date | None = None) -> CheckResult:
     """Run every enabled rule over the project's runbooks (or only *paths*) and its manifests."""
@@ -87,12 +97,7 @@ def run_checks(project, *, paths: list[str] | None = None, inventory: Inventory 
 
         selected = sorted({p for p in (safe_relpath(project.root, x) for x in paths) if p})
     runbooks = project.load_runbooks(selected, with_git=True)
-    references = {}
-    for rb in runbooks:
-        try:
-            references[rb.path] = extract_references(rb)
-        except RecursionError:  # pathological nesting: keep going without this runbook's references
-            references[rb.path] = []
+    references = _references_of(runbooks)
     ctx = RuleContext(
         root=project.root, config=project.config, runbooks=runbooks, references=references, inventory=inv,
         files=set(project.worktree_files), runbook_paths=all_runbooks,

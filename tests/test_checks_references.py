@@ -152,3 +152,33 @@ def test_any_markdown_gives_references_inside_the_file(text):
     n = len(rb.lines)
     for r in extract_references(rb):
         assert 1 <= r.line <= n
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab -=/'\"\\|&;().$\t")), max_size=60))
+def test_shell_splitter_agrees_with_shlex(line):
+    """Same words as shlex in posix mode. ``#`` is left out: shlex starts a comment even inside a word
+    (``http://x/#frag``), where the shell and split_shell do not (see test_shell_splitter_offsets)."""
+    import shlex
+
+    from checks.references import split_shell
+
+    try:
+        lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()")
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
+        expected = list(lexer)
+    except ValueError:
+        return  # unbalanced quotes: shlex refuses the line; split_shell keeps the raw rest instead
+    assert [tok for tok, _ in split_shell(line)] == expected
+
+
+@pytest.mark.parametrize("line,tokens", [
+    ("kubectl get 'a b' \"c \\\"d\\\"\" e\\ f", [("kubectl", 0), ("get", 8), ("a b", 12), ('c "d"', 18), ("e f", 28)]),
+    ("a|b && c; d # comment", [("a", 0), ("|", 1), ("b", 2), ("&&", 4), ("c", 7), (";", 8), ("d", 10)]),
+    ("url http://x/#frag", [("url", 0), ("http://x/#frag", 4)]),
+])
+def test_shell_splitter_offsets(line, tokens):
+    from checks.references import split_shell
+
+    assert split_shell(line) == tokens

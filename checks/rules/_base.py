@@ -48,6 +48,7 @@ class RuleContext:
     severity: Severity = Severity.error
     severity_overridden: bool = False
     _anchor_cache: dict[str, set[str] | None] = field(default_factory=dict)
+    _by_kind: dict[str, dict[str, list[Reference]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------ findings
     def finding(self, path: str, line: int, column: int, message: str, *, suggestion: str | None = None,
@@ -61,7 +62,16 @@ class RuleContext:
 
     def refs(self, rb: Runbook, *kinds: str) -> list[Reference]:
         found = self.references.get(rb.path, [])
-        return [r for r in found if not kinds or r.kind in kinds]
+        if not kinds:
+            return found
+        by_kind = self._by_kind.get(rb.path)
+        if by_kind is None:
+            by_kind = self._by_kind[rb.path] = {}
+            for r in found:
+                by_kind.setdefault(r.kind, []).append(r)
+        if len(kinds) == 1:
+            return by_kind.get(kinds[0], [])
+        return [r for r in found if r.kind in kinds]
 
     def each_ref(self, *kinds: str) -> Iterator[tuple[Runbook, Reference]]:
         """Every (runbook, reference) of these kinds, runbook by runbook, in file order."""
