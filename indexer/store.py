@@ -450,7 +450,12 @@ def current_generation(root: Path) -> Path | None:
 
 
 def _open_local_reader(settings: StoreSettings):
-    """(client, state, temp folder to remove) for the current local generation.
+    """(client, state, None) for the current local generation.
+
+    Qdrant local mode lets one process open a folder, so concurrent readers each need a folder:
+    the generation itself, or a *reader copy* ``<generation>.r<n>`` next to it. A reader takes the
+    first one whose lock is free and makes a new copy only when all are busy; copies are kept for
+    later readers and removed by the indexer together with their generation.
 
     A generation is accepted only if ``CURRENT`` still names it once it is open (or copied): the
     indexer deletes only generations that are no longer current, and a superseded one never becomes
@@ -463,27 +468,39 @@ def _open_local_reader(settings: StoreSettings):
         gen = current_generation(root)
         if gen is None:
             return _NullClient(), None, None
-        client, tmp = None, None
+        client = None
         try:
-            try:
-                client = _connect(settings, gen)
-            except StoreError:
-                # another reader holds this generation's lock: read a private copy of it instead
-                tmp = Path(tempfile.mkdtemp(prefix="rbh-read-"))
-                shutil.copytree(gen, tmp / "g", ignore=shutil.ignore_patterns(".lock"))
-                client = _connect(settings, tmp / "g")
+            for folder in [gen, *sorted(root.glob(f"{gen.name}{READER_COPY}*"))]:
+                with suppress(StoreError):
+                    client = _connect(settings, folder)
+                    break
+            if client is None:
+                client = _connect(settings, _new_reader_copy(root, gen))
             now = current_generation(root)
             if now is not None and now.name == gen.name:
-                return client, read_state(client, settings.alias), tmp
+                return client, read_state(client, settings.alias), None
         except (OSError, shutil.Error, StoreError, ValueError):
             pass  # the generation went away while being opened or copied
         if client is not None:
             with suppress(Exception):
                 client.close()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
         time.sleep(0.02 * (attempt + 1))
     raise StoreError(f"index at {root} keeps changing while being opened; try again")
+
+
+READER_COPY = ".r"
+
+
+def _new_reader_copy(root: Path, gen: Path) -> Path:
+    """A complete copy of *gen* for one more concurrent reader, made visible by an atomic rename."""
+    tmp = root / f".tmp-{gen.name}-{os.getpid()}-{os.urandom(3).hex()}"
+    try:
+        shutil.copytree(gen, tmp, ignore=shutil.ignore_patterns(".lock"))
+        dest = root / f"{gen.name}{READER_COPY}{os.getpid()}{os.urandom(2).hex()}"
+        os.rename(tmp, dest)
+        return dest
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 class _NullClient:
@@ -645,7 +662,6 @@ class StoreWriter:
         assert gen is not None
         _fsync_tree(gen)
         root = self.settings.path
-        old = current_generation(root)
         tmp = root / f".{CURRENT_FILE}.{os.getpid()}.tmp"
         with open(tmp, "w", encoding="utf-8") as f:
             json.dump({"generation": gen.name, "collection": target.collection,
@@ -654,9 +670,9 @@ class StoreWriter:
             os.fsync(f.fileno())
         os.replace(tmp, root / CURRENT_FILE)  # the atomic switch readers see
         _fsync_dir(root)
-        self._sweep_local(keep=gen, also=old)
+        self._sweep_local(keep=gen)
 
-    def _sweep_local(self, keep: Path | None, also: Path | None = None) -> None:
+    def _sweep_local(self, keep: Path | None) -> None:
         """Remove generations that do not serve: unpublished leftovers of a killed run, old ones.
 
         A generation a reader still has open (its Qdrant lock is held) stays until a later run.
@@ -664,9 +680,13 @@ class StoreWriter:
         import portalocker
 
         root = self.settings.path
+        for tmp in root.glob(".tmp-*"):  # reader copies of a killed reader (a live one finishes in seconds)
+            with suppress(OSError):
+                if time.time() - tmp.stat().st_mtime > 600:
+                    shutil.rmtree(tmp, ignore_errors=True)
         for gen in sorted(root.glob(f"{GEN_PREFIX}*")):
-            if keep is not None and gen.resolve() == keep.resolve():
-                continue
+            if keep is not None and (gen.name == keep.name or gen.name.startswith(keep.name + READER_COPY)):
+                continue  # the serving generation and its reader copies
             lock = gen / ".lock"
             try:
                 with open(lock, "a+") as f:

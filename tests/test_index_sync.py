@@ -281,6 +281,16 @@ def test_reader_during_indexing_sees_the_previous_complete_index(indexed):
             assert first.state.chunks == second.state.chunks == 4 * CHUNKS_PER_RUNBOOK
             assert second.client.count(second.alias).count == 4 * CHUNKS_PER_RUNBOOK
         writer.abort(target)
+    root = project.root / ".rbh" / "qdrant"
+    copies = sorted(p.name for p in root.glob("gen-*.r*"))
+    assert len(copies) == 1  # the second reader needed its own folder
+    with open_store(project), open_store(project):
+        pass
+    assert sorted(p.name for p in root.glob("gen-*.r*")) == copies  # ... which later readers reuse
+    repo.write("runbooks/kafka.md", FILES["runbooks/kafka.md"] + "\nMore.\n")
+    repo.commit("more")
+    sync(project)
+    assert list(root.glob("gen-*.r*")) == [] and len(list(root.glob("gen-*"))) == 1  # swept with their generation
 
 
 def test_second_indexer_gets_a_one_line_error_naming_the_pid(indexed, rbh):
