@@ -4,23 +4,32 @@ In scope are
 
 * runbooks and manifests changed since the merge base of REV and HEAD (committed, staged, unstaged
   or untracked: the work tree is compared, so a pre-commit hook sees uncommitted edits);
-* runbooks and manifests that mention a name a changed manifest defined or now defines. The names are
-  the words on the manifest lines that changed (old and new side), less the YAML keys every manifest
-  has (``name``, ``image``, ``ports`` ...): renaming ``deployment/cart`` to ``cart-api`` brings every
-  runbook that says ``cart`` into scope, and a changed port brings in every runbook that uses it;
+* runbooks and manifests that mention a name a changed manifest defined or now defines. Both
+  versions of the manifest are parsed, and every part that differs (an object's metadata, a
+  container, a port, an alert rule, a ConfigMap's data) gives the names it states: object, namespace,
+  container, label, alert and metric names, ports, dashboard uids, ConfigMap keys, compose services.
+  Prose (summaries, descriptions) is left out; a changed ``runbook_url`` is reported on the manifest
+  itself. Renaming ``deployment/cart`` to ``cart-api`` brings every runbook that says ``cart`` into
+  scope, and a changed port every runbook that uses it. A manifest that does not parse (a Helm
+  template) contributes every word on its changed lines;
 * runbooks and manifests that mention a changed or deleted runbook by file name (links, and alert
   ``runbook_url`` annotations, break when a runbook moves or its headings change).
 
-This errs on the side of checking too much: a file is left out only when nothing it says was touched.
-A change to the config file, or a REV that is not an ancestor-related commit, means everything.
+This errs on the side of checking too much: a file is left out only when nothing it says was
+touched. A change to the config file means everything.
 """
 
 from __future__ import annotations
 
 import difflib
+import hashlib
+import json
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+
+import yaml
 
 from rbh import git as rgit
 from rbh.config import CONFIG_NAMES
@@ -28,19 +37,103 @@ from rbh.errors import GitError
 from rbh.paths import glob_match
 
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*[A-Za-z0-9]")
-# Keys and values that occur in nearly every manifest: mentioning them says nothing about a runbook.
-_COMMON = frozenset(
+# Keys whose scalar values name something a runbook can mention: objects, containers, alerts,
+# recording rules, ports, dashboards, hosts. (Namespaces are counted apart: see _changed_words.)
+_NAME_KEYS = frozenset(
     """
-    apiversion kind metadata name namespace labels annotations spec template containers container image
-    ports port containerport targetport protocol tcp udp env value valuefrom envfrom configmapref
-    secretref configmapkeyref secretkeyref key selector matchlabels replicas resources limits requests
-    cpu memory volumes volumemounts mountpath readinessprobe livenessprobe httpget path initialdelayseconds
-    periodseconds data stringdata type clusterip nodeport loadbalancer rules groups alert expr for record
-    severity summary description runbook_url services service build depends_on environment volumes networks
-    true false null yes no app v1 apps v2 http https monitoring.coreos.com prometheusrule deployment
-    statefulset daemonset cronjob job pod configmap secret ingress horizontalpodautoscaler
+    name alert record app app.kubernetes.io/name app.kubernetes.io/instance component service
+    uid port containerport targetport nodeport published target container_name hostname claimname
+    secretname servicename host image_name
     """.split()
 )
+_LIST_KEYS = frozenset({"ports", "hosts", "dnsnames", "aliases"})
+_KEYED_MAPS = frozenset({"data", "stringdata", "binarydata", "environment"})  # their keys are names
+_LABEL_MAPS = frozenset({"labels", "matchlabels", "selector"})  # their values are names
+_ROUTING_LABELS = frozenset({"severity", "priority"})  # alert routing values ("critical") name nothing
+
+
+def _words(text: str, dotted_parts: bool = True) -> set[str]:
+    """Lower-cased words; dotted names also count by part (``cart.shop.svc`` mentions ``shop``)."""
+    out: set[str] = set()
+    for w in _WORD.findall(text):
+        w = w.lower()
+        out.add(w)
+        if dotted_parts and "." in w:
+            out.update(part for part in w.split(".") if len(part) > 1)
+    return out
+
+
+def _scalar(v) -> bool:
+    return isinstance(v, (str, int, float)) and not isinstance(v, bool)
+
+
+def _names_of(node: dict, parent_key: str) -> tuple[set[str], set[str]]:
+    """(names, namespaces) a mapping itself states, not its children; an object (a mapping with
+    ``metadata.name``) also states its own name, so any change inside it brings in its runbooks."""
+    from checks.promql import extract
+
+    names: set[str] = set()
+    namespaces: set[str] = set()
+    meta = node.get("metadata")
+    if isinstance(meta, dict) and _scalar(meta.get("name")):
+        names |= _words(str(meta["name"]), dotted_parts=False)
+    for key, value in node.items():
+        k = str(key).lower()
+        if _scalar(value):
+            text = str(value)
+            if k == "namespace":
+                namespaces.add(text.lower())
+            elif k in _NAME_KEYS:
+                names |= _words(text, dotted_parts=False)
+            elif k == "expr":
+                metrics, alerts = extract(text)
+                names |= {n.lower() for n, _ in metrics + alerts}
+            if parent_key in _KEYED_MAPS:
+                names.add(k)
+            if parent_key in _LABEL_MAPS and k not in _ROUTING_LABELS:
+                names |= _words(text, dotted_parts=False)
+        elif isinstance(value, list) and k in _LIST_KEYS:
+            for item in value:
+                if _scalar(item):
+                    names |= _words(str(item), dotted_parts=False)
+        elif isinstance(value, dict) and parent_key == "services":  # docker compose service names
+            names.add(k)
+    return {n for n in names if not re.fullmatch(r"\d", n)}, namespaces
+
+
+def _name_nodes(docs: list) -> tuple[dict[str, tuple[set[str], set[str]]], Counter]:
+    """Every mapping of the documents by a hash of its whole content, with the (names, namespaces)
+    it states; and how often each namespace is stated."""
+    out: dict[str, tuple[set[str], set[str]]] = {}
+    ns_count: Counter = Counter()
+
+    def walk(node, parent_key: str) -> None:
+        if isinstance(node, dict):
+            digest = hashlib.sha1(json.dumps(node, sort_keys=True, default=str).encode()).hexdigest()
+            names, namespaces = _names_of(node, parent_key)
+            ns_count.update(namespaces)
+            have = out.setdefault(digest, (set(), set()))
+            have[0].update(names)
+            have[1].update(namespaces)
+            for k, v in node.items():
+                walk(v, str(k).lower())
+        elif isinstance(node, list):
+            for item in node:
+                walk(item, parent_key)
+
+    for doc in docs:
+        walk(doc, "")
+    return out, ns_count
+
+
+def _load_docs(text: str) -> list | None:
+    if not text.strip():
+        return []
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
+    except (yaml.YAMLError, RecursionError, ValueError):
+        return None
 
 
 @dataclass
@@ -56,26 +149,29 @@ class ChangeScope:
         return self.everything or path in self.files
 
 
-def _words(text: str) -> set[str]:
-    """Lower-cased words; dotted names also count by part (``cart.shop.svc`` mentions ``shop``)."""
-    out: set[str] = set()
-    for w in _WORD.findall(text):
-        w = w.lower()
-        out.add(w)
-        if "." in w:
-            out.update(part for part in w.split(".") if len(part) > 1)
-    return out
-
-
 def _changed_words(old: str, new: str) -> set[str]:
-    """Words on the lines that differ between two versions of a manifest (keys common to all manifests left out)."""
-    words: set[str] = set()
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
-        if line.startswith(("---", "+++", "@@")):
-            continue
-        if line[:1] in "+-":
-            words |= _words(line[1:])
-    return {w for w in words if w not in _COMMON and not (w.isdigit() and len(w) < 2)}
+    """Names stated by the parts of a manifest that differ between two versions (old and new side).
+
+    Both versions are parsed; every mapping (an object, a container, a port, an alert rule ...) that
+    exists in only one of them contributes the names it states. A file that does not parse (a Helm
+    template) contributes every word on its changed lines instead.
+    """
+    old_docs, new_docs = _load_docs(old), _load_docs(new)
+    if old_docs is None or new_docs is None:
+        words: set[str] = set()
+        for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
+            if line[:1] in "+-" and not line.startswith(("---", "+++")):
+                words |= _words(line[1:], dotted_parts=False)
+        return words
+    (before, ns_before), (after, ns_after) = _name_nodes(old_docs), _name_nodes(new_docs)
+    words = set()
+    for digest in before.keys() ^ after.keys():
+        names, namespaces = before.get(digest) or after[digest]
+        words |= names
+        # An object's namespace counts only when objects moved in or out of it: every object states
+        # one, and "-n shop" in most runbooks must not pull them all in for any change in shop.
+        words |= {ns for ns in namespaces if ns_before[ns] != ns_after[ns]}
+    return words
 
 
 def _decode(data: bytes | None) -> str:
