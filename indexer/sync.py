@@ -120,11 +120,18 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
     loader = GitRunbookLoader(str(root), ref=commit or "HEAD", worktree=worktree, max_file_bytes=settings.max_file_bytes)
     files = loader.list_files()
     paths = select_runbooks(project, files)
+    notices: list[str] = []
+    if not paths:
+        notices.append("no runbooks matched the runbook globs (config 'runbooks.include'); the index is empty")
+    if not worktree and rgit.is_shallow(repo):
+        notices.append("shallow clone: runbooks last changed before the clone's first commit get that commit's "
+                       "sha, date and author (fetch full history for exact values)")
 
     with StoreWriter(ss, settings.dim) as writer:
         prev = writer.state
         reason = _full_reason(repo, prev, settings, commit, worktree, full)
-        report = SyncReport(mode="full" if reason else "incremental", reason=reason or "", commit=commit, location=ss.location)
+        report = SyncReport(mode="full" if reason else "incremental", reason=reason or "", commit=commit, location=ss.location,
+                            warnings=list(notices))
         state = IndexState(collection="", commit=commit, ref=None if worktree else ref, worktree=worktree,
                            source=shown_source, fingerprint=settings.fingerprint, model_fingerprint=settings.model_fingerprint,
                            settings=settings.as_dict(), rbh_version=__version__)
@@ -176,6 +183,8 @@ def _full_reason(repo, prev, settings, commit: str | None, worktree: bool, full:
     if prev.worktree:
         return "the index was built from a work tree"
     if not prev.commit or not _commit_exists(repo, prev.commit):
+        if rgit.is_shallow(repo):
+            return f"indexed commit {str(prev.commit)[:8]} is not in this shallow clone (fetch more history to sync incrementally)"
         return f"indexed commit {str(prev.commit)[:8]} is not in this repository (history rewritten?)"
     if not (rgit.is_ancestor(repo, prev.commit, commit) or rgit.is_ancestor(repo, commit, prev.commit)):
         return f"history rewritten: indexed commit {prev.commit[:8]} is not an ancestor of {commit[:8]}"

@@ -392,3 +392,32 @@ def test_unreachable_server_is_a_one_line_error(make_repo, rbh):
         assert code == 2, err
         assert err.startswith("rbh: error: cannot reach Qdrant at http://127.0.0.1:9 after 1 attempt(s):")
         assert "pw" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_shallow_clone_indexes_with_a_notice_and_rebuilds_when_history_is_missing(make_repo, tmp_path):
+    import git
+
+    upstream = make_repo(FILES)
+    for n in range(3):
+        upstream.write("runbooks/checkout.md", FILES["runbooks/checkout.md"] + f"\nEdit {n}.\n")
+        upstream.commit(f"edit {n}")
+    clone = tmp_path / "shallow"
+    git.Repo.clone_from(f"file://{upstream.root}", clone, depth=1)
+    report = sync(load_project(clone))
+    assert report.mode == "full" and report.files == 4
+    assert any(w.startswith("shallow clone: ") for w in report.warnings)
+
+
+def test_empty_repository_is_a_clear_error_and_worktree_still_works(git_repo, rbh):
+    git_repo.write("runbooks/draft.md", FILES["runbooks/redis.md"])
+    code, _, err = rbh(["index", "--repo", str(git_repo.root)])
+    assert (code, err.strip()) == (2, "rbh: error: the repository has no commits yet; commit your runbooks first (or use --worktree)")
+    report = sync(load_project(git_repo.root), worktree=True)
+    assert (report.files, report.chunks_total, report.commit) == (1, 3, None)
+
+
+def test_no_runbooks_gives_an_empty_index_and_a_notice(make_repo):
+    repo = make_repo({"runbooks/notes.txt": "not markdown"})
+    report = sync(load_project(repo.root))
+    assert report.chunks_total == 0 and report.warnings == [
+        "no runbooks matched the runbook globs (config 'runbooks.include'); the index is empty"]
