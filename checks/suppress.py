@@ -20,6 +20,11 @@ Scope of ``disable`` and ``snooze`` (the same for both):
 ``disable-next-line`` covers the next non-blank line after the comment; when that line opens a
 fenced code block, it covers the whole block (a comment cannot go inside a code block).
 
+In YAML manifests the same directives are ``#`` comments (``# rbh: disable RBH403 reason="..."``):
+``disable`` and ``snooze`` cover the rest of the YAML document they are in (up to the next ``---``),
+or the whole file when they come before the first document's content; ``disable-next-line`` covers
+the next line that is neither blank nor a comment.
+
 A snooze applies until the end of its ``until`` day (UTC); after that, the findings it hid are
 reported again and a notice names the expired snooze. A directive that cannot be read (unknown verb,
 unknown rule, bad date) is ignored with a notice naming the file and line; it never stops the run.
@@ -122,27 +127,55 @@ def _comment_end(lines: list[str], line: int) -> int:
     return line
 
 
-def scopes_for(runbook, today: dt.date, known_rules: set[str] | None = None) -> tuple[list[Scope], list[str]]:
-    """Suppression scopes of one parsed runbook, and notices about ignored or expired directives."""
+def _scopes(path: str, comments: Iterable[tuple[str, int]], today: dt.date, known_rules: set[str] | None,
+            region, next_line) -> tuple[list[Scope], list[str]]:
+    """Scopes from directive comments ``(text, line)``: *region(line)* is what a disable covers,
+    *next_line(line)* what a disable-next-line covers (both as (start, end))."""
     notices: list[str] = []
     directives: list[Directive] = []
-    for c in runbook.comments:
-        parsed = parse_directive(c.text, c.line, known_rules)
+    for text, line in comments:
+        parsed = parse_directive(text, line, known_rules)
         if parsed is None:
             continue
         if isinstance(parsed, str):
-            notices.append(f"{runbook.path}:{c.line}: ignored: {parsed}")
+            notices.append(f"{path}:{line}: ignored: {parsed}")
             continue
         directives.append(parsed)
-    if not directives:
-        return [], notices
+    enables = [d for d in directives if d.verb == "enable"]
+    scopes: list[Scope] = []
+    for d in directives:
+        if d.verb == "disable-next-line":
+            start, end = next_line(d.line)
+            scopes.append(Scope(d.rules, start, end, "inline", d.reason, d.line))
+        elif d.verb in ("disable", "snooze"):
+            if d.verb == "snooze" and d.until is not None and d.until < today:
+                notices.append(
+                    f"{path}:{d.line}: snooze of {_rule_list(d.rules)} expired on {d.until.isoformat()}; "
+                    "its findings are reported again"
+                )
+                continue
+            start, end = region(d.line)
+            # ``enable`` closes a disable or snooze of the same rules opened before it.
+            for e in enables:
+                if d.line < e.line <= end and (d.rules & e.rules or "all" in e.rules):
+                    end = e.line - 1
+            kind, reason = "inline", d.reason
+            if d.verb == "snooze":
+                kind = "snooze"
+                reason = f"snoozed until {d.until.isoformat()}" + (f": {d.reason}" if d.reason else "")
+            scopes.append(Scope(d.rules, start, end, kind, reason, d.line))
+    return scopes, notices
 
+
+def scopes_for(runbook, today: dt.date, known_rules: set[str] | None = None) -> tuple[list[Scope], list[str]]:
+    """Suppression scopes of one parsed runbook, and notices about ignored or expired directives."""
+    if not any(_DIRECTIVE.match(c.text) for c in runbook.comments):
+        return [], []
     lines = runbook.lines
     headings = sorted(runbook.headings, key=lambda h: h.line)
     blocks = {b.line: b for b in runbook.code_blocks}
 
-    def section_end(line: int) -> tuple[int, int]:
-        """(start, end) of the region a disable at *line* covers."""
+    def section(line: int) -> tuple[int, int]:
         owner = None
         for h in headings:
             if h.line >= line:
@@ -155,33 +188,49 @@ def scopes_for(runbook, today: dt.date, known_rules: set[str] | None = None) -> 
                 return line, h.line - 1
         return line, _FILE_END
 
-    enables = [d for d in directives if d.verb == "enable"]
-    scopes: list[Scope] = []
-    for d in directives:
-        if d.verb == "disable-next-line":
-            target = _comment_end(lines, d.line) + 1
-            while target <= len(lines) and not lines[target - 1].strip():
-                target += 1
-            end = blocks[target].end_line if target in blocks else target
-            scopes.append(Scope(d.rules, target, end, "inline", d.reason, d.line))
-        elif d.verb in ("disable", "snooze"):
-            if d.verb == "snooze" and d.until is not None and d.until < today:
-                notices.append(
-                    f"{runbook.path}:{d.line}: snooze of {_rule_list(d.rules)} expired on {d.until.isoformat()}; "
-                    "its findings are reported again"
-                )
-                continue
-            start, end = section_end(d.line)
-            # ``enable`` closes a disable or snooze of the same rules opened before it.
-            for e in enables:
-                if d.line < e.line <= end and (d.rules & e.rules or "all" in e.rules):
-                    end = e.line - 1
-            kind, reason = "inline", d.reason
-            if d.verb == "snooze":
-                kind = "snooze"
-                reason = f"snoozed until {d.until.isoformat()}" + (f": {d.reason}" if d.reason else "")
-            scopes.append(Scope(d.rules, start, end, kind, reason, d.line))
-    return scopes, notices
+    def next_line(line: int) -> tuple[int, int]:
+        target = _comment_end(lines, line) + 1
+        while target <= len(lines) and not lines[target - 1].strip():
+            target += 1
+        return target, blocks[target].end_line if target in blocks else target
+
+    return _scopes(runbook.path, ((c.text, c.line) for c in runbook.comments), today, known_rules, section, next_line)
+
+
+_YAML_DIRECTIVE = re.compile(r"(?:^|\s)#\s*(rbh\s*:.*)$", re.I)
+_YAML_DOC_BREAK = re.compile(r"^(---|\.\.\.)(\s|$)")
+
+
+def yaml_scopes(path: str, text: str, today: dt.date, known_rules: set[str] | None = None) -> tuple[list[Scope], list[str]]:
+    """Suppression scopes of a YAML manifest: ``# rbh: ...`` comments.
+
+    ``disable``/``snooze`` cover the rest of the YAML document they are in (up to the next ``---``);
+    above the first document's content, the whole file. ``disable-next-line`` covers the next line
+    that is neither blank nor a comment.
+    """
+    lines = text.split("\n")
+    comments = [(m.group(1), i) for i, ln in enumerate(lines, 1) if "rbh" in ln and (m := _YAML_DIRECTIVE.search(ln))]
+    if not comments:
+        return [], []
+
+    def is_content(ln: str) -> bool:
+        stripped = ln.strip()
+        return bool(stripped) and not stripped.startswith("#") and not _YAML_DOC_BREAK.match(stripped)
+
+    def document(line: int) -> tuple[int, int]:
+        start = 0 if not any(is_content(ln) for ln in lines[: line - 1]) else line
+        for i in range(line, len(lines)):
+            if _YAML_DOC_BREAK.match(lines[i]):
+                return start, i
+        return start, _FILE_END
+
+    def next_line(line: int) -> tuple[int, int]:
+        target = line + 1
+        while target <= len(lines) and not is_content(lines[target - 1]):
+            target += 1
+        return target, target
+
+    return _scopes(path, comments, today, known_rules, document, next_line)
 
 
 def _rule_list(rules: frozenset[str]) -> str:
@@ -200,8 +249,13 @@ def _known_rules() -> set[str] | None:
     return {d.id.lower() for d in docs} | {d.name.lower() for d in docs}
 
 
-def apply_inline(findings: Iterable[Finding], runbooks: Iterable, today: dt.date | None = None) -> tuple[list[Finding], list[str]]:
-    """Mark findings covered by an inline directive or an active snooze; return them and the notices."""
+def apply_inline(findings: Iterable[Finding], runbooks: Iterable, today: dt.date | None = None,
+                 read_manifest=None) -> tuple[list[Finding], list[str]]:
+    """Mark findings covered by an inline directive or an active snooze; return them and the notices.
+
+    *read_manifest(path) -> str | None* gives the text of a YAML file that has findings (manifests
+    carry ``# rbh: ...`` comments); without it only runbooks are read.
+    """
     today = today or dt.datetime.now(dt.timezone.utc).date()
     known = _known_rules()
     by_path = {rb.path: rb for rb in runbooks}
@@ -214,6 +268,13 @@ def apply_inline(findings: Iterable[Finding], runbooks: Iterable, today: dt.date
         notices.extend(notes)
         if scopes and path in wanted:
             scope_map[path] = scopes
+    if read_manifest is not None:
+        for path in sorted(p for p in wanted - set(by_path) if p.endswith((".yaml", ".yml"))):
+            text = read_manifest(path)
+            if text:
+                scopes, notes = yaml_scopes(path, text, today, known)
+                notices.extend(notes)
+                scope_map[path] = scopes
     out = []
     for f in findings:
         if not f.suppressed:
@@ -223,6 +284,21 @@ def apply_inline(findings: Iterable[Finding], runbooks: Iterable, today: dt.date
                     break
         out.append(f)
     return out, notices
+
+
+def _manifest_reader(project):
+    if project is None:
+        return None
+    from rbh.paths import safe_relpath
+
+    def read(path: str) -> str | None:
+        rel = safe_relpath(project.root, path)
+        try:
+            return (project.root / rel).read_text(encoding="utf-8", errors="replace") if rel else None
+        except OSError:
+            return None
+
+    return read
 
 
 def apply(result: CheckResult, project=None, *, today: dt.date | None = None,
@@ -238,7 +314,7 @@ def apply(result: CheckResult, project=None, *, today: dt.date | None = None,
     if not runbooks and project is not None:
         paths = sorted({f.path for f in result.findings if f.path.endswith((".md", ".markdown"))})
         runbooks = project.load_runbooks(paths, with_git=False) if paths else []
-    findings, notices = apply_inline(result.findings, runbooks, today)
+    findings, notices = apply_inline(result.findings, runbooks, today, _manifest_reader(project))
     result.notices.extend(notices)
     if use_baseline:
         path = bl.resolve_path(project, baseline_path)

@@ -294,3 +294,20 @@ def test_changed_since_unknown_ref_is_a_usage_error(rbh, shop):
     code, _, err = check(rbh, shop, "--changed-since", "no-such-branch")
     assert code == 2
     assert err == "rbh: error: --changed-since: unknown git ref 'no-such-branch'\n"
+
+
+def test_inline_directive_in_a_manifest_through_the_cli(rbh, shop):
+    shop.write("manifests/exporter.yaml", """\
+# rbh: disable RBH403 reason="exporters need no runbook"
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: metrics-exporter, namespace: shop}
+spec:
+  template:
+    spec:
+      containers: [{name: exporter, image: "exporter:1"}]
+""")
+    code, out, _ = check(rbh, shop, "--format", "json", "--fail-on", "info")
+    found = [(f["rule"], f["path"], f.get("suppressed"), f.get("suppression_reason")) for f in json.loads(out)["findings"]]
+    assert ("RBH403", "manifests/exporter.yaml", "inline", "exporters need no runbook") in found
+    assert not [f for f in found if f[1] == "manifests/exporter.yaml" and f[2] is None]

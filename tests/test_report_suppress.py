@@ -79,7 +79,7 @@ def status(result):
 @pytest.fixture(autouse=True)
 def known_rules(monkeypatch):
     monkeypatch.setattr(suppress, "_known_rules", lambda: {"rbh101", "unknown-workload", "rbh102", "wrong-namespace",
-                                                            "rbh302", "review-overdue"})
+                                                            "rbh302", "review-overdue", "rbh202", "rbh403"})
 
 
 def test_disable_before_the_first_heading_covers_the_whole_file_front_matter_included():
@@ -177,3 +177,53 @@ def test_apply_loads_runbooks_from_the_project_when_the_result_has_none(make_rep
     result = CheckResult(findings=[finding("RBH302", P, 2, "review overdue")])
     suppress.apply(result, project, today=TODAY)
     assert result.findings[0].suppressed == "inline"
+
+
+MANIFEST = """\
+# rbh: disable RBH202 reason="alerts of this file page nobody"
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: exporter
+  # rbh: disable RBH403 reason="an exporter needs no runbook"
+  namespace: monitoring
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  # rbh: disable-next-line RBH101
+
+  name: other   # trailing comment
+  namespace: monitoring
+---
+kind: Service
+metadata: {name: other}  # rbh: snooze RBH403 until=2026-01-01
+"""
+M = "manifests/exporters.yaml"
+
+
+def test_yaml_directives_cover_their_document_or_the_next_content_line():
+    def mline(text: str) -> int:
+        return next(i for i, ln in enumerate(MANIFEST.splitlines(), 1) if text in ln)
+
+    findings = [
+        finding("RBH302", M, mline("name: exporter"), "202 stand-in").with_(rule="RBH202", name="alert-without-runbook-url"),
+        finding("RBH401", M, mline("name: exporter"), "a").with_(rule="RBH403", name="service-without-runbook"),
+        finding("RBH401", M, mline("namespace: monitoring"), "b").with_(rule="RBH403", name="service-without-runbook"),
+        finding("RBH401", M, mline("name: other   #"), "c").with_(rule="RBH403", name="service-without-runbook"),
+        finding("RBH101", M, mline("name: other   #"), "d"),
+        finding("RBH101", M, mline("name: other   #") + 1, "e"),
+        finding("RBH401", M, mline("kind: Service"), "f").with_(rule="RBH403", name="service-without-runbook"),
+    ]
+    result = CheckResult(findings=findings)
+    out, notices = suppress.apply_inline(result.findings, [], TODAY, read_manifest=lambda p: MANIFEST if p == M else None)
+    assert [(f.rule, f.line, f.suppressed) for f in out] == [
+        ("RBH202", 5, "inline"),  # file scope: the directive is above the first document's content
+        ("RBH403", 5, None),  # the disable comes later in the document
+        ("RBH403", 7, "inline"),
+        ("RBH403", 14, None),  # next document
+        ("RBH101", 14, "inline"),  # next content line: blank line skipped
+        ("RBH101", 15, None),
+        ("RBH403", 17, None),  # expired snooze
+    ]
+    assert notices == [f"{M}:18: snooze of RBH403 expired on 2026-01-01; its findings are reported again"]
