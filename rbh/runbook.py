@@ -223,8 +223,13 @@ _EMPH = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
 _ATTR_ID = re.compile(r"\s*\{[^}]*#([\w-]+)[^}]*\}\s*$")
 
 
+_MARKUP_CHARS = frozenset("`[]*_~<>\\&!")
+
+
 def heading_plain_text(text: str) -> str:
     """Heading markdown reduced to the text MkDocs renders (code spans, links and emphasis unwrapped)."""
+    if not _MARKUP_CHARS.intersection(text):  # plain words: nothing below would change them (fast path)
+        return text.strip()
     text = _IMG.sub(r"\1", text)
     codes: list[str] = []
 
@@ -365,6 +370,8 @@ def load_front_matter(data: dict[str, Any], lines: list[str]) -> tuple[FrontMatt
 
 
 def _scan_inline(line: str, lineno: int, rb: Runbook) -> None:
+    if "`" not in line and "[" not in line and "<" not in line and "http" not in line:
+        return  # no code span, link, autolink or URL can start here (fast path for plain prose)
     scan = line[:MAX_LINE_SCAN]
     code_spans: list[tuple[int, int]] = []
     for m in _INLINE_CODE.finditer(scan):
@@ -419,9 +426,10 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) 
             raw = raw[: attr.start()]
             anchor = attr.group(1)
             used.add(anchor)
-        else:
-            anchor = unique_anchor(slugify(heading_plain_text(raw)), used)
-        rb.headings.append(Heading(level, heading_plain_text(raw), anchor, lineno))
+        plain = heading_plain_text(raw)
+        if not attr:
+            anchor = unique_anchor(slugify(plain), used)
+        rb.headings.append(Heading(level, plain, anchor, lineno))
 
     for idx in range(body_start, len(lines)):
         line = lines[idx]
