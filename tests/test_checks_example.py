@@ -49,3 +49,28 @@ def test_one_runbook_only(drift_repo):
     result = run_checks(load_project(drift_repo), paths=["runbooks/services/payments.md"])
     assert {f.path for f in result.findings} == {"runbooks/services/payments.md"}
     assert [f.rule for f in result.active if f.severity.name == "error"] == ["RBH201"]
+
+
+def test_shallow_clone_degrades_with_a_notice(drift_repo, tmp_path):
+    shallow = tmp_path / "shallow"
+    git.Repo.clone_from(f"file://{drift_repo}", str(shallow), depth=1)
+    result = run_checks(load_project(shallow))
+    renamed = [f for f in result.active if f.rule == "RBH101"]
+    assert renamed and all(f.suggestion == "checkout-api" for f in renamed)
+    assert any("shallow clone" in n for n in result.notices)
+    # the commit that renamed it is the only one there, so the rename is still named
+    assert {f.suggestion_source for f in renamed} <= {None, f"renamed in {git.Repo(shallow).head.commit.hexsha[:8]}"}
+
+
+def test_detached_head_and_no_git(drift_repo, tmp_path):
+    import shutil
+
+    plain = tmp_path / "plain"
+    shutil.copytree(drift_repo, plain, ignore=shutil.ignore_patterns(".git"))
+    result = run_checks(load_project(plain, require_git=False))
+    assert {f.rule for f in result.active if f.severity.name == "error"} == {"RBH101", "RBH201"}
+    assert {f.suggestion_source for f in result.active if f.rule == "RBH101"} == {None}  # no history without git
+    repo = git.Repo(drift_repo)
+    repo.git.checkout("--detach", "HEAD~1")
+    clean = run_checks(load_project(drift_repo))
+    assert [f for f in clean.active if f.severity.name == "error"] == []
