@@ -34,10 +34,11 @@ def summary(result) -> dict:
     counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
     for f in result.active:
         counts[str(f.severity)] += 1
+    runbook_paths = {getattr(r, "path", None) for r in result.runbooks}
     return {
         **counts,
         "suppressed": sum(1 for f in result.findings if f.suppressed),
         "runbooks_checked": result.files_checked,
-        "runbooks_with_findings": len({f.path for f in result.active if f.path in {getattr(r, "path", None) for r in result.runbooks}}),
+        "runbooks_with_findings": len({f.path for f in result.active if f.path in runbook_paths}),
         "manifest_files": len(getattr(result.inventory, "files", []) or []),
     }
