@@ -340,15 +340,18 @@ def new_collection_name(alias: str) -> str:
 
 
 def _fast_bulk_writes(client, collection: str) -> None:
-    """Stop Qdrant local mode from fsyncing its SQLite file once per point (20,000 chunks: 47 s -> 14 s).
+    """Stop Qdrant local mode from fsyncing its SQLite file, and creating and deleting a rollback
+    journal, once per point (it commits each point alone): 20,000 chunks went from 47 s to about 10 s.
 
-    Safe because a local generation is only ever written before it is published, and ``_publish_local``
-    fsyncs every file before switching ``CURRENT`` to it. Private attributes; if they move in a
-    future qdrant-client, writes are just slower.
+    Safe because a local generation is only ever written before it is published: a crash leaves an
+    unpublished folder that the next run deletes, and ``_publish_local`` fsyncs every file before
+    switching ``CURRENT`` to it. Private attributes; if they move in a future qdrant-client, writes
+    are just slower.
     """
     with suppress(Exception):
         conn = client._client.collections[collection].storage.storage  # noqa: SLF001
         conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA journal_mode=MEMORY")
 
 
 # ------------------------------------------------------------------------------------------------
