@@ -93,7 +93,7 @@ def load_history(repo, pathspecs: list[str]) -> ManifestHistory:
     history.shallow = rgit.is_shallow(repo)
     import git
 
-    args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U0", "--no-renames", "--no-color", "--no-ext-diff",
+    args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff",
             f"--format={_COMMIT}%H", "HEAD", "--", *(pathspecs or ["."])]
     try:
         raw = repo.git.execute(args, max_chunk_size=1 << 20)
@@ -107,36 +107,56 @@ def load_history(repo, pathspecs: list[str]) -> ManifestHistory:
         if not record.strip():
             continue
         sha, _, body = record.partition("\n")
-        sha = sha.strip()
         history.commits += 1
-        per_file: dict[str, tuple[list, list, set, set]] = {}
-        current = None
-        for line in body.split("\n"):
-            if line.startswith("+++ "):
-                target = line[4:].strip()
-                current = target[2:] if target.startswith("b/") else current
-                per_file.setdefault(current or "", ([], [], set(), set()))
-                continue
-            if line.startswith("--- "):
-                source = line[4:].strip()
-                current = source[2:] if source.startswith("a/") else None
-                continue
-            if line.startswith("diff --git"):
-                m = re.match(r"diff --git a/(.*) b/(.*)$", line)
-                current = m.group(2) if m else None
-                if current is not None:
-                    per_file.setdefault(current, ([], [], set(), set()))
-                continue
-            if not line or line[0] not in "+-" or current is None:
-                continue
-            bucket = per_file.setdefault(current, ([], [], set(), set()))
-            text = line[1:]
-            m = _NAME_LINE.match(text)
-            if m:
-                (bucket[0] if line[0] == "-" else bucket[1]).append((m.group(1), m.group(2)))
-            e = _EXPR_LINE.match(text)
-            if e:
-                names = set(promql.metric_names(e.group(1).strip().strip("|>").strip("'\"")))
-                (bucket[2] if line[0] == "-" else bucket[3]).update(names)
-        _record(history, sha, per_file)
+        _record(history, sha.strip(), _parse_commit_diff(body))
     return history
+
+
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip(" "))
+
+
+def _parse_commit_diff(body: str) -> dict[str, tuple[list, list, set, set]]:
+    """Per file: (names removed, names added, metrics removed, metrics added) in one commit's diff.
+
+    Context lines (``-U3``) let a changed line inside an ``expr: |`` block be read as PromQL.
+    """
+    per_file: dict[str, tuple[list, list, set, set]] = {}
+    current = None
+    expr_indent: int | None = None  # inside an ``expr: |`` block scalar, the key's indentation
+    for line in body.split("\n"):
+        if line.startswith("diff --git"):
+            m = re.match(r"diff --git a/(.*) b/(.*)$", line)
+            current = m.group(2) if m else None
+            expr_indent = None
+            if current is not None:
+                per_file.setdefault(current, ([], [], set(), set()))
+            continue
+        if line.startswith(("+++ ", "--- ", "index ", "new file", "deleted file", "similarity", "rename ")):
+            continue
+        if line.startswith("@@"):
+            expr_indent = None
+            continue
+        if not line or line[0] not in "+- " or current is None:
+            continue
+        bucket = per_file.setdefault(current, ([], [], set(), set()))
+        sign, text = line[0], line[1:]
+        if expr_indent is not None and (not text.strip() or _indent(text) > expr_indent):
+            if sign != " ":
+                (bucket[2] if sign == "-" else bucket[3]).update(promql.metric_names(text))
+            continue
+        expr_indent = None
+        e = _EXPR_LINE.match(text)
+        if e:
+            value = e.group(1).strip()
+            if value[:1] in ("|", ">"):
+                expr_indent = _indent(text)
+            elif sign != " ":
+                (bucket[2] if sign == "-" else bucket[3]).update(promql.metric_names(value.strip("'\"")))
+            continue
+        if sign == " ":
+            continue
+        m = _NAME_LINE.match(text)
+        if m:
+            (bucket[0] if sign == "-" else bucket[1]).append((m.group(1), m.group(2)))
+    return per_file
