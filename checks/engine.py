@@ -62,7 +62,7 @@ def _pathspecs(globs: list[str]) -> list[str]:
     return sorted(set(specs)) or ["."]
 
 
-def _apply_suppression(result: CheckResult, project) -> CheckResult:
+def _apply_suppression(result: CheckResult, project, today: dt.date | None = None) -> CheckResult:
     """Suppression hook: ``checks.suppress.apply(result, project)`` when that module exists."""
     try:
         suppress = importlib.import_module("checks.suppress")
@@ -70,7 +70,7 @@ def _apply_suppression(result: CheckResult, project) -> CheckResult:
         if exc.name not in ("checks.suppress",):
             raise
         return result
-    applied = suppress.apply(result, project)
+    applied = suppress.apply(result, project, today=today)  # --today also decides which snoozes expired
     return applied if isinstance(applied, CheckResult) else result
 
 
@@ -124,4 +124,4 @@ def run_checks(project, *, paths: list[str] | None = None, inventory: Inventory 
     ordered = sorted(unique.values(), key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=list(ctx.notices))
-    return _apply_suppression(result, project)
+    return _apply_suppression(result, project, ctx.today)

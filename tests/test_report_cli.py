@@ -311,3 +311,12 @@ spec:
     found = [(f["rule"], f["path"], f.get("suppressed"), f.get("suppression_reason")) for f in json.loads(out)["findings"]]
     assert ("RBH403", "manifests/exporter.yaml", "inline", "exporters need no runbook") in found
     assert not [f for f in found if f[1] == "manifests/exporter.yaml" and f[2] is None]
+
+
+def test_today_decides_which_snoozes_expired(rbh, shop):
+    shop.write("runbooks/cart.md", CART.replace("```bash\n", "<!-- rbh: snooze RBH101 until=2026-06-30 -->\n```bash\n", 1))
+    code, _, _ = check(rbh, shop, "--today", "2026-06-30")
+    assert code == 0
+    code, out, _ = check(rbh, shop, "--today", "2026-07-01")
+    assert code == 1
+    assert "snooze of RBH101 expired on 2026-06-30" in out
