@@ -111,3 +111,51 @@ def test_any_manifest_bytes_give_problems_not_exceptions(data):
     for p in inv.problems:
         assert p.path in ("m.yaml", "d.json")
         assert 1 <= p.line <= lines
+
+
+_KEYS = ["apiVersion", "kind", "metadata", "name", "namespace", "labels", "spec", "template", "containers", "ports",
+         "containerPort", "env", "envFrom", "configMapRef", "selector", "matchLabels", "data", "groups", "rules", "alert",
+         "record", "expr", "annotations", "runbook_url", "services", "image", "environment", "uid", "title", "panels",
+         "dashboard", "owner", "system", "links", "url", "jobTemplate", "volumeClaimTemplates", "scaleTargetRef", "items",
+         "valueFrom", "configMapKeyRef", "volumes", "configMap", "secret", "secretName", "http", "paths", "backend", "service",
+         "port", "number", "targetPort", "initContainers", "stringData", "binaryData"]
+_VALUES = ["Deployment", "StatefulSet", "CronJob", "Pod", "Service", "ConfigMap", "Secret", "Ingress", "PrometheusRule",
+           "List", "Component", "Group", "apps/v1", "v1", "backstage.io/v1alpha1", "monitoring.coreos.com/v1", "x", "8080"]
+_LEAF = st.one_of(st.none(), st.booleans(), st.integers(-5, 70000), st.sampled_from(_VALUES), st.text(max_size=8))
+_TREE = st.recursive(_LEAF, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.sampled_from(_KEYS), kids, max_size=6), max_leaves=40)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_TREE, min_size=1, max_size=3))
+def test_any_manifest_shape_is_read_without_exceptions(documents):
+    import json
+
+    import yaml
+
+    text = yaml.safe_dump_all(documents).encode()
+    inv = load_all({"m.yaml": text, "d.json": json.dumps(documents[0]).encode()})
+    assert all(p.line >= 1 for p in inv.problems)
+
+
+@pytest.fixture(scope="module")
+def rich_runbook_project(tmp_path_factory):
+    from checks_support import write_files
+
+    root = tmp_path_factory.mktemp("rich")
+    write_files(root, {"runbooks/x.md": (
+        "---\nservice: x\nowner: x\nalerts: [X]\ndashboards: [x]\nlast_reviewed: 2020-01-01\n---\n# X\n\n"
+        "```bash\nkubectl -n x logs deploy/x -c x\nkubectl -n x port-forward svc/x 80:8080\nkubectl -n x get pods -l app=x\n"
+        "kubectl -n x set env deploy/x A_B=1\nkubectl -n x get cm x -o jsonpath='{.data.K}'\ncurl http://x.x.svc:8080/\n"
+        "docker compose logs x\nkubectl -n x get pvc data-x-0\nkubectl -n x exec x-0 -c y -- sh\n```\n\n"
+        "```promql\nrate(x_total[5m])\nALERTS{alertname=\"X\"}\n```\n`X_Y` `manifests/x.yaml` [a](y.md#z) [b](#x)\n")})
+    return root
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(st.lists(_TREE, min_size=1, max_size=3))
+def test_rules_never_fail_on_any_inventory(rich_runbook_project, documents):
+    import yaml
+
+    inv = load_all({"manifests/m.yaml": yaml.safe_dump_all(documents).encode()})
+    result = run_checks(load_project(rich_runbook_project, require_git=False), inventory=inv)
+    assert result.notices == []  # a rule that raised would leave a notice
