@@ -92,7 +92,8 @@ def test_sarif_rules_results_fingerprints_and_suppressions(fake_registry):
     assert cart["locations"][0]["physicalLocation"]["region"] == {"startLine": 10, "startColumn": 21}
     assert cart["message"]["text"] == "deployment `cart` not found in the manifests  (did you mean `cart-api` (renamed in 1a2b3c4d))"
     assert cart["properties"]["suggestionSource"] == "renamed in 1a2b3c4d"
-    assert cart["partialFingerprints"] == {"rbhFingerprint/v1": result.findings[0].fingerprint}
+    fp = result.findings[0].fingerprint
+    assert cart["partialFingerprints"] == {"rbhFingerprint/v1": fp, "primaryLocationLineHash": f"{fp}:1"}
     assert "suppressions" not in cart
 
     inline = by_line[("runbooks/payments.md", 20, "RBH101")]
@@ -117,6 +118,12 @@ def test_sarif_fingerprint_does_not_depend_on_the_line(fake_registry):
     c = a.with_(reference="Deployment/cart-api")
     fc = sarif.to_sarif(CheckResult([c]))["runs"][0]["results"][0]["partialFingerprints"]
     assert fc != fa
+
+
+def test_sarif_repeated_findings_get_distinct_primary_hashes(fake_registry):
+    a = finding("RBH101", "runbooks/cart.md", 10, "deployment `cart` not found", reference="Deployment/cart")
+    results = sarif.to_sarif(CheckResult([a, a.with_(line=20)]))["runs"][0]["results"]
+    assert [r["partialFingerprints"]["primaryLocationLineHash"] for r in results] == [f"{a.fingerprint}:1", f"{a.fingerprint}:2"]
 
 
 def test_empty_sarif_is_valid(fake_registry):

@@ -42,7 +42,7 @@ def _rule_descriptor(d) -> dict[str, Any]:
     }
 
 
-def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
+def _result(f: Finding, rule_index: dict[str, int], occurrence: int) -> dict[str, Any]:
     region: dict[str, Any] = {"startLine": max(1, f.line)}
     if f.column and f.column > 0:
         region["startColumn"] = f.column
@@ -63,7 +63,9 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
                     }
                 }
             ],
-            "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint},
+            # GitHub code scanning computes primaryLocationLineHash from the source lines when it is
+            # missing (an edit above a finding would then look like a new alert); ours is line-free.
+            "partialFingerprints": {FINGERPRINT_KEY: f.fingerprint, "primaryLocationLineHash": f"{f.fingerprint}:{occurrence}"},
         }
     )
     props: dict[str, Any] = {"ruleName": f.name, "strength": f.strength}
@@ -81,6 +83,16 @@ def _result(f: Finding, rule_index: dict[str, int]) -> dict[str, Any]:
         sup["properties"] = {"rbhSuppression": f.suppressed}
         res["suppressions"] = [sup]
     return res
+
+
+def _occurrences(findings: list[Finding]) -> list[int]:
+    """1, 2 ... for findings that share a fingerprint (the same stale command twice in one file)."""
+    seen: dict[str, int] = {}
+    out = []
+    for f in findings:
+        seen[f.fingerprint] = seen.get(f.fingerprint, 0) + 1
+        out.append(seen[f.fingerprint])
+    return out
 
 
 def to_sarif(result: CheckResult, rule_docs: list | None = None) -> dict[str, Any]:
@@ -111,7 +123,7 @@ def to_sarif(result: CheckResult, rule_docs: list | None = None) -> dict[str, An
         },
         "invocations": [invocation],
         "columnKind": "unicodeCodePoints",
-        "results": [_result(f, rule_index) for f in findings],
+        "results": [_result(f, rule_index, n) for f, n in zip(findings, _occurrences(findings))],
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
 
