@@ -56,6 +56,9 @@ class RuleContext:
                 severity: Severity | None = None) -> Finding:
         assert self.rule is not None
         sev = self.severity if (severity is None or self.severity_overridden) else severity
+        prose = getattr(self.rule, "PROSE_SEVERITY", None)
+        if prose is not None and strength == "prose" and not self.severity_overridden:
+            sev = min(sev, prose)  # a name in a sentence is a weaker signal than a command to paste
         return Finding(rule=self.rule.ID, name=self.rule.NAME, severity=sev, path=path, line=max(1, int(line)),
                        column=max(1, int(column)), message=message, suggestion=suggestion,
                        suggestion_source=suggestion_source, reference=reference, strength=strength)

@@ -8,6 +8,9 @@ exists in any namespace, it reports it, with the name it was renamed to in the m
 or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
 placeholders (`<pod>`, `$POD`) are not checked.
 
+Names in prose and inline code are reported as warnings, names in commands as errors (unless
+the config sets a severity for the rule).
+
 ## Why it matters
 During an incident a responder pastes the runbook's commands. `Error from server (NotFound)` at 2 AM
 costs minutes and trust; renames are the most common way runbooks rot.
@@ -31,6 +34,7 @@ from checks.rules._base import NoOptions, RuleContext
 ID = "RBH101"
 NAME = "unknown-workload"
 SEVERITY = Severity.error
+PROSE_SEVERITY = Severity.warning  # when the name is in a sentence or inline code rather than a command
 Options = NoOptions
 
 

@@ -6,6 +6,9 @@ For every `kubectl` command with `-n/--namespace` and every in-cluster DNS name
 only in other namespaces, reports the namespace it is in now. Commands without a namespace (or with
 `-A`) are not checked here.
 
+Names in prose and inline code are reported as warnings, names in commands as errors (unless
+the config sets a severity for the rule).
+
 ## Why it matters
 Namespaces move when teams split services; a command against the old namespace fails with NotFound,
 or worse, acts on a different object with the same name.
@@ -29,6 +32,7 @@ from checks.rules._base import NoOptions, RuleContext
 ID = "RBH102"
 NAME = "wrong-namespace"
 SEVERITY = Severity.error
+PROSE_SEVERITY = Severity.warning  # when the name is in a sentence or inline code rather than a command
 Options = NoOptions
 
 

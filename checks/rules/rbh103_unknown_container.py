@@ -5,6 +5,9 @@ For `kubectl logs/exec/attach/debug ... -c NAME`, resolves the target (a workloa
 selected pods, a StatefulSet pod such as `postgres-0`, or pods chosen with `-l`) and checks that its
 pod template has a container or init container of that name.
 
+Names in prose and inline code are reported as warnings, names in commands as errors (unless
+the config sets a severity for the rule).
+
 ## Why it matters
 Sidecars get added, main containers renamed (`app` -> `checkout`). `container not found` during an
 incident sends the responder to `kubectl describe` instead of the logs they needed.
@@ -28,6 +31,7 @@ from checks.rules._base import NoOptions, RuleContext
 ID = "RBH103"
 NAME = "unknown-container"
 SEVERITY = Severity.error
+PROSE_SEVERITY = Severity.warning  # when the name is in a sentence or inline code rather than a command
 Options = NoOptions
 
 

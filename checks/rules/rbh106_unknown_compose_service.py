@@ -5,6 +5,9 @@ Parses `docker compose` / `docker-compose` commands (`logs`, `restart`, `exec`, 
 and checks each service name against the compose files among the manifests. Runs only when at least
 one compose file is configured.
 
+Names in prose and inline code are reported as warnings, names in commands as errors (unless
+the config sets a severity for the rule).
+
 ## Why it matters
 `no such service: worker` is the compose equivalent of a NotFound; local and staging runbooks rot
 the same way cluster runbooks do.
@@ -27,6 +30,7 @@ from checks.rules._base import NoOptions, RuleContext
 ID = "RBH106"
 NAME = "unknown-compose-service"
 SEVERITY = Severity.error
+PROSE_SEVERITY = Severity.warning  # when the name is in a sentence or inline code rather than a command
 Options = NoOptions
 
 
