@@ -16,8 +16,6 @@ while the incident runs; most teams require the link for paging alerts.
   labels: {severity: critical}
 ```
 `manifests/alerts/cart.yaml:12:9  warning  RBH202  alert `CartRedisDown` (severity critical) has no runbook_url annotation`
-
-Options: `severities: [critical]`.
 """
 
 from __future__ import annotations

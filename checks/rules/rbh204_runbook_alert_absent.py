@@ -8,6 +8,10 @@ and no alert's `runbook_url` links to the runbook, reports it with the commit th
 (from the manifests' history) or the nearest existing alert name. Runs only when rule files are
 configured.
 
+A file name counts only when the title agrees (no title, an alert-shaped title, or one containing
+the file name): `accessToolbox.md` titled "Access the toolbox" is a helper page, not an alert page.
+Runbooks whose title says "deprecated" are skipped (their owners already know).
+
 ## Why it matters
 Alert-per-page runbook repositories accumulate pages for alerts deleted long ago. They show up in
 search results, get edited by well-meaning people and mislead responders about what can fire.
@@ -16,11 +20,6 @@ search results, get edited by well-meaning people and mislead responders about w
 `runbooks/alerts/NoOvnMasterLeader.md` after the alert was removed from the rules:
 `runbooks/alerts/NoOvnMasterLeader.md:1:1  warning  RBH204  runbook is named after alert `NoOvnMasterLeader`, which no alerting rule defines (removed in 1a2b3c4d)`
 
-A file name counts only when the title agrees (no title, an alert-shaped title, or one containing
-the file name): `accessToolbox.md` titled "Access the toolbox" is a helper page, not an alert page.
-Runbooks whose title says "deprecated" are skipped (their owners already know).
-
-Options: `from_file_name` (default true), `from_title` (default true), `skip_deprecated` (default true).
 """
 
 from __future__ import annotations
