@@ -161,15 +161,20 @@ def load(path: Path) -> Baseline:
 
 
 def resolve_path(project, explicit: str | Path | None = None) -> Path | None:
-    """The baseline in use: *explicit* (relative to the current directory), else ``check.baseline``.
+    """The baseline in use: *explicit* (relative to the current directory), else ``check.baseline``
+    (relative to the repository root, which it may not leave), else ``.rbh-baseline.json`` at the root
+    when that file exists. ``check.baseline: ""`` means no baseline.
 
-    (``rbh check`` also picks up ``.rbh-baseline.json`` at the root when the config names none.)
-
-    The configured path is relative to the repository root and may not leave it.
+    The engine, and so ``rbh check``, ``rbh ask`` and the docs site, all resolve it here.
     """
     if explicit:
         return Path(explicit)
-    configured = getattr(getattr(getattr(project, "config", None), "check", None), "baseline", None)
+    if project is None:
+        return None
+    configured = project.config.check.baseline
+    if configured is None:
+        default = project.root / DEFAULT_FILE
+        return default if default.is_file() else None
     if not configured:
         return None
     from rbh.paths import safe_relpath
@@ -178,5 +183,3 @@ def resolve_path(project, explicit: str | Path | None = None) -> Path | None:
     if rel is None:
         raise ConfigError(f"check.baseline: {configured!r} must be a path inside the repository")
     return project.root / rel
-
-

@@ -64,15 +64,12 @@ def prepare(project, *, paths=(), changed_since=None, baseline=None, no_baseline
         if not path.is_relative_to(root):
             raise ConfigError(f"--baseline {baseline}: the file must be inside the repository ({project.root})")
         check.baseline = path.relative_to(root).as_posix()
-    configured = bl.resolve_path(project)
-    plan.next_baseline = configured or root / bl.DEFAULT_FILE
-    if configured is None and (root / bl.DEFAULT_FILE).is_file():
-        check.baseline = bl.DEFAULT_FILE
+    plan.next_baseline = (bl.resolve_path(project) if check.baseline else None) or root / bl.DEFAULT_FILE
     if write_baseline is not None:
         plan.write_to = Path(write_baseline) if write_baseline else plan.next_baseline
     if no_baseline or write_baseline is not None:
         # Writing starts from every finding: a broken or stale old baseline must not get in the way.
-        check.baseline = None
+        check.baseline = ""
     return plan
 
 

@@ -104,3 +104,24 @@ def test_malformed_baselines_are_one_line_config_errors(tmp_path, content, messa
         baseline.load(path)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_the_engine_uses_the_default_baseline_file_for_every_caller(make_repo):
+    """rbh ask and the docs site call run_checks directly: they must see the same baseline as rbh check."""
+    from checks.engine import run_checks
+    from rbh.project import load_project
+
+    files = {
+        "manifests/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: cart-api, namespace: shop}\n",
+        "runbooks/cart.md": "# Cart\n\n```bash\nkubectl -n shop get deploy/cart\n```\n",
+    }
+    repo = make_repo(files)
+    project = load_project(repo.root)
+    first = run_checks(project)
+    assert [(f.rule, f.suppressed) for f in first.findings if f.rule == "RBH101"] == [("RBH101", None)]
+    baseline.write(first.findings, repo.root / baseline.DEFAULT_FILE)
+    again = run_checks(load_project(repo.root))
+    assert [(f.rule, f.suppressed) for f in again.findings if f.rule == "RBH101"] == [("RBH101", "baseline")]
+    repo.write("rbh.yaml", 'check:\n  baseline: ""\n')
+    off = run_checks(load_project(repo.root))
+    assert [(f.rule, f.suppressed) for f in off.findings if f.rule == "RBH101"] == [("RBH101", None)]
