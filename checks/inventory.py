@@ -216,7 +216,7 @@ class Inventory:
         alerts: dict[str, list[Alert]] = defaultdict(list)
         for a in self.alerts:
             alerts[a.name].append(a)
-        return {"by_kind": by_kind, "names": names, "alerts": alerts}
+        return {"by_kind": by_kind, "names": names, "alerts": alerts, "names_of": {}}
 
     def get(self, kind: str, name: str, namespace: str | None = None) -> list[object]:
         """Objects of *kind* named *name* (in *namespace* when given)."""
@@ -226,8 +226,12 @@ class Inventory:
         return [o for o in found if getattr(o, "namespace", None) == namespace]
 
     def names_of(self, kind: str, namespace: str | None = None) -> list[str]:
-        keys = self._index["by_kind"].get(kind, {})
-        return sorted({n for (ns, n) in keys if namespace is None or ns == namespace})
+        cache = self._index["names_of"]
+        key = (kind, namespace)
+        if key not in cache:
+            keys = self._index["by_kind"].get(kind, {})
+            cache[key] = sorted({n for (ns, n) in keys if namespace is None or ns == namespace})
+        return cache[key]
 
     def has_kind(self, kind: str) -> bool:
         return bool(self._index["by_kind"].get(kind))

@@ -16,12 +16,12 @@ from typing import Any
 import yaml
 
 from checks.inventory import FileProblem
+from rbh.yaml_load import AliasBomb, FastSafeLoader, build
 
 MAX_MANIFEST_BYTES = 5_000_000  # bigger manifest files are skipped with a warning
 MAX_EXPANDED_NODES = 200_000  # a document whose aliases expand beyond this is refused (billion laughs)
 MAX_DEPTH = 200
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # Markers of an unrendered Helm/Go template (Prometheus annotations use {{ $labels.x }} legitimately).
 _HELM = re.compile(r"\{\{-?\s*(?:[^}]*\s)?(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s+\"|template\s+\"|toYaml|tpl\s|define\s+\"|nindent\s)")
@@ -58,72 +58,17 @@ class ParsedFile:
     skipped: bool = False
 
 
-# First characters with which a plain scalar can be something other than a string (int, float, bool,
-# null, timestamp, merge key, value key); every other plain scalar is a string without running the
-# resolver's regular expressions, which dominate loading large manifests otherwise.
-_MAYBE_TYPED = frozenset("0123456789-+.~nNtTfFyYoO<=")
-
-
-class _LineConstructor(_Loader):  # type: ignore[misc,valid-type]
-    def resolve(self, kind, value, implicit):  # noqa: D102 - same answers as SafeLoader, faster
-        if kind is yaml.ScalarNode and implicit[0] and value and value[0] not in _MAYBE_TYPED:
-            return "tag:yaml.org,2002:str"
-        return super().resolve(kind, value, implicit)
+class _LineConstructor(FastSafeLoader):
+    pass
 
 
 # Manifests never need datetime objects; strings keep JSON output and comparisons simple.
 _LineConstructor.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
-_STR, _MAP, _SEQ = "tag:yaml.org,2002:str", "tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"
-_INT, _NULL, _BOOL = "tag:yaml.org,2002:int", "tag:yaml.org,2002:null", "tag:yaml.org,2002:bool"
 
-
-class AliasBomb(Exception):
-    pass
-
-
-def _build(loader, root: yaml.Node) -> Any:
-    """Python data from a composed node tree: mappings become ``Node`` with line numbers.
-
-    Faster than PyYAML's generic constructor for the common tags (str, int, bool, null, map, seq);
-    other tags go through the safe constructor. Aliases are expanded, and the count of expanded
-    nodes is bounded, so an alias bomb stops after MAX_EXPANDED_NODES instead of exhausting memory.
-    """
-    budget = [MAX_EXPANDED_NODES]
-
-    def build(node: yaml.Node, depth: int) -> Any:
-        budget[0] -= 1
-        if budget[0] < 0:
-            raise AliasBomb
-        if depth > MAX_DEPTH:
-            raise RecursionError
-        tag = node.tag
-        if isinstance(node, yaml.ScalarNode):
-            if tag == _STR:
-                return node.value
-            if tag == _INT and node.value.lstrip("-+").isdigit() and not node.value.lstrip("-+").startswith("0"):
-                return int(node.value)
-            if tag == _NULL:
-                return None
-            if tag == _BOOL:
-                return node.value.lower() in ("true", "yes", "on", "y")
-            return loader.construct_object(node, deep=True)
-        if isinstance(node, yaml.SequenceNode):
-            return [build(child, depth + 1) for child in node.value]
-        if isinstance(node, yaml.MappingNode):
-            loader.flatten_mapping(node)
-            out = Node(line=node.start_mark.line + 1)
-            for key_node, value_node in node.value:
-                key = build(key_node, depth + 1)
-                if isinstance(key, (list, dict)):
-                    key = str(key)
-                out[key] = build(value_node, depth + 1)
-                if isinstance(key, str):
-                    out.key_lines[key] = key_node.start_mark.line + 1
-            return out
-        return loader.construct_object(node, deep=True)
-
-    return build(root, 0)
+def _node_for(mapping: yaml.MappingNode) -> Node:
+    return Node(line=mapping.start_mark.line + 1,
+                key_lines={k.value: k.start_mark.line + 1 for k, _ in mapping.value if isinstance(k, yaml.ScalarNode)})
 
 
 def looks_like_helm_template(text: str) -> int | None:
@@ -177,7 +122,8 @@ def _parse_yaml_once(path: str, text: str) -> tuple[ParsedFile, int | None]:
             line = node.start_mark.line + 1
             data = None
             try:
-                data = _build(loader, node)
+                data = build(loader, node, max_nodes=MAX_EXPANDED_NODES, max_depth=MAX_DEPTH, mapping=_node_for,
+                             strict_keys=False)
             except AliasBomb:
                 out.problems.append(FileProblem(path, line, f"document {index + 1} expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML aliases (alias bomb?): skipped"))
             except RecursionError:
