@@ -296,6 +296,11 @@ def create_collection(client, settings: StoreSettings, name: str, dim: int, stat
         metadata=state.to_metadata(),
         **collection_params(settings),
     )
+    if read_state_of(client, name) is None:
+        # the index describes itself through collection metadata; without it every run would rebuild
+        with suppress(Exception):
+            client.delete_collection(name)
+        raise StoreError(f"Qdrant at {settings.location} does not keep collection metadata; rbh needs Qdrant 1.16 or later")
     ensure_payload_indexes(client, name)
 
 
@@ -320,12 +325,16 @@ def ensure_payload_indexes(client, collection: str) -> list[str]:
 
 
 def read_state(client, name: str) -> IndexState | None:
-    """The index state recorded on the collection behind *name* (alias or collection), or None."""
+    """The index state recorded on the collection behind alias *name*, or None."""
     physical = resolve_alias(client, name)
     if physical is None:
         return None
-    info = client.get_collection(physical)
-    return IndexState.from_metadata(physical, info.config.metadata)
+    return read_state_of(client, physical)
+
+
+def read_state_of(client, collection: str) -> IndexState | None:
+    info = client.get_collection(collection)
+    return IndexState.from_metadata(collection, getattr(info.config, "metadata", None))
 
 
 def resolve_alias(client, alias: str) -> str | None:
