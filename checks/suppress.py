@@ -176,9 +176,9 @@ def scopes_for(runbook, today: dt.date, known_rules: set[str] | None = None) -> 
     blocks = {b.line: b for b in runbook.code_blocks}
 
     def section(line: int) -> tuple[int, int]:
-        owner = None
+        owner = None  # the heading whose section holds the directive (a directive may sit on the heading line)
         for h in headings:
-            if h.line >= line:
+            if h.line > line:
                 break
             owner = h
         if owner is None:

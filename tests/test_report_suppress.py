@@ -227,3 +227,12 @@ def test_yaml_directives_cover_their_document_or_the_next_content_line():
         ("RBH403", 17, None),  # expired snooze
     ]
     assert notices == [f"{M}:18: snooze of RBH403 expired on 2026-01-01; its findings are reported again"]
+
+
+def test_a_directive_on_a_heading_line_covers_that_heading_s_section():
+    text = "# A\n\n## B <!-- rbh: disable RBH101 -->\nkubectl get deploy/x\n\n## C\nkubectl get deploy/y\n"
+    rb = parse_runbook(P, text)
+    result = CheckResult(findings=[finding("RBH101", P, 3, "heading"), finding("RBH101", P, 4, "x"),
+                                   finding("RBH101", P, 7, "y")], runbooks=[rb])
+    suppress.apply(result, None, today=TODAY, use_baseline=False)
+    assert [f.suppressed for f in result.findings] == ["inline", "inline", None]
