@@ -162,7 +162,8 @@ def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = No
     with Retriever(project, qdrant_url=qdrant_url, settings=settings) as retriever:
 
         def rank(text: str) -> list[str]:
-            found = retrieve(retriever, text, catalog=catalog, top_k=MRR_DEPTH, per_runbook=1, min_score=0.0)
+            found = retrieve(retriever, text, catalog=catalog, top_k=MRR_DEPTH, per_runbook=1, min_score=0.0,
+                             fetch_sections=False)
             return [h.path for h in found.hits]
 
         report = evaluate(queries, rank)

@@ -1,10 +1,13 @@
 """Hybrid retrieval: dense and sparse queries fused inside Qdrant, then grouped per runbook.
 
 One ``query_points`` call does the work: two prefetches (WordLlama vector on ``text-dense``, BM25
-terms on ``text-sparse`` with Qdrant's IDF modifier) fused with Reciprocal Rank Fusion, filters
-(service, team/owner, tag) applied inside both prefetches. The fused section ranking is then grouped
-per runbook: a runbook ranks by its best section, and shows at most ``per_runbook`` sections before
-the next runbook gets a slot, so one long runbook cannot fill every slot.
+terms on ``text-sparse`` with Qdrant's IDF modifier) fused with weighted Reciprocal Rank Fusion,
+filters (service, team/owner, tag) applied inside both prefetches. The fused sections are then
+re-weighted by how much of their runbook's title the query names (a BM25F-style title field: the
+index has one sparse vector per section, so the title weight is applied here), and grouped per
+runbook: a runbook ranks by its best section, and shows at most ``per_runbook`` sections before the
+next runbook gets a slot, so one long runbook cannot fill every slot. The defaults of
+``RetrievalSettings`` were chosen on the development set (bench/README.md); none is specific to it.
 
 Why qdrant-client directly and not Haystack's ``QdrantHybridRetriever``: the retriever fuses the
 same way (RRF in Qdrant) but cannot weight the two prefetches or return the vectors we use to
@@ -30,11 +33,12 @@ log = logging.getLogger(__name__)
 class RetrievalSettings:
     """Fusion knobs, tuned on the development set (see bench/README.md); not data-specific."""
 
-    rrf_k: int = 60
+    rrf_k: int = 20  # smaller than the usual 60: the first few ranks of each list matter most here
     dense_weight: float = 1.5
     sparse_weight: float = 1.0
     prefetch: int = 60  # candidates per prefetch (sections)
-    group_by: str = "max"  # max | sum: how section scores make a runbook score
+    group_by: str = "max"  # max | sum: how section scores make a runbook score (sum favours long runbooks)
+    title_boost: float = 1.0  # fused score x (1 + title_boost x share of the title's terms in the query)
 
 
 @dataclass(frozen=True)
@@ -271,6 +275,23 @@ class Retriever:
         hits = self.search_sections(query, filters=filters)
         return group_by_runbook(hits, top_k, per_runbook, self.settings.group_by)
 
+    def boost_titles(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Re-rank fused hits by how much of each runbook's title the query names (BM25F-style field
+        weight: a runbook's title is its most specific description)."""
+        if not self.settings.title_boost or not hits:
+            return hits
+        from indexer.components.terms import tokenize
+
+        q = set(tokenize(query))
+        cache: dict[str, float] = {}
+        for h in hits:
+            title = h.meta.get("title") or ""
+            if title not in cache:
+                t = set(tokenize(title))
+                cache[title] = len(q & t) / len(t) if t else 0.0
+            h.score *= 1.0 + self.settings.title_boost * cache[title]
+        return sorted(hits, key=lambda h: -h.score)
+
     def sections_of(self, path: str) -> list[Hit]:
         """Every chunk of one runbook, in document order (for alert lookups that name a file)."""
         from qdrant_client import models
@@ -364,11 +385,15 @@ class Retrieval:
 
 
 def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: Any = None, top_k: int = 5,
-             per_runbook: int = 1, filters: Filters | None = None, min_score: float = 0.0) -> Retrieval:
+             per_runbook: int = 1, filters: Filters | None = None, min_score: float = 0.0,
+             fetch_sections: bool = True) -> Retrieval:
     """Alert-aware lookup first (when *catalog* is given), free-text retrieval fills the rest.
 
     An alert hit is exact: it never falls under the "no runbook matches" threshold, and filters
     still apply to it (a responder who asks for ``--team payments`` sees only payments runbooks).
+    ``fetch_sections=False`` (``rbh eval``, which scores runbooks only) skips reading the alert
+    hits' sections from the store; those hits then carry only path and anchor, and filters are not
+    applied to them.
     """
     filters = filters or Filters()
     matches: list[Any] = []
@@ -385,11 +410,14 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
     for m in matches:
         if len(hits) >= top_k:
             break
-        hit = retriever.section_for(m.path, m.anchor, query or None)
+        if fetch_sections:
+            hit = retriever.section_for(m.path, m.anchor, query or None)
+        else:
+            hit = Hit(id=f"alert:{m.path}#{m.anchor or ''}", text="", meta={"path": m.path, "anchor": m.anchor or ""})
         if hit is None:
             missing.append(m.path)
             continue
-        if not filters.matches(hit.meta) or shown.get(hit.path, 0) >= per_runbook or any(h.id == hit.id for h in hits):
+        if (fetch_sections and not filters.matches(hit.meta)) or shown.get(hit.path, 0) >= per_runbook or any(h.id == hit.id for h in hits):
             continue
         hit.via, hit.alert = "alert", m
         hits.append(hit)
@@ -397,7 +425,7 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
     free_text = " ".join(t for t in texts if t).strip()
     best = None
     if free_text and len(hits) < top_k:
-        ranked = retriever.search_sections(free_text, filters=filters)
+        ranked = retriever.boost_titles(free_text, retriever.search_sections(free_text, filters=filters))
         best = max((h.relevance for h in ranked[:3]), default=None)
         weak = not hits and (best is None or best < min_score)
         if weak:
