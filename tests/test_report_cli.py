@@ -320,3 +320,15 @@ def test_today_decides_which_snoozes_expired(rbh, shop):
     code, out, _ = check(rbh, shop, "--today", "2026-07-01")
     assert code == 1
     assert "snooze of RBH101 expired on 2026-06-30" in out
+
+
+def test_changed_since_follows_a_moved_runbook_to_the_runbooks_that_link_it(rbh, shop):
+    shop.write("runbooks/overview.md", "# Overview\n\nSee [payments](payments.md#payments) and [cart](cart.md).\n")
+    shop.commit("overview")
+    base = shop.repo.head.commit.hexsha
+    shop.repo.git.mv("runbooks/payments.md", "runbooks/payments-service.md")
+    shop.commit("rename payments runbook")
+    code, out, _ = check(rbh, shop, "--changed-since", base, "--format", "json")
+    paths = {f["path"] for f in json.loads(out)["findings"] if not f.get("suppressed")}
+    assert "runbooks/overview.md" in paths  # its link to payments.md is broken now
+    assert "runbooks/cart.md" not in paths  # stale, but nothing in this change touches it
