@@ -81,6 +81,12 @@ _METRIC_SHAPE = re.compile(r"^[a-z_][a-z0-9_]*(?::[a-z0-9_]+)*$")
 _METRIC_SUFFIX = re.compile(r"_(total|seconds|bytes|count|sum|bucket|ratio|info|errors|milliseconds|percent|celsius|created)$")
 _ENV_SHAPE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
 _PATH_SHAPE = re.compile(r"^(?:\./)?[\w.@-]+(?:/[\w.@-]+)+/?$")
+_SELECTOR_TERM = re.compile(r"^\s*([\w./-]+)\s*==?\s*([\w.-]*)\s*$")
+_ENV_UNSET = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*-$")
+_PORT_PAIR = re.compile(r"^(?:\d*:)?(\d{1,5})$")
+_CALL_OR_SELECTOR = re.compile(r"[a-z_]+(\{|\[|\()")
+_PROMQL_START = re.compile(r"^[a-z_:(]")
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _DATA_KEY = re.compile(r"\.data\.((?:[\w-]|\\\.)+)")
 _COMMON_ENV = {"PATH", "HOME", "USER", "SHELL", "KUBECONFIG", "PWD", "LANG", "TERM", "HOSTNAME", "NAMESPACE", "POD_NAME", "POD_NAMESPACE", "NODE_NAME"}
 
@@ -313,7 +319,7 @@ class KubectlCall:
 def _selector(value: str) -> dict[str, str]:
     out: dict[str, str] = {}
     for part in value.split(","):
-        m = re.match(r"^\s*([\w./-]+)\s*==?\s*([\w.-]*)\s*$", part)
+        m = _SELECTOR_TERM.match(part)
         if m:
             out[m.group(1)] = m.group(2)
     return out
@@ -389,7 +395,7 @@ def parse_kubectl(tokens: list[_Token]) -> KubectlCall | None:
     if verb == "set" and call.verb in ("set env",):
         rest = []
         for p in positionals:
-            (call.env if _ENV_ASSIGN.match(p.text) or re.match(r"^[A-Za-z_][A-Za-z0-9_]*-$", p.text) else rest).append(p)
+            (call.env if _ENV_ASSIGN.match(p.text) or _ENV_UNSET.match(p.text) else rest).append(p)
         positionals = rest
     if verb in ("logs", "exec", "attach", "port-forward", "debug"):
         if positionals:
@@ -401,7 +407,7 @@ def parse_kubectl(tokens: list[_Token]) -> KubectlCall | None:
                 call.objects.append(("Pod", first.text, first))
         if verb == "port-forward":
             for p in positionals[1:]:
-                m = re.match(r"^(?:\d*:)?(\d{1,5})$", p.text)
+                m = _PORT_PAIR.match(p.text)
                 if m:
                     call.ports.append(int(m.group(1)))
         return call
@@ -612,8 +618,8 @@ def _inline_refs(rb: Runbook) -> Iterator[Reference]:
         if slash and kind.lower() in KINDS and name and "/" not in name and not is_placeholder(name):
             yield Reference("k8s", name, rb.path, ic.line, ic.column + len(kind) + 1, "prose", resource=KINDS[kind.lower()], text=text)
             continue
-        if ("{" in text or "(" in text) and re.search(r"[a-z_]+(\{|\[|\()", text) and not text.startswith(("http", "/")) and " " not in text.split("{")[0]:
-            if re.match(r"^[a-z_:(]", text):
+        if ("{" in text or "(" in text) and _CALL_OR_SELECTOR.search(text) and not text.startswith(("http", "/")) and " " not in text.split("{")[0]:
+            if _PROMQL_START.match(text):
                 yield from _promql_refs(rb, text, ic.line, ic.column - 1, "prose")
                 continue
         if _METRIC_SHAPE.match(text) and "_" in text and (_METRIC_SUFFIX.search(text) or ":" in text):
@@ -662,7 +668,7 @@ def extract_references(rb: Runbook) -> list[Reference]:
         if m:
             refs.append(Reference("dashboard", m.group(1), rb.path, link.line, link.column, "prose", text=target))
             continue
-        if link.kind in ("inline", "reference", "image") and not re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target) and not target.startswith("//"):
+        if link.kind in ("inline", "reference", "image") and not _URL_SCHEME.match(target) and not target.startswith("//"):
             path_part, _, anchor = target.partition("#")
             refs.append(Reference("link", path_part, rb.path, link.line, link.column, "prose", anchor=anchor or None, text=target))
     for i, line in enumerate(rb.lines, start=1):

@@ -74,7 +74,7 @@ class RuleContext:
                 by_kind.setdefault(r.kind, []).append(r)
         if len(kinds) == 1:
             return by_kind.get(kinds[0], [])
-        return [r for r in found if r.kind in kinds]
+        return [r for kind in kinds for r in by_kind.get(kind, ())]  # grouped by kind; findings are sorted later
 
     def each_ref(self, *kinds: str) -> Iterator[tuple[Runbook, Reference]]:
         """Every (runbook, reference) of these kinds, runbook by runbook, in file order."""
