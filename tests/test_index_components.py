@@ -172,3 +172,21 @@ def test_unknown_model_is_a_config_error():
 
     with pytest.raises(ConfigError, match="unsupported embedding model 'bert'"):
         WordLlamaTextEmbedder(model="bert")
+
+
+def test_word_split_before_bpe_gives_wordllamas_own_tokens():
+    """The faster pre-tokenizer (indexer.components.wordllama_model) must not change any token."""
+    import copy
+    from pathlib import Path
+
+    from indexer.components.wordllama_model import load_wordllama
+
+    fast = load_wordllama("wordllama", 256).tokenizer
+    plain = copy.deepcopy(fast)
+    plain.pre_tokenizer = None
+    root = Path(__file__).resolve().parent.parent / "runbooks"
+    texts = [p.read_text(encoding="utf-8") for p in sorted(root.rglob("*.md"))]
+    texts += ["  indented  two   spaces\n\n\tTab", "x" * 50 + " " * 7 + "end", "émoji ✅ ünïcode — dash", "", "▁literal▁marks"]
+    assert len(texts) > 20
+    for text in texts:
+        assert fast.encode(text, add_special_tokens=False).ids == plain.encode(text, add_special_tokens=False).ids, text[:60]
