@@ -55,6 +55,7 @@ def messy_repo(tmp_path):
         "runbooks/fence.md": "# Fence\n\n```bash\nkubectl get pods\n",
         "runbooks/nested.md": "# Nested\n\n" + "".join("  " * i + "- item\n" for i in range(400)),
         "runbooks/long-line.md": "# Long\n\n" + "x" * 1_000_000 + "\n",
+        "runbooks/huge.md": "# Huge\n\n" + ("filler text\n" * 500_000),  # 6 MB, over the 5 MB default
     }
     root = tmp_path / "repo"
     commit_history(root, [files])
@@ -82,6 +83,7 @@ def test_every_bad_file_is_a_finding_and_the_run_continues(messy_repo):
     assert by_path["runbooks/fence.md"] == [("RBH001", 3, "warning")]
     assert "runbooks/nested.md" not in by_path
     assert "runbooks/long-line.md" not in by_path
+    assert by_path["runbooks/huge.md"] == [("RBH001", 1, "warning")]
     # symlinks are never followed, so nothing outside the repository is read
     assert "runbooks/outside.md" not in by_path and "manifests/outside.yaml" not in by_path
     assert "runbooks/outside.md" not in {rb.path for rb in result.runbooks}
