@@ -114,16 +114,6 @@ class Reference:
     text: str = ""  # the command or snippet it came from (for messages)
     extra: dict[str, str] = field(default_factory=dict)
 
-    @property
-    def key(self) -> str:
-        """Normalized form, stable across line moves (baseline key)."""
-        parts = [self.kind, self.resource or "", self.name, self.namespace or ""]
-        if self.container:
-            parts.append(f"c={self.container}")
-        if self.ports:
-            parts.append("p=" + ",".join(map(str, self.ports)))
-        return ":".join(parts)
-
 
 def is_placeholder(token: str) -> bool:
     return not token or bool(_PLACEHOLDER.search(token) or _CAPS_PLACEHOLDER.match(token))
