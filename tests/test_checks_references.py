@@ -178,6 +178,7 @@ def test_shell_splitter_agrees_with_shlex(line):
     ("kubectl get 'a b' \"c \\\"d\\\"\" e\\ f", [("kubectl", 0), ("get", 8), ("a b", 12), ('c "d"', 18), ("e f", 28)]),
     ("a|b && c; d # comment", [("a", 0), ("|", 1), ("b", 2), ("&&", 4), ("c", 7), (";", 8), ("d", 10)]),
     ("url http://x/#frag", [("url", 0), ("http://x/#frag", 4)]),
+    ('echo "\\$HOME"', [("echo", 0), ("$HOME", 5)]),
 ])
 def test_shell_splitter_offsets(line, tokens):
     from checks.references import split_shell
