@@ -17,6 +17,7 @@ Targets on the 2-core reference machine: full < 60 s, one-file < 3 s. Prints a m
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -94,7 +95,9 @@ def main() -> int:
         gen_s = time.perf_counter() - t
         project = load_project(root)
 
+        cpu = time.process_time()
         full = sync(project)
+        full_cpu = time.process_time() - cpu
         rss_full = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
         victim = next(iter(sorted((root / "runbooks").rglob("*.md"))))
@@ -102,7 +105,9 @@ def main() -> int:
         repo = git.Repo(root)
         repo.git.add("-A")
         repo.git.commit("-qm", "one edit")
+        cpu = time.process_time()
         one = sync(project)
+        one_cpu = time.process_time() - cpu
 
         from indexer.components import LexicalTextEncoder, WordLlamaTextEmbedder
 
@@ -126,15 +131,18 @@ def main() -> int:
         rows = [
             ("runbooks / chunks", f"{full.files:,} / {full.chunks_total:,}", ""),
             ("generate repo (not indexing)", f"{gen_s:.1f} s", ""),
-            ("full index", f"{full.seconds:.1f} s", "< 60 s"),
+            ("full index (wall / CPU)", f"{full.seconds:.1f} s / {full_cpu:.1f} s", "< 60 s"),
             ("full index throughput", f"{full.chunks_total / full.seconds:,.0f} chunks/s", ""),
-            ("one-file re-index", f"{one.seconds:.2f} s ({one.chunks_embedded} chunks embedded)", "< 3 s"),
+            ("one-file re-index (wall / CPU)", f"{one.seconds:.2f} s / {one_cpu:.2f} s ({one.chunks_embedded} chunks embedded)", "< 3 s"),
             ("open index for a query (local mode)", f"{open_s:.2f} s", ""),
             ("one hybrid query", f"{query_s * 1000:.0f} ms", ""),
             ("store size on disk", f"{size / 1e6:.0f} MB", ""),
             ("peak memory (max RSS) after full index", f"{rss_full:.0f} MB", ""),
             ("peak memory (max RSS) overall", f"{rss_peak:.0f} MB", ""),
         ]
+        load = os.getloadavg()[0]
+        print(f"machine: {os.cpu_count()} cores, load average {load:.1f} when done (other processes compete for the cores)")
+        print()
         print("| measure | result | target |")
         print("|---|---|---|")
         for r in rows:

@@ -30,7 +30,7 @@ from rbh.errors import GitError, StoreError
 
 log = logging.getLogger(__name__)
 
-BATCH_FILES = 64
+BATCH_FILES = 32
 
 
 @dataclass
