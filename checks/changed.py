@@ -13,7 +13,8 @@ In scope are
   scope, and a changed port every runbook that uses it. A manifest that does not parse (a Helm
   template) contributes every word on its changed lines;
 * runbooks and manifests that mention a changed or deleted runbook by file name (links, and alert
-  ``runbook_url`` annotations, break when a runbook moves or its headings change).
+  ``runbook_url`` annotations, break when a runbook moves or its headings change), and runbooks that
+  name any file that moved or disappeared (a repository path in a runbook breaks).
 
 This errs on the side of checking too much: a file is left out only when nothing it says was
 touched. A change to the config file means everything.
@@ -244,6 +245,9 @@ def compute(project, rev: str) -> ChangeScope:
         names.add(pp.name.lower())
         if pp.stem.lower() not in ("index", "readme"):
             names.add(pp.stem.lower())
+    # Any file that moved or disappeared (a script, a dashboard export ...) breaks the runbooks
+    # that name it as a repository path.
+    names |= {PurePosixPath(p).name.lower() for p in scope.gone}
     needles = words | names
     if needles:
         for p in [*runbook_paths, *manifest_paths]:

@@ -332,3 +332,16 @@ def test_changed_since_follows_a_moved_runbook_to_the_runbooks_that_link_it(rbh,
     paths = {f["path"] for f in json.loads(out)["findings"] if not f.get("suppressed")}
     assert "runbooks/overview.md" in paths  # its link to payments.md is broken now
     assert "runbooks/cart.md" not in paths  # stale, but nothing in this change touches it
+
+
+def test_changed_since_follows_a_deleted_script_to_the_runbook_that_names_it(rbh, shop):
+    shop.write("scripts/failover.sh", "#!/bin/sh\n")
+    shop.write("runbooks/db.md", "# DB\n\nRun `scripts/failover.sh` to fail over.\n")
+    shop.commit("failover script")
+    base = shop.repo.head.commit.hexsha
+    shop.delete("scripts/failover.sh")
+    shop.commit("drop the script")
+    from checks.changed import compute
+    from rbh.project import load_project
+
+    assert "runbooks/db.md" in compute(load_project(shop.root), base).files
