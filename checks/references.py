@@ -91,7 +91,7 @@ _DATA_KEY = re.compile(r"\.data\.((?:[\w-]|\\\.)+)")
 _COMMON_ENV = {"PATH", "HOME", "USER", "SHELL", "KUBECONFIG", "PWD", "LANG", "TERM", "HOSTNAME", "NAMESPACE", "POD_NAME", "POD_NAMESPACE", "NODE_NAME"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Reference:
     """One thing a runbook names, and where."""
 
@@ -123,7 +123,7 @@ def is_placeholder(token: str) -> bool:
 # Shell splitting with positions
 
 
-@dataclass
+@dataclass(slots=True)
 class _Token:
     text: str
     line: int
@@ -661,10 +661,11 @@ def extract_references(rb: Runbook) -> list[Reference]:
         if link.kind in ("inline", "reference", "image") and not _URL_SCHEME.match(target) and not target.startswith("//"):
             path_part, _, anchor = target.partition("#")
             refs.append(Reference("link", path_part, rb.path, link.line, link.column, "prose", anchor=anchor or None, text=target))
-    for i, line in enumerate(rb.lines, start=1):
-        if ".svc" in line and not any(b.line <= i <= b.end_line for b in rb.code_blocks):
-            for ref in _dns_refs(rb, line, i, 0, "prose"):
-                if not any(r.kind == "dns" and r.line == i for r in refs):
-                    refs.append(ref)
+    if ".svc" in rb.text:  # in-cluster names in prose (code blocks and inline code were read above)
+        seen = {r.line for r in refs if r.kind == "dns"}
+        in_code = {i for b in rb.code_blocks for i in range(b.line, b.end_line + 1)}
+        for i, line in enumerate(rb.text.split("\n"), start=1):
+            if ".svc" in line and i not in in_code and i not in seen:
+                refs.extend(_dns_refs(rb, line, i, 0, "prose"))
     refs.sort(key=lambda r: (r.line, r.column))
     return refs
