@@ -590,7 +590,16 @@ def _front_matter_item_line(rb: Runbook, key: str, value: str) -> int:
     return start
 
 
+def _looks_like_promql(text: str) -> bool:
+    """Inline code such as ``rate(http_requests_total[5m])`` or ``up{job="api"}``: a lower-case
+    identifier directly followed by ``(``, ``{`` or ``[``, and no URL or path."""
+    return (("{" in text or "(" in text) and bool(_PROMQL_START.match(text)) and bool(_CALL_OR_SELECTOR.search(text))
+            and not text.startswith(("http", "/")) and " " not in text.split("{")[0])
+
+
 def _inline_refs(rb: Runbook) -> Iterator[Reference]:
+    """References in inline code: commands, in-cluster names, ``kind/name``, PromQL, metric-, env- and
+    path-shaped names (each only when its shape is unambiguous)."""
     for ic in rb.inline_code:
         text = ic.text
         if not text or len(text) > 2000:
@@ -608,10 +617,9 @@ def _inline_refs(rb: Runbook) -> Iterator[Reference]:
         if slash and kind.lower() in KINDS and name and "/" not in name and not is_placeholder(name):
             yield Reference("k8s", name, rb.path, ic.line, ic.column + len(kind) + 1, "prose", resource=KINDS[kind.lower()], text=text)
             continue
-        if ("{" in text or "(" in text) and _CALL_OR_SELECTOR.search(text) and not text.startswith(("http", "/")) and " " not in text.split("{")[0]:
-            if _PROMQL_START.match(text):
-                yield from _promql_refs(rb, text, ic.line, ic.column - 1, "prose")
-                continue
+        if _looks_like_promql(text):
+            yield from _promql_refs(rb, text, ic.line, ic.column - 1, "prose")
+            continue
         if _METRIC_SHAPE.match(text) and "_" in text and (_METRIC_SUFFIX.search(text) or ":" in text):
             yield Reference("metric", text, rb.path, ic.line, ic.column, "prose", text=text)
         elif _ENV_SHAPE.match(text) and text not in _COMMON_ENV:
