@@ -184,6 +184,8 @@ def compute(project, rev: str) -> ChangeScope:
     repo = project.repo
     if repo is None:
         raise GitError("--changed-since needs a git repository")
+    if not rgit.has_commits(repo):  # the first commit (a pre-commit hook before it): all of it is new
+        return ChangeScope(base="", everything=True, reason="the repository has no commits yet")
     try:
         target = rgit.resolve_ref(repo, rev)
     except GitError:

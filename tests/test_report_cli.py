@@ -345,3 +345,12 @@ def test_changed_since_follows_a_deleted_script_to_the_runbook_that_names_it(rbh
     from rbh.project import load_project
 
     assert "runbooks/db.md" in compute(load_project(shop.root), base).files
+
+
+def test_changed_since_before_the_first_commit_checks_everything(rbh, git_repo):
+    git_repo.write("runbooks/a.md", "# A\n\n```bash\nkubectl get deploy/ghost\n```\n")
+    git_repo.write("manifests/app.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: real}\n")
+    code, out, err = rbh(["check", "--repo", str(git_repo.root), "--changed-since", "HEAD"])
+    assert code == 1, err
+    assert "deployment `ghost` not found" in out
+    assert "checking everything (the repository has no commits yet)" in out
