@@ -1,7 +1,7 @@
 """What the manifests' git history says about names: which were renamed, and which were removed.
 
 One ``git log -p`` pass over the manifest files (cached per run) collects, per commit, the names
-(``name:``, ``alert:``, ``record:`` values) and metric names in ``expr:`` lines that were removed and
+(``name:``, ``namespace:``, ``alert:``, ``record:`` values) and metric names in ``expr:`` lines that were removed and
 added. A name removed in a commit that added a similar name under the same key in the same file is
 a rename; the newest such commit is the one reported ("renamed in <sha>"). On a shallow clone the
 history is incomplete; the caller adds a notice.
@@ -18,7 +18,7 @@ from checks import promql
 
 log = logging.getLogger(__name__)
 
-_NAME_LINE = re.compile(r"^\s*(?:-\s+)?(name|alert|record)\s*:\s*[\"']?([A-Za-z0-9_.:/-]+)[\"']?\s*(?:#.*)?$")
+_NAME_LINE = re.compile(r"^\s*(?:-\s+)?(name|alert|record|namespace)\s*:\s*[\"']?([A-Za-z0-9_.:/-]+)[\"']?\s*(?:#.*)?$")
 _EXPR_LINE = re.compile(r"^\s*(?:-\s+)?expr\s*:\s*(.+)$")
 _COMMIT = "\x1e"
 MAX_HISTORY_BYTES = 50_000_000
