@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from checks import suppress
 from checks.model import CheckResult
@@ -236,3 +238,19 @@ def test_a_directive_on_a_heading_line_covers_that_heading_s_section():
                                    finding("RBH101", P, 7, "y")], runbooks=[rb])
     suppress.apply(result, None, today=TODAY, use_baseline=False)
     assert [f.suppressed for f in result.findings] == ["inline", "inline", None]
+
+
+_DIRECTIVE_WORDS = st.sampled_from(["rbh:", "disable", "enable", "disable-next-line", "snooze", "RBH101", "all",
+                                    "until=2026-12-31", "until=bad", 'reason="x y"', "reason='", ",", "#", "-->", "\n"])
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_DIRECTIVE_WORDS | st.text(max_size=12), max_size=12).map(" ".join))
+def test_no_directive_text_can_break_the_run(text):
+    parsed = parse_directive(text, 1)
+    assert parsed is None or isinstance(parsed, (str, Directive))
+    md = f"# T\n<!-- {text} -->\n## S\n<!-- rbh: {text} -->\nbody\n"
+    rb = parse_runbook(P, md)
+    scopes, notices = suppress.scopes_for(rb, TODAY, None)
+    assert all(0 <= s.start <= s.end + 1 for s in scopes) and all(isinstance(n, str) for n in notices)
+    suppress.yaml_scopes(M, f"# rbh: {text}\nkind: X\n---\n# {text}\n", TODAY, None)
