@@ -304,6 +304,7 @@ class KubectlCall:
     namespace_token: _Token | None = None
     output: str | None = None
     patch: str | None = None
+    files: list[_Token] = field(default_factory=list)  # -f/--filename arguments
 
 
 def _selector(value: str) -> dict[str, str]:
@@ -359,6 +360,8 @@ def parse_kubectl(tokens: list[_Token]) -> KubectlCall | None:
                 call.output = value
             elif flag in ("-p", "--patch") and call.verb == "patch":
                 call.patch = value
+            elif (flag == "-f" and verb != "logs" or flag == "--filename") and value:
+                call.files.append(_Token(value, vtok.line, vtok.column + (len(flag) + 1 if vtok is tok else 0)))
             i += 1
             continue
         if call.verb is None:
@@ -490,6 +493,9 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: _Token, strength: str
         for key in keys:
             yield Reference("config-key", key, rb.path, program.line, program.column, strength, namespace=call.namespace,
                             text=text, extra={"targets": f"{kind}/{name}"})
+    for f in call.files:
+        if f.text != "-" and "://" not in f.text and not is_placeholder(f.text) and not f.text.startswith(("/", "~")):
+            yield Reference("path", f.text.removeprefix("./").rstrip("/"), rb.path, f.line, f.column, strength, text=text)
     for env in call.env:
         name = env.text.split("=", 1)[0].rstrip("-")
         yield Reference("env", name, rb.path, env.line, env.column, strength, namespace=call.namespace, text=text,

@@ -1,9 +1,10 @@
-"""Missing repository path: inline code names a file or folder of this repository that does not exist.
+"""Missing repository path: a runbook names a file or folder of this repository that does not exist.
 
 ## What it does
 Checks inline code that looks like a repository path (`manifests/checkout/deployment.yaml`,
-`scripts/failover.sh`) and starts with a top-level folder that exists in the repository. Paths
-outside the repository's known folders (`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked.
+`scripts/failover.sh`) and the files of `kubectl apply/diff/delete -f PATH`, when they start with a
+top-level folder that exists in the repository. Paths outside the repository's known folders
+(`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked.
 
 ## Why it matters
 "Edit `manifests/checkout/hpa.yaml`" sends a responder to a file that moved; they lose time and may
