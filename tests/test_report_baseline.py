@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from checks import baseline, suppress
 from checks.model import CheckResult
@@ -125,3 +127,24 @@ def test_the_engine_uses_the_default_baseline_file_for_every_caller(make_repo):
     repo.write("rbh.yaml", 'check:\n  baseline: ""\n')
     off = run_checks(load_project(repo.root))
     assert [(f.rule, f.suppressed) for f in off.findings if f.rule == "RBH101"] == [("RBH101", None)]
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(
+        st.sampled_from(["version", "findings", "fingerprint", "count", "rule", "path"]) | st.text(max_size=5), inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(_JSON)
+def test_any_json_is_a_baseline_or_a_one_line_config_error(tmp_path_factory, doc):
+    path = tmp_path_factory.mktemp("b") / "b.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    try:
+        base = baseline.load(path)
+    except ConfigError as exc:
+        assert "\n" not in str(exc)
+    else:
+        base.apply(debt())
