@@ -95,7 +95,10 @@ def run_checks(project, *, paths: list[str] | None = None, inventory: Inventory 
     else:
         from rbh.paths import safe_relpath
 
-        selected = sorted({p for p in (safe_relpath(project.root, x) for x in paths) if p})
+        files = set(project.worktree_files)  # regular files only: a symlink is never followed
+        wanted = [(x, safe_relpath(project.root, x)) for x in paths]
+        selected = sorted({rel for _, rel in wanted if rel in files})
+        skipped = [x for x, rel in wanted if rel not in files]
     runbooks = project.load_runbooks(selected, with_git=True)
     references = _references_of(runbooks)
     ctx = RuleContext(
@@ -122,6 +125,9 @@ def run_checks(project, *, paths: list[str] | None = None, inventory: Inventory 
         findings = [f for f in findings if f.path in wanted]
     unique = {(f.rule, f.path, f.line, f.column, f.message): f for f in findings}
     ordered = sorted(unique.values(), key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
+    notices = list(ctx.notices)
+    if paths is not None and skipped:
+        notices.insert(0, "not a regular file of the repository, skipped: " + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else ""))
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
-                         notices=list(ctx.notices))
+                         notices=notices)
     return _apply_suppression(result, project, ctx.today)

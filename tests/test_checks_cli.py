@@ -101,3 +101,13 @@ def test_paths_limit_the_check(repo, rbh):
     code, out, _ = rbh(["check", "--repo", str(repo), "--format", "json", str("runbooks/other.md")])
     assert code == 1
     assert {f["path"] for f in json.loads(out)["findings"]} == {"runbooks/other.md"}
+
+
+def test_paths_outside_or_symlinked_are_not_read(repo, rbh):
+    import os
+
+    os.symlink("/etc/passwd", repo / "runbooks" / "link.md")
+    code, out, _ = rbh(["check", "--repo", str(repo), "--format", "json", "runbooks/link.md", "../outside.md"])
+    data = json.loads(out)
+    assert code == 0 and data["findings"] == [] and data["summary"]["runbooks_checked"] == 0
+    assert data["notices"] == ["not a regular file of the repository, skipped: runbooks/link.md, ../outside.md"]
