@@ -99,7 +99,8 @@ def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
         raise ConfigError(f"rbh.yaml: check.format: unknown format '{fmt}' (choose from {', '.join(format_choices())})")
     fail_on = fail_on or project.config.check.fail_on
     plan = reporting_prepare(project, paths=paths, **reporting)
-    result = run_checks(project, paths=list(paths) or None, today=today.date() if today else None)
+    result = run_checks(project, paths=[_repo_relative(project.root, p) for p in paths] or None,
+                        today=today.date() if today else None)
     if reporting_finish(project, result, plan):
         return
     out = sys.stdout

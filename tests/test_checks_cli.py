@@ -111,3 +111,11 @@ def test_paths_outside_or_symlinked_are_not_read(repo, rbh):
     data = json.loads(out)
     assert code == 0 and data["findings"] == [] and data["summary"]["runbooks_checked"] == 0
     assert data["notices"] == ["not a regular file of the repository, skipped: runbooks/link.md, ../outside.md"]
+
+
+def test_paths_relative_to_the_current_directory(repo, rbh, monkeypatch):
+    (repo / "runbooks" / "other.md").write_text("# Other\n\n```bash\nkubectl -n shop get deploy/nope\n```\n")
+    monkeypatch.chdir(repo / "runbooks")
+    code, out, _ = rbh(["check", "--repo", str(repo), "--format", "json", "other.md"])
+    assert code == 1
+    assert {f["path"] for f in json.loads(out)["findings"]} == {"runbooks/other.md"}
