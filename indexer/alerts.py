@@ -116,6 +116,10 @@ _ALERTNAME = re.compile(r"\balertname\s*[=:]\s*\"?([A-Za-z_:][\w:.-]*)\"?")
 _TOKEN = re.compile(r"[A-Za-z_][\w:.-]*\w")
 
 
+def _compact(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
 def _looks_like_alert_name(token: str) -> bool:
     """CamelCase or snake/colon-joined names are distinctive enough to match inside free text."""
     return len(token) >= 6 and (bool(re.search(r"[a-z][A-Z]", token)) or "_" in token or ":" in token)
@@ -140,6 +144,8 @@ class AlertCatalog:
         for a in self.alerts:
             self._by_name.setdefault(a.name, []).append(a)
         self._by_lower = {n.lower(): n for n in [*self._by_name, *self.front_matter]}
+        # "postgres too many connections" names PostgresTooManyConnections as surely as the name does
+        self._by_compact = {_compact(n): n for n in [*self._by_name, *self.front_matter] if len(_compact(n)) >= 8}
         self._patterns: list[TextPattern] | None = None
 
     # -------------------------------------------------------------- building
@@ -191,7 +197,7 @@ class AlertCatalog:
     def _canonical(self, name: str) -> str | None:
         if name in self._by_name or name in self.front_matter:
             return name
-        return self._by_lower.get(name.lower())
+        return self._by_lower.get(name.lower()) or self._by_compact.get(_compact(name))
 
     def match_name(self, query: str) -> list[AlertMatch]:
         """The query is an alert name, an Alertmanager subject, ``alertname=X``, or names one in passing."""

@@ -197,11 +197,12 @@ def synthesize(question: str, sections: Sequence[CitableSection], cfg: Any) -> L
         raise LLMError("nothing was retrieved, so there is nothing to summarize")
     register_secret_env(cfg.api_key_env)
     system, user = build_messages(question, sections)
+    chat = _chat_client(cfg)  # imports Haystack here, so the import does not eat into the timeout
     box: dict[str, Any] = {}
 
     def call() -> None:
         try:
-            box["reply"] = _chat(system, user, cfg)
+            box["reply"] = chat(system, user)
         except BaseException as exc:  # noqa: BLE001 - reported to the caller as LLMError
             box["error"] = exc
 
@@ -220,7 +221,8 @@ def synthesize(question: str, sections: Sequence[CitableSection], cfg: Any) -> L
     return answer
 
 
-def _chat(system: str, user: str, cfg: Any) -> str:
+def _chat_client(cfg: Any):
+    """A function (system, user) -> reply text, through Haystack's ``OpenAIChatGenerator``."""
     os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
     from haystack.components.generators.chat import OpenAIChatGenerator
     from haystack.dataclasses import ChatMessage
@@ -235,11 +237,15 @@ def _chat(system: str, user: str, cfg: Any) -> str:
         max_retries=0,
         generation_kwargs={"temperature": 0},
     )
-    result = generator.run(messages=[ChatMessage.from_system(system), ChatMessage.from_user(user)])
-    replies = result.get("replies") if isinstance(result, dict) else None
-    if not replies:
-        raise LLMError("the LLM returned no reply")
-    text = replies[0].text
-    if not isinstance(text, str):
-        raise LLMError("the LLM reply has no text")
-    return text
+
+    def chat(system: str, user: str) -> str:
+        result = generator.run(messages=[ChatMessage.from_system(system), ChatMessage.from_user(user)])
+        replies = result.get("replies") if isinstance(result, dict) else None
+        if not replies:
+            raise LLMError("the LLM returned no reply")
+        text = replies[0].text
+        if not isinstance(text, str):
+            raise LLMError("the LLM reply has no text")
+        return text
+
+    return chat

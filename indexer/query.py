@@ -38,7 +38,8 @@ class RetrievalSettings:
     sparse_weight: float = 1.0
     prefetch: int = 60  # candidates per prefetch (sections)
     group_by: str = "max"  # max | sum: how section scores make a runbook score (sum favours long runbooks)
-    title_boost: float = 1.0  # fused score x (1 + title_boost x share of the title's terms in the query)
+    title_boost: float = 4.0  # fused score x (1 + title_boost x title match)
+    title_match: str = "dice"  # dice | title (see _title_match)
 
 
 @dataclass(frozen=True)
@@ -115,6 +116,17 @@ class Hit:
         share of query terms the section contains. On the example, questions a runbook answers score
         0.65-1.0 and unrelated ones (recipes, sales reports, gibberish) 0.05-0.3."""
         return ((self.cosine or 0.0) + (self.coverage or 0.0)) / 2
+
+
+def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> float:
+    """How well a title matches a query, 0..1: ``title`` = share of the title named by the query
+    (favours short titles), ``dice`` = 2|Q&T| / (|Q|+|T|) (also asks the query to be about the title)."""
+    if not title_terms or not query_terms:
+        return 0.0
+    common = len(query_terms & title_terms)
+    if how == "dice":
+        return 2 * common / (len(query_terms) + len(title_terms))
+    return common / len(title_terms)
 
 
 def _cosine(a: Iterable[float], b: Iterable[float]) -> float:
@@ -288,7 +300,7 @@ class Retriever:
             title = h.meta.get("title") or ""
             if title not in cache:
                 t = set(tokenize(title))
-                cache[title] = len(q & t) / len(t) if t else 0.0
+                cache[title] = _title_match(q, t, self.settings.title_match)
             h.score *= 1.0 + self.settings.title_boost * cache[title]
         return sorted(hits, key=lambda h: -h.score)
 
@@ -426,7 +438,8 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
     best = None
     if free_text and len(hits) < top_k:
         ranked = retriever.boost_titles(free_text, retriever.search_sections(free_text, filters=filters))
-        best = max((h.relevance for h in ranked[:3]), default=None)
+        # relevance is absolute (cosine, term coverage), so look past the title re-ranking's top 3
+        best = max((h.relevance for h in ranked[:10]), default=None)
         weak = not hits and (best is None or best < min_score)
         if weak:
             return Retrieval([], matches, missing, no_match=True, best_relevance=best)

@@ -39,6 +39,7 @@ def test_alert_name_resolves_to_runbook_url_section(shop):
     "[FIRING:2] CheckoutHighLatency (shop critical)",
     "alertname=CheckoutHighLatency",
     "what do I do about CheckoutHighLatency in prod?",
+    "checkout high latency",
 ])
 def test_alert_name_variants(shop, query):
     assert top(ask_json(shop, query)) == ("runbooks/checkout.md", "alert-checkouthighlatency", "alert")
@@ -115,3 +116,15 @@ def test_no_alert_lookup_uses_retrieval_only(shop):
     assert answer["alert_matches"] == []
     assert answer["results"][0]["via"] == "retrieval"
     assert answer["results"][0]["path"] == "runbooks/checkout.md"
+
+
+def test_template_patterns():
+    from indexer.alerts import normalize_text, template_pattern
+
+    regex, literal, longest = template_pattern("Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has not matched the expected number of replicas.")
+    assert regex.fullmatch(normalize_text("Deployment orders/orders-api has not matched the expected   number of replicas"))
+    assert regex.fullmatch(normalize_text("Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has not matched the expected number of replicas."))
+    assert not regex.fullmatch(normalize_text("Deployment orders/orders-api has matched the expected number of replicas"))
+    assert longest == "has not matched the expected number of replicas"
+    assert template_pattern("{{ $labels.message }}") is None  # matches everything: never used
+    assert template_pattern("{{ $labels.job }} is down") is None  # too little literal text to be specific

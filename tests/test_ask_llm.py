@@ -214,3 +214,20 @@ def test_llm_off_by_default(shop, server):
     server.reply = "x [1]."
     answer = ask_json(shop, "too many clients", env=ENV)
     assert answer["llm"] is None and server.requests == []
+
+
+def test_endpoint_down_raises_llm_error():
+    import socket
+
+    from indexer.llm import synthesize
+    from indexer.query import Hit
+    from rbh.config import LLMConfig
+    from rbh.errors import LLMError
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    cfg = LLMConfig(base_url=f"http://127.0.0.1:{port}/v1", timeout=2)
+    section = Hit(id="1", text="## Restart\n\n`kubectl -n shop rollout restart deploy/x`", meta={"path": "a.md", "heading": "Restart"})
+    with pytest.raises(LLMError, match=rf"the LLM at http://127.0.0.1:{port}/v1 failed: APIConnectionError"):
+        synthesize("how do I restart", [section], cfg)

@@ -1,0 +1,89 @@
+"""Cold latency of `rbh ask`: a new process per question, on the project's own example.
+
+Clones the committed example (runbooks, manifests, rbh.yaml) into a temporary folder, runs
+`rbh index` once, then starts `rbh ask` as a fresh process RUNS times per question (the way a
+responder runs it: no warm interpreter, no cache) and prints median / p90 / min wall time per
+question and overall. Target: median under 1.5 s on this machine.
+
+    .venv/bin/python bench/ask_latency.py [--runs N] [--variants]
+
+``--variants`` also times the same questions with the dense model loaded in-process instead of in a
+forked child (RBH_NO_FORK=1) and without the health checks (--no-health), to show where time goes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RBH = Path(sys.executable).parent / "rbh"
+QUESTIONS = [
+    "checkout p99 latency is high",
+    "CheckoutHighLatency",
+    "postgres too many connections",
+    "kafka consumer lag keeps growing",
+]
+
+
+def clone_example(dest: Path) -> Path:
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(dest)], check=True)
+    return dest
+
+
+def time_runs(repo: Path, question: str, runs: int, extra: list[str], env: dict[str, str]) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        proc = subprocess.run([str(RBH), "ask", "--repo", str(repo), question, *extra], capture_output=True, text=True,
+                              env={**os.environ, **env})
+        out.append(time.perf_counter() - t0)
+        if proc.returncode != 0:
+            raise SystemExit(f"rbh ask failed ({proc.returncode}): {proc.stderr.strip()}")
+    return out
+
+
+def p90(xs: list[float]) -> float:
+    s = sorted(xs)
+    return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--runs", type=int, default=7, help="processes per question (default 7)")
+    ap.add_argument("--variants", action="store_true", help="also time RBH_NO_FORK=1 and --no-health")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="rbh-ask-latency-"))
+    try:
+        repo = clone_example(tmp / "example")
+        subprocess.run([str(RBH), "index", "--repo", str(repo), "-q"], check=True)
+        variants = [("default", [], {})]
+        if args.variants:
+            variants += [("RBH_NO_FORK=1", [], {"RBH_NO_FORK": "1"}), ("--no-health", ["--no-health"], {})]
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"rbh ask, a new process each run, {args.runs} runs per question; load average at start {load:.2f}, "
+              f"{os.cpu_count()} CPUs")
+        print("| variant | question | median s | p90 s | min s |")
+        print("|---|---|---|---|---|")
+        for name, extra, env in variants:
+            everything: list[float] = []
+            for q in QUESTIONS:
+                xs = time_runs(repo, q, args.runs, extra, env)
+                everything += xs
+                print(f"| {name} | {q} | {statistics.median(xs):.2f} | {p90(xs):.2f} | {min(xs):.2f} |", flush=True)
+            print(f"| {name} | **all** | **{statistics.median(everything):.2f}** | {p90(everything):.2f} | {min(everything):.2f} |",
+                  flush=True)
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
