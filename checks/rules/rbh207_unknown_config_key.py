@@ -5,7 +5,8 @@ Checks environment variable names and ConfigMap/Secret keys named by the runbook
 deploy/X NAME=value`, `kubectl get cm X -o jsonpath='{.data.KEY}'`, and `UPPER_SNAKE_CASE` names in
 inline code. A name is known when a container declares it in `env`, a compose service in
 `environment`, or a ConfigMap or Secret has it as a key (Secret values are never read). Commands
-that name a workload or ConfigMap are checked against that object; inline code against everything.
+that name a workload or ConfigMap are checked against that object; inline code against everything,
+and reported as info only (an upper-case word in a sentence may not be a setting at all).
 
 ## Why it matters
 "Raise `CHECKOUT_DB_POOL_SIZE`" is a common mitigation step. When the setting was renamed, the
@@ -28,6 +29,7 @@ from checks.rules._base import RuleContext, NoOptions
 ID = "RBH207"
 NAME = "unknown-config-key"
 SEVERITY = Severity.warning
+PROSE_SEVERITY = Severity.info  # an UPPER_SNAKE_CASE word in a sentence may not be a setting at all
 Options = NoOptions
 
 
