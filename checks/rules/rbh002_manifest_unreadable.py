@@ -18,7 +18,7 @@ metadata:
   name: checkout
     labels: {app: checkout}
 ```
-`manifests/checkout.yaml:5:11  error  RBH002  not valid YAML: mapping values are not allowed here`
+`manifests/checkout.yaml:5:1  error  RBH002  not valid YAML: mapping values are not allowed in this context`
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ costs minutes and trust; renames are the most common way runbooks rot.
 kubectl -n checkout rollout restart deployment/checkout
 ```
 after the Deployment was renamed to `checkout-api`:
-`runbooks/checkout.md:12:45  error  RBH101  deployment `checkout` not found in the manifests (did you mean `checkout-api` (renamed in 1a2b3c4d))`
+`runbooks/checkout.md:12:45  error  RBH101  deployment `checkout` not found in namespace `checkout` or any other  (did you mean `checkout-api` (renamed in 1a2b3c4d))`
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ or worse, acts on a different object with the same name.
 kubectl -n shop logs deploy/payments
 ```
 when `payments` moved to namespace `payments`:
-`runbooks/payments.md:20:27  error  RBH102  deployment `payments` is not in namespace `shop` (it is in `payments`) (did you mean `payments`)`
+`runbooks/payments.md:20:27  error  RBH102  deployment `payments` is not in namespace `shop` (it is in `payments`)  (did you mean `payments`)`
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ incident sends the responder to `kubectl describe` instead of the logs they need
 kubectl -n checkout logs deploy/checkout -c app
 ```
 when the container is now called `checkout`:
-`runbooks/checkout.md:30:42  error  RBH103  container `app` not found in deployment `checkout` (containers: checkout, istio-proxy) (did you mean `checkout`)`
+`runbooks/checkout.md:30:42  error  RBH103  container `app` not found in deployment `checkout` (containers: checkout, istio-proxy)  (did you mean `checkout`)`
 """
 
 from __future__ import annotations

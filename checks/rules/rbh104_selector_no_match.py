@@ -13,7 +13,7 @@ signal; the real cause is a relabelled deployment (`app=checkout` -> `app.kubern
 ```bash
 kubectl -n checkout get pods -l app=checkout-web
 ```
-`runbooks/checkout.md:8:1  warning  RBH104  selector `app=checkout-web` matches no pod template in namespace `checkout` (did you mean `app=checkout`)`
+`runbooks/checkout.md:8:1  warning  RBH104  selector `app=checkout-web` matches no pod template in namespace `checkout`  (did you mean `app=checkout`)`
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ connection refused that looks like an outage of the service itself.
 curl -s http://payments.payments.svc.cluster.local:8080/healthz
 ```
 when the Service listens on 80:
-`runbooks/payments.md:41:14  warning  RBH105  service `payments` in namespace `payments` does not expose port 8080 (ports: 80) (did you mean `80`)`
+`runbooks/payments.md:41:14  warning  RBH105  service `payments` in namespace `payments` does not expose port 8080 (ports: 80)  (did you mean `80`)`
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ A command against a namespace that no longer exists returns "No resources found"
 ```bash
 kubectl get pods -n shop-payments
 ```
-`runbooks/payments.md:15:18  warning  RBH107  namespace `shop-payments` is not defined by any manifest (did you mean `payments`)`
+`runbooks/payments.md:15:18  warning  RBH107  namespace `shop-payments` is not defined by any manifest  (did you mean `payments`)`
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ alert that no longer fires is dead weight; one whose alert was renamed is no lon
 alerts: [PaymentsProviderErrors]
 ```
 after the alert was deleted:
-`runbooks/payments.md:4:1  error  RBH201  alert `PaymentsProviderErrors` is not defined in any alerting rule (removed in 1a2b3c4d)`
+`runbooks/payments.md:4:1  error  RBH201  front matter lists alert `PaymentsProviderErrors`, which is not defined in any alerting rule (removed in 1a2b3c4d)`
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ while the incident runs; most teams require the link for paging alerts.
   expr: redis_up{job="cart-redis"} == 0
   labels: {severity: critical}
 ```
-`manifests/alerts/cart.yaml:12:9  warning  RBH202  alert `CartRedisDown` (severity critical) has no runbook_url annotation`
+`manifests/alerts/cart.yaml:12:1  warning  RBH202  alert `CartRedisDown` (severity critical) has no runbook_url annotation`
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ annotations:
   runbook_url: https://runbooks.example.com/payments/provider-errors/#mitigation
 ```
 when the runbook was renamed:
-`manifests/alerts/payments.yaml:14:9  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist (did you mean `runbooks/payments/provider-failures.md`)`
+`manifests/alerts/payments.yaml:14:1  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist  (did you mean `runbooks/payments/provider-failures.md`)`
 """
 
 from __future__ import annotations

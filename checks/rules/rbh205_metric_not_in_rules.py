@@ -16,7 +16,7 @@ returns "no data" during an incident looks like the system is healthy.
 rate(checkout_http_requests_total{code=~"5.."}[5m])
 ```
 after the rules moved to `http_server_requests_total`:
-`runbooks/checkout.md:22:6  info  RBH205  metric `checkout_http_requests_total` is no longer used by any rule (dropped from the rules in 1a2b3c4d) (did you mean `http_server_requests_total`)`
+`runbooks/checkout.md:22:6  info  RBH205  metric `checkout_http_requests_total` is no longer used by any rule (dropped from the rules in 1a2b3c4d)  (did you mean `http_server_requests_total`)`
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ responder browsing Grafana folders during the incident.
 dashboards: [checkout-overview]
 ```
 when the dashboard's uid is `checkout-golden-signals`:
-`runbooks/checkout.md:7:1  warning  RBH206  dashboard `checkout-overview` is not defined by any dashboard file (did you mean `checkout-golden-signals`)`
+`runbooks/checkout.md:7:1  warning  RBH206  dashboard `checkout-overview` is not defined by any dashboard file  (did you mean `checkout-golden-signals`)`
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ change silently does nothing while the responder waits for it to take effect.
 ```bash
 kubectl -n checkout set env deploy/checkout DB_POOL=50
 ```
-`runbooks/checkout.md:51:45  warning  RBH207  `DB_POOL` is not an env name of deployment `checkout` or a key of its ConfigMaps (did you mean `DB_POOL_SIZE`)`
+`runbooks/checkout.md:51:45  warning  RBH207  `DB_POOL` is not an env name or ConfigMap key of deployment `checkout`  (did you mean `DB_POOL_SIZE`)`
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ of a procedure leaves the responder without the next step.
 ```markdown
 See [the failover runbook](../postgres/failover.md).
 ```
-`runbooks/checkout/db.md:14:5  error  RBH301  link target `../postgres/failover.md` does not exist (did you mean `../postgres/fail-over.md`)`
+`runbooks/checkout/db.md:14:5  error  RBH301  link target `../postgres/failover.md` does not exist  (did you mean `../postgres/fail-over.md`)`
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ and the responder has to hunt for the section during the incident.
 ```markdown
 Then [fail over the database](postgres.md#fail-over-to-the-replica).
 ```
-`runbooks/checkout.md:33:6  error  RBH302  anchor `#fail-over-to-the-replica` not found in `runbooks/postgres.md` (did you mean `#failover-to-the-replica`)`
+`runbooks/checkout.md:33:6  error  RBH302  anchor `#fail-over-to-the-replica` not found in `runbooks/postgres.md`  (did you mean `#failover-to-the-replica`)`
 """
 
 from __future__ import annotations

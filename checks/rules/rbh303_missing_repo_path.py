@@ -11,7 +11,7 @@ top-level folder that exists in the repository. Paths outside the repository's k
 edit the wrong one.
 
 ## Example
-`runbooks/checkout.md:60:9  warning  RBH303  repository path `manifests/checkout/hpa.yaml` does not exist (did you mean `manifests/checkout/autoscaling.yaml`)`
+`runbooks/checkout.md:60:9  warning  RBH303  repository path `manifests/checkout/hpa.yaml` does not exist  (did you mean `manifests/checkout/autoscaling.yaml`)`
 """
 
 from __future__ import annotations

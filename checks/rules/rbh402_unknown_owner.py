@@ -14,7 +14,7 @@ the page to nobody.
 owner: team-checkout
 ```
 when the catalog has `team-checkout-platform`:
-`runbooks/checkout.md:4:1  warning  RBH402  owner `team-checkout` is not known to the service catalog (did you mean `team-checkout-platform`)`
+`runbooks/checkout.md:4:1  warning  RBH402  owner `team-checkout` is not known to the service catalog  (did you mean `team-checkout-platform`)`
 """
 
 from __future__ import annotations
