@@ -97,6 +97,16 @@ class RuleContext:
                     return rename.new, f"renamed in {rename.short}"
         return nearest(name, pool), None
 
+    def hint(self, name: str, candidates: Iterable[str]) -> tuple[str | None, str | None, str]:
+        """(suggestion, its source, note for the message): a rename from history; else the nearest
+        name, and " (removed in <sha>)" when the history shows the name was deleted."""
+        suggestion, source = self.suggest(name, candidates)
+        note = ""
+        history = self.history if not source else None
+        if history is not None and name in history.removed:
+            note = f" (removed in {history.removed[name][0][:8]})"
+        return suggestion, source, note
+
     # ------------------------------------------------------------ lazy, shared across rules
     @cached_property
     def history(self):

@@ -48,8 +48,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         pool = inv.names_of(ref.resource, ref.namespace) or inv.names_of(ref.resource)
         if ref.resource == "Namespace":
             pool = sorted(inv.namespaces)
-        suggestion, source = ctx.suggest(ref.name, pool)
+        suggestion, source, note = ctx.hint(ref.name, pool)
         what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
         where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
-        yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}", suggestion=suggestion,
+        yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}{note}", suggestion=suggestion,
                           suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength)

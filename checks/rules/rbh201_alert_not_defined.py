@@ -31,16 +31,6 @@ SEVERITY = Severity.error
 Options = NoOptions
 
 
-def alert_hint(ctx: RuleContext, name: str, names: set[str]) -> tuple[str | None, str | None, str]:
-    """(suggestion, its source, note for the message): a rename, else the removal commit and the nearest name."""
-    suggestion, source = ctx.suggest(name, names)
-    history = ctx.history
-    note = ""
-    if not source and history is not None and name in history.removed:
-        note = f" (removed in {history.removed[name][0][:8]})"
-    return suggestion, source, note
-
-
 def check(ctx: RuleContext) -> Iterator[Finding]:
     inv = ctx.inventory
     if "prometheus" not in inv.sources_seen:
@@ -52,7 +42,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if ref.name in names or (ref.name, ref.line) in seen:
                 continue
             seen.add((ref.name, ref.line))
-            suggestion, source, note = alert_hint(ctx, ref.name, names)
+            suggestion, source, note = ctx.hint(ref.name, names)
             where = "front matter lists" if ref.strength == "front-matter" else "query selects"
             yield ctx.finding(rb.path, ref.line, ref.column,
                               f"{where} alert `{ref.name}`, which is not defined in any alerting rule{note}",

@@ -31,7 +31,6 @@ from pydantic import BaseModel, ConfigDict
 
 from checks.model import Finding, Severity
 from checks.rules._base import RuleContext
-from checks.rules.rbh201_alert_not_defined import alert_hint
 
 ID = "RBH204"
 NAME = "runbook-alert-absent"
@@ -86,6 +85,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if ctx.options.skip_deprecated and "deprecated" in (rb.front_matter.title or rb.title).lower():
             continue  # its owners already marked it as retired
         name, line = got[0]
-        suggestion, source, note = alert_hint(ctx, name, names)
+        suggestion, source, note = ctx.hint(name, names)
         yield ctx.finding(rb.path, line, 1, f"runbook is named after alert `{name}`, which no alerting rule defines{note}",
                           suggestion=suggestion, suggestion_source=source, reference=f"alert/{name}", strength="prose")
