@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# mkdocs-material prints a multi-line end-of-life banner on every build; it is not ours to show.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: demo test install browser check-example bench clean
 

@@ -42,6 +42,7 @@ def run(args: list[str], expect: int | tuple[int, ...] = 0, cwd: Path = ROOT) ->
 
 def main() -> None:
     os.environ.setdefault("PYTHONWARNINGS", "ignore")
+    os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")  # material's end-of-life banner is noise here
     step("1. Index the example runbooks (git HEAD) into the embedded Qdrant store under .rbh/")
     run(["rbh", "index", "--repo", "."])
 
