@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 _NAME_LINE = re.compile(r"^\s*(?:-\s+)?(name|alert|record|namespace)\s*:\s*[\"']?([A-Za-z0-9_.:/-]+)[\"']?\s*(?:#.*)?$")
 _EXPR_LINE = re.compile(r"^\s*(?:-\s+)?expr\s*:\s*(.+)$")
 _COMMIT = "\x1e"
-MAX_HISTORY_BYTES = 50_000_000
+MAX_HISTORY_BYTES = 50_000_000  # of diff text read; older history is not consulted beyond these bounds
+MAX_COMMITS = 5_000
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ def load_history(repo, pathspecs: list[str]) -> ManifestHistory:
     import git
 
     args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff",
-            f"--format={_COMMIT}%H", "HEAD", "--", *(pathspecs or ["."])]
+            f"--max-count={MAX_COMMITS}", f"--format={_COMMIT}%H", "HEAD", "--", *(pathspecs or ["."])]
     try:
         raw = repo.git.execute(args, max_chunk_size=1 << 20)
     except git.GitCommandError as exc:
