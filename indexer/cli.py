@@ -41,8 +41,10 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
       rbh index --source https://git.example.com/sre/runbooks.git
       RBH_QDRANT_URL=http://qdrant:6333 rbh index   use a Qdrant server
     """
+    from indexer.fast_import import import_qdrant_client
     from rbh.project import load_project
 
+    import_qdrant_client()  # lazy pydantic model builds: a one-file sync is mostly start-up time
     # with a --source the current folder only holds config and store: it need not be a repository
     project = load_project(repo, require_git=not source)
     if show_status:

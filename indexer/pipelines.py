@@ -72,8 +72,9 @@ class IndexSettings:
         return fingerprint({"model": self.model, "dim": self.dim, "lexical": self.lexical})
 
 
-def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, document_store):
-    """loader -> chunker -> sparse -> dense -> writer, upserting into *document_store*'s collection."""
+def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, document_store, sink=None):
+    """loader -> chunker -> sparse -> dense -> writer, upserting into *document_store*'s collection
+    (or through *sink*, an ``indexer.store.Target``, when given)."""
     from haystack import Pipeline
 
     from indexer.components.writer import QdrantChunkWriter
@@ -83,7 +84,7 @@ def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, d
     p.add_component("chunker", HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars))
     p.add_component("sparse", LexicalDocumentEncoder())
     p.add_component("dense", WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim))
-    p.add_component("writer", QdrantChunkWriter(document_store))
+    p.add_component("writer", QdrantChunkWriter(document_store, sink=sink))
     p.connect("loader.runbooks", "chunker.runbooks")
     p.connect("loader.blobs", "chunker.blobs")
     p.connect("chunker.documents", "sparse.documents")

@@ -532,13 +532,147 @@ class _NullClient:
 
 @dataclass
 class Target:
-    """Where one indexing run writes: a collection, through a client and a Haystack document store."""
+    """Where one indexing run writes: a collection, through a client and a Haystack document store.
+
+    The indexer only writes through these methods, so a target can also be a Qdrant local folder
+    edited without loading it (``LocalFileTarget``).
+    """
 
     client: Any
     collection: str
     document_store: Any
     full: bool
     generation: Path | None = None  # local mode: the unpublished generation folder
+
+    def upsert(self, points: list) -> None:
+        self.client.upsert(collection_name=self.collection, points=points, wait=True)
+
+    def points_of(self, path: str, with_vectors: bool = False) -> list:
+        """Points (``.id``, ``.payload``, ``.vector``) of runbook *path*, as they were before this run wrote."""
+        from qdrant_client import models
+
+        flt = models.Filter(must=[models.FieldCondition(key="meta.path", match=models.MatchValue(value=path))])
+        points, offset = [], None
+        while True:
+            batch, offset = self.client.scroll(self.collection, scroll_filter=flt, limit=1024, offset=offset,
+                                               with_payload=with_vectors or ["meta.chunk_index"], with_vectors=with_vectors)
+            points.extend(batch)
+            if offset is None:
+                return points
+
+    def delete_ids(self, ids: list) -> None:
+        from qdrant_client import models
+
+        if ids:
+            self.client.delete(self.collection, points_selector=models.PointIdsList(points=list(ids)))
+
+    def delete_paths(self, paths: list[str]) -> int:
+        from qdrant_client import models
+
+        removed = 0
+        for i in range(0, len(paths), 64):
+            flt = models.Filter(must=[models.FieldCondition(key="meta.path", match=models.MatchAny(any=paths[i : i + 64]))])
+            removed += self.client.count(self.collection, count_filter=flt, exact=True).count
+            self.client.delete(self.collection, points_selector=models.FilterSelector(filter=flt))
+        return removed
+
+    def count(self) -> int:
+        return self.client.count(self.collection, exact=True).count
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self.client.close()
+
+
+class LocalFileTarget(Target):
+    """An incremental sync of a local store, written straight into the copied generation's files.
+
+    Opening a Qdrant local folder loads and indexes every point (about 4 s for 20,000 chunks), all
+    to change a handful. This target instead edits the collection's point table through Qdrant's
+    own ``CollectionPersistence`` (the class local mode itself uses to read and write it: same ids,
+    same pickled points) and records the index state in the folder's ``meta.json``; local mode
+    rebuilds everything else (vectors, IDF statistics) from those when a reader opens the folder.
+    The generation is unpublished while this runs and is fsynced before ``CURRENT`` names it.
+    Only used where ``StoreWriter`` could build it; otherwise the client path serves.
+    """
+
+    #: above this many runbooks touched, one full read of the point table beats a search per runbook
+    SCAN_ALL_ABOVE = 32
+
+    def __init__(self, gen: Path, collection: str, touched: list[str]):
+        from qdrant_client.local.persistence import CollectionPersistence
+
+        meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
+        if collection not in meta.get("collections", {}):
+            raise ValueError(f"{gen.name}/meta.json does not describe collection {collection}")
+        folder = gen / "collection" / collection
+        if not (folder / "storage.sqlite").is_file():
+            raise ValueError(f"{folder} has no point table")
+        super().__init__(client=None, collection=collection, document_store=None, full=False, generation=gen)
+        self._store = CollectionPersistence(str(folder))
+        self._store.storage.execute("PRAGMA synchronous=OFF")  # see _fast_bulk_writes
+        self._store.storage.execute("PRAGMA journal_mode=MEMORY")
+        self._before = self._points_before(set(touched))
+
+    def _points_before(self, paths: set[str]) -> dict[str, list]:
+        """The stored points of *paths*, by path, before this run writes anything.
+
+        Unpickling every point is what makes opening a large local store slow, so for a few paths
+        only rows whose bytes contain the path are unpickled (a pickled payload holds its strings
+        as UTF-8), then checked on the decoded payload.
+        """
+        import pickle
+
+        from qdrant_client.local.utils import normalize_point_id
+
+        out: dict[str, list] = {}
+        if not paths:
+            return out
+        needles = [p.encode("utf-8") for p in paths] if len(paths) <= self.SCAN_ALL_ABOVE else None
+        for (blob,) in self._store.storage.execute("SELECT point FROM points"):
+            if needles is not None and not any(n in blob for n in needles):
+                continue
+            point = pickle.loads(blob)  # noqa: S301 - our own store, written by Qdrant local mode
+            path = ((point.payload or {}).get("meta") or {}).get("path")
+            if path in paths:
+                point.id = normalize_point_id(point.id)
+                out.setdefault(path, []).append(point)
+        return out
+
+    def upsert(self, points: list) -> None:
+        for point in points:
+            self._store.persist(point)
+
+    def points_of(self, path: str, with_vectors: bool = False) -> list:
+        return list(self._before.get(path, []))
+
+    def delete_ids(self, ids: list) -> None:
+        for point_id in ids:
+            self._store.delete(point_id)
+
+    def delete_paths(self, paths: list[str]) -> int:
+        removed = 0
+        for path in paths:
+            ids = [p.id for p in self._before.get(path, [])]
+            self.delete_ids(ids)
+            removed += len(ids)
+        return removed
+
+    def count(self) -> int:
+        return int(self._store.storage.execute("SELECT count(*) FROM points").fetchone()[0])
+
+    def set_state(self, state: IndexState) -> None:
+        """Write *state* as the collection's metadata in ``meta.json`` (atomically)."""
+        path = self.generation / "meta.json"
+        meta = json.loads(path.read_text(encoding="utf-8"))
+        meta["collections"][self.collection]["metadata"] = state.to_metadata()
+        tmp = path.with_name("meta.json.rbh-tmp")
+        tmp.write_text(json.dumps(meta), encoding="utf-8")
+        os.replace(tmp, path)
+
+    def close(self) -> None:
+        with suppress(Exception):
+            self._store.close()
 
 
 class StoreWriter:
@@ -606,10 +740,12 @@ class StoreWriter:
         return _state_from_meta_file(gen, self.settings.alias)
 
     # -------------------------------------------------------------------------------- targets
-    def begin(self, full: bool, state: IndexState) -> Target:
-        """A place to write: a new collection (full) or the live one / a copy of it (incremental)."""
+    def begin(self, full: bool, state: IndexState, touched: list[str] = ()) -> Target:
+        """A place to write: a new collection (full) or the live one / a copy of it (incremental).
+
+        *touched*: runbook paths whose stored chunks an incremental run will replace or remove."""
         if self.settings.is_local:
-            return self._begin_local(full, state)
+            return self._begin_local(full, state, list(touched))
         client = self._client
         if full:
             self._drop_orphans(client)
@@ -621,21 +757,23 @@ class StoreWriter:
             ensure_payload_indexes(client, name)
         return Target(client, name, document_store(self.settings, client, name, self.dim), full)
 
-    def _begin_local(self, full: bool, state: IndexState) -> Target:
+    def _begin_local(self, full: bool, state: IndexState, touched: list[str]) -> Target:
         root = self.settings.path
         gen = root / f"{GEN_PREFIX}{time.time_ns()}"
         current = current_generation(root)
-        if full or current is None:
+        if full or current is None or self.state is None:
             gen.mkdir(parents=True)
             client = _connect(self.settings, gen)
             name = new_collection_name(self.settings.alias)
             create_collection(client, self.settings, name, self.dim, state)
         else:
             shutil.copytree(current, gen, ignore=shutil.ignore_patterns(".lock"))
-            client = _connect(self.settings, gen)
-            assert self.state is not None
             name = self.state.collection
-            ensure_payload_indexes(client, name)
+            try:
+                return LocalFileTarget(gen, name, touched)
+            except Exception as exc:  # noqa: BLE001 - a layout we do not know: go through the client
+                log.info("editing %s directly is not possible (%s); opening it with Qdrant", gen.name, exc)
+            client = _connect(self.settings, gen)
         _fast_bulk_writes(client, name)
         return Target(client, name, document_store(self.settings, client, name, self.dim), full, gen)
 
@@ -645,6 +783,11 @@ class StoreWriter:
 
         state.collection = target.collection
         state.complete = True
+        if isinstance(target, LocalFileTarget):  # incremental local: the alias already names this collection
+            target.set_state(state)
+            self._publish_local(target)
+            self.state = state
+            return
         client = target.client
         client.update_collection(collection_name=target.collection, metadata=state.to_metadata())
         old = resolve_alias(client, self.settings.alias)
@@ -665,8 +808,7 @@ class StoreWriter:
     def abort(self, target: Target) -> None:
         """Forget an unfinished target; the live index is untouched."""
         if self.settings.is_local:
-            with suppress(Exception):
-                target.client.close()
+            target.close()
             if target.generation is not None:
                 shutil.rmtree(target.generation, ignore_errors=True)
         elif target.full:
@@ -675,7 +817,7 @@ class StoreWriter:
 
     # -------------------------------------------------------------------------------- local generations
     def _publish_local(self, target: Target) -> None:
-        target.client.close()
+        target.close()
         gen = target.generation
         assert gen is not None
         _fsync_tree(gen)

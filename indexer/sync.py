@@ -151,12 +151,13 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         report.unchanged = len(paths) - plan.added - plan.changed - plan.renamed
         report.files = len(paths)
 
-        target = writer.begin(full=bool(reason), state=state)
+        touched = plan.embed + plan.remove + [p for move in plan.moves for p in move]
+        target = writer.begin(full=bool(reason), state=state, touched=touched)
         try:
             tick = progress_start(len(plan.embed) + len(plan.moves)) if progress_start else (lambda n: None)
             _apply(target, plan, settings, loader, report, tick)
             state.files = len(paths)
-            state.chunks = report.chunks_total = _count(target)
+            state.chunks = report.chunks_total = target.count()
             state.indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
             writer.publish(target, state)
         except BaseException as exc:
@@ -237,7 +238,7 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
     from indexer.pipelines import build_indexing_pipeline
 
     info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}
-    pipeline = build_indexing_pipeline(settings, loader, target.document_store)
+    pipeline = build_indexing_pipeline(settings, loader, target.document_store, sink=target)
     written_ids: dict[str, list[str]] = {}
     for i in range(0, len(plan.embed), BATCH_FILES):
         batch = plan.embed[i : i + BATCH_FILES]
@@ -250,13 +251,18 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
             written_ids.setdefault(doc.meta["path"], []).append(doc.id)
         tick(len(batch))
     for old, new in plan.moves:
-        report.chunks_moved += _move(target, loader, settings, old, new, info)
+        ids = _move(target, loader, settings, old, new, info)
+        report.chunks_moved += len(ids)
+        written_ids.setdefault(new, []).extend(ids)
         tick(1)
     if target.full:
         return  # a new collection: nothing stale in it
-    # Stale chunks go after the new ones are in: a reader never finds a runbook missing.
-    report.chunks_deleted += _delete_paths(target, plan.remove + [old for old, _ in plan.moves])
-    for path in plan.embed:
+    # Stale chunks go after the new ones are in: a reader never finds a runbook missing. A path that
+    # was written again in this run (a rename onto a deleted file's name) only loses what is stale.
+    rewritten = set(plan.embed) | {new for _, new in plan.moves}
+    gone = [p for p in dict.fromkeys(plan.remove + [old for old, _ in plan.moves]) if p not in rewritten]
+    report.chunks_deleted += target.delete_paths(gone)
+    for path in rewritten:
         report.chunks_deleted += _delete_stale(target, path, written_ids.get(path, []))
 
 
@@ -274,26 +280,29 @@ def _quiet_haystack():
         hay.setLevel(level)
 
 
-def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) -> int:
-    """Re-key the chunks of a renamed, unchanged runbook: new ids and metadata, the old vectors."""
+def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) -> list[str]:
+    """Re-key the chunks of a renamed, unchanged runbook: new ids and metadata, the old vectors.
+
+    Returns the ids written under the new path."""
     from haystack.dataclasses import SparseEmbedding
 
     from indexer.components.chunker import HeadingChunker
-
-    out = loader.run(paths=[new], git_info={new: info[new]} if new in info else {})
-    docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(runbooks=out["runbooks"], blobs=out["blobs"])["documents"]
-    old_points = _points_of(target, old, with_vectors=True)
-    by_index = {p.payload.get("meta", {}).get("chunk_index"): p for p in old_points}
+    from indexer.components.writer import QdrantChunkWriter
     from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
 
+    out = loader.run(paths=[new], git_info={new: info[new]} if new in info else {})
+    docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(
+        runbooks=out["runbooks"], blobs=out["blobs"])["documents"]
+    by_index = {(p.payload or {}).get("meta", {}).get("chunk_index"): p for p in target.points_of(old, with_vectors=True)}
     moved, missing = [], []
     for doc in docs:
         p = by_index.get(doc.meta["chunk_index"])
-        if p is None or p.payload.get("content") != doc.content:
+        vectors = p.vector if p is not None and isinstance(p.vector, dict) else {}
+        if p is None or p.payload.get("content") != doc.content or DENSE_VECTOR not in vectors or SPARSE_VECTOR not in vectors:
             missing.append(doc)
             continue
-        sv = p.vector[SPARSE_VECTOR]
-        moved.append(replace(doc, embedding=list(p.vector[DENSE_VECTOR]),
+        sv = vectors[SPARSE_VECTOR]
+        moved.append(replace(doc, embedding=[float(x) for x in vectors[DENSE_VECTOR]],
                              sparse_embedding=SparseEmbedding(indices=list(sv.indices), values=list(sv.values))))
     if missing:  # cannot happen for an identical blob, but never write a chunk without vectors
         from indexer.components.dense import WordLlamaDocumentEmbedder
@@ -302,60 +311,18 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
         emb = WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim)
         emb.warm_up()
         moved += emb.run(LexicalDocumentEncoder().run(missing)["documents"])["documents"]
-    from indexer.components.writer import QdrantChunkWriter
-
-    return QdrantChunkWriter(target.document_store).run(documents=moved)["documents_written"]
-
-
-def _path_filter(path: str):
-    from qdrant_client import models
-
-    return models.FieldCondition(key="meta.path", match=models.MatchValue(value=path))
-
-
-def _points_of(target, path: str, with_vectors: bool = False) -> list:
-    from qdrant_client import models
-
-    points, offset = [], None
-    while True:
-        batch, offset = target.client.scroll(target.collection, scroll_filter=models.Filter(must=[_path_filter(path)]),
-                                             limit=1024, offset=offset, with_payload=with_vectors or ["meta.chunk_index"],
-                                             with_vectors=with_vectors)
-        points.extend(batch)
-        if offset is None:
-            return points
-
-
-def _delete_paths(target, paths: list[str]) -> int:
-    from qdrant_client import models
-
-    removed = 0
-    for i in range(0, len(paths), 64):
-        chunk = paths[i : i + 64]
-        flt = models.Filter(must=[models.FieldCondition(key="meta.path", match=models.MatchAny(any=chunk))])
-        removed += target.client.count(target.collection, count_filter=flt, exact=True).count
-        target.client.delete(target.collection, points_selector=models.FilterSelector(filter=flt))
-    return removed
+    QdrantChunkWriter(target.document_store, sink=target).run(documents=moved)
+    return [d.id for d in moved]
 
 
 def _delete_stale(target, path: str, keep_doc_ids: list[str]) -> int:
-    """Remove chunks of *path* that the new version no longer has (a removed or renamed heading).
-
-    One scroll over the path's points, then a delete by id: local mode scans every point for each
-    filter, so a count-then-delete-by-filter would scan twice.
-    """
+    """Remove chunks of *path* that the new version no longer has (a removed or renamed heading)."""
     from haystack_integrations.document_stores.qdrant.converters import convert_id
-    from qdrant_client import models
 
     keep = {convert_id(i) for i in keep_doc_ids}
-    stale = [p.id for p in _points_of(target, path) if str(p.id).replace("-", "") not in keep]
-    if stale:
-        target.client.delete(target.collection, points_selector=models.PointIdsList(points=stale))
+    stale = [p.id for p in target.points_of(path) if str(p.id).replace("-", "") not in keep]
+    target.delete_ids(stale)
     return len(stale)
-
-
-def _count(target) -> int:
-    return target.client.count(target.collection, exact=True).count
 
 
 def as_store_error(exc: BaseException, location: str) -> Exception | None:

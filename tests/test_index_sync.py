@@ -421,3 +421,67 @@ def test_no_runbooks_gives_an_empty_index_and_a_notice(make_repo):
     report = sync(load_project(repo.root))
     assert report.chunks_total == 0 and report.warnings == [
         "no runbooks matched the runbook globs (config 'runbooks.include'); the index is empty"]
+
+
+def test_incremental_local_sync_does_not_load_the_whole_store(indexed, monkeypatch):
+    """Local mode: an edit is written into the copied generation's files, without opening it in Qdrant."""
+    import indexer.store as store_module
+
+    repo, project, _ = indexed
+    repo.write("runbooks/redis.md", FILES["runbooks/redis.md"] + "\nMore.\n")
+    repo.commit("more")
+    opened = []
+    real_connect = store_module._connect
+    monkeypatch.setattr(store_module, "_connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k))
+    report = sync(project)
+    assert (report.mode, report.chunks_embedded, opened) == ("incremental", 3, [])
+    monkeypatch.undo()
+    docs = ask(project, "redis memory usage close to maxmemory eviction")
+    assert docs[0].meta["path"] == "runbooks/redis.md" and "More." in "".join(d.content for d in docs if d.meta["path"] == "runbooks/redis.md")
+    with open_store(project) as store:
+        assert store.state.commit == repo.repo.head.commit.hexsha and store.state.chunks == 12
+
+
+def test_unknown_local_layout_falls_back_to_the_qdrant_client(indexed, monkeypatch):
+    import indexer.store as store_module
+
+    repo, project, _ = indexed
+    repo.delete("runbooks/kafka.md")
+    repo.commit("kafka gone")
+
+    def refuse(*a, **k):
+        raise ValueError("layout changed")
+
+    monkeypatch.setattr(store_module.LocalFileTarget, "__init__", refuse)
+    report = sync(project)
+    assert (report.mode, report.chunks_deleted, report.chunks_total) == ("incremental", 3, 9)
+    assert "runbooks/kafka.md" not in paths_in_store(project)
+
+
+def test_rename_onto_a_new_file_with_the_old_name_keeps_both(indexed):
+    repo, project, _ = indexed
+    repo.repo.git.mv("runbooks/checkout.md", "runbooks/checkout-latency.md")
+    repo.write("runbooks/checkout.md", runbook("Checkout errors", "checkout", "CheckoutErrors", "checkout 5xx after deploy"))
+    repo.commit("split checkout runbooks")
+    sync(project)
+    found = paths_in_store(project)
+    assert found["runbooks/checkout.md"] == 3 and found["runbooks/checkout-latency.md"] == 3 and sum(found.values()) == 15
+    assert ask(project, "checkout 5xx after deploy")[0].meta["path"] == "runbooks/checkout.md"
+
+
+@pytest.mark.parametrize("scan_all_above", [32, 0])
+def test_local_incremental_finds_exactly_the_chunks_of_touched_runbooks(make_repo, monkeypatch, scan_all_above):
+    """The byte search for a path must not pick up another runbook that merely mentions it."""
+    import indexer.store as store_module
+
+    monkeypatch.setattr(store_module.LocalFileTarget, "SCAN_ALL_ABOVE", scan_all_above)
+    files = dict(FILES)
+    files["runbooks/checkout.md"] += "\n## See also\n\nFor cache trouble read runbooks/redis.md first.\n"
+    repo = make_repo(files)
+    project = load_project(repo.root)
+    sync(project)
+    repo.delete("runbooks/redis.md")
+    repo.commit("redis runbook retired")
+    report = sync(project)
+    assert (report.chunks_deleted, report.chunks_total) == (3, 10)
+    assert paths_in_store(project) == {"runbooks/checkout.md": 4, "runbooks/payments.md": 3, "runbooks/kafka.md": 3}

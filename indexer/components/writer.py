@@ -44,16 +44,20 @@ class QdrantChunkWriter:
     idempotent.
     """
 
-    def __init__(self, document_store, batch_size: int = 256) -> None:
+    def __init__(self, document_store, batch_size: int = 256, sink=None) -> None:
         self.document_store = document_store
         self.batch_size = batch_size
+        self.sink = sink  # an object with upsert(points), e.g. indexer.store.Target
 
     @component.output_types(documents_written=int)
     def run(self, documents: list[Document]) -> dict[str, int]:
         if not documents:
             return {"documents_written": 0}
-        client = self.document_store._client  # noqa: SLF001 - set by indexer.store.document_store
         for i in range(0, len(documents), self.batch_size):
             points = [to_point(d) for d in documents[i : i + self.batch_size]]
-            client.upsert(collection_name=self.document_store.index, points=points, wait=True)
+            if self.sink is not None:
+                self.sink.upsert(points)
+            else:
+                client = self.document_store._client  # noqa: SLF001 - set by indexer.store.document_store
+                client.upsert(collection_name=self.document_store.index, points=points, wait=True)
         return {"documents_written": len(documents)}
