@@ -244,6 +244,22 @@ class Inventory:
         found |= {o.namespace for o in self.objects if o.kind != "Namespace" and o.namespace}
         return found
 
+    def of_kind(self, kind: str) -> list[K8sObject]:
+        """Generic objects of one kind (``Ingress``, ``HorizontalPodAutoscaler``, ``Namespace`` ...)."""
+        return [o for o in self.objects if o.kind == kind]
+
+    @property
+    def ingresses(self) -> list[K8sObject]:
+        return self.of_kind("Ingress")
+
+    @property
+    def hpas(self) -> list[K8sObject]:
+        return self.of_kind("HorizontalPodAutoscaler")
+
+    @property
+    def pvcs(self) -> list[K8sObject]:
+        return self.of_kind("PersistentVolumeClaim")
+
     def alerts_named(self, name: str) -> list[Alert]:
         return self._index["alerts"].get(name, [])
 

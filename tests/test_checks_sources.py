@@ -132,6 +132,7 @@ def test_kubernetes_objects():
     ingress = next(o for o in inv.objects if o.kind == "Ingress")
     assert ingress.refs == {"backends": "web:80", "hosts": "shop.example"}
     assert {(o.kind, o.name) for o in inv.objects} == {("Ingress", "web"), ("ServiceMonitor", "web")}
+    assert [o.name for o in inv.ingresses] == ["web"] and inv.hpas == [] and inv.pvcs == []
     assert inv.namespaces == {"shop", "data"}
 
 
