@@ -374,11 +374,16 @@ def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, mani
         alerts = load_alerts(files)
     if runbooks is None:
         runbooks = project.load_runbooks(with_git=False)
+    return AlertCatalog.build(alerts, runbooks, url_resolver(project, [rb.path for rb in runbooks]))
+
+
+def url_resolver(project: Any, runbook_paths: list[str]) -> Any:
+    """The checks' ``RunbookUrlResolver`` configured as ``rbh check`` configures it."""
+    from checks.runbook_urls import RunbookUrlResolver
+
     cfg = project.config
-    resolver = RunbookUrlResolver(cfg.check.runbook_urls.prefixes, [rb.path for rb in runbooks],
-                                  cfg.check.runbook_urls.case_insensitive, site_url=cfg.site.url,
-                                  default_folder=_runbook_folder(project))
-    return AlertCatalog.build(alerts, runbooks, resolver)
+    return RunbookUrlResolver(cfg.check.runbook_urls.prefixes, runbook_paths, cfg.check.runbook_urls.case_insensitive,
+                              site_url=cfg.site.url, default_folder=_runbook_folder(project))
 
 
 def _runbook_folder(project: Any) -> str:

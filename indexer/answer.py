@@ -186,11 +186,21 @@ def _mkdocs_layout(root: Path) -> tuple[str, bool]:
     return _LAYOUT_CACHE[root]
 
 
-def health_of(project: Any, paths: list[str], inventory: Any = None) -> tuple[dict[str, list[dict[str, Any]]] | None, str | None]:
-    """Open findings per runbook path from ``checks.engine.run_checks``, or (None, notice) when the
-    checks are unavailable or fail: the answer must print either way."""
+def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any = None) -> tuple[dict[str, list[dict[str, Any]]] | None, str | None]:
+    """Open findings per runbook path from ``checks.engine.run_checks`` (through *cache*, an
+    ``indexer.ask_cache.AskCache``), or (None, notice) when the checks are unavailable or fail: the
+    answer must print either way."""
     if not paths:
         return {}, None
+    if cache is not None:
+        cached, missing = cache.findings(paths)
+        if not missing:
+            return cached, None
+        fresh, notice = health_of(project, missing, inventory)
+        if fresh is None:
+            return None, notice
+        cache.put_findings(fresh)
+        return {**cached, **fresh}, notice
     try:
         from checks.engine import run_checks
     except Exception as exc:  # noqa: BLE001 - an incomplete install must not block the answer
@@ -209,14 +219,14 @@ def health_of(project: Any, paths: list[str], inventory: Any = None) -> tuple[di
 
 
 def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None, inventory: Any = None,
-                 today: dt.date | None = None, with_health: bool = True) -> Answer:
+                 today: dt.date | None = None, with_health: bool = True, cache: Any = None) -> Answer:
     """Results with citation, freshness and health from a ``indexer.query.Retrieval``."""
     today = today or dt.date.today()
     hits = retrieval.hits
     notices: list[str] = []
     findings: dict[str, list[dict[str, Any]]] | None = {}
     if with_health and hits:
-        findings, notice = health_of(project, sorted({h.path for h in hits}), inventory)
+        findings, notice = health_of(project, sorted({h.path for h in hits}), inventory, cache)
         if notice:
             notices.append(notice)
     site = project.config.site.url
@@ -350,6 +360,7 @@ class AskOptions:
     health: bool = True
     qdrant_url: str | None = None
     min_score: float | None = None
+    cache: bool = True
 
 
 def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: bool | None = None,
@@ -377,20 +388,31 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
     from indexer.fast_import import import_qdrant_client
 
     import_qdrant_client()  # before anything else imports it: half the cold-start cost otherwise
+    cache = None
+    if opts.cache:
+        from indexer.ask_cache import AskCache
+
+        cache = AskCache(project, today)
     inventory = None
     catalog = None
     notices: list[str] = []
     if alert_lookup:
-        inventory = _load_inventory(project, notices)
-        runbooks = project.load_runbooks(with_git=False)
-        catalog = catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None else \
-            catalog_for_project(project, runbooks)
+        catalog = cache.catalog(project) if cache is not None else None
+        if catalog is None:
+            inventory = _load_inventory(project, notices)
+            runbooks = project.load_runbooks(with_git=False)
+            catalog = catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None else \
+                catalog_for_project(project, runbooks)
+            if cache is not None:
+                cache.put_catalog(catalog, [rb.path for rb in runbooks])
     with retriever:
         retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload, top_k=top_k,
                              per_runbook=per_runbook, filters=filters, min_score=min_score)
         state = retriever.state
     answer = build_answer(project, opts.query, retrieval, state=state, inventory=inventory, today=today,
-                          with_health=opts.health)
+                          with_health=opts.health, cache=cache)
+    if cache is not None:
+        cache.save()
     answer.notices[:0] = notices
     _stale_index_notice(project, state, answer.notices)
     if use_llm and answer.results:

@@ -102,7 +102,8 @@ def _split_values(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--health/--no-health", default=True, help="Show each runbook's open findings from the checks (default: on).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools: {query, no_match, results: [...], ...}.")
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: store.url, env RBH_QDRANT_URL, else the local store).")
-def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url):
+@click.option("--no-cache", is_flag=True, help="Recompute alerts and health instead of reusing .rbh/ask-cache.json (kept per commit, files and day).")
+def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url, no_cache):
     """Find the runbook sections that answer QUESTION, cited, with their freshness and health.
 
     QUESTION can be your own words, an alert name, or the alert text that paged you (its summary or
@@ -127,7 +128,7 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
     opts = AskOptions(
         query=text, payload_text=payload_text, service=_split_values(service), team=_split_values(team),
         tag=_split_values(tag), top_k=top_k, per_runbook=per_runbook, alert_lookup=alert_lookup, llm=use_llm,
-        health=health, qdrant_url=qdrant_url,
+        health=health, qdrant_url=qdrant_url, cache=not no_cache,
     )
     from rbh.project import load_project
 

@@ -62,11 +62,11 @@ def test_health_degrades_when_checks_fail(shop, monkeypatch):
         raise RuntimeError("rule engine exploded")
 
     monkeypatch.setattr(checks.engine, "run_checks", boom)
-    answer = ask_json(shop, "search shows old prices", "--top-k", "1")
+    answer = ask_json(shop, "search shows old prices", "--top-k", "1", "--no-cache")
     assert answer["results"][0]["path"] == "runbooks/search.md"
     assert answer["results"][0]["findings"] is None
     assert answer["notices"] == ["health unavailable: RuntimeError: rule engine exploded"]
-    code, out, err = cli(["ask", "--repo", str(shop), "search shows old prices", "--top-k", "1"])
+    code, out, err = cli(["ask", "--repo", str(shop), "search shows old prices", "--top-k", "1", "--no-cache"])
     assert code == 0 and "    health: unknown" in out
     assert "rbh: notice: health unavailable: RuntimeError: rule engine exploded" in err
 
@@ -105,3 +105,20 @@ def test_site_urls(tmp_path):
     flat.mkdir()
     (flat / "mkdocs.yml").write_text("site_name: x\nuse_directory_urls: false\n")
     assert site_url_for("docs/a/b.md", "h", "https://s.test", flat) == "https://s.test/a/b.html#h"
+
+
+def test_cache_follows_the_repository_state(tmp_path):
+    """Findings come from .rbh/ask-cache.json while nothing changed, and are recomputed after an edit."""
+    import json
+
+    root = make_shop(tmp_path / "shop")
+    index(root)
+    first = ask_json(root, "search shows old prices", "--top-k", "1")["results"][0]
+    assert [f["rule"] for f in first["findings"] if f["rule"] == "RBH101"] == ["RBH101"]
+    cache = json.loads((root / ".rbh" / "ask-cache.json").read_text())
+    assert "runbooks/search.md" in cache["findings"] and cache["catalog"]["alerts"]
+    # the manifests now define the deployment the runbook restarts: the next answer must not say it is missing
+    k8s = root / "manifests" / "k8s" / "shop.yaml"
+    k8s.write_text(k8s.read_text().replace("name: search\n", "name: search-indexer\n", 1))
+    again = ask_json(root, "search shows old prices", "--top-k", "1")["results"][0]
+    assert [f for f in again["findings"] if f["rule"] == "RBH101"] == []
