@@ -585,10 +585,11 @@ class Target:
 
 
 class LocalFileTarget(Target):
-    """An incremental sync of a local store, written straight into the copied generation's files.
+    """A local generation written straight into its files: a full rebuild, or an incremental sync.
 
     Opening a Qdrant local folder loads and indexes every point (about 4 s for 20,000 chunks), all
-    to change a handful. This target instead edits the collection's point table through Qdrant's
+    to change a handful; and local mode's upsert re-validates, re-indexes and commits each point
+    alone. This target instead edits the collection's point table through Qdrant's
     own ``CollectionPersistence`` (the class local mode itself uses to read and write it: same ids,
     same pickled points) and records the index state in the folder's ``meta.json``; local mode
     rebuilds everything else (vectors, IDF statistics) from those when a reader opens the folder.
@@ -599,7 +600,7 @@ class LocalFileTarget(Target):
     #: above this many runbooks touched, one full read of the point table beats a search per runbook
     SCAN_ALL_ABOVE = 32
 
-    def __init__(self, gen: Path, collection: str, touched: list[str]):
+    def __init__(self, gen: Path, collection: str, touched: list[str], full: bool = False):
         from qdrant_client.local.persistence import CollectionPersistence
 
         meta = json.loads((gen / "meta.json").read_text(encoding="utf-8"))
@@ -608,7 +609,7 @@ class LocalFileTarget(Target):
         folder = gen / "collection" / collection
         if not (folder / "storage.sqlite").is_file():
             raise ValueError(f"{folder} has no point table")
-        super().__init__(client=None, collection=collection, document_store=None, full=False, generation=gen)
+        super().__init__(client=None, collection=collection, document_store=None, full=full, generation=gen)
         self._store = CollectionPersistence(str(folder))
         self._store.storage.execute("PRAGMA synchronous=OFF")  # see _fast_bulk_writes
         self._store.storage.execute("PRAGMA journal_mode=MEMORY")
@@ -762,10 +763,21 @@ class StoreWriter:
         gen = root / f"{GEN_PREFIX}{time.time_ns()}"
         current = current_generation(root)
         if full or current is None or self.state is None:
+            from qdrant_client import models
+
             gen.mkdir(parents=True)
             client = _connect(self.settings, gen)
             name = new_collection_name(self.settings.alias)
             create_collection(client, self.settings, name, self.dim, state)
+            # the alias can point at it right away: nobody reads this generation before CURRENT names it
+            client.update_collection_aliases(change_aliases_operations=[
+                models.CreateAliasOperation(create_alias=models.CreateAlias(collection_name=name, alias_name=self.settings.alias))])
+            client.close()
+            try:
+                return LocalFileTarget(gen, name, [], full=True)
+            except Exception as exc:  # noqa: BLE001 - a layout we do not know: go through the client
+                log.info("writing %s directly is not possible (%s); using Qdrant local mode", gen.name, exc)
+            client = _connect(self.settings, gen)
         else:
             shutil.copytree(current, gen, ignore=shutil.ignore_patterns(".lock"))
             name = self.state.collection
@@ -783,7 +795,7 @@ class StoreWriter:
 
         state.collection = target.collection
         state.complete = True
-        if isinstance(target, LocalFileTarget):  # incremental local: the alias already names this collection
+        if isinstance(target, LocalFileTarget):  # the alias in that generation already names this collection
             target.set_state(state)
             self._publish_local(target)
             self.state = state
