@@ -115,7 +115,13 @@ class Reference:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")  # most real names: no placeholder syntax possible
+_PLACEHOLDER_WORDS = {"name", "pod", "podname", "pod-name"}
+
+
 def is_placeholder(token: str) -> bool:
+    if _PLAIN_NAME.fullmatch(token) and "..." not in token and not token.startswith(("your-", "my-", "example", "xx")):
+        return token in _PLACEHOLDER_WORDS
     return not token or bool(_PLACEHOLDER.search(token) or _CAPS_PLACEHOLDER.match(token))
 
 
@@ -138,6 +144,9 @@ class _Logical:
     segments: list[tuple[int, int, int]]  # (offset in text, line, column of that character), one per physical line
 
     def pos(self, offset: int) -> tuple[int, int]:
+        if len(self.segments) == 1:  # one physical line: the common case
+            _, line, col = self.segments[0]
+            return line, col + max(0, offset)
         i = bisect.bisect_right(self.segments, (offset, 1 << 62, 0)) - 1
         start, line, col = self.segments[max(i, 0)]
         return line, col + max(0, offset - start)
