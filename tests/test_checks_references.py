@@ -184,3 +184,15 @@ def test_shell_splitter_offsets(line, tokens):
     from checks.references import split_shell
 
     assert split_shell(line) == tokens
+
+
+@pytest.mark.parametrize("token,expected", [
+    ("checkout", False), ("checkout-0", False), ("api-1.2", False), ("exampleapp", False), ("a", False),
+    ("pod", True), ("name", True), ("pod-name", True), ("xx", True), ("XXX", True), ("my-app", True),
+    ("your-service", True), ("example", True), ("example-app", True), ("a...b", True), ("POD", True),
+    ("POD_NAME", True), ("$POD", True), ("${NS}", True), ("<pod>", True), ("{{ .name }}", True), ("", True),
+])
+def test_placeholders(token, expected):
+    from checks.references import is_placeholder
+
+    assert is_placeholder(token) is expected
