@@ -119,3 +119,11 @@ def test_paths_relative_to_the_current_directory(repo, rbh, monkeypatch):
     code, out, _ = rbh(["check", "--repo", str(repo), "--format", "json", "other.md"])
     assert code == 1
     assert {f["path"] for f in json.loads(out)["findings"]} == {"runbooks/other.md"}
+
+
+def test_empty_repository_without_commits(git_repo, rbh):
+    git_repo.write("runbooks/x.md", "# X\n\n```bash\nkubectl -n a get deploy/x\n```\n")
+    git_repo.write("manifests/a.yaml", "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: y, namespace: a}\n")
+    code, out, err = rbh(["check", "--repo", str(git_repo.root), "--format", "json"])
+    assert code == 1, err
+    assert [(f["rule"], f["line"]) for f in json.loads(out)["findings"] if f["severity"] == "error"] == [("RBH101", 4)]
