@@ -70,8 +70,9 @@ alias layout is used as on a server, so the query code is identical. One indexer
 
 Cost of local mode: Qdrant local mode keeps every point in memory and loads the whole collection
 when a folder is opened (about 4 s for 20,000 chunks on the 2-core reference machine, more under
-load), which bounds both ``rbh ask`` start-up and an incremental sync on large repositories; a
-Qdrant server has neither cost. See ``bench/README.md``.
+load). Readers (``rbh ask``) pay that on a large repository; the indexer does not, because it writes
+an unpublished generation's point table directly (``LocalFileTarget``). A Qdrant server has neither
+cost. See ``bench/README.md``.
 """
 
 from __future__ import annotations
