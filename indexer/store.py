@@ -377,7 +377,7 @@ def _fast_bulk_writes(client, collection: str) -> None:
 class Store:
     """An open store: client, Haystack document store on the alias, recorded state. Close it when done."""
 
-    def __init__(self, settings: StoreSettings, client, state: IndexState, dim: int, cleanup: Path | None = None):
+    def __init__(self, settings: StoreSettings, client, state: IndexState, dim: int):
         self.settings = settings
         self.client = client
         self.alias = settings.alias
@@ -387,7 +387,6 @@ class Store:
         self.dense_vector = DENSE_VECTOR
         self.sparse_vector = SPARSE_VECTOR
         self.dim = dim
-        self._cleanup = cleanup
 
     @cached_property
     def document_store(self):
@@ -397,9 +396,6 @@ class Store:
     def close(self) -> None:
         with suppress(Exception):
             self.client.close()
-        if self._cleanup is not None:
-            shutil.rmtree(self._cleanup, ignore_errors=True)
-            self._cleanup = None
 
     def __enter__(self) -> "Store":
         return self
@@ -419,11 +415,10 @@ def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None
     settings = store_settings(project, qdrant_url)
     wanted = model_signature(project.config)
     if settings.is_local:
-        client, state, cleanup = _open_local_reader(settings)
+        client, state = _open_local_reader(settings)
     else:
         client = _connect(settings)
         state = with_retries(settings, lambda: read_state(client, settings.alias), "read the index state")
-        cleanup = None
     if state is None or not state.complete:
         with suppress(Exception):
             client.close()
@@ -431,14 +426,12 @@ def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None
     if state.model_fingerprint != fingerprint(wanted):
         with suppress(Exception):
             client.close()
-        if cleanup:
-            shutil.rmtree(cleanup, ignore_errors=True)
         built = state.settings.get("model", "?"), state.settings.get("dim", "?"), state.settings.get("lexical", "?")
         raise StoreError(
             f"index at {settings.location} was built with model {built[0]} (dim {built[1]}, {built[2]}); the config asks for "
             f"{wanted['model']} (dim {wanted['dim']}, {wanted['lexical']}): run 'rbh index' to rebuild it"
         )
-    return Store(settings, client, state, wanted["dim"], cleanup)
+    return Store(settings, client, state, wanted["dim"])
 
 
 def model_signature(config) -> dict[str, Any]:
@@ -469,7 +462,7 @@ def current_generation(root: Path) -> Path | None:
 
 
 def _open_local_reader(settings: StoreSettings):
-    """(client, state, None) for the current local generation.
+    """(client, state) for the current local generation (state None: no index yet).
 
     Qdrant local mode lets one process open a folder, so concurrent readers each need a folder:
     the generation itself, or a *reader copy* ``<generation>.r<n>`` next to it. A reader takes the
@@ -486,7 +479,7 @@ def _open_local_reader(settings: StoreSettings):
     for attempt in range(10):
         gen = current_generation(root)
         if gen is None:
-            return _NullClient(), None, None
+            return _NullClient(), None
         client = None
         try:
             for folder in [gen, *sorted(root.glob(f"{gen.name}{READER_COPY}*"))]:
@@ -497,7 +490,7 @@ def _open_local_reader(settings: StoreSettings):
                 client = _connect(settings, _new_reader_copy(root, gen))
             now = current_generation(root)
             if now is not None and now.name == gen.name:
-                return client, read_state(client, settings.alias), None
+                return client, read_state(client, settings.alias)
         except (OSError, shutil.Error, StoreError, ValueError):
             pass  # the generation went away while being opened or copied
         if client is not None:
