@@ -7,7 +7,7 @@ after it (filters to the changed files, or writes the baseline and tells the com
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
@@ -16,7 +16,7 @@ from rbh.errors import ConfigError
 
 
 def reporting_options(f):
-    """``--changed-since``, ``--baseline``, ``--no-baseline`` and ``--write-baseline [FILE]``."""
+    """``--changed-since``, ``--baseline``, ``--no-baseline``, ``--write-baseline [FILE]`` and ``--output FORMAT=FILE``."""
     options = [
         click.option("--changed-since", "changed_since", metavar="REV", default=None,
                      help="Report only on runbooks (and manifests) that changed since REV, or that mention "
@@ -30,6 +30,9 @@ def reporting_options(f):
                      metavar="[FILE]",
                      help="Record every current finding as known debt in FILE (default: the baseline in use, "
                           "else .rbh-baseline.json) and exit 0. Give FILE as --write-baseline=FILE."),
+        click.option("--output", "outputs", multiple=True, metavar="FORMAT=FILE",
+                     help="Also write the report in FORMAT to FILE (repeatable), from the same run: "
+                          "--format github --output sarif=rbh.sarif annotates and feeds code scanning at once."),
     ]
     for option in reversed(options):
         f = option(f)
@@ -40,12 +43,15 @@ def reporting_options(f):
 class Plan:
     changed_since: str | None = None
     write_to: Path | None = None
+    outputs: list[tuple[str, Path]] = field(default_factory=list)
     next_baseline: Path | None = None  # the file the next plain ``rbh check`` will read
 
 
-def prepare(project, *, paths=(), changed_since=None, baseline=None, no_baseline=False, write_baseline=None) -> Plan:
+def prepare(project, *, paths=(), changed_since=None, baseline=None, no_baseline=False, write_baseline=None,
+            outputs=()) -> Plan:
     """Point the config at the baseline to use (or none) before the engine applies suppression."""
     from checks import baseline as bl
+    from checks.formats import FORMATS
 
     if write_baseline is not None and (changed_since or paths):
         what = "--changed-since" if changed_since else "runbook PATHS"
@@ -57,6 +63,11 @@ def prepare(project, *, paths=(), changed_since=None, baseline=None, no_baseline
     if no_baseline and baseline is not None:
         raise ConfigError("--baseline and --no-baseline contradict each other")
     plan = Plan(changed_since=changed_since)
+    for spec in outputs:
+        fmt, sep, target = spec.partition("=")
+        if not sep or not target or fmt not in FORMATS:
+            raise ConfigError(f"--output {spec}: expected FORMAT=FILE with FORMAT one of {', '.join(FORMATS)}")
+        plan.outputs.append((fmt, Path(target)))
     check = project.config.check
     root = project.root.resolve()
     if baseline is not None:
@@ -88,4 +99,15 @@ def finish(project, result, plan: Plan) -> bool:
         from checks import changed
 
         changed.filter_result(result, changed.compute(project, plan.changed_since))
+    write_outputs(result, plan)
     return False
+
+
+def write_outputs(result, plan: Plan) -> None:
+    """The ``--output FORMAT=FILE`` reports, written before the main one goes to stdout."""
+    from checks.formats import FORMATS
+
+    for fmt, path in plan.outputs:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "w", encoding="utf-8") as out:
+            FORMATS[fmt].render(result, out)

@@ -354,3 +354,16 @@ def test_changed_since_before_the_first_commit_checks_everything(rbh, git_repo):
     assert code == 1, err
     assert "deployment `ghost` not found" in out
     assert "checking everything (the repository has no commits yet)" in out
+
+
+def test_output_writes_more_formats_from_the_same_run(rbh, shop, tmp_path):
+    sarif_file, junit_file = tmp_path / "out" / "rbh.sarif", tmp_path / "rbh.xml"
+    code, out, _ = check(rbh, shop, "--format", "text", "--output", f"sarif={sarif_file}", "--output", f"junit={junit_file}")
+    assert code == 1
+    assert out.startswith("runbooks/cart.md:10:")
+    _, alone, _ = check(rbh, shop, "--format", "sarif")
+    assert sarif_file.read_text(encoding="utf-8") == alone
+    assert junit_file.read_text(encoding="utf-8").startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites')
+    code, _, err = check(rbh, shop, "--output", "sarif")
+    assert code == 2
+    assert err.startswith("rbh: error: --output sarif: expected FORMAT=FILE")

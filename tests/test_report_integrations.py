@@ -50,16 +50,21 @@ def test_action_inputs_are_declared_and_never_pasted_into_scripts():
     assert upload["if"].startswith("always()")
 
 
-def test_action_check_step_writes_sarif_and_reports_the_exit_code(make_repo, tmp_path):
+def test_action_check_step_annotates_writes_sarif_and_reports_the_exit_code(make_repo, tmp_path):
     repo = make_repo(STALE)
-    out, sarif = tmp_path / "github_output", tmp_path / "rbh.sarif"
+    out, sarif, summary = tmp_path / "github_output", tmp_path / "rbh.sarif", tmp_path / "summary.md"
     env = {"RBH_REPO": str(repo.root), "FAIL_ON": "error", "CHANGED_SINCE": "", "SARIF_FILE": str(sarif),
-           "GITHUB_OUTPUT": str(out)}
+           "ANNOTATIONS": "true", "GITHUB_OUTPUT": str(out), "GITHUB_STEP_SUMMARY": str(summary)}
     proc = run_step(step("check"), env, tmp_path)
-    assert proc.returncode == 0, proc.stderr  # findings are reported by the last step, after the upload
+    assert proc.returncode == 0, proc.stderr  # findings fail the job in the last step, after the upload
     assert out.read_text(encoding="utf-8").splitlines() == [f"sarif-file={sarif}", "exit-code=1"]
     doc = json.loads(sarif.read_text(encoding="utf-8"))
     assert [r["ruleId"] for r in doc["runs"][0]["results"]] == ["RBH101"]
+    assert proc.stdout.startswith("::error file=runbooks/cart.md,line=4,")
+    assert summary.read_text(encoding="utf-8").startswith("### rbh check: 1 error in 1 file")
+
+    proc = run_step(step("check"), {**env, "ANNOTATIONS": "false"}, tmp_path)
+    assert proc.stdout.startswith("runbooks/cart.md:4:")
 
     proc = run_step(step("Fail on findings"), {"CODE": "1"}, tmp_path)
     assert proc.returncode == 1
@@ -69,21 +74,11 @@ def test_action_check_step_fails_at_once_on_a_usage_error(make_repo, tmp_path):
     repo = make_repo(STALE)
     out = tmp_path / "github_output"
     env = {"RBH_REPO": str(repo.root), "FAIL_ON": "error", "CHANGED_SINCE": "no-such-ref",
-           "SARIF_FILE": str(tmp_path / "x.sarif"), "GITHUB_OUTPUT": str(out)}
+           "SARIF_FILE": str(tmp_path / "x.sarif"), "ANNOTATIONS": "true", "GITHUB_OUTPUT": str(out)}
     proc = run_step(step("check"), env, tmp_path)
     assert proc.returncode == 2
     assert out.read_text(encoding="utf-8").splitlines() == ["exit-code=2"]  # no SARIF to upload
     assert "unknown git ref 'no-such-ref'" in proc.stderr
-
-
-def test_action_annotation_step(make_repo, tmp_path):
-    repo = make_repo(STALE)
-    summary = tmp_path / "summary.md"
-    proc = run_step(step("Annotations and step summary"),
-                    {"RBH_REPO": str(repo.root), "CHANGED_SINCE": "", "GITHUB_STEP_SUMMARY": str(summary)}, tmp_path)
-    assert proc.returncode == 0
-    assert proc.stdout.startswith("::error file=runbooks/cart.md,line=4,")
-    assert summary.read_text(encoding="utf-8").startswith("### rbh check: 1 error in 1 file")
 
 
 def test_example_workflow_uses_the_action_with_full_history_and_sarif_permissions():
