@@ -113,7 +113,21 @@ def test_gitlab_job_declares_the_reports_its_script_writes():
     job = GITLAB["rbh-check"]
     script = "\n".join(job["script"])
     reports = job["artifacts"]["reports"]
-    assert f"--format gitlab > {reports['codequality']}" in script
-    assert f"--format junit --fail-on never > {reports['junit']}" in script
+    assert f"--output gitlab={reports['codequality']}" in script
+    assert f"--output junit={reports['junit']}" in script
     assert {"gitlab", "junit"} <= set(FORMATS)
     assert job["artifacts"]["when"] == "always"
+
+
+def test_gitlab_job_script_runs(make_repo, tmp_path):
+    """The job's script on a stale repository outside a merge request: reports written, job fails."""
+    repo = make_repo(STALE)
+    script = "\n".join(GITLAB["rbh-check"]["script"])
+    full = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "CI_MERGE_REQUEST_TARGET_BRANCH_NAME": ""}
+    proc = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", script], cwd=repo.root, env=full,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1
+    issues = json.loads((repo.root / "gl-code-quality-report.json").read_text(encoding="utf-8"))
+    assert [i["check_name"] for i in issues] == ["RBH101 unknown-workload"]
+    assert "<failure" in (repo.root / "rbh-junit.xml").read_text(encoding="utf-8")
