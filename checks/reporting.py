@@ -89,7 +89,10 @@ def finish(project, result, plan: Plan) -> bool:
     if plan.write_to is not None:
         from checks import baseline as bl
 
-        count = bl.write(result.findings, plan.write_to)
+        try:
+            count = bl.write(result.findings, plan.write_to)
+        except OSError as exc:
+            raise ConfigError(f"--write-baseline {plan.write_to}: cannot write: {exc.strerror or exc}") from None
         click.echo(f"rbh: wrote {count} known finding{'s' if count != 1 else ''} to {plan.write_to}", err=True)
         if plan.write_to.resolve() != plan.next_baseline.resolve():
             click.echo(f"rbh: hint: set check.baseline in rbh.yaml (or pass --baseline {plan.write_to}) "
@@ -108,6 +111,9 @@ def write_outputs(result, plan: Plan) -> None:
     from checks.formats import FORMATS
 
     for fmt, path in plan.outputs:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(path, "w", encoding="utf-8") as out:
-            FORMATS[fmt].render(result, out)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "w", encoding="utf-8") as out:
+                FORMATS[fmt].render(result, out)
+        except OSError as exc:
+            raise ConfigError(f"--output {fmt}={path}: cannot write: {exc.strerror or exc}") from None

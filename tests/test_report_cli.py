@@ -367,3 +367,15 @@ def test_output_writes_more_formats_from_the_same_run(rbh, shop, tmp_path):
     code, _, err = check(rbh, shop, "--output", "sarif")
     assert code == 2
     assert err.startswith("rbh: error: --output sarif: expected FORMAT=FILE")
+
+
+def test_unwritable_output_files_are_one_line_usage_errors(rbh, shop, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x", encoding="utf-8")
+    code, _, err = check(rbh, shop, "--output", f"sarif={blocker / 'rbh.sarif'}")
+    assert code == 2
+    assert err.startswith(f"rbh: error: --output sarif={blocker / 'rbh.sarif'}: cannot write: ")
+    assert err.count("\n") == 1
+    code, _, err = check(rbh, shop, f"--write-baseline={blocker / 'b.json'}")
+    assert code == 2
+    assert err.startswith(f"rbh: error: --write-baseline {blocker / 'b.json'}: cannot write: ")
