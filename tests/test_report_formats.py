@@ -292,3 +292,10 @@ def test_gitlab_fingerprints_are_unique_for_repeated_findings():
     issues = json.loads(render(gitlab, CheckResult([a, a.with_(line=20)])))
     assert issues[0]["fingerprint"] == a.fingerprint
     assert len({i["fingerprint"] for i in issues}) == 2
+
+
+def test_github_unwritable_step_summary_is_a_warning(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "missing-dir" / "summary.md"))
+    text = render(github, CheckResult([], files_checked=1))
+    assert text == "rbh: no findings\n"
+    assert "cannot write the step summary" in caplog.text

@@ -10,6 +10,7 @@ so nothing is lost on a big first run. Suppressed findings are not annotated; th
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections import Counter
@@ -108,5 +109,8 @@ def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     out.write(f"rbh: {counts_text(result)}{tail}\n")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as fh:
-            fh.write(step_summary(result))
+        try:
+            with open(summary_path, "a", encoding="utf-8") as fh:
+                fh.write(step_summary(result))
+        except OSError as exc:  # the annotations are out already; a summary is not worth failing the check
+            logging.getLogger(__name__).warning("cannot write the step summary to %s: %s", summary_path, exc.strerror or exc)
