@@ -2,7 +2,7 @@
 
 Indexing pipeline::
 
-    loader (GitRunbookLoader) -> chunker (HeadingChunker) -> sparse (LexicalDocumentEncoder)
+    loader (GitRunbookLoader) -> chunker (HeadingChunker) -> reuse (VectorReuse) -> sparse (LexicalDocumentEncoder)
         -> dense (WordLlamaDocumentEmbedder) -> writer (QdrantChunkWriter into a QdrantDocumentStore's collection)
 
 ``IndexSettings`` is everything that changes what a chunk looks like or how it is embedded. Its
@@ -72,22 +72,27 @@ class IndexSettings:
         return fingerprint({"model": self.model, "dim": self.dim, "lexical": self.lexical})
 
 
-def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, document_store, sink=None):
-    """loader -> chunker -> sparse -> dense -> writer, upserting into *document_store*'s collection
-    (or through *sink*, an ``indexer.store.Target``, when given)."""
+def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, document_store, sink=None, reuse=None):
+    """loader -> chunker -> reuse -> sparse -> dense -> writer, upserting into *document_store*'s
+    collection (or through *sink*, an ``indexer.store.Target``, when given). *reuse* is a vector
+    cache from the previous index (see ``indexer.components.reuse``); chunks found there are not
+    encoded again."""
     from haystack import Pipeline
 
+    from indexer.components.reuse import VectorReuse
     from indexer.components.writer import QdrantChunkWriter
 
     p = Pipeline()
     p.add_component("loader", loader)
     p.add_component("chunker", HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars))
+    p.add_component("reuse", VectorReuse(reuse))
     p.add_component("sparse", LexicalDocumentEncoder())
     p.add_component("dense", WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim))
     p.add_component("writer", QdrantChunkWriter(document_store, sink=sink))
     p.connect("loader.runbooks", "chunker.runbooks")
     p.connect("loader.blobs", "chunker.blobs")
-    p.connect("chunker.documents", "sparse.documents")
+    p.connect("chunker.documents", "reuse.documents")
+    p.connect("reuse.documents", "sparse.documents")
     p.connect("sparse.documents", "dense.documents")
     p.connect("dense.documents", "writer.documents")
     return p

@@ -821,6 +821,48 @@ class StoreWriter:
             with suppress(Exception):
                 target.client.delete_collection(target.collection)
 
+    def vector_cache(self) -> dict:
+        """Vectors of the serving index by embedding-text hash (``indexer.components.reuse``), for a
+        rebuild with the same model. Read without opening the store in Qdrant (local) or by scrolling."""
+        from indexer.components.reuse import text_key
+
+        cache: dict = {}
+        if self.state is None:
+            return cache
+
+        def add(payload: dict | None, vector: Any) -> None:
+            meta = (payload or {}).get("meta") or {}
+            vectors = vector if isinstance(vector, dict) else {}
+            dense, sparse = vectors.get(DENSE_VECTOR), vectors.get(SPARSE_VECTOR)
+            if dense is not None and sparse is not None:
+                key = text_key(meta.get("title"), meta.get("heading_path"), (payload or {}).get("content"))
+                cache[key] = (dense, (list(sparse.indices), list(sparse.values)))
+
+        if self.settings.is_local:
+            import pickle
+            import sqlite3
+
+            gen = current_generation(self.settings.path)
+            table = gen / "collection" / self.state.collection / "storage.sqlite" if gen else None
+            if table is None or not table.is_file():
+                return cache
+            conn = sqlite3.connect(f"file:{table}?mode=ro", uri=True)
+            try:
+                for (blob,) in conn.execute("SELECT point FROM points"):
+                    point = pickle.loads(blob)  # noqa: S301 - our own store, written by Qdrant local mode
+                    add(point.payload, point.vector)
+            finally:
+                conn.close()
+            return cache
+        offset = None
+        while True:
+            points, offset = self._client.scroll(self.state.collection, limit=512, offset=offset, with_vectors=True,
+                                                 with_payload=["content", "meta.title", "meta.heading_path"])
+            for point in points:
+                add(point.payload, point.vector)
+            if offset is None:
+                return cache
+
     # -------------------------------------------------------------------------------- local generations
     def _publish_local(self, target: Target) -> None:
         target.close()

@@ -46,6 +46,7 @@ class SyncReport:
     unchanged: int = 0
     files: int = 0
     chunks_embedded: int = 0
+    chunks_reused: int = 0  # rebuild: vectors carried over from the previous index (same text, same model)
     chunks_moved: int = 0
     chunks_deleted: int = 0
     chunks_total: int = 0
@@ -54,7 +55,7 @@ class SyncReport:
 
     @property
     def chunks_written(self) -> int:
-        return self.chunks_embedded + self.chunks_moved
+        return self.chunks_embedded + self.chunks_reused + self.chunks_moved
 
     def summary(self) -> str:
         what = {"full": "full rebuild", "incremental": "incremental sync", "unchanged": "up to date"}[self.mode]
@@ -62,7 +63,9 @@ class SyncReport:
         return (
             f"indexed {sha} ({what}: {self.reason}): files {self.added} added, {self.changed} changed, "
             f"{self.renamed} renamed, {self.deleted} deleted, {self.unchanged} unchanged; "
-            f"chunks {self.chunks_written} written ({self.chunks_embedded} embedded), {self.chunks_deleted} removed, "
+            f"chunks {self.chunks_written} written ({self.chunks_embedded} embedded"
+            + (f", {self.chunks_reused} reused" if self.chunks_reused else "")
+            + f"), {self.chunks_deleted} removed, "
             f"{self.chunks_total} total; {self.seconds:.1f}s"
         )
 
@@ -155,7 +158,8 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         target = writer.begin(full=bool(reason), state=state, touched=touched)
         try:
             tick = progress_start(len(plan.embed) + len(plan.moves)) if progress_start else (lambda n: None)
-            _apply(target, plan, settings, loader, report, tick)
+            cache = _vector_cache(writer, prev, settings) if reason else {}
+            _apply(target, plan, settings, loader, report, tick, cache)
             state.files = len(paths)
             state.chunks = report.chunks_total = target.count()
             state.indexed_at = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -234,11 +238,22 @@ def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str])
     return plan
 
 
-def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress) -> None:
+def _vector_cache(writer, prev, settings) -> dict:
+    """Vectors of the previous index for a rebuild, when they were made by the same model."""
+    if prev is None or not prev.complete or prev.model_fingerprint != settings.model_fingerprint:
+        return {}
+    try:
+        return writer.vector_cache()
+    except Exception as exc:  # noqa: BLE001 - an optimisation: without it every chunk is embedded
+        log.info("not reusing vectors of the previous index: %s", exc)
+        return {}
+
+
+def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress, cache: dict | None = None) -> None:
     from indexer.pipelines import build_indexing_pipeline
 
     info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}
-    pipeline = build_indexing_pipeline(settings, loader, target.document_store, sink=target)
+    pipeline = build_indexing_pipeline(settings, loader, target.document_store, sink=target, reuse=cache)
     written_ids: dict[str, list[str]] = {}
     for i in range(0, len(plan.embed), BATCH_FILES):
         batch = plan.embed[i : i + BATCH_FILES]
@@ -246,7 +261,9 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
             out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
                                include_outputs_from={"chunker"})
         report.warnings.extend(out["loader"]["problems"])
-        report.chunks_embedded += out["writer"]["documents_written"]
+        reused = out["reuse"]["reused"]
+        report.chunks_reused += reused
+        report.chunks_embedded += out["writer"]["documents_written"] - reused
         for doc in out["chunker"]["documents"]:
             written_ids.setdefault(doc.meta["path"], []).append(doc.id)
         tick(len(batch))

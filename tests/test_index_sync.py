@@ -196,7 +196,9 @@ def test_force_pushed_history_triggers_a_full_rebuild(indexed):
     repo.repo.git.gc("--prune=now", "--quiet")
     report = sync(project)
     assert report.mode == "full" and "not in this repository" in report.reason
-    assert report.chunks_embedded == 4 * CHUNKS_PER_RUNBOOK
+    # same texts, same model: the rebuild carries every vector over instead of embedding again
+    assert (report.chunks_embedded, report.chunks_reused, report.chunks_total) == (0, 4 * CHUNKS_PER_RUNBOOK, 12)
+    assert ask(project, "kafka consumer group lag")[0].meta["commit"] == repo.repo.head.commit.hexsha
 
 
 def test_unrelated_history_with_old_commit_still_present_rebuilds(indexed):
@@ -253,6 +255,7 @@ def test_changed_model_setting_triggers_a_rebuild_and_readers_refuse_the_old_ind
         open_store(project)
     report = sync(project)
     assert report.mode == "full" and report.reason == "settings changed: dim"
+    assert (report.chunks_embedded, report.chunks_reused) == (12, 0)  # other model: nothing reusable
     with open_store(project) as store:
         assert store.state.settings["dim"] == 128
         assert store.client.get_collection(store.collection).config.params.vectors["text-dense"].size == 128
@@ -485,3 +488,13 @@ def test_local_incremental_finds_exactly_the_chunks_of_touched_runbooks(make_rep
     report = sync(project)
     assert (report.chunks_deleted, report.chunks_total) == (3, 10)
     assert paths_in_store(project) == {"runbooks/checkout.md": 4, "runbooks/payments.md": 3, "runbooks/kafka.md": 3}
+
+
+def test_full_rebuild_embeds_only_chunks_whose_text_changed(indexed):
+    repo, project, _ = indexed
+    repo.write("runbooks/payments.md", FILES["runbooks/payments.md"].replace("Restart the payments", "Fail over the payments"))
+    repo.commit("payments: fail over")
+    report = sync(project, full=True)
+    assert (report.mode, report.chunks_embedded, report.chunks_reused) == ("full", 1, 11)
+    top = ask(project, "fail over the payments deployment")[0]
+    assert top.meta["path"] == "runbooks/payments.md" and "Fail over the payments" in top.content

@@ -43,14 +43,21 @@ class _WordLlamaBase:
 
 @component
 class WordLlamaDocumentEmbedder(_WordLlamaBase):
-    """Sets ``Document.embedding`` from the chunk's embedding text (title, breadcrumb, section)."""
+    """Sets ``Document.embedding`` from the chunk's embedding text (title, breadcrumb, section).
+
+    Chunks that already carry an embedding (reused from the previous index by ``VectorReuse``) are
+    passed through unchanged."""
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:
-        if not documents:
-            return {"documents": []}
-        vectors = self._embed([embedding_text(d) for d in documents])
-        return {"documents": [replace(doc, embedding=vec.tolist()) for doc, vec in zip(documents, vectors)]}
+        todo = [i for i, d in enumerate(documents) if d.embedding is None]
+        if not todo:
+            return {"documents": list(documents)}
+        vectors = self._embed([embedding_text(documents[i]) for i in todo])
+        out = list(documents)
+        for i, vec in zip(todo, vectors):
+            out[i] = replace(documents[i], embedding=vec.tolist())
+        return {"documents": out}
 
 
 @component

@@ -64,7 +64,9 @@ class LexicalDocumentEncoder:
 
     @component.output_types(documents=list[Document])
     def run(self, documents: list[Document]) -> dict[str, list[Document]]:
-        return {"documents": [replace(doc, sparse_embedding=document_sparse(embedding_text(doc))) for doc in documents]}
+        # a chunk reused from the previous index (``VectorReuse``) keeps its vector
+        return {"documents": [doc if doc.sparse_embedding is not None else replace(doc, sparse_embedding=document_sparse(embedding_text(doc)))
+                              for doc in documents]}
 
 
 @component

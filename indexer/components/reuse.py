@@ -1,0 +1,51 @@
+"""Vectors of unchanged chunks, carried over from the previous index into a rebuild.
+
+A rebuild that is not caused by the model (``--full``, a force-push, a work-tree run, changed
+chunking or globs) would otherwise embed every chunk again although most embedding texts did not
+change. The vectors are a function of the embedding text (title, breadcrumb, section) and of the
+model fingerprint only, so a chunk whose text hashes the same as a stored one gets that chunk's
+dense and sparse vectors; the encoders skip chunks that already have them. The indexer offers a
+cache only when the previous index has the same model fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import replace
+from typing import Any
+
+from haystack import Document, component
+from haystack.dataclasses import SparseEmbedding
+
+from indexer.components.terms import embedding_text
+
+
+def text_key(title: str | None, heading_path: list[str] | None, content: str | None) -> bytes:
+    """Hash of a chunk's embedding text (16 bytes; collisions are not a practical concern)."""
+    doc = Document(content=content or "", meta={"title": title, "heading_path": heading_path or []})
+    return hashlib.blake2b(embedding_text(doc).encode("utf-8"), digest_size=16).digest()
+
+
+@component
+class VectorReuse:
+    """Fills ``embedding`` and ``sparse_embedding`` of chunks whose embedding text is in *cache*.
+
+    *cache*: ``text_key`` -> (dense vector, (sparse indices, sparse values)).
+    """
+
+    def __init__(self, cache: dict[bytes, tuple[Any, tuple[list[int], list[float]]]] | None = None) -> None:
+        self.cache = cache or {}
+
+    @component.output_types(documents=list[Document], reused=int)
+    def run(self, documents: list[Document]) -> dict[str, Any]:
+        out, reused = [], 0
+        for doc in documents:
+            hit = self.cache.get(text_key(doc.meta.get("title"), doc.meta.get("heading_path"), doc.content)) if self.cache else None
+            if hit is None:
+                out.append(doc)
+                continue
+            dense, (indices, values) = hit
+            out.append(replace(doc, embedding=[float(x) for x in dense],
+                               sparse_embedding=SparseEmbedding(indices=list(indices), values=list(values))))
+            reused += 1
+        return {"documents": out, "reused": reused}
