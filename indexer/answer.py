@@ -242,8 +242,8 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
     for path in retrieval.missing:
         notices.append(f"an alert links to {path}, which is not in the index (run 'rbh index')")
     index = {}
-    if state is not None:
-        index = {"commit": state.commit, "ref": state.ref, "indexed_at": state.indexed_at, "worktree": state.worktree}
+    if state:
+        index = {k: state.get(k) for k in ("commit", "ref", "indexed_at", "worktree")}
     return Answer(query, results, no_match=retrieval.no_match, notices=notices, index=index,
                   alert_matches=list(retrieval.alert_matches))
 
@@ -364,8 +364,11 @@ class AskOptions:
 
 
 def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: bool | None = None,
-            today: dt.date | None = None) -> str:
-    """Retrieve, build and render the answer (text or JSON). Raises RbhError subclasses for user errors."""
+            today: dt.date | None = None, backend: Any = None) -> str:
+    """Retrieve, build and render the answer (text or JSON). Raises RbhError subclasses for user errors.
+
+    *backend* is an index reader already started (``indexer.store_worker.start_reader``); by default
+    the store is opened in this process."""
     import json
     import sys
 
@@ -383,11 +386,7 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
     min_score = cfg.ask.min_score if opts.min_score is None else opts.min_score
     filters = Filters(opts.service, opts.team, opts.tag)
 
-    retriever = Retriever(project, qdrant_url=opts.qdrant_url)
-    retriever.embed_ahead(opts.query)  # overlaps the model load with reading manifests and the store
-    from indexer.fast_import import import_qdrant_client
-
-    import_qdrant_client()  # before anything else imports it: half the cold-start cost otherwise
+    retriever = Retriever(project, qdrant_url=opts.qdrant_url, backend=backend)
     cache = None
     if opts.cache:
         from indexer.ask_cache import AskCache
@@ -405,6 +404,8 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
                 catalog_for_project(project, runbooks)
             if cache is not None:
                 cache.put_catalog(catalog, [rb.path for rb in runbooks])
+    if opts.query:
+        retriever.dense_vector(opts.query)  # load the model while the index reader is still starting
     with retriever:
         retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload, top_k=top_k,
                              per_runbook=per_runbook, filters=filters, min_score=min_score)
@@ -458,11 +459,11 @@ def _payload_question(payload: Any) -> str:
 
 def _stale_index_notice(project: Any, state: Any, notices: list[str]) -> None:
     """Tell the responder when the index is older than HEAD: the answer may quote an old version."""
-    if state is None or not state.commit or project.repo is None or state.worktree:
+    if not state or not state.get("commit") or project.repo is None or state.get("worktree"):
         return
     try:
         head = project.repo.head.commit.hexsha
     except Exception:  # noqa: BLE001 - no commits, detached oddities: nothing to compare
         return
-    if head != state.commit:
-        notices.append(f"the index is at commit {state.commit[:8]}, the repository at {head[:8]}: run 'rbh index' for the latest runbooks")
+    if head != state["commit"]:
+        notices.append(f"the index is at commit {state['commit'][:8]}, the repository at {head[:8]}: run 'rbh index' for the latest runbooks")

@@ -124,6 +124,11 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
     text = " ".join(question).strip()
     if not text and alert_json is None:
         raise click.UsageError("give a QUESTION or --alert-json FILE")
+    from indexer.store_worker import start_reader
+
+    # First thing: a child process imports Qdrant and opens the index while this one reads the
+    # config, the alerts and loads the embedding model (see indexer.store_worker).
+    reader = start_reader(qdrant_url)
     payload_text = alert_json.read() if alert_json is not None else None
     opts = AskOptions(
         query=text, payload_text=payload_text, service=_split_values(service), team=_split_values(team),
@@ -132,8 +137,14 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
     )
     from rbh.project import load_project
 
-    project = load_project(repo)
-    out = run_ask(project, opts, as_json=as_json, color=None)
+    try:
+        project = load_project(repo)
+        if reader is not None:
+            reader.open(project)
+        out = run_ask(project, opts, as_json=as_json, color=None, backend=reader)
+    finally:
+        if reader is not None:
+            reader.close()
     click.echo(out, nl=False)
     return 0
 

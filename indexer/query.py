@@ -158,33 +158,35 @@ def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "
 class Retriever:
     """Query side of the store: embeds the query (dense + sparse) and asks Qdrant.
 
+    Qdrant itself sits behind a backend (``indexer.store_worker``): in this process, or in a child
+    forked at the start of `rbh ask` (*backend*) so its import overlaps the rest of the start-up.
     Opened once per command; ``rbh eval`` reuses one retriever for every query.
     """
 
-    def __init__(self, project: Any, *, qdrant_url: str | None = None, settings: RetrievalSettings | None = None):
+    def __init__(self, project: Any, *, qdrant_url: str | None = None, settings: RetrievalSettings | None = None,
+                 backend: Any = None):
         self.project = project
         self.qdrant_url = qdrant_url
         self.settings = settings or RetrievalSettings()
-        self._store = None
+        self._backend = backend
+        self._state: dict[str, Any] | None = None
         self._model = None
         self._vectors: dict[str, list[float]] = {}
-        self._pending: _DenseInChild | None = None
 
     # -------------------------------------------------------------- lifecycle
     def open(self) -> "Retriever":
-        if self._store is None:
-            from indexer.store import open_store
+        if self._backend is None:
+            from indexer.store_worker import StoreBackend
 
-            self._store = open_store(self.project, read_only=True, qdrant_url=self.qdrant_url)
+            self._backend = StoreBackend(self.project, self.qdrant_url)
+        if self._state is None:
+            self._state = self._backend.call("state")
         return self
 
     def close(self) -> None:
-        if self._pending is not None:
-            self._pending.result()  # reap the child
-            self._pending = None
-        if self._store is not None:
-            self._store.close()
-            self._store = None
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
 
     def __enter__(self) -> "Retriever":
         return self.open()
@@ -193,39 +195,24 @@ class Retriever:
         self.close()
 
     @property
-    def store(self):
-        return self.open()._store
+    def state(self) -> dict[str, Any]:
+        """What the index holds: commit, ref, indexed_at, worktree, location."""
+        self.open()
+        return self._state or {}
 
-    @property
-    def state(self):
-        return self.store.state
+    def _call(self, op: str, **args: Any) -> Any:
+        return self.open()._backend.call(op, **args)
 
     # -------------------------------------------------------------- query vectors
-    def embed_ahead(self, text: str) -> None:
-        """Start embedding *text* in a forked child while this process imports Qdrant and opens the
-        store: the model's import and load are the other big cold-start cost, and there are two cores.
-        Anything that goes wrong there just means ``dense_vector`` embeds in-process."""
-        if text and self._pending is None and text not in self._vectors and _can_fork():
-            idx = self.project.config.index
-            self._pending = _DenseInChild(idx.model, idx.dim, text)
-
     def dense_vector(self, text: str) -> list[float]:
-        if text in self._vectors:
-            return self._vectors[text]
-        if self._pending is not None:
-            pending, self._pending = self._pending, None
-            vec = pending.result()
-            if vec is not None and pending.text == text:
-                self._vectors[text] = vec
-                return vec
-        if self._model is None:
-            from indexer.components.wordllama_model import load_wordllama
+        if text not in self._vectors:
+            if self._model is None:
+                from indexer.components.wordllama_model import load_wordllama
 
-            idx = self.project.config.index
-            self._model = load_wordllama(idx.model, idx.dim)
-        vec = self._model.embed([text], norm=True)[0].tolist()
-        self._vectors[text] = vec
-        return vec
+                idx = self.project.config.index
+                self._model = load_wordllama(idx.model, idx.dim)
+            self._vectors[text] = self._model.embed([text], norm=True)[0].tolist()
+        return self._vectors[text]
 
     @staticmethod
     def sparse_terms(text: str) -> list[int]:
@@ -237,48 +224,22 @@ class Retriever:
     def search_sections(self, query: str, *, limit: int | None = None, filters: Filters | None = None,
                         paths: list[str] | None = None) -> list[Hit]:
         """Sections ranked by RRF of the dense and sparse prefetches (best first)."""
-        from qdrant_client import models
-
         s = self.settings
-        limit = limit or s.prefetch
-        flt = (filters or Filters()).to_qdrant()
-        if paths:
-            by_path = models.FieldCondition(key="meta.path", match=models.MatchAny(any=list(paths)))
-            flt = models.Filter(must=[by_path, *([flt] if flt else [])])
+        f = filters or Filters()
         dense = self.dense_vector(query)
         terms = self.sparse_terms(query)
-        store = self.store
-        prefetch = [models.Prefetch(query=dense, using=store.dense_vector, limit=max(limit, s.prefetch), filter=flt)]
-        weights = [s.dense_weight]
-        if terms:
-            sparse = models.SparseVector(indices=terms, values=[1.0] * len(terms))
-            prefetch.append(models.Prefetch(query=sparse, using=store.sparse_vector, limit=max(limit, s.prefetch), filter=flt))
-            weights.append(s.sparse_weight)
-        if len(set(weights)) == 1:
-            fusion: Any = models.FusionQuery(fusion=models.Fusion.RRF)
-        else:
-            fusion = models.RrfQuery(rrf=models.Rrf(k=s.rrf_k, weights=weights))
-        try:
-            res = store.client.query_points(store.alias, prefetch=prefetch, query=fusion, limit=limit,
-                                            with_payload=True, with_vectors=True)
-        except Exception as exc:  # noqa: BLE001 - one line for the user, details in --verbose
-            from indexer.sync import ensure_store_error
-
-            log.debug("query failed", exc_info=True)
-            raise ensure_store_error(exc, store.location) from None
+        points = self._call("search", dense=dense, terms=terms, limit=limit or s.prefetch, prefetch=s.prefetch,
+                            dense_weight=s.dense_weight, sparse_weight=s.sparse_weight, rrf_k=s.rrf_k,
+                            filters={"service": list(f.service), "team": list(f.team), "tag": list(f.tag)},
+                            paths=list(paths) if paths else None)
         hits = []
         term_set = set(terms)
-        for p in res.points:
-            payload = p.payload or {}
-            vec = p.vector if isinstance(p.vector, dict) else {}
-            hit = Hit(id=str(payload.get("id") or p.id), text=payload.get("content") or "", meta=payload.get("meta") or {},
-                      score=float(p.score))
-            if store.dense_vector in vec:
-                hit.cosine = _cosine(dense, vec[store.dense_vector])
-            sv = vec.get(store.sparse_vector)
+        for p in points:
+            hit = Hit(id=p["id"], text=p["content"], meta=p["meta"], score=p["score"])
+            if p.get("dense") is not None:
+                hit.cosine = _cosine(dense, p["dense"])
             if term_set:
-                have = set(getattr(sv, "indices", None) or [])
-                hit.coverage = len(term_set & have) / len(term_set)
+                hit.coverage = len(term_set & set(p.get("sparse_indices") or [])) / len(term_set)
             hits.append(hit)
         return hits
 
@@ -306,19 +267,7 @@ class Retriever:
 
     def sections_of(self, path: str) -> list[Hit]:
         """Every chunk of one runbook, in document order (for alert lookups that name a file)."""
-        from qdrant_client import models
-
-        store = self.store
-        flt = models.Filter(must=[models.FieldCondition(key="meta.path", match=models.MatchValue(value=path))])
-        points, offset = [], None
-        while True:
-            batch, offset = store.client.scroll(store.alias, scroll_filter=flt, limit=256, offset=offset,
-                                                with_payload=True, with_vectors=False)
-            points.extend(batch)
-            if offset is None:
-                break
-        hits = [Hit(id=str((p.payload or {}).get("id") or p.id), text=(p.payload or {}).get("content") or "",
-                    meta=(p.payload or {}).get("meta") or {}) for p in points]
+        hits = [Hit(id=p["id"], text=p["content"], meta=p["meta"]) for p in self._call("scroll", path=path)]
         hits.sort(key=lambda h: (h.meta.get("chunk_index") or 0))
         return hits
 
@@ -337,52 +286,6 @@ class Retriever:
             if ranked:
                 return ranked[0]
         return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
-
-
-def _can_fork() -> bool:
-    import os
-    import threading
-
-    # fork is only safe while this process has one thread (no locks held elsewhere)
-    return hasattr(os, "fork") and not os.environ.get("RBH_NO_FORK") and threading.active_count() == 1
-
-
-class _DenseInChild:
-    """A forked child that loads the dense model, embeds one text and writes the vector to a pipe."""
-
-    def __init__(self, model: str, dim: int, text: str):
-        import os
-
-        self.text = text
-        self._read, write = os.pipe()
-        self._pid = os.fork()
-        if self._pid == 0:  # the child: never returns, never touches stdout, never runs atexit hooks
-            status = 1
-            try:
-                os.close(self._read)
-                from array import array
-
-                from indexer.components.wordllama_model import load_wordllama
-
-                vec = load_wordllama(model, dim).embed([text], norm=True)[0]
-                with os.fdopen(write, "wb") as out:
-                    out.write(array("d", [float(x) for x in vec]).tobytes())
-                status = 0
-            finally:
-                os._exit(status)
-        os.close(write)
-
-    def result(self) -> list[float] | None:
-        import os
-        from array import array
-
-        with os.fdopen(self._read, "rb") as f:
-            data = f.read()
-        _, status = os.waitpid(self._pid, 0)
-        if status != 0 or not data or len(data) % 8:
-            log.debug("dense embedding in a child failed (status %s); embedding in-process", status)
-            return None
-        return array("d", data).tolist()
 
 
 @dataclass

@@ -253,6 +253,13 @@ def make_shop(root: Path, extra: dict[str, str] | None = None) -> Path:
     return root
 
 
+def indexed_shop(tmp_path_factory, name: str, extra: dict[str, str] | None = None) -> Path:
+    """A committed shop repository with its index built, for a module-scoped fixture."""
+    root = make_shop(tmp_path_factory.mktemp(name) / "shop", extra)
+    index(root)
+    return root
+
+
 def cli(args: list[str], input: str | None = None, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     """Run rbh in-process (as the ``rbh`` fixture does, usable from module-scoped fixtures too)."""
     from click.testing import CliRunner

@@ -8,14 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from ask_support import ask_json, cli, index, make_shop, payload
+from ask_support import ask_json, cli, indexed_shop, payload
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Path:
-    root = make_shop(tmp_path_factory.mktemp("ask-alerts") / "shop")
-    index(root)
-    return root
+    return indexed_shop(tmp_path_factory, "ask-alerts")
 
 
 def top(answer: dict) -> tuple[str, str, str]:

@@ -8,15 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from ask_support import ask_json, cli, index, make_shop
+from ask_support import ask_json, cli, index, indexed_shop, make_shop
 from indexer.answer import freshness_of, site_url_for
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Path:
-    root = make_shop(tmp_path_factory.mktemp("ask-answer") / "shop")
-    index(root)
-    return root
+    return indexed_shop(tmp_path_factory, "ask-answer")
 
 
 def test_open_findings_are_shown_with_the_section(shop):

@@ -7,16 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from ask_support import cli, index, make_shop
+from ask_support import cli, indexed_shop
 from indexer.evaluate import EvalQuery, Scores, evaluate, load_queries
 from rbh.errors import ConfigError
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Path:
-    root = make_shop(tmp_path_factory.mktemp("ask-eval") / "shop")
-    index(root)
-    return root
+    return indexed_shop(tmp_path_factory, "ask-eval")
 
 
 def write_queries(path: Path, rows: list[dict]) -> Path:

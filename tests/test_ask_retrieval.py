@@ -7,14 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from ask_support import ask_json, cli, index, make_shop
+from ask_support import ask_json, cli, indexed_shop, make_shop
 
 
 @pytest.fixture(scope="module")
 def shop(tmp_path_factory) -> Path:
-    root = make_shop(tmp_path_factory.mktemp("ask-retrieval") / "shop")
-    index(root)
-    return root
+    return indexed_shop(tmp_path_factory, "ask-retrieval")
 
 
 def paths(answer: dict) -> list[str]:

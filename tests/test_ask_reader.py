@@ -1,0 +1,90 @@
+"""The index reader forked at the start of `rbh ask` (indexer.store_worker): same answers as the
+in-process store, errors with the same class and message, no process left behind."""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from ask_support import ask_json, cli, indexed_shop, make_shop
+from indexer.store_worker import ForkedStore, StoreBackend, can_fork, start_reader
+from rbh.errors import StoreError
+from rbh.project import load_project
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    return indexed_shop(tmp_path_factory, "ask-reader")
+
+
+def test_forked_and_in_process_answers_are_identical(shop):
+    forked = ask_json(shop, "too many clients", "--top-k", "3", "--no-cache")
+    in_process = ask_json(shop, "too many clients", "--top-k", "3", "--no-cache", env={"RBH_NO_FORK": "1"})
+    assert forked == in_process
+    assert forked["results"][0]["path"] == "runbooks/postgres.md"
+
+
+def test_reader_requests(shop):
+    if threading.active_count() != 1:
+        pytest.skip("another thread runs in this test process")
+    reader = start_reader()
+    assert isinstance(reader, ForkedStore)
+    project = load_project(shop)
+    reader.open(project)
+    try:
+        state = reader.call("state")
+        backend = StoreBackend(project)
+        try:
+            assert state == backend.call("state")
+            chunks = reader.call("scroll", path="runbooks/redis.md")
+            assert [c["meta"]["anchor"] for c in sorted(chunks, key=lambda c: c["meta"]["chunk_index"])] == \
+                ["redis", "evictions-and-memory-pressure"]
+            assert chunks == backend.call("scroll", path="runbooks/redis.md")
+        finally:
+            backend.close()
+    finally:
+        reader.close()
+    with pytest.raises(ChildProcessError):
+        os.waitpid(reader._pid, os.WNOHANG)  # reaped: no zombie left
+
+
+def test_reader_errors_keep_their_class_and_message(tmp_path):
+    if threading.active_count() != 1:
+        pytest.skip("another thread runs in this test process")
+    root = make_shop(tmp_path / "never-indexed")
+    project = load_project(root)
+    with pytest.raises(StoreError) as in_process:
+        StoreBackend(project)
+    reader = start_reader()
+    reader.open(project)
+    try:
+        with pytest.raises(StoreError) as forked:
+            reader.call("state")
+        assert str(forked.value) == str(in_process.value)
+        assert str(forked.value).endswith("yet: run 'rbh index' first")
+    finally:
+        reader.close()
+    code, out, err = cli(["ask", "--repo", str(root), "anything"])
+    assert code == 2 and err.startswith("rbh: error: no index at ")
+
+
+def test_dead_reader_is_a_store_error(shop):
+    if threading.active_count() != 1:
+        pytest.skip("another thread runs in this test process")
+    reader = start_reader()
+    os.kill(reader._pid, 9)
+    try:
+        with pytest.raises(StoreError, match="the index reader process ended unexpectedly"):
+            reader.call("state")
+    finally:
+        reader.close()
+
+
+def test_no_fork_when_asked(monkeypatch):
+    monkeypatch.setenv("RBH_NO_FORK", "1")
+    assert can_fork() is False and start_reader() is None
