@@ -334,9 +334,9 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
 
 def _delete_stale(target, path: str, keep_doc_ids: list[str]) -> int:
     """Remove chunks of *path* that the new version no longer has (a removed or renamed heading)."""
-    from haystack_integrations.document_stores.qdrant.converters import convert_id
+    from indexer.components.writer import point_id
 
-    keep = {convert_id(i) for i in keep_doc_ids}
+    keep = {point_id(i) for i in keep_doc_ids}
     stale = [p.id for p in target.points_of(path) if str(p.id).replace("-", "") not in keep]
     target.delete_ids(stale)
     return len(stale)

@@ -114,3 +114,12 @@ def test_payload_indexes_are_added_to_an_existing_collection():
     assert ensure_payload_indexes(server, "runbooks-1") == list(PAYLOAD_INDEXES[2:])
     assert server.created == [("runbooks-1", k, "keyword") for k in PAYLOAD_INDEXES[2:]]
     assert ensure_payload_indexes(server, "runbooks-1") == []
+
+
+def test_point_ids_are_qdrant_haystacks():
+    from haystack_integrations.document_stores.qdrant.converters import convert_id
+
+    from indexer.components.writer import point_id
+
+    for doc_id in ("a" * 32, "0123456789abcdef0123456789abcdef", "runbooks/x.md"):
+        assert point_id(doc_id) == convert_id(doc_id)

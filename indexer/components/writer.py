@@ -10,9 +10,20 @@ back unchanged (a test checks the round trip).
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from haystack import Document, component
+
+
+#: qdrant-haystack's namespace for turning Document ids into point ids (``converters.UUID_NAMESPACE``);
+#: repeated here so the indexer's fast path does not import qdrant-haystack (a test keeps them equal).
+_POINT_ID_NAMESPACE = uuid.UUID("3896d314-1e95-4a3a-b45a-945f9f0b541d")
+
+
+def point_id(doc_id: str) -> str:
+    """The Qdrant point id qdrant-haystack gives the Document *doc_id*."""
+    return uuid.uuid5(_POINT_ID_NAMESPACE, doc_id).hex
 
 
 def to_point(doc: Document):
@@ -21,7 +32,6 @@ def to_point(doc: Document):
     ``model_construct`` skips pydantic's validation of every vector float (a third of the write
     time for 20,000 chunks); the values come from our own encoders, already of the right types.
     """
-    from haystack_integrations.document_stores.qdrant.converters import convert_id
     from qdrant_client import models
 
     from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
@@ -33,7 +43,7 @@ def to_point(doc: Document):
         sv = doc.sparse_embedding
         vector[SPARSE_VECTOR] = models.SparseVector.model_construct(indices=[int(i) for i in sv.indices], values=[float(x) for x in sv.values])
     payload = {"id": doc.id, "content": doc.content, "blob": None, "meta": doc.meta, "score": None}
-    return models.PointStruct.model_construct(id=convert_id(doc.id), vector=vector, payload=payload)
+    return models.PointStruct.model_construct(id=point_id(doc.id), vector=vector, payload=payload)
 
 
 @component
