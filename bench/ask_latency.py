@@ -7,8 +7,9 @@ question and overall. Target: median under 1.5 s on this machine.
 
     .venv/bin/python bench/ask_latency.py [--runs N] [--variants]
 
-``--variants`` also times the same questions with the dense model loaded in-process instead of in a
-forked child (RBH_NO_FORK=1) and without the health checks (--no-health), to show where time goes.
+``--variants`` also times the same questions with the index reader always forked (RBH_FORK=1), never
+forked (RBH_NO_FORK=1; by default rbh forks only when a core is free) and without the health checks
+(--no-health), to show where time goes.
 The alert catalog and findings come from ``.rbh/ask-cache.json`` after the first ask at a repository
 state; the last line times that first ask.
 """
@@ -74,7 +75,8 @@ def main() -> int:
         subprocess.run([str(RBH), "index", "--repo", str(repo), "-q"], check=True)
         variants = [("default", [], {})]
         if args.variants:
-            variants += [("RBH_NO_FORK=1", [], {"RBH_NO_FORK": "1"}), ("--no-health", ["--no-health"], {})]
+            variants += [("RBH_FORK=1 (reader child)", [], {"RBH_FORK": "1"}), ("RBH_NO_FORK=1 (one process)", [], {"RBH_NO_FORK": "1"}),
+                         ("--no-health", ["--no-health"], {})]
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"rbh ask, a new process each run, {args.runs} runs per question; load average at start {load:.2f}, "
               f"{os.cpu_count()} CPUs")

@@ -8,8 +8,9 @@ parent reads the config, the alert catalog and loads the embedding model. The tw
 halves at the same time. Requests and answers are plain data (dicts, lists, floats) sent over a
 ``multiprocessing`` pipe, so the parent never imports qdrant-client.
 
-Without ``os.fork`` (or with ``RBH_NO_FORK=1``, or when the process already runs threads) the same
-``StoreBackend`` runs in-process; ``rbh eval`` always uses it in-process.
+Without ``os.fork``, with ``RBH_NO_FORK=1``, when the process already runs threads, or when no core
+is free (1-minute load average above CPUs - 1: the child would only compete with the parent), the
+same ``StoreBackend`` runs in-process; ``rbh eval`` always uses it in-process.
 
 Requests: ``state``, ``search`` (the fused dense + sparse ``query_points``), ``scroll`` (every chunk
 of one runbook), ``close``. An error in the child comes back as (class name, message) and is raised
@@ -226,10 +227,21 @@ def _serve(conn: Any, qdrant_url: str | None) -> None:
 
 
 def can_fork() -> bool:
+    """Fork only when it is safe (one thread, no lock held by another) and pays: a second process
+    costs ~0.5 s more CPU in all, which only comes back as wall time when a core is free
+    (``RBH_FORK=1`` forces it, ``RBH_NO_FORK=1`` forbids it)."""
     import threading
 
-    # fork is only safe while this process runs one thread (no lock held by another thread)
-    return hasattr(os, "fork") and not os.environ.get("RBH_NO_FORK") and threading.active_count() == 1
+    if not hasattr(os, "fork") or os.environ.get("RBH_NO_FORK") or threading.active_count() != 1:
+        return False
+    if os.environ.get("RBH_FORK"):
+        return True
+    cpus = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        load = 0.0
+    return cpus >= 2 and load <= cpus - 1
 
 
 def start_reader(qdrant_url: str | None = None) -> ForkedStore | None:

@@ -22,6 +22,11 @@ def shop(tmp_path_factory) -> Path:
     return indexed_shop(tmp_path_factory, "ask-reader")
 
 
+@pytest.fixture(autouse=True)
+def force_fork(monkeypatch):
+    monkeypatch.setenv("RBH_FORK", "1")  # whatever the machine's load
+
+
 def test_forked_and_in_process_answers_are_identical(shop):
     forked = ask_json(shop, "too many clients", "--top-k", "3", "--no-cache")
     in_process = ask_json(shop, "too many clients", "--top-k", "3", "--no-cache", env={"RBH_NO_FORK": "1"})
@@ -85,6 +90,12 @@ def test_dead_reader_is_a_store_error(shop):
         reader.close()
 
 
-def test_no_fork_when_asked(monkeypatch):
+def test_no_fork_when_asked_or_busy(monkeypatch):
     monkeypatch.setenv("RBH_NO_FORK", "1")
     assert can_fork() is False and start_reader() is None
+    monkeypatch.delenv("RBH_NO_FORK")
+    monkeypatch.delenv("RBH_FORK")
+    monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+    assert can_fork() is False
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+    assert can_fork() is ((os.cpu_count() or 1) >= 2 and threading.active_count() == 1)
