@@ -821,6 +821,11 @@ class StoreWriter:
             with suppress(Exception):
                 target.client.delete_collection(target.collection)
 
+    def ensure_indexes(self) -> None:
+        """Server: create missing payload indexes on the live collection (local mode has no use for them)."""
+        if not self.settings.is_local and self.state is not None:
+            with_retries(self.settings, lambda: ensure_payload_indexes(self._client, self.state.collection), "create payload indexes")
+
     def vector_cache(self) -> dict:
         """Vectors of the serving index by embedding-text hash (``indexer.components.reuse``), for a
         rebuild with the same model. Read without opening the store in Qdrant (local) or by scrolling."""

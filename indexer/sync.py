@@ -143,6 +143,7 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         else:
             assert prev is not None
             if prev.commit == commit:
+                writer.ensure_indexes()  # payload indexes added by a newer rbh reach an unchanged index too
                 report.mode, report.reason = "unchanged", f"already at {commit[:8]}"
                 report.unchanged = report.files = len(paths)
                 report.chunks_total = prev.chunks
@@ -155,7 +156,13 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         report.files = len(paths)
 
         touched = plan.embed + plan.remove + [p for move in plan.moves for p in move]
-        target = writer.begin(full=bool(reason), state=state, touched=touched)
+        try:
+            target = writer.begin(full=bool(reason), state=state, touched=touched)
+        except Exception as exc:  # a half-made generation or collection is swept by the next run
+            store_exc = as_store_error(exc, ss.location)
+            if store_exc is not None:
+                raise store_exc from None
+            raise
         try:
             tick = progress_start(len(plan.embed) + len(plan.moves)) if progress_start else (lambda n: None)
             cache = _vector_cache(writer, prev, settings) if reason else {}
