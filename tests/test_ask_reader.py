@@ -99,3 +99,34 @@ def test_no_fork_when_asked_or_busy(monkeypatch):
     assert can_fork() is False
     monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
     assert can_fork() is ((os.cpu_count() or 1) >= 2 and threading.active_count() == 1)
+
+
+@pytest.mark.parametrize("env", [{"RBH_FORK": "1"}, {"RBH_NO_FORK": "1"}])
+def test_cold_process_end_to_end(shop, env):
+    """A real `rbh ask` process: the lazy qdrant-client import and (or not) the forked reader."""
+    import json
+
+    from conftest import run_rbh_subprocess
+
+    proc = run_rbh_subprocess(["ask", "--repo", str(shop), "--json", "--no-cache", "CheckoutHighLatency"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    first = json.loads(proc.stdout)["results"][0]
+    assert (first["path"], first["anchor"], first["via"]) == ("runbooks/checkout.md", "alert-checkouthighlatency", "alert")
+
+
+def test_lazy_qdrant_import_falls_back_to_the_eager_rebuild():
+    import subprocess
+    import sys
+
+    code = (
+        "import indexer.fast_import as f\n"
+        "def boom(models): raise RuntimeError('simulated')\n"
+        "f._smoke = boom\n"
+        "f.import_qdrant_client()\n"
+        "from qdrant_client import models\n"
+        "assert all(m.__pydantic_complete__ for m in (models.Filter, models.Prefetch, models.RrfQuery, models.ScoredPoint))\n"
+        "print('ok')\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
