@@ -33,6 +33,9 @@ MAX_RULE_FILE_BYTES = 5_000_000
 # A template must keep this many literal characters to be matched: "{{ $labels.message }}" alone
 # would otherwise match every query.
 MIN_LITERAL_CHARS = 12
+# Rendered alert text is a few hundred characters; longer input (a pasted log) is not matched
+# against the templates, whose lazy wildcards would make that slow.
+MAX_ALERT_TEXT_CHARS = 5000
 
 # --------------------------------------------------------------------------------------------
 # Model
@@ -235,7 +238,7 @@ class AlertCatalog:
     def match_text(self, query: str) -> list[AlertMatch]:
         """The query is a rendered (or raw) summary or description of known alerts."""
         text = normalize_text(query)
-        if len(text) < MIN_LITERAL_CHARS:
+        if not MIN_LITERAL_CHARS <= len(text) <= MAX_ALERT_TEXT_CHARS:
             return []
         out: list[AlertMatch] = []
         best: int | None = None

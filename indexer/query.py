@@ -29,6 +29,9 @@ from typing import Any, Iterable
 log = logging.getLogger(__name__)
 
 
+MAX_QUERY_CHARS = 8000  # a pasted log or stack trace is cut here: its head carries the signal
+
+
 @dataclass(frozen=True)
 class RetrievalSettings:
     """Fusion knobs, tuned on the development set (see bench/README.md); not data-specific."""
@@ -337,7 +340,7 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
         hit.via, hit.alert = "alert", m
         hits.append(hit)
         shown[hit.path] = shown.get(hit.path, 0) + 1
-    free_text = " ".join(t for t in texts if t).strip()
+    free_text = " ".join(t for t in texts if t).strip()[:MAX_QUERY_CHARS]
     best = None
     if free_text and len(hits) < top_k:
         ranked = retriever.boost_titles(free_text, retriever.search_sections(free_text, filters=filters))

@@ -126,3 +126,13 @@ def test_template_patterns():
     assert longest == "has not matched the expected number of replicas"
     assert template_pattern("{{ $labels.message }}") is None  # matches everything: never used
     assert template_pattern("{{ $labels.job }} is down") is None  # too little literal text to be specific
+
+
+def test_huge_pasted_text_is_answered_quickly(shop):
+    import time
+
+    log = ("2026-11-26T02:00:00Z checkout p99 latency of checkout in namespace shop has been above " * 2000)[:200_000]
+    started = time.monotonic()
+    answer = ask_json(shop, log, "--top-k", "1")
+    assert time.monotonic() - started < 30
+    assert answer["no_match"] or answer["results"][0]["path"] == "runbooks/checkout.md"
