@@ -190,3 +190,24 @@ def test_word_split_before_bpe_gives_wordllamas_own_tokens():
     assert len(texts) > 20
     for text in texts:
         assert fast.encode(text, add_special_tokens=False).ids == plain.encode(text, add_special_tokens=False).ids, text[:60]
+
+
+def test_indexing_pipeline_round_trips_through_haystack_serialization(tmp_path):
+    from haystack import Pipeline
+
+    from indexer.components.source import GitRunbookLoader
+    from indexer.pipelines import IndexSettings, build_indexing_pipeline
+    from indexer.store import StoreSettings, document_store
+    from rbh.config import Config
+    from rbh.project import Project
+
+    project = Project(root=tmp_path, config=Config())
+    settings = IndexSettings.from_project(project)
+    ss = StoreSettings(path=None, url="http://qdrant.test:6333", api_key_env="RBH_QDRANT_API_KEY", alias="runbooks")
+    store = document_store(ss, client=None, collection="runbooks", dim=settings.dim)
+    pipeline = build_indexing_pipeline(settings, GitRunbookLoader(str(tmp_path), ref="main"), store)
+    data = pipeline.to_dict()
+    assert data["components"]["writer"]["init_parameters"]["document_store"]["init_parameters"]["api_key"] == {
+        "type": "env_var", "env_vars": ["RBH_QDRANT_API_KEY"], "strict": False}
+    again = Pipeline.from_dict(data, allowed_modules=["indexer", "haystack_integrations"])
+    assert again.to_dict() == data

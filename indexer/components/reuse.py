@@ -14,7 +14,7 @@ import hashlib
 from dataclasses import replace
 from typing import Any
 
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.dataclasses import SparseEmbedding
 
 from indexer.components.terms import embedding_text
@@ -35,6 +35,14 @@ class VectorReuse:
 
     def __init__(self, cache: dict[bytes, tuple[Any, tuple[list[int], list[float]]]] | None = None) -> None:
         self.cache = cache or {}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The cache is run-time data from the store, not a setting: it is not serialized."""
+        return default_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "VectorReuse":
+        return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document], reused=int)
     def run(self, documents: list[Document]) -> dict[str, Any]:

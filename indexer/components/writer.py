@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from haystack import Document, component
+from haystack import Document, component, default_from_dict, default_to_dict
 
 
 #: qdrant-haystack's namespace for turning Document ids into point ids (``converters.UUID_NAMESPACE``);
@@ -58,6 +58,14 @@ class QdrantChunkWriter:
         self.document_store = document_store
         self.batch_size = batch_size
         self.sink = sink  # an object with upsert(points), e.g. indexer.store.Target
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serializable settings; the sink is a run-time object and is not part of them."""
+        return default_to_dict(self, document_store=self.document_store, batch_size=self.batch_size)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "QdrantChunkWriter":
+        return default_from_dict(cls, data)
 
     @component.output_types(documents_written=int)
     def run(self, documents: list[Document]) -> dict[str, int]:
