@@ -88,6 +88,7 @@ class Result:
             "end_line": m.get("end_line"),
             "score": round(h.score, 6),
             "relevance": round(h.relevance, 4) if (h.cosine is not None or h.coverage is not None) else None,
+            "term_coverage": round(h.coverage, 4) if h.coverage is not None else None,
             "commit": m.get("commit"),
             "commit_short": self.commit_short,
             "citation": self.citation,

@@ -61,8 +61,9 @@ class StoreConfig(_Strict):
 class AskConfig(_Strict):
     top_k: int = Field(5, ge=1, le=50)
     per_runbook: int = Field(1, ge=1, description="sections shown per runbook before another runbook gets a slot")
-    min_score: float = Field(0.45, ge=0, le=1, description="below this relevance (mean of the best section's dense cosine and "
-                             "share of query terms it contains) the answer is 'no runbook matches'; 0 disables")
+    min_score: float = Field(0.35, ge=0, le=1, description="below this relevance (the best section's dense cosine with the "
+                             "question, or the squared share of the question's terms it contains) the answer "
+                             "is 'no runbook matches'; 0 disables")
     alert_lookup: bool = True
 
 
