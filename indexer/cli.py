@@ -124,19 +124,18 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
     text = " ".join(question).strip()
     if not text and alert_json is None:
         raise click.UsageError("give a QUESTION or --alert-json FILE")
-    from indexer.store_worker import start_reader
-
-    # First thing: a child process imports Qdrant and opens the index while this one reads the
-    # config, the alerts and loads the embedding model (see indexer.store_worker).
-    reader = start_reader(qdrant_url)
     payload_text = alert_json.read() if alert_json is not None else None
     opts = AskOptions(
         query=text, payload_text=payload_text, service=_split_values(service), team=_split_values(team),
         tag=_split_values(tag), top_k=top_k, per_runbook=per_runbook, alert_lookup=alert_lookup, llm=use_llm,
         health=health, qdrant_url=qdrant_url, cache=not no_cache,
     )
+    from indexer.store_worker import start_reader
     from rbh.project import load_project
 
+    # Before anything heavy: a child process imports Qdrant and opens the index while this one reads
+    # the config, the alerts and loads the embedding model (see indexer.store_worker).
+    reader = start_reader(qdrant_url)
     try:
         project = load_project(repo)
         if reader is not None:
