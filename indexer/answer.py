@@ -215,7 +215,8 @@ def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any 
     for f in result.active:
         if f.path in out:
             out[f.path].append({"rule": f.rule, "name": f.name, "severity": str(f.severity), "line": f.line,
-                                "message": f.message, "suggestion": f.suggestion})
+                                "message": f.message, "suggestion": f.suggestion,
+                                "suggestion_source": getattr(f, "suggestion_source", None)})
     return out, None
 
 
@@ -332,15 +333,34 @@ def _render_result(r: Result, st: Callable[..., str]) -> list[str]:
         worst = "error" if any(x["severity"] == "error" for x in r.findings) else "warning"
         lines.append("    " + st(f"health: {len(r.findings)} open finding(s): this runbook may be out of date",
                                   fg="red" if worst == "error" else "yellow", bold=True))
-        for x in r.findings[:8]:
-            lines.append(f"      {x['severity']:<7} {x['rule']} line {x['line']}: {x['message']}")
-        if len(r.findings) > 8:
-            lines.append(f"      ... and {len(r.findings) - 8} more ('rbh check {h.path}')")
+        for sev, rule, msg, sugg, where in _grouped_findings(r.findings, h.line, int(h.meta.get("end_line") or h.line))[:6]:
+            hint = f"  (did you mean `{sugg}`)" if sugg else ""
+            lines.append(f"      {sev:<7} {rule} {where}: {msg}{hint}")
+        groups = len(_grouped_findings(r.findings, 0, 0))
+        if groups > 6:
+            lines.append(f"      ... and {groups - 6} more ('rbh check {h.path}')")
     lines.append("")
     for text_line in h.text.split("\n"):
         lines.append("    " + text_line if text_line else "")
     lines.append("")
     return lines
+
+
+def _grouped_findings(findings: list[dict[str, Any]], start: int, end: int) -> list[tuple[str, str, str, str | None, str]]:
+    """One line per distinct finding (the same stale name on eleven lines is one problem), the ones
+    inside the quoted section first, errors before warnings."""
+    groups: dict[tuple[str, str, str, str | None], list[int]] = {}
+    for x in findings:
+        groups.setdefault((x["severity"], x["rule"], x["message"], x.get("suggestion")), []).append(int(x["line"]))
+    rows = []
+    for (sev, rule, msg, sugg), lines in groups.items():
+        inside = [n for n in lines if start <= n <= end]
+        shown = ", ".join(map(str, sorted(lines)[:6])) + (", ..." if len(lines) > 6 else "")
+        where = ("line " if len(lines) == 1 else "lines ") + shown
+        if inside:
+            where += " (in this section)"
+        rows.append((0 if inside else 1, {"error": 0, "warning": 1}.get(sev, 2), min(lines), (sev, rule, msg, sugg, where)))
+    return [row[-1] for row in sorted(rows)]
 
 
 # --------------------------------------------------------------------------------------------

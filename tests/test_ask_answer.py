@@ -24,11 +24,12 @@ def test_open_findings_are_shown_with_the_section(shop):
     rbh101 = [f for f in r["findings"] if f["rule"] == "RBH101"]
     assert rbh101 == [{"rule": "RBH101", "name": "unknown-workload", "severity": "error", "line": 17,
                        "message": "deployment `search-indexer` not found in namespace `shop` or any other",
-                       "suggestion": "search"}]
+                       "suggestion": "search", "suggestion_source": None}]
     code, out, err = cli(["ask", "--repo", str(shop), "search shows old prices", "--top-k", "1"])
     assert code == 0
     assert "open finding(s): this runbook may be out of date" in out
-    assert "      error   RBH101 line 17: deployment `search-indexer` not found in namespace `shop` or any other" in out
+    assert ("      error   RBH101 line 17 (in this section): deployment `search-indexer` not found in namespace `shop`"
+            " or any other  (did you mean `search`)") in out
 
 
 def test_healthy_runbook_has_no_workload_findings(shop):
@@ -120,3 +121,15 @@ def test_cache_follows_the_repository_state(tmp_path):
     k8s.write_text(k8s.read_text().replace("name: search\n", "name: search-indexer\n", 1))
     again = ask_json(root, "search shows old prices", "--top-k", "1")["results"][0]
     assert [f for f in again["findings"] if f["rule"] == "RBH101"] == []
+
+
+def test_the_same_stale_name_on_many_lines_is_one_line_with_the_section_first():
+    from indexer.answer import _grouped_findings
+
+    f = lambda line, msg="deployment `checkout` not found", sev="error", rule="RBH101", sugg="checkout-api": {  # noqa: E731
+        "severity": sev, "rule": rule, "message": msg, "suggestion": sugg, "line": line}
+    rows = _grouped_findings([f(90), f(62), f(86), f(5, "owner unknown", "warning", "RBH402", None)], 80, 95)
+    assert rows == [
+        ("error", "RBH101", "deployment `checkout` not found", "checkout-api", "lines 62, 86, 90 (in this section)"),
+        ("warning", "RBH402", "owner unknown", None, "line 5"),
+    ]
