@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # mkdocs-material prints a multi-line end-of-life banner on every build; it is not ours to show.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test install browser check-example bench clean
+.PHONY: demo test install browser bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,8 +26,9 @@ test: $(STAMP) browser
 browser:
 	@bash scripts/ensure-chromium.sh
 
+## make bench: every benchmark in bench/ (minutes; each prints a table, see bench/README.md)
 bench: $(STAMP)
-	$(BIN)/python bench/run_all.py
+	@for script in bench/*.py; do echo "==> $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf build .rbh .pytest_cache
