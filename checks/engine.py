@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
-import importlib
 import logging
 import re
 from typing import Any
@@ -23,6 +22,7 @@ from checks.model import CheckResult, Finding, Severity
 from checks.references import extract_references
 from checks.rules import RULES, lookup
 from checks.rules._base import RuleContext
+from checks.suppress import apply as apply_suppressions
 from rbh.config import format_validation_error
 from rbh.errors import ConfigError
 
@@ -62,18 +62,6 @@ def _pathspecs(globs: list[str]) -> list[str]:
         folder = _glob_folder([g])
         specs.append(folder or ".")
     return sorted(set(specs)) or ["."]
-
-
-def _apply_suppression(result: CheckResult, project, today: dt.date | None = None) -> CheckResult:
-    """Suppression hook: ``checks.suppress.apply(result, project)`` when that module exists."""
-    try:
-        suppress = importlib.import_module("checks.suppress")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("checks.suppress",):
-            raise
-        return result
-    applied = suppress.apply(result, project, today=today)  # --today also decides which snoozes expired
-    return applied if isinstance(applied, CheckResult) else result
 
 
 def _references_of(runbooks) -> dict[str, list]:
@@ -151,4 +139,4 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
         notices.insert(0, "not a regular file of the repository, skipped: " + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else ""))
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=notices)
-    return _apply_suppression(result, project, ctx.today)
+    return apply_suppressions(result, project, today=ctx.today)  # --today also decides which snoozes expired
