@@ -5,7 +5,8 @@ staleness checks over the repository that holds ``mkdocs.yml`` and then
 
 * puts a banner at the top of every runbook page: healthy or its findings (severity, message,
   suggestion, link to the line), owner, service, alerts it answers, last change and last review;
-* generates a "Runbook health" dashboard page and an alert index page;
+* generates a "Runbook health" dashboard page, an alert index page and a "Checks" page (every
+  check's documentation, from the rule docstrings);
 * ships its own small CSS and JavaScript (no external scripts).
 
 A bad runbook never crashes the build: whatever fails is logged as a warning and the banners say
@@ -25,6 +26,7 @@ Options (all optional)::
           banner: true
           dashboard_page: health.md  # generated page; '' turns it off
           alerts_page: alerts.md     # generated page; '' turns it off
+          checks_page: checks.md     # generated page: every check's documentation; '' turns it off
           source_link: https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
           assets: true             # false: bring your own CSS/JS for the banner and tables
 
@@ -79,6 +81,7 @@ class RunbookHealthConfig(base.Config):
     banner = c.Type(bool, default=True)
     dashboard_page = c.Type(str, default="health.md")  # "" turns the page off
     alerts_page = c.Type(str, default="alerts.md")  # "" turns the page off
+    checks_page = c.Type(str, default="checks.md")  # "" turns the page off
     source_link = c.Optional(c.Type(str))  # e.g. https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
     assets = c.Type(bool, default=True)
 
@@ -192,7 +195,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             return files
         self._run_checks()
         self.generated = {}
-        for kind, name in (("dashboard", self.config.dashboard_page), ("alerts", self.config.alerts_page)):
+        for kind, name in (("dashboard", self.config.dashboard_page), ("alerts", self.config.alerts_page),
+                           ("checks", self.config.checks_page)):
             if not name:
                 continue
             if files.get_file_from_path(name) is not None:
@@ -207,6 +211,10 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         return files
 
     def _page_markdown(self, kind: str) -> str:
+        if kind == "checks":
+            from checks.ruledocs import catalog_markdown
+
+            return "---\ntitle: Checks\n---\n\n" + catalog_markdown()
         if kind == "dashboard":
             return "---\ntitle: Runbook health\nhide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
         return "---\ntitle: Alert index\nhide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
@@ -370,7 +378,9 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             page.meta["rbh_status"] = health.status  # site/overrides/main.html marks stale pages in the title
             if self.checked_at:
                 page.meta["rbh_checked"] = self.checked_at
-            return insert_banner(html, banner_html(health, source_link=self._source_link, alerts_page=alerts_url))
+            checks_url = self._page_url(files, self.config.checks_page, page) if self.config.checks_page in self.generated else None
+            return insert_banner(html, banner_html(health, source_link=self._source_link, alerts_page=alerts_url,
+                                                   checks_page=checks_url))
         except Exception as exc:  # noqa: BLE001 - never take the build down over a banner
             log.warning(f"{page.file.src_uri}: cannot render the health banner ({type(exc).__name__}: {exc})")
             return html

@@ -147,3 +147,33 @@ def explain_text(d: RuleDoc) -> str:
         f'  in a runbook:  <!-- rbh: disable {d.id} reason="..." -->',
     ]
     return "\n".join(out) + "\n"
+
+
+def catalog_markdown(docs: list[RuleDoc] | None = None) -> str:
+    """Every rule's documentation as one markdown page (the docs site's "Checks" page).
+
+    Each rule is a ``## RBH101 unknown-workload`` section (anchor ``#rbh101-unknown-workload`` with
+    MkDocs' default slugs, no extension needed), so banners and reports can link straight to it; the
+    rule's own ``##`` sections become ``###``.
+    """
+    docs = all_docs() if docs is None else docs
+    out = ["# Checks", "",
+           "Every check `rbh check` runs, with what it detects, why it matters and an example. "
+           "`rbh explain ID` prints the same text in a terminal.", "",
+           "| ID | Name | Default severity | Summary |", "|---|---|---|---|"]
+    out += [f"| [{d.id}](#{rule_anchor(d)}) | `{d.name}` | {d.severity} | {d.summary} |" for d in docs]
+    for d in docs:
+        body = re.sub(r"(?m)^## ", "### ", d.doc.strip())
+        out += ["", f"## {d.id} {d.name}", "", f"Default severity: **{d.severity}**.", "", body]
+        if d.options:
+            out += ["", f"Options (`rbh.yaml`, `check.rules.{d.id}.options`):", ""]
+            out += [f"- `{o.name}` (default `{json.dumps(o.default, default=str)}`){': ' + o.description if o.description else ''}"
+                    for o in d.options]
+    return "\n".join(out) + "\n"
+
+
+def rule_anchor(d: RuleDoc) -> str:
+    """The heading anchor of a rule's section on the Checks page."""
+    from rbh.runbook import slugify
+
+    return slugify(f"{d.id} {d.name}")

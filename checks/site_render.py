@@ -227,22 +227,29 @@ def group_findings(findings: list[Finding]) -> list[list[Finding]]:
     return sorted(groups.values(), key=lambda g: (-g[0].severity, g[0].line))
 
 
-def _finding_item(group: list[Finding], source_link: SourceLink | None) -> str:
+def _finding_item(group: list[Finding], source_link: SourceLink | None, checks_page: str | None = None) -> str:
     f = group[0]
     sev = str(f.severity)
     where = _location(f, source_link) if len(group) == 1 else _locations(group, source_link)
+    rule = f"{escape(f.rule)} {escape(f.name)}"
+    if checks_page:  # the rule's documentation on the generated Checks page
+        from rbh.runbook import slugify
+
+        rule = f'<a href="{escape(checks_page)}#{slugify(f"{f.rule} {f.name}")}">{rule}</a>'
+
     item = (
         f'<li class="rbh-finding rbh-finding--{sev}">'
         f'<span class="rbh-sev rbh-sev--{sev}">{sev}</span>'
         f'<div class="rbh-finding__body"><span class="rbh-message">{text(f.message)}</span>'
-        f'<div class="rbh-where"><span class="rbh-rule">{escape(f.rule)} {escape(f.name)}</span> · {where}</div>'
+        f'<div class="rbh-where"><span class="rbh-rule">{rule}</span> · {where}</div>'
     )
     if f.suggestion:
         item += f'<div class="rbh-suggestion">Suggestion: {text(f.suggestion)}</div>'
     return item + "</div></li>"
 
 
-def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, alerts_page: str | None = None) -> str:
+def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, alerts_page: str | None = None,
+                checks_page: str | None = None) -> str:
     """The health banner shown at the top of a runbook page."""
     status = rb.status
     out = [
@@ -261,7 +268,7 @@ def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, ale
             if i == MAX_GROUPS_SHOWN:
                 out.append(f'</ul><details class="rbh-more"><summary>{_plural(len(groups) - i, "more finding")}</summary>'
                            '<ul class="rbh-findings">')
-            out.append(_finding_item(group, source_link))
+            out.append(_finding_item(group, source_link, checks_page))
         out.append("</ul></details>" if len(groups) > MAX_GROUPS_SHOWN else "</ul>")
     if rb.suppressed:
         out.append(f'<p class="rbh-muted rbh-suppressed">{_plural(rb.suppressed, "finding")} suppressed (inline, snooze or baseline)</p>')

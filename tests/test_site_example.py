@@ -87,3 +87,15 @@ def test_generated_pages_are_searchable_but_banners_are_not(example_site):
     assert "against the current manifests and alert rules" not in texts  # banners are data-search-exclude
     titles = {d["title"] for d in index["docs"]}
     assert {"Runbook health", "Alert index"} <= titles
+
+
+def test_checks_page_documents_every_rule_and_banners_link_to_it(example_site, drift_site):
+    from checks.ruledocs import all_docs, rule_anchor
+
+    ids = _HeadingIds()
+    ids.feed(article(example_site.html("checks/")))
+    docs = all_docs()
+    assert [a for a in ids.ids if a.startswith("rbh")] == [rule_anchor(d) for d in docs]
+    assert article(example_site.html("checks/")).count("Why it matters") == len(docs)
+    banner = drift_site.html("services/checkout/")
+    assert '<span class="rbh-rule"><a href="../../checks/#rbh101-unknown-workload">RBH101 unknown-workload</a></span>' in banner
