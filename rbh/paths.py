@@ -75,11 +75,20 @@ def safe_relpath(root: Path, candidate: str | os.PathLike[str]) -> str | None:
 
 
 def walk_files(root: Path) -> list[str]:
-    """Every regular file below *root* as a relative POSIX path; symlinks, .git and .rbh are skipped."""
+    """Every regular file below *root* as a relative POSIX path; symlinks, .git and .rbh are skipped.
+
+    So are submodules and nested repositories (a folder with its own ``.git``): their files belong to
+    another history, and ``git.list_files`` leaves them out too, so ``rbh check`` on the work tree and
+    ``rbh index`` at a ref see the same runbooks."""
     found: list[str] = []
     skip = {".git", ".rbh", ".venv", "node_modules", "__pycache__"}
+
+    def keep(dirpath: str, name: str) -> bool:
+        full = os.path.join(dirpath, name)
+        return name not in skip and not os.path.islink(full) and not os.path.lexists(os.path.join(full, ".git"))
+
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in skip and not os.path.islink(os.path.join(dirpath, d)))
+        dirnames[:] = sorted(d for d in dirnames if keep(dirpath, d))
         rel = os.path.relpath(dirpath, root)
         for name in filenames:
             full = os.path.join(dirpath, name)
