@@ -148,6 +148,13 @@ def test_bad_runbooks_and_manifests_through_check_and_index(hostile_repo, rbh):
     assert store_anchors(root, "runbooks/dup.md") == ["steps", "steps_1", "steps_2"]  # MkDocs' anchors
     assert files_containing(root, SECRET_VALUE.encode()) == [] and files_containing(root, b"root:x:0:0") == []
 
+    for question in ("db-creds password token", "checkout latency is high"):
+        code, out, err = rbh(["ask", "--repo", str(root), "--json", question])
+        assert code == 0, err
+        assert SECRET_VALUE not in out + err and SECRET_B64 not in out + err
+    best = json.loads(out)["results"][0]  # the good runbooks answer among the broken ones
+    assert best["path"] == "runbooks/checkout.md" and "Restart the checkout pods" in best["text"]
+
 
 def test_index_outside_a_git_repository_is_a_one_line_error(tmp_path, rbh):
     (tmp_path / "runbooks").mkdir()
@@ -237,3 +244,43 @@ def test_api_keys_never_reach_errors_or_debug_logs(make_repo, silent_server):
             assert "rbh: DEBUG: index reader: " in proc.stderr  # the debug log did run
         assert key not in proc.stdout + proc.stderr
         assert proc.stderr.strip().splitlines()[-1].startswith(f"rbh: error: cannot reach Qdrant at http://{silent_server}")
+
+
+def test_index_killed_with_sigkill_mid_write_keeps_serving_and_the_next_run_repairs(make_repo):
+    """A real ``kill -9`` of ``rbh index`` while it writes a new generation (not an exception inside it):
+    readers keep getting the previous complete index, and the next run sweeps the half-written one."""
+    import signal
+    import subprocess
+    import sys
+
+    from conftest import run_rbh_subprocess
+
+    files = {".gitignore": GITIGNORE, **{f"runbooks/svc{n}.md": runbook(f"Service {n}", f"svc{n}") for n in range(60)}}
+    repo = make_repo(files)
+    assert run_rbh_subprocess(["index", "--repo", str(repo.root)]).returncode == 0
+    store = repo.root / ".rbh" / "qdrant"
+    served = {p.name for p in store.iterdir()}
+    for n in range(30):
+        repo.delete(f"runbooks/svc{n}.md")
+    repo.commit("retire half of the services")
+
+    exe = os.path.join(os.path.dirname(sys.executable), "rbh")
+    proc = subprocess.Popen([exe, "index", "--full", "--repo", str(repo.root)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if {p.name for p in store.iterdir()} - served - {"writer.lock"}:
+            break  # a new generation folder exists: the writer is mid-way
+        time.sleep(0.005)
+    killed_mid_write = proc.poll() is None
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert killed_mid_write, "the indexer finished before a new generation appeared"
+    assert len(store_paths(repo.root)) == 60  # the previous complete index still answers
+    leftovers = {p.name for p in store.iterdir()} - served
+    assert leftovers, "the killed run left nothing behind to repair"
+
+    again = run_rbh_subprocess(["index", "--repo", str(repo.root)])
+    assert again.returncode == 0, again.stderr
+    assert len(store_paths(repo.root)) == 30
+    assert {p.name for p in store.iterdir()} & leftovers <= {"writer.lock"}  # the half-written generation is gone
