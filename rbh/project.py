@@ -14,7 +14,7 @@ from pathlib import Path
 from rbh import git as rgit
 from rbh.config import Config, load_config
 from rbh.paths import select, walk_files
-from rbh.runbook import Runbook, parse_runbook
+from rbh.runbook import Runbook, parse_runbook, too_large_runbook
 
 DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
 FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
@@ -72,6 +72,10 @@ class Project:
         runbooks = []
         for p in paths:
             try:
+                size = (self.root / p).stat().st_size
+                if size > limit:  # never read a 20 MB file only to skip it
+                    runbooks.append(too_large_runbook(p, size, limit))
+                    continue
                 data = self.read_bytes(p)
             except OSError as exc:
                 from rbh.runbook import Problem

@@ -493,13 +493,18 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) 
     return rb
 
 
+def too_large_runbook(path: str, size: int, max_bytes: int) -> Runbook:
+    """The placeholder for a file over the size limit: callers that know the size can skip reading it."""
+    return Runbook(path=path, text="", problems=[Problem(1, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: skipped", "too-large")])
+
+
 def parse_runbook(path: str, data: bytes | str, max_bytes: int | None = None) -> Runbook:
     """Parse a runbook file's bytes (or text). Never raises for bad content; see ``Runbook.problems``."""
     if isinstance(data, str):
         text, problems = data.replace("\r\n", "\n"), []
     else:
         if max_bytes is not None and len(data) > max_bytes:
-            return Runbook(path=path, text="", problems=[Problem(1, f"file is {len(data):,} bytes, over the {max_bytes:,}-byte limit: skipped", "too-large")])
+            return too_large_runbook(path, len(data), max_bytes)
         text, problems = decode(data)
         if text is None:
             return Runbook(path=path, text="", problems=problems)
