@@ -2,14 +2,17 @@
 
 Clones the committed example (runbooks, manifests, rbh.yaml) into a temporary folder, runs
 `rbh index` once, then starts `rbh ask` as a fresh process RUNS times per question (the way a
-responder runs it: no warm interpreter, no cache) and prints median / p90 / min wall time per
-question and overall. Target: median under 1.5 s on this machine.
+responder runs it: no warm interpreter) and prints median / p90 / min wall time and median CPU time
+(user + sys of the process and any child) per variant. Target: median under 1.5 s on this machine.
 
-    .venv/bin/python bench/ask_latency.py [--runs N] [--variants]
+    .venv/bin/python bench/ask_latency.py [--runs N] [--variants] [--baseline DIR]
 
-``--variants`` also times the same questions with the index reader always forked (RBH_FORK=1), never
-forked (RBH_NO_FORK=1; by default rbh forks only when a core is free) and without the health checks
-(--no-health), to show where time goes.
+The machine is shared and noisy, so variants are interleaved (run 1 of every variant, then run 2
+...) and compared with each other in the same run, never with numbers from another run.
+``--variants`` adds the index reader always forked into a child (RBH_FORK=1), never forked
+(RBH_NO_FORK=1) and ``--no-health``.
+``--baseline DIR`` adds the same questions run with the code of another checkout of this project
+(``git worktree add DIR <commit>`` or ``git archive``; put first on PYTHONPATH), for before/after ratios.
 The alert catalog and findings come from ``.rbh/ask-cache.json`` after the first ask at a repository
 state; the last line times that first ask.
 """
@@ -42,21 +45,18 @@ def clone_example(dest: Path) -> Path:
     return dest
 
 
-def time_runs(repo: Path, question: str, runs: int, extra: list[str], env: dict[str, str]) -> tuple[list[float], list[float]]:
-    """(wall seconds, CPU seconds) per run. CPU is user+sys of the process and its forked child:
-    with other sessions loading the 2 cores, wall time overstates what an idle machine does."""
-    wall, cpu = [], []
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        proc = subprocess.run([str(RBH), "ask", "--repo", str(repo), question, *extra], capture_output=True, text=True,
-                              env={**os.environ, **env})
-        wall.append(time.perf_counter() - t0)
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-        if proc.returncode != 0:
-            raise SystemExit(f"rbh ask failed ({proc.returncode}): {proc.stderr.strip()}")
-    return wall, cpu
+def time_run(repo: Path, question: str, extra: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds) of one `rbh ask` process. CPU is user+sys of the process and its
+    forked child: with other sessions loading the 2 cores, wall time overstates what an idle machine does."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = subprocess.run([str(RBH), "ask", "--repo", str(repo), question, *extra], capture_output=True, text=True,
+                          env={**os.environ, **env}, cwd=tempfile.gettempdir())
+    wall = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode != 0:
+        raise SystemExit(f"rbh ask failed ({proc.returncode}): {proc.stderr.strip()}")
+    return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def p90(xs: list[float]) -> float:
@@ -66,39 +66,44 @@ def p90(xs: list[float]) -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--runs", type=int, default=7, help="processes per question (default 7)")
-    ap.add_argument("--variants", action="store_true", help="also time RBH_NO_FORK=1 and --no-health")
+    ap.add_argument("--runs", type=int, default=7, help="processes per question and variant (default 7)")
+    ap.add_argument("--variants", action="store_true", help="also time RBH_FORK=1, RBH_NO_FORK=1 and --no-health")
+    ap.add_argument("--baseline", type=Path, default=None, metavar="DIR", help="also time the code of this checkout")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="rbh-ask-latency-"))
     try:
         repo = clone_example(tmp / "example")
         subprocess.run([str(RBH), "index", "--repo", str(repo), "-q"], check=True)
-        variants = [("default", [], {})]
+        variants: list[tuple[str, list[str], dict[str, str]]] = [("default", [], {})]
+        if args.baseline:
+            variants.append((f"baseline {args.baseline.name}", [], {"PYTHONPATH": str(args.baseline.resolve())}))
         if args.variants:
             variants += [("RBH_FORK=1 (reader child)", [], {"RBH_FORK": "1"}), ("RBH_NO_FORK=1 (one process)", [], {"RBH_NO_FORK": "1"}),
                          ("--no-health", ["--no-health"], {})]
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"rbh ask, a new process each run, {args.runs} runs per question; load average at start {load:.2f}, "
-              f"{os.cpu_count()} CPUs")
-        time_runs(repo, QUESTIONS[0], 1, [], {})  # first ask at this state fills .rbh/ask-cache.json
-        print("| variant | question | median s | p90 s | min s | median CPU s |")
-        print("|---|---|---|---|---|---|")
-        for name, extra, env in variants:
-            walls: list[float] = []
-            cpus: list[float] = []
+        print(f"rbh ask, a new process each run, {args.runs} runs per question and variant, interleaved; "
+              f"load average at start {load:.2f}, {os.cpu_count()} CPUs")
+        time_run(repo, QUESTIONS[0], [], {})  # first ask at this state fills .rbh/ask-cache.json
+        walls: dict[str, list[float]] = {v[0]: [] for v in variants}
+        cpus: dict[str, list[float]] = {v[0]: [] for v in variants}
+        for _ in range(args.runs):
             for q in QUESTIONS:
-                xs, cs = time_runs(repo, q, args.runs, extra, env)
-                walls += xs
-                cpus += cs
-                print(f"| {name} | {q} | {statistics.median(xs):.2f} | {p90(xs):.2f} | {min(xs):.2f} | {statistics.median(cs):.2f} |",
-                      flush=True)
-            print(f"| {name} | **all** | **{statistics.median(walls):.2f}** | {p90(walls):.2f} | {min(walls):.2f} | "
-                  f"{statistics.median(cpus):.2f} |", flush=True)
+                for name, extra, env in variants:
+                    w, c = time_run(repo, q, extra, env)
+                    walls[name].append(w)
+                    cpus[name].append(c)
+        first = variants[0][0]
+        print("| variant | median s | p90 s | min s | median CPU s | median wall vs default |")
+        print("|---|---|---|---|---|---|")
+        for name, _, _ in variants:
+            w, c = walls[name], cpus[name]
+            ratio = statistics.median(w) / statistics.median(walls[first])
+            print(f"| {name} | **{statistics.median(w):.2f}** | {p90(w):.2f} | {min(w):.2f} | {statistics.median(c):.2f} | {ratio:.2f} |")
         cold = tmp / "cold"
         shutil.copytree(repo, cold, symlinks=True)
         (cold / ".rbh" / "ask-cache.json").unlink(missing_ok=True)
-        xs, cs = time_runs(cold, QUESTIONS[0], 1, [], {})
-        print(f"\nfirst ask after a change (no .rbh/ask-cache.json yet): {xs[0]:.2f} s wall, {cs[0]:.2f} s CPU")
+        w, c = time_run(cold, QUESTIONS[0], [], {})
+        print(f"\nfirst ask after a change (no .rbh/ask-cache.json yet): {w:.2f} s wall, {c:.2f} s CPU")
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
         return 0
     finally:
