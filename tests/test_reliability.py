@@ -236,12 +236,14 @@ def test_api_keys_never_reach_errors_or_debug_logs(make_repo, silent_server):
 
     key = "rbh-test-key-0123456789abcdef"
     repo = make_repo({**GOOD, "rbh.yaml": "store:\n  timeout: 1\n  retries: 1\n"})
-    for args in (["-vv", "index"], ["-vv", "ask", "restart checkout"]):
+    runs = [(["-vv", "index"], {}), (["-vv", "ask", "restart checkout"], {"RBH_FORK": "1"}),
+            (["-vv", "ask", "restart checkout"], {"RBH_NO_FORK": "1"})]  # the forked reader and one process
+    for args, env in runs:
         proc = run_rbh_subprocess([*args, "--repo", str(repo.root), "--qdrant-url", f"http://{silent_server}"],
-                                  env={"RBH_QDRANT_API_KEY": key}, timeout=120)
+                                  env={"RBH_QDRANT_API_KEY": key, **env}, timeout=120)
         assert proc.returncode == 2, proc.stderr
-        if args[1] == "ask":
-            assert "rbh: DEBUG: index reader: " in proc.stderr  # the debug log did run
+        if "RBH_FORK" in env:
+            assert "rbh: DEBUG: index reader: " in proc.stderr  # the debug log (with the reader's traceback) ran
         assert key not in proc.stdout + proc.stderr
         assert proc.stderr.strip().splitlines()[-1].startswith(f"rbh: error: cannot reach Qdrant at http://{silent_server}")
 
