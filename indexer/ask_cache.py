@@ -19,6 +19,8 @@ import os
 from pathlib import Path
 from typing import Any
 
+from rbh.paths import keep_out_of_git
+
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "ask-cache.json"
@@ -103,6 +105,7 @@ class AskCache:
         tmp = self.path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            keep_out_of_git(self.path.parent)
             tmp.write_text(json.dumps(self.data), encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError as exc:

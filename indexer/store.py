@@ -713,8 +713,11 @@ class StoreWriter:
     def _lock_local(self) -> None:
         import portalocker
 
+        from rbh.paths import keep_out_of_git
+
         root = self.settings.path
         root.mkdir(parents=True, exist_ok=True)
+        keep_out_of_git(root)
         f = open(root / WRITER_LOCK, "a+", encoding="utf-8")  # noqa: SIM115 - held for the whole run
         try:
             portalocker.lock(f, portalocker.LockFlags.EXCLUSIVE | portalocker.LockFlags.NON_BLOCKING)

@@ -96,3 +96,15 @@ def walk_files(root: Path) -> list[str]:
                 continue
             found.append(name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}")
     return sorted(found)
+
+
+def keep_out_of_git(folder: Path) -> None:
+    """Put a ``*`` .gitignore in a folder rbh writes inside the work tree (the local index, caches):
+    a repository that does not ignore ``.rbh/`` would otherwise commit a 100 MB index with the next
+    ``git add -A``, and checking out another commit would then delete the serving index."""
+    marker = folder / ".gitignore"
+    if not marker.exists():
+        try:
+            marker.write_text("# written by rbh: a local index and caches, never committed\n*\n", encoding="utf-8")
+        except OSError:
+            pass

@@ -286,3 +286,13 @@ def test_index_killed_with_sigkill_mid_write_keeps_serving_and_the_next_run_repa
     assert again.returncode == 0, again.stderr
     assert len(store_paths(repo.root)) == 30
     assert {p.name for p in store.iterdir()} & leftovers <= {"writer.lock"}  # the half-written generation is gone
+
+
+def test_the_local_index_and_caches_never_show_up_in_git_status(make_repo, rbh):
+    """A repository that does not ignore ``.rbh/``: `git add -A` must not commit the index, and checking
+    out another commit must not delete it."""
+    repo = make_repo({k: v for k, v in GOOD.items() if k != ".gitignore"})
+    assert rbh(["index", "--repo", str(repo.root)])[0] == 0
+    assert rbh(["ask", "--repo", str(repo.root), "checkout latency is high"])[0] == 0
+    assert (repo.root / ".rbh" / "ask-cache.json").is_file()
+    assert repo.repo.git.status("--porcelain", "--untracked-files=all") == ""
