@@ -109,7 +109,7 @@ def drift_repo(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def rbh(monkeypatch):
+def rbh():
     """Run the rbh CLI in-process: ``rbh(["check", "--repo", p])`` -> (exit_code, stdout, stderr)."""
     from click.testing import CliRunner
 

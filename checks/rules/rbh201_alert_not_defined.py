@@ -37,7 +37,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         return
     names = inv.alert_names
     for rb in ctx.runbooks:
-        seen: set[str] = set()
+        seen: set[tuple[str, int]] = set()
         for ref in ctx.refs(rb, "alert"):
             if ref.name in names or (ref.name, ref.line) in seen:
                 continue
