@@ -10,7 +10,7 @@ export NO_MKDOCS_2_WARNING := 1
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[ask,site,test]'
 	@touch $(STAMP)
 
 install: $(STAMP)

@@ -9,27 +9,14 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from pathlib import Path
-
 import click
 
 from rbh import __version__
-from rbh.errors import EXIT_UNEXPECTED, EXIT_USAGE, RbhError
+from rbh.errors import EXIT_UNEXPECTED, EXIT_USAGE, RbhError, UsageError
+from rbh.options import repo_option  # noqa: F401 - re-exported for command modules written before rbh.options
 from rbh.redact import RedactingFilter, redact
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
-
-
-def repo_option(f):
-    """``--repo PATH``: the runbook repository (default: the git repository containing the current directory)."""
-    return click.option(
-        "--repo",
-        "repo",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=None,
-        envvar="RBH_REPO",
-        help="Runbook repository (default: the git repository containing the current directory).",
-    )(f)
 
 
 def setup_logging(verbose: int) -> None:
@@ -45,7 +32,87 @@ def setup_logging(verbose: int) -> None:
         logging.getLogger(name).setLevel(level)
 
 
-@click.group(context_settings=CONTEXT)
+# Each command: (module, attribute, extra it needs or None). Commands load when they are used, so
+# `rbh --help` and `rbh check` import nothing heavy, and the command modules can import from `rbh`
+# without a cycle through this root.
+LAZY_COMMANDS: dict[str, tuple[str, str, str | None]] = {
+    "ask": ("indexer.cli", "ask_command", "ask"),
+    "check": ("checks.cli", "check_command", None),
+    "eval": ("indexer.cli", "eval_command", "ask"),
+    "explain": ("checks.rules_cli", "explain_command", None),
+    "index": ("indexer.cli", "index_command", "ask"),
+    "rules": ("checks.rules_cli", "rules_command", None),
+}
+
+# What an extra installs, by import name: a command whose extra is missing says so in one line
+# instead of failing deep inside an import.
+EXTRAS: dict[str, tuple[str, ...]] = {
+    "ask": ("haystack", "qdrant_client", "wordllama"),
+}
+
+
+def missing_extra(extra: str) -> str | None:
+    """The first import name of ``extra`` that is not installed, or None when all are."""
+    import importlib.util
+
+    for name in EXTRAS.get(extra, ()):
+        if importlib.util.find_spec(name) is None:
+            return name
+    return None
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a command's module only when the command runs or shows its help
+    (the pattern from click's documentation, "Lazily loading subcommands")."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        spec = LAZY_COMMANDS.get(cmd_name)
+        if spec is None:
+            return None
+        module_name, attr, extra = spec
+        if extra is not None and ctx.resilient_parsing is False and missing_extra(extra):
+            return _needs_extra(cmd_name, extra)
+        import importlib
+
+        cmd = getattr(importlib.import_module(module_name), attr)
+        self.add_command(cmd, cmd_name)
+        return cmd
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # The listing needs each command's short help; load them, which is cheap (no heavy imports
+        # happen at module level in the command modules).
+        rows = []
+        for name in self.list_commands(ctx):
+            spec = LAZY_COMMANDS.get(name)
+            if spec is not None and spec[2] is not None and missing_extra(spec[2]):
+                rows.append((name, f"(needs: pip install 'runbook-health[{spec[2]}]')"))
+                continue
+            cmd = self.get_command(ctx, name)
+            if cmd is not None and not cmd.hidden:
+                rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _needs_extra(cmd_name: str, extra: str) -> click.Command:
+    """A stand-in command that explains, in one line, what to install for ``cmd_name``."""
+
+    @click.command(cmd_name, context_settings={"ignore_unknown_options": True, "allow_extra_args": True,
+                                               "help_option_names": []})
+    @click.pass_context
+    def stand_in(ctx: click.Context) -> None:
+        raise UsageError(f"'rbh {cmd_name}' needs the '{extra}' extra: pip install 'runbook-health[{extra}]'")
+
+    return stand_in
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT)
 @click.version_option(__version__, "-V", "--version", prog_name="rbh")
 @click.option("-v", "--verbose", count=True, help="More log output on stderr (-vv for debug).")
 def cli(verbose: int) -> None:
@@ -59,17 +126,6 @@ def cli(verbose: int) -> None:
       rbh explain RBH101                  what a check detects and why
     """
     setup_logging(verbose)
-
-
-def _attach() -> None:
-    from checks.cli import COMMANDS as CHECK_COMMANDS
-    from indexer.cli import COMMANDS as INDEX_COMMANDS
-
-    for cmd in (*INDEX_COMMANDS, *CHECK_COMMANDS):
-        cli.add_command(cmd)
-
-
-_attach()
 
 
 def run(argv: list[str] | None = None) -> int:

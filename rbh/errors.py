@@ -36,6 +36,10 @@ class ConfigError(RbhError):
     """The config file, an option or a front matter field is invalid."""
 
 
+class UsageError(RbhError):
+    """A command was called in a way that cannot work: a missing extra, a bad argument."""
+
+
 class GitError(RbhError):
     """Not a git repository, unknown ref, unreadable history."""
 
