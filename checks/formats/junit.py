@@ -14,13 +14,16 @@ from collections import defaultdict
 from typing import TextIO
 
 from checks.model import CheckResult, Finding
+from rbh.textsafe import block, one_line
 
-# XML 1.0 cannot carry most control characters, even escaped.
+# XML 1.0 cannot carry most control characters, even escaped; rbh.textsafe has already turned them
+# (and lone surrogates) into visible escapes, this catches the two non-characters it leaves.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text)
+    """One line of untrusted text for an XML attribute: controls as visible escapes, valid XML."""
+    return _INVALID_XML.sub("\ufffd", one_line(text))
 
 
 def _case_name(f: Finding) -> str:
@@ -35,7 +38,7 @@ def _details(f: Finding) -> str:
     if f.reference:
         lines.append(f"reference: {f.reference}")
     lines.append(f"rule: {f.rule} {f.name} (rbh explain {f.rule})")
-    return _clean("\n".join(lines))
+    return _INVALID_XML.sub("\ufffd", block("\n".join(lines)))
 
 
 def to_xml(result: CheckResult) -> ET.Element:
