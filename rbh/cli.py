@@ -16,6 +16,12 @@ import click
 from rbh import __version__
 from rbh.errors import EXIT_UNEXPECTED, EXIT_USAGE, RbhError
 from rbh.redact import RedactingFilter, redact
+from rbh.textsafe import inert_workflow_commands, one_line
+
+
+def _safe(text: str) -> str:
+    """A message for stderr: secrets redacted, controls as visible escapes, no workflow command."""
+    return inert_workflow_commands(one_line(redact(text)))
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -77,9 +83,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="rbh", standalone_mode=False)
     except RbhError as exc:
-        click.echo(f"rbh: error: {redact(str(exc))}", err=True)
+        click.echo(f"rbh: error: {_safe(str(exc))}", err=True)
         if exc.hint:
-            click.echo(f"rbh: hint: {redact(exc.hint)}", err=True)
+            click.echo(f"rbh: hint: {_safe(exc.hint)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("rbh: aborted", err=True)
@@ -99,7 +105,7 @@ def run(argv: list[str] | None = None) -> int:
             import traceback
 
             click.echo(redact(traceback.format_exc()), err=True)
-        click.echo(f"rbh: unexpected error: {type(exc).__name__}: {redact(str(exc))[:500]}", err=True)
+        click.echo(f"rbh: unexpected error: {type(exc).__name__}: {_safe(str(exc))[:500]}", err=True)
         click.echo("rbh: this is a bug; set RBH_DEBUG=1 for a traceback and please report it", err=True)
         return EXIT_UNEXPECTED
     return rv if isinstance(rv, int) else 0
