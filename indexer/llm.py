@@ -229,7 +229,8 @@ def _unverified(cmd: str, cited_text: str) -> str | None:
     body = cmd[2:] if cmd[:2] in ("$ ", "# ") else cmd
     odd = lookalikes(cmd)
     if odd:
-        return f"{cmd}  (look-alike characters: {', '.join(odd)})"
+        more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+        return f"{cmd}  (look-alike characters: {', '.join(odd[:3])}{more})"
     return None if _norm(body) in cited_text else cmd
 
 
@@ -359,7 +360,20 @@ def _reply_refused_in(exc: BaseException | None) -> ReplyRefused | None:
     return None
 
 
-def capped_transport(cap: int):
+def _proxy_for(url: str) -> str | None:
+    """The proxy the environment sets for *url* (``HTTPS_PROXY``, ``HTTP_PROXY``, ``NO_PROXY``), as
+    httpx would pick it: the client runs with ``trust_env=False`` so that every request goes through
+    the capped transport, which then needs the proxy itself."""
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if not parts.hostname or urllib.request.proxy_bypass(parts.hostname):
+        return None
+    return urllib.request.getproxies().get(parts.scheme.lower()) or None
+
+
+def capped_transport(cap: int, url: str = ""):
     """An httpx transport whose response bodies stop at *cap* bytes (decoded).
 
     Adapter, because neither Haystack's ``OpenAIChatGenerator`` nor the OpenAI client has a size
@@ -393,7 +407,7 @@ def capped_transport(cap: int):
 
     class CappedTransport(httpx.BaseTransport):
         def __init__(self) -> None:
-            self._inner = httpx.HTTPTransport()
+            self._inner = httpx.HTTPTransport(proxy=_proxy_for(url))
 
         def handle_request(self, request: httpx.Request) -> httpx.Response:
             response = self._inner.handle_request(request)
@@ -433,8 +447,11 @@ def _chat_client(cfg: Any, base_url: str, key: str | None):
         timeout=cfg.timeout,
         max_retries=0,
         generation_kwargs={"temperature": 0},
-        http_client_kwargs={"transport": capped_transport(reply_byte_cap(cfg.max_answer_chars)),
-                            "headers": {"Accept-Encoding": "identity"}, "timeout": cfg.timeout},
+        # trust_env=False: httpx would otherwise mount its own transport for a proxy from the
+        # environment, and that one has no cap; capped_transport applies the proxy itself.
+        http_client_kwargs={"transport": capped_transport(reply_byte_cap(cfg.max_answer_chars), base_url),
+                            "headers": {"Accept-Encoding": "identity"}, "timeout": cfg.timeout,
+                            "trust_env": False},
     )
 
     def chat(system: str, user: str) -> str:
