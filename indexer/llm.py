@@ -187,13 +187,6 @@ def _norm(s: str) -> str:
     return " ".join(s.replace("\\\n", " ").split())
 
 
-def _command_like(text: str) -> bool:
-    """True when *text* (after normalisation) reads as something to run rather than prose."""
-    t = skeleton(text).strip()
-    return bool(_BARE_COMMAND.match(t) or _SQL.search(t) or _PIPE_TO_SHELL.search(t)
-                or re.match(r"^[\w./-]+\s+--?\w", t))
-
-
 def _commands_in(text: str) -> list[str]:
     """Code spans, fenced code lines, and command-like stretches of the remaining text, in order."""
     cmds: list[str] = []

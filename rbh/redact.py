@@ -51,24 +51,30 @@ def secret_values() -> list[str]:
     return sorted((v for v in vals if _worth_hiding(v)), key=len, reverse=True)
 
 
-def redact(text: str) -> str:
-    """*text* with every secret value and bearer-like token replaced with ``***``."""
+def redact(text: str, values: list[str] | None = None) -> str:
+    """*text* with every secret value and bearer-like token replaced with ``***``.
+
+    *values* are the secret values to hide (default: ``secret_values()``, read now); callers that
+    redact many strings in a row read them once and pass them.
+    """
     if not isinstance(text, str) or not text:
         return text
-    for v in secret_values():
+    for v in secret_values() if values is None else values:
         if v in text:
             text = text.replace(v, "***")
     return _BEARER.sub(lambda m: m.group(1) + "***", text)
 
 
-def redact_data(obj: Any) -> Any:
+def redact_data(obj: Any, values: list[str] | None = None) -> Any:
     """A copy of *obj* (dicts, lists, tuples, strings, scalars) with every string redacted."""
+    if values is None:
+        values = secret_values()
     if isinstance(obj, str):
-        return redact(obj)
+        return redact(obj, values)
     if isinstance(obj, dict):
-        return {redact_data(k): redact_data(v) for k, v in obj.items()}
+        return {redact_data(k, values): redact_data(v, values) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return type(obj)(redact_data(v) for v in obj)
+        return type(obj)(redact_data(v, values) for v in obj)
     return obj
 
 

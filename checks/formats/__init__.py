@@ -27,15 +27,19 @@ def redacted(result):
     """A copy of *result* whose findings and notices carry no secret values (``rbh.redact``)."""
     from dataclasses import replace
 
-    from rbh.redact import redact
+    from rbh.redact import redact, secret_values
 
-    findings = [
-        f.with_(message=redact(f.message), suggestion=redact(f.suggestion), reference=redact(f.reference),
-                path=redact(f.path), suppression_reason=redact(f.suppression_reason),
-                suggestion_source=redact(f.suggestion_source))
-        for f in result.findings
-    ]
-    return replace(result, findings=findings, notices=[redact(n) for n in result.notices])
+    values = secret_values()
+
+    def r(text):
+        return redact(text, values)
+
+    fields = ("message", "suggestion", "reference", "path", "suppression_reason", "suggestion_source")
+    findings = []
+    for f in result.findings:
+        changes = {k: r(getattr(f, k)) for k in fields}
+        findings.append(f if all(changes[k] == getattr(f, k) for k in fields) else f.with_(**changes))
+    return replace(result, findings=findings, notices=[r(n) for n in result.notices])
 
 
 def render(fmt: str, result, out, *, color: bool = False) -> None:
