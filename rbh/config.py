@@ -21,7 +21,7 @@ from typing import Any, Literal, Mapping
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from rbh.errors import ConfigError
 
@@ -72,8 +72,8 @@ class StoreConfig(_Strict):
 
     @field_validator("api_key_env", mode="after")
     @classmethod
-    def _allowed_store_key_env(cls, v: str) -> str:
-        return allowed_key_env("store", v)
+    def _allowed_store_key_env(cls, v: str, info: ValidationInfo) -> str:
+        return allowed_key_env("store", v, info.context)
 
 
 class AskConfig(_Strict):
@@ -96,8 +96,8 @@ class LLMConfig(_Strict):
 
     @field_validator("api_key_env", mode="after")
     @classmethod
-    def _allowed_llm_key_env(cls, v: str) -> str:
-        return allowed_key_env("llm", v)
+    def _allowed_llm_key_env(cls, v: str, info: ValidationInfo) -> str:
+        return allowed_key_env("llm", v, info.context)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -133,21 +133,25 @@ def key_env_names(purpose: Purpose, environ: Mapping[str, str] | None = None) ->
     return names
 
 
-def allowed_key_env(purpose: Purpose, name: str) -> str:
+def allowed_key_env(purpose: Purpose, name: str, context: dict | None = None) -> str:
     """*name* when it is one of ``key_env_names(purpose)``, else the default name, with a warning.
 
     A warning rather than a config error: ``rbh check`` and the docs site never send a key, so a
     stale or hostile line here must not fail them, and configs that copied the documented
-    ``api_key_env: RBH_QDRANT_API_KEY`` keep working. The named variable is never read.
+    ``api_key_env: RBH_QDRANT_API_KEY`` keep working. The named variable is never read. The warning
+    goes to ``context["warnings"]`` when the loader passes one (it names the file), else to the log.
     """
     names = key_env_names(purpose)
     if name in names:
         return name
     default = KEY_ENV_NAMES[purpose][0]
-    log.warning("config: %s: %s is ignored: the repository's config cannot choose which environment variable is "
-                "sent as an API key; the key is read from %s (to use another variable, set %s=%s in your "
-                "environment)", _SETTING[purpose], name, " or ".join(f"${n}" for n in names),
-                KEY_ENV_EXTENSION[purpose], name)
+    message = (f"{_SETTING[purpose]}: {name} is ignored: the repository's config cannot choose which environment "
+               f"variable is sent as an API key; the key is read from {' or '.join(f'${n}' for n in names)} (to use "
+               f"another variable, set {KEY_ENV_EXTENSION[purpose]}={name} in your environment)")
+    if context is not None and isinstance(context.get("warnings"), list):
+        context["warnings"].append(message)
+    else:
+        log.warning("%s", message)
     return default
 
 
@@ -295,7 +299,11 @@ def load_config(root: Path, path: Path | None = None) -> tuple[Config, Path | No
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path.name}: expected a mapping of settings at the top level")
+    warnings: list[str] = []
     try:
-        return Config.model_validate(raw), path
+        config = Config.model_validate(raw, context={"warnings": warnings})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path.name, exc)) from None
+    for w in warnings:
+        log.warning("%s: %s", path.name, w)
+    return config, path
