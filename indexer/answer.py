@@ -462,10 +462,10 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
         return json.dumps(redact_data(answer.as_dict()), indent=2, ensure_ascii=False) + "\n"
     if color is None:
         color = use_color(sys.stdout)
-    from rbh.textsafe import inert_workflow_commands, one_line
+    from rbh.textsafe import message_line
 
     for n in answer.notices:
-        sys.stderr.write(inert_workflow_commands(f"rbh: notice: {one_line(redact(n))}") + "\n")
+        sys.stderr.write(f"rbh: notice: {message_line(n)}\n")
     return redact(render_text(answer, color=color, best_relevance=retrieval.best_relevance))
 
 

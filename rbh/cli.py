@@ -16,12 +16,7 @@ import click
 from rbh import __version__
 from rbh.errors import EXIT_UNEXPECTED, EXIT_USAGE, RbhError
 from rbh.redact import RedactingFilter, redact
-from rbh.textsafe import inert_workflow_commands, one_line
-
-
-def _safe(text: str) -> str:
-    """A message for stderr: secrets redacted, controls as visible escapes, no workflow command."""
-    return inert_workflow_commands(one_line(redact(text)))
+from rbh.textsafe import message_line as _safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 

@@ -15,6 +15,8 @@ newline in a title or a file name). Every renderer passes such text through this
 * ``inert_workflow_commands(text)``: for output that a CI runner reads line by line: no line can
   start a GitHub Actions workflow command (``::cmd::`` after leading blanks, or ``##[cmd]``
   anywhere), whatever the text says.
+* ``message_line(text)``: all of it for one line of stderr (an error, a warning, a notice):
+  secrets redacted (``rbh.redact``), one line, no workflow command.
 
 The escape is what Python would write in a string literal, so it is unambiguous and copyable, and
 what a reader sees is exactly what the bytes say.
@@ -87,3 +89,10 @@ def inert_workflow_commands(text: str) -> str:
     """
     text = _WORKFLOW_V2.sub(lambda m: m.group(1) + "\\::", text)
     return text.replace("##[", "##\\[")
+
+
+def message_line(text: object) -> str:
+    """One line for stderr: secrets redacted, controls as escapes, no workflow command."""
+    from rbh.redact import redact
+
+    return inert_workflow_commands(one_line(redact(text if isinstance(text, str) else str(text))))

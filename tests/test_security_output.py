@@ -190,7 +190,7 @@ def test_redteam_redaction_keeps_json_valid(hostile):
     for fmt in ("json", "sarif", "gitlab"):
         code, out, err = cli(["check", "--repo", str(hostile), "--format", fmt], env=env)
         assert code == 1, err
-        data = json.loads(out)  # still valid
+        json.loads(out)  # still valid
         assert KEY not in out and escaped not in out and "***" in out, fmt
     code, out, _ = cli(["check", "--repo", str(hostile), "--format", "json"], env=env)
     findings = json.loads(out)["findings"]
