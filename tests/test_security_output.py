@@ -409,6 +409,24 @@ def test_redteam_repo_url_gets_no_key_without_opt_in(tmp_path, capture):
         "(store.url): set RBH_TRUST_REPO_URLS=1")
 
 
+def test_withheld_key_is_named_when_the_llm_call_fails(capture, monkeypatch):
+    from indexer.llm import synthesize
+    from rbh.config import LLMConfig
+    from rbh.errors import LLMError
+
+    server = capture(None)  # answers 500
+    monkeypatch.setenv("RBH_LLM_API_KEY", KEY)
+    monkeypatch.delenv("RBH_TRUST_REPO_URLS", raising=False)
+    monkeypatch.delenv("RBH_LLM_BASE_URL", raising=False)
+    cfg = LLMConfig.model_validate({"base_url": server.url + "/v1", "timeout": 5})  # as if from rbh.yaml
+    with pytest.raises(LLMError) as err:
+        synthesize("how do I restart cart", _sections(), cfg)
+    assert str(err.value).endswith("($RBH_LLM_API_KEY is not sent to http://127.0.0.1, which comes from the "
+                                   "repository's config (llm.base_url): set RBH_TRUST_REPO_URLS=1 to trust it, or "
+                                   "give the URL with RBH_LLM_BASE_URL)")
+    assert server.header_values("authorization") == ["Bearer no-key"] and KEY not in str(err.value)
+
+
 @pytest.mark.xfail(strict=True, reason="the store's server adapter calls rbh.config.api_key on the store branch; "
                                        "remove this mark when merged")
 def test_redteam_store_repo_url_gets_no_key_without_opt_in(tmp_path, capture):
