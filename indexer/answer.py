@@ -458,8 +458,10 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
     from rbh.redact import redact, redact_data
 
-    if as_json:  # redacted as data, then serialised: the JSON stays valid (rbh.redact)
-        return json.dumps(redact_data(answer.as_dict()), indent=2, ensure_ascii=False) + "\n"
+    if as_json:  # redacted as data, then serialised: the JSON stays valid (rbh.redact, rbh.textsafe.inert_json)
+        from rbh.textsafe import inert_json
+
+        return inert_json(json.dumps(redact_data(answer.as_dict()), indent=2, ensure_ascii=False)) + "\n"
     if color is None:
         color = use_color(sys.stdout)
     from rbh.textsafe import message_line

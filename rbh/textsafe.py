@@ -15,6 +15,8 @@ newline in a title or a file name). Every renderer passes such text through this
 * ``inert_workflow_commands(text)``: for output that a CI runner reads line by line: no line can
   start a GitHub Actions workflow command (``::cmd::`` after leading blanks, or ``##[cmd]``
   anywhere), whatever the text says.
+* ``inert_json(text)`` / ``inert_xml(text)``: the same for serialised JSON or XML, without
+  changing the data: ``##[`` becomes ``##\\u005b`` or ``##&#91;``, which parse to the same string.
 * ``message_line(text)``: all of it for one line of stderr (an error, a warning, a notice):
   secrets redacted (``rbh.redact``), one line, no workflow command.
 
@@ -89,6 +91,25 @@ def inert_workflow_commands(text: str) -> str:
     """
     text = _WORKFLOW_V2.sub(lambda m: m.group(1) + "\\::", text)
     return text.replace("##[", "##\\[")
+
+
+def inert_json(serialised: str) -> str:
+    """Serialised JSON that no CI runner reads as a workflow command, parsing to the same data.
+
+    ``rbh check --format json`` printed into a GitHub Actions log is read line by line like any
+    output: ``##[stop-commands]token`` inside a message would switch off every later annotation.
+    ``##[`` can only occur inside a JSON string (``#`` is not JSON syntax), and no JSON escape
+    contains ``#``, so writing its ``[`` as ``\\u005b`` is exact. A line cannot start with ``::``:
+    JSON escapes newlines and every line of the output starts with blanks, a quote or a bracket.
+    """
+    return serialised.replace("##[", "##\\u005b")
+
+
+def inert_xml(serialised: str) -> str:
+    """Serialised XML that no CI runner reads as a workflow command, with the same text to any parser:
+    ``##[`` as ``##&#91;``, and a line of element text that starts with ``::`` as ``&#58;:``."""
+    text = _WORKFLOW_V2.sub(lambda m: m.group(1) + "&#58;:", serialised)
+    return text.replace("##[", "##&#91;")
 
 
 def message_line(text: object) -> str:

@@ -162,6 +162,15 @@ def test_redteam_github_workflow_command_injection(hostile, tmp_path):
            "`CartDown%0A::error file=x::forged`, which is not defined in any alerting rule" in commands
     assert any(ln.startswith("::error file=runbooks/we%0Aird ##[error]x.md,line=3") for ln in commands)
     assert not [ln for ln in err.splitlines() if ln.lstrip().startswith("::")]
+    # machine formats printed into the log: no workflow command either, and the data is unchanged
+    for fmt in ("json", "sarif", "gitlab", "junit"):
+        code, out, err = cli(["check", "--repo", str(hostile), "--format", fmt], env=_env(GITHUB_ACTIONS="true"))
+        assert "##[" not in out and not [ln for ln in out.splitlines() if ln.lstrip().startswith("::")], fmt
+    code, out, _ = cli(["check", "--repo", str(hostile), "--format", "json"], env=_env())
+    assert "front matter lists alert `##[error]old-syntax`, which is not defined in any alerting rule" in \
+        [f["message"] for f in json.loads(out)["findings"]]
+    code, out, _ = cli(["check", "--repo", str(hostile), "--format", "junit"], env=_env())
+    assert any("##[error]old-syntax" in (e.get("message") or "") for e in ET.fromstring(out).iter("failure"))
 
 
 def test_redteam_step_summary_no_links_images(hostile, tmp_path):
@@ -575,3 +584,11 @@ def test_textsafe_covers_every_control_and_format_character():
     assert one_line("caf\u00e9 \u200d") == "caf\u00e9 \u200d"  # letters and ZWJ stay
     assert inert_workflow_commands("x\n  ::error::y\n\u3000::warning::z\nok ##[group]w") == \
         "x\n  \\::error::y\n\u3000\\::warning::z\nok ##\\[group]w"
+    from rbh.textsafe import inert_json, inert_xml
+
+    data = {"m": "a ##[stop-commands]x \\##[ y", "n": "line\n::error::z"}
+    serialised = inert_json(json.dumps(data, indent=2))
+    assert "##[" not in serialised and json.loads(serialised) == data
+    xml = inert_xml(ET.tostring(ET.fromstring("<a b='##[x'>t\n  ::error::z ##[y</a>"), encoding="unicode"))
+    assert "##[" not in xml and not any(ln.lstrip().startswith("::") for ln in xml.splitlines())
+    assert ET.fromstring(xml).text == "t\n  ::error::z ##[y" and ET.fromstring(xml).get("b") == "##[x"

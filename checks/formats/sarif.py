@@ -139,5 +139,7 @@ def to_sarif(result: CheckResult, rule_docs: list | None = None) -> dict[str, An
 
 def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     """Write *result* as a SARIF 2.1.0 log (``color`` is ignored: the output is for machines)."""
-    json.dump(to_sarif(result), out, indent=2, ensure_ascii=False)
+    from rbh.textsafe import inert_json
+
+    out.write(inert_json(json.dumps(to_sarif(result), indent=2, ensure_ascii=False)))  # see rbh.textsafe.inert_json
     out.write("\n")
