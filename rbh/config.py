@@ -21,7 +21,7 @@ from typing import Any, Literal, Mapping
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rbh.errors import ConfigError
 
@@ -72,7 +72,7 @@ class StoreConfig(_Strict):
 
     @field_validator("api_key_env", mode="after")
     @classmethod
-    def _allowed_store_key_env(cls, v: str, info: ValidationInfo) -> str:
+    def _allowed_store_key_env(cls, v: str, info) -> str:  # info: pydantic ValidationInfo
         return allowed_key_env("store", v, info.context)
 
 
@@ -96,7 +96,7 @@ class LLMConfig(_Strict):
 
     @field_validator("api_key_env", mode="after")
     @classmethod
-    def _allowed_llm_key_env(cls, v: str, info: ValidationInfo) -> str:
+    def _allowed_llm_key_env(cls, v: str, info) -> str:  # info: pydantic ValidationInfo
         return allowed_key_env("llm", v, info.context)
 
 
