@@ -442,8 +442,9 @@ def test_redteam_store_repo_url_gets_no_key_without_opt_in(tmp_path, capture):
     qdrant = capture(None)
     root = make_shop(tmp_path / "shop", {"rbh.yaml": f"store:\n  url: {qdrant.url}\n  timeout: 1\n  retries: 0\n"})
     code, out, err = cli(["index", "--repo", str(root)], env=_env(RBH_QDRANT_API_KEY=KEY))
-    assert qdrant.requests, err
-    assert qdrant.header_values("api-key") == []
+    # the adapter may talk to the server without the key, or stop with the withheld reason; never send it
+    assert qdrant.header_values("api-key") == [] and KEY not in out + err
+    assert qdrant.requests or "RBH_TRUST_REPO_URLS" in err
 
 
 # ------------------------------------------------------------------ LLM replies
