@@ -88,7 +88,7 @@ def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or config error, 3 unexpected error.
     """
     from checks.engine import run_checks
-    from checks.formats import FORMATS
+    from checks.formats import FORMATS, render
     from rbh.project import load_project
 
     project = load_project(repo)
@@ -105,7 +105,7 @@ def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
         return
     out = sys.stdout
     color = fmt == "text" and out.isatty() and not os.environ.get("NO_COLOR")
-    FORMATS[fmt].render(result, out, color=color)
+    render(fmt, result, out, color=color)
     out.flush()
     code = exit_code(result, fail_on)
     if code:

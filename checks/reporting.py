@@ -108,12 +108,12 @@ def finish(project, result, plan: Plan) -> bool:
 
 def write_outputs(result, plan: Plan) -> None:
     """The ``--output FORMAT=FILE`` reports, written before the main one goes to stdout."""
-    from checks.formats import FORMATS
+    from checks.formats import render
 
     for fmt, path in plan.outputs:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             with open(path, "w", encoding="utf-8") as out:
-                FORMATS[fmt].render(result, out)
+                render(fmt, result, out)
         except OSError as exc:
             raise ConfigError(f"--output {fmt}={path}: cannot write: {exc.strerror or exc}") from None

@@ -261,8 +261,15 @@ def use_color(stream: Any) -> bool:
 
 
 def render_text(answer: Answer, *, color: bool = False, best_relevance: float | None = None) -> str:
-    """The answer as terminal text; ANSI colors only when *color*."""
+    """The answer as terminal text; ANSI colors only when *color*.
+
+    Everything quoted from the repository or the LLM goes through ``rbh.textsafe`` (SECURITY.md):
+    control characters, escape sequences and bidi overrides show as escapes, so a runbook cannot
+    erase or recolour the health line, and single-line fields stay on their line.
+    """
     import click
+
+    from rbh.textsafe import inert_workflow_commands
 
     def st(text: str, **kw: Any) -> str:
         return click.style(text, **kw) if color else text
@@ -279,16 +286,18 @@ def render_text(answer: Answer, *, color: bool = False, best_relevance: float | 
         out.extend(_render_llm(answer, st))
     for r in answer.results:
         out.extend(_render_result(r, st))
-    return "\n".join(out).rstrip() + "\n"
+    return inert_workflow_commands("\n".join(out).rstrip() + "\n")
 
 
 def _render_llm(answer: Answer, st: Callable[..., str]) -> list[str]:
+    from rbh.textsafe import block, one_line
+
     llm = answer.llm
-    lines = [st(f"Answer ({llm.model}, generated; check it against the cited sections):", bold=True)]
+    lines = [st(f"Answer ({one_line(llm.model)}, generated; check it against the cited sections):", bold=True)]
     for s in llm.sentences:
-        lines.append(f"  {s.text}")
+        lines.append(f"  {block(s.text)}")
     for cmd in llm.flagged_commands:
-        lines.append(st(f"  ! not in any cited runbook section, do not run as is: {cmd}", fg="red", bold=True))
+        lines.append(st(f"  ! not in any cited runbook section, do not run as is: {one_line(cmd)}", fg="red", bold=True))
     if llm.dropped_sentences or llm.dropped_citations:
         lines.append(st(f"  ({llm.dropped_sentences} uncited sentence(s) and {len(llm.dropped_citations)} citation(s) of "
                         f"unretrieved sections were removed)", dim=True))
@@ -297,26 +306,28 @@ def _render_llm(answer: Answer, st: Callable[..., str]) -> list[str]:
 
 
 def _render_result(r: Result, st: Callable[..., str]) -> list[str]:
+    from rbh.textsafe import block, one_line
+
     h, m = r.hit, r.meta
-    title = m.get("title") or h.path
-    crumb = " > ".join(m.get("heading_path") or []) or h.heading
+    title = one_line(m.get("title") or h.path)
+    crumb = one_line(" > ".join(str(x) for x in m.get("heading_path") or []) or h.heading)
     head = f"[{r.rank}] {title}"
     if crumb and crumb != title:
         head += f" > {crumb}" if not crumb.startswith(title) else crumb[len(title):]
     if h.via == "alert" and h.alert is not None:
-        head += st(f"  (alert {h.alert.alert} -> {h.alert.via})", fg="cyan")
+        head += st(one_line(f"  (alert {h.alert.alert} -> {h.alert.via})"), fg="cyan")
     lines = [st(head, bold=True)]
-    lines.append("    " + st(r.citation, fg="blue"))
+    lines.append("    " + st(one_line(r.citation), fg="blue"))
     if r.url:
-        lines.append("    " + r.url)
+        lines.append("    " + one_line(r.url))
     f = r.freshness
     facts = []
     if r.owner:
-        facts.append(f"owner {r.owner}")
+        facts.append(f"owner {one_line(r.owner)}")
     if f.changed:
-        facts.append(f"changed {f.changed[:10]}" + (f" by {f.author}" if f.author else ""))
+        facts.append(f"changed {one_line(f.changed[:10])}" + (f" by {one_line(f.author)}" if f.author else ""))
     if f.last_reviewed:
-        rev = f"reviewed {f.last_reviewed}"
+        rev = f"reviewed {one_line(f.last_reviewed)}"
         if f.overdue:
             rev += " " + st(f"REVIEW OVERDUE by {f.overdue_days} day(s) (due {f.review_due})", fg="red", bold=True)
         elif f.review_due:
@@ -334,13 +345,13 @@ def _render_result(r: Result, st: Callable[..., str]) -> list[str]:
         lines.append("    " + st(f"health: {len(r.findings)} open finding(s): this runbook may be out of date",
                                   fg="red" if worst == "error" else "yellow", bold=True))
         for sev, rule, msg, sugg, where in _grouped_findings(r.findings, h.line, int(h.meta.get("end_line") or h.line))[:6]:
-            hint = f"  (did you mean `{sugg}`)" if sugg else ""
-            lines.append(f"      {sev:<7} {rule} {where}: {msg}{hint}")
+            hint = f"  (did you mean `{one_line(sugg)}`)" if sugg else ""
+            lines.append(f"      {sev:<7} {rule} {where}: {one_line(msg)}{hint}")
         groups = len(_grouped_findings(r.findings, 0, 0))
         if groups > 6:
             lines.append(f"      ... and {groups - 6} more ('rbh check {h.path}')")
     lines.append("")
-    for text_line in h.text.split("\n"):
+    for text_line in block(h.text).split("\n"):
         lines.append("    " + text_line if text_line else "")
     lines.append("")
     return lines
@@ -445,15 +456,19 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
             answer.llm = synthesize(opts.query or _payload_question(payload), [r.hit for r in answer.results], cfg.llm)
         except LLMError as exc:
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
-    if as_json:
-        from rbh.redact import redact
+    from rbh.redact import redact, redact_data
 
-        return redact(json.dumps(answer.as_dict(), indent=2, ensure_ascii=False)) + "\n"
+    if as_json:  # redacted as data, then serialised: the JSON stays valid (rbh.redact, rbh.textsafe.inert_json)
+        from rbh.textsafe import inert_json
+
+        return inert_json(json.dumps(redact_data(answer.as_dict()), indent=2, ensure_ascii=False)) + "\n"
     if color is None:
         color = use_color(sys.stdout)
+    from rbh.textsafe import message_line
+
     for n in answer.notices:
-        sys.stderr.write(f"rbh: notice: {n}\n")
-    return render_text(answer, color=color, best_relevance=retrieval.best_relevance)
+        sys.stderr.write(f"rbh: notice: {message_line(n)}\n")
+    return redact(render_text(answer, color=color, best_relevance=retrieval.best_relevance))
 
 
 def _load_inventory(project: Any, notices: list[str]) -> Any:

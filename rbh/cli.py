@@ -15,6 +15,7 @@ from rbh import __version__
 from rbh.errors import EXIT_UNEXPECTED, EXIT_USAGE, RbhError, UsageError
 from rbh.options import repo_option  # noqa: F401 - re-exported for command modules written before rbh.options
 from rbh.redact import RedactingFilter, redact
+from rbh.textsafe import message_line as _safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -133,9 +134,9 @@ def run(argv: list[str] | None = None) -> int:
     try:
         rv = cli.main(args=argv, prog_name="rbh", standalone_mode=False)
     except RbhError as exc:
-        click.echo(f"rbh: error: {redact(str(exc))}", err=True)
+        click.echo(f"rbh: error: {_safe(str(exc))}", err=True)
         if exc.hint:
-            click.echo(f"rbh: hint: {redact(exc.hint)}", err=True)
+            click.echo(f"rbh: hint: {_safe(exc.hint)}", err=True)
         return exc.exit_code
     except click.exceptions.Abort:
         click.echo("rbh: aborted", err=True)
@@ -155,7 +156,7 @@ def run(argv: list[str] | None = None) -> int:
             import traceback
 
             click.echo(redact(traceback.format_exc()), err=True)
-        click.echo(f"rbh: unexpected error: {type(exc).__name__}: {redact(str(exc))[:500]}", err=True)
+        click.echo(f"rbh: unexpected error: {type(exc).__name__}: {_safe(str(exc))[:500]}", err=True)
         click.echo("rbh: this is a bug; set RBH_DEBUG=1 for a traceback and please report it", err=True)
         return EXIT_UNEXPECTED
     return rv if isinstance(rv, int) else 0

@@ -3,17 +3,29 @@
 One pydantic model, unknown keys rejected everywhere, loaded once per command. A validation error
 names the file, the key and what was expected, on one line. Every key is optional; the defaults are
 what the README documents.
+
+The config file belongs to the repository, and the repository is untrusted (SECURITY.md): it may
+come from a pull request. So it cannot choose which environment variable is sent as an API key,
+and a server URL it names gets a key only after the user opts in. ``api_key`` below is the one
+place that decides whether a key is sent, and where to.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from rbh.errors import ConfigError
+
+log = logging.getLogger(__name__)
 
 CONFIG_NAMES = ("rbh.yaml", "rbh.yml", ".rbh.yaml", ".rbh.yml")
 Severity = Literal["error", "warning", "info"]
@@ -50,12 +62,18 @@ class IndexConfig(_Strict):
 class StoreConfig(_Strict):
     path: str = Field(".rbh/qdrant", description="embedded store location, relative to the repository root")
     url: str | None = Field(None, description="Qdrant server or cluster URL; env RBH_QDRANT_URL overrides")
-    api_key_env: str = Field("RBH_QDRANT_API_KEY", description="name of the environment variable holding the API key")
+    api_key_env: str = Field("RBH_QDRANT_API_KEY", description="deprecated: only the fixed names, or one allowed by "
+                             "RBH_QDRANT_API_KEY_ENV, are accepted (see rbh.config.api_key)")
     collection: str = "runbooks"
     shards: int = Field(1, ge=1)
     replicas: int = Field(1, ge=1)
     timeout: float = Field(10.0, gt=0)
     retries: int = Field(3, ge=0, le=10)
+
+    @field_validator("api_key_env", mode="after")
+    @classmethod
+    def _allowed_store_key_env(cls, v: str, info) -> str:  # info: pydantic ValidationInfo
+        return allowed_key_env("store", v, info.context)
 
 
 class AskConfig(_Strict):
@@ -71,9 +89,140 @@ class LLMConfig(_Strict):
     enabled: bool = False
     base_url: str = "http://127.0.0.1:11434/v1"
     model: str = "llama3.1"
-    api_key_env: str = "RBH_LLM_API_KEY"
+    api_key_env: str = Field("RBH_LLM_API_KEY", description="deprecated: only the fixed names, or one allowed by "
+                             "RBH_LLM_API_KEY_ENV, are accepted (see rbh.config.api_key)")
     timeout: float = Field(30.0, gt=0)
     max_answer_chars: int = Field(4000, ge=200)
+
+    @field_validator("api_key_env", mode="after")
+    @classmethod
+    def _allowed_llm_key_env(cls, v: str, info) -> str:  # info: pydantic ValidationInfo
+        return allowed_key_env("llm", v, info.context)
+
+
+# ------------------------------------------------------------------------------------------------
+# API keys: fixed variable names, sent only where the user says
+
+
+Purpose = Literal["store", "llm"]
+#: The variables a key is read from, per purpose, in order. Fixed here: the repository cannot add one.
+KEY_ENV_NAMES: dict[str, tuple[str, ...]] = {
+    "store": ("RBH_QDRANT_API_KEY", "QDRANT_API_KEY"),
+    "llm": ("RBH_LLM_API_KEY", "OPENAI_API_KEY"),
+}
+#: The user (not the repository) may name one more variable per purpose through these, e.g.
+#: ``RBH_LLM_API_KEY_ENV=AZURE_OPENAI_KEY``; a comma-separated list names several.
+KEY_ENV_EXTENSION = {"store": "RBH_QDRANT_API_KEY_ENV", "llm": "RBH_LLM_API_KEY_ENV"}
+#: ``RBH_TRUST_REPO_URLS=1``: send keys to server URLs that come from the repository's config too.
+TRUST_REPO_URLS_ENV = "RBH_TRUST_REPO_URLS"
+_SETTING = {"store": "store.api_key_env", "llm": "llm.api_key_env"}
+
+
+def key_env_names(purpose: Purpose, environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The environment variables a key for *purpose* may be read from: the user's own first, then the fixed ones.
+
+    Every name returned is registered with ``rbh.redact``, so its value never reaches output or logs.
+    """
+    from rbh.redact import register_secret_env
+
+    env = os.environ if environ is None else environ
+    extra = tuple(n.strip() for n in (env.get(KEY_ENV_EXTENSION[purpose]) or "").split(",") if n.strip())
+    names = tuple(dict.fromkeys(extra + KEY_ENV_NAMES[purpose]))
+    for n in names:
+        register_secret_env(n)
+    return names
+
+
+def allowed_key_env(purpose: Purpose, name: str, context: dict | None = None) -> str:
+    """*name* when it is one of ``key_env_names(purpose)``, else the default name, with a warning.
+
+    A warning rather than a config error: ``rbh check`` and the docs site never send a key, so a
+    stale or hostile line here must not fail them, and configs that copied the documented
+    ``api_key_env: RBH_QDRANT_API_KEY`` keep working. The named variable is never read. The warning
+    goes to ``context["warnings"]`` when the loader passes one (it names the file), else to the log.
+    """
+    names = key_env_names(purpose)
+    if name in names:
+        return name
+    default = KEY_ENV_NAMES[purpose][0]
+    message = (f"{_SETTING[purpose]}: {name} is ignored: the repository's config cannot choose which environment "
+               f"variable is sent as an API key; the key is read from {' or '.join(f'${n}' for n in names)} (to use "
+               f"another variable, set {KEY_ENV_EXTENSION[purpose]}={name} in your environment)")
+    if context is not None and isinstance(context.get("warnings"), list):
+        context["warnings"].append(message)
+    else:
+        log.warning("%s", message)
+    return default
+
+
+def is_loopback(host: str | None) -> bool:
+    """``localhost``, ``127.0.0.0/8`` or ``::1``: traffic that never leaves this machine."""
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def trust_repo_urls(environ: Mapping[str, str] | None = None) -> bool:
+    env = os.environ if environ is None else environ
+    return (env.get(TRUST_REPO_URLS_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """The decision for one request target: the key to send (or None) and why one was held back."""
+
+    value: str | None
+    env: str | None = None  # the variable the key was read from
+    withheld: str | None = None  # one line: a key is set but will not be sent to this URL
+
+    def __bool__(self) -> bool:
+        return self.value is not None
+
+
+def api_key(purpose: Purpose, url: str | None, *, url_from_repo: bool, config_env: str | None = None,
+            environ: Mapping[str, str] | None = None) -> ApiKey:
+    """Whether to send an API key for *purpose* (``"store"`` or ``"llm"``) to *url*, and which.
+
+    The policy (SECURITY.md, "Secrets"):
+
+    * the key is read from a fixed variable (``KEY_ENV_NAMES``) or one the user named through
+      ``KEY_ENV_EXTENSION``; *config_env* (``store.api_key_env`` / ``llm.api_key_env``, already
+      limited to those names when the config was loaded) only picks among them;
+    * over plain ``http`` a key goes only to a loopback address;
+    * when *url* comes from the repository's config (*url_from_repo*: ``store.url``, ``llm.base_url``
+      as written in ``rbh.yaml``) rather than from a flag or the environment, a key is sent only
+      when the user opted in with ``RBH_TRUST_REPO_URLS=1``.
+
+    ``ApiKey.value`` is None when there is no key or it is withheld; ``ApiKey.withheld`` then says
+    why, in one line, naming the variable (never its value). Callers should fail with that line
+    rather than talk to the server without the key the user meant to send. The store's server
+    adapter calls ``api_key("store", url, url_from_repo=..., config_env=cfg.store.api_key_env)``.
+    """
+    env = os.environ if environ is None else environ
+    names = key_env_names(purpose, env)
+    if config_env in names:
+        names = (config_env, *(n for n in names if n != config_env))
+    var = next((n for n in names if env.get(n)), None)
+    if var is None:
+        return ApiKey(None)
+    parts = urlsplit(url or "")
+    scheme, host = parts.scheme.lower(), parts.hostname
+    shown = f"{scheme}://{host}" if host else (url or "(no URL)")
+    if scheme not in ("http", "https") or not host:
+        return ApiKey(None, var, f"${var} is not sent to {shown}: not an http(s) URL")
+    if scheme == "http" and not is_loopback(host):
+        return ApiKey(None, var, f"${var} is not sent over plain http to {host}: use https, or a loopback address")
+    if url_from_repo and not trust_repo_urls(env):
+        where = "store.url" if purpose == "store" else "llm.base_url"
+        instead = "--qdrant-url or RBH_QDRANT_URL" if purpose == "store" else "RBH_LLM_BASE_URL"
+        return ApiKey(None, var, f"${var} is not sent to {shown}, which comes from the repository's config ({where}): "
+                                 f"set {TRUST_REPO_URLS_ENV}=1 to trust it, or give the URL with {instead}")
+    return ApiKey(env[var], var)
 
 
 class RunbookUrlConfig(_Strict):
@@ -150,7 +299,11 @@ def load_config(root: Path, path: Path | None = None) -> tuple[Config, Path | No
         raw = {}
     if not isinstance(raw, dict):
         raise ConfigError(f"{path.name}: expected a mapping of settings at the top level")
+    warnings: list[str] = []
     try:
-        return Config.model_validate(raw), path
+        config = Config.model_validate(raw, context={"warnings": warnings})
     except ValidationError as exc:
         raise ConfigError(format_validation_error(path.name, exc)) from None
+    for w in warnings:
+        log.warning("%s: %s", path.name, w)
+    return config, path

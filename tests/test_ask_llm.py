@@ -120,7 +120,8 @@ def server(llm_server):
     return llm_server
 
 
-ENV = {"RBH_LLM_API_KEY": KEY}
+# llm.base_url comes from the test repository's rbh.yaml: the user opts in to sending the key there.
+ENV = {"RBH_LLM_API_KEY": KEY, "RBH_TRUST_REPO_URLS": "1"}
 
 
 def ask(shop, *args):

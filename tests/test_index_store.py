@@ -33,6 +33,7 @@ def test_server_settings_from_config_env_and_flag(make_repo, monkeypatch):
                                   "  shards: 3\n  replicas: 2\n  timeout: 4.5\n  retries: 1\n  collection: oncall\n"})
     monkeypatch.delenv("RBH_QDRANT_URL", raising=False)
     monkeypatch.setenv("TEAM_QDRANT_KEY", "s3cr3t-key-value")
+    monkeypatch.setenv("RBH_QDRANT_API_KEY_ENV", "TEAM_QDRANT_KEY")  # the user, not rbh.yaml, allows the variable
     project = load_project(repo.root)
     s = store_settings(project)
     assert (s.url, s.path, s.alias, s.shards, s.replicas, s.retries) == ("http://qdrant.internal:6333", None, "oncall", 3, 2, 1)

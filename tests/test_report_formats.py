@@ -213,7 +213,7 @@ def test_github_step_summary_is_appended(monkeypatch, tmp_path):
     render(github, sample_result())
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n### rbh check: 2 errors, 1 warning, 1 info in 3 files\n")
-    assert "| error | `runbooks/cart.md:10` | RBH101 unknown-workload | deployment `cart` not found in the manifests (did you mean `cart-api` (renamed in 1a2b3c4d)) |" in text
+    assert "| error | ` runbooks/cart.md:10 ` | RBH101 unknown-workload | `` deployment `cart` not found in the manifests (did you mean `cart-api` (renamed in 1a2b3c4d)) `` |" in text
     assert "3 suppressed findings (1 baseline, 1 inline, 1 snooze)." in text
     assert "legacy" not in text  # suppressed findings are counted, not listed
 
@@ -221,7 +221,7 @@ def test_github_step_summary_is_appended(monkeypatch, tmp_path):
 def test_github_summary_escapes_table_cells():
     f = finding("RBH101", "runbooks/a.md", 2, "a | b <script>")
     text = github.step_summary(CheckResult([f]))
-    assert "a \\| b &lt;script&gt;" in text
+    assert "| ` a \\| b <script> ` |" in text  # a code span: no HTML or markdown renders inside
 
 
 def test_github_clean_run(monkeypatch, tmp_path):
@@ -260,7 +260,7 @@ def test_junit_survives_control_characters_and_markup():
     f = finding("RBH101", "runbooks/a.md", 2, "bad \x1b[31m <b>&</b> \x00")
     root = ET.fromstring(render(junit, CheckResult([f])))
     msg = root.find("testsuite/testcase/failure").get("message")
-    assert msg == "bad \ufffd[31m <b>&</b> \ufffd"
+    assert msg == "bad \\x1b[31m <b>&</b> \\x00"  # visible escapes (rbh.textsafe), and valid XML
 
 
 def test_junit_is_deterministic():

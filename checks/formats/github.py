@@ -6,6 +6,12 @@ runner expects (``%``, CR and LF everywhere; also ``:`` and ``,`` inside propert
 cannot end a command early or inject another one. GitHub shows at most 10 annotations of each level
 per step; the step summary (written when ``GITHUB_STEP_SUMMARY`` names a file) lists every finding,
 so nothing is lost on a big first run. Suppressed findings are not annotated; the summary counts them.
+
+Runbook text is untrusted (SECURITY.md). In annotations, control characters other than newline
+become visible escapes (``rbh.textsafe``) before GitHub's own escaping, so a message cannot recolour
+or rewrite the log either. In the step summary every cell that quotes the repository (location,
+message, notices) is a markdown code span: inside one, markdown links, images, autolinks and HTML
+are plain text, so a runbook cannot put a link or a tracking image on the summary page.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from typing import TextIO
 
 from checks import formats  # the package: its helpers are read at call time (no import cycle)
 from checks.model import CheckResult, Finding, Severity
+from rbh.textsafe import block, one_line
 
 COMMANDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}
 SUMMARY_ROWS = 300  # keeps the summary far below GitHub's 1 MiB limit per step
@@ -25,18 +32,24 @@ _LOCATED = re.compile(r"^(?P<path>[^\s:][^:]*):(?P<line>\d+): (?P<msg>.*)$", re.
 
 
 def escape_data(text: str) -> str:
+    """GitHub's documented escaping of a workflow command's message: ``%``, CR and LF."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def escape_property(text: str) -> str:
+    """GitHub's documented escaping of a property value: the message's, plus ``:`` and ``,``."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def command(level: str, message: str, **props: object) -> str:
-    """One workflow command line; properties with a None value are left out."""
-    parts = [f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None]
+    """One workflow command line; properties with a None value are left out.
+
+    Newlines survive as GitHub's ``%0A`` (a multi-line message, never a second command); every other
+    control character shows as an escape (``rbh.textsafe.block``).
+    """
+    parts = [f"{k}={escape_property(block(str(v)))}" for k, v in props.items() if v is not None]
     head = f"::{level} " + ",".join(parts) if parts else f"::{level}"
-    return f"{head}::{escape_data(message)}"
+    return f"{head}::{escape_data(block(message))}"
 
 
 def annotation(f: Finding) -> str:
@@ -59,7 +72,16 @@ def counts_text(result: CheckResult) -> str:
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
+    """*text* as a markdown code span for a table cell: no markup, link, image or HTML inside can render.
+
+    The fence is one backtick longer than the longest run inside (CommonMark), the padding spaces
+    are stripped by the renderer, and ``|`` is escaped because GFM splits the row before it parses
+    code spans.
+    """
+    text = one_line(" ".join(text.split()))
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}".replace("|", "\\|")
 
 
 def step_summary(result: CheckResult) -> str:
@@ -80,7 +102,7 @@ def step_summary(result: CheckResult) -> str:
         lines += ["", "| Severity | Location | Rule | Message |", "|---|---|---|---|"]
         for f in active[:SUMMARY_ROWS]:
             msg = formats.message_with_suggestion(f)
-            lines.append(f"| {f.severity} | `{_cell(f.path)}:{f.line}` | {f.rule} {f.name} | {_cell(msg)} |")
+            lines.append(f"| {f.severity} | {_cell(f'{f.path}:{f.line}')} | {f.rule} {f.name} | {_cell(msg)} |")
         if len(active) > SUMMARY_ROWS:
             lines.append(f"\n… and {len(active) - SUMMARY_ROWS} more (use `--format sarif` or `json` for all).")
     if suppressed:

@@ -43,5 +43,7 @@ def to_issues(result: CheckResult) -> list[dict]:
 
 def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     """Write *result* as a GitLab Code Quality report (``color`` is ignored)."""
-    json.dump(to_issues(result), out, indent=2, ensure_ascii=False)
+    from rbh.textsafe import inert_json
+
+    out.write(inert_json(json.dumps(to_issues(result), indent=2, ensure_ascii=False)))  # see rbh.textsafe.inert_json
     out.write("\n")

@@ -28,5 +28,8 @@ def as_data(result: CheckResult) -> dict:
 
 
 def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
-    _json.dump(as_data(result), out, indent=2, ensure_ascii=False)
+    from rbh.textsafe import inert_json
+
+    # inert_json: printed into a CI log, no message can become a workflow command (same data)
+    out.write(inert_json(_json.dumps(as_data(result), indent=2, ensure_ascii=False)))
     out.write("\n")

@@ -14,13 +14,16 @@ from collections import defaultdict
 from typing import TextIO
 
 from checks.model import CheckResult, Finding
+from rbh.textsafe import inert_xml, one_line
 
-# XML 1.0 cannot carry most control characters, even escaped.
+# XML 1.0 cannot carry most control characters, even escaped; rbh.textsafe has already turned them
+# (and lone surrogates) into visible escapes, this catches the two non-characters it leaves.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _clean(text: str) -> str:
-    return _INVALID_XML.sub("\ufffd", text)
+    """One line of untrusted text for an XML attribute: controls as visible escapes, valid XML."""
+    return _INVALID_XML.sub("\ufffd", one_line(text))
 
 
 def _case_name(f: Finding) -> str:
@@ -28,14 +31,15 @@ def _case_name(f: Finding) -> str:
 
 
 def _details(f: Finding) -> str:
-    lines = [f"{f.path}:{f.line}:{f.column}: {f.severity}: {f.message}"]
+    """Several lines, each of one field: a newline inside a field shows as ``\\n`` (``_clean``)."""
+    lines = [_clean(f"{f.path}:{f.line}:{f.column}: {f.severity}: {f.message}")]
     if f.suggestion:
         source = f" ({f.suggestion_source})" if getattr(f, "suggestion_source", None) else ""
-        lines.append(f"did you mean: {f.suggestion}{source}")
+        lines.append(_clean(f"did you mean: {f.suggestion}{source}"))
     if f.reference:
-        lines.append(f"reference: {f.reference}")
+        lines.append(_clean(f"reference: {f.reference}"))
     lines.append(f"rule: {f.rule} {f.name} (rbh explain {f.rule})")
-    return _clean("\n".join(lines))
+    return "\n".join(lines)
 
 
 def to_xml(result: CheckResult) -> ET.Element:
@@ -81,5 +85,5 @@ def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     root = to_xml(result)
     ET.indent(root, space="  ")
     out.write('<?xml version="1.0" encoding="UTF-8"?>\n')
-    out.write(ET.tostring(root, encoding="unicode"))
+    out.write(inert_xml(ET.tostring(root, encoding="unicode")))  # see rbh.textsafe.inert_json
     out.write("\n")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from typing import Any, TextIO
+from urllib.parse import quote
 
 from checks import formats  # the package: its helpers are read at call time (no import cycle)
 from checks.model import CheckResult, Finding, Severity
@@ -24,6 +25,14 @@ LEVELS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "
 # GitHub code scanning shows this as the alert's severity (error, warning, recommendation).
 PROBLEM_SEVERITY = {Severity.error: "error", Severity.warning: "warning", Severity.info: "recommendation"}
 SUPPRESSION_KIND = {"inline": "inSource", "snooze": "inSource", "baseline": "external"}
+
+
+def artifact_uri(path: str) -> str:
+    """A repository path as a relative URI reference (RFC 3986): every byte outside the unreserved
+    set and ``/`` percent-encoded, from UTF-8. A space, ``#``, ``?`` or ``%`` in a file name would
+    otherwise cut or change the URI, and ``a:b.md`` would read as a URI with scheme ``a``. A name
+    that is not UTF-8 (kept by Python as surrogate escapes) is encoded from its original bytes."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
 
 
 def _rule_descriptor(d) -> dict[str, Any]:
@@ -58,7 +67,7 @@ def _result(f: Finding, rule_index: dict[str, int], occurrence: int) -> dict[str
             "locations": [
                 {
                     "physicalLocation": {
-                        "artifactLocation": {"uri": f.path, "uriBaseId": "%SRCROOT%"},
+                        "artifactLocation": {"uri": artifact_uri(f.path), "uriBaseId": "%SRCROOT%"},
                         "region": region,
                     }
                 }
@@ -130,5 +139,7 @@ def to_sarif(result: CheckResult, rule_docs: list | None = None) -> dict[str, An
 
 def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     """Write *result* as a SARIF 2.1.0 log (``color`` is ignored: the output is for machines)."""
-    json.dump(to_sarif(result), out, indent=2, ensure_ascii=False)
+    from rbh.textsafe import inert_json
+
+    out.write(inert_json(json.dumps(to_sarif(result), indent=2, ensure_ascii=False)))  # see rbh.textsafe.inert_json
     out.write("\n")

@@ -1,6 +1,11 @@
 """Human output: findings grouped by file, one line each, then a summary line.
 
 ``path:line:col  severity  RBHxxx  message  (did you mean `x` (renamed in abc12345))``
+
+Paths, messages and suggestions quote the repository (file names, front matter, commands), so each
+goes through ``rbh.textsafe.one_line``: a newline or an escape sequence in them shows as ``\n`` or
+``\x1b`` and cannot add a line, recolour one or erase the summary. Under GitHub Actions a runner
+reads this output too, so no line can start a workflow command (``inert_workflow_commands``).
 """
 
 from __future__ import annotations
@@ -8,6 +13,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from checks.model import CheckResult, Severity
+from rbh.textsafe import inert_workflow_commands, one_line
 
 _COLORS = {Severity.error: "\033[31m", Severity.warning: "\033[33m", Severity.info: "\033[36m"}
 _RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
@@ -26,22 +32,32 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
+def safe_path(path: str) -> str:
+    """*path* for the start of a line: one line, and ``./`` in front when it begins with blanks or ``:``
+    (still the same file, and never the start of a ``::command``)."""
+    shown = one_line(path)
+    return f"./{shown}" if shown[:1].isspace() or shown.startswith(":") else shown
+
+
 def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     from checks.formats import summary
 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    def write(line: str) -> None:
+        out.write(inert_workflow_commands(line))
+
     current = None
     for f in result.active:
         if current is not None and f.path != current:
             out.write("\n")
         current = f.path
-        loc = paint(f"{f.path}:{f.line}:{f.column}", _BOLD)
+        loc = paint(f"{safe_path(f.path)}:{f.line}:{f.column}", _BOLD)
         sev = paint(f"{str(f.severity):<7}", _COLORS[f.severity])
-        out.write(f"{loc}  {sev}  {f.rule}  {f.message}{format_suggestion(f)}\n")
+        write(f"{loc}  {sev}  {f.rule}  {one_line(f.message)}{one_line(format_suggestion(f))}\n")
     for notice in result.notices:
-        out.write(paint(f"note: {notice}", _DIM) + "\n")
+        write(paint(f"note: {one_line(notice)}", _DIM) + "\n")
     s = summary(result)
     if current is not None:
         out.write("\n")
