@@ -191,3 +191,7 @@ def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kind
 
 
 COMMANDS: list[click.Command] = [index_command, ask_command, eval_command]
+
+from indexer.serve.cli import serve_command  # noqa: E402 - rbh serve (issue 18); its heavy imports are inside
+
+COMMANDS.append(serve_command)
