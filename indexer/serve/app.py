@@ -115,7 +115,21 @@ def _page_template():
 
     env = jinja2.Environment(loader=jinja2.PackageLoader("indexer.serve", "templates"),
                              autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
+    env.filters["grouped"] = grouped_findings
     return env.get_template("page.html")
+
+
+def grouped_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One entry per distinct finding (the same stale name on eleven lines is one problem), errors first."""
+    groups: dict[tuple, list[int]] = {}
+    for f in findings:
+        groups.setdefault((f.get("severity"), f.get("rule"), f.get("message"), f.get("suggestion")), []).append(int(f.get("line") or 0))
+    out = []
+    for (sev, rule, msg, sugg), lines in groups.items():
+        lines.sort()
+        where = ("line " if len(lines) == 1 else "lines ") + ", ".join(map(str, lines[:6])) + (", …" if len(lines) > 6 else "")
+        out.append({"severity": sev, "rule": rule, "message": msg, "suggestion": sugg, "where": where, "first": lines[0]})
+    return sorted(out, key=lambda g: ({"error": 0, "warning": 1}.get(g["severity"], 2), g["first"]))
 
 
 def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metrics | None = None) -> Starlette:
