@@ -20,6 +20,7 @@ thread-safe.
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import json
 import logging
@@ -31,6 +32,7 @@ from typing import Any
 log = logging.getLogger(__name__)
 
 STATE_KEYS = ("commit", "ref", "indexed_at", "worktree")
+MAX_REMEMBERED_ALERTS = 4096  # alert -> section answers kept per generation (the same alerts fire again and again)
 
 
 class HealthMemo:
@@ -63,6 +65,7 @@ class Bundle:
     inventory: Any
     health: HealthMemo
     notices: list[str] = field(default_factory=list)
+    answers: "collections.OrderedDict[str, dict | None]" = field(default_factory=collections.OrderedDict)
     opened_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.timezone.utc))
 
     @property
@@ -121,7 +124,22 @@ class WarmIndex:
         catalog = (catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None
                    else catalog_for_project(project, runbooks))
         retriever.dense_vector("warm up")  # load the embedding model now, not on the first page
-        return Bundle(project, retriever, dict(retriever.state), catalog, inventory, HealthMemo(dt.date.today()), notices)
+        health = self._health_for(project, [rb.path for rb in runbooks], inventory)
+        return Bundle(project, retriever, dict(retriever.state), catalog, inventory, health, notices)
+
+    @staticmethod
+    def _health_for(project: Any, paths: list[str], inventory: Any) -> HealthMemo:
+        """Every runbook's open findings, computed once per generation and day in one run of the
+        checks (one run over all runbooks costs about what three runs over one runbook cost)."""
+        from indexer.answer import health_of
+
+        memo = HealthMemo(dt.date.today())
+        found, notice = health_of(project, paths, inventory)
+        if found is not None:
+            memo.put_findings(found)
+        elif notice:
+            log.warning("%s; computed per answer instead", notice)
+        return memo
 
     def start(self) -> None:
         if self._thread is None:
@@ -159,9 +177,11 @@ class WarmIndex:
                     fresh.close()
                     raise
             else:
-                bundle = Bundle(old.project, fresh, state, old.catalog, old.inventory,
-                                old.health if old.health.today == dt.date.today() else HealthMemo(dt.date.today()),
-                                old.notices)
+                health = old.health
+                if health.today != dt.date.today():  # review-overdue findings move with the date
+                    health = self._health_for(old.project, old.project.runbook_paths(), old.inventory)
+                bundle = Bundle(old.project, fresh, state, old.catalog, old.inventory, health, old.notices,
+                                old.answers if health is old.health else collections.OrderedDict())
             with self._query_lock:
                 self.bundle = bundle
                 old.retriever.close()
@@ -202,8 +222,21 @@ class WarmIndex:
 
         out = []
         for alert in alerts:
-            data = self.ask(AskOptions(payload_text=json.dumps({"alerts": [alert]}), top_k=1, per_runbook=1))
-            result = data["results"][0] if data["results"] and not data["no_match"] else None
+            b = self.bundle
+            # what the lookup reads: the name and the annotations (other labels only reach it rendered
+            # into the annotations), so an alert that fires again is answered from memory
+            labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
+            key = json.dumps([labels.get("alertname"), alert.get("annotations")], sort_keys=True, default=str)
+            with self._query_lock:
+                known = key in b.answers
+                result = b.answers.get(key)
+            if not known:
+                data = self.ask(AskOptions(payload_text=json.dumps({"alerts": [alert]}), top_k=1, per_runbook=1))
+                result = data["results"][0] if data["results"] and not data["no_match"] else None
+                with self._query_lock:
+                    b.answers[key] = result
+                    while len(b.answers) > MAX_REMEMBERED_ALERTS:
+                        b.answers.popitem(last=False)
             out.append(AlertAnswer(alert, result, result.get("via") if result else None))
         return out
 
