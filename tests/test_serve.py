@@ -284,10 +284,8 @@ def test_mattermost_message_escapes_markdown_and_mentions():
     assert "@here" not in text and "@channel" not in text and "@all" not in text
     assert "[x](https" not in text and "![img]" not in text.split("```")[0]
     assert "\\[x\\]\\(https" in text and "Evil\\*Alert\\_" in text
-    # the runbook's own fence cannot close ours: exactly one code block, holding the steps
-    assert text.count("```") == 2
-    assert f"`{ZWSP}`{ZWSP}`" in text
-    assert "[click](https://evil.example) *bold*" in text  # literal inside the block
+    # the runbook's own fence cannot close ours: a longer fence around the steps, kept verbatim
+    assert "\n````\n" + HOSTILE_STEPS.replace("@here @channel", f"@{ZWSP}here @{ZWSP}channel") + "\n````" in text
 
 
 def test_teams_card_puts_runbook_text_only_in_text_runs():

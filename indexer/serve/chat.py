@@ -9,7 +9,8 @@ Formats (``kind`` of a target):
   count and alert names, with ``& < >`` escaped as Slack asks, and formatting characters dropped.
 * ``mattermost`` / ``rocketchat``: the Slack-compatible ``{"text": ...}`` those platforms accept,
   as CommonMark: untrusted inline text is backslash-escaped and ``@`` mentions are broken with a
-  zero-width space; steps sit in a fenced code block that runbook text cannot close.
+  zero-width space; steps sit in a fenced code block longer than any backtick run inside it, so
+  runbook text cannot close it.
 * ``teams``: a Microsoft Teams Workflows ("Post to a channel when a webhook request is received")
   message with one Adaptive Card. Untrusted text goes only into ``RichTextBlock`` ``TextRun``
   elements, which Teams does not parse as markdown; links are ``Action.OpenUrl`` buttons.
@@ -207,7 +208,6 @@ def render_slack(note: GroupNote) -> dict[str, Any]:
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>:&\"'=])")
 _MENTION = re.compile(r"@(?=\w)")
-_BACKTICKS = re.compile(r"`{3,}|~{3,}")
 
 
 def md_inline(text: str) -> str:
@@ -216,9 +216,13 @@ def md_inline(text: str) -> str:
 
 
 def md_code(text: str) -> str:
-    """Untrusted text inside a ``` block: no fence can close it, group mentions are broken."""
-    text = _BACKTICKS.sub(lambda m: ZWSP.join(m.group()), text)
-    return re.sub(r"@(channel|here|all|everyone)\b", "@" + ZWSP + r"\1", text)
+    """Untrusted text as a fenced code block, verbatim: the fence is one backtick longer than any
+    backtick run inside (CommonMark), so the runbook's own fences cannot close it; group mentions
+    are broken with a zero-width space."""
+    longest = max((len(m.group()) for m in re.finditer(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    text = re.sub(r"@(channel|here|all|everyone)\b", "@" + ZWSP + r"\1", text)
+    return f"{fence}\n{text}\n{fence}"
 
 
 def render_markdown(note: GroupNote) -> dict[str, Any]:
@@ -238,7 +242,7 @@ def render_markdown(note: GroupNote) -> dict[str, Any]:
         if a.health and a.status == "firing":
             out.append(f"**Health:** {md_inline(a.health)}")
         if a.steps and a.status == "firing":
-            out.append("**First steps** (verbatim from the runbook):\n```\n" + md_code(a.steps) + "\n```")
+            out.append("**First steps** (verbatim from the runbook):\n" + md_code(a.steps))
         out.append("")
     if note.omitted:
         out.append(f"… and {note.omitted} more alert(s) in this group.")
