@@ -91,13 +91,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_service(repo: Path, targets: list, *, token: str = TOKEN, check_seconds: float = 3600, backoff: float = 0.05):
+def running_service(repo: Path, targets: list, *, token: str = TOKEN, check_seconds: float = 3600, backoff: float = 0.05,
+                    **serve_settings):
     """``rbh serve``'s app on a real loopback socket in a thread; yields (base URL, app)."""
     import uvicorn
 
     from indexer.serve.service import bind, build
 
-    app, warm, _ = build(repo, token=token, targets=targets, backoff=backoff, check_seconds=check_seconds)
+    app, warm, _ = build(repo, token=token, targets=targets, backoff=backoff, check_seconds=check_seconds, **serve_settings)
     ready = threading.Event()
     app.state.on_ready = ready.set
     sock = bind("127.0.0.1", 0)

@@ -148,12 +148,19 @@ def test_bad_input_gets_its_status_and_one_log_line(drift, sinks, caplog):
         assert httpx.post(f"{base}/v1/ask", json={"q": "x", "bogus": 1}, headers=AUTH).status_code == 422
 
 
-def test_rate_limit_answers_429(drift, tmp_path):
+def test_rate_limit_answers_429_and_keeps_serving_others(drift, caplog):
     from indexer.serve.app import RateLimiter
 
+    with caplog.at_level(logging.WARNING, logger="indexer.serve"), \
+            running_service(drift, [], rate_limit_per_minute=2) as (base, _):
+        codes = [httpx.get(f"{base}/v1/ask", params={"q": "checkout"}, headers=AUTH, timeout=60).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+        assert httpx.get(f"{base}/healthz").status_code == 200  # not rate limited
+    assert [r.getMessage() for r in caplog.records if "429" in r.getMessage()] == \
+        ["GET /v1/ask from 127.0.0.1: 429 rate limit exceeded"]
     limiter = RateLimiter(3)
     assert [limiter.allow("a") for _ in range(4)] == [True, True, True, False]
-    assert limiter.allow("b")  # per client
+    assert limiter.allow("b")  # per client address
 
 
 # ------------------------------------------------------------------------------------- ask API

@@ -110,6 +110,10 @@ class RateLimiter:
             return ok
 
 
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and value > 0 else 0
+
+
 def _page_template():
     import jinja2
 
@@ -234,7 +238,8 @@ def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metri
             follows = follow_ups.pop(group_key, None)
         labels = payload.get("groupLabels") if isinstance(payload.get("groupLabels"), dict) else {}
         note = GroupNote(status, group_key, clean(payload.get("receiver") or "", 100),
-                         {k: clean(v, 80) for k, v in labels.items()}, notes, omitted=len(alerts) - len(shown),
+                         {k: clean(v, 80) for k, v in labels.items()}, notes,
+                         omitted=len(alerts) - len(shown) + _count(payload.get("truncatedAlerts")),
                          follows_up=follows)
         queued = notifier.submit(lambda kind: RENDERERS[kind](note), note.title)
         for name, depth in notifier.depth().items():

@@ -50,14 +50,15 @@ def chat_targets(project: Any, allow_repo_webhooks: bool) -> list:
 
 
 def build(repo: Path | None, *, token: str, targets: list, qdrant_url: str | None = None, backoff: float = 0.5,
-          check_seconds: float | None = None):
-    """(app, warm index, serve config) for *repo*: what ``rbh serve`` runs, for tests and the bench too."""
+          check_seconds: float | None = None, **overrides: Any):
+    """(app, warm index, serve config) for *repo*: what ``rbh serve`` runs, for tests and the bench
+    too; *overrides* replace ``serve:`` settings of the repository's config."""
     from indexer.serve.app import Settings, create_app
     from indexer.serve.notify import Notifier
     from indexer.serve.warm import WarmIndex
     from rbh.project import load_project
 
-    cfg = load_project(repo).config.serve
+    cfg = load_project(repo).config.serve.model_copy(update=overrides)
     warm = WarmIndex(repo, qdrant_url=qdrant_url, check_seconds=check_seconds or cfg.index_check_seconds)
     notifier = Notifier(targets, timeout=cfg.notify_timeout, retries=cfg.notify_retries, queue_size=cfg.notify_queue,
                         backoff=backoff)
