@@ -191,7 +191,7 @@ def test_new_index_generation_is_served_without_a_restart(tmp_path, rbh):
 
     root = copy_example(tmp_path / "example")
     assert rbh(["index", "--repo", str(root), "--quiet"])[0] == 0
-    with running_service(root, []) as (base, app):
+    with running_service(root, [], check_seconds=0.5) as (base, app):
         warm = app.state.warm
         first = httpx.get(f"{base}/healthz").json()["index"]["commit"]
         assert warm.check() is False  # nothing new published
@@ -201,7 +201,12 @@ def test_new_index_generation_is_served_without_a_restart(tmp_path, rbh):
         repo.git.add("-A")
         repo.git.commit("-m", "add a drill")
         assert rbh(["index", "--repo", str(root), "--quiet"])[0] == 0
-        assert warm.check() is True
+        # the background check (every 0.5 s here) finds the new generation: wait on its event
+        for _ in range(100):
+            if warm.reloads:
+                break
+            warm.checked.wait(60)
+            warm.checked.clear()
         health = httpx.get(f"{base}/healthz").json()
         answer = httpx.get(f"{base}/v1/ask", params={"q": "quokka zebra crossing drill"}, headers=AUTH, timeout=60).json()
     assert health["index"]["commit"] != first and health["generations_picked_up"] == 1

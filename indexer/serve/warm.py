@@ -94,6 +94,7 @@ class WarmIndex:
         self.qdrant_url = qdrant_url
         self.check_seconds = check_seconds
         self._query_lock = threading.Lock()
+        self._check_lock = threading.Lock()  # one check at a time (the loop, or a caller)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.reloads = 0  # generations picked up after the start
@@ -165,6 +166,10 @@ class WarmIndex:
         """Open the index as published now; swap it in. True when it is a new generation."""
         from indexer.query import Retriever
 
+        with self._check_lock:
+            return self._check(Retriever)
+
+    def _check(self, Retriever: Any) -> bool:  # noqa: N803 - the class, passed in to keep its import lazy
         try:
             fresh = Retriever(self.bundle.project, qdrant_url=self.qdrant_url).open()
             state = dict(fresh.state)
