@@ -222,6 +222,9 @@ def main() -> int:
         if base:
             print(f"| baseline: same payload, new `rbh ask --alert-json` process, p50 (n={len(base)}) | "
                   f"{percentile(base, .5) * 1000:.0f} ms |  |")
+        slowest = sorted(range(len(results)), key=lambda i: results[i][1] - results[i][2])[:5]
+        print(f"\nslowest deliveries (index: answer ms): "
+              + ", ".join(f"{i}: {(results[i][2] - results[i][1]) * 1000:.0f}" for i in slowest))
         return 0 if len(ok) == len(payloads) and received == expected else 1
     finally:
         if serve is not None:
