@@ -6,11 +6,11 @@ STAMP  := $(VENV)/.installed-stamp
 # mkdocs-material prints a multi-line end-of-life banner on every build; it is not ours to show.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test install browser bench clean
+.PHONY: demo test install browser alertmanager bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[ask,site,test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[ask,serve,site,test]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -20,11 +20,14 @@ demo: $(STAMP)
 	@$(BIN)/python scripts/demo.py
 
 ## make test: the whole test suite, browser tests included
-test: $(STAMP) browser
+test: $(STAMP) browser alertmanager
 	$(BIN)/python -m pytest -q
 
 browser:
 	@bash scripts/ensure-chromium.sh
+
+alertmanager:
+	@bash scripts/ensure-alertmanager.sh
 
 ## make bench: every benchmark in bench/ (minutes; each prints a table, see bench/README.md)
 bench: $(STAMP)

@@ -43,12 +43,14 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "explain": ("checks.rules_cli", "explain_command", None),
     "index": ("indexer.cli", "index_command", "ask"),
     "rules": ("checks.rules_cli", "rules_command", None),
+    "serve": ("indexer.serve.cli", "serve_command", "serve"),
 }
 
 # What an extra installs, by import name: a command whose extra is missing says so in one line
 # instead of failing deep inside an import.
 EXTRAS: dict[str, tuple[str, ...]] = {
     "ask": ("haystack", "qdrant_client", "wordllama"),
+    "serve": ("haystack", "qdrant_client", "wordllama", "starlette", "uvicorn", "prometheus_client", "httpx"),
 }
 
 

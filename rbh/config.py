@@ -251,6 +251,31 @@ class SiteConfig(_Strict):
     url: str | None = Field(None, description="public URL of the docs site, used in citations")
 
 
+class ChatWebhookConfig(_Strict):
+    """A chat webhook ``rbh serve`` posts enriched alerts to (see ``ServeConfig.webhooks``)."""
+
+    name: str = Field(..., min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    kind: Literal["slack", "mattermost", "rocketchat", "teams"] = "slack"
+    url: str = Field(..., min_length=8, max_length=2000)
+
+
+class ServeConfig(_Strict):
+    """``rbh serve``. The bearer token's variable and, by default, the chat webhook URLs come from the
+    environment or flags, never from this file: a pull request must not redirect alerts elsewhere."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(8095, ge=1, le=65535)
+    max_body_bytes: int = Field(1_000_000, ge=1024, description="bigger requests get 413")
+    rate_limit_per_minute: int = Field(600, ge=1, description="requests per client address per minute, then 429")
+    index_check_seconds: float = Field(30.0, ge=0.5, description="how often the index is reopened to pick up a new generation")
+    notify_timeout: float = Field(5.0, gt=0, le=120, description="seconds per chat webhook call")
+    notify_retries: int = Field(3, ge=0, le=10, description="retries of a failing chat webhook call, with backoff")
+    notify_queue: int = Field(1000, ge=1, description="notifications waiting per chat target; beyond it they are dropped and logged")
+    max_alerts_per_message: int = Field(10, ge=1, le=50)
+    webhooks: list[ChatWebhookConfig] = Field(default_factory=list,
+                                              description="used only with --allow-repo-webhooks (or RBH_SERVE_ALLOW_REPO_WEBHOOKS=1)")
+
+
 class Config(_Strict):
     runbooks: Globs = Field(default_factory=Globs)
     manifests: Globs = Field(default_factory=Globs)
@@ -260,6 +285,7 @@ class Config(_Strict):
     llm: LLMConfig = Field(default_factory=LLMConfig)
     check: CheckConfig = Field(default_factory=CheckConfig)
     site: SiteConfig = Field(default_factory=SiteConfig)
+    serve: ServeConfig = Field(default_factory=ServeConfig)
 
 
 def format_validation_error(source: str, err: ValidationError) -> str:
