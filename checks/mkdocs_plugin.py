@@ -12,6 +12,15 @@ staleness checks over the repository that holds ``mkdocs.yml`` and then
 A bad runbook never crashes the build: whatever fails is logged as a warning and the banners say
 "health unknown". Set ``fail_on_error: true`` to fail the build when runbooks have error findings.
 
+Runbooks are untrusted (anyone who can open a pull request writes them), so the plugin also
+* publishes only the repository: a docs file whose real path leaves the repository (a symlink to
+  ``/proc/self/environ``, ``~/.aws/credentials``) or lies in ``.git`` is dropped with a warning, so it
+  reaches neither the site nor ``search_index.json`` (and ``fail_on_error`` fails the build);
+* sanitises the HTML every docs page renders to with nh3: no script, event handlers, ``javascript:``
+  links, frames, forms or style elements. ``allow_tags``, ``allow_attributes`` and
+  ``allow_url_schemes`` extend the allow-list; ``sanitize: false`` turns it off for trusted repositories;
+* escapes page, nav and table-of-contents titles, which the themes print as HTML.
+
 Options (all optional)::
 
     plugins:
@@ -27,8 +36,12 @@ Options (all optional)::
           dashboard_page: health.md  # generated page; '' turns it off
           alerts_page: alerts.md     # generated page; '' turns it off
           checks_page: checks.md     # generated page: every check's documentation; '' turns it off
-          source_link: https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
+          source_link: https://git.example.com/ops/runbooks/blob/main/{path}#L{line}  # http(s) only
           assets: true             # false: bring your own CSS/JS for the banner and tables
+          sanitize: true           # false: publish runbook HTML as written (trusted authors only)
+          allow_tags: [video]      # more HTML tags runbooks may use (never script, style, iframe, form ...)
+          allow_attributes: {video: [src, controls], "*": [data-team]}  # more attributes ("*": any tag)
+          allow_url_schemes: [ssh] # more link schemes (never javascript:, vbscript: or data:)
 
 Without ``source_link``, finding locations link to the repository when MkDocs' ``repo_url`` and
 ``edit_uri`` look like GitHub's or GitLab's, else they show as ``path:line``. Which files are runbooks,
@@ -43,6 +56,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -52,14 +66,19 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from checks.model import CheckResult, Finding, Severity
+from checks.runbook_urls import github_slug  # anchors: one import, to follow the anchors' one home
 from checks.site_render import (
     AlertLink,
     AlertRow,
+    HtmlPolicy,
     RunbookHealth,
     alerts_html,
     banner_html,
     dashboard_html,
     insert_banner,
+    plain_title,
+    safe_href,
+    sanitize_html,
 )
 from rbh.paths import glob_match
 
@@ -84,6 +103,10 @@ class RunbookHealthConfig(base.Config):
     checks_page = c.Type(str, default="checks.md")  # "" turns the page off
     source_link = c.Optional(c.Type(str))  # e.g. https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
     assets = c.Type(bool, default=True)
+    sanitize = c.Type(bool, default=True)  # nh3 over every docs page's HTML
+    allow_tags = c.ListOfItems(c.Type(str), default=[])
+    allow_attributes = c.DictOfItems(c.ListOfItems(c.Type(str)), default={})
+    allow_url_schemes = c.ListOfItems(c.Type(str), default=[])
 
 
 @dataclass
@@ -109,13 +132,27 @@ def source_link_template(repo_url: str | None, edit_uri: str | None, explicit: s
     GitLab-style (``-/edit|blob/<ref>/``) hosts; ``source_link`` overrides.
     """
     if explicit:
-        return explicit
+        return explicit if safe_href(explicit.replace("{path}", "p").replace("{line}", "1")) else None
     if not repo_url or not edit_uri:
         return None
     m = re.match(r"^/?(-/)?(?:edit|blob)/([^/?#]+)/", edit_uri)
     if not m:
         return None
     return f"{repo_url.rstrip('/')}/{m.group(1) or ''}blob/{m.group(2)}/{{path}}#L{{line}}"
+
+
+def section_anchor(runbook, fragment: str) -> str | None:
+    """The MkDocs anchor of the heading a ``runbook_url`` ``#fragment`` names, as RBH203 accepts it.
+
+    RBH203 takes MkDocs' anchor or GitHub's, in any letter case; the site links to MkDocs' own.
+    """
+    for exact in (True, False):
+        want = fragment if exact else fragment.lower()
+        for h in runbook.headings:
+            names = (h.anchor, github_slug(h.text))
+            if want in (names if exact else tuple(n.lower() for n in names)):
+                return h.anchor
+    return None
 
 
 def inventory_alerts(inventory: object) -> list[_Alert]:
@@ -147,6 +184,10 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.site_url: str | None = None
         self.generated: dict[str, str] = {}  # src_uri -> "dashboard" | "alerts"
         self.checked_at: str | None = None  # "commit 1a2b3c4d (2026-11-20)", shown under each runbook
+        self.boundary: Path | None = None  # the repository's real path: nothing outside it is published
+        self.content_dirs: set[Path] = set()
+        self.unpublished: list[str] = []  # docs files dropped because their real path leaves the repository
+        self.cleaner = None  # nh3.Cleaner for runbook HTML (None: sanitising is off)
 
     # ------------------------------------------------------------------------------ config
 
@@ -179,8 +220,23 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 self.docs_prefix = rel.as_posix() if rel.parts else ""
             except ValueError:
                 log.warning(f"docs_dir {config.docs_dir} is outside the repository {self.project.root}; no banners")
+        self.boundary = Path(os.path.realpath(self.project.root if self.project is not None else repo_dir))
+        # where repository files come from: the docs and the repository (a theme custom_dir in it),
+        # as written and as resolved
+        self.content_dirs = {Path(os.path.abspath(d)) for d in (config.docs_dir, repo_dir, self.boundary)}
         self.site_url = config.site_url
+        if self.config.source_link and source_link_template(None, None, self.config.source_link) is None:
+            log.warning(f"source_link {self.config.source_link!r} is not an http(s) URL template; finding "
+                        "locations will not be linked")
         self.link_template = source_link_template(config.repo_url, config.edit_uri, self.config.source_link)
+        self.cleaner = None
+        if self.config.sanitize:
+            try:
+                policy = HtmlPolicy.extended(self.config.allow_tags, self.config.allow_attributes,
+                                             self.config.allow_url_schemes)
+            except ValueError as exc:
+                raise PluginError(f"rbh-health: {exc}") from None
+            self.cleaner = policy.cleaner()
         if self.config.assets:
             if ASSETS["css"] not in config.extra_css:
                 config.extra_css.append(ASSETS["css"])
@@ -193,6 +249,15 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
     def on_files(self, files: Files, *, config) -> Files:
         if not self.config.enabled:
             return files
+        self.unpublished = []
+        for f in list(files):
+            if f.generated_by or f.abs_src_path is None:
+                continue
+            reason = self._outside(f.abs_src_path)
+            if reason:
+                files.remove(f)
+                self.unpublished.append(f.src_uri)
+                log.warning(f"{f.src_uri}: {reason}; not published (rbh publishes only files of the repository)")
         self._run_checks()
         self.generated = {}
         for kind, name in (("dashboard", self.config.dashboard_page), ("alerts", self.config.alerts_page),
@@ -209,6 +274,22 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(ASSET_DIR / f"rbh-health.{key}")))
         return files
+
+    def _outside(self, path: str) -> str | None:
+        """Why the file at *path* must not be published (its real path leaves the repository), or None."""
+        if self.boundary is None:
+            return None
+        lexical = Path(os.path.abspath(path))
+        if not any(lexical.is_relative_to(d) for d in self.content_dirs):
+            return None  # a file of an installed theme or plugin, not of the repository
+        real = Path(os.path.realpath(path))
+        try:
+            rel = real.relative_to(self.boundary)
+        except ValueError:
+            return "its real path is outside the repository"
+        if rel.parts and rel.parts[0] == ".git":
+            return "its real path is inside .git"
+        return None
 
     def _page_markdown(self, kind: str) -> str:
         if kind == "checks":
@@ -253,7 +334,9 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.alerts = inventory_alerts(result.inventory)
         defined = {a.name: a for a in self.alerts}
         resolver = self._url_resolver([rb.path for rb in result.runbooks])
-        anchors = {rb.path: rb.anchors for rb in result.runbooks}
+        by_path = {rb.path: rb for rb in result.runbooks}
+        # RBH203's verdicts on anchors, so the index and `rbh check` never disagree
+        missing_anchor = {f.reference for f in result.findings if f.rule == "RBH203" and (f.reference or "").endswith("#")}
         for a in self.alerts:
             if not a.runbook_url:
                 continue
@@ -261,8 +344,12 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             if res.found:
                 self.url_states[a.name] = "ok"
                 self.alert_runbooks.setdefault(a.name, []).append(res.found)
-                if res.anchor and res.anchor in anchors.get(res.found, ()):
-                    self.url_anchors[(a.name, res.found)] = res.anchor
+                if res.anchor and not res.templated and res.found in by_path:
+                    target = section_anchor(by_path[res.found], res.anchor)
+                    if target is None or f"runbook_url/{a.name}#" in missing_anchor:
+                        self.url_states[a.name] = "broken"
+                    else:
+                        self.url_anchors[(a.name, res.found)] = target
             else:
                 self.url_states[a.name] = "broken" if res.managed else "external"
         for rb in result.runbooks:
@@ -359,6 +446,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
     def on_page_content(self, html: str, *, page, config, files: Files) -> str:
         if not self.config.enabled:
             return html
+        if not page.file.generated_by:
+            html = self._untrusted_page(html, page)
         try:
             kind = self.generated.get(page.file.src_uri) if page.file.generated_by else None
             if kind == "dashboard":
@@ -385,10 +474,39 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             log.warning(f"{page.file.src_uri}: cannot render the health banner ({type(exc).__name__}: {exc})")
             return html
 
+    def _untrusted_page(self, html: str, page) -> str:
+        """A docs page's HTML and titles made safe to publish: sanitised content, escaped titles.
+
+        Titles are pinned in ``page.meta`` because the themes print ``page.title`` as HTML (Material
+        puts ``page.meta.title`` into ``<title>`` as it is); the nav is rendered after every page is
+        read, so it sees the escaped value too.
+        """
+        if self.cleaner is not None:
+            html = sanitize_html(html, self.cleaner)
+        page.meta["title"] = plain_title(page.title or "")
+        stack = list(page.toc or [])
+        while stack:
+            item = stack.pop()
+            item.title = plain_title(item.title)
+            stack.extend(item.children or [])
+        return html
+
+    def on_nav(self, nav, *, config, files: Files):
+        """Section titles come from folder names in the repository: escape them like page titles."""
+        if not self.config.enabled:
+            return nav
+        stack = list(nav.items)
+        while stack:
+            item = stack.pop()
+            if getattr(item, "is_section", False):
+                item.title = plain_title(item.title)
+                stack.extend(item.children or [])
+        return nav
+
     def _source_link(self, path: str, line: int) -> str | None:
         if not self.link_template:
             return None
-        return self.link_template.replace("{path}", path).replace("{line}", str(line))
+        return safe_href(self.link_template.replace("{path}", quote(path)).replace("{line}", str(line)))
 
     def _notices(self, alerts: bool = False) -> list[str]:
         notes = list(self.result.notices) if self.result else []
@@ -438,6 +556,11 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
     def on_post_build(self, *, config) -> None:
         if not self.config.enabled or not self.config.fail_on_error:
             return
+        if self.unpublished:
+            raise PluginError(
+                f"rbh-health: {len(self.unpublished)} docs file{'s' if len(self.unpublished) != 1 else ''} "
+                f"outside the repository not published (fail_on_error is on): {', '.join(self.unpublished[:5])}"
+            )
         stale = [h for h in self.health.values() if h.status == "error"]
         if stale:
             first: Finding = next(f for f in stale[0].findings if f.severity >= Severity.error)

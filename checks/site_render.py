@@ -2,7 +2,8 @@
 
 Pure functions over small view models, so they are tested without MkDocs. Everything that comes
 from a runbook, a manifest or git (titles, owners, messages, suggestions, URLs) is untrusted text:
-it is escaped here, and only ``http``/``https`` URLs ever become links.
+it is escaped here, and only ``http``/``https`` URLs ever become links. The HTML a runbook renders to
+is sanitised by :class:`HtmlPolicy` (nh3, an allow-list a team can extend) before it reaches a page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from dataclasses import dataclass, field
 from html import escape
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
+
+import nh3
+from markupsafe import Markup
 
 from checks.model import Finding, Severity
 
@@ -426,3 +430,100 @@ def alerts_html(rows: list[AlertRow], *, notices: Iterable[str] = ()) -> str:
         )
     out.append("</tbody></table></div>")
     return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------ sanitising
+
+
+# What python-markdown, pymdown-extensions and the MkDocs themes put into a page's content, on top
+# of nh3's defaults. Script, event handlers, style elements, forms, frames and `javascript:` URLs are
+# not in it: a runbook is written by anyone who can open a pull request.
+SAFE_TAGS = frozenset(nh3.ALLOWED_TAGS) | {"input", "label", "section", "main", "source", "picture", "figure",
+                                           "figcaption", "tfoot", "th", "mark"}
+SAFE_GENERIC_ATTRIBUTES = frozenset({"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden",
+                                     "aria-describedby", "aria-labelledby", "tabindex"})
+SAFE_ATTRIBUTES: dict[str, frozenset[str]] = {
+    **{tag: frozenset(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "a": frozenset({"href", "hreflang", "name", "rel"}),
+    "img": frozenset({"src", "alt", "width", "height", "align", "loading", "srcset", "sizes"}),
+    "source": frozenset({"srcset", "type", "media", "sizes"}),
+    "input": frozenset({"type", "checked", "disabled", "name"}),  # task lists and content tabs
+    "label": frozenset({"for"}),
+    "th": frozenset({"colspan", "rowspan", "scope", "headers", "align", "style"}),  # table column alignment
+    "td": frozenset({"colspan", "rowspan", "headers", "align", "style"}),
+    "ol": frozenset({"start", "type", "reversed"}),
+    "details": frozenset({"open"}),
+    "code": frozenset({"data-lang"}),
+    "time": frozenset({"datetime"}),
+}
+SAFE_STYLE_PROPERTIES = frozenset({"text-align"})
+# Element ids the themes' own scripts look up: a runbook element with one of these ids would take
+# its place (DOM clobbering, e.g. Material's JSON config in #__config). Content tabs, code blocks
+# and line anchors use __tabbed_, __code_, __codelineno and __span ids of their own, which stay.
+_RESERVED_ID = re.compile(r"^__(?!tabbed_|code_|codelineno|span-)")
+
+
+@dataclass(frozen=True)
+class HtmlPolicy:
+    """What HTML a runbook page may keep: the safe defaults above plus a team's additions."""
+
+    extra_tags: frozenset[str] = frozenset()
+    extra_attributes: tuple[tuple[str, frozenset[str]], ...] = ()  # (tag or "*", attributes)
+    extra_url_schemes: frozenset[str] = frozenset()
+
+    @classmethod
+    def extended(cls, tags: Iterable[str] = (), attributes: dict[str, Iterable[str]] | None = None,
+                 url_schemes: Iterable[str] = ()) -> "HtmlPolicy":
+        schemes = {s.lower().rstrip(":") for s in url_schemes}
+        if schemes & {"javascript", "vbscript", "data"}:
+            raise ValueError("javascript:, vbscript: and data: URLs cannot be allowed in runbook HTML")
+        tags = {t.lower() for t in tags}
+        if tags & {"script", "style", "iframe", "object", "embed", "frame", "frameset", "base", "meta", "link", "form"}:
+            raise ValueError(f"these tags cannot be allowed in runbook HTML: {sorted(tags & {'script', 'style', 'iframe', 'object', 'embed', 'frame', 'frameset', 'base', 'meta', 'link', 'form'})}")
+        attrs = tuple(sorted((t.lower(), frozenset(a.lower() for a in v)) for t, v in (attributes or {}).items()))
+        handlers = sorted(a for _, v in attrs for a in v if a.startswith("on") or a in ("srcdoc", "formaction"))
+        if handlers:
+            raise ValueError(f"event handler attributes cannot be allowed in runbook HTML: {handlers}")
+        return cls(frozenset(tags), attrs, frozenset(schemes))
+
+    def cleaner(self) -> "nh3.Cleaner":
+        generic = set(SAFE_GENERIC_ATTRIBUTES)
+        per_tag = {tag: set(attrs) for tag, attrs in SAFE_ATTRIBUTES.items()}
+        for tag, attrs in self.extra_attributes:
+            if tag == "*":
+                generic |= attrs
+            else:
+                per_tag.setdefault(tag, set()).update(attrs)
+        per_tag["*"] = generic
+        return nh3.Cleaner(
+            tags=set(SAFE_TAGS | self.extra_tags),
+            attributes=per_tag,
+            url_schemes=set(nh3.ALLOWED_URL_SCHEMES | self.extra_url_schemes),
+            clean_content_tags={"script", "style"},  # dropped with their text, not shown as text
+            strip_comments=True,
+            link_rel=None,  # keep the page's own links as they are
+            attribute_filter=_attribute_filter,
+            filter_style_properties=set(SAFE_STYLE_PROPERTIES),
+        )
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr in ("id", "name", "for") and _RESERVED_ID.match(value):
+        return None
+    if tag == "input" and attr == "type" and value not in ("checkbox", "radio"):
+        return None
+    return value
+
+
+def sanitize_html(html: str, cleaner: "nh3.Cleaner") -> str:
+    """A page's rendered content with everything that could run script or restyle the page removed."""
+    return cleaner.clean(html)
+
+
+def plain_title(title: object) -> str:
+    """A page or nav title as safe HTML text: tags stripped, entities kept escaped.
+
+    MkDocs treats titles as HTML and the themes print them unescaped (the nav, ``<title>``); a title
+    comes from front matter, the first heading or a file name, all of them runbook content.
+    """
+    return escape(Markup(str(title)).striptags(), quote=True)
