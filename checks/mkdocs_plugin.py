@@ -42,6 +42,17 @@ Options (all optional)::
           allow_tags: [video]      # more HTML tags runbooks may use (never script, style, iframe, form ...)
           allow_attributes: {video: [src, controls], "*": [data-team]}  # more attributes ("*": any tag)
           allow_url_schemes: [ssh] # more link schemes (never javascript:, vbscript: or data:)
+          show_known: true         # false: findings in the CI baseline are hidden (counted as suppressed)
+          show_owner: auto         # auto: owner notices only when some runbook sets an owner; always | never
+          show_review: auto        # auto: review notices only when some runbook sets last_reviewed/review_every
+          trend: true              # the dashboard's "Health over time" chart (checks at past commits)
+          trend_weeks: 12          # window of the chart
+          trend_points: 12         # at most this many commits are checked (sampled when history is long)
+          trend_per_owner: true    # one small chart per owner (when runbooks have owners)
+
+The generated pages (dashboard, alert index, checks) are kept out of the site's search index, and
+each runbook's search entry carries its alerts and service as keywords (Material's ``tags`` field,
+boosted by its search): typing an alert name finds the runbook that answers it first.
 
 Without ``source_link``, finding locations link to the repository when MkDocs' ``repo_url`` and
 ``edit_uri`` look like GitHub's or GitLab's, else they show as ``path:line``. Which files are runbooks,
@@ -61,7 +72,7 @@ from urllib.parse import quote
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, PrefixedLogger
+from mkdocs.plugins import BasePlugin, PrefixedLogger, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -79,6 +90,7 @@ from checks.site_render import (
     plain_title,
     safe_href,
     sanitize_html,
+    trend_html,
 )
 from rbh.paths import glob_match
 
@@ -107,6 +119,13 @@ class RunbookHealthConfig(base.Config):
     allow_tags = c.ListOfItems(c.Type(str), default=[])
     allow_attributes = c.DictOfItems(c.ListOfItems(c.Type(str)), default={})
     allow_url_schemes = c.ListOfItems(c.Type(str), default=[])
+    show_known = c.Type(bool, default=True)
+    show_owner = c.Choice(("auto", "always", "never"), default="auto")
+    show_review = c.Choice(("auto", "always", "never"), default="auto")
+    trend = c.Type(bool, default=True)
+    trend_weeks = c.Type(int, default=12)
+    trend_points = c.Type(int, default=12)
+    trend_per_owner = c.Type(bool, default=True)
 
 
 @dataclass
@@ -183,11 +202,17 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.url_anchors: dict[tuple[str, str], str] = {}  # (alert, runbook path) -> existing anchor its runbook_url names
         self.site_url: str | None = None
         self.generated: dict[str, str] = {}  # src_uri -> "dashboard" | "alerts"
+        self.keywords: dict[str, list[str]] = {}  # page url -> alerts and services, for the search index
         self.checked_at: str | None = None  # "commit 1a2b3c4d (2026-11-20)", shown under each runbook
         self.boundary: Path | None = None  # the repository's real path: nothing outside it is published
         self.content_dirs: set[Path] = set()
         self.unpublished: list[str] = []  # docs files dropped because their real path leaves the repository
         self.cleaner = None  # nh3.Cleaner for runbook HTML (None: sanitising is off)
+        self.show_owner = True
+        self.show_review = True
+        self.trend: dict | None = None  # checks.trend.Trend.as_dict(), for the dashboard's chart
+        self.trend_cache: dict = {}  # commit -> point, kept across `mkdocs serve` rebuilds
+        self.config_overrides: dict = {}
 
     # ------------------------------------------------------------------------------ config
 
@@ -210,6 +235,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 overrides["manifests"] = Globs(include=list(self.config.manifests))
             if overrides:
                 project.config = project.config.model_copy(update=overrides)
+            self.config_overrides = overrides
             self.project = project
         except RbhError as exc:
             log.warning(f"cannot load the runbook repository {repo_dir}: {exc}; banners will say 'health unknown'")
@@ -260,6 +286,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 log.warning(f"{f.src_uri}: {reason}; not published (rbh publishes only files of the repository)")
         self._run_checks()
         self.generated = {}
+        self.keywords = {}
         for kind, name in (("dashboard", self.config.dashboard_page), ("alerts", self.config.alerts_page),
                            ("checks", self.config.checks_page)):
             if not name:
@@ -269,6 +296,9 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 continue
             files.append(File.generated(config, name, content=self._page_markdown(kind)))
             self.generated[name] = kind
+        self.trend = None
+        if self.config.trend and self.generated and "dashboard" in self.generated.values():
+            self._compute_trend()
         if self.config.assets:
             for key, uri in ASSETS.items():
                 if files.get_file_from_path(uri) is None:
@@ -291,14 +321,33 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             return "its real path is inside .git"
         return None
 
+    def _compute_trend(self) -> None:
+        """Health at past commits for the dashboard chart; a failure costs the chart, never the build."""
+        if self.project is None or self.project.repo is None:
+            return
+        from checks.trend import compute_trend
+
+        try:
+            trend = compute_trend(self.project.root, weeks=self.config.trend_weeks, max_points=self.config.trend_points,
+                                  config_update=self.config_overrides or None, cache=self.trend_cache)
+        except Exception as exc:  # noqa: BLE001
+            log.warning(f"cannot compute health over time ({type(exc).__name__}: {exc}); no chart this build")
+            return
+        self.trend = trend.as_dict()
+        log.info(f"health over time: {len(trend.points)} points ({trend.bucket})")
+
+    # search: MkDocs' and Material's search plugins read this front matter; on_post_build also filters
+    # the index for search plugins that do not
+    _NO_SEARCH = "search:\n  exclude: true\n"
+
     def _page_markdown(self, kind: str) -> str:
         if kind == "checks":
             from checks.ruledocs import catalog_markdown
 
-            return "---\ntitle: Checks\n---\n\n" + catalog_markdown()
+            return f"---\ntitle: Checks\n{self._NO_SEARCH}---\n\n" + catalog_markdown()
         if kind == "dashboard":
-            return "---\ntitle: Runbook health\nhide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
-        return "---\ntitle: Alert index\nhide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
+            return f"---\ntitle: Runbook health\n{self._NO_SEARCH}hide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
+        return f"---\ntitle: Alert index\n{self._NO_SEARCH}hide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
 
     def _run_checks(self) -> None:
         """Run the checks once for this build and index the result by runbook."""
@@ -363,10 +412,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 answers.setdefault(p, []).append(name)
         have_inventory = result.inventory is not None
         default_days = self._default_review_days()
+        # quiet by default: owner and review notices only where the repository uses those fields
+        used_owner = any(rb.front_matter.owners for rb in result.runbooks)
+        used_review = any(rb.front_matter.last_reviewed or rb.front_matter.review_every for rb in result.runbooks)
+        self.show_owner = {"always": True, "never": False}.get(self.config.show_owner, used_owner)
+        self.show_review = {"always": True, "never": False}.get(self.config.show_review, used_review)
         for rb in result.runbooks:
             fm = rb.front_matter
             findings = sorted((f for f in result.findings if f.path == rb.path), key=lambda f: (f.line, f.column, f.rule))
             active = [f for f in findings if not f.suppressed]
+            known = [f for f in findings if f.suppressed == "baseline"] if self.config.show_known else []
             names = list(dict.fromkeys(list(fm.alerts) + answers.get(rb.path, [])))
             every = fm.review_every or default_days
             due = fm.last_reviewed + dt.timedelta(days=every) if fm.last_reviewed and every else None
@@ -374,7 +429,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 path=rb.path,
                 title=rb.title,
                 findings=active,
-                suppressed=len(findings) - len(active),
+                known=known,
+                suppressed=len(findings) - len(active) - len(known),
                 owners=list(dict.fromkeys(fm.owners)),
                 services=list(fm.service),
                 alerts=[
@@ -387,6 +443,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 review_due=due,
                 today=now,
                 checks_ran=self.checks_ran,
+                show_owner=self.show_owner,
+                show_review=self.show_review,
             )
 
     def _default_review_days(self) -> int | None:
@@ -451,7 +509,9 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         try:
             kind = self.generated.get(page.file.src_uri) if page.file.generated_by else None
             if kind == "dashboard":
-                return html + dashboard_html(self._dashboard_rows(page, files), notices=self._notices())
+                chart = trend_html(self.trend, per_owner=self.config.trend_per_owner and self.show_owner) if self.trend else ""
+                return html + chart + dashboard_html(self._dashboard_rows(page, files), notices=self._notices(),
+                                                     show_owner=self.show_owner, show_review=self.show_review)
             if kind == "alerts":
                 return html + alerts_html(self._alert_rows(page, files), notices=self._notices(alerts=True))
             path = self._repo_path(page)
@@ -465,6 +525,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                     return html  # a page that is not a runbook (per rbh.yaml's runbook globs)
             alerts_url = self._page_url(files, self.config.alerts_page, page) if self.config.alerts_page in self.generated else None
             page.meta["rbh_status"] = health.status  # site/overrides/main.html marks stale pages in the title
+            self.keywords[page.url] = [a.name for a in health.alerts] + list(health.services)
             if self.checked_at:
                 page.meta["rbh_checked"] = self.checked_at
             checks_url = self._page_url(files, self.config.checks_page, page) if self.config.checks_page in self.generated else None
@@ -473,6 +534,20 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         except Exception as exc:  # noqa: BLE001 - never take the build down over a banner
             log.warning(f"{page.file.src_uri}: cannot render the health banner ({type(exc).__name__}: {exc})")
             return html
+
+    def _tune_search_index(self, path: Path, config) -> None:
+        if not path.is_file():
+            return
+        import json
+
+        urls = set()
+        for src in self.generated:
+            f = File(src, config.docs_dir, config.site_dir, config.use_directory_urls)
+            urls.add(f.url)
+        index = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps(_tune_search_index_impl(index, urls, self.keywords,
+                                                                append_text=config.theme.name != "material"), separators=(",", ":")),
+                        encoding="utf-8")
 
     def _untrusted_page(self, html: str, page) -> str:
         """A docs page's HTML and titles made safe to publish: sanitised content, escaped titles.
@@ -553,8 +628,15 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
     # ------------------------------------------------------------------------------ end
 
+    @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config) -> None:
-        if not self.config.enabled or not self.config.fail_on_error:
+        if not self.config.enabled:
+            return
+        try:
+            self._tune_search_index(Path(config.site_dir) / "search" / "search_index.json", config)
+        except Exception as exc:  # noqa: BLE001 - search tuning is a nicety; the site is built
+            log.warning(f"cannot adjust the search index ({type(exc).__name__}: {exc})")
+        if not self.config.fail_on_error:
             return
         if self.unpublished:
             raise PluginError(
@@ -568,6 +650,26 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 f"rbh-health: {len(stale)} runbook{'s' if len(stale) != 1 else ''} with error findings "
                 f"(fail_on_error is on); first: {first.path}:{first.line}: {first.message}"
             )
+
+
+def _tune_search_index_impl(index: dict, generated_urls: set[str], keywords: dict[str, list[str]],
+                            append_text: bool) -> dict:
+    """Drop the generated pages' entries; give each runbook's page entry its alerts and services as tags
+    (Material boosts ``tags`` far above text; MkDocs' own search ignores the field and gets the words
+    appended to the page text instead)."""
+    docs = []
+    for doc in index.get("docs", []):
+        url = str(doc.get("location", "")).split("#", 1)[0]
+        if url in generated_urls:
+            continue
+        words = keywords.get(url)
+        if words and "#" not in str(doc.get("location", "")):
+            doc["tags"] = list(dict.fromkeys([*doc.get("tags", []), *words]))
+            if append_text and "text" in doc:
+                doc["text"] = f"{doc['text']} {' '.join(words)}"
+        docs.append(doc)
+    index["docs"] = docs
+    return index
 
 
 def _checked_at(project) -> str | None:
