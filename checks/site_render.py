@@ -622,11 +622,11 @@ def trend_svg(points: list[dict], *, owner: str | None = None, width: int = 960,
         v = top * i // 4
         out.append(f'<line class="rbh-trend__grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>')
         out.append(f'<text class="rbh-trend__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v}</text>')
-    every = max(1, -(-n // (4 if compact else 8)))
-    for i, p in enumerate(points):
-        if i % every == 0 or i == n - 1:
-            label = escape(p["label"].split(" ")[1] if compact and " " in p["label"] else p["label"])
-            out.append(f'<text class="rbh-trend__tick" x="{x(i):.1f}" y="{height - lower + 16}" text-anchor="middle">{label}</text>')
+    ticks = {0, n - 1} if compact else {i for i in range(n) if i % max(1, -(-n // 8)) == 0} | {n - 1}
+    for i in sorted(ticks):
+        label = escape(points[i]["label"].split(" ")[0])  # "2026-W47" or a commit's short sha
+        anchor = "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
+        out.append(f'<text class="rbh-trend__tick" x="{x(i):.1f}" y="{height - lower + 16}" text-anchor="{anchor}">{label}</text>')
     for key, name, mod in reversed(_SERIES):  # errors drawn last, on top
         vs = values[key]
         if n > 1:
@@ -648,9 +648,9 @@ def trend_table(points: list[dict], *, owner: str | None = None, caption: str) -
     for i, p in enumerate(points):
         cells = "".join(f"<td>{values[k][i]}</td>" for k, _, _ in _SERIES)
         rows.append(f'<tr><th scope="row">{escape(p["label"])}</th>{cells}</tr>')
-    return (f'<table class="rbh-sr-only rbh-trend__table"><caption>{escape(caption)}</caption>'
+    return (f'<div class="rbh-sr-only"><table class="rbh-trend__table"><caption>{escape(caption)}</caption>'
             f'<thead><tr><th scope="col">{"Week" if points and "-W" in points[0]["label"] else "Commit"}</th>{head}</tr></thead>'
-            f'<tbody>{"".join(rows)}</tbody></table>')
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
 
 
 def _legend() -> str:

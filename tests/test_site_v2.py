@@ -259,9 +259,9 @@ def test_search_for_an_alert_name_lists_its_runbook_first_and_no_plugin_page(exa
 # ------------------------------------------------------------------------------------------ themes
 
 
-THEMES = {
-    "mkdocs": "theme:\n  name: mkdocs\n",
-    "readthedocs": "theme:\n  name: readthedocs\n",
+THEMES = {  # highlightjs would load from a CDN: the example highlights with pygments
+    "mkdocs": "theme:\n  name: mkdocs\n  highlightjs: false\n",
+    "readthedocs": "theme:\n  name: readthedocs\n  highlightjs: false\n",
 }
 
 
