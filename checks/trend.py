@@ -120,12 +120,16 @@ def compute_trend(root: Path, *, weeks: int = 12, max_points: int = 12, ref: str
 
 def _point_at(repo, sha: str, when: dt.datetime, label: str, tmp: Path, blobs: Path, config_update: dict | None) -> TrendPoint:
     from checks.engine import run_checks
-    from rbh.project import load_project
+    from rbh.config import load_config
+    from rbh.project import Project
 
     dest = tmp / sha
     _materialise(repo, sha, dest, blobs, limit=MAX_BLOB_BYTES)
     try:
-        project = load_project(dest, require_git=False)
+        # a Project without a repository: load_project would look upwards for one, and a temporary
+        # folder inside some other checkout (TMPDIR in a CI workspace) would make that the project
+        config, config_path = load_config(dest)
+        project = Project(root=dest, config=config, config_path=config_path, repo=None)
         if config_update:
             project.config = project.config.model_copy(update=config_update)
         result = run_checks(project, today=when.date())
