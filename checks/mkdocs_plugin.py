@@ -160,6 +160,41 @@ def source_link_template(repo_url: str | None, edit_uri: str | None, explicit: s
     return f"{repo_url.rstrip('/')}/{m.group(1) or ''}blob/{m.group(2)}/{{path}}#L{{line}}"
 
 
+MAX_DOCS_FOLDERS = 50_000
+
+
+def folder_links(docs_dir: Path, boundary: Path) -> list[str]:
+    """Folder links under *docs_dir* that MkDocs must not follow: out of *boundary*, or into a folder
+    on their own path (a loop). Walks without following links out or round, so it always ends."""
+    problems: list[str] = []
+    root = Path(os.path.abspath(docs_dir))
+    stack: list[tuple[Path, tuple[Path, ...]]] = [(root, ())]
+    seen: set[Path] = set()
+    while stack:
+        folder, chain = stack.pop()
+        real = Path(os.path.realpath(folder))
+        rel = folder.relative_to(root).as_posix()
+        if not real.is_relative_to(boundary):
+            problems.append(f"docs folder {rel} links outside the repository")
+            continue
+        if real in chain:
+            problems.append(f"docs folder {rel} links back to a folder above it (a loop)")
+            continue
+        if real in seen:  # the same folder reached again through another link: walked once is enough
+            continue
+        seen.add(real)
+        if len(seen) > MAX_DOCS_FOLDERS:
+            problems.append(f"more than {MAX_DOCS_FOLDERS:,} folders under the docs folder")
+            break
+        try:
+            with os.scandir(folder) as entries:
+                subdirs = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=True)]
+        except OSError:
+            continue
+        stack.extend((d, chain + (real,)) for d in sorted(subdirs, reverse=True))
+    return problems
+
+
 def section_anchor(runbook, fragment: str) -> str | None:
     """The MkDocs anchor of the heading a ``runbook_url`` ``#fragment`` names, as RBH203 accepts it.
 
@@ -250,6 +285,12 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         # where repository files come from: the docs and the repository (a theme custom_dir in it),
         # as written and as resolved
         self.content_dirs = {Path(os.path.abspath(d)) for d in (config.docs_dir, repo_dir, self.boundary)}
+        # MkDocs walks docs_dir following every link, before any plugin sees a file: a folder link
+        # out of the repository (to /) or back up the tree (a loop) would hang the build
+        problems = folder_links(Path(config.docs_dir), self.boundary)
+        if problems:
+            raise PluginError(f"rbh-health: {problems[0]} (remove the link; rbh publishes only the repository)"
+                              + (f"; {len(problems) - 1} more" if len(problems) > 1 else ""))
         self.site_url = config.site_url
         if self.config.source_link and source_link_template(None, None, self.config.source_link) is None:
             log.warning(f"source_link {self.config.source_link!r} is not an http(s) URL template; finding "

@@ -171,13 +171,13 @@ def test_redteam_symlink_outside_repo_not_published(hostile_repo, tmp_path, monk
     (outside / "leak.txt").write_text("s3cr3t-static\n")
     root = hostile_repo({"runbooks/ok.md": "# Fine\n"}, symlinks={
         "runbooks/env.md": "/proc/self/environ",
-        "runbooks/creds": str(outside),                 # a whole folder outside the repository
+        "runbooks/creds.md": str(outside / "credentials.md"),
         "runbooks/leak.txt": str(outside / "leak.txt"),  # a static file, copied as-is by MkDocs
         "runbooks/gitconfig.md": "../.git/config",       # inside the repository, but git's own files
     })
     with caplog.at_level(logging.WARNING):
         site = build(root)
-    for src in ("env.md", "creds/credentials.md", "leak.txt", "gitconfig.md"):
+    for src in ("env.md", "creds.md", "leak.txt", "gitconfig.md"):
         assert re.search(rf"{re.escape(src)}: its real path is (outside the repository|inside \.git); not published",
                          caplog.text), src
     published = {p.relative_to(site).as_posix() for p in site.rglob("*") if p.is_file()}
@@ -198,6 +198,25 @@ def test_redteam_symlink_outside_repo_fails_build_with_fail_on_error(hostile_rep
     assert "1 docs file outside the repository not published (fail_on_error is on): env.md" in caplog.text
     with pytest.raises(Abort):  # and the warning alone fails a --strict build
         build(hostile_repo({"runbooks/ok.md": "# Fine\n"}, symlinks={"runbooks/env.md": "/proc/self/environ"}), strict=True)
+
+
+@pytest.mark.parametrize("links, message", [
+    ({"runbooks/root": "/"}, "docs folder root links outside the repository"),
+    ({"runbooks/creds": "{outside}"}, "docs folder creds links outside the repository"),
+    ({"runbooks/loop": "."}, "docs folder loop links back to a folder above it (a loop)"),
+    ({"runbooks/a/to-b": "../b", "runbooks/b/to-a": "../a"}, "docs folder a/to-b/to-a links back to a folder above it"),
+], ids=["to-root", "to-outside-folder", "self-loop", "two-link-loop"])
+def test_redteam_symlinked_folder_fails_fast_instead_of_hanging(hostile_repo, tmp_path, caplog, links, message):
+    """MkDocs walks docs_dir following links before any plugin runs: `-> /` walks the machine, two
+    looping links walk 2^40 folders, one crashes with ELOOP. The plugin stops the build first."""
+    (tmp_path / "outside").mkdir()
+    (tmp_path / "outside/secret.md").write_text("# s3cr3t\n")
+    root = hostile_repo({"runbooks/ok.md": "# Fine\n", "runbooks/a/.keep": "", "runbooks/b/.keep": ""},
+                        symlinks={k: v.format(outside=tmp_path / "outside") for k, v in links.items()})
+    with pytest.raises(Abort):
+        build(root)
+    assert message in caplog.text
+    assert not (root / "build/site").exists()  # nothing was published
 
 
 def test_symlink_inside_the_repository_is_still_published(hostile_repo):
