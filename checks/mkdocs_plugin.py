@@ -719,8 +719,22 @@ def _checked_at(project) -> str | None:
     if project.repo is None or not rgit.has_commits(project.repo):
         return None
     info = rgit.commit_info(project.repo)
-    dirty = " plus uncommitted changes" if project.repo.is_dirty(untracked_files=False) else ""
+    dirty = " plus uncommitted changes" if _dirty(project.repo) else ""
     return f"the repository at commit {info.short} ({info.date.date().isoformat()}){dirty}"
+
+
+def _dirty(repo) -> bool:
+    """Uncommitted changes to tracked files, asked with ``core.fsmonitor`` off: the repository's git
+    config may name a program as the monitor, and git would run it for a diff."""
+    import git
+
+    try:
+        repo.git(c="core.fsmonitor=false").diff("--quiet", "HEAD", "--")
+    except git.GitCommandError as exc:
+        if exc.status == 1:
+            return True
+        raise
+    return False
 
 
 def _run_engine(project) -> CheckResult:

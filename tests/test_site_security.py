@@ -453,3 +453,21 @@ def test_redteam_alert_index_agrees_with_rbh203_on_anchors(make_repo, monkeypatc
     assert 'href="../checkout/#diagnosis-and-fix"' in row("CaseAnchor")
     assert 'href="../checkout/#step-1-check-pods"' in row("GithubAnchor")
     assert "#no-such-section" in row("MissingAnchor") and 'href="../checkout/"' in row("MissingAnchor")
+
+
+def test_redteam_fsmonitor_not_run_by_the_plugin_dirty_check(hostile_repo, tmp_path):
+    """`core.fsmonitor` names a program git runs on status/diff: the plugin's "uncommitted changes"
+    check must not run it (the trend reads past commits through git objects, which never do)."""
+    import git
+
+    marker = tmp_path / "fsmonitor-ran"
+    hook = tmp_path / "monitor.sh"
+    hook.write_text(f"#!/bin/sh\ntouch {marker}\nexit 1\n")
+    hook.chmod(0o755)
+    root = hostile_repo({"runbooks/ok.md": "# Fine\n"}, theme_override=True)
+    with git.Repo(root).config_writer() as cw:
+        cw.set_value("core", "fsmonitor", str(hook))
+    (root / "runbooks/ok.md").write_text("# Fine, edited\n")
+    site = build(root)
+    assert "plus uncommitted changes" in (site / "ok/index.html").read_text()
+    assert not marker.exists()
