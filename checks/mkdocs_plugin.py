@@ -710,6 +710,7 @@ def _tune_search_index_impl(index: dict, generated_urls: set[str], keywords: dic
                 doc["text"] = f"{doc['text']} {' '.join(words)}"
         docs.append(doc)
     index["docs"] = docs
+    index.pop("index", None)  # MkDocs' prebuild_index: built from the old entries; the browser rebuilds it
     return index
 
 

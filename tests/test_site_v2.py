@@ -326,3 +326,19 @@ def test_dashboard_fits_1280_in_each_theme(theme, drift_site, theme_sites, tmp_p
         box = banner.bounding_box()
         assert box["x"] >= 0 and box["x"] + box["width"] <= 1280
         shot(page, f"site-v2-banner-{theme}")
+
+
+@pytest.mark.parametrize("theme", ["mkdocs", "readthedocs"])
+def test_search_index_in_mkdocs_own_search_has_keywords_and_no_plugin_pages(make_repo, monkeypatch, theme):
+    """MkDocs' own search plugin ignores `search.exclude` and `tags`: the plugin filters its index and
+    appends the alerts and service to the runbook's page entry."""
+    monkeypatch.setenv("NO_MKDOCS_2_WARNING", "1")
+    yml = MKDOCS.format(options=":\n      trend: false").replace("name: material", f"name: {theme}")
+    yml = yml.replace("  - search\n", "  - search:\n      prebuild_index: false\n")
+    root = make_repo({"rbh.yaml": RBH_YAML, "mkdocs.yml": yml, "runbooks/index.md": "# Home\n",
+                      "runbooks/a.md": A.format(every="90d")}).root
+    index = json.loads((build(root) / "search/search_index.json").read_text())
+    pages = {d["location"].split("#")[0] for d in index["docs"]}
+    assert pages == {"", "a/"}
+    entry = next(d for d in index["docs"] if d["location"] == "a/")
+    assert entry["text"].endswith(" AlphaDown alpha") and entry["tags"] == ["AlphaDown", "alpha"]
