@@ -96,8 +96,10 @@ def compute_trend(root: Path, *, weeks: int = 12, max_points: int = 12, ref: str
     if not rgit.has_commits(repo):
         trend.notices.append("no commits yet: no health history to show")
         return trend
+    newest = repo.commit(ref).committed_datetime.astimezone(dt.timezone.utc)
+    since = (newest - dt.timedelta(weeks=weeks, days=1)).isoformat()  # long histories: read only the window
     commits = [(c.hexsha, c.committed_datetime.astimezone(dt.timezone.utc))
-               for c in repo.iter_commits(ref, first_parent=True)]
+               for c in repo.iter_commits(ref, first_parent=True, since=since)]
     trend.bucket, picks = sample_commits(commits, weeks, max_points)
     with tempfile.TemporaryDirectory(prefix="rbh-trend-") as tmp:
         blobs = Path(tmp) / "blobs"
