@@ -599,7 +599,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         """
         if self.cleaner is not None:
             html = sanitize_html(html, self.cleaner)
-        page.meta["title"] = plain_title(page.title or "")
+        if "title" in page.meta or not page.is_homepage:  # a home page without one keeps the theme's site-name title
+            page.meta["title"] = plain_title(page.title or "")
         stack = list(page.toc or [])
         while stack:
             item = stack.pop()

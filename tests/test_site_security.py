@@ -471,3 +471,10 @@ def test_redteam_fsmonitor_not_run_by_the_plugin_dirty_check(hostile_repo, tmp_p
     site = build(root)
     assert "plus uncommitted changes" in (site / "ok/index.html").read_text()
     assert not marker.exists()
+
+
+def test_home_page_keeps_the_themes_site_name_title(hostile_repo):
+    """Titles are pinned in page.meta to escape them; the home page without one keeps Material's
+    site-name-only <title>."""
+    html = (build(hostile_repo({"runbooks/ok.md": "# Ok\n"})) / "index.html").read_text()
+    assert "<title>Fixture runbooks</title>" in html
