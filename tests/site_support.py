@@ -74,3 +74,15 @@ def shot(page, name: str, full_page: bool = False) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+def browser_test(func):
+    """Mark a test as a browser test, skipped where Debian's chromium or playwright is missing."""
+    import importlib.util
+
+    import pytest
+
+    missing = not Path(CHROMIUM).exists() or importlib.util.find_spec("playwright") is None
+    skip = pytest.mark.skipif(missing, reason=f"browser tests need Debian's chromium at {CHROMIUM} and playwright "
+                                              "(scripts/ensure-chromium.sh, pip install -e '.[test]')")
+    return pytest.mark.browser(skip(func))

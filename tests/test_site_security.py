@@ -23,7 +23,7 @@ from mkdocs.exceptions import Abort
 import checks.mkdocs_plugin as plugin_mod
 from checks.model import CheckResult, Finding, Severity
 from checks.site_render import HtmlPolicy, sanitize_html
-from site_support import CHROMIUM, chromium, serving
+from site_support import browser_test as browser_only, chromium, serving
 
 MKDOCS_YML = """\
 site_name: Fixture runbooks
@@ -151,7 +151,6 @@ def stale_engine(path: str):
     return run
 
 
-browser_only = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM} (scripts/ensure-chromium.sh)")
 
 
 def assert_no_script_ran(page) -> None:

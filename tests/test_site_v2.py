@@ -18,9 +18,8 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
 from checks.trend import compute_trend, sample_commits
-from site_support import CHROMIUM, chromium, serving, shot
+from site_support import browser_test as browser_only, chromium, serving, shot
 
-browser_only = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"needs Debian's chromium at {CHROMIUM}")
 
 RBH_YAML = 'runbooks: {include: ["runbooks/**/*.md"], exclude: ["runbooks/index.md"]}\n'
 MKDOCS = textwrap.dedent("""\
