@@ -66,8 +66,13 @@ def _repo_relative(root, path: str) -> str:
               help="Exit 1 when a finding at or above this severity remains (default: check.fail_on, else error).")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, hidden=True,
               help="Pretend today is this date (reproducible review-overdue output).")
+@click.option("--trend", is_flag=True, default=False,
+              help="Print health over time instead: open findings by severity and stale runbooks per week "
+                   "(json only; the docs site draws the same series).")
+@click.option("--trend-weeks", type=click.IntRange(1, 520), default=12, show_default=True,
+              help="With --trend: how many weeks back.")
 @reporting_options
-def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
+def check_command(repo, paths, fmt, fail_on, today, trend, trend_weeks, **reporting) -> None:
     """Check runbooks for staleness against the manifests and git history.
 
     Compares what each runbook references (kubectl targets, namespaces, containers, ports, alerts,
@@ -92,6 +97,9 @@ def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
     from rbh.project import load_project
 
     project = load_project(repo)
+    if trend:
+        _print_trend(project, fmt, trend_weeks)
+        return
     fmt = resolve_format(fmt or project.config.check.format)
     if fmt not in FORMATS:
         from rbh.errors import ConfigError
@@ -110,6 +118,20 @@ def check_command(repo, paths, fmt, fail_on, today, **reporting) -> None:
     code = exit_code(result, fail_on)
     if code:
         raise click.exceptions.Exit(code)
+
+
+def _print_trend(project, fmt: str | None, weeks: int) -> None:
+    """``rbh check --trend``: the docs site's health-over-time series as JSON."""
+    import json
+
+    from checks.trend import compute_trend
+    from rbh.errors import RbhError
+
+    if fmt not in (None, "json"):
+        raise RbhError("--trend prints json only: use --trend --format json")
+    trend = compute_trend(project.root, weeks=weeks)
+    json.dump(trend.as_dict(), sys.stdout, indent=2)
+    sys.stdout.write("\n")
 
 
 COMMANDS: list[click.Command] = [check_command, *RULES_COMMANDS]

@@ -12,6 +12,15 @@ staleness checks over the repository that holds ``mkdocs.yml`` and then
 A bad runbook never crashes the build: whatever fails is logged as a warning and the banners say
 "health unknown". Set ``fail_on_error: true`` to fail the build when runbooks have error findings.
 
+Runbooks are untrusted (anyone who can open a pull request writes them), so the plugin also
+* publishes only the repository: a docs file whose real path leaves the repository (a symlink to
+  ``/proc/self/environ``, ``~/.aws/credentials``) or lies in ``.git`` is dropped with a warning, so it
+  reaches neither the site nor ``search_index.json`` (and ``fail_on_error`` fails the build);
+* sanitises the HTML every docs page renders to with nh3: no script, event handlers, ``javascript:``
+  links, frames, forms or style elements. ``allow_tags``, ``allow_attributes`` and
+  ``allow_url_schemes`` extend the allow-list; ``sanitize: false`` turns it off for trusted repositories;
+* escapes page, nav and table-of-contents titles, which the themes print as HTML.
+
 Options (all optional)::
 
     plugins:
@@ -27,8 +36,23 @@ Options (all optional)::
           dashboard_page: health.md  # generated page; '' turns it off
           alerts_page: alerts.md     # generated page; '' turns it off
           checks_page: checks.md     # generated page: every check's documentation; '' turns it off
-          source_link: https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
+          source_link: https://git.example.com/ops/runbooks/blob/main/{path}#L{line}  # http(s) only
           assets: true             # false: bring your own CSS/JS for the banner and tables
+          sanitize: true           # false: publish runbook HTML as written (trusted authors only)
+          allow_tags: [video]      # more HTML tags runbooks may use (never script, style, iframe, form ...)
+          allow_attributes: {video: [src, controls], "*": [data-team]}  # more attributes ("*": any tag)
+          allow_url_schemes: [ssh] # more link schemes (never javascript:, vbscript: or data:)
+          show_known: true         # false: findings in the CI baseline are hidden (counted as suppressed)
+          show_owner: auto         # auto: owner notices only when some runbook sets an owner; always | never
+          show_review: auto        # auto: review notices only when some runbook sets last_reviewed/review_every
+          trend: true              # the dashboard's "Health over time" chart (checks at past commits)
+          trend_weeks: 12          # window of the chart
+          trend_points: 12         # at most this many commits are checked (sampled when history is long)
+          trend_per_owner: true    # one small chart per owner (when runbooks have owners)
+
+The generated pages (dashboard, alert index, checks) are kept out of the site's search index, and
+each runbook's search entry carries its alerts and service as keywords (Material's ``tags`` field,
+boosted by its search): typing an alert name finds the runbook that answers it first.
 
 Without ``source_link``, finding locations link to the repository when MkDocs' ``repo_url`` and
 ``edit_uri`` look like GitHub's or GitLab's, else they show as ``path:line``. Which files are runbooks,
@@ -43,23 +67,30 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, PrefixedLogger
+from mkdocs.plugins import BasePlugin, PrefixedLogger, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from checks.model import CheckResult, Finding, Severity
+from checks.runbook_urls import github_slug  # anchors: one import, to follow the anchors' one home
 from checks.site_render import (
     AlertLink,
     AlertRow,
+    HtmlPolicy,
     RunbookHealth,
     alerts_html,
     banner_html,
     dashboard_html,
     insert_banner,
+    plain_title,
+    safe_href,
+    sanitize_html,
+    trend_html,
 )
 from rbh.paths import glob_match
 
@@ -84,6 +115,17 @@ class RunbookHealthConfig(base.Config):
     checks_page = c.Type(str, default="checks.md")  # "" turns the page off
     source_link = c.Optional(c.Type(str))  # e.g. https://git.example.com/ops/runbooks/blob/main/{path}#L{line}
     assets = c.Type(bool, default=True)
+    sanitize = c.Type(bool, default=True)  # nh3 over every docs page's HTML
+    allow_tags = c.ListOfItems(c.Type(str), default=[])
+    allow_attributes = c.DictOfItems(c.ListOfItems(c.Type(str)), default={})
+    allow_url_schemes = c.ListOfItems(c.Type(str), default=[])
+    show_known = c.Type(bool, default=True)
+    show_owner = c.Choice(("auto", "always", "never"), default="auto")
+    show_review = c.Choice(("auto", "always", "never"), default="auto")
+    trend = c.Type(bool, default=True)
+    trend_weeks = c.Type(int, default=12)
+    trend_points = c.Type(int, default=12)
+    trend_per_owner = c.Type(bool, default=True)
 
 
 @dataclass
@@ -109,13 +151,62 @@ def source_link_template(repo_url: str | None, edit_uri: str | None, explicit: s
     GitLab-style (``-/edit|blob/<ref>/``) hosts; ``source_link`` overrides.
     """
     if explicit:
-        return explicit
+        return explicit if safe_href(explicit.replace("{path}", "p").replace("{line}", "1")) else None
     if not repo_url or not edit_uri:
         return None
     m = re.match(r"^/?(-/)?(?:edit|blob)/([^/?#]+)/", edit_uri)
     if not m:
         return None
     return f"{repo_url.rstrip('/')}/{m.group(1) or ''}blob/{m.group(2)}/{{path}}#L{{line}}"
+
+
+MAX_DOCS_FOLDERS = 50_000
+
+
+def folder_links(docs_dir: Path, boundary: Path) -> list[str]:
+    """Folder links under *docs_dir* that MkDocs must not follow: out of *boundary*, or into a folder
+    on their own path (a loop). Walks without following links out or round, so it always ends."""
+    problems: list[str] = []
+    root = Path(os.path.abspath(docs_dir))
+    stack: list[tuple[Path, tuple[Path, ...]]] = [(root, ())]
+    seen: set[Path] = set()
+    while stack:
+        folder, chain = stack.pop()
+        real = Path(os.path.realpath(folder))
+        rel = folder.relative_to(root).as_posix()
+        if not real.is_relative_to(boundary):
+            problems.append(f"docs folder {rel} links outside the repository")
+            continue
+        if real in chain:
+            problems.append(f"docs folder {rel} links back to a folder above it (a loop)")
+            continue
+        if real in seen:  # the same folder reached again through another link: walked once is enough
+            continue
+        seen.add(real)
+        if len(seen) > MAX_DOCS_FOLDERS:
+            problems.append(f"more than {MAX_DOCS_FOLDERS:,} folders under the docs folder")
+            break
+        try:
+            with os.scandir(folder) as entries:
+                subdirs = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=True)]
+        except OSError:
+            continue
+        stack.extend((d, chain + (real,)) for d in sorted(subdirs, reverse=True))
+    return problems
+
+
+def section_anchor(runbook, fragment: str) -> str | None:
+    """The MkDocs anchor of the heading a ``runbook_url`` ``#fragment`` names, as RBH203 accepts it.
+
+    RBH203 takes MkDocs' anchor or GitHub's, in any letter case; the site links to MkDocs' own.
+    """
+    for exact in (True, False):
+        want = fragment if exact else fragment.lower()
+        for h in runbook.headings:
+            names = (h.anchor, github_slug(h.text))
+            if want in (names if exact else tuple(n.lower() for n in names)):
+                return h.anchor
+    return None
 
 
 def inventory_alerts(inventory: object) -> list[_Alert]:
@@ -146,7 +237,17 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.url_anchors: dict[tuple[str, str], str] = {}  # (alert, runbook path) -> existing anchor its runbook_url names
         self.site_url: str | None = None
         self.generated: dict[str, str] = {}  # src_uri -> "dashboard" | "alerts"
+        self.keywords: dict[str, list[str]] = {}  # page url -> alerts and services, for the search index
         self.checked_at: str | None = None  # "commit 1a2b3c4d (2026-11-20)", shown under each runbook
+        self.boundary: Path | None = None  # the repository's real path: nothing outside it is published
+        self.content_dirs: set[Path] = set()
+        self.unpublished: list[str] = []  # docs files dropped because their real path leaves the repository
+        self.cleaner = None  # nh3.Cleaner for runbook HTML (None: sanitising is off)
+        self.show_owner = True
+        self.show_review = True
+        self.trend: dict | None = None  # checks.trend.Trend.as_dict(), for the dashboard's chart
+        self.trend_cache: dict = {}  # commit -> point, kept across `mkdocs serve` rebuilds
+        self.config_overrides: dict = {}
 
     # ------------------------------------------------------------------------------ config
 
@@ -169,6 +270,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 overrides["manifests"] = Globs(include=list(self.config.manifests))
             if overrides:
                 project.config = project.config.model_copy(update=overrides)
+            self.config_overrides = overrides
             self.project = project
         except RbhError as exc:
             log.warning(f"cannot load the runbook repository {repo_dir}: {exc}; banners will say 'health unknown'")
@@ -179,8 +281,29 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 self.docs_prefix = rel.as_posix() if rel.parts else ""
             except ValueError:
                 log.warning(f"docs_dir {config.docs_dir} is outside the repository {self.project.root}; no banners")
+        self.boundary = Path(os.path.realpath(self.project.root if self.project is not None else repo_dir))
+        # where repository files come from: the docs and the repository (a theme custom_dir in it),
+        # as written and as resolved
+        self.content_dirs = {Path(os.path.abspath(d)) for d in (config.docs_dir, repo_dir, self.boundary)}
+        # MkDocs walks docs_dir following every link, before any plugin sees a file: a folder link
+        # out of the repository (to /) or back up the tree (a loop) would hang the build
+        problems = folder_links(Path(config.docs_dir), self.boundary)
+        if problems:
+            raise PluginError(f"rbh-health: {problems[0]} (remove the link; rbh publishes only the repository)"
+                              + (f"; {len(problems) - 1} more" if len(problems) > 1 else ""))
         self.site_url = config.site_url
+        if self.config.source_link and source_link_template(None, None, self.config.source_link) is None:
+            log.warning(f"source_link {self.config.source_link!r} is not an http(s) URL template; finding "
+                        "locations will not be linked")
         self.link_template = source_link_template(config.repo_url, config.edit_uri, self.config.source_link)
+        self.cleaner = None
+        if self.config.sanitize:
+            try:
+                policy = HtmlPolicy.extended(self.config.allow_tags, self.config.allow_attributes,
+                                             self.config.allow_url_schemes)
+            except ValueError as exc:
+                raise PluginError(f"rbh-health: {exc}") from None
+            self.cleaner = policy.cleaner()
         if self.config.assets:
             if ASSETS["css"] not in config.extra_css:
                 config.extra_css.append(ASSETS["css"])
@@ -193,8 +316,18 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
     def on_files(self, files: Files, *, config) -> Files:
         if not self.config.enabled:
             return files
+        self.unpublished = []
+        for f in list(files):
+            if f.generated_by or f.abs_src_path is None:
+                continue
+            reason = self._outside(f.abs_src_path)
+            if reason:
+                files.remove(f)
+                self.unpublished.append(f.src_uri)
+                log.warning(f"{f.src_uri}: {reason}; not published (rbh publishes only files of the repository)")
         self._run_checks()
         self.generated = {}
+        self.keywords = {}
         for kind, name in (("dashboard", self.config.dashboard_page), ("alerts", self.config.alerts_page),
                            ("checks", self.config.checks_page)):
             if not name:
@@ -204,20 +337,58 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 continue
             files.append(File.generated(config, name, content=self._page_markdown(kind)))
             self.generated[name] = kind
+        self.trend = None
+        if self.config.trend and self.generated and "dashboard" in self.generated.values():
+            self._compute_trend()
         if self.config.assets:
             for key, uri in ASSETS.items():
                 if files.get_file_from_path(uri) is None:
                     files.append(File.generated(config, uri, abs_src_path=str(ASSET_DIR / f"rbh-health.{key}")))
         return files
 
+    def _outside(self, path: str) -> str | None:
+        """Why the file at *path* must not be published (its real path leaves the repository), or None."""
+        if self.boundary is None:
+            return None
+        lexical = Path(os.path.abspath(path))
+        if not any(lexical.is_relative_to(d) for d in self.content_dirs):
+            return None  # a file of an installed theme or plugin, not of the repository
+        real = Path(os.path.realpath(path))
+        try:
+            rel = real.relative_to(self.boundary)
+        except ValueError:
+            return "its real path is outside the repository"
+        if rel.parts and rel.parts[0] == ".git":
+            return "its real path is inside .git"
+        return None
+
+    def _compute_trend(self) -> None:
+        """Health at past commits for the dashboard chart; a failure costs the chart, never the build."""
+        if self.project is None or self.project.repo is None:
+            return
+        from checks.trend import compute_trend
+
+        try:
+            trend = compute_trend(self.project.root, weeks=self.config.trend_weeks, max_points=self.config.trend_points,
+                                  config_update=self.config_overrides or None, cache=self.trend_cache)
+        except Exception as exc:  # noqa: BLE001
+            log.warning(f"cannot compute health over time ({type(exc).__name__}: {exc}); no chart this build")
+            return
+        self.trend = trend.as_dict()
+        log.info(f"health over time: {len(trend.points)} points ({trend.bucket})")
+
+    # search: MkDocs' and Material's search plugins read this front matter; on_post_build also filters
+    # the index for search plugins that do not
+    _NO_SEARCH = "search:\n  exclude: true\n"
+
     def _page_markdown(self, kind: str) -> str:
         if kind == "checks":
             from checks.ruledocs import catalog_markdown
 
-            return "---\ntitle: Checks\n---\n\n" + catalog_markdown()
+            return f"---\ntitle: Checks\n{self._NO_SEARCH}---\n\n" + catalog_markdown()
         if kind == "dashboard":
-            return "---\ntitle: Runbook health\nhide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
-        return "---\ntitle: Alert index\nhide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
+            return f"---\ntitle: Runbook health\n{self._NO_SEARCH}hide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
+        return f"---\ntitle: Alert index\n{self._NO_SEARCH}hide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
 
     def _run_checks(self) -> None:
         """Run the checks once for this build and index the result by runbook."""
@@ -253,7 +424,9 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.alerts = inventory_alerts(result.inventory)
         defined = {a.name: a for a in self.alerts}
         resolver = self._url_resolver([rb.path for rb in result.runbooks])
-        anchors = {rb.path: rb.anchors for rb in result.runbooks}
+        by_path = {rb.path: rb for rb in result.runbooks}
+        # RBH203's verdicts on anchors, so the index and `rbh check` never disagree
+        missing_anchor = {f.reference for f in result.findings if f.rule == "RBH203" and (f.reference or "").endswith("#")}
         for a in self.alerts:
             if not a.runbook_url:
                 continue
@@ -261,8 +434,12 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             if res.found:
                 self.url_states[a.name] = "ok"
                 self.alert_runbooks.setdefault(a.name, []).append(res.found)
-                if res.anchor and res.anchor in anchors.get(res.found, ()):
-                    self.url_anchors[(a.name, res.found)] = res.anchor
+                if res.anchor and not res.templated and res.found in by_path:
+                    target = section_anchor(by_path[res.found], res.anchor)
+                    if target is None or f"runbook_url/{a.name}#" in missing_anchor:
+                        self.url_states[a.name] = "broken"
+                    else:
+                        self.url_anchors[(a.name, res.found)] = target
             else:
                 self.url_states[a.name] = "broken" if res.managed else "external"
         for rb in result.runbooks:
@@ -276,10 +453,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 answers.setdefault(p, []).append(name)
         have_inventory = result.inventory is not None
         default_days = self._default_review_days()
+        # quiet by default: owner and review notices only where the repository uses those fields
+        used_owner = any(rb.front_matter.owners for rb in result.runbooks)
+        used_review = any(rb.front_matter.last_reviewed or rb.front_matter.review_every for rb in result.runbooks)
+        self.show_owner = {"always": True, "never": False}.get(self.config.show_owner, used_owner)
+        self.show_review = {"always": True, "never": False}.get(self.config.show_review, used_review)
         for rb in result.runbooks:
             fm = rb.front_matter
             findings = sorted((f for f in result.findings if f.path == rb.path), key=lambda f: (f.line, f.column, f.rule))
             active = [f for f in findings if not f.suppressed]
+            known = [f for f in findings if f.suppressed == "baseline"] if self.config.show_known else []
             names = list(dict.fromkeys(list(fm.alerts) + answers.get(rb.path, [])))
             every = fm.review_every or default_days
             due = fm.last_reviewed + dt.timedelta(days=every) if fm.last_reviewed and every else None
@@ -287,7 +470,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 path=rb.path,
                 title=rb.title,
                 findings=active,
-                suppressed=len(findings) - len(active),
+                known=known,
+                suppressed=len(findings) - len(active) - len(known),
                 owners=list(dict.fromkeys(fm.owners)),
                 services=list(fm.service),
                 alerts=[
@@ -300,6 +484,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 review_due=due,
                 today=now,
                 checks_ran=self.checks_ran,
+                show_owner=self.show_owner,
+                show_review=self.show_review,
             )
 
     def _default_review_days(self) -> int | None:
@@ -359,10 +545,14 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
     def on_page_content(self, html: str, *, page, config, files: Files) -> str:
         if not self.config.enabled:
             return html
+        if not page.file.generated_by:
+            html = self._untrusted_page(html, page)
         try:
             kind = self.generated.get(page.file.src_uri) if page.file.generated_by else None
             if kind == "dashboard":
-                return html + dashboard_html(self._dashboard_rows(page, files), notices=self._notices())
+                chart = trend_html(self.trend, per_owner=self.config.trend_per_owner and self.show_owner) if self.trend else ""
+                return html + chart + dashboard_html(self._dashboard_rows(page, files), notices=self._notices(),
+                                                     show_owner=self.show_owner, show_review=self.show_review)
             if kind == "alerts":
                 return html + alerts_html(self._alert_rows(page, files), notices=self._notices(alerts=True))
             path = self._repo_path(page)
@@ -376,6 +566,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                     return html  # a page that is not a runbook (per rbh.yaml's runbook globs)
             alerts_url = self._page_url(files, self.config.alerts_page, page) if self.config.alerts_page in self.generated else None
             page.meta["rbh_status"] = health.status  # site/overrides/main.html marks stale pages in the title
+            self.keywords[page.url] = [a.name for a in health.alerts] + list(health.services)
             if self.checked_at:
                 page.meta["rbh_checked"] = self.checked_at
             checks_url = self._page_url(files, self.config.checks_page, page) if self.config.checks_page in self.generated else None
@@ -385,10 +576,54 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             log.warning(f"{page.file.src_uri}: cannot render the health banner ({type(exc).__name__}: {exc})")
             return html
 
+    def _tune_search_index(self, path: Path, config) -> None:
+        if not path.is_file():
+            return
+        import json
+
+        urls = set()
+        for src in self.generated:
+            f = File(src, config.docs_dir, config.site_dir, config.use_directory_urls)
+            urls.add(f.url)
+        index = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps(_tune_search_index_impl(index, urls, self.keywords,
+                                                                append_text=config.theme.name != "material"), separators=(",", ":")),
+                        encoding="utf-8")
+
+    def _untrusted_page(self, html: str, page) -> str:
+        """A docs page's HTML and titles made safe to publish: sanitised content, escaped titles.
+
+        Titles are pinned in ``page.meta`` because the themes print ``page.title`` as HTML (Material
+        puts ``page.meta.title`` into ``<title>`` as it is); the nav is rendered after every page is
+        read, so it sees the escaped value too.
+        """
+        if self.cleaner is not None:
+            html = sanitize_html(html, self.cleaner)
+        if "title" in page.meta or not page.is_homepage:  # a home page without one keeps the theme's site-name title
+            page.meta["title"] = plain_title(page.title or "")
+        stack = list(page.toc or [])
+        while stack:
+            item = stack.pop()
+            item.title = plain_title(item.title)
+            stack.extend(item.children or [])
+        return html
+
+    def on_nav(self, nav, *, config, files: Files):
+        """Section titles come from folder names in the repository: escape them like page titles."""
+        if not self.config.enabled:
+            return nav
+        stack = list(nav.items)
+        while stack:
+            item = stack.pop()
+            if getattr(item, "is_section", False):
+                item.title = plain_title(item.title)
+                stack.extend(item.children or [])
+        return nav
+
     def _source_link(self, path: str, line: int) -> str | None:
         if not self.link_template:
             return None
-        return self.link_template.replace("{path}", path).replace("{line}", str(line))
+        return safe_href(self.link_template.replace("{path}", quote(path)).replace("{line}", str(line)))
 
     def _notices(self, alerts: bool = False) -> list[str]:
         notes = list(self.result.notices) if self.result else []
@@ -435,9 +670,21 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
     # ------------------------------------------------------------------------------ end
 
+    @event_priority(-100)  # after the search plugin has written its index
     def on_post_build(self, *, config) -> None:
-        if not self.config.enabled or not self.config.fail_on_error:
+        if not self.config.enabled:
             return
+        try:
+            self._tune_search_index(Path(config.site_dir) / "search" / "search_index.json", config)
+        except Exception as exc:  # noqa: BLE001 - search tuning is a nicety; the site is built
+            log.warning(f"cannot adjust the search index ({type(exc).__name__}: {exc})")
+        if not self.config.fail_on_error:
+            return
+        if self.unpublished:
+            raise PluginError(
+                f"rbh-health: {len(self.unpublished)} docs file{'s' if len(self.unpublished) != 1 else ''} "
+                f"outside the repository not published (fail_on_error is on): {', '.join(self.unpublished[:5])}"
+            )
         stale = [h for h in self.health.values() if h.status == "error"]
         if stale:
             first: Finding = next(f for f in stale[0].findings if f.severity >= Severity.error)
@@ -447,14 +694,49 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             )
 
 
+def _tune_search_index_impl(index: dict, generated_urls: set[str], keywords: dict[str, list[str]],
+                            append_text: bool) -> dict:
+    """Drop the generated pages' entries; give each runbook's page entry its alerts and services as tags
+    (Material boosts ``tags`` far above text; MkDocs' own search ignores the field and gets the words
+    appended to the page text instead)."""
+    docs = []
+    for doc in index.get("docs", []):
+        url = str(doc.get("location", "")).split("#", 1)[0]
+        if url in generated_urls:
+            continue
+        words = keywords.get(url)
+        if words and "#" not in str(doc.get("location", "")):
+            doc["tags"] = list(dict.fromkeys([*doc.get("tags", []), *words]))
+            if append_text and "text" in doc:
+                doc["text"] = f"{doc['text']} {' '.join(words)}"
+        docs.append(doc)
+    index["docs"] = docs
+    index.pop("index", None)  # MkDocs' prebuild_index: built from the old entries; the browser rebuilds it
+    return index
+
+
 def _checked_at(project) -> str | None:
     from rbh import git as rgit
 
     if project.repo is None or not rgit.has_commits(project.repo):
         return None
     info = rgit.commit_info(project.repo)
-    dirty = " plus uncommitted changes" if project.repo.is_dirty(untracked_files=False) else ""
+    dirty = " plus uncommitted changes" if _dirty(project.repo) else ""
     return f"the repository at commit {info.short} ({info.date.date().isoformat()}){dirty}"
+
+
+def _dirty(repo) -> bool:
+    """Uncommitted changes to tracked files, asked with ``core.fsmonitor`` off: the repository's git
+    config may name a program as the monitor, and git would run it for a diff."""
+    import git
+
+    try:
+        repo.git(c="core.fsmonitor=false").diff("--quiet", "HEAD", "--")
+    except git.GitCommandError as exc:
+        if exc.status == 1:
+            return True
+        raise
+    return False
 
 
 def _run_engine(project) -> CheckResult:

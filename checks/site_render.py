@@ -2,7 +2,8 @@
 
 Pure functions over small view models, so they are tested without MkDocs. Everything that comes
 from a runbook, a manifest or git (titles, owners, messages, suggestions, URLs) is untrusted text:
-it is escaped here, and only ``http``/``https`` URLs ever become links.
+it is escaped here, and only ``http``/``https`` URLs ever become links. The HTML a runbook renders to
+is sanitised by :class:`HtmlPolicy` (nh3, an allow-list a team can extend) before it reaches a page.
 """
 
 from __future__ import annotations
@@ -14,10 +15,14 @@ from html import escape
 from typing import Callable, Iterable
 from urllib.parse import urlsplit
 
+import nh3
+from markupsafe import Markup
+
 from checks.model import Finding, Severity
 
-STATUS_ORDER = {"error": 0, "warning": 1, "unknown": 2, "healthy": 3}
-_STATUS_LABEL = {"error": "Stale", "warning": "Warnings", "unknown": "Health unknown", "healthy": "Healthy"}
+STATUS_ORDER = {"error": 0, "warning": 1, "known": 2, "unknown": 3, "healthy": 4}
+_STATUS_LABEL = {"error": "Stale", "warning": "Warnings", "known": "Known issues", "unknown": "Health unknown",
+                 "healthy": "Healthy"}
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _NONE = '<span class="rbh-muted">none</span>'
 
@@ -41,7 +46,8 @@ class RunbookHealth:
     title: str
     url: str | None = None  # page URL relative to the page the HTML is rendered on (None: not published)
     findings: list[Finding] = field(default_factory=list)  # active (not suppressed), sorted by line
-    suppressed: int = 0
+    known: list[Finding] = field(default_factory=list)  # in the CI baseline: still debt, shown as "known"
+    suppressed: int = 0  # inline or snoozed (and baselined ones when the site hides known findings)
     owners: list[str] = field(default_factory=list)
     services: list[str] = field(default_factory=list)
     alerts: list[AlertLink] = field(default_factory=list)
@@ -51,6 +57,8 @@ class RunbookHealth:
     review_due: dt.date | None = None
     today: dt.date | None = None
     checks_ran: bool = True
+    show_owner: bool = True  # False: the repository uses no owner field, so "none set" would be noise
+    show_review: bool = True  # False: the repository uses no review dates, so "never reviewed" would be noise
 
     @property
     def status(self) -> str:
@@ -58,8 +66,12 @@ class RunbookHealth:
             return "unknown"
         worst = max((f.severity for f in self.findings), default=None)
         if worst is None or worst < Severity.warning:
-            return "healthy"
+            return "known" if any(f.severity >= Severity.warning for f in self.known) else "healthy"
         return "error" if worst >= Severity.error else "warning"
+
+    @property
+    def counted_known(self) -> list[Finding]:
+        return [f for f in self.known if f.severity >= Severity.warning]
 
     @property
     def counted(self) -> list[Finding]:
@@ -172,6 +184,9 @@ def _status_line(rb: RunbookHealth) -> str:
     status = rb.status
     if status == "unknown":
         return "the health checks could not run for this build; verify commands against the cluster before use"
+    if status == "known":
+        return (f"no new problems; {_plural(len(rb.counted_known), 'known finding')} recorded in the CI baseline "
+                "(still true, not yet fixed): read with care")
     if status == "healthy":
         if rb.findings:  # info notes only
             return f"no problems against the current manifests and alert rules; {_plural(len(rb.findings), 'note')} below"
@@ -227,9 +242,10 @@ def group_findings(findings: list[Finding]) -> list[list[Finding]]:
     return sorted(groups.values(), key=lambda g: (-g[0].severity, g[0].line))
 
 
-def _finding_item(group: list[Finding], source_link: SourceLink | None, checks_page: str | None = None) -> str:
+def _finding_item(group: list[Finding], source_link: SourceLink | None, checks_page: str | None = None,
+                  known: bool = False) -> str:
     f = group[0]
-    sev = str(f.severity)
+    sev = "known" if known else str(f.severity)
     where = _location(f, source_link) if len(group) == 1 else _locations(group, source_link)
     rule = f"{escape(f.rule)} {escape(f.name)}"
     if checks_page:  # the rule's documentation on the generated Checks page
@@ -241,7 +257,7 @@ def _finding_item(group: list[Finding], source_link: SourceLink | None, checks_p
         f'<li class="rbh-finding rbh-finding--{sev}">'
         f'<span class="rbh-sev rbh-sev--{sev}">{sev}</span>'
         f'<div class="rbh-finding__body"><span class="rbh-message">{text(f.message)}</span>'
-        f'<div class="rbh-where"><span class="rbh-rule">{rule}</span> · {where}</div>'
+        f'<div class="rbh-where"><span class="rbh-rule">{rule}</span>{" · " + escape(str(f.severity)) if known else ""} · {where}</div>'
     )
     if f.suggestion:
         item += f'<div class="rbh-suggestion">Suggestion: {text(f.suggestion)}</div>'
@@ -270,11 +286,18 @@ def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, ale
                            '<ul class="rbh-findings">')
             out.append(_finding_item(group, source_link, checks_page))
         out.append("</ul></details>" if len(groups) > MAX_GROUPS_SHOWN else "</ul>")
+    known = group_findings(rb.known)
+    if known:
+        out.append(f'<details class="rbh-more rbh-known"{" open" if not groups else ""}><summary>'
+                   f'{_plural(len(rb.known), "known finding")} (in the CI baseline)</summary><ul class="rbh-findings">')
+        out.extend(_finding_item(g, source_link, checks_page, known=True) for g in known)
+        out.append("</ul></details>")
     if rb.suppressed:
         out.append(f'<p class="rbh-muted rbh-suppressed">{_plural(rb.suppressed, "finding")} suppressed (inline, snooze or baseline)</p>')
 
     meta: list[tuple[str, str]] = []
-    meta.append(("Owner", escape(", ".join(rb.owners)) if rb.owners else '<span class="rbh-muted">none set</span>'))
+    if rb.owners or rb.show_owner:
+        meta.append(("Owner", escape(", ".join(rb.owners)) if rb.owners else '<span class="rbh-muted">none set</span>'))
     if rb.services:
         meta.append(("Service", escape(", ".join(rb.services))))
     if rb.alerts:
@@ -296,7 +319,8 @@ def banner_html(rb: RunbookHealth, *, source_link: SourceLink | None = None, ale
             dash.append(f'<a href="{escape(href, quote=True)}" rel="noopener">{escape(_short_url(d))}</a>' if href else f"<code>{escape(d)}</code>")
         meta.append(("Dashboards", ", ".join(dash)))
     meta.append(("Last change", _commit(rb.last_change)))
-    meta.append(("Last reviewed", _reviewed(rb)))
+    if rb.last_reviewed or rb.show_review:
+        meta.append(("Last reviewed", _reviewed(rb)))
     out.append('<dl class="rbh-meta">')
     for key, value in meta:
         out.append(f'<div class="rbh-meta__item rbh-meta--{key.lower().replace(" ", "-")}"><dt>{key}</dt><dd>{value}</dd></div>')
@@ -315,18 +339,35 @@ def insert_banner(content: str, banner: str) -> str:
 # ------------------------------------------------------------------------------------------ dashboard
 
 
+def _known_count(r: RunbookHealth) -> str:
+    n = len(r.counted_known)
+    return f' <span class="rbh-known-count" title="in the CI baseline">+{n} known</span>' if n else ""
+
+
 def _options(values: Iterable[str]) -> str:
     return "".join(f'<option value="{escape(v, quote=True)}">{escape(v)}</option>' for v in values)
 
 
-def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = ()) -> str:
-    """The "Runbook health" table: sortable and filterable by ``rbh-health.js`` (works without it too)."""
+def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = (), show_owner: bool = True,
+                   show_review: bool = True) -> str:
+    """The "Runbook health" table: sortable and filterable by ``rbh-health.js`` (works without it too).
+
+    *show_owner* / *show_review* False drop the Owner and Last reviewed columns (a repository that
+    uses neither field would see a column of "none" and "never reviewed").
+    """
     rows = sorted(rows, key=lambda r: (STATUS_ORDER[r.status], r.path))
     counts = {s: sum(1 for r in rows if r.status == s) for s in STATUS_ORDER}
     owners = sorted({o for r in rows for o in r.owners}, key=str.lower)
-    summary = [f"{_plural(len(rows), 'runbook')}:", f"{counts['healthy']} healthy,", f"{counts['warning']} with warnings,", f"{counts['error']} stale"]
+    show_owner = show_owner or bool(owners)
+    summary = [f"{_plural(len(rows), 'runbook')}:", f"{counts['healthy']} healthy,"]
+    if counts["known"]:
+        summary.append(f"{counts['known']} with known findings only,")
+    summary += [f"{counts['warning']} with warnings,", f"{counts['error']} stale"]
     if counts["unknown"]:
         summary.append(f", {counts['unknown']} unknown")
+    known_total = sum(len(r.counted_known) for r in rows)
+    if known_total:
+        summary.append(f"({known_total} known findings in the CI baseline)")
     out = [
         '<div class="rbh-dashboard" data-search-exclude>',
         f'<p class="rbh-summary">{escape(" ".join(summary))}</p>',
@@ -336,22 +377,24 @@ def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = ()) ->
     out += [
         '<form class="rbh-filters" role="search" onsubmit="return false">',
         '<label>Search <input type="search" name="q" data-rbh-filter="text" placeholder="title, path, service"></label>',
-        f'<label>Owner <select name="owner" data-rbh-filter="owner"><option value="">All owners</option>{_options(owners)}</select></label>',
+        (f'<label>Owner <select name="owner" data-rbh-filter="owner"><option value="">All owners</option>{_options(owners)}</select></label>'
+         if show_owner else ""),
         '<label>Status <select name="status" data-rbh-filter="status"><option value="">All</option>'
         '<option value="error">Stale</option><option value="warning">Warnings</option>'
-        '<option value="healthy">Healthy</option></select></label>',
+        + ('<option value="known">Known issues</option>' if counts["known"] else "")
+        + '<option value="healthy">Healthy</option></select></label>',
         f'<output class="rbh-count" data-rbh-count>{len(rows)} of {len(rows)} runbooks</output>',
         "</form>",
-        '<table class="rbh-table" data-rbh-table>',
+        '<div class="rbh-table-wrap"><table class="rbh-table" data-rbh-table>',
         "<thead><tr>"
         '<th data-rbh-sort="text" aria-sort="none">Runbook</th>'
         '<th data-rbh-sort="number" aria-sort="ascending">Status</th>'
         '<th data-rbh-sort="number" aria-sort="none">Findings</th>'
-        '<th data-rbh-sort="text" aria-sort="none">Owner</th>'
-        '<th data-rbh-sort="text" aria-sort="none">Service</th>'
+        + ('<th data-rbh-sort="text" aria-sort="none">Owner</th>' if show_owner else "")
+        + '<th data-rbh-sort="text" aria-sort="none">Service</th>'
         '<th data-rbh-sort="text" aria-sort="none">Last change</th>'
-        '<th data-rbh-sort="text" aria-sort="none">Last reviewed</th>'
-        "</tr></thead><tbody>",
+        + ('<th data-rbh-sort="text" aria-sort="none">Last reviewed</th>' if show_review else "")
+        + "</tr></thead><tbody>",
     ]
     for r in rows:
         status = r.status
@@ -365,14 +408,14 @@ def dashboard_html(rows: list[RunbookHealth], *, notices: Iterable[str] = ()) ->
             f'<tr data-rbh-status="{status}" data-rbh-owners="{owners_attr}">'
             f'<td data-sort-value="{escape(r.title.lower(), quote=True)}">{link}<br><code class="rbh-path">{escape(r.path)}</code></td>'
             f'<td data-sort-value="{STATUS_ORDER[status]}"><span class="rbh-badge rbh-badge--{status}">{_STATUS_LABEL[status]}</span></td>'
-            f'<td data-sort-value="{len(r.counted)}">{len(r.counted)}</td>'
-            f"<td class=\"rbh-nowrap\">{escape(', '.join(r.owners)) or _NONE}</td>"
-            f"<td>{escape(', '.join(r.services))}</td>"
+            f'<td data-sort-value="{len(r.counted)}">{len(r.counted)}{_known_count(r)}</td>'
+            + (f"<td class=\"rbh-nowrap\">{escape(', '.join(r.owners)) or _NONE}</td>" if show_owner else "")
+            + f"<td>{escape(', '.join(r.services))}</td>"
             f'<td data-sort-value="{change_key}">{_commit(change, compact=True)}</td>'
-            f'<td data-sort-value="{reviewed_key}">{_reviewed(r, compact=True)}</td>'
-            "</tr>"
+            + (f'<td data-sort-value="{reviewed_key}">{_reviewed(r, compact=True)}</td>' if show_review else "")
+            + "</tr>"
         )
-    out.append("</tbody></table></div>")
+    out.append("</tbody></table></div></div>")
     return "\n".join(out)
 
 
@@ -392,7 +435,7 @@ def alerts_html(rows: list[AlertRow], *, notices: Iterable[str] = ()) -> str:
         '<div class="rbh-alerts" data-search-exclude>',
         f'<p class="rbh-summary">{escape(summary)}</p>',
         *(f'<p class="rbh-muted rbh-notice">{escape(note)}</p>' for note in notices),
-        '<table class="rbh-table" data-rbh-table>',
+        '<div class="rbh-table-wrap"><table class="rbh-table" data-rbh-table>',
         "<thead><tr>"
         '<th data-rbh-sort="text" aria-sort="none">Alert</th>'
         '<th data-rbh-sort="text" aria-sort="none">Severity</th>'
@@ -424,5 +467,224 @@ def alerts_html(rows: list[AlertRow], *, notices: Iterable[str] = ()) -> str:
             f"<td>{f'<code>{escape(a.source)}</code>' if a.source else ''}</td>"
             "</tr>"
         )
-    out.append("</tbody></table></div>")
+    out.append("</tbody></table></div></div>")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------------------------------ sanitising
+
+
+# What python-markdown, pymdown-extensions and the MkDocs themes put into a page's content, on top
+# of nh3's defaults. Script, event handlers, style elements, forms, frames and `javascript:` URLs are
+# not in it: a runbook is written by anyone who can open a pull request.
+SAFE_TAGS = frozenset(nh3.ALLOWED_TAGS) | {"input", "label", "section", "main", "source", "picture", "figure",
+                                           "figcaption", "tfoot", "th", "mark"}
+SAFE_GENERIC_ATTRIBUTES = frozenset({"class", "id", "title", "lang", "dir", "role", "aria-label", "aria-hidden",
+                                     "aria-describedby", "aria-labelledby", "tabindex"})
+SAFE_ATTRIBUTES: dict[str, frozenset[str]] = {
+    **{tag: frozenset(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()},
+    "a": frozenset({"href", "hreflang", "name", "rel"}),
+    "img": frozenset({"src", "alt", "width", "height", "align", "loading", "srcset", "sizes"}),
+    "source": frozenset({"srcset", "type", "media", "sizes"}),
+    "input": frozenset({"type", "checked", "disabled", "name"}),  # task lists and content tabs
+    "label": frozenset({"for"}),
+    "th": frozenset({"colspan", "rowspan", "scope", "headers", "align", "style"}),  # table column alignment
+    "td": frozenset({"colspan", "rowspan", "headers", "align", "style"}),
+    "ol": frozenset({"start", "type", "reversed"}),
+    "details": frozenset({"open"}),
+    "code": frozenset({"data-lang"}),
+    "time": frozenset({"datetime"}),
+}
+SAFE_STYLE_PROPERTIES = frozenset({"text-align"})
+# Element ids the themes' own scripts look up: a runbook element with one of these ids would take
+# its place (DOM clobbering, e.g. Material's JSON config in #__config). Content tabs, code blocks
+# and line anchors use __tabbed_, __code_, __codelineno and __span ids of their own, which stay.
+_RESERVED_ID = re.compile(r"^__(?!tabbed_|code_|codelineno|span-)")
+
+
+@dataclass(frozen=True)
+class HtmlPolicy:
+    """What HTML a runbook page may keep: the safe defaults above plus a team's additions."""
+
+    extra_tags: frozenset[str] = frozenset()
+    extra_attributes: tuple[tuple[str, frozenset[str]], ...] = ()  # (tag or "*", attributes)
+    extra_url_schemes: frozenset[str] = frozenset()
+
+    @classmethod
+    def extended(cls, tags: Iterable[str] = (), attributes: dict[str, Iterable[str]] | None = None,
+                 url_schemes: Iterable[str] = ()) -> "HtmlPolicy":
+        schemes = {s.lower().rstrip(":") for s in url_schemes}
+        if schemes & {"javascript", "vbscript", "data"}:
+            raise ValueError("javascript:, vbscript: and data: URLs cannot be allowed in runbook HTML")
+        tags = {t.lower() for t in tags}
+        if tags & {"script", "style", "iframe", "object", "embed", "frame", "frameset", "base", "meta", "link", "form"}:
+            raise ValueError(f"these tags cannot be allowed in runbook HTML: {sorted(tags & {'script', 'style', 'iframe', 'object', 'embed', 'frame', 'frameset', 'base', 'meta', 'link', 'form'})}")
+        attrs = tuple(sorted((t.lower(), frozenset(a.lower() for a in v)) for t, v in (attributes or {}).items()))
+        handlers = sorted(a for _, v in attrs for a in v if a.startswith("on") or a in ("srcdoc", "formaction"))
+        if handlers:
+            raise ValueError(f"event handler attributes cannot be allowed in runbook HTML: {handlers}")
+        return cls(frozenset(tags), attrs, frozenset(schemes))
+
+    def cleaner(self) -> "nh3.Cleaner":
+        generic = set(SAFE_GENERIC_ATTRIBUTES)
+        per_tag = {tag: set(attrs) for tag, attrs in SAFE_ATTRIBUTES.items()}
+        for tag, attrs in self.extra_attributes:
+            if tag == "*":
+                generic |= attrs
+            else:
+                per_tag.setdefault(tag, set()).update(attrs)
+        per_tag["*"] = generic
+        return nh3.Cleaner(
+            tags=set(SAFE_TAGS | self.extra_tags),
+            attributes=per_tag,
+            url_schemes=set(nh3.ALLOWED_URL_SCHEMES | self.extra_url_schemes),
+            clean_content_tags={"script", "style"},  # dropped with their text, not shown as text
+            strip_comments=True,
+            link_rel=None,  # keep the page's own links as they are
+            attribute_filter=_attribute_filter,
+            filter_style_properties=set(SAFE_STYLE_PROPERTIES),
+        )
+
+
+def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
+    if attr in ("id", "name", "for") and _RESERVED_ID.match(value):
+        return None
+    if tag == "input" and attr == "type" and value not in ("checkbox", "radio"):
+        return None
+    return value
+
+
+def sanitize_html(html: str, cleaner: "nh3.Cleaner") -> str:
+    """A page's rendered content with everything that could run script or restyle the page removed."""
+    return cleaner.clean(html)
+
+
+def plain_title(title: object) -> str:
+    """A page or nav title as safe HTML text: tags stripped, entities kept escaped.
+
+    MkDocs treats titles as HTML and the themes print them unescaped (the nav, ``<title>``); a title
+    comes from front matter, the first heading or a file name, all of them runbook content.
+    """
+    return escape(Markup(str(title)).striptags(), quote=True)
+
+
+# ------------------------------------------------------------------------------------------ trend chart
+
+_SERIES = (  # (key, label, css modifier): what the chart draws, worst first
+    ("error", "Error findings", "error"),
+    ("warning", "Warning findings", "warning"),
+    ("stale", "Stale runbooks", "stale"),
+)
+
+
+def _nice_max(value: int) -> int:
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10000):
+        if value <= step * 4:
+            return max(step * 4, 4) if value > 0 else 4
+    return value
+
+
+def _series_values(points: list[dict], owner: str | None) -> dict[str, list[int]]:
+    out: dict[str, list[int]] = {k: [] for k, _, _ in _SERIES}
+    for p in points:
+        if owner is None:
+            vals = {"error": p["findings"]["error"], "warning": p["findings"]["warning"], "stale": p["stale"]}
+        else:
+            o = p["owners"].get(owner) or {}
+            vals = {"error": o.get("error", 0), "warning": o.get("warning", 0), "stale": o.get("stale", 0)}
+        for k in out:
+            out[k].append(int(vals[k]))
+    return out
+
+
+def trend_svg(points: list[dict], *, owner: str | None = None, width: int = 960, height: int = 230,
+              compact: bool = False) -> str:
+    """One inline SVG line chart (no script): errors, warnings and stale runbooks at each point.
+
+    Colours come from CSS classes (``rbh-trend__line--error`` ...) so the light and dark schemes
+    restyle it; each point carries a ``<title>`` tooltip. Screen readers get the table instead.
+    """
+    values = _series_values(points, owner)
+    top = _nice_max(max((v for vs in values.values() for v in vs), default=0))
+    left, right, upper, lower = (34, 10, 10, 24) if compact else (40, 16, 14, 46)
+    pw, ph = width - left - right, height - upper - lower
+    n = len(points)
+
+    def x(i: int) -> float:
+        return left + (pw / 2 if n == 1 else pw * i / (n - 1))
+
+    def y(v: int) -> float:
+        return upper + ph - ph * v / top
+
+    out = [f'<svg class="rbh-trend__svg" viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMidYMid meet" '
+           'aria-hidden="true" focusable="false" xmlns="http://www.w3.org/2000/svg">']
+    for i in range(5):  # grid and y ticks
+        v = top * i // 4
+        out.append(f'<line class="rbh-trend__grid" x1="{left}" x2="{width - right}" y1="{y(v):.1f}" y2="{y(v):.1f}"/>')
+        out.append(f'<text class="rbh-trend__tick" x="{left - 6}" y="{y(v) + 4:.1f}" text-anchor="end">{v}</text>')
+    ticks = {0, n - 1} if compact else {i for i in range(n) if i % max(1, -(-n // 8)) == 0} | {n - 1}
+    for i in sorted(ticks):
+        label = escape(points[i]["label"].split(" ")[0])  # "2026-W47" or a commit's short sha
+        anchor = "middle" if n == 1 else "start" if i == 0 else "end" if i == n - 1 else "middle"
+        out.append(f'<text class="rbh-trend__tick" x="{x(i):.1f}" y="{height - lower + 16}" text-anchor="{anchor}">{label}</text>')
+    for key, name, mod in reversed(_SERIES):  # errors drawn last, on top
+        vs = values[key]
+        if n > 1:
+            path = " ".join(f"{'M' if i == 0 else 'L'}{x(i):.1f},{y(v):.1f}" for i, v in enumerate(vs))
+            out.append(f'<path class="rbh-trend__line rbh-trend__line--{mod}" d="{path}"/>')
+        for i, v in enumerate(vs):
+            tip = escape(f"{points[i]['label']}: {v} {name.lower()}")
+            out.append(f'<circle class="rbh-trend__pt rbh-trend__pt--{mod}" cx="{x(i):.1f}" cy="{y(v):.1f}" r="{2.5 if compact else 3.5}">'
+                       f"<title>{tip}</title></circle>")
+    out.append("</svg>")
+    return "".join(out)
+
+
+def trend_table(points: list[dict], *, owner: str | None = None, caption: str) -> str:
+    """The chart's numbers as a table (visually hidden; what screen readers read)."""
+    values = _series_values(points, owner)
+    head = "".join(f'<th scope="col">{escape(name)}</th>' for _, name, _ in _SERIES)
+    rows = []
+    for i, p in enumerate(points):
+        cells = "".join(f"<td>{values[k][i]}</td>" for k, _, _ in _SERIES)
+        rows.append(f'<tr><th scope="row">{escape(p["label"])}</th>{cells}</tr>')
+    return (f'<div class="rbh-sr-only"><table class="rbh-trend__table"><caption>{escape(caption)}</caption>'
+            f'<thead><tr><th scope="col">{"Week" if points and "-W" in points[0]["label"] else "Commit"}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table></div>')
+
+
+def _legend() -> str:
+    items = "".join(f'<li><span class="rbh-trend__key rbh-trend__key--{mod}"></span>{escape(name)}</li>' for _, name, mod in _SERIES)
+    return f'<ul class="rbh-trend__legend" aria-hidden="true">{items}</ul>'
+
+
+def trend_html(trend: dict, *, per_owner: bool = True) -> str:
+    """The "Health over time" section of the dashboard: one chart for the repository, one per owner."""
+    points = trend.get("points") or []
+    unit = "week" if trend.get("bucket") == "week" else "sampled commit"
+    out = ['<section class="rbh-trend" data-search-exclude aria-labelledby="rbh-trend-title">',
+           '<h2 id="rbh-trend-title">Health over time</h2>']
+    if not points:
+        out.append('<p class="rbh-muted">No history to show yet.</p></section>')
+        return "\n".join(out)
+    first, last = points[0], points[-1]
+    span = (f"per week over the last {trend.get('window_weeks')} weeks" if unit == "week"
+            else f"at {len(points)} commits from {first['date']} to {last['date']} (the history is younger than two weeks)")
+    summary = (f"Open findings and stale runbooks {span}. Now: {last['findings']['error']} errors, "
+               f"{last['findings']['warning']} warnings, {last['stale']} stale runbooks.")
+    out.append(f'<p class="rbh-trend__summary">{escape(summary)}</p>')
+    out.append(f'<figure class="rbh-trend__chart" data-rbh-points="{len(points)}">{_legend()}'
+               f"{trend_svg(points)}{trend_table(points, caption='Health over time: ' + summary)}</figure>")
+    owners = sorted({o for p in points for o in p.get("owners", {})}, key=str.lower)
+    if per_owner and [o for o in owners if not o.startswith("(")]:
+        out.append('<h3 id="rbh-trend-owners">Per owner</h3><div class="rbh-trend__owners">')
+        for owner in owners:
+            out.append(f'<figure class="rbh-trend__owner" data-rbh-owner="{escape(owner, quote=True)}">'
+                       f"<figcaption>{escape(owner)}</figcaption>"
+                       f"{trend_svg(points, owner=owner, width=340, height=130, compact=True)}"
+                       f"{trend_table(points, owner=owner, caption=f'Health over time for {owner}')}</figure>")
+        out.append("</div>")
+    for note in trend.get("notices") or []:
+        out.append(f'<p class="rbh-muted rbh-notice">{escape(note)}</p>')
+    out.append("</section>")
     return "\n".join(out)

@@ -7,22 +7,13 @@ owner. Screenshots go to test-artifacts/ (gitignored).
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import shutil
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
+from site_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, serving
+
 CHECKOUT = "services/checkout/"  # healthy in the example; the drift scenario renames its Deployment
 PAYMENTS = "services/payments/"  # answers PaymentsProviderErrors, which the drift scenario deletes
 
@@ -32,25 +23,6 @@ if not Path(CHROMIUM).exists():
     pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it: scripts/ensure-chromium.sh)",
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright: pip install -e '.[test]'")
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - keep the test output clean
-        pass
-
-
-@contextmanager
-def serving(site: Path):
-    """Serve *site* on 127.0.0.1 (a free port) from a thread; yields the base URL."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(site)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
 
 
 @pytest.fixture(scope="module")

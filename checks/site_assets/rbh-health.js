@@ -52,12 +52,12 @@
     var count = form.querySelector("[data-rbh-count]");
     var params = new URLSearchParams(window.location.search);
     if (params.get("q")) text.value = params.get("q");
-    if (params.get("owner")) owner.value = params.get("owner");
+    if (owner && params.get("owner")) owner.value = params.get("owner");
     if (params.get("status")) status.value = params.get("status");
 
     function apply() {
       var q = text.value.trim().toLowerCase();
-      var o = owner.value, s = status.value, shown = 0;
+      var o = owner ? owner.value : "", s = status.value, shown = 0;
       var rows = table.tBodies[0].rows;
       for (var i = 0; i < rows.length; i++) {
         var row = rows[i];
@@ -71,7 +71,7 @@
       count.textContent = shown + " of " + rows.length + " runbooks";
     }
     text.addEventListener("input", apply);
-    owner.addEventListener("change", apply);
+    if (owner) owner.addEventListener("change", apply);
     status.addEventListener("change", apply);
     apply();
   }
