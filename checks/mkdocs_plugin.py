@@ -253,7 +253,9 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.alerts = inventory_alerts(result.inventory)
         defined = {a.name: a for a in self.alerts}
         resolver = self._url_resolver([rb.path for rb in result.runbooks])
-        anchors = {rb.path: rb.anchors for rb in result.runbooks}
+        from rbh.anchors import fragment_map
+
+        anchors = {rb.path: fragment_map(rb.headings) for rb in result.runbooks}  # the fragments RBH203 accepts
         for a in self.alerts:
             if not a.runbook_url:
                 continue
@@ -261,8 +263,9 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             if res.found:
                 self.url_states[a.name] = "ok"
                 self.alert_runbooks.setdefault(a.name, []).append(res.found)
-                if res.anchor and res.anchor in anchors.get(res.found, ()):
-                    self.url_anchors[(a.name, res.found)] = res.anchor
+                site_anchor = anchors.get(res.found, {}).get(res.anchor.lower()) if res.anchor else None
+                if site_anchor:
+                    self.url_anchors[(a.name, res.found)] = site_anchor
             else:
                 self.url_states[a.name] = "broken" if res.managed else "external"
         for rb in result.runbooks:

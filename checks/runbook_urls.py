@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from rbh.anchors import github_slug  # noqa: F401  (kept importable from here)
 from rbh.paths import glob_match
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
@@ -118,10 +119,3 @@ class RunbookUrlResolver:
                     return Resolution(url, hits, hits[0], anchor, True, templated)
             return Resolution(url, [segments[-1]], None, anchor, True, templated)
         return Resolution(url, [], None, anchor, False, templated)
-
-
-def github_slug(text: str) -> str:
-    """GitHub's heading anchor: lower case, punctuation dropped, spaces to dashes."""
-    text = text.strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")

@@ -47,7 +47,7 @@ class RuleContext:
     options: Any = None
     severity: Severity = Severity.error
     severity_overridden: bool = False
-    _anchor_cache: dict[str, set[str] | None] = field(default_factory=dict)
+    _anchor_cache: dict[str, dict[str, str] | None] = field(default_factory=dict)
     _by_kind: dict[str, dict[str, list[Reference]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------ findings
@@ -136,10 +136,16 @@ class RuleContext:
             self.notices.append(text)
 
     def anchors_of(self, path: str) -> set[str] | None:
-        """Heading anchors of the markdown file at *path* (None when it cannot be read)."""
+        """Every fragment (lower case) that lands on a heading of the markdown file at *path*, in the
+        site's style and GitHub's/GitLab's (``rbh.anchors``); None when it cannot be read."""
+        found = self.fragments_of(path)
+        return None if found is None else set(found)
+
+    def fragments_of(self, path: str) -> dict[str, str] | None:
+        """Fragment (lower case) -> the site's anchor, for the markdown file at *path*."""
         if path in self._anchor_cache:
             return self._anchor_cache[path]
-        from checks.runbook_urls import github_slug
+        from rbh import anchors
         from rbh.runbook import parse_runbook
 
         rb = next((r for r in self.runbooks if r.path == path), None)
@@ -150,10 +156,16 @@ class RuleContext:
                 self._anchor_cache[path] = None
                 return None
             rb = parse_runbook(path, data, max_bytes=self.config.index.max_file_bytes)
-        # MkDocs anchors (the docs site) and GitHub's (the repository view) are both valid targets
-        anchors = rb.anchors | {github_slug(h.text) for h in rb.headings}
-        self._anchor_cache[path] = anchors
-        return anchors
+        found = anchors.fragment_map(rb.headings, self.slugger)
+        self._anchor_cache[path] = found
+        return found
+
+    @cached_property
+    def slugger(self):
+        """The site's ``toc.slugify`` (from the repository's mkdocs.yml; Python-Markdown's default)."""
+        from rbh import anchors
+
+        return anchors.slugger_for(self.root)
 
     @cached_property
     def url_resolver(self):
