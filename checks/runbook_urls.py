@@ -119,3 +119,32 @@ class RunbookUrlResolver:
                     return Resolution(url, hits, hits[0], anchor, True, templated)
             return Resolution(url, [segments[-1]], None, anchor, True, templated)
         return Resolution(url, [], None, anchor, False, templated)
+
+
+def runbook_renames(repo, max_commits: int = 5000) -> dict[str, tuple[str, str]]:
+    """old path -> (path it has now, short sha of the newest rename) for markdown files renamed in the
+    repository's history (``git log -M --diff-filter=R``), rename chains followed to a path that exists."""
+    import git
+
+    if repo is None:
+        return {}
+    try:
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", "-M", "--diff-filter=R", "--name-status",
+                                "--no-color", f"--max-count={max_commits}", "--format=\x1e%H", "HEAD", "--", "*.md"])
+    except git.GitCommandError:
+        return {}
+    step: dict[str, tuple[str, str]] = {}
+    for record in raw.split("\x1e"):
+        sha, _, body = record.partition("\n")
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[0].startswith("R"):
+                step.setdefault(parts[1], (parts[2], sha.strip()[:8]))  # newest first: keep the newest rename
+    out: dict[str, tuple[str, str]] = {}
+    for old, (new, sha) in step.items():
+        seen = {old}
+        while new in step and new not in seen:
+            seen.add(new)
+            new = step[new][0]
+        out[old] = (new, sha)
+    return out
