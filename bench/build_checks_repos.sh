@@ -58,9 +58,26 @@ scenario cnpg cloudnative-pg+charts /charts/cluster/ <<'YAML'
 runbooks:
   include: ["charts/cluster/docs/runbooks/*.md"]
 manifests:
-  include: ["charts/cluster/prometheus_rules/*.yaml"]
+  include: ["rules/*.yaml"]
 check:
   runbook_urls:
     prefixes:
       "https://github.com/cloudnative-pg/charts/blob/*/": ""
+YAML
+# The chart's rule files are Helm-templated snippets (RBH002 skips them); rules/ holds the rendered
+# alerts from the ask helper's set (/work/data/ask/cnpg/rules), untracked.
+mkdir -p "$DATA/cnpg/rules"
+cp /work/data/ask/cnpg/rules/cnpg-alerts.yaml "$DATA/cnpg/rules/" 2>/dev/null || echo "cnpg: no rendered rules"
+echo "rules/" >> "$DATA/cnpg/.git/info/exclude"
+
+# Section-per-alert single file with compiled mixin alerts (JSON-style YAML), anchors in the alert's case.
+scenario tempo grafana+tempo /operations/tempo-mixin/ /operations/tempo-mixin-compiled/ <<'YAML'
+runbooks:
+  include: ["operations/tempo-mixin/runbook.md"]
+manifests:
+  include: ["operations/tempo-mixin-compiled/alerts.yaml"]
+check:
+  runbook_urls:
+    prefixes:
+      "https://github.com/grafana/tempo/tree/*/": ""
 YAML

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -310,16 +311,40 @@ SUGGEST_THRESHOLD = 0.88
 _INDEX_PAGES = {"index", "_index", "readme"}
 
 
+@functools.lru_cache(maxsize=65536)
+def _name_key(name: str) -> tuple[str, list[str]]:
+    return "".join(ch for ch in name.lower() if ch.isalnum()), sorted(_name_words(name))
+
+
 def best_match(name: str, candidates: Iterable[str], *, key=None) -> str | None:
     """The candidate most similar to *name* when it passes ``suggestable``; None otherwise. *key*
-    maps a candidate to the name compared (a path's file stem); index pages are never suggested."""
+    maps a candidate to the name compared (a path's file stem); index pages are never suggested.
+    Cheap upper bounds (length, then difflib's quick ratios) skip most candidates."""
     key = key or (lambda c: c)
+    x = "".join(ch for ch in name.lower() if ch.isalnum())
+    if not x:
+        return None
+    words = sorted(_name_words(name))
+    t = SUGGEST_THRESHOLD
+    matcher = difflib.SequenceMatcher(autojunk=False)
+    matcher.set_seq2(x)
     best, best_score = None, -1.0
     for c in candidates:
         k = key(c)
-        if not k or k.lower() in _INDEX_PAGES or not suggestable(name, k):
+        if not k or k == name or k.lower() in _INDEX_PAGES:
             continue
-        score = name_similarity(name, k) + (1.0 if sorted(_name_words(name)) == sorted(_name_words(k)) else 0.0)
+        y, k_words = _name_key(k)
+        if len(words) > 1 and k_words == words:
+            score = 2.0  # the same words in another order
+        else:
+            if not y or 2.0 * min(len(x), len(y)) / (len(x) + len(y)) < t:
+                continue
+            matcher.set_seq1(y)
+            if matcher.real_quick_ratio() < t or matcher.quick_ratio() < t:
+                continue
+            score = matcher.ratio()
+            if score < t or siblings(name, k):
+                continue
         if score > best_score or (score == best_score and best is not None and c < best):
             best, best_score = c, score
     return best
