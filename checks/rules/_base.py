@@ -111,10 +111,10 @@ class RuleContext:
                 return rename.new, f"renamed in {rename.short}"
         return best_match(name, pool), None
 
-    def hint(self, name: str, candidates: Iterable[str]) -> tuple[str | None, str | None, str]:
+    def hint(self, name: str, candidates: Iterable[str], *, calibrated: bool = False) -> tuple[str | None, str | None, str]:
         """(suggestion, its source, note for the message): a rename from history; else the nearest
         name, and " (removed in <sha>)" when the history shows the name was deleted."""
-        suggestion, source = self.suggest_name(name, candidates)
+        suggestion, source = (self.suggest_name if calibrated else self.suggest)(name, candidates)
         note = ""
         history = self.history if not source else None
         if history is not None and name in history.removed:

@@ -160,7 +160,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     inputs = _describe_inputs(ctx, rule_files)
     for rb, got in candidates:
         name, line = got[0]
-        suggestion, source, note = ctx.hint(name, names)
+        suggestion, source, note = ctx.hint(name, names, calibrated=True)
         if name in removed:
             yield ctx.finding(rb.path, line, 1, f"runbook is named after alert `{name}`, which no alerting rule defines{note}",
                               suggestion=suggestion, suggestion_source=source, reference=f"alert/{name}", strength="prose")
