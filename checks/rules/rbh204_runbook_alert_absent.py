@@ -19,10 +19,11 @@ the page with one of two confidences:
 - **removed**: the manifests' history shows the alert was defined and then removed
   ("removed in <sha>"): a warning;
 - **never defined** by the configured rules: the message names the rule inputs. When none of the
-  configured rules defines any alert of the page's group (its service folder, or its name prefix such
-  as `CDI` in `CDIOperatorDown`), the rules probably just don't include that group: the finding drops
-  to info and names the repository files that mention the alert (rule files that would settle it),
-  if any.
+  configured rules defines any alert of the page's group, the rules probably just don't include that
+  group: the finding drops to info and names the repository files that define the alert (rule files
+  that would settle it), if any. The group is the page's service folder when runbooks are kept in
+  service folders (`alerts/cluster-etcd-operator/`: covered when a configured alert's `runbook_url`
+  or name leads to a page there), else the alert name's first word (`CDI` in `CDIOperatorDown`).
 
 Runs only when rule files are configured. Runbooks whose title says "deprecated" are skipped.
 
@@ -166,13 +167,14 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                               suggestion=suggestion, suggestion_source=source, reference=f"alert/{name}", strength="prose")
             continue
         folder, prefix = _group_of(rb.path, name)
-        group_known = prefix.lower() in prefixes or (folder is not None and folder in covered_folders)
+        # the group is the service folder when runbooks are kept in service folders, else the name prefix
+        group_known = folder in covered_folders if folder is not None else prefix.lower() in prefixes
         message = f"runbook is named after alert `{name}`, which {inputs}"
         if group_known:
             yield ctx.finding(rb.path, line, 1, message, suggestion=suggestion, suggestion_source=source,
                               reference=f"alert/{name}", strength="prose")
             continue
-        group = f"`{prefix}*`" + (f" or `{folder}/`" if folder else "")
+        group = f"`{folder}/`" if folder else f"`{prefix}*`"
         settle = _mentioning_files(ctx, name)
         how = (f"{', '.join(f'`{p}`' for p in settle[:3])} mention{'s' if len(settle) == 1 else ''} it: add "
                f"{'it' if len(settle) == 1 else 'them'} to manifests.include to settle it") if settle else \
