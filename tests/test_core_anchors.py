@@ -27,6 +27,7 @@ CORPORA = {
     "thanos": Path("/work/data/checks/thanos/mixin"),
     "kubevirt": Path("/work/data/checks/kubevirt/docs"),
     "cnpg": Path("/work/data/checks/cnpg/charts/cluster/docs"),
+    "tempo": Path("/work/data/checks/tempo/operations/tempo-mixin"),
 }
 
 # (corpus, path relative to the corpus folder) -> why our ids differ from Python-Markdown's there.
