@@ -81,3 +81,16 @@ check:
     prefixes:
       "https://github.com/grafana/tempo/tree/*/": ""
 YAML
+
+# Section-per-alert SOP files (many repeated `### Impact` headings) with generated PrometheusRule files;
+# alerts link with a `runbook` annotation, anchors in GitHub style.
+scenario rhobs rhobs+configuration /docs/ /resources/observability/prometheusrules/ <<'YAML'
+runbooks:
+  include: ["docs/sop/*.md"]
+manifests:
+  include: ["resources/observability/prometheusrules/*.prometheusrules.yaml"]
+check:
+  runbook_urls:
+    prefixes:
+      "https://github.com/rhobs/configuration/blob/*/": ""
+YAML

@@ -30,7 +30,7 @@ OPENSHIFT_CONFIG = {
 def projects(data: Path):
     if (OPENSHIFT / "staleness.json").is_file():
         yield "openshift", Project(root=OPENSHIFT, config=Config.model_validate(OPENSHIFT_CONFIG), repo=None)
-    for name in ("kubevirt", "cnpg", "thanos", "tempo"):
+    for name in ("kubevirt", "cnpg", "thanos", "tempo", "rhobs"):
         if (data / name / "rbh.yaml").is_file():
             yield name, load_project(data / name)
 
@@ -46,6 +46,8 @@ def main(argv: list[str]) -> int:
         took = time.perf_counter() - start
         counts = collections.Counter((f.rule, f.severity.name) for f in result.findings)
         cells = ", ".join(f"{rule} {sev} {n}" for (rule, sev), n in sorted(counts.items()))
+        suggested = sum(1 for f in result.findings if f.suggestion)
+        cells += f"; with a suggestion: {suggested}" if result.findings else ""
         print(f"{name:<10} {result.files_checked:>8} {len(result.inventory.alerts):>6} {took:>5.1f}s  {cells or 'none'}")
         for notice in result.notices:
             print(f"{'':<10} notice: {notice}")

@@ -50,6 +50,7 @@ class RuleContext:
     severity: Severity = Severity.error
     severity_overridden: bool = False
     _anchor_cache: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    _heading_texts: dict[str, dict[str, str]] = field(default_factory=dict)
     _by_kind: dict[str, dict[str, list[Reference]]] = field(default_factory=dict)
 
     # ------------------------------------------------------------ findings
@@ -172,7 +173,17 @@ class RuleContext:
             rb = parse_runbook(path, data, max_bytes=self.config.index.max_file_bytes)
         found = anchors.fragment_map(rb.headings, self.slugger)
         self._anchor_cache[path] = found
+        site = list(dict.fromkeys(found[h.anchor.lower()] for h in rb.headings if h.anchor.lower() in found))
+        self._heading_texts[path] = dict(zip(site, (h.text for h in rb.headings))) if len(site) == len(rb.headings) else {a: a for a in site}
         return found
+
+    def suggest_anchor(self, path: str, fragment: str) -> str | None:
+        """The site anchor of the heading *fragment* probably meant (compared by heading text, so
+        CamelCase words count), or None."""
+        if self.fragments_of(path) is None:
+            return None
+        texts = self._heading_texts.get(path, {})
+        return best_match(fragment, list(texts), key=lambda anchor: texts[anchor])
 
     @cached_property
     def slugger(self):
@@ -281,14 +292,44 @@ def _name_words(name: str) -> list[str]:
     return [w.lower() for w in _CAMEL_WORDS.findall(name)]
 
 
+def _word_bounds(name: str) -> list[int]:
+    """Offsets in the normalised name (lower case, alphanumerics only) where CamelCase words start."""
+    bounds, pos = [0], 0
+    for w in _CAMEL_WORDS.findall(name):
+        pos += len(w)
+        bounds.append(pos)
+    return bounds
+
+
 def siblings(a: str, b: str) -> bool:
-    """Names that differ by one whole word in the same place (`...Warning` / `...Critical`,
-    `CDIOperatorDown` / `HPPOperatorDown`): two members of a family, not a typo or a rename."""
-    wa, wb = _name_words(a), _name_words(b)
-    if len(wa) != len(wb) or len(wa) < 2:
+    """Names that differ by whole words in one place, the words themselves unlike (`...Warning` /
+    `...Critical`, `CDIOperatorDown` / `HPPOperatorDown`, `thanosruleconfigreloadfailure` /
+    `ThanosReceiveConfigReloadFailure`): members of a family, not a typo or a rename. Word bounds
+    come from whichever name is CamelCase; an insertion or deletion (`IngressLatencyTrend` /
+    `IngressHTTPLatencyTrend`) is not a sibling."""
+    x = "".join(ch for ch in a.lower() if ch.isalnum())
+    y = "".join(ch for ch in b.lower() if ch.isalnum())
+    if x == y:
         return False
-    diff = [(x, y) for x, y in zip(wa, wb) if x != y]
-    return len(diff) == 1 and difflib.SequenceMatcher(None, *diff[0], autojunk=False).ratio() < 0.75
+    for name, mine, other in ((b, y, x), (a, x, y)):
+        bounds = _word_bounds(name) if len(_CAMEL_WORDS.findall(name)) >= 2 else None
+        if not bounds or bounds[-1] != len(mine):
+            continue
+        i = 0
+        while i < min(len(mine), len(other)) and mine[i] == other[i]:
+            i += 1
+        j = 0
+        while j < min(len(mine), len(other)) - i and mine[-1 - j] == other[-1 - j]:
+            j += 1
+        start = max(p for p in bounds if p <= i)
+        end = min(p for p in bounds if p >= len(mine) - j)
+        left, right = start, len(mine) - end
+        mine_mid, other_mid = mine[start:end], other[left:len(other) - right] if len(other) - right >= left else ""
+        if not mine_mid or not other_mid:
+            return False
+        words_replaced = sum(1 for p in bounds if start <= p < end)
+        return words_replaced <= 2 and difflib.SequenceMatcher(None, mine_mid, other_mid, autojunk=False).ratio() < 0.75
+    return False
 
 
 def suggestable(name: str, candidate: str, threshold: float = None) -> bool:

@@ -74,8 +74,7 @@ def _check_one(ctx: RuleContext, alert, res, line: int) -> Iterator[Finding]:
     if res.anchor and not res.templated:
         fragments = ctx.fragments_of(res.found)
         if fragments is not None and not has_anchor(res.anchor, fragments):
-            site = sorted(set(fragments.values()))
-            near = best_match(res.anchor, site)
+            near = ctx.suggest_anchor(res.found, res.anchor)
             yield ctx.finding(alert.loc.path, line, 1,
                               f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` does not have",
                               suggestion=near, reference=f"runbook_url/{alert.name}#", strength="manifest")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext, best_match
+from checks.rules._base import NoOptions, RuleContext
 from rbh.anchors import has_anchor
 from checks.rules.rbh301_broken_link import resolve_link
 
@@ -48,7 +48,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             fragments = ctx.fragments_of(target)
             if fragments is None or has_anchor(ref.anchor, fragments):
                 continue
-            near = best_match(ref.anchor, sorted(set(fragments.values())))
+            near = ctx.suggest_anchor(target, ref.anchor)
             yield ctx.finding(rb.path, ref.line, ref.column, f"anchor `#{ref.anchor}` not found in `{target}`",
                               suggestion=f"#{near}" if near else None, reference=f"anchor/{ref.name}#{ref.anchor}",
                               strength=ref.strength)
