@@ -94,3 +94,18 @@ check:
     prefixes:
       "https://github.com/rhobs/configuration/blob/*/": ""
 YAML
+
+# Hugo, one alert per file with front matter (`title: ApcUpsHighLoad`), service folders, alerts in
+# rules/**.yml linking with a `runbook` annotation to lower-cased Hugo URLs. Run once as a new user
+# would (no case_insensitive), the suggested config is in rbh.case-insensitive.yaml.
+scenario srerun srerun+prometheus-alerts /content/ /rules/ /config.yaml <<'YAML'
+runbooks:
+  include: ["content/runbooks/**/*.md"]
+  exclude: ["**/_index.md"]
+manifests:
+  include: ["rules/**/*.yml"]
+check:
+  runbook_urls:
+    prefixes:
+      "https://srerun.github.io/prometheus-alerts/runbooks/": "content/runbooks/"
+YAML

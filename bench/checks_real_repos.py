@@ -30,7 +30,7 @@ OPENSHIFT_CONFIG = {
 def projects(data: Path):
     if (OPENSHIFT / "staleness.json").is_file():
         yield "openshift", Project(root=OPENSHIFT, config=Config.model_validate(OPENSHIFT_CONFIG), repo=None)
-    for name in ("kubevirt", "cnpg", "thanos", "tempo", "rhobs"):
+    for name in ("kubevirt", "cnpg", "thanos", "tempo", "rhobs", "srerun"):
         if (data / name / "rbh.yaml").is_file():
             yield name, load_project(data / name)
 

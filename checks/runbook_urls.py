@@ -148,3 +148,29 @@ def runbook_renames(repo, max_commits: int = 5000) -> dict[str, tuple[str, str]]
             new = step[new][0]
         out[old] = (new, sha)
     return out
+
+
+_HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
+                 "config/_default/hugo.toml", "config/_default/hugo.yaml", "config/_default/config.toml",
+                 "config/_default/config.yaml")
+_HUGO_KEY = re.compile(r"""^\s*["']?(baseURL|baseurl|theme|contentDir)["']?\s*[:=]""", re.M | re.I)
+_HUGO_KEEP_CASE = re.compile(r"""^\s*["']?disablePathToLower["']?\s*[:=]\s*["']?true""", re.M | re.I)
+
+
+def hugo_lowercases_urls(root, files: set[str]) -> str | None:
+    """The Hugo config file when the repository is a Hugo site that lower-cases page URLs (Hugo's
+    default unless ``disablePathToLower: true``), else None. Hugo serves ``content/x/KubeJobFailed.md``
+    at ``/x/kubejobfailed/``, so a lower-cased runbook_url is right there."""
+    for name in _HUGO_CONFIGS:
+        if name not in files:
+            continue
+        try:
+            path = root / name
+            if path.stat().st_size > 1_000_000:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if name.startswith(("hugo.", "config/_default/hugo.")) or (_HUGO_KEY.search(text) and "baseurl" in text.lower()):
+            return None if _HUGO_KEEP_CASE.search(text) else name
+    return None

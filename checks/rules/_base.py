@@ -197,7 +197,16 @@ class RuleContext:
         from checks.runbook_urls import RunbookUrlResolver
 
         cfg = self.config.check.runbook_urls
-        return RunbookUrlResolver(cfg.prefixes, self.runbook_paths, cfg.case_insensitive,
+        case_insensitive = cfg.case_insensitive
+        if not case_insensitive:
+            from checks.runbook_urls import hugo_lowercases_urls
+
+            hugo = hugo_lowercases_urls(self.root, self.files)
+            if hugo:
+                case_insensitive = True
+                self.notice(f"Hugo site ({hugo}) lower-cases page URLs: runbook_url paths are compared case-insensitively "
+                            "(set `check.runbook_urls.case_insensitive` in rbh.yaml to say so explicitly)")
+        return RunbookUrlResolver(cfg.prefixes, self.runbook_paths, case_insensitive,
                                   site_url=self.config.site.url, default_folder=self.runbook_folder)
 
     @cached_property
