@@ -28,6 +28,8 @@ CORPORA = {
     "kubevirt": Path("/work/data/checks/kubevirt/docs"),
     "cnpg": Path("/work/data/checks/cnpg/charts/cluster/docs"),
     "tempo": Path("/work/data/checks/tempo/operations/tempo-mixin"),
+    "rhobs": Path("/work/data/checks/rhobs/docs/sop"),
+    "srerun": Path("/work/data/checks/srerun/content/runbooks"),
 }
 
 # (corpus, path relative to the corpus folder) -> why our ids differ from Python-Markdown's there.
