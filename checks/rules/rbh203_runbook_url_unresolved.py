@@ -24,7 +24,10 @@ annotations:
   runbook_url: https://runbooks.example.com/payments/provider-errors/#mitigation
 ```
 when the runbook was renamed:
-`manifests/alerts/payments.yaml:14:1  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist  (did you mean `runbooks/payments/provider-failures.md`)`
+`manifests/alerts/payments.yaml:14:1  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist  (did you mean `runbooks/payments/provider-failures.md` (renamed in 1a2b3c4d))`
+
+and, when no page was renamed or is probably meant:
+`manifests/alerts/payments.yaml:14:1  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist; create it with `rbh new PaymentsProviderErrors``
 """
 
 from __future__ import annotations
