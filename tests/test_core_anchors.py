@@ -127,6 +127,10 @@ def test_mkdocs_slugify_setting_is_read_safely(tmp_path):
     (tmp_path / "mkdocs.yml").write_text(
         "site_name: x\nmarkdown_extensions:\n  - toc:\n      slugify: !!python/name:os.system\n")
     assert anchors.slugger_for(tmp_path) == anchors.DEFAULT
+    (tmp_path / "mkdocs.yml").write_text(
+        "site_name: x\nmarkdown_extensions:\n  - toc:\n      slugify: !!python/object/apply:os.system [touch pwned]\n"
+        "extra: !!python/object/new:os.system [touch pwned]\n")
+    assert anchors.slugger_for(tmp_path) == anchors.DEFAULT and not (tmp_path / "pwned").exists()
 
 
 def test_redteam_anchor_dedup_linear():
