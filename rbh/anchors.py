@@ -39,7 +39,7 @@ _UNDER_EMPH = (re.compile(r"(?<!\w)(_{3})(?!_)(.+?)(?<!_)\1(?!\w)"), re.compile(
                re.compile(r"(?<!\w)(_)(?!_)(.+?)(?<!_)\1(?!\w)"))
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[A-Za-z][^<>]*/>")
-_ATTR_LIST = re.compile(r"\s*\{:?[ \t]*([^}\n]*)\}\s*$")
+_ATTR_LIST = re.compile(r"[ \t]+\{:?([^}\n]*)\}[ \t]*$")  # attr_list's HEADER_RE: a space before the brace
 _ATTR_ID = re.compile(r"(?:^|\s)#([^\s}]+)")
 _STASH = re.compile("\x02(\\d+)\x03")
 _MARKUP_CHARS = frozenset("`[]*_~<>\\&!{")

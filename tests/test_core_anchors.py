@@ -98,6 +98,10 @@ def test_anchors_equal_python_markdown_on_real_corpora(corpus, folder, path):
     ("Escaped \\_under\\_", "escaped-_under_"),
     ("[Link `code`](x.md) after", "link-code-after"),
     ("Title {#custom-id}", "custom-id"),
+    ("Title {: #x .y }", "x"),
+    ("Use {placeholder}", "use"),
+    ("Pods {namespace}/{name}", "pods-namespacename"),
+    ("Check {{ $labels.pod }}", "check-labelspod"),
 ])
 def test_heading_anchor_examples(heading, anchor):
     assert parse_runbook("x.md", f"## {heading}\n").headings[0].anchor == anchor
