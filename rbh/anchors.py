@@ -29,7 +29,7 @@ from typing import Any, Callable, Iterable
 _BACKTICK = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)")
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])")  # markdown.Markdown.ESCAPED_CHARS
 _IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\]]*\])*)\]\([^)]*\)|!\[((?:[^\[\]]|\[[^\]]*\])*)\]\[[^\]]*\]")
-_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()]|\([^)]*\))*\)|\[((?:[^\[\]]|\[[^\]]*\])*)\]\[[^\]]*\]")
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()]|\([^)]*\))*\)|\[((?:[^\[\]]|\[[^\]]*\])*)\]\[([^\]]*)\]")
 _AUTOLINK = re.compile(r"<((?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*)>")
 _AUTOMAIL = re.compile(r"<(?:mailto:)?([^<> !]+@[^@<> ]+)>")
 # Asterisks emphasise anywhere; underscores only at word boundaries ("smart emphasis", the
@@ -45,7 +45,7 @@ _STASH = re.compile("\x02(\\d+)\x03")
 _MARKUP_CHARS = frozenset("`[]*_~<>\\&!{")
 
 
-def heading_text(markdown: str) -> str:
+def heading_text(markdown: str, refs: set[str] | None = None) -> str:
     """Heading markdown reduced to the text MkDocs renders: code spans, links and emphasis unwrapped,
     images and HTML tags dropped, escapes and entities resolved, whitespace collapsed."""
     if not _MARKUP_CHARS.intersection(markdown):  # plain words (the common case): nothing below applies
@@ -62,18 +62,31 @@ def heading_text(markdown: str) -> str:
     text = _AUTOLINK.sub(lambda m: keep(m.group(1)), text)
     text = _AUTOMAIL.sub(lambda m: keep(m.group(1)), text)
     text = _IMAGE.sub("", text)  # an <img> has no text: its alt is not part of the id
+    def link(m: re.Match[str]) -> str:
+        if m.group(1) is not None:  # [text](url)
+            return m.group(1)
+        label, ref = m.group(2), (m.group(3) or m.group(2))
+        # a reference link renders as a link only when the document defines the reference
+        return label if refs is None or ref.strip().lower() in refs else m.group(0).replace("[", "\x04").replace("]", "\x05")
+
     for _ in range(4):
-        new = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+        new = _LINK.sub(link, text)
         if new == text:
             break
         text = new
+    text = text.replace("\x04", "[").replace("\x05", "]")
     text = _HTML_TAG.sub("", text)
-    for _ in range(3):
-        before = text
+
+    def emphasis(part: str, depth: int = 0) -> str:
+        # Asterisks first, then underscores, each match stashed (a non-word placeholder), as
+        # Python-Markdown's inline processor does: in `*emph*_under_` the underscore follows `*`.
+        if depth > 4 or ("*" not in part and "_" not in part):
+            return part
         for pat in _STAR_EMPH + _UNDER_EMPH:
-            text = pat.sub(r"\2", text)
-        if text == before:
-            break
+            part = pat.sub(lambda m: keep(emphasis(m.group(2), depth + 1)), part)
+        return part
+
+    text = emphasis(text)
     while _STASH.search(text):
         text = _STASH.sub(lambda m: stash[int(m.group(1))], text)
     return " ".join(html.unescape(text).split())

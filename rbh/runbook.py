@@ -227,6 +227,7 @@ _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+_REF_LABEL = re.compile(r"^ {0,3}\[([^\]]+)\]:", re.M)
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
@@ -377,9 +378,11 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
     prev_blank = True
     in_comment = False
 
+    refs = {m.group(1).strip().lower() for m in _REF_LABEL.finditer(text)} if "]:" in text else set()
+
     def add_heading(level: int, raw: str, lineno: int) -> None:
         raw, explicit = split_attr_id(raw)
-        plain = heading_plain_text(raw)
+        plain = heading_plain_text(raw, refs)
         if explicit:
             ids.used.add(explicit)
         anchor = explicit or ids.add(slugger(plain))

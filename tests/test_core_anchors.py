@@ -102,6 +102,11 @@ def test_anchors_equal_python_markdown_on_real_corpora(corpus, folder, path):
     ("Use {placeholder}", "use"),
     ("Pods {namespace}/{name}", "pods-namespacename"),
     ("Check {{ $labels.pod }}", "check-labelspod"),
+    ("*emph*_under_", "emphunder"),
+    ("**Bold _nested_ text**", "bold-nested-text"),
+    ("__init__ method", "init-method"),
+    ("[link][nowhere] undefined", "linknowhere-undefined"),
+    ("Café & <em>Q&amp;A</em>", "cafe-qa"),
 ])
 def test_heading_anchor_examples(heading, anchor):
     assert parse_runbook("x.md", f"## {heading}\n").headings[0].anchor == anchor
