@@ -193,6 +193,7 @@ class Slugger:
     name: str = "markdown.extensions.toc.slugify"
     func: Callable[[str, str], str] = field(default=slugify, compare=False)
     separator: str = "-"
+    attr_list: bool = True  # `## Title {#id}` sets the id (attr_list enabled, as Material sites do)
 
     def __call__(self, text: str) -> str:
         return self.func(text, self.separator)
@@ -271,6 +272,14 @@ def slugger_from_mkdocs(config: Any) -> Slugger:
     if not isinstance(config, dict):
         return DEFAULT
     exts = config.get("markdown_extensions") or []
+    names = set(exts) if isinstance(exts, dict) else {
+        (next(iter(e)) if isinstance(e, dict) and e else e) for e in exts if isinstance(e, (str, dict))} if isinstance(exts, list) else set()
+    attr_list = bool(names & {"attr_list", "markdown.extensions.attr_list"})
+    slugger = _toc_slugger(exts)
+    return Slugger(slugger.name, slugger.func, slugger.separator, attr_list)
+
+
+def _toc_slugger(exts: Any) -> Slugger:
     toc: Any = None
     if isinstance(exts, dict):
         toc = exts.get("toc")
@@ -339,7 +348,7 @@ def fragment_map(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> dict[st
     with another slugger than *slugger*, their site anchors are recomputed with *slugger*."""
     hs = list(headings)
     site = [h.anchor for h in hs]
-    if slugger is not DEFAULT and hs:
+    if slugger != DEFAULT and hs:
         site = site_anchors([(h.text, h.anchor if getattr(h, "explicit", False) else None) for h in hs], slugger)
     found: dict[str, str] = {}
     for slug_fn in (github_slug, gitlab_slug):

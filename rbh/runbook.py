@@ -381,7 +381,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
     refs = {m.group(1).strip().lower() for m in _REF_LABEL.finditer(text)} if "]:" in text else set()
 
     def add_heading(level: int, raw: str, lineno: int) -> None:
-        raw, explicit = split_attr_id(raw)
+        raw, explicit = split_attr_id(raw) if slugger.attr_list else (raw, None)
         plain = heading_plain_text(raw, refs)
         if explicit:
             ids.used.add(explicit)

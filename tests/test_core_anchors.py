@@ -135,11 +135,23 @@ def test_mkdocs_slugify_setting_is_read_safely(tmp_path):
     # an arbitrary callable is never imported: the default applies
     (tmp_path / "mkdocs.yml").write_text(
         "site_name: x\nmarkdown_extensions:\n  - toc:\n      slugify: !!python/name:os.system\n")
-    assert anchors.slugger_for(tmp_path) == anchors.DEFAULT
+    assert anchors.slugger_for(tmp_path).name == anchors.DEFAULT.name
     (tmp_path / "mkdocs.yml").write_text(
         "site_name: x\nmarkdown_extensions:\n  - toc:\n      slugify: !!python/object/apply:os.system [touch pwned]\n"
         "extra: !!python/object/new:os.system [touch pwned]\n")
-    assert anchors.slugger_for(tmp_path) == anchors.DEFAULT and not (tmp_path / "pwned").exists()
+    assert anchors.slugger_for(tmp_path).name == anchors.DEFAULT.name and not (tmp_path / "pwned").exists()
+
+
+def test_attribute_lists_only_when_the_site_enables_attr_list(tmp_path):
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nmarkdown_extensions:\n  - toc:\n      permalink: true\n  - tables\n")
+    plain = anchors.slugger_for(tmp_path)
+    assert not plain.attr_list
+    assert parse_runbook("x.md", "## Title {#custom}\n", slugger=plain).headings[0].anchor == "title-custom"
+    md = markdown.Markdown(extensions=["toc", "tables"])
+    md.convert("## Title {#custom}\n")
+    assert md.toc_tokens[0]["id"] == "title-custom"
+    (tmp_path / "mkdocs.yml").write_text("site_name: x\nmarkdown_extensions:\n  - attr_list\n  - toc\n")
+    assert parse_runbook("x.md", "## Title {#custom}\n", slugger=anchors.slugger_for(tmp_path)).headings[0].anchor == "custom"
 
 
 def test_redteam_anchor_dedup_linear():
