@@ -11,6 +11,7 @@ import click
 from checks.reporting import finish as reporting_finish
 from checks.reporting import prepare as reporting_prepare
 from checks.reporting import reporting_options
+from checks.new_runbook import COMMANDS as NEW_COMMANDS
 from checks.rules_cli import COMMANDS as RULES_COMMANDS
 from rbh.cli import repo_option
 from rbh.errors import EXIT_FINDINGS, EXIT_OK
@@ -134,4 +135,4 @@ def _print_trend(project, fmt: str | None, weeks: int) -> None:
     sys.stdout.write("\n")
 
 
-COMMANDS: list[click.Command] = [check_command, *RULES_COMMANDS]
+COMMANDS: list[click.Command] = [check_command, *RULES_COMMANDS, *NEW_COMMANDS]

@@ -77,7 +77,7 @@ from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
 from checks.model import CheckResult, Finding, Severity
-from checks.runbook_urls import github_slug  # anchors: one import, to follow the anchors' one home
+from rbh.anchors import fragment_map  # anchors have one home, shared with RBH203 and rbh ask
 from checks.site_render import (
     AlertLink,
     AlertRow,
@@ -196,17 +196,9 @@ def folder_links(docs_dir: Path, boundary: Path) -> list[str]:
 
 
 def section_anchor(runbook, fragment: str) -> str | None:
-    """The MkDocs anchor of the heading a ``runbook_url`` ``#fragment`` names, as RBH203 accepts it.
-
-    RBH203 takes MkDocs' anchor or GitHub's, in any letter case; the site links to MkDocs' own.
-    """
-    for exact in (True, False):
-        want = fragment if exact else fragment.lower()
-        for h in runbook.headings:
-            names = (h.anchor, github_slug(h.text))
-            if want in (names if exact else tuple(n.lower() for n in names)):
-                return h.anchor
-    return None
+    """The site anchor of the heading a ``runbook_url`` ``#fragment`` names, as RBH203 accepts it
+    (MkDocs, GitHub or GitLab style, duplicates included, any letter case: ``rbh.anchors``)."""
+    return fragment_map(runbook.headings).get(fragment.lower())
 
 
 def inventory_alerts(inventory: object) -> list[_Alert]:

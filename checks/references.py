@@ -21,6 +21,9 @@ from rbh.runbook import Runbook
 
 SHELL_LANGS = {"", "sh", "bash", "shell", "zsh", "console", "shell-session", "shellsession", "ksh", "text", "terminal"}
 PROMQL_LANGS = {"promql", "prometheus", "pql", "metricsql", "logql"}
+# Fences where people paste queries without a language: read as PromQL when the content is PromQL
+# (``promql.looks_like_query``; shell commands and YAML never are).
+PROMQL_BY_CONTENT_LANGS = {"", "text", "txt", "plaintext", "plain", "none", "sh", "shell", "bash", "console"}
 MAX_COMMAND_CHARS = 20_000
 
 # kubectl resource names and aliases -> canonical kind
@@ -632,7 +635,7 @@ def _inline_refs(rb: Runbook) -> Iterator[Reference]:
         if slash and kind.lower() in KINDS and name and "/" not in name and not is_placeholder(name):
             yield Reference("k8s", name, rb.path, ic.line, ic.column + len(kind) + 1, "prose", resource=KINDS[kind.lower()], text=text)
             continue
-        if _looks_like_promql(text):
+        if _looks_like_promql(text) or promql.looks_like_query(text):
             yield from _promql_refs(rb, text, ic.line, ic.column - 1, "prose")
             continue
         if _METRIC_SHAPE.match(text) and "_" in text and (_METRIC_SUFFIX.search(text) or ":" in text):
@@ -672,6 +675,9 @@ def extract_references(rb: Runbook) -> list[Reference]:
             for i, line in enumerate(block.text.split("\n")):
                 if ".svc" in line:
                     refs.extend(_dns_refs(rb, line, block.start_line + i, block.indent, "command"))
+        if lang in PROMQL_BY_CONTENT_LANGS:
+            for offset, para in promql.query_paragraphs(block.text):
+                refs.extend(_promql_refs(rb, para, block.start_line + offset, block.indent, "command"))
         elif lang in PROMQL_LANGS:
             refs.extend(_promql_refs(rb, block.text, block.start_line, block.indent, "command"))
     refs.extend(_inline_refs(rb))

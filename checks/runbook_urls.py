@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from rbh.anchors import github_slug  # noqa: F401  (kept importable from here)
 from rbh.paths import glob_match
 
 _TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
@@ -120,8 +121,56 @@ class RunbookUrlResolver:
         return Resolution(url, [], None, anchor, False, templated)
 
 
-def github_slug(text: str) -> str:
-    """GitHub's heading anchor: lower case, punctuation dropped, spaces to dashes."""
-    text = text.strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return text.replace(" ", "-")
+def runbook_renames(repo, max_commits: int = 5000) -> dict[str, tuple[str, str]]:
+    """old path -> (path it has now, short sha of the newest rename) for markdown files renamed in the
+    repository's history (``git log -M --diff-filter=R``), rename chains followed to a path that exists."""
+    import git
+
+    if repo is None:
+        return {}
+    try:
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", "-M", "--diff-filter=R", "--name-status",
+                                "--no-color", f"--max-count={max_commits}", "--format=\x1e%H", "HEAD", "--", "*.md"])
+    except git.GitCommandError:
+        return {}
+    step: dict[str, tuple[str, str]] = {}
+    for record in raw.split("\x1e"):
+        sha, _, body = record.partition("\n")
+        for line in body.splitlines():
+            parts = line.split("\t")
+            if len(parts) == 3 and parts[0].startswith("R"):
+                step.setdefault(parts[1], (parts[2], sha.strip()[:8]))  # newest first: keep the newest rename
+    out: dict[str, tuple[str, str]] = {}
+    for old, (new, sha) in step.items():
+        seen = {old}
+        while new in step and new not in seen:
+            seen.add(new)
+            new = step[new][0]
+        out[old] = (new, sha)
+    return out
+
+
+_HUGO_CONFIGS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json", "config.toml", "config.yaml", "config.yml",
+                 "config/_default/hugo.toml", "config/_default/hugo.yaml", "config/_default/config.toml",
+                 "config/_default/config.yaml")
+_HUGO_KEY = re.compile(r"""^\s*["']?(baseURL|baseurl|theme|contentDir)["']?\s*[:=]""", re.M | re.I)
+_HUGO_KEEP_CASE = re.compile(r"""^\s*["']?disablePathToLower["']?\s*[:=]\s*["']?true""", re.M | re.I)
+
+
+def hugo_lowercases_urls(root, files: set[str]) -> str | None:
+    """The Hugo config file when the repository is a Hugo site that lower-cases page URLs (Hugo's
+    default unless ``disablePathToLower: true``), else None. Hugo serves ``content/x/KubeJobFailed.md``
+    at ``/x/kubejobfailed/``, so a lower-cased runbook_url is right there."""
+    for name in _HUGO_CONFIGS:
+        if name not in files:
+            continue
+        try:
+            path = root / name
+            if path.stat().st_size > 1_000_000:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if name.startswith(("hugo.", "config/_default/hugo.")) or (_HUGO_KEY.search(text) and "baseurl" in text.lower()):
+            return None if _HUGO_KEEP_CASE.search(text) else name
+    return None

@@ -155,15 +155,15 @@ class AlertCatalog:
     @classmethod
     def build(cls, alerts: list[Any], runbooks: Iterable[Any], resolver: Any) -> "AlertCatalog":
         """From parsed alerts and parsed runbooks (``rbh.runbook.Runbook``)."""
-        from checks.runbook_urls import github_slug
+        from rbh.anchors import fragment_map
 
         fm: dict[str, list[tuple[str, str | None]]] = {}
         anchors: dict[str, dict[str, str]] = {}
         for rb in runbooks:
             for name in rb.front_matter.alerts:
                 fm.setdefault(name, []).append((rb.path, _anchor_naming(rb, name)))
-            # A runbook_url written for GitHub carries GitHub's slug; the answer cites MkDocs anchors.
-            anchors[rb.path] = {**{github_slug(h.text): h.anchor for h in rb.headings}, **{h.anchor: h.anchor for h in rb.headings}}
+            # A runbook_url written for GitHub or GitLab carries their slug; the answer cites the site's anchor.
+            anchors[rb.path] = fragment_map(rb.headings)
         return cls(alerts=alerts, front_matter=fm, resolver=resolver, anchors=anchors)
 
     @property
@@ -180,7 +180,7 @@ class AlertCatalog:
         res = self.resolver.resolve(url)
         if not res.found:
             return None
-        anchor = self.anchors.get(res.found, {}).get(res.anchor or "", None) if res.anchor else None
+        anchor = self.anchors.get(res.found, {}).get(res.anchor.lower()) if res.anchor else None
         return res.found, anchor
 
     # -------------------------------------------------------------- lookups

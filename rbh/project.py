@@ -65,6 +65,15 @@ class Project:
     def read_bytes(self, rel: str) -> bytes:
         return (self.root / rel).read_bytes()
 
+    @property
+    def slugger(self):
+        """Heading anchors as the repository's site makes them (``toc.slugify`` in its mkdocs.yml)."""
+        if getattr(self, "_slugger", None) is None:
+            from rbh.anchors import slugger_for
+
+            self._slugger = slugger_for(self.root)
+        return self._slugger
+
     def load_runbooks(self, paths: list[str] | None = None, with_git: bool = True) -> list[Runbook]:
         """Parse runbooks from the work tree; git metadata attached from one pass over history."""
         paths = self.runbook_paths() if paths is None else paths
@@ -82,7 +91,7 @@ class Project:
 
                 runbooks.append(Runbook(path=p, text="", problems=[Problem(1, f"cannot read: {exc.strerror}", "parse")]))
                 continue
-            runbooks.append(parse_runbook(p, data, max_bytes=limit))
+            runbooks.append(parse_runbook(p, data, max_bytes=limit, slugger=self.slugger))
         if with_git and self.repo is not None and runbooks and rgit.has_commits(self.repo):
             info = rgit.last_changes(self.repo, "HEAD", paths=[r.path for r in runbooks])
             for rb in runbooks:

@@ -9,9 +9,7 @@ still indexes the readable part.
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +121,7 @@ class Heading:
     text: str
     anchor: str
     line: int
+    explicit: bool = False  # the anchor comes from an attribute list (``{#id}``), not the text
 
 
 @dataclass(frozen=True)
@@ -212,55 +211,11 @@ class Runbook:
 
 
 # --------------------------------------------------------------------------------------------
-# Anchors (python-markdown toc extension, default slugify, as used by MkDocs)
+# Anchors: rbh.anchors is the one implementation; these names stay importable from here.
 
-
-_TAG = re.compile(r"<[^>]+>")
-_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
-_IMG = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
-_EMPH = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
-_ATTR_ID = re.compile(r"\s*\{[^}]*#([\w-]+)[^}]*\}\s*$")
-
-
-_MARKUP_CHARS = frozenset("`[]*_~<>\\&!")
-
-
-def heading_plain_text(text: str) -> str:
-    """Heading markdown reduced to the text MkDocs renders (code spans, links and emphasis unwrapped)."""
-    if not _MARKUP_CHARS.intersection(text):  # plain words: nothing below would change them (fast path)
-        return text.strip()
-    text = _IMG.sub(r"\1", text)
-    codes: list[str] = []
-
-    def stash(m: re.Match[str]) -> str:
-        codes.append(m.group(2).strip())
-        return f"\x00{len(codes) - 1}\x00"
-
-    text = _INLINE_CODE.sub(stash, text)
-    text = _LINK_TEXT.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
-    for _ in range(3):
-        text = _EMPH.sub(r"\2", text)
-    text = _TAG.sub("", text)
-    text = re.sub(r"\x00(\d+)\x00", lambda m: codes[int(m.group(1))], text)
-    text = re.sub(r"\\([\\`*_{}\[\]()#+\-.!])", r"\1", text)
-    return html.unescape(text).strip()
-
-
-def slugify(value: str, separator: str = "-") -> str:
-    """python-markdown ``toc.slugify`` (the MkDocs default)."""
-    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
-    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
-    return re.sub(rf"[{separator}\s]+", separator, value)
-
-
-def unique_anchor(anchor: str, used: set[str]) -> str:
-    """python-markdown ``toc.unique``: ``x``, ``x_1``, ``x_2`` ..."""
-    while anchor in used or not anchor:
-        m = re.match(r"^(.*)_([0-9]+)$", anchor)
-        anchor = f"{m.group(1)}_{int(m.group(2)) + 1}" if m else f"{anchor}_1"
-    used.add(anchor)
-    return anchor
+from rbh.anchors import DEFAULT as DEFAULT_SLUGGER  # noqa: E402
+from rbh.anchors import Slugger, UniqueIds, slugify, split_attr_id, unique_anchor  # noqa: E402,F401
+from rbh.anchors import heading_text as heading_plain_text  # noqa: E402,F401
 
 
 # --------------------------------------------------------------------------------------------
@@ -272,11 +227,13 @@ _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+_REF_LABEL = re.compile(r"^ {0,3}\[([^\]]+)\]:", re.M)
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
 _COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 
+_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
 MAX_LINE_SCAN = 20_000  # characters of one line scanned for inline elements
 
 
@@ -402,8 +359,9 @@ def _scan_inline(line: str, lineno: int, rb: Runbook) -> None:
         rb.links.append(Link(url, url, lineno, m.start() + 1, "bare"))
 
 
-def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) -> Runbook:
-    """Parse markdown *text* (already decoded). Line numbers are 1-based and count front matter lines."""
+def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, slugger: Slugger = DEFAULT_SLUGGER) -> Runbook:
+    """Parse markdown *text* (already decoded). Line numbers are 1-based and count front matter lines;
+    heading anchors follow *slugger* (the site's ``toc.slugify``, see ``rbh.anchors.slugger_for``)."""
     lines = text.split("\n")
     rb = Runbook(path=path, text=text, problems=list(problems or []))
     data, body_start, fm_problems = _parse_front_matter(lines)
@@ -413,23 +371,22 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) 
     rb.problems.extend(type_problems)
     rb.body_line = body_start + 1
 
-    used: set[str] = set()
+    ids = UniqueIds()
     fence: tuple[str, int, int, str] | None = None  # (marker, indent, open index, lang)
     fence_lines: list[str] = []
     prev_text: str | None = None  # previous one-line paragraph (for setext headings)
     prev_blank = True
     in_comment = False
 
+    refs = {m.group(1).strip().lower() for m in _REF_LABEL.finditer(text)} if "]:" in text else set()
+
     def add_heading(level: int, raw: str, lineno: int) -> None:
-        attr = _ATTR_ID.search(raw)
-        if attr:
-            raw = raw[: attr.start()]
-            anchor = attr.group(1)
-            used.add(anchor)
-        plain = heading_plain_text(raw)
-        if not attr:
-            anchor = unique_anchor(slugify(plain), used)
-        rb.headings.append(Heading(level, plain, anchor, lineno))
+        raw, explicit = split_attr_id(raw) if slugger.attr_list else (raw, None)
+        plain = heading_plain_text(raw, refs)
+        if explicit:
+            ids.used.add(explicit)
+        anchor = explicit or ids.add(slugger(plain))
+        rb.headings.append(Heading(level, plain, anchor, lineno, bool(explicit)))
 
     for idx in range(body_start, len(lines)):
         line = lines[idx]
@@ -498,7 +455,7 @@ def too_large_runbook(path: str, size: int, max_bytes: int) -> Runbook:
     return Runbook(path=path, text="", problems=[Problem(1, f"file is {size:,} bytes, over the {max_bytes:,}-byte limit: skipped", "too-large")])
 
 
-def parse_runbook(path: str, data: bytes | str, max_bytes: int | None = None) -> Runbook:
+def parse_runbook(path: str, data: bytes | str, max_bytes: int | None = None, slugger: Slugger = DEFAULT_SLUGGER) -> Runbook:
     """Parse a runbook file's bytes (or text). Never raises for bad content; see ``Runbook.problems``."""
     if isinstance(data, str):
         text, problems = data.replace("\r\n", "\n"), []
@@ -509,6 +466,6 @@ def parse_runbook(path: str, data: bytes | str, max_bytes: int | None = None) ->
         if text is None:
             return Runbook(path=path, text="", problems=problems)
     try:
-        return parse_markdown(path, text, problems)
+        return parse_markdown(path, text, problems, slugger)
     except RecursionError:
         return Runbook(path=path, text=text, problems=problems + [Problem(1, "document nested too deeply to parse", "parse")])

@@ -42,7 +42,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if ref.name in names or (ref.name, ref.line) in seen:
                 continue
             seen.add((ref.name, ref.line))
-            suggestion, source, note = ctx.hint(ref.name, names)
+            suggestion, source, note = ctx.hint(ref.name, names, calibrated=True)
             where = "front matter lists" if ref.strength == "front-matter" else "query selects"
             yield ctx.finding(rb.path, ref.line, ref.column,
                               f"{where} alert `{ref.name}`, which is not defined in any alerting rule{note}",

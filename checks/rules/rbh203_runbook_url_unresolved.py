@@ -8,6 +8,12 @@ style). MkDocs and Hugo page URLs (`.../checkout/high-latency/`), `.html` pages 
 are understood; templates (`{{ $labels.x }}`) match any file. `case_insensitive: true` in the
 config compares paths case-insensitively. URLs outside every configured prefix are not checked.
 
+"Did you mean" is offered only when it is probably right: the file's rename in git history, the same
+path in another letter case (a notice then names the `case_insensitive` option, once), or a runbook
+whose name passes the similarity threshold calibrated on real repositories (`bench/suggest_calibration.py`;
+siblings such as `...Warning` / `...Critical` and index pages are never suggested). Otherwise the
+message says how to create the missing page: `rbh new ALERTNAME` writes a skeleton from the alert rule.
+
 ## Why it matters
 A responder clicks the link in the page. A 404 there, or a link to the top of a long page instead of
 the section, costs the first minutes of an incident.
@@ -18,7 +24,10 @@ annotations:
   runbook_url: https://runbooks.example.com/payments/provider-errors/#mitigation
 ```
 when the runbook was renamed:
-`manifests/alerts/payments.yaml:14:1  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist  (did you mean `runbooks/payments/provider-failures.md`)`
+`manifests/alerts/payments.yaml:14:1  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist  (did you mean `runbooks/payments/provider-failures.md` (renamed in 1a2b3c4d))`
+
+and, when no page was renamed or is probably meant:
+`manifests/alerts/payments.yaml:14:1  error  RBH203  runbook_url of alert `PaymentsProviderErrors` points to `runbooks/payments/provider-errors.md`, which does not exist; create it with `rbh new PaymentsProviderErrors``
 """
 
 from __future__ import annotations
@@ -26,7 +35,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext, nearest
+from checks.rules._base import NoOptions, RuleContext, best_match
+from rbh.anchors import has_anchor
 
 ID = "RBH203"
 NAME = "runbook-url-unresolved"
@@ -45,6 +55,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             yield from _check_one(ctx, alert, res, line)
 
 
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
 def _check_one(ctx: RuleContext, alert, res, line: int) -> Iterator[Finding]:
     if not res.managed:
         return
@@ -52,15 +66,45 @@ def _check_one(ctx: RuleContext, alert, res, line: int) -> Iterator[Finding]:
         if res.templated and not res.candidates:
             return
         target = res.candidates[0] if res.candidates else res.url
-        suggestion = nearest(target, ctx.runbook_paths, cutoff=0.75) if res.candidates else None
+        suggestion, source, extra = None, None, ""
+        if res.candidates and not res.templated:
+            suggestion, source, extra = _missing_runbook_hint(ctx, alert, res.candidates)
         yield ctx.finding(alert.loc.path, line, 1,
-                          f"runbook_url of alert `{alert.name}` points to `{target}`, which does not exist",
-                          suggestion=suggestion, reference=f"runbook_url/{alert.name}", strength="manifest")
+                          f"runbook_url of alert `{alert.name}` points to `{target}`, which does not exist{extra}",
+                          suggestion=suggestion, suggestion_source=source, reference=f"runbook_url/{alert.name}",
+                          strength="manifest")
         return
     if res.anchor and not res.templated:
-        anchors = ctx.anchors_of(res.found)
-        if anchors is not None and res.anchor not in anchors and res.anchor.lower() not in {a.lower() for a in anchors}:
+        fragments = ctx.fragments_of(res.found)
+        if fragments is not None and not has_anchor(res.anchor, fragments):
+            near = ctx.suggest_anchor(res.found, res.anchor)
             yield ctx.finding(alert.loc.path, line, 1,
                               f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` does not have",
-                              suggestion=nearest(res.anchor, anchors), reference=f"runbook_url/{alert.name}#",
-                              strength="manifest")
+                              suggestion=near, reference=f"runbook_url/{alert.name}#", strength="manifest")
+
+
+def _missing_runbook_hint(ctx: RuleContext, alert, candidates: list[str]) -> tuple[str | None, str | None, str]:
+    """(suggestion, its source, text added to the message) for a runbook_url naming a missing file:
+    the file's rename in git history; else the same path in another letter case (once, the notice
+    names the ``case_insensitive`` option); else a probably-right similar runbook (calibrated
+    threshold, never an index page); else how to create it with ``rbh new``."""
+    renames = ctx.runbook_renames
+    for c in candidates:
+        hit = renames.get(c)
+        if hit and hit[0] in set(ctx.runbook_paths):
+            return hit[0], f"renamed in {hit[1]}", ""
+    lower = {p.lower(): p for p in ctx.runbook_paths}
+    for c in candidates:
+        if c.lower() in lower:
+            ctx.notice("some runbook_url paths differ from the runbook files only in letter case; if your site serves "
+                       "them case-insensitively (lower-cased URLs), set `check.runbook_urls.case_insensitive: true` in rbh.yaml")
+            return lower[c.lower()], None, " (the path exists in another letter case)"
+    target = candidates[0]
+    folder = target.rsplit("/", 1)[0] if "/" in target else ""
+    stem = _stem(target)
+    if stem.lower() in ("index", "_index", "readme"):
+        stem = target.rstrip("/").rsplit("/", 2)[-2] if target.count("/") >= 1 else stem
+    near = best_match(stem, [p for p in ctx.runbook_paths if p.rsplit("/", 1)[0] == folder] or ctx.runbook_paths, key=_stem)
+    if near:
+        return near, None, ""
+    return None, None, f"; create it with `rbh new {alert.name}`"

@@ -1,8 +1,10 @@
 """Metric no longer used by rules: a runbook query uses a metric that the alerting and recording rules stopped using.
 
 ## What it does
-Collects metric names from the runbook's PromQL blocks and from inline code that looks like a metric
-(`http_requests_total`, `job:errors:rate5m`) and checks them against the metrics used by every rule
+Collects metric names from the runbook's PromQL: `promql` blocks, and untagged, `text`, `sh` and
+`console` fences and inline code whose content is a PromQL expression (`checks.promql.looks_like_query`:
+a shell command, a YAML mapping, a log line or prose never is), plus inline code that looks like a
+metric (`http_requests_total`, `job:errors:rate5m`); and checks them against the metrics used by every rule
 expression and the names of recording rules. By default it reports only metrics that the manifests'
 git history shows were used by a rule and no longer are (the metric was probably renamed or
 dropped); `flag_unknown: true` also reports query metrics no rule has ever used.

@@ -24,7 +24,7 @@ from typing import Iterator
 from urllib.parse import unquote
 
 from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext, nearest
+from checks.rules._base import NoOptions, RuleContext, best_match
 from rbh.paths import safe_relpath
 
 ID = "RBH301"
@@ -55,6 +55,10 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
     return rel, False
 
 
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
         for ref in ctx.refs(rb, "link"):
@@ -68,7 +72,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                                   reference=f"link/{ref.name}", strength=ref.strength)
                 continue
             ext = rel.rsplit(".", 1)[-1] if "." in rel.rsplit("/", 1)[-1] else ""
-            best = nearest(rel, [f for f in ctx.files if f.endswith("." + ext)] if ext else ctx.files, cutoff=0.7)
+            pool = [f for f in ctx.files if f.endswith("." + ext)] if ext else list(ctx.files)
+            # the calibrated rule of every "did you mean": file names compared (not whole paths, whose
+            # shared folders made unrelated files look alike), never an index page; nearer folders win
+            stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            same_folder = [f for f in pool if f.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0]]
+            best = best_match(stem, same_folder, key=_stem) or best_match(stem, pool, key=_stem)
             suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
             yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` does not exist",
                               suggestion=suggestion, reference=f"link/{ref.name}", strength=ref.strength)

@@ -2,7 +2,10 @@
 
 ## What it does
 For links with a fragment (`#mitigation`, `other.md#failover`), checks the fragment against the
-target markdown file's heading anchors, as MkDocs generates them (and GitHub's variant). Links into
+target markdown file's heading anchors (`rbh.anchors`): as MkDocs generates them (Python-Markdown's
+`toc`, or the `toc.slugify` set in `mkdocs.yml`; intraword underscores kept, duplicates `_1`, `_2`),
+and as GitHub and GitLab do (duplicates `-1`, `-2`), case-insensitively. A suggestion is offered only
+when a heading's anchor is probably the one meant (the calibrated similarity threshold). Links into
 missing files are RBH301's; non-markdown targets are not checked.
 
 ## Why it matters
@@ -21,7 +24,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext, nearest
+from checks.rules._base import NoOptions, RuleContext
+from rbh.anchors import has_anchor
 from checks.rules.rbh301_broken_link import resolve_link
 
 ID = "RBH302"
@@ -41,10 +45,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     continue
             else:
                 target = rb.path
-            anchors = ctx.anchors_of(target)
-            if anchors is None or ref.anchor in anchors or ref.anchor.lower() in anchors:
+            fragments = ctx.fragments_of(target)
+            if fragments is None or has_anchor(ref.anchor, fragments):
                 continue
-            near = nearest(ref.anchor, anchors)
+            near = ctx.suggest_anchor(target, ref.anchor)
             yield ctx.finding(rb.path, ref.line, ref.column, f"anchor `#{ref.anchor}` not found in `{target}`",
                               suggestion=f"#{near}" if near else None, reference=f"anchor/{ref.name}#{ref.anchor}",
                               strength=ref.strength)

@@ -19,6 +19,7 @@ from haystack import component, default_from_dict, default_to_dict
 from rbh import git as rgit
 from rbh.paths import select, walk_files
 from rbh.project import DEFAULT_RUNBOOK_GLOBS, FALLBACK_RUNBOOK_EXCLUDE, FALLBACK_RUNBOOK_GLOBS, Project
+from rbh.anchors import slugger_for
 from rbh.runbook import Runbook, parse_runbook
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class GitRunbookLoader:
         info = self.git_info(paths) if git_info is None else git_info
         runbooks: list[Runbook] = []
         blobs: dict[str, str] = {}
+        slugger = slugger_for(self.repo_path)  # citations carry the site's anchors (its toc.slugify)
         for path in paths:
             raw = data.get(path)
             if raw is None:
@@ -105,7 +107,7 @@ class GitRunbookLoader:
                 runbooks.append(Runbook(path=path, text="", problems=[Problem(1, "cannot be read (not a regular file at this ref)", "parse")]))
                 continue
             blobs[path] = worktree_blob_id(raw)
-            rb = parse_runbook(path, raw, max_bytes=self.max_file_bytes)
+            rb = parse_runbook(path, raw, max_bytes=self.max_file_bytes, slugger=slugger)
             rb.git = info.get(path)
             runbooks.append(rb)
         problems = [f"{rb.path}:{p.line}: {p.message}" for rb in runbooks for p in rb.problems if p.code in INDEX_PROBLEMS]

@@ -1,0 +1,373 @@
+"""Heading anchors: one contract for the checks, citations, the site plugin and ``rbh ask``.
+
+An anchor is what the built site puts in a heading's ``id``. MkDocs gets it from Python-Markdown's
+``toc`` extension: the heading is rendered inline, its tags stripped, entities unescaped, then
+``slugify`` (or the ``toc.slugify`` configured in ``mkdocs.yml``) is applied and duplicates get
+``_1``, ``_2`` ... suffixes. This module reproduces that without importing Markdown on the hot path
+(``rbh check`` parses thousands of files); ``tests/test_core_anchors.py`` compares the result with
+Python-Markdown's real ids for every heading of every real corpus we have.
+
+Links are written for the site *and* for the repository view, so a fragment is accepted when it
+names a heading in any of the styles readers click: MkDocs (``symptoms``, ``symptoms_1``), GitHub and
+GitLab (``symptoms``, ``symptoms-1``). Matching is case-insensitive, as browsers land on ids
+case-sensitively but every style lower-cases.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+# --------------------------------------------------------------------------------------------
+# Heading markdown -> the text Python-Markdown renders (before slugify)
+
+# Python-Markdown's inline patterns, in the order that matters here (markdown/inlinepatterns.py):
+_BACKTICK = re.compile(r"(?<!\\)(`+)(.+?)(?<!`)\1(?!`)")
+_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>])")  # markdown.Markdown.ESCAPED_CHARS
+_IMAGE = re.compile(r"!\[((?:[^\[\]]|\[[^\]]*\])*)\]\([^)]*\)|!\[((?:[^\[\]]|\[[^\]]*\])*)\]\[[^\]]*\]")
+_LINK = re.compile(r"\[((?:[^\[\]]|\[[^\]]*\])*)\]\((?:[^()]|\([^)]*\))*\)|\[((?:[^\[\]]|\[[^\]]*\])*)\]\[([^\]]*)\]")
+_AUTOLINK = re.compile(r"<((?:[Ff]|[Hh][Tt])[Tt][Pp][Ss]?://[^<>]*)>")
+_AUTOMAIL = re.compile(r"<(?:mailto:)?([^<> !]+@[^@<> ]+)>")
+# Asterisks emphasise anywhere; underscores only at word boundaries ("smart emphasis", the
+# default since Python-Markdown 3): `pg_stat_activity` keeps its underscores.
+_STAR_EMPH = (re.compile(r"(\*{3})([^*]+?)\1"), re.compile(r"(\*{2})(.+?)\1"), re.compile(r"(\*)([^*]+)\1"))
+_UNDER_EMPH = (re.compile(r"(?<!\w)(_{3})(?!_)(.+?)(?<!_)\1(?!\w)"), re.compile(r"(?<!\w)(_{2})(?!_)(.+?)(?<!_)\1(?!\w)"),
+               re.compile(r"(?<!\w)(_)(?!_)(.+?)(?<!_)\1(?!\w)"))
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[A-Za-z][^<>]*/>")
+_ATTR_LIST = re.compile(r"[ \t]+\{:?([^}\n]*)\}[ \t]*$")  # attr_list's HEADER_RE: a space before the brace
+_ATTR_ID = re.compile(r"(?:^|\s)#([^\s}]+)")
+_STASH = re.compile("\x02(\\d+)\x03")
+_MARKUP_CHARS = frozenset("`[]*_~<>\\&!{")
+
+
+def heading_text(markdown: str, refs: set[str] | None = None) -> str:
+    """Heading markdown reduced to the text MkDocs renders: code spans, links and emphasis unwrapped,
+    images and HTML tags dropped, escapes and entities resolved, whitespace collapsed."""
+    if not _MARKUP_CHARS.intersection(markdown):  # plain words (the common case): nothing below applies
+        return " ".join(markdown.split())
+    stash: list[str] = []
+
+    def keep(text: str) -> str:
+        stash.append(text)
+        return f"\x02{len(stash) - 1}\x03"
+
+    text = _BACKTICK.sub(lambda m: keep(m.group(2).strip()), markdown)
+    text = _ESCAPE.sub(lambda m: keep(m.group(1)), text)
+    text = _HTML_COMMENT.sub("", text)
+    text = _AUTOLINK.sub(lambda m: keep(m.group(1)), text)
+    text = _AUTOMAIL.sub(lambda m: keep(m.group(1)), text)
+    text = _IMAGE.sub("", text)  # an <img> has no text: its alt is not part of the id
+    def link(m: re.Match[str]) -> str:
+        if m.group(1) is not None:  # [text](url)
+            return m.group(1)
+        label, ref = m.group(2), (m.group(3) or m.group(2))
+        # a reference link renders as a link only when the document defines the reference
+        return label if refs is None or ref.strip().lower() in refs else m.group(0).replace("[", "\x04").replace("]", "\x05")
+
+    for _ in range(4):
+        new = _LINK.sub(link, text)
+        if new == text:
+            break
+        text = new
+    text = text.replace("\x04", "[").replace("\x05", "]")
+    text = _HTML_TAG.sub("", text)
+
+    def emphasis(part: str, depth: int = 0) -> str:
+        # Asterisks first, then underscores, each match stashed (a non-word placeholder), as
+        # Python-Markdown's inline processor does: in `*emph*_under_` the underscore follows `*`.
+        if depth > 4 or ("*" not in part and "_" not in part):
+            return part
+        for pat in _STAR_EMPH + _UNDER_EMPH:
+            part = pat.sub(lambda m: keep(emphasis(m.group(2), depth + 1)), part)
+        return part
+
+    text = emphasis(text)
+    while _STASH.search(text):
+        text = _STASH.sub(lambda m: stash[int(m.group(1))], text)
+    return " ".join(html.unescape(text).split())
+
+
+def split_attr_id(markdown: str) -> tuple[str, str | None]:
+    """(heading markdown without a trailing ``{#id .class}`` attribute list, the explicit id or None)."""
+    if "{" not in markdown:
+        return markdown, None
+    m = _ATTR_LIST.search(markdown)
+    if not m:
+        return markdown, None
+    ids = _ATTR_ID.findall(m.group(1))
+    return markdown[: m.start()], (ids[-1] if ids else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Slugify functions
+
+
+def slugify(value: str, separator: str = "-") -> str:
+    """Python-Markdown's ``toc.slugify`` (the MkDocs default): ASCII-folded, punctuation dropped,
+    lower case, runs of spaces and separators to one separator. Word characters, ``_`` included, stay."""
+    value = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode("ascii")
+    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
+    return re.sub(rf"[{re.escape(separator)}\s]+", separator, value)
+
+
+def slugify_unicode(value: str, separator: str = "-") -> str:
+    """Python-Markdown's ``toc.slugify_unicode``: the same without ASCII folding."""
+    value = re.sub(r"[^\w\s-]", "", value).strip().lower()
+    return re.sub(rf"[{re.escape(separator)}\s]+", separator, value)
+
+
+def github_slug(text: str) -> str:
+    """GitHub's heading anchor: lower case, punctuation other than ``-`` and ``_`` dropped, each space
+    a dash (runs are not collapsed)."""
+    text = text.strip().lower()
+    text = re.sub(r"[^\w\- ]", "", text)
+    return text.replace(" ", "-")
+
+
+def gitlab_slug(text: str) -> str:
+    """GitLab's heading anchor: like GitHub's, but runs of dashes collapse to one."""
+    return re.sub(r"-{2,}", "-", github_slug(text))
+
+
+# --------------------------------------------------------------------------------------------
+# De-duplication in O(1) per heading
+
+
+_IDCOUNT = re.compile(r"^(.*)_([0-9]+)$")
+
+
+class UniqueIds:
+    """Python-Markdown's ``toc.unique``: the first ``x`` stays ``x``, the next ``x_1``, ``x_2`` ...
+
+    The plain walk (try ``x_1``, ``x_2`` ... until one is free) makes 5,000 identical headings
+    quadratic; ``counters`` remembers, per base, the run of suffixes known to be taken, as
+    Python-Markdown 3.11 does, so each heading costs O(1) amortised with the same result.
+    """
+
+    def __init__(self, used: Iterable[str] = ()):
+        self.used: set[str] = set(used)
+        self._counters: dict[str, int] = {}
+
+    def add(self, anchor: str, separator: str = "_") -> str:
+        used = self.used
+        if anchor in used or not anchor:
+            m = _IDCOUNT.match(anchor) if separator == "_" else re.match(rf"^(.*){re.escape(separator)}([0-9]+)$", anchor)
+            base, count = (m.group(1), int(m.group(2))) if m else (anchor, 0)
+            known = self._counters.get(base, 0)
+            skip = count <= known or anchor == f"{base}{separator}{known + 1}"
+            if skip:
+                count = max(count, known)
+            count += 1
+            while f"{base}{separator}{count}" in used:
+                count += 1
+            anchor = f"{base}{separator}{count}"
+            if skip:
+                self._counters[base] = count
+        used.add(anchor)
+        return anchor
+
+
+def unique_anchor(anchor: str, used: set[str]) -> str:
+    """One-off ``toc.unique`` over a plain set (kept for callers of the old API; use ``UniqueIds``
+    when adding many)."""
+    while anchor in used or not anchor:
+        m = _IDCOUNT.match(anchor)
+        anchor = f"{m.group(1)}_{int(m.group(2)) + 1}" if m else f"{anchor}_1"
+    used.add(anchor)
+    return anchor
+
+
+# --------------------------------------------------------------------------------------------
+# The configured slugify (mkdocs.yml)
+
+
+@dataclass(frozen=True)
+class Slugger:
+    """How a site turns heading text into an id: a slugify function and its separator."""
+
+    name: str = "markdown.extensions.toc.slugify"
+    func: Callable[[str, str], str] = field(default=slugify, compare=False)
+    separator: str = "-"
+    attr_list: bool = True  # `## Title {#id}` sets the id (attr_list enabled, as Material sites do)
+
+    def __call__(self, text: str) -> str:
+        return self.func(text, self.separator)
+
+
+DEFAULT = Slugger()
+
+
+def _pymdownx_slugify(kwds: dict[str, Any]) -> Callable[[str, str], str] | None:
+    try:
+        from pymdownx import slugs  # installed with mkdocs-material
+    except ImportError:
+        return None
+    allowed = {"case", "percent_encode", "normalize"}
+    if not set(kwds) <= allowed or not all(isinstance(v, (str, bool)) for v in kwds.values()):
+        return None
+    return slugs.slugify(**kwds)
+
+
+def _named_slugify(name: str) -> Callable[[str, str], str] | None:
+    """A slugify function named by its dotted path, from the allow-list only. A repository's
+    mkdocs.yml is untrusted: ``!!python/name:`` would import anything, so we never import the name it
+    gives; we map known names to functions of installed packages and ignore the rest."""
+    if name in ("markdown.extensions.toc.slugify", "markdown.extensions.toc.slugify_ascii"):
+        return slugify
+    if name == "markdown.extensions.toc.slugify_unicode":
+        return slugify_unicode
+    if name.startswith("pymdownx.slugs."):
+        short = name.rsplit(".", 1)[1]
+        try:
+            from pymdownx import slugs
+        except ImportError:
+            return None
+        legacy = {"uslugify", "uslugify_encoded", "uslugify_cased", "uslugify_cased_encoded", "gfm", "gfm_encoded"}
+        if short in legacy:
+            return getattr(slugs, short, None)
+        if short == "slugify":
+            return slugs.slugify()
+    return None
+
+
+class _TagLoader:
+    """A YAML safe loader that reads ``!!python/name:X`` and ``!!python/object/apply:X`` as data
+    (the dotted name and its keyword arguments) instead of importing X, plus MkDocs' ``!ENV``."""
+
+    @staticmethod
+    def load(text: str) -> Any:
+        import yaml
+
+        class Loader(yaml.SafeLoader):
+            pass
+
+        def name_tag(loader, suffix, node):
+            return {"__python_name__": suffix}
+
+        def apply_tag(loader, suffix, node):
+            kwds: dict[str, Any] = {}
+            if isinstance(node, yaml.MappingNode):
+                data = loader.construct_mapping(node, deep=True)
+                kwds = data.get("kwds") or {}
+            return {"__python_name__": suffix, "kwds": kwds if isinstance(kwds, dict) else {}}
+
+        def other_tag(loader, suffix, node):
+            return None
+
+        Loader.add_multi_constructor("tag:yaml.org,2002:python/name:", name_tag)
+        Loader.add_multi_constructor("tag:yaml.org,2002:python/object/apply:", apply_tag)
+        Loader.add_multi_constructor("tag:yaml.org,2002:python/", other_tag)
+        Loader.add_multi_constructor("!", other_tag)
+        return yaml.load(text, Loader=Loader)  # noqa: S506 - a SafeLoader subclass; python tags become plain data
+
+
+def slugger_from_mkdocs(config: Any) -> Slugger:
+    """The slugger a parsed ``mkdocs.yml`` configures (``markdown_extensions: [toc: {slugify: ...,
+    separator: ...}]``); the default when absent or when the function is not one we know."""
+    if not isinstance(config, dict):
+        return DEFAULT
+    exts = config.get("markdown_extensions") or []
+    names = set(exts) if isinstance(exts, dict) else {
+        (next(iter(e)) if isinstance(e, dict) and e else e) for e in exts if isinstance(e, (str, dict))} if isinstance(exts, list) else set()
+    attr_list = bool(names & {"attr_list", "markdown.extensions.attr_list"})
+    slugger = _toc_slugger(exts)
+    return Slugger(slugger.name, slugger.func, slugger.separator, attr_list)
+
+
+def _toc_slugger(exts: Any) -> Slugger:
+    toc: Any = None
+    if isinstance(exts, dict):
+        toc = exts.get("toc")
+    elif isinstance(exts, list):
+        for item in exts:
+            if isinstance(item, dict) and "toc" in item:
+                toc = item["toc"]
+            elif isinstance(item, dict) and "markdown.extensions.toc" in item:
+                toc = item["markdown.extensions.toc"]
+    if not isinstance(toc, dict):
+        return DEFAULT
+    sep = toc.get("separator", "-")
+    sep = sep if isinstance(sep, str) and len(sep) <= 3 else "-"
+    spec = toc.get("slugify")
+    if spec is None:
+        return Slugger(DEFAULT.name, slugify, sep)
+    func, name = None, None
+    if isinstance(spec, dict) and isinstance(spec.get("__python_name__"), str):
+        name = spec["__python_name__"]
+        if "kwds" in spec:
+            func = _pymdownx_slugify(spec["kwds"]) if name == "pymdownx.slugs.slugify" else None
+        else:
+            func = _named_slugify(name)
+    elif isinstance(spec, str):
+        name = spec
+        func = _named_slugify(spec)
+    if func is None:
+        return Slugger(DEFAULT.name, slugify, sep)
+    return Slugger(name or DEFAULT.name, func, sep)
+
+
+def slugger_for(root: Path | str | None) -> Slugger:
+    """The slugger of the site built from the repository at *root* (its ``mkdocs.yml``)."""
+    if root is None:
+        return DEFAULT
+    for name in ("mkdocs.yml", "mkdocs.yaml"):
+        path = Path(root) / name
+        try:
+            if not path.is_file() or path.stat().st_size > 1_000_000:
+                continue
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        try:
+            return slugger_from_mkdocs(_TagLoader.load(text))
+        except Exception:  # a broken mkdocs.yml is the site build's problem; anchors use the default
+            return DEFAULT
+    return DEFAULT
+
+
+# --------------------------------------------------------------------------------------------
+# Anchors of a document
+
+
+def site_anchors(texts: Iterable[tuple[str, str | None]], slugger: Slugger = DEFAULT) -> list[str]:
+    """MkDocs ids of headings given as (plain text, explicit id or None), in document order."""
+    pairs = list(texts)
+    ids = UniqueIds(i for _, i in pairs if i)
+    return [explicit if explicit else ids.add(slugger(text)) for text, explicit in pairs]
+
+
+def fragment_map(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> dict[str, str]:
+    """Every fragment that lands on one of these headings (objects with ``text``, ``anchor`` and
+    optionally ``explicit``), lower-cased, mapped to the heading's site anchor: the site's own ids,
+    and GitHub's and GitLab's (their duplicates get ``-1``, ``-2`` ...). When the headings were parsed
+    with another slugger than *slugger*, their site anchors are recomputed with *slugger*."""
+    hs = list(headings)
+    site = [h.anchor for h in hs]
+    if slugger != DEFAULT and hs:
+        site = site_anchors([(h.text, h.anchor if getattr(h, "explicit", False) else None) for h in hs], slugger)
+    found: dict[str, str] = {}
+    for slug_fn in (github_slug, gitlab_slug):
+        counts: dict[str, int] = {}
+        for h, anchor in zip(hs, site):
+            base = slug_fn(h.text)
+            n = counts.get(base, 0)
+            counts[base] = n + 1
+            found.setdefault(base if n == 0 else f"{base}-{n}", anchor)
+    for anchor in site:  # the site's ids win over a repository-style alias that collides
+        found[anchor.lower()] = anchor
+    return found
+
+
+def accepted_anchors(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> set[str]:
+    """Every fragment (lower case) that lands on one of these headings; see ``fragment_map``."""
+    return set(fragment_map(headings, slugger))
+
+
+def has_anchor(fragment: str, accepted: set[str] | dict[str, str]) -> bool:
+    """Whether a link's fragment lands on a heading (case-insensitively, as every style lower-cases)."""
+    return fragment in accepted or fragment.lower() in accepted
