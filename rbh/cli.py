@@ -42,6 +42,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str, str | None]] = {
     "eval": ("indexer.cli", "eval_command", "ask"),
     "explain": ("checks.rules_cli", "explain_command", None),
     "index": ("indexer.cli", "index_command", "ask"),
+    "new": ("checks.new_runbook", "new_command", None),
     "rules": ("checks.rules_cli", "rules_command", None),
     "serve": ("indexer.serve.cli", "serve_command", "serve"),
 }
