@@ -42,6 +42,9 @@ class RuleContext:
     manifest_pathspecs: list[str] = field(default_factory=list)
     runbook_folder: str = ""  # where runbook URLs map when the config gives no prefix
     notices: list[str] = field(default_factory=list)
+    # zero-argument callable giving a ``checks.history.RepoHistory`` (the engine's cached loader);
+    # None: read history directly (callers that build a context by hand)
+    history_source: Any = None
     # set per rule by the engine
     rule: ModuleType | None = None
     options: Any = None
@@ -115,7 +118,13 @@ class RuleContext:
 
         if self.repo is None:
             return None
-        history = load_history(self.repo, self.manifest_pathspecs)
+        if self.history_source is not None:
+            facts = self.history_source()
+            history = facts.manifests if facts is not None else None
+            if history is None:
+                return None
+        else:
+            history = load_history(self.repo, self.manifest_pathspecs)
         if history.shallow:
             self.notice("shallow clone: rename suggestions and history-based checks see only part of the history (fetch with --unshallow for full results)")
         return history
@@ -129,6 +138,9 @@ class RuleContext:
             return {}
         if rgit.is_shallow(self.repo):
             self.notice("shallow clone: rename suggestions and history-based checks see only part of the history (fetch with --unshallow for full results)")
+        if self.history_source is not None:
+            facts = self.history_source()
+            return facts.last_changes(self.inventory.files) if facts is not None else {}
         return rgit.last_changes(self.repo, "HEAD", paths=self.inventory.files)
 
     def notice(self, text: str) -> None:
