@@ -192,7 +192,7 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
         notices.extend(n for n in history().notices if n not in notices)
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=notices)
-    if use_cache and paths is None and only_rules is None:
+    if use_cache and paths is None and only_rules is None and report is None:
         from checks.health_cache import store_health
 
         store_health(project, result)

@@ -320,6 +320,7 @@ class RepoHistory:
     last: dict[str, str] = field(default_factory=dict)  # path -> sha of its last change
     facts: dict[str, CommitFacts] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
+    commits_read: int = 0  # commits whose facts this run read from git (the rest came from the memo)
 
     def last_change(self, path: str):
         """``rbh.git.CommitInfo`` of the last commit that changed *path* (None when none did)."""

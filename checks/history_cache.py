@@ -235,7 +235,7 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
         head = repo.head.commit.hexsha
         if memo is not None and memo[0] == head and memo[1] and not needed_diffs(memo[1], memo[2]):
             order, facts = memo[1], memo[2]
-            changed = False
+            changed, read = False, 0
         else:
             order, facts, read = build(root, specs, relevant, shallow=bool(shallow),
                                        known=memo[2] if memo is not None else None)
@@ -249,7 +249,7 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
         return RepoHistory(ManifestHistory(shallow=bool(shallow), available=False), notices=notices)
     if cache is not None and changed:
         cache.write(key, shallow, order, facts)
-    return RepoHistory(manifests, last, facts, notices)
+    return RepoHistory(manifests, last, facts, notices, read)
 
 
 def clear(root: Path) -> None:

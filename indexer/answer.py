@@ -471,13 +471,20 @@ def _payload_question(payload: Any) -> str:
     return "What should I do about the alert(s) " + ", ".join(n for n in names if n) + "?"
 
 
+def _runbooks_changed(project: Any, commit: str) -> bool:
+    from indexer.status import runbooks_changed_since
+
+    return runbooks_changed_since(project, commit)
+
+
 def _stale_index_notice(project: Any, state: Any, notices: list[str]) -> None:
-    """Tell the responder when the index is older than HEAD: the answer may quote an old version."""
+    """Tell the responder when runbooks changed since the indexed commit: the answer may quote an
+    old version (a commit that touched only manifests or code leaves the index current)."""
     if not state or not state.get("commit") or project.repo is None or state.get("worktree"):
         return
     try:
         head = project.repo.head.commit.hexsha
     except Exception:  # noqa: BLE001 - no commits, detached oddities: nothing to compare
         return
-    if head != state["commit"]:
+    if head != state["commit"] and _runbooks_changed(project, state["commit"]):
         notices.append(f"the index is at commit {state['commit'][:8]}, the repository at {head[:8]}: run 'rbh index' for the latest runbooks")
