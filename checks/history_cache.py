@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 
 CACHE_DIR = ".rbh"
 CACHE_FILE = "history-cache.json"
+HEAD_FILE = "history-head.json"  # the fold at the memo's tip: what a run at an unchanged HEAD reads
 FORMAT = 1
 MAX_BYTES = 256 * 1024 * 1024
 
@@ -132,12 +133,12 @@ class HistoryCache:
         self.root = root
 
     def usable(self) -> bool:
-        """The folder and the file are real (no symlink may redirect reads or writes) and git
-        does not track the file (a committed cache is someone else's data)."""
+        """The folder and the files are real (no symlink may redirect reads or writes) and git
+        tracks neither file (a committed cache is someone else's data)."""
         if self.folder.is_symlink() or self.path.is_symlink():
             return False
         try:
-            tracked = list(_git_lines(self.root, ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}"]))
+            tracked = list(_git_lines(self.root, ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}", f"{CACHE_DIR}/{HEAD_FILE}"]))
         except HistoryError:
             return False
         if any(line.strip() for line in tracked):
@@ -206,6 +207,106 @@ class HistoryCache:
                 pass
 
 
+def _rename_ok(row: Any) -> bool:
+    return (isinstance(row, list) and len(row) == 5 and all(isinstance(x, str) for x in row)
+            and _NAME.match(row[0]) is not None and _NAME.match(row[1]) is not None and _SHA.match(row[2]) is not None
+            and row[3] in _KEYS and _path_ok(row[4]))
+
+
+def _head_to_json(key: str, shallow: str, head: str, rh: RepoHistory) -> dict:
+    m = rh.manifests
+    shas = set(rh.last.values())
+    return {"format": FORMAT, "key": key, "shallow": shallow, "head": head, "commits": m.commits,
+            "renames": [[r.old, r.new, r.sha, r.key, r.path] for r in m.renames.values()],
+            "removed": [[name, sha, key_, path] for name, (sha, key_, path) in m.removed.items()],
+            "metrics": [[metric, sha] for metric, sha in m.removed_metrics.items()],
+            "last": rh.last,
+            "info": {sha: [rh.facts[sha].date, rh.facts[sha].author] for sha in sorted(shas)}}
+
+
+def _head_from_json(doc: Any, key: str, shallow: str, head: str) -> RepoHistory | None:
+    """The folded history stored for exactly this HEAD, or None."""
+    import datetime as dt
+
+    from checks.history import ManifestHistory, Rename
+
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key \
+            or doc.get("shallow") != shallow or doc.get("head") != head:
+        return None
+    commits, renames, removed, metrics = doc.get("commits"), doc.get("renames"), doc.get("removed"), doc.get("metrics")
+    last, info = doc.get("last"), doc.get("info")
+    if not (isinstance(commits, int) and not isinstance(commits, bool) and 0 <= commits <= MAX_COMMITS):
+        return None
+    if not (isinstance(renames, list) and isinstance(removed, list) and isinstance(metrics, list)
+            and isinstance(last, dict) and isinstance(info, dict)):
+        return None
+    m = ManifestHistory(shallow=bool(shallow), commits=commits)
+    for row in renames:
+        if not _rename_ok(row) or row[0] in m.renames:
+            return None
+        m.renames[row[0]] = Rename(*row)
+    for row in removed:
+        if not (isinstance(row, list) and len(row) == 4 and all(isinstance(x, str) for x in row)
+                and _NAME.match(row[0]) and _SHA.match(row[1]) and row[2] in _KEYS and _path_ok(row[3])):
+            return None
+        m.removed[row[0]] = (row[1], row[2], row[3])
+    for row in metrics:
+        if not (isinstance(row, list) and len(row) == 2 and isinstance(row[0], str) and isinstance(row[1], str)
+                and _METRIC.match(row[0]) and _SHA.match(row[1])):
+            return None
+        m.removed_metrics[row[0]] = row[1]
+    facts: dict[str, CommitFacts] = {}
+    for sha, row in info.items():
+        if not (_SHA.match(sha) and isinstance(row, list) and len(row) == 2 and isinstance(row[0], str)
+                and isinstance(row[1], str) and len(row[0]) <= 40 and len(row[1]) <= 512 and not _CONTROL.search(row[1])):
+            return None
+        try:
+            dt.datetime.fromisoformat(row[0])
+        except ValueError:
+            return None
+        facts[sha] = CommitFacts(row[0], row[1], (), False)
+    for path, sha in last.items():
+        if not (_path_ok(path) and isinstance(sha, str) and sha in facts):
+            return None
+    return RepoHistory(m, dict(last), facts)
+
+
+def _read_json(path: Path, limit: int) -> Any:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError:
+        return None
+    if len(data) > limit:
+        return None
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _write_json(folder: Path, name: str, doc: Any) -> None:
+    from rbh.paths import keep_out_of_git
+
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    try:
+        folder.mkdir(exist_ok=True)
+        if folder.is_symlink():
+            return
+        keep_out_of_git(folder)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, separators=(",", ":"))
+        os.replace(tmp, folder / name)
+    except OSError as exc:
+        log.debug("history cache not written: %s", exc)
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
 def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     """The history facts at HEAD for *project* (None without git or commits).
 
@@ -230,9 +331,16 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     cache = HistoryCache(root) if use_cache else None
     if cache is not None and not cache.usable():
         cache = None
-    memo = cache.read(key, shallow) if cache is not None else None
     try:
         head = repo.head.commit.hexsha
+    except ValueError:
+        return None
+    if cache is not None and not (cache.folder / HEAD_FILE).is_symlink():
+        done = _head_from_json(_read_json(cache.folder / HEAD_FILE, MAX_BYTES), key, shallow, head)
+        if done is not None:
+            return done
+    memo = cache.read(key, shallow) if cache is not None else None
+    try:
         if memo is not None and memo[0] == head and memo[1] and not needed_diffs(memo[1], memo[2]):
             order, facts = memo[1], memo[2]
             changed, read = False, 0
@@ -247,13 +355,17 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     except (HistoryError, ValueError, KeyError) as exc:
         log.info("history unavailable: %s", exc)
         return RepoHistory(ManifestHistory(shallow=bool(shallow), available=False), notices=notices)
-    if cache is not None and changed:
-        cache.write(key, shallow, order, facts)
-    return RepoHistory(manifests, last, facts, notices, read)
+    result = RepoHistory(manifests, last, facts, notices, read)
+    if cache is not None:
+        if changed:
+            cache.write(key, shallow, order, facts)
+        _write_json(cache.folder, HEAD_FILE, _head_to_json(key, shallow, head, result))
+    return result
 
 
 def clear(root: Path) -> None:
-    try:
-        (root / CACHE_DIR / CACHE_FILE).unlink()
-    except OSError:
-        pass
+    for name in (CACHE_FILE, HEAD_FILE):
+        try:
+            (root / CACHE_DIR / name).unlink()
+        except OSError:
+            pass

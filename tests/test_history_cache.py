@@ -126,8 +126,10 @@ def same_as_cold(root: Path) -> list[dict]:
     assert (root / ".rbh" / "history-cache.json").exists()
     cold = findings(root, use_cache=False)
     assert warm == cold
-    again = findings(root, use_cache=True)  # the memo read back, HEAD unchanged
+    again = findings(root, use_cache=True)  # the fold stored for HEAD read back
     assert again == cold
+    (root / ".rbh" / "history-head.json").unlink()
+    assert findings(root, use_cache=True) == cold  # the memo read back, HEAD unchanged
     return cold
 
 
@@ -204,12 +206,20 @@ def test_cache_matches_in_a_shallow_clone_and_after_deepening(repo, tmp_path):
 
 @pytest.mark.parametrize("garbage", [
     b"not json", b"[]", b'{"format": 1}',
-    "tampered-sha", "tampered-name", "tampered-author",
+    "tampered-sha", "tampered-name", "tampered-author", "head-file",
 ])
 def test_a_tampered_cache_is_ignored(repo, garbage):
     cold = findings(repo, use_cache=False)
     findings(repo, use_cache=True)
     path = repo / ".rbh" / "history-cache.json"
+    head_file = repo / ".rbh" / "history-head.json"
+    if garbage == "head-file":  # the fold stored for HEAD: a lie in it is refused as a whole
+        doc = json.loads(head_file.read_text())
+        doc["renames"].append(["cart", "\x1b[31mevil", "0" * 40, "name", "x.yaml"])
+        head_file.write_text(json.dumps(doc))
+        assert findings(repo, use_cache=True) == cold
+        return
+    head_file.unlink()  # the memo itself is read
     if isinstance(garbage, bytes):
         path.write_bytes(garbage)
     else:
@@ -242,6 +252,7 @@ def test_a_symlinked_or_committed_cache_is_ignored(repo, tmp_path):
         if row[5] is not None:
             row[5] = [[], []]
     path.write_text(json.dumps(doc))
+    (repo / ".rbh" / "history-head.json").write_text("{}")
     git(repo, "add", "-f", ".rbh/history-cache.json")
     assert findings(repo, use_cache=True) == cold
 
@@ -249,8 +260,8 @@ def test_a_symlinked_or_committed_cache_is_ignored(repo, tmp_path):
 def test_no_cache_flag_writes_nothing(repo, rbh):
     code, out, err = rbh(["check", "--repo", str(repo), "--no-cache", "--format", "json", "--fail-on", "never"])
     assert code == 0, err
-    assert not (repo / ".rbh" / "history-cache.json").exists()
-    assert not (repo / ".rbh" / "health-cache.json").exists()
+    for name in ("history-cache.json", "history-head.json", "health-cache.json"):
+        assert not (repo / ".rbh" / name).exists()
 
 
 # ------------------------------------------------------------------ rbh ask: stored health, stale notice
