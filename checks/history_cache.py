@@ -131,6 +131,7 @@ class HistoryCache:
         self.folder = root / CACHE_DIR
         self.path = self.folder / CACHE_FILE
         self.root = root
+        self.rebuilt = ""  # why a memo that was there could not be used (a notice), else ""
 
     def usable(self) -> bool:
         """The folder and the files are real (no symlink may redirect reads or writes) and git
@@ -164,7 +165,7 @@ class HistoryCache:
             if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key:
                 return None
             if doc.get("shallow") != shallow:
-                log.info("history cache: the shallow boundary changed; rebuilt")
+                self.rebuilt = "the clone's shallow boundary changed (fetch --deepen / --unshallow): history facts re-read"
                 return None
             tip, rows = doc.get("tip"), doc.get("commits")
             if not isinstance(tip, str) or not _SHA.match(tip) or not isinstance(rows, list):
@@ -322,7 +323,8 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     if repo is None or not rgit.has_commits(repo):
         return None
     root = Path(project.root)
-    specs = pathspecs_of(project.manifest_include)
+    # no manifests configured: no manifest history to read (not the diff of every file in the repository)
+    specs = pathspecs_of(project.manifest_include) if project.manifest_include else []
     globs = sorted(set(project.runbook_include) | set(project.manifest_include))
     key = _key(specs, globs)
     shallow = _shallow_state(repo)
@@ -340,6 +342,8 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
         if done is not None:
             return done
     memo = cache.read(key, shallow) if cache is not None else None
+    if cache is not None and cache.rebuilt:
+        notices.append(cache.rebuilt)
     try:
         if memo is not None and memo[0] == head and memo[1] and not needed_diffs(memo[1], memo[2]):
             order, facts = memo[1], memo[2]

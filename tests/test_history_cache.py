@@ -200,6 +200,12 @@ def test_cache_matches_in_a_shallow_clone_and_after_deepening(repo, tmp_path):
     shallow = same_as_cold(clone)
     assert not any("renamed in" in (f["source"] or "") for f in shallow)  # the rename is outside the clone
     subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
+    from checks.history_cache import repo_history
+    from rbh.project import load_project
+
+    (clone / ".rbh" / "history-head.json").unlink()
+    rebuilt = repo_history(load_project(clone))
+    assert any("shallow boundary changed" in n for n in rebuilt.notices)
     full = same_as_cold(clone)
     assert full == same_as_cold(repo)
 
