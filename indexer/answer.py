@@ -472,7 +472,7 @@ def _payload_question(payload: Any) -> str:
 
 
 def _runbooks_changed(project: Any, commit: str) -> bool:
-    from indexer.status import runbooks_changed_since
+    from indexer.ask_cache import runbooks_changed_since
 
     return runbooks_changed_since(project, commit)
 

@@ -114,3 +114,28 @@ def clear(root: Path) -> None:
         (root / ".rbh" / CACHE_FILE).unlink()
     except OSError:
         pass
+
+
+def runbooks_changed_since(project, commit: str) -> bool:
+    """True when a runbook, or the config file that selects them, differs between *commit* (the
+    indexed one) and HEAD; a commit that touched only manifests or code leaves the index current.
+    An unknown commit (history rewritten, shallow clone) counts as changed: the index cannot be
+    shown to be current. One tree diff, no file contents read."""
+    from checks.history import HistoryError, _git_lines
+    from rbh.config import CONFIG_NAMES
+    from rbh.paths import glob_match
+
+    try:
+        names = list(_git_lines(project.root, ["diff", "--name-only", "--no-renames", "--no-color", commit, "HEAD", "--"]))
+    except HistoryError:
+        return True
+    include, exclude = project.runbook_include, project.runbook_exclude
+    for line in names:
+        path = line.strip()
+        if not path:
+            continue
+        if path in CONFIG_NAMES:
+            return True
+        if any(glob_match(path, g) for g in include) and not any(glob_match(path, g) for g in exclude):
+            return True
+    return False
