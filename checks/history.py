@@ -166,7 +166,7 @@ class HistoryError(Exception):
     """git could not be read (the caller treats history as unavailable)."""
 
 
-def _git_lines(root: Path, args: list[str], stdin_lines: Iterable[str] | None = None) -> Iterator[str]:
+def git_lines(root: Path, args: list[str], stdin_lines: Iterable[str] | None = None) -> Iterator[str]:
     """Lines of a git command's output, streamed.
 
     GitPython's ``execute`` returns the whole output at once; a 10-year history's diff is read line by
@@ -238,9 +238,9 @@ def read_commits(root: Path, revs: list[str], specs: list[str], relevant, *, no_
     args = ["log", "--name-only", "--no-renames", "--no-color", _LOG_FORMAT]
     if no_walk:
         args += ["--no-walk=unsorted", "--stdin"]
-        lines = _git_lines(root, args, revs)
+        lines = git_lines(root, args, revs)
     else:
-        lines = _git_lines(root, [*args, *revs, "--"])
+        lines = git_lines(root, [*args, *revs, "--"])
     order: list[str] = []
     facts: dict[str, CommitFacts] = {}
     current: list[Any] | None = None
@@ -280,7 +280,7 @@ def read_diffs(root: Path, shas: list[str], specs: list[str]) -> dict[str, tuple
     sha = None
     body: list[str] = []
     args = ["log", *_DIFF_ARGS, f"--format={_COMMIT}%H", "--no-walk=unsorted", "--stdin", "--", *(specs or ["."])]
-    for line in _git_lines(root, args, shas):
+    for line in git_lines(root, args, shas):
         if line.startswith(_COMMIT):
             if sha is not None:
                 out[sha] = commit_facts_of_diff(_parse_commit_diff("\n".join(body)))
@@ -300,12 +300,12 @@ _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
 
 def rev_list(root: Path) -> list[str]:
     """Every commit reachable from HEAD, in ``git log`` order (headers only: cheap)."""
-    return [line for line in _git_lines(root, ["rev-list", "HEAD", "--"]) if _SHA.match(line)]
+    return [line for line in git_lines(root, ["rev-list", "HEAD", "--"]) if _SHA.match(line)]
 
 
 def head_sha(root: Path) -> str | None:
     try:
-        lines = list(_git_lines(root, ["rev-parse", "--verify", "-q", "HEAD^{commit}"]))
+        lines = list(git_lines(root, ["rev-parse", "--verify", "-q", "HEAD^{commit}"]))
     except HistoryError:
         return None
     return lines[0].strip() if lines and _SHA.match(lines[0].strip()) else None

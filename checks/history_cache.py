@@ -30,7 +30,7 @@ from checks.history import (
     CommitFacts,
     HistoryError,
     RepoHistory,
-    _git_lines,
+    git_lines,
     build,
     fold,
     needed_diffs,
@@ -139,7 +139,7 @@ class HistoryCache:
         if self.folder.is_symlink() or self.path.is_symlink():
             return False
         try:
-            tracked = list(_git_lines(self.root, ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}", f"{CACHE_DIR}/{HEAD_FILE}"]))
+            tracked = list(git_lines(self.root, ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}", f"{CACHE_DIR}/{HEAD_FILE}"]))
         except HistoryError:
             return False
         if any(line.strip() for line in tracked):

@@ -121,12 +121,12 @@ def runbooks_changed_since(project, commit: str) -> bool:
     indexed one) and HEAD; a commit that touched only manifests or code leaves the index current.
     An unknown commit (history rewritten, shallow clone) counts as changed: the index cannot be
     shown to be current. One tree diff, no file contents read."""
-    from checks.history import HistoryError, _git_lines
+    from checks.history import HistoryError, git_lines
     from rbh.config import CONFIG_NAMES
     from rbh.paths import glob_match
 
     try:
-        names = list(_git_lines(project.root, ["diff", "--name-only", "--no-renames", "--no-color", commit, "HEAD", "--"]))
+        names = list(git_lines(project.root, ["diff", "--name-only", "--no-renames", "--no-color", commit, "HEAD", "--"]))
     except HistoryError:
         return True
     include, exclude = project.runbook_include, project.runbook_exclude
