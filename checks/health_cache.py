@@ -120,7 +120,7 @@ def store_health(project: Any, result: Any, key: str | None = None) -> None:
         keep_out_of_git(path.parent)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, separators=(",", ":"))
+            fh.write(json.dumps(doc, separators=(",", ":")))  # json.dump(fh) encodes in pure Python
         os.replace(tmp, path)
     except OSError as exc:
         log.debug("health cache not written: %s", exc)

@@ -50,6 +50,7 @@ _NAME = re.compile(r"^[A-Za-z0-9_.:/-]{1,512}$")  # what checks.history's name r
 _METRIC = re.compile(r"^[A-Za-z_:][A-Za-z0-9_:]{0,511}$")
 _KEYS = frozenset({"name", "alert", "record", "namespace"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:[+-]\d\d:\d\d|Z)$")  # git's %aI
 
 
 class _Invalid(Exception):
@@ -81,14 +82,8 @@ def _commit_from_json(row: Any) -> tuple[str, CommitFacts]:
     sha, date, author, files, touch, manifest = row
     if not isinstance(sha, str) or not _SHA.match(sha):
         raise _Invalid("sha")
-    if not isinstance(date, str) or len(date) > 40:
+    if not isinstance(date, str) or not _DATE.match(date):
         raise _Invalid("date")
-    import datetime as dt
-
-    try:
-        dt.datetime.fromisoformat(date)
-    except ValueError:
-        raise _Invalid("date") from None
     if not isinstance(author, str) or len(author) > 512 or _CONTROL.search(author):
         raise _Invalid("author")
     if not isinstance(files, list) or not all(_path_ok(f) for f in files):
@@ -198,7 +193,7 @@ class HistoryCache:
             keep_out_of_git(self.folder)
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(doc, fh, separators=(",", ":"))
+                fh.write(json.dumps(doc, separators=(",", ":")))  # json.dump(fh) encodes in pure Python
             os.replace(tmp, self.path)
         except OSError as exc:
             log.debug("history cache not written: %s", exc)
@@ -298,7 +293,7 @@ def _write_json(folder: Path, name: str, doc: Any) -> None:
         keep_out_of_git(folder)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, separators=(",", ":"))
+            fh.write(json.dumps(doc, separators=(",", ":")))  # json.dump(fh) encodes in pure Python
         os.replace(tmp, folder / name)
     except OSError as exc:
         log.debug("history cache not written: %s", exc)
