@@ -191,17 +191,15 @@ def compute(project, rev: str) -> ChangeScope:
 def runbooks_in_scope(project, rev: str) -> tuple[list[str] | None, set[str] | None]:
     """(runbooks to check, files to report on) for ``--changed-since REV``; (None, None): everything.
 
-    Only the runbooks in scope are parsed and checked, so the cost follows the change. A manifest in
-    scope needs every runbook though (RBH403 asks whether *any* runbook covers a workload): then all
-    runbooks are checked and only the files in scope reported.
+    Only the runbooks in scope are parsed and checked, so the cost follows the change (the engine
+    adds every runbook back when a manifest in scope holds findings that depend on all of them,
+    see ``checks.engine.ALL_RUNBOOK_RULES``).
     """
     scope = compute(project, rev)
     if scope.everything:
         return None, None
     runbooks = set(project.runbook_paths())
-    if any(p not in runbooks for p in scope.files):
-        return None, set(scope.files)
-    return sorted(scope.files), set(scope.files)
+    return sorted(p for p in scope.files if p in runbooks), set(scope.files)
 
 
 def _compute(project, rev: str) -> ChangeScope:

@@ -92,6 +92,12 @@ def _fewer_gc_passes():
         gc.set_threshold(*old)
 
 
+# Rules whose findings on a manifest depend on every runbook (RBH403: does *any* runbook cover this
+# workload?), with the files such findings can land on: reporting on one of those files needs all
+# runbooks checked, not only the ones a change touched.
+ALL_RUNBOOK_RULES = {
+    "RBH403": lambda inv: {w.loc.path for w in inv.workloads} | {e.loc.path for e in inv.catalog},
+}
 DATE_RULES = frozenset({"RBH401"})  # findings that depend on today's date: never stored, evaluated when shown
 
 
@@ -150,6 +156,9 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
         wanted = [(x, safe_relpath(project.root, x)) for x in paths]
         selected = sorted({rel for _, rel in wanted if rel in files})
         skipped = [x for x, rel in wanted if rel not in files]
+    if report is not None and paths is not None and any(
+            settings[rid][0] and report & files_of(inv) for rid, files_of in ALL_RUNBOOK_RULES.items()):
+        selected = all_runbooks
     history = _LazyHistory(project, use_cache)
     runbooks = project.load_runbooks(selected, with_git=False)
     if project.repo is not None and runbooks and only_rules is None:

@@ -328,3 +328,34 @@ def test_review_overdue_is_evaluated_when_shown(tmp_path):
     assert [f.rule for f in late.active] == ["RBH401"]
     assert [f.as_dict() for f in late.active] == [f.as_dict() for f in run_checks(
         project, paths=["runbooks/old.md"], today=dt.date(2026, 3, 1), use_cache=False).active]
+
+
+# ------------------------------------------------------------------ checks that scale with the change
+@pytest.mark.parametrize("edit, all_runbooks", [
+    ({"runbooks/other.md": "# Other\n\nNothing here, still.\n"}, False),  # one runbook: only it is checked
+    # the rule group's name is "shop", which the Kubernetes file names too: both in scope, so all
+    ({"manifests/prometheus/rules.yaml": rules(("CartSlow", "http_server_requests_total"), ("CartLate", "x_total"))}, True),
+    ({"manifests/k8s/cart.yaml": K8S.format(name="cart-web")}, True),  # RBH403 on it asks every runbook
+])
+def test_changed_since_checks_the_scope_and_reports_what_a_full_run_reports(repo, edit, all_runbooks):
+    from checks import changed
+    from checks.engine import run_checks
+    from rbh.project import load_project
+
+    write_files(repo, {f"runbooks/extra{i}.md": f"# Extra {i}\n\nUnrelated page {i}.\n" for i in range(5)})
+    git(repo, "add", "-A")
+    commit(repo, {}, "extra pages", "2026-02-01T00:00:00")
+    commit(repo, edit, "the change", "2026-02-02T00:00:00")
+    today = dt.date(2026, 6, 1)
+    project = load_project(repo)
+    full = changed.filter_result(run_checks(project, use_cache=False, today=today), changed.compute(project, "HEAD~1"))
+    project = load_project(repo)
+    paths, report = changed.runbooks_in_scope(project, "HEAD~1")
+    result = run_checks(project, paths=paths, report=report, use_cache=False, today=today)
+    checked = {rb.path for rb in result.runbooks}
+    part = changed.filter_result(result, changed.compute(project, "HEAD~1"))
+    assert [f.as_dict() for f in part.findings] == [f.as_dict() for f in full.findings]
+    assert part.notices == full.notices
+    every = set(project.runbook_paths())
+    assert (checked == every) is all_runbooks
+    assert checked <= every and ("runbooks/extra3.md" in checked) is all_runbooks
