@@ -10,7 +10,8 @@ config). For each, in new processes, as CI or an on-call laptop would run them:
 * ``rbh ask`` with health on questions no earlier ask has seen, after ``rbh index`` and one warm-up
   ask (median of 3);
 * the cost of each new commit: ``rbh check`` right after a commit that edits a manifest and a
-  runbook (median of 3 commits).
+  runbook (median of 3 commits);
+* ``rbh check --changed-since HEAD~1`` after the last of those commits (median of 3).
 
 The baseline is main at 4626f49, exported from git into a temp folder and run with the same Python
 through ``PYTHONPATH``; each implementation gets its own clone of the repository, so neither sees
@@ -287,6 +288,7 @@ def measure(code_root: Path, repo: Path, one_file: str, skip_ask: bool, question
         new_commit(repo, n)
         commits.append(rbh(code_root, repo, *check)[0])
     row["commit"] = median(commits)
+    row["changed"] = median([rbh(code_root, repo, *check, "--changed-since", "HEAD~1")[0] for _ in range(3)])
     if not skip_ask:  # after the commits: health recomputed once for the new state, then read
         row["ask_after"] = rbh(code_root, repo, "ask", questions[3])[0]
     return row
@@ -335,7 +337,7 @@ def main() -> None:
                 rows.append((label, impl, row))
                 print(f"  {label:<34} {impl:<12} " + "  ".join(f"{k} {v:.2f}/{v.cpu:.2f}" for k, v in row.items()), flush=True)
     print(f"\nload average at end: {os.getloadavg()[0]:.1f}")
-    cols = [("cold", "cold"), ("warm", "warm"), ("one", "1 file"), ("commit", "commit"), ("ask", "ask"),
+    cols = [("cold", "cold"), ("warm", "warm"), ("one", "1 file"), ("commit", "commit"), ("changed", "changed"), ("ask", "ask"),
             ("ask_nohealth", "ask -H"), ("ask_after", "ask+c"), ("index", "index")]
     head = f"{'repository':<34} {'code':<12} " + " ".join(f"{t:>11}" for _, t in cols) + f" {'findings':>8}"
     print(head)
@@ -343,8 +345,9 @@ def main() -> None:
     for label, impl, r in rows:
         cells = [f"{r[k]:.2f} ({r[k].cpu:.2f})" if k in r else "-" for k, _ in cols]
         print(f"{label:<34} {impl:<12} " + " ".join(f"{c:>11}" for c in cells) + f" {int(r['findings']):>8}")
-    print("\nseconds: wall (CPU user+sys), new process each; warm, 1 file, ask and commit: median of 3.\n"
-          "commit: rbh check right after a commit that edits a manifest and a runbook. ask: unseen question\n"
+    print("\nseconds: wall (CPU user+sys), new process each; warm, 1 file, ask, commit, changed: median of 3.\n"
+          "commit: rbh check right after a commit that edits a manifest and a runbook; changed: then\n"
+          "rbh check --changed-since HEAD~1. ask: unseen question\n"
           "after rbh index and one warm-up ask; ask -H: the same with --no-health (the floor without health);\n"
           "ask+c: the first ask after those commits (health recomputed for the new state).\n"
           "targets: cold <= 4, warm <= 1.5, 1 file <= 0.8, ask <= 1.0")
