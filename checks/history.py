@@ -43,8 +43,11 @@ MAX_COMMITS = 5_000  # manifest-changing commits consulted for renames and remov
 # The same value in every run (a user's diff.algorithm or textconv must not change what a cached
 # commit says), git's own locks left alone, and no fsmonitor hook started by a read.
 GIT_CONFIG = ["-c", "core.fsmonitor=false", "-c", "core.quotepath=off", "-c", "diff.algorithm=myers",
-              "-c", "log.showSignature=false", "--no-replace-objects"]
-_DIFF_ARGS = ["-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--no-merges"]
+              "-c", "log.showSignature=false", "-c", "log.showRoot=true", "-c", "diff.noprefix=false",
+              "-c", "diff.mnemonicPrefix=false", "-c", "diff.relative=false", "-c", "diff.interHunkContext=0",
+              "-c", "diff.suppressBlankEmpty=false", "--no-replace-objects"]
+_DIFF_ARGS = ["-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--no-merges",
+              "-O/dev/null"]  # -O/dev/null: no diff.orderFile (file order decides ties within a commit)
 
 
 @dataclass(frozen=True)

@@ -359,3 +359,15 @@ def test_changed_since_checks_the_scope_and_reports_what_a_full_run_reports(repo
     every = set(project.runbook_paths())
     assert (checked == every) is all_runbooks
     assert checked <= every and ("runbooks/extra3.md" in checked) is all_runbooks
+
+
+def test_a_users_git_config_does_not_change_the_history(repo):
+    """diff.noprefix, log.showRoot, diff.orderFile ... in the user's config change what git log
+    prints; the history reads pin them, so findings and the memo do not depend on them."""
+    before = findings(repo, use_cache=False)
+    (repo / "order.txt").write_text("runbooks/*\n")
+    for key, value in (("diff.noprefix", "true"), ("log.showRoot", "false"), ("diff.orderFile", str(repo / "order.txt")),
+                       ("diff.algorithm", "histogram"), ("diff.context", "0"), ("core.quotePath", "true")):
+        git(repo, "config", key, value)
+    assert findings(repo, use_cache=False) == before
+    assert same_as_cold(repo) == before
