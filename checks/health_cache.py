@@ -90,9 +90,19 @@ def _finding_from_json(d: Any, path: str) -> Finding | None:
 
 
 def _location(project: Any) -> Path | None:
+    """The cache file, or None when a symlink could redirect it or git tracks it (a committed cache
+    is someone else's claim about this repository's health)."""
     folder = Path(project.root) / CACHE_DIR
     if folder.is_symlink() or (folder / CACHE_FILE).is_symlink():
         return None
+    if project.repo is not None:
+        from checks.history import HistoryError, git_lines
+
+        try:
+            if any(line.strip() for line in git_lines(Path(project.root), ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}"])):
+                return None
+        except HistoryError:
+            return None
     return folder / CACHE_FILE
 
 

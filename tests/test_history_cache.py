@@ -371,3 +371,30 @@ def test_a_users_git_config_does_not_change_the_history(repo):
         git(repo, "config", key, value)
     assert findings(repo, use_cache=False) == before
     assert same_as_cold(repo) == before
+
+
+def test_a_committed_or_tampered_health_cache_is_not_believed(tmp_path):
+    from checks.engine import run_checks
+    from checks.health_cache import health
+    from rbh.project import load_project
+
+    root = tmp_path / "r"
+    commit_history(root, [BASE, *LATER])
+    project = load_project(root)
+    today = dt.date(2026, 6, 1)
+    truth = [f.as_dict() for f in run_checks(project, paths=["runbooks/cart.md"], today=today, use_cache=False).active]
+    assert truth
+    run_checks(project, today=today)  # stores health
+    path = root / ".rbh" / "health-cache.json"
+    doc = json.loads(path.read_text())
+    assert doc["findings"]["runbooks/cart.md"]
+    doc["findings"]["runbooks/cart.md"] = []  # "no open findings"
+    path.write_text(json.dumps(doc))
+    git(root, "add", "-f", ".rbh/health-cache.json")
+    assert [f.as_dict() for f in health(load_project(root), ["runbooks/cart.md"], today=today).active] == truth
+    git(root, "rm", "-q", "--cached", ".rbh/health-cache.json")
+    doc["findings"]["runbooks/cart.md"] = [{"rule": "RBH101", "name": "unknown-workload", "severity": "error",
+                                            "path": "runbooks/cart.md", "line": "1", "column": 1, "message": "x",
+                                            "strength": "command"}]
+    path.write_text(json.dumps(doc))
+    assert [f.as_dict() for f in health(load_project(root), ["runbooks/cart.md"], today=today).active] == truth
