@@ -180,7 +180,29 @@ def _decode(data: bytes | None) -> str:
 
 
 def compute(project, rev: str) -> ChangeScope:
-    """Which files ``--changed-since REV`` reports on."""
+    """Which files ``--changed-since REV`` reports on (computed once per project object and REV:
+    the command asks before the run, to check only those files, and after it, to filter)."""
+    memo = project.__dict__.setdefault("_rbh_change_scopes", {})
+    if rev not in memo:
+        memo[rev] = _compute(project, rev)
+    return memo[rev]
+
+
+def runbooks_in_scope(project, rev: str) -> tuple[list[str] | None, set[str] | None]:
+    """(runbooks to check, files to report on) for ``--changed-since REV``; (None, None): everything.
+
+    Only the runbooks in scope are parsed and checked, so the cost follows the change (the engine
+    adds every runbook back when a manifest in scope holds findings that depend on all of them,
+    see ``checks.engine.ALL_RUNBOOK_RULES``).
+    """
+    scope = compute(project, rev)
+    if scope.everything:
+        return None, None
+    runbooks = set(project.runbook_paths())
+    return sorted(p for p in scope.files if p in runbooks), set(scope.files)
+
+
+def _compute(project, rev: str) -> ChangeScope:
     repo = project.repo
     if repo is None:
         raise GitError("--changed-since needs a git repository")

@@ -72,8 +72,10 @@ def _repo_relative(root, path: str) -> str:
                    "(json only; the docs site draws the same series).")
 @click.option("--trend-weeks", type=click.IntRange(1, 520), default=12, show_default=True,
               help="With --trend: how many weeks back.")
+@click.option("--no-cache", "no_cache", is_flag=True,
+              help="Read git history afresh instead of through .rbh/history-cache.json, and store no findings for rbh ask.")
 @reporting_options
-def check_command(repo, paths, fmt, fail_on, today, trend, trend_weeks, **reporting) -> None:
+def check_command(repo, paths, fmt, fail_on, today, trend, trend_weeks, no_cache, **reporting) -> None:
     """Check runbooks for staleness against the manifests and git history.
 
     Compares what each runbook references (kubectl targets, namespaces, containers, ports, alerts,
@@ -108,8 +110,14 @@ def check_command(repo, paths, fmt, fail_on, today, trend, trend_weeks, **report
         raise ConfigError(f"rbh.yaml: check.format: unknown format '{fmt}' (choose from {', '.join(format_choices())})")
     fail_on = fail_on or project.config.check.fail_on
     plan = reporting_prepare(project, paths=paths, **reporting)
-    result = run_checks(project, paths=[_repo_relative(project.root, p) for p in paths] or None,
-                        today=today.date() if today else None)
+    selected = [_repo_relative(project.root, p) for p in paths] or None
+    report = None
+    if plan.changed_since and selected is None:
+        from checks.changed import runbooks_in_scope
+
+        selected, report = runbooks_in_scope(project, plan.changed_since)  # only what the change can affect
+    result = run_checks(project, paths=selected, today=today.date() if today else None,
+                        use_cache=not no_cache, report=report)
     if reporting_finish(project, result, plan):
         return
     out = sys.stdout

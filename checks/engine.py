@@ -56,12 +56,16 @@ def _glob_folder(globs: list[str]) -> str:
     return head.rsplit("/", 1)[0] if "/" in head else ""
 
 
-def _pathspecs(globs: list[str]) -> list[str]:
+def pathspecs_of(globs: list[str]) -> list[str]:
+    """The folders (git pathspecs) that hold every file the *globs* can select."""
     specs = []
     for g in globs:
         folder = _glob_folder([g])
         specs.append(folder or ".")
     return sorted(set(specs)) or ["."]
+
+
+_pathspecs = pathspecs_of
 
 
 def _references_of(runbooks) -> dict[str, list]:
@@ -88,17 +92,61 @@ def _fewer_gc_passes():
         gc.set_threshold(*old)
 
 
+# Rules whose findings on a manifest depend on every runbook (RBH403: does *any* runbook cover this
+# workload?), with the files such findings can land on: reporting on one of those files needs all
+# runbooks checked, not only the ones a change touched.
+ALL_RUNBOOK_RULES = {
+    "RBH403": lambda inv: {w.loc.path for w in inv.workloads} | {e.loc.path for e in inv.catalog},
+}
+DATE_RULES = frozenset({"RBH401"})  # findings that depend on today's date: never stored, evaluated when shown
+
+
 def run_checks(project, *, paths: list[str] | None = None, inventory: Inventory | None = None,
-               today: dt.date | None = None) -> CheckResult:
-    """Run every enabled rule over the project's runbooks (or only *paths*) and its manifests."""
+               today: dt.date | None = None, use_cache: bool = True, only_rules: frozenset[str] | None = None,
+               stored: list[Finding] | None = None, report: set[str] | None = None) -> CheckResult:
+    """Run every enabled rule over the project's runbooks (or only *paths*) and its manifests.
+
+    *use_cache*: git history facts come from (and update) ``.rbh/history-cache.json``; a full run
+    also stores every runbook's findings for ``rbh ask`` (``checks.health_cache``). *only_rules*
+    runs just those rules and adds *stored* findings (kept from an earlier run) before
+    suppressions apply. *report*: the files whose findings are kept (default: *paths*); runbooks
+    are then *paths* only.
+    """
     with _fewer_gc_passes():
-        return _run_checks(project, paths=paths, inventory=inventory, today=today)
+        return _run_checks(project, paths=paths, inventory=inventory, today=today, use_cache=use_cache,
+                           only_rules=only_rules, stored=stored, report=report)
 
 
-def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None, today: dt.date | None) -> CheckResult:
+class _LazyHistory:
+    """``checks.history_cache.repo_history`` loaded on first use (a run whose rules never ask for
+    history, e.g. ``rbh check`` without git, never reads it)."""
+
+    def __init__(self, project, use_cache: bool):
+        self.project, self.use_cache = project, use_cache
+        self.loaded = False
+        self.value = None
+
+    def __call__(self):
+        if not self.loaded:
+            from checks.history_cache import repo_history
+
+            self.value = repo_history(self.project, use_cache=self.use_cache)
+            self.loaded = True
+        return self.value
+
+
+def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None, today: dt.date | None,
+                use_cache: bool = True, only_rules: frozenset[str] | None = None, stored: list[Finding] | None = None,
+                report: set[str] | None = None) -> CheckResult:
     settings = rule_settings(project.config)
-    inv = inventory if inventory is not None else load_inventory(project)
+    if inventory is not None:
+        inv = inventory
+    elif only_rules is not None and not any(r for r in only_rules if r not in DATE_RULES):
+        inv = Inventory()  # the date rules read runbooks only: no manifest needs loading
+    else:
+        inv = load_inventory(project)
     all_runbooks = project.runbook_paths()
+    skipped: list[str] = []
     if paths is None:
         selected = all_runbooks
     else:
@@ -108,18 +156,28 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
         wanted = [(x, safe_relpath(project.root, x)) for x in paths]
         selected = sorted({rel for _, rel in wanted if rel in files})
         skipped = [x for x, rel in wanted if rel not in files]
-    runbooks = project.load_runbooks(selected, with_git=True)
-    references = _references_of(runbooks)
+    if report is not None and paths is not None and any(
+            settings[rid][0] and report & files_of(inv) for rid, files_of in ALL_RUNBOOK_RULES.items()):
+        selected = all_runbooks
+    history = _LazyHistory(project, use_cache)
+    runbooks = project.load_runbooks(selected, with_git=False)
+    if project.repo is not None and runbooks and only_rules is None:
+        facts = history()
+        if facts is not None:
+            for rb in runbooks:
+                rb.git = facts.last_change(rb.path)
+    references = _references_of(runbooks) if only_rules is None else {}
     ctx = RuleContext(
         root=project.root, config=project.config, runbooks=runbooks, references=references, inventory=inv,
         files=set(project.worktree_files), runbook_paths=all_runbooks,
         today=today or dt.date.today(), repo=project.repo,
-        manifest_pathspecs=_pathspecs(project.manifest_include), runbook_folder=_glob_folder(project.runbook_include),
+        manifest_pathspecs=pathspecs_of(project.manifest_include), runbook_folder=_glob_folder(project.runbook_include),
+        history_source=history,
     )
-    findings: list[Finding] = []
+    findings: list[Finding] = list(stored or [])
     for rid, module in RULES.items():
         enabled, severity, options = settings[rid]
-        if not enabled:
+        if not enabled or (only_rules is not None and rid not in only_rules):
             continue
         ctx.rule, ctx.options = module, options
         ctx.severity = severity or module.SEVERITY
@@ -129,7 +187,9 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
         except Exception as exc:  # noqa: BLE001 - one broken rule must not hide the others' findings
             log.debug("rule %s failed", rid, exc_info=True)
             ctx.notice(f"rule {rid} ({module.NAME}) failed and was skipped: {type(exc).__name__}: {exc}"[:300])
-    if paths is not None:
+    if report is not None:
+        findings = [f for f in findings if f.path in report]
+    elif paths is not None:
         wanted = set(selected)
         findings = [f for f in findings if f.path in wanted]
     unique = {(f.rule, f.path, f.line, f.column, f.message): f for f in findings}
@@ -137,6 +197,12 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
     notices = list(ctx.notices)
     if paths is not None and skipped:
         notices.insert(0, "not a regular file of the repository, skipped: " + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else ""))
+    if history.loaded and history() is not None:
+        notices.extend(n for n in history().notices if n not in notices)
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=notices)
+    if use_cache and paths is None and only_rules is None and report is None:
+        from checks.health_cache import store_health
+
+        store_health(project, result)
     return apply_suppressions(result, project, today=ctx.today)  # --today also decides which snoozes expired

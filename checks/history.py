@@ -1,18 +1,35 @@
-"""What the manifests' git history says about names: which were renamed, and which were removed.
+"""What git history says: which manifest names were renamed or removed, and when each file last changed.
 
-One ``git log -p`` pass over the manifest files (cached per run) collects, per commit, the names
-(``name:``, ``namespace:``, ``alert:``, ``record:`` values) and metric names in ``expr:`` lines that were removed and
-added. A name removed in a commit that added a similar name under the same key in the same file is
-a rename; the newest such commit is the one reported ("renamed in <sha>"). On a shallow clone the
-history is incomplete; the caller adds a notice.
+Facts are gathered per commit, then folded newest first in ``git log`` order:
+
+* from ``git log --name-only`` (every commit): the runbook and manifest files it changed, its author
+  date and author. The first commit in the walk that changed a file is its last change.
+* from ``git log -p`` over the manifest folders (non-merge commits that change them, the newest
+  ``MAX_COMMITS``): the names (``name:``, ``namespace:``, ``alert:``, ``record:`` values) and metric
+  names in ``expr:`` lines that were removed and added. A name removed in a commit that added a
+  similar name under the same key in the same file is a rename; the newest such commit is the one
+  reported ("renamed in <sha>").
+
+A commit's facts depend only on the commit (its tree and its parents' trees) and the config's
+globs, so ``checks.history_cache`` keeps them on disk by commit sha: a later run lists the commits
+(``git rev-list``, headers only) and reads diffs only for commits it has not seen, in one
+``git log --no-walk --stdin`` pass. Folding the same facts in the same order gives the same answer
+as a run without the cache, whatever happened to the history in between (new commits, force-push,
+shallow clone). Without a cache, history is read in two streaming ``git log`` passes.
+On a shallow clone the history is incomplete; the caller adds a notice.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import logging
+import os
 import re
+import subprocess
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
 
 from checks import promql
 
@@ -21,8 +38,16 @@ log = logging.getLogger(__name__)
 _NAME_LINE = re.compile(r"^\s*(?:-\s+)?(name|alert|record|namespace)\s*:\s*[\"']?([A-Za-z0-9_.:/-]+)[\"']?\s*(?:#.*)?$")
 _EXPR_LINE = re.compile(r"^\s*(?:-\s+)?expr\s*:\s*(.+)$")
 _COMMIT = "\x1e"
-MAX_HISTORY_BYTES = 50_000_000  # of diff text read; older history is not consulted beyond these bounds
-MAX_COMMITS = 5_000
+_FIELD = "\x1f"
+MAX_COMMITS = 5_000  # manifest-changing commits consulted for renames and removals, newest first
+# The same value in every run (a user's diff.algorithm or textconv must not change what a cached
+# commit says), git's own locks left alone, and no fsmonitor hook started by a read.
+GIT_CONFIG = ["-c", "core.fsmonitor=false", "-c", "core.quotepath=off", "-c", "diff.algorithm=myers",
+              "-c", "log.showSignature=false", "-c", "log.showRoot=true", "-c", "diff.noprefix=false",
+              "-c", "diff.mnemonicPrefix=false", "-c", "diff.relative=false", "-c", "diff.interHunkContext=0",
+              "-c", "diff.suppressBlankEmpty=false", "--no-replace-objects"]
+_DIFF_ARGS = ["-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--no-merges",
+              "-O/dev/null"]  # -O/dev/null: no diff.orderFile (file order decides ties within a commit)
 
 
 @dataclass(frozen=True)
@@ -63,53 +88,323 @@ class ManifestHistory:
         return None
 
 
-def _record(history: ManifestHistory, sha: str, per_file: dict[str, tuple[list[tuple[str, str]], list[tuple[str, str]], set[str], set[str]]]) -> None:
-    for path, (removed, added, metrics_removed, metrics_added) in per_file.items():
-        added_names = {(k, n) for k, n in added}
-        removed_names = {(k, n) for k, n in removed}
-        for key, old in removed:
+
+@dataclass(frozen=True)
+class CommitFacts:
+    """What one commit says, for the fold. *manifest* is None until its diff was read (or when the
+    commit changes no manifest: *touch* False)."""
+
+    date: str  # author date, ISO 8601
+    author: str
+    files: tuple[str, ...]  # runbook and manifest files it changed (merges: none)
+    touch: bool  # a non-merge commit that changed a file under the manifest pathspecs
+    manifest: tuple[tuple[tuple[str, str, str, str | None], ...], tuple[str, ...]] | None = None
+    # (removed names as (name, key, path, renamed to or None), metrics it removed)
+
+
+def commit_facts_of_diff(per_file: dict[str, tuple[list, list, set, set]]):
+    """A commit's (removed names, removed metrics) from its parsed manifest diff."""
+    removed: list[tuple[str, str, str, str | None]] = []
+    metrics: set[str] = set()
+    for path, (rem, add, metrics_removed, metrics_added) in per_file.items():
+        added_names = set(add)
+        removed_names = set(rem)
+        for key, old in rem:
             if (key, old) in added_names:
                 continue  # moved, not removed
+            options = [n for k, n in add if k == key and (k, n) not in removed_names]
+            best = None
+            if options:
+                cand = max(options, key=lambda n: difflib.SequenceMatcher(None, old, n).ratio())
+                if difflib.SequenceMatcher(None, old, cand).ratio() >= 0.5 or len(options) == 1:
+                    best = cand
+            removed.append((old, key, path, best))
+        metrics |= metrics_removed - metrics_added
+    return tuple(removed), tuple(sorted(metrics))
+
+
+def fold(order: list[str], facts: dict[str, CommitFacts], *, shallow: bool = False) -> tuple[ManifestHistory, dict[str, str]]:
+    """Renames and removals, and the last commit per file, from per-commit facts newest first."""
+    history = ManifestHistory(shallow=shallow)
+    last: dict[str, str] = {}
+    count = 0
+    for sha in order:
+        rec = facts[sha]
+        for path in rec.files:
+            if path not in last:
+                last[path] = sha
+        if not rec.touch or count >= MAX_COMMITS:
+            continue
+        count += 1
+        if rec.manifest is None:
+            raise ValueError(f"commit {sha[:8]}: manifest diff not read")
+        removed, metrics = rec.manifest
+        for old, key, path, new in removed:
             history.removed.setdefault(old, (sha, key, path))
-            if old in history.renames:
-                continue
-            options = [n for k, n in added if k == key and (k, n) not in removed_names]
-            if not options:
-                continue
-            best = max(options, key=lambda n: difflib.SequenceMatcher(None, old, n).ratio())
-            if difflib.SequenceMatcher(None, old, best).ratio() >= 0.5 or len(options) == 1:
-                history.renames[old] = Rename(old, best, sha, key, path)
-        for metric in metrics_removed - metrics_added:
+            if new is not None and old not in history.renames:
+                history.renames[old] = Rename(old, new, sha, key, path)
+        for metric in metrics:
             history.removed_metrics.setdefault(metric, sha)
+    history.commits = count
+    return history, last
+
+
+def needed_diffs(order: list[str], facts: dict[str, CommitFacts]) -> list[str]:
+    """Commits inside the fold's window whose manifest diff has not been read yet."""
+    out, count = [], 0
+    for sha in order:
+        rec = facts[sha]
+        if not rec.touch:
+            continue
+        if count >= MAX_COMMITS:
+            break
+        count += 1
+        if rec.manifest is None:
+            out.append(sha)
+    return out
+
+
+# ------------------------------------------------------------------------------------ git
+class HistoryError(Exception):
+    """git could not be read (the caller treats history as unavailable)."""
+
+
+def git_lines(root: Path, args: list[str], stdin_lines: Iterable[str] | None = None) -> Iterator[str]:
+    """Lines of a git command's output, streamed.
+
+    GitPython's ``execute`` returns the whole output at once; a 10-year history's diff is read line by
+    line here instead, through the same argument-list call (never a shell)."""
+    cmd = ["git", "-C", str(root), *GIT_CONFIG, *args]
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+    try:
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE if stdin_lines is not None else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    except OSError as exc:
+        raise HistoryError(f"git not runnable: {exc}") from None
+    assert proc.stdout is not None
+    try:
+        if stdin_lines is not None:
+            assert proc.stdin is not None
+            # git reads every revision from stdin before it writes anything: no deadlock
+            proc.stdin.write("".join(f"{s}\n" for s in stdin_lines).encode())
+            proc.stdin.close()
+        for raw in proc.stdout:
+            yield raw.decode("utf-8", errors="replace").rstrip("\n")
+        err = proc.stderr.read().decode("utf-8", errors="replace") if proc.stderr else ""
+        if proc.wait() != 0:
+            raise HistoryError(f"git {args[0]} failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        if proc.stderr:
+            proc.stderr.close()
+
+
+def _unquote(name: str) -> str:
+    """A path as git prints it: C-quoted in double quotes when it has control characters or quotes."""
+    if len(name) < 2 or not (name.startswith('"') and name.endswith('"')):
+        return name
+    body = name[1:-1]
+    out = bytearray()
+    i = 0
+    simple = {"n": 10, "t": 9, '"': 34, "\\": 92, "a": 7, "b": 8, "f": 12, "r": 13, "v": 11}
+    while i < len(body):
+        c = body[i]
+        if c == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            if nxt in simple:
+                out.append(simple[nxt])
+                i += 2
+                continue
+            if re.match(r"[0-7]{3}", body[i + 1 : i + 4]):
+                out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
+                i += 4
+                continue
+        out += c.encode("utf-8")
+        i += 1
+    return out.decode("utf-8", errors="replace")
+
+
+def under(path: str, specs: list[str]) -> bool:
+    return any(s in ("", ".") or path == s or path.startswith(s.rstrip("/") + "/") for s in specs)
+
+
+_LOG_FORMAT = f"--format={_COMMIT}%H{_FIELD}%P{_FIELD}%aI{_FIELD}%an"
+
+
+def read_commits(root: Path, revs: list[str], specs: list[str], relevant, *, no_walk: bool = False) -> tuple[list[str], dict[str, CommitFacts]]:
+    """(commits in walk order, their facts without diffs) from one ``git log --name-only`` pass over
+    *revs* (``--no-walk``: exactly those commits, given on stdin). *relevant(path)* says which changed
+    files to keep."""
+    args = ["log", "--name-only", "--no-renames", "--no-color", _LOG_FORMAT]
+    if no_walk:
+        args += ["--no-walk=unsorted", "--stdin"]
+        lines = git_lines(root, args, revs)
+    else:
+        lines = git_lines(root, [*args, *revs, "--"])
+    order: list[str] = []
+    facts: dict[str, CommitFacts] = {}
+    current: list[Any] | None = None
+
+    def flush() -> None:
+        if current is not None:
+            sha, date, author, merge, files, touch = current
+            facts[sha] = CommitFacts(date, author, tuple(files), touch and not merge)
+
+    for line in lines:
+        if line.startswith(_COMMIT):
+            flush()
+            parts = line[1:].split(_FIELD, 3)
+            if len(parts) != 4 or not _SHA.match(parts[0]):
+                current = None
+                continue
+            sha, parents, date, author = parts
+            order.append(sha)
+            current = [sha, date, author, len(parents.split()) > 1, [], False]
+            continue
+        if current is None or not line:
+            continue
+        path = _unquote(line)
+        if not current[5] and under(path, specs):
+            current[5] = True
+        if relevant(path):
+            current[4].append(path)
+    flush()
+    return order, facts
+
+
+def read_diffs(root: Path, shas: list[str], specs: list[str]) -> dict[str, tuple]:
+    """Manifest facts of exactly these commits, from one ``git log -p --no-walk --stdin`` pass."""
+    out: dict[str, tuple] = {}
+    if not shas:
+        return out
+    sha = None
+    body: list[str] = []
+    args = ["log", *_DIFF_ARGS, f"--format={_COMMIT}%H", "--no-walk=unsorted", "--stdin", "--", *(specs or ["."])]
+    for line in git_lines(root, args, shas):
+        if line.startswith(_COMMIT):
+            if sha is not None:
+                out[sha] = commit_facts_of_diff(_parse_commit_diff("\n".join(body)))
+            sha, body = line[1:].strip(), []
+            continue
+        body.append(line)
+    if sha is not None:
+        out[sha] = commit_facts_of_diff(_parse_commit_diff("\n".join(body)))
+    wanted = set(shas)
+    for s in wanted - out.keys():  # a commit git skipped (no change under the pathspecs after all)
+        out[s] = ((), ())
+    return {s: v for s, v in out.items() if s in wanted}
+
+
+_SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+
+
+def rev_list(root: Path) -> list[str]:
+    """Every commit reachable from HEAD, in ``git log`` order (headers only: cheap)."""
+    return [line for line in git_lines(root, ["rev-list", "HEAD", "--"]) if _SHA.match(line)]
+
+
+def head_sha(root: Path) -> str | None:
+    try:
+        lines = list(git_lines(root, ["rev-parse", "--verify", "-q", "HEAD^{commit}"]))
+    except HistoryError:
+        return None
+    return lines[0].strip() if lines and _SHA.match(lines[0].strip()) else None
+
+
+# ------------------------------------------------------------------------------------ the whole
+@dataclass
+class RepoHistory:
+    """Everything the checks take from git history, for the commit at HEAD."""
+
+    manifests: ManifestHistory
+    last: dict[str, str] = field(default_factory=dict)  # path -> sha of its last change
+    facts: dict[str, CommitFacts] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    commits_read: int = 0  # commits whose facts this run read from git (the rest came from the memo)
+
+    def last_change(self, path: str):
+        """``rbh.git.CommitInfo`` of the last commit that changed *path* (None when none did)."""
+        from rbh.git import CommitInfo
+
+        sha = self.last.get(path)
+        if sha is None:
+            return None
+        rec = self.facts[sha]
+        try:
+            date = dt.datetime.fromisoformat(rec.date)
+        except ValueError:
+            return None
+        return CommitInfo(sha, date, rec.author)
+
+    def last_changes(self, paths: Iterable[str]) -> dict[str, Any]:
+        out = {}
+        for p in paths:
+            info = self.last_change(p)
+            if info is not None:
+                out[p] = info
+        return out
+
+
+def relevance(globs: list[str], specs: list[str]):
+    """Which changed files a commit's facts keep: those the runbook or manifest globs select, and
+    any under the manifest pathspecs."""
+    from rbh.paths import glob_match
+
+    def relevant(path: str) -> bool:
+        return under(path, [s for s in specs if s not in ("", ".")]) or any(glob_match(path, g) for g in globs)
+
+    return relevant
+
+
+def build(root: Path, specs: list[str], relevant, *, shallow: bool = False,
+          known: dict[str, CommitFacts] | None = None, order: list[str] | None = None) -> tuple[list[str], dict[str, CommitFacts], int]:
+    """(order, facts, commits read): every commit reachable from HEAD with its facts, reading only
+    what *known* lacks. Without *known*: one ``git log --name-only`` pass, then one ``-p`` pass."""
+    read = 0
+    if known is None:
+        order, facts = read_commits(root, ["HEAD"], specs, relevant)
+        read = len(order)
+    else:
+        if order is None:
+            order = rev_list(root)
+        facts = {s: known[s] for s in order if s in known}
+        missing = [s for s in order if s not in facts]
+        if missing:
+            _, more = read_commits(root, missing, specs, relevant, no_walk=True)
+            facts.update(more)
+            read = len(missing)
+            lost = [s for s in missing if s not in facts]
+            if lost:
+                raise HistoryError(f"git log did not return {len(lost)} commit(s), e.g. {lost[0][:8]}")
+    todo = needed_diffs(order, facts)
+    if todo:
+        diffs = read_diffs(root, todo, specs)
+        for s in todo:
+            old = facts[s]
+            facts[s] = CommitFacts(old.date, old.author, old.files, old.touch, diffs.get(s, ((), ())))
+    return order, facts, read
 
 
 def load_history(repo, pathspecs: list[str]) -> ManifestHistory:
-    """Renames and removals in the history of the manifest files matched by *pathspecs*."""
+    """Renames and removals in the history of the manifest files matched by *pathspecs* (no cache)."""
     from rbh import git as rgit
 
     history = ManifestHistory()
     if repo is None or not rgit.has_commits(repo):
         history.available = False
         return history
-    history.shallow = rgit.is_shallow(repo)
-    import git
-
-    args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff",
-            f"--max-count={MAX_COMMITS}", f"--format={_COMMIT}%H", "HEAD", "--", *(pathspecs or ["."])]
+    root = Path(repo.working_tree_dir or repo.git_dir)
+    specs = list(pathspecs or ["."])
     try:
-        raw = repo.git.execute(args, max_chunk_size=1 << 20)
-    except git.GitCommandError as exc:
+        order, facts, _ = build(root, specs, lambda p: False)
+        history, _ = fold(order, facts, shallow=rgit.is_shallow(repo))
+    except HistoryError as exc:
         log.info("manifest history unavailable: %s", exc)
         history.available = False
-        return history
-    if len(raw) > MAX_HISTORY_BYTES:
-        raw = raw[:MAX_HISTORY_BYTES]
-    for record in raw.split(_COMMIT):
-        if not record.strip():
-            continue
-        sha, _, body = record.partition("\n")
-        history.commits += 1
-        _record(history, sha.strip(), _parse_commit_diff(body))
+        history.shallow = rgit.is_shallow(repo)
     return history
 
 

@@ -46,6 +46,20 @@ class RunbookUrlResolver:
         self.case_insensitive = case_insensitive
         self.files = list(runbook_files)
         self._lookup = {self._norm(f): f for f in self.files}
+        self._by_suffix: dict[str, list[str]] | None = None
+
+    def _ending_with(self, tail: str) -> list[str]:
+        """Files (in order) that are *tail* or end with ``/`` + *tail*: one dict lookup instead of a
+        scan of every runbook per URL (1,000 alerts x 500 runbooks cost 0.7 s)."""
+        if self._by_suffix is None:
+            index: dict[str, list[str]] = {}
+            for f in self.files:
+                nf = self._norm(f)
+                keys = {nf} | {nf[i + 1:] for i, c in enumerate(nf) if c == "/"}
+                for k in keys:
+                    index.setdefault(k, []).append(f)
+            self._by_suffix = index
+        return self._by_suffix.get(self._norm(tail), [])
 
     def _norm(self, path: str) -> str:
         return path.lower() if self.case_insensitive else path
@@ -114,7 +128,7 @@ class RunbookUrlResolver:
             segments = path.split("/")
             for i in range(len(segments)):
                 tail = "/".join(segments[i:])
-                hits = [f for f in self.files if self._norm(f) == self._norm(tail) or self._norm(f).endswith("/" + self._norm(tail))]
+                hits = self._ending_with(tail)
                 if hits:
                     return Resolution(url, hits, hits[0], anchor, True, templated)
             return Resolution(url, [segments[-1]], None, anchor, True, templated)

@@ -187,27 +187,20 @@ def _mkdocs_layout(root: Path) -> tuple[str, bool]:
     return _LAYOUT_CACHE[root]
 
 
-def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any = None) -> tuple[dict[str, list[dict[str, Any]]] | None, str | None]:
-    """Open findings per runbook path from ``checks.engine.run_checks`` (through *cache*, an
-    ``indexer.ask_cache.AskCache``), or (None, notice) when the checks are unavailable or fail: the
-    answer must print either way."""
+def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any = None,
+              today: dt.date | None = None) -> tuple[dict[str, list[dict[str, Any]]] | None, str | None]:
+    """Open findings per runbook path, or (None, notice) when the checks are unavailable or fail: the
+    answer must print either way. With *cache* (an ``indexer.ask_cache.AskCache``) they come from the
+    findings stored for this repository state (``checks.health_cache``), recomputed for every
+    runbook in one pass when the repository moved on; without it the checks run for *paths*."""
     if not paths:
         return {}, None
-    if cache is not None:
-        cached, missing = cache.findings(paths)
-        if not missing:
-            return cached, None
-        fresh, notice = health_of(project, missing, inventory)
-        if fresh is None:
-            return None, notice
-        cache.put_findings(fresh)
-        return {**cached, **fresh}, notice
     try:
-        from checks.engine import run_checks
+        from checks.health_cache import health
     except Exception as exc:  # noqa: BLE001 - an incomplete install must not block the answer
         return None, f"health unavailable: checks not importable ({type(exc).__name__})"
     try:
-        result = run_checks(project, paths=paths, inventory=inventory)
+        result = health(project, paths, inventory=inventory, today=today, use_cache=cache is not None)
     except Exception as exc:  # noqa: BLE001
         log.debug("run_checks failed", exc_info=True)
         return None, f"health unavailable: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
@@ -228,7 +221,7 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
     notices: list[str] = []
     findings: dict[str, list[dict[str, Any]]] | None = {}
     if with_health and hits:
-        findings, notice = health_of(project, sorted({h.path for h in hits}), inventory, cache)
+        findings, notice = health_of(project, sorted({h.path for h in hits}), inventory, cache, today=today)
         if notice:
             notices.append(notice)
     site = project.config.site.url
@@ -493,13 +486,20 @@ def _payload_question(payload: Any) -> str:
     return "What should I do about the alert(s) " + ", ".join(n for n in names if n) + "?"
 
 
+def _runbooks_changed(project: Any, commit: str) -> bool:
+    from indexer.ask_cache import runbooks_changed_since
+
+    return runbooks_changed_since(project, commit)
+
+
 def _stale_index_notice(project: Any, state: Any, notices: list[str]) -> None:
-    """Tell the responder when the index is older than HEAD: the answer may quote an old version."""
+    """Tell the responder when runbooks changed since the indexed commit: the answer may quote an
+    old version (a commit that touched only manifests or code leaves the index current)."""
     if not state or not state.get("commit") or project.repo is None or state.get("worktree"):
         return
     try:
         head = project.repo.head.commit.hexsha
     except Exception:  # noqa: BLE001 - no commits, detached oddities: nothing to compare
         return
-    if head != state["commit"]:
+    if head != state["commit"] and _runbooks_changed(project, state["commit"]):
         notices.append(f"the index is at commit {state['commit'][:8]}, the repository at {head[:8]}: run 'rbh index' for the latest runbooks")

@@ -1,12 +1,14 @@
-"""A small on-disk cache for `rbh ask`: the alert catalog and runbooks' open findings.
+"""A small on-disk cache for `rbh ask`: the alert catalog.
 
-Both are pure functions of the repository state: HEAD, the config file, the runbook and manifest
-files, and today's date (review-overdue findings move with it). Reading every manifest and running
-the checks costs a cold `rbh ask` more than half a second, the same for every question asked at the
-same state, so the result is kept in ``.rbh/ask-cache.json`` (next to the local index, gitignored)
-under a key over that state. Any change to a file (size or modification time), a new commit, another
-day or another rbh version gives a new key: the cache can be stale only if a file changes without
-its size or mtime changing. An unreadable or unwritable cache is ignored, never an error.
+The catalog is a pure function of the repository state: HEAD, the config file, the runbook and
+manifest files. Reading every manifest costs a cold `rbh ask` a good part of a second, the same for
+every question asked at the same state, so the result is kept in ``.rbh/ask-cache.json`` (next to the
+local index, gitignored) under a key over that state. Any change to a file (size or modification
+time), a new commit or another rbh version gives a new key: the cache can be stale only if a file
+changes without its size or mtime changing. An unreadable or unwritable cache is ignored, never an
+error. Runbooks' findings are kept apart, once per repository state for every runbook, by
+``checks.health_cache`` (``rbh check`` and ``rbh index`` write them too); ``AskCache`` only tells the
+answer to use them.
 """
 
 from __future__ import annotations
@@ -24,11 +26,12 @@ from rbh.paths import keep_out_of_git
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "ask-cache.json"
-FORMAT = 1
+FORMAT = 2
 
 
-def state_key(project: Any, today: dt.date) -> str:
-    """Hash of everything the catalog and the findings depend on."""
+def state_key(project: Any, today: dt.date | None = None) -> str:
+    """Hash of everything the catalog depends on (*today* is accepted for old callers and unused:
+    nothing here depends on the date)."""
     from rbh import __version__
 
     h = hashlib.sha256()
@@ -38,7 +41,7 @@ def state_key(project: Any, today: dt.date) -> str:
             head = project.repo.head.commit.hexsha
         except Exception:  # noqa: BLE001 - no commits yet: the files alone decide
             head = "no-commit"
-    h.update(f"{FORMAT}\x1f{__version__}\x1f{head}\x1f{today.isoformat()}\x1f{project.config.model_dump_json()}".encode())
+    h.update(f"{FORMAT}\x1f{__version__}\x1f{head}\x1f{project.config.model_dump_json()}".encode())
     files = set(project.runbook_paths()) | set(project.manifest_paths())
     for rel in sorted(files):
         try:
@@ -52,8 +55,8 @@ def state_key(project: Any, today: dt.date) -> str:
 class AskCache:
     def __init__(self, project: Any, today: dt.date | None = None):
         self.path = project.root / ".rbh" / CACHE_FILE
-        self.key = state_key(project, today or dt.date.today())
-        self.data: dict[str, Any] = {"key": self.key, "catalog": None, "findings": {}}
+        self.key = state_key(project)
+        self.data: dict[str, Any] = {"key": self.key, "catalog": None}
         self.dirty = False
         try:
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
@@ -89,16 +92,6 @@ class AskCache:
         }
         self.dirty = True
 
-    # -------------------------------------------------------------- findings
-    def findings(self, paths: list[str]) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-        """(cached findings by path, paths not cached)."""
-        have = self.data.get("findings") or {}
-        return {p: have[p] for p in paths if p in have}, [p for p in paths if p not in have]
-
-    def put_findings(self, findings: dict[str, list[dict[str, Any]]]) -> None:
-        self.data.setdefault("findings", {}).update(findings)
-        self.dirty = True
-
     def save(self) -> None:
         if not self.dirty:
             return
@@ -121,3 +114,28 @@ def clear(root: Path) -> None:
         (root / ".rbh" / CACHE_FILE).unlink()
     except OSError:
         pass
+
+
+def runbooks_changed_since(project, commit: str) -> bool:
+    """True when a runbook, or the config file that selects them, differs between *commit* (the
+    indexed one) and HEAD; a commit that touched only manifests or code leaves the index current.
+    An unknown commit (history rewritten, shallow clone) counts as changed: the index cannot be
+    shown to be current. One tree diff, no file contents read."""
+    from checks.history import HistoryError, git_lines
+    from rbh.config import CONFIG_NAMES
+    from rbh.paths import glob_match
+
+    try:
+        names = list(git_lines(project.root, ["diff", "--name-only", "--no-renames", "--no-color", commit, "HEAD", "--"]))
+    except HistoryError:
+        return True
+    include, exclude = project.runbook_include, project.runbook_exclude
+    for line in names:
+        path = line.strip()
+        if not path:
+            continue
+        if path in CONFIG_NAMES:
+            return True
+        if any(glob_match(path, g) for g in include) and not any(glob_match(path, g) for g in exclude):
+            return True
+    return False

@@ -73,9 +73,25 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
             bar.__exit__(None, None, None)
     for w in report.warnings:
         click.echo(f"rbh: warning: {w}", err=True)
+    if not source:
+        _store_health(project)
     if not quiet:
         click.echo(report.summary())
     return 0
+
+
+def _store_health(project) -> None:
+    """Check every runbook once for this repository state, so `rbh ask` shows health without
+    running checks (``checks.health_cache``). A failing check never fails the index."""
+    import logging
+
+    try:
+        from checks.engine import run_checks
+
+        run_checks(project)
+    except Exception as exc:  # noqa: BLE001 - health is an extra; the index is what was asked for
+        logging.getLogger(__name__).debug("health not stored", exc_info=True)
+        click.echo(f"rbh: notice: runbook health not stored ({type(exc).__name__}); 'rbh ask' computes it", err=True)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -102,7 +118,7 @@ def _split_values(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--health/--no-health", default=True, help="Show each runbook's open findings from the checks (default: on).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools: {query, no_match, results: [...], ...}.")
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: store.url, env RBH_QDRANT_URL, else the local store).")
-@click.option("--no-cache", is_flag=True, help="Recompute alerts and health instead of reusing .rbh/ask-cache.json (kept per commit, files and day).")
+@click.option("--no-cache", is_flag=True, help="Recompute alerts and health instead of reusing .rbh/ask-cache.json and .rbh/health-cache.json (kept per commit and files).")
 def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url, no_cache):
     """Find the runbook sections that answer QUESTION, cited, with their freshness and health.
 

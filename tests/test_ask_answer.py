@@ -107,7 +107,7 @@ def test_site_urls(tmp_path):
 
 
 def test_cache_follows_the_repository_state(tmp_path):
-    """Findings come from .rbh/ask-cache.json while nothing changed, and are recomputed after an edit."""
+    """Findings come from .rbh/health-cache.json while nothing changed, and are recomputed after an edit."""
     import json
 
     root = make_shop(tmp_path / "shop")
@@ -115,7 +115,8 @@ def test_cache_follows_the_repository_state(tmp_path):
     first = ask_json(root, "search shows old prices", "--top-k", "1")["results"][0]
     assert [f["rule"] for f in first["findings"] if f["rule"] == "RBH101"] == ["RBH101"]
     cache = json.loads((root / ".rbh" / "ask-cache.json").read_text())
-    assert "runbooks/search.md" in cache["findings"] and cache["catalog"]["alerts"]
+    health = json.loads((root / ".rbh" / "health-cache.json").read_text())
+    assert "runbooks/search.md" in health["findings"] and cache["catalog"]["alerts"]
     # the manifests now define the deployment the runbook restarts: the next answer must not say it is missing
     k8s = root / "manifests" / "k8s" / "shop.yaml"
     k8s.write_text(k8s.read_text().replace("name: search\n", "name: search-indexer\n", 1))

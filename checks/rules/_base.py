@@ -7,6 +7,7 @@ import datetime as dt
 import difflib
 import functools
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -44,6 +45,9 @@ class RuleContext:
     manifest_pathspecs: list[str] = field(default_factory=list)
     runbook_folder: str = ""  # where runbook URLs map when the config gives no prefix
     notices: list[str] = field(default_factory=list)
+    # zero-argument callable giving a ``checks.history.RepoHistory`` (the engine's cached loader);
+    # None: read history directly (callers that build a context by hand)
+    history_source: Any = None
     # set per rule by the engine
     rule: ModuleType | None = None
     options: Any = None
@@ -130,7 +134,13 @@ class RuleContext:
 
         if self.repo is None:
             return None
-        history = load_history(self.repo, self.manifest_pathspecs)
+        if self.history_source is not None:
+            facts = self.history_source()
+            history = facts.manifests if facts is not None else None
+            if history is None:
+                return None
+        else:
+            history = load_history(self.repo, self.manifest_pathspecs)
         if history.shallow:
             self.notice("shallow clone: rename suggestions and history-based checks see only part of the history (fetch with --unshallow for full results)")
         return history
@@ -144,6 +154,9 @@ class RuleContext:
             return {}
         if rgit.is_shallow(self.repo):
             self.notice("shallow clone: rename suggestions and history-based checks see only part of the history (fetch with --unshallow for full results)")
+        if self.history_source is not None:
+            facts = self.history_source()
+            return facts.last_changes(self.inventory.files) if facts is not None else {}
         return rgit.last_changes(self.repo, "HEAD", paths=self.inventory.files)
 
     def notice(self, text: str) -> None:
@@ -258,12 +271,16 @@ def nearest(name: str, candidates: Iterable[str], cutoff: float = 0.6, *, shortl
     matcher.set_seq2(key)
     quick: list[tuple[float, str]] = []
     la = len(key)
+    # difflib's quick_ratio (2 * shared characters / total length), from character counts: the same
+    # number, without a Python loop over every character of every candidate
+    key_counts = Counter(key)
     for low in lowered:
         lb = len(low)
         if 2.0 * min(la, lb) / (la + lb) < cutoff:
             continue
-        matcher.set_seq1(low)
-        q = matcher.quick_ratio()
+        counts = Counter(low)
+        shared = sum(min(n, counts[c]) for c, n in key_counts.items())
+        q = 2.0 * shared / (la + lb)
         if q >= cutoff:
             quick.append((q, low))
     quick.sort(key=lambda x: (-x[0], x[1]))

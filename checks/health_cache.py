@@ -1,0 +1,199 @@
+"""Every runbook's findings, computed once per repository state: ``.rbh/health-cache.json``.
+
+A full ``rbh check`` (and ``rbh index``, and ``rbh ask`` when the repository moved on) stores the
+findings of every file, before suppression, under a key over the repository state: HEAD, the config,
+the rbh version and each runbook and manifest file's size and modification time (the work tree, so
+an uncommitted edit gives a new key). ``rbh ask`` then shows health without running the checks:
+it takes the stored findings of the runbooks in the answer, adds the date-dependent findings
+(``checks.engine.DATE_RULES``: review overdue) for today, and applies suppressions (snoozes expire
+by date, the baseline may have changed) exactly as ``rbh check PATHS`` would. Nothing is keyed by day.
+
+The file is untrusted input (the ``.rbh`` folder is in the work tree): JSON only, every value
+checked, a symlinked or oversized file ignored. Any problem means "recompute", never an error.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from checks.model import Finding, Severity
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".rbh"
+CACHE_FILE = "health-cache.json"
+FORMAT = 1
+MAX_BYTES = 128 * 1024 * 1024
+
+
+def state_key(project: Any) -> str:
+    """Hash of what every non-date finding depends on (not today's date)."""
+    from rbh import __version__
+
+    h = hashlib.sha256()
+    head = "-"
+    if project.repo is not None:
+        try:
+            head = project.repo.head.commit.hexsha
+        except Exception:  # noqa: BLE001 - no commits yet: the files alone decide
+            head = "no-commit"
+    h.update(f"{FORMAT}\x1f{__version__}\x1f{head}\x1f{project.config.model_dump_json()}".encode())
+    files = set(project.runbook_paths()) | set(project.manifest_paths())
+    for rel in sorted(files):
+        try:
+            st = (project.root / rel).stat()
+        except OSError:
+            continue
+        h.update(f"\x1e{rel}\x1f{st.st_size}\x1f{st.st_mtime_ns}".encode())
+    return h.hexdigest()[:32]
+
+
+def _finding_to_json(f: Finding) -> dict[str, Any]:
+    return {"rule": f.rule, "name": f.name, "severity": str(f.severity), "path": f.path, "line": f.line,
+            "column": f.column, "message": f.message, "suggestion": f.suggestion, "reference": f.reference,
+            "end_line": f.end_line, "strength": f.strength, "suggestion_source": f.suggestion_source}
+
+
+def _opt_str(v: Any) -> bool:
+    return v is None or isinstance(v, str) and len(v) <= 100_000
+
+
+def _finding_from_json(d: Any, path: str) -> Finding | None:
+    from checks.rules import RULES
+
+    if not isinstance(d, dict):
+        return None
+    rule, line, column, end_line = d.get("rule"), d.get("line"), d.get("column"), d.get("end_line")
+    if rule not in RULES or d.get("path") != path or d.get("name") != RULES[rule].NAME:
+        return None
+    if not (isinstance(line, int) and isinstance(column, int) and line >= 1 and column >= 1):
+        return None
+    if not (end_line is None or isinstance(end_line, int)) or isinstance(line, bool) or isinstance(column, bool):
+        return None
+    if not all(_opt_str(d.get(k)) for k in ("message", "suggestion", "reference", "suggestion_source", "strength")):
+        return None
+    if not isinstance(d.get("message"), str) or not isinstance(d.get("strength"), str):
+        return None
+    try:
+        severity = Severity.parse(d.get("severity"))
+    except Exception:  # noqa: BLE001 - any unreadable severity: the entry is not ours
+        return None
+    return Finding(rule=rule, name=d["name"], severity=severity, path=path, line=line, column=column,
+                   message=d["message"], suggestion=d.get("suggestion"), reference=d.get("reference"),
+                   end_line=end_line, strength=d["strength"], suggestion_source=d.get("suggestion_source"))
+
+
+def _location(project: Any) -> Path | None:
+    """The cache file, or None when a symlink could redirect it or git tracks it (a committed cache
+    is someone else's claim about this repository's health)."""
+    folder = Path(project.root) / CACHE_DIR
+    if folder.is_symlink() or (folder / CACHE_FILE).is_symlink():
+        return None
+    if project.repo is not None:
+        from checks.history import HistoryError, git_lines
+
+        try:
+            if any(line.strip() for line in git_lines(Path(project.root), ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}"])):
+                return None
+        except HistoryError:
+            return None
+    return folder / CACHE_FILE
+
+
+def store_health(project: Any, result: Any, key: str | None = None) -> None:
+    """Keep *result*'s findings (all files, before suppression, without date rules) for this state."""
+    from checks.engine import DATE_RULES
+    from rbh.paths import keep_out_of_git
+
+    path = _location(project)
+    if path is None:
+        return
+    try:
+        key = key or state_key(project)
+    except OSError:
+        return
+    by_path: dict[str, list[dict[str, Any]]] = {rb.path: [] for rb in result.runbooks}
+    for f in result.findings:
+        if f.rule not in DATE_RULES:
+            by_path.setdefault(f.path, []).append(_finding_to_json(f))
+    doc = {"format": FORMAT, "key": key, "stored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+           "findings": by_path}
+    tmp = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(exist_ok=True)
+        keep_out_of_git(path.parent)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(doc, separators=(",", ":")))  # json.dump(fh) encodes in pure Python
+        os.replace(tmp, path)
+    except OSError as exc:
+        log.debug("health cache not written: %s", exc)
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
+
+
+def stored_findings(project: Any, paths: list[str], key: str | None = None) -> dict[str, list[Finding]] | None:
+    """The stored findings of *paths* for the current state, or None when any is missing."""
+    path = _location(project)
+    if path is None:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with os.fdopen(fd, "rb") as fh:
+            data = fh.read(MAX_BYTES + 1)
+    except OSError:
+        return None
+    if len(data) > MAX_BYTES:
+        return None
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != (key or state_key(project)):
+        return None
+    have = doc.get("findings")
+    if not isinstance(have, dict):
+        return None
+    out: dict[str, list[Finding]] = {}
+    for p in paths:
+        raw = have.get(p)
+        if not isinstance(raw, list):
+            return None
+        found = [_finding_from_json(d, p) for d in raw]
+        if any(f is None for f in found):
+            return None
+        out[p] = found  # type: ignore[assignment]
+    return out
+
+
+def health(project: Any, paths: list[str], *, inventory: Any = None, today: dt.date | None = None,
+           use_cache: bool = True):
+    """``CheckResult`` for *paths* as ``rbh check PATHS`` would give it, from the stored findings.
+
+    When nothing is stored for the current state, every runbook is checked in one pass (which costs
+    about what checking one does: the inventory and history are shared) and the result is stored.
+    """
+    from checks.engine import DATE_RULES, run_checks
+
+    if not use_cache:
+        return run_checks(project, paths=paths, inventory=inventory, today=today, use_cache=False)
+    key = state_key(project)
+    stored = stored_findings(project, paths, key)
+    if stored is None:
+        full = run_checks(project, inventory=inventory, today=today)  # stores every runbook's findings
+        stored = stored_findings(project, paths, key)
+        if stored is None:  # not writable, or the files changed meanwhile: use the run itself
+            wanted = set(paths)
+            full.findings = [f for f in full.findings if f.path in wanted]
+            full.runbooks = [rb for rb in full.runbooks if rb.path in wanted]
+            return full
+    return run_checks(project, paths=paths, today=today, only_rules=DATE_RULES,
+                      stored=[f for p in paths for f in stored[p]])
