@@ -12,38 +12,138 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 
-@lru_cache(maxsize=512)
-def _glob_regex(pattern: str) -> re.Pattern[str]:
+_STARS = {"*": "[^/]*", "**": ".*", "**/": "(?:.*/)?"}
+
+
+def _merge_stars(a: str, b: str) -> str | None:
+    """One star for two adjacent ones when they match the same strings (``**`` absorbs every star;
+    ``*`` then ``**/`` does not merge: it cannot match ``a/b``)."""
+    if a == b:
+        return a
+    if "**" in (a, b) or (a, b) == ("**/", "*"):
+        return "**"
+    return None
+
+
+def _glob_tokens(pattern: str) -> list[str]:
+    """*pattern* as star tokens (``*``, ``**``, ``**/``) and one-character regex pieces."""
     out: list[str] = []
     i, n = 0, len(pattern)
     while i < n:
         c = pattern[i]
         if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
+            tok, i = "**/", i + 3
         elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
+            tok, i = "**", i + 2
         elif c == "*":
-            out.append("[^/]*")
-            i += 1
-        elif c == "?":
-            out.append("[^/]")
-            i += 1
-        elif c == "[":
-            j = pattern.find("]", i + 1)
-            if j == -1:
-                out.append(re.escape(c))
+            tok, i = "*", i + 1
+        else:
+            if c == "?":
+                out.append("[^/]")
                 i += 1
-            else:
+            elif c == "[" and pattern.find("]", i + 1) != -1:
+                j = pattern.find("]", i + 1)
                 body = pattern[i + 1 : j].replace("\\", "\\\\")
                 if body.startswith("!"):
                     body = "^" + body[1:]
                 out.append(f"[{body}]")
                 i = j + 1
+            else:
+                out.append(re.escape(c))
+                i += 1
+            continue
+        merged = _merge_stars(out[-1], tok) if out and out[-1] in _STARS else None
+        if merged:
+            out[-1] = merged
         else:
-            out.append(re.escape(c))
+            out.append(tok)
+    return out
+
+
+class _GlobAutomaton:
+    """Glob matching by simulating the pattern's automaton: O(path x pattern) whatever the stars.
+    Used for patterns with many stars, where a backtracking regex costs O(path ** stars)."""
+
+    def __init__(self, tokens: list[str]):
+        self.tokens = [t if t in _STARS else re.compile(t) for t in tokens]
+
+    def _closure(self, states: set[tuple[int, bool]]) -> set[tuple[int, bool]]:
+        # (token index, inside a ``**/`` that has consumed characters); stars may match nothing
+        todo, seen = list(states), set(states)
+        while todo:
+            k, inside = todo.pop()
+            if k < len(self.tokens) and self.tokens[k] in _STARS and not inside:
+                nxt = (k + 1, False)
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(nxt)
+        return seen
+
+    def match(self, path: str) -> bool | None:
+        states = self._closure({(0, False)})
+        for ch in path:
+            nxt: set[tuple[int, bool]] = set()
+            for k, inside in states:
+                if k >= len(self.tokens):
+                    continue
+                tok = self.tokens[k]
+                if tok == "*":
+                    if ch != "/":
+                        nxt.add((k, False))
+                elif tok == "**":
+                    nxt.add((k, False))
+                elif tok == "**/":
+                    nxt.add((k, True))
+                    if ch == "/":
+                        nxt.add((k + 1, False))
+                elif tok.fullmatch(ch):
+                    nxt.add((k + 1, False))
+            states = self._closure(nxt)
+            if not states:
+                return None
+        return True if (len(self.tokens), False) in states else None
+
+
+MAX_BACKTRACKING_STARS = 3
+
+
+@lru_cache(maxsize=512)
+def _glob_regex(pattern: str) -> re.Pattern[str] | _GlobAutomaton:
+    """A regex for *pattern*, linear by construction: a star followed by fixed text and another star
+    takes the first occurrence of that text, in an atomic group (as ``fnmatch`` does), whenever the
+    first occurrence is always the best one; patterns with more stars than that covers use the
+    automaton. Adjacent stars are merged."""
+    tokens = _glob_tokens(pattern)
+    stars = [i for i, t in enumerate(tokens) if t in _STARS]
+    out: list[str] = []
+    backtracking = 0
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok not in _STARS:
+            out.append(tok)
             i += 1
+            continue
+        later = [j for j in stars if j > i]
+        if not later:
+            out.append(_STARS[tok])
+            i += 1
+            continue
+        fixed = "".join(tokens[i + 1 : later[0]])
+        nxt = tokens[later[0]]
+        # after a ``*``, the fixed text must not match "/" at a choice of places (a class might)
+        classes = any(t.startswith("[") and t != "[^/]" for t in tokens[i + 1 : later[0]])
+        if nxt == "**" or (tok == "*" and nxt == "*" and not classes):
+            lazy = "[^/]*?" if tok == "*" else ".*?" if tok == "**" else None
+            if lazy:  # the leftmost occurrence leaves the most room for the rest
+                out.append(f"(?>{lazy}{fixed})")
+                i = later[0]
+                continue
+        backtracking += 1
+        out.append(_STARS[tok])
+        i += 1
+    if backtracking > MAX_BACKTRACKING_STARS:
+        return _GlobAutomaton(tokens)
     return re.compile("".join(out) + r"\Z")
 
 
