@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rbh import yaml_load
+
 # --------------------------------------------------------------------------------------------
 # Front matter
 
@@ -308,32 +310,41 @@ def _parse_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
     if end is None:
         return {}, 0, [Problem(1, "front matter starts with '---' but is never closed; treated as text", "front-matter")]
     block = "\n".join(lines[1:end])
+    surrogates: list[int] = []
     try:
-        data = _load_yaml(block) if block.strip() else {}
+        data = _load_yaml(block, surrogates) if block.strip() else {}
+    except yaml_load.AliasBomb:
+        return {}, end + 1, [Problem(1, f"front matter expands to more than {FRONT_MATTER_MAX_NODES:,} values through YAML aliases (alias bomb?); ignored", "front-matter")]
+    except RecursionError:  # yaml_load.TooDeep, or the pure-Python parser's own recursion
+        return {}, end + 1, [Problem(1, "front matter is nested too deeply", "front-matter")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return {}, end + 1, [Problem(line, f"front matter is not valid YAML: {problem}", "front-matter")]
-    except RecursionError:
-        return {}, end + 1, [Problem(1, "front matter is nested too deeply", "front-matter")]
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return {}, end + 1, [Problem(1, "front matter must be a mapping of keys to values", "front-matter")]
-    return data, end + 1, []
+    problems = [Problem(line + 1, "front matter holds a lone surrogate (a \\uD800-\\uDFFF escape), which no output can encode; replaced with U+FFFD", "front-matter")
+                for line in sorted(set(surrogates))]
+    return data, end + 1, problems
 
 
-def _load_yaml(text: str) -> Any:
-    """libyaml's loader when present (the pure-Python one dominated checks of large repositories);
-    on an error the pure-Python loader parses again, for its more precise line."""
-    from rbh import yaml_load
+# Front matter is a few dozen values; a budget far above that refuses alias bombs before they expand.
+FRONT_MATTER_MAX_NODES = 20_000
+FRONT_MATTER_MAX_DEPTH = 50
 
+
+def _load_yaml(text: str, surrogates: list[int] | None = None) -> Any:
+    """The shared bounded loader (``rbh.yaml_load``: libyaml, node and depth budgets, lone surrogates
+    repaired and their lines put in *surrogates*). On a syntax error the pure-Python parser reads
+    small blocks again for its more precise line (composing only: aliases are never expanded)."""
     try:
-        return yaml_load.safe_load(text)  # libyaml and a lean builder: same data as safe_load, faster
-    except yaml.YAMLError:
-        pass
-    return yaml.safe_load(text)
+        return yaml_load.safe_load(text, max_nodes=FRONT_MATTER_MAX_NODES, max_depth=FRONT_MATTER_MAX_DEPTH,
+                                   surrogates=surrogates)
+    except yaml.YAMLError as exc:
+        raise yaml_load.precise_error(text, exc) from None
 
 
 def _key_line(lines: list[str], key: str, default: int) -> int:
