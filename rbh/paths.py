@@ -174,8 +174,34 @@ def safe_relpath(root: Path, candidate: str | os.PathLike[str]) -> str | None:
     return "/".join(parts) if parts else None
 
 
-def walk_files(root: Path) -> list[str]:
+UNDECODABLE_NAME = "file name is not valid UTF-8 (shown with \\xNN escapes): not read; rename the file"
+
+
+def is_undecodable(name: str) -> bool:
+    """True for a name that holds surrogates: bytes that were not UTF-8, kept by ``surrogateescape``
+    (``os.walk``, GitPython). Such a name cannot be printed, put in JSON, XML or a store."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def escape_name(name: str) -> str:
+    """*name* as printable text: each byte that is not UTF-8 becomes ``\\xNN`` (``caf\\xe9.md``)."""
+    if not is_undecodable(name):
+        return name
+    try:
+        return name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that no byte stands for
+        return name.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def walk_files(root: Path, undecodable: set[str] | None = None) -> list[str]:
     """Every regular file below *root* as a relative POSIX path; symlinks, .git and .rbh are skipped.
+
+    Names that are not UTF-8 come back escaped (``escape_name``) and are added to *undecodable*, so
+    callers report them instead of reading them (or crashing an output format on them).
 
     So are submodules and nested repositories (a folder with its own ``.git``): their files belong to
     another history, and ``git.list_files`` leaves them out too, so ``rbh check`` on the work tree and
@@ -194,7 +220,12 @@ def walk_files(root: Path) -> list[str]:
             full = os.path.join(dirpath, name)
             if os.path.islink(full) or not os.path.isfile(full):
                 continue
-            found.append(name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}")
+            path = name if rel == "." else f"{rel.replace(os.sep, '/')}/{name}"
+            if is_undecodable(path):
+                path = escape_name(path)
+                if undecodable is not None:
+                    undecodable.add(path)
+            found.append(path)
     return sorted(found)
 
 
