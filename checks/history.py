@@ -94,7 +94,7 @@ def load_history(repo, pathspecs: list[str]) -> ManifestHistory:
     history.shallow = rgit.is_shallow(repo)
     import git
 
-    args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff",
+    args = ["git", "-c", "core.quotepath=off", "log", "-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv",
             f"--max-count={MAX_COMMITS}", f"--format={_COMMIT}%H", "HEAD", "--", *(pathspecs or ["."])]
     try:
         raw = repo.git.execute(args, max_chunk_size=1 << 20)

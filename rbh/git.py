@@ -63,6 +63,27 @@ def git_env(base: dict[str, str] | None = None, extra: dict[str, str] | None = N
     return out
 
 
+def git_message(exc) -> str:
+    """What git said when a command failed (a ``git.GitCommandError``), as one line.
+
+    GitPython wraps stderr as ``\\n  stderr: '...\\n'``: its last line is a lone quote, which is
+    all that ``--source`` failures used to report. The wrapper is removed and git's own ``fatal:`` or
+    ``error:`` line preferred."""
+    text = escape_name(str(getattr(exc, "stderr", "") or "")).strip()
+    if text.startswith("stderr:"):
+        text = text.removeprefix("stderr:").strip()
+        if len(text) >= 2 and text[0] == text[-1] == "'":
+            text = text[1:-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip().strip("'")]
+    for line in lines:  # the first is the cause ("does not appear to be a git repository"), later ones follow from it
+        if line.lower().startswith(("fatal:", "error:")):
+            return line
+    if lines:
+        return lines[-1]
+    status = getattr(exc, "status", None)
+    return f"git exited with status {status}" if status is not None else str(exc)
+
+
 def harden(repo):
     """*repo* with ``git_env`` applied to every git command it runs; returns *repo*."""
     repo.git.update_environment(**git_env())
@@ -171,7 +192,7 @@ def last_changes(repo, ref: str = "HEAD", paths: Iterable[str] | None = None, pa
     try:
         raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", *args])
     except git.GitCommandError as exc:
-        raise GitError(f"git log failed: {str(exc.stderr).strip().splitlines()[-1] if exc.stderr else exc}") from None
+        raise GitError(f"git log failed: {git_message(exc)}") from None
     found: dict[str, CommitInfo] = {}
     for record in raw.split(_SEP_COMMIT):
         if not record.strip():
@@ -221,7 +242,7 @@ def diff_names(repo, old: str, new: str | None = None) -> list[Change]:
         raw = repo.git.execute(["git", "-c", "core.quotepath=off", "diff", "--name-status", "-M", "--no-color", old, *([new] if new else [])])
     except git.GitCommandError as exc:
         where = f"{old[:8]}..{new[:8]}" if new else f"{old[:8]} (work tree)"
-        raise GitError(f"git diff {where} failed: {exc.stderr.strip() if exc.stderr else exc}") from None
+        raise GitError(f"git diff {where} failed: {git_message(exc)}") from None
     out: list[Change] = []
     for line in raw.splitlines():
         parts = line.split("\t")
