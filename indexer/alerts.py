@@ -343,14 +343,61 @@ def iter_payload_alerts(payload: Any) -> Iterable[dict[str, Any]]:
             yield payload
 
 
+MAX_PAYLOAD_BYTES = 10_000_000  # Alertmanager's own webhook payloads are a few KB per alert
+
+
+def read_payload_file(stream: Any) -> str:
+    """The text of ``--alert-json`` (a binary stream): a one-line ConfigError when it is too large or
+    not UTF-8, never a crash."""
+    from rbh.errors import ConfigError
+
+    data = stream.read(MAX_PAYLOAD_BYTES + 1)
+    if len(data) > MAX_PAYLOAD_BYTES:
+        raise ConfigError(f"--alert-json: over {MAX_PAYLOAD_BYTES:,} bytes; pass one webhook payload")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"--alert-json: not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def _repair_strings(payload: Any) -> Any:
+    """*payload* with lone surrogates ("\\ud800" escapes, which JSON allows) replaced by U+FFFD in
+    every string, keys included: no tokenizer or output encoder accepts them. Iterative, so no depth
+    that ``json.loads`` accepted can overflow the stack here."""
+    from rbh.yaml_load import repair_surrogates
+
+    fix = lambda v: repair_surrogates(v) if isinstance(v, str) else v  # noqa: E731
+    root = [payload]
+    todo: list[Any] = [root]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            for i, v in enumerate(node):
+                node[i] = fix(v)
+                if isinstance(v, (list, dict)):
+                    todo.append(v)
+        else:
+            for k in list(node):
+                v = node.pop(k)
+                node[fix(k)] = fix(v)
+                if isinstance(v, (list, dict)):
+                    todo.append(v)
+    return root[0]
+
+
 def read_payload(text: str) -> Any:
     """Parse an Alertmanager payload; a one-line ConfigError when it is not JSON or holds no alert."""
     from rbh.errors import ConfigError
+    from rbh.yaml_load import may_hold_surrogates
 
     try:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ConfigError(f"--alert-json: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+    except RecursionError:
+        raise ConfigError("--alert-json: nested too deeply to be an Alertmanager payload") from None
+    if may_hold_surrogates(text):
+        payload = _repair_strings(payload)
     if not any(True for _ in iter_payload_alerts(payload)):
         raise ConfigError("--alert-json: no alerts found (expected an Alertmanager webhook payload with 'alerts')")
     return payload
