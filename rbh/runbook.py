@@ -217,12 +217,12 @@ class Runbook:
 # Anchors (python-markdown toc extension, default slugify, as used by MkDocs)
 
 
-_TAG = re.compile(r"<[^>]+>")
-_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
-_IMG = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
-_LINK_TEXT = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
+_TAG = re.compile(r"<[^<>]+>")
+_INLINE_CODE = re.compile(r"(?<!`)(`++)(.+?)\1")  # a run is taken whole (possessive): no retry inside it
+_IMG = re.compile(r"!\[([^\[\]]*)\]\([^()]*\)")
+_LINK_TEXT = re.compile(r"\[([^\[\]]*)\]\([^()]*\)|\[([^\[\]]*)\]\[[^\[\]]*\]")
 _EMPH = re.compile(r"(\*\*|__|\*|_|~~)(?=\S)(.+?)(?<=\S)\1")
-_ATTR_ID = re.compile(r"\s*\{[^}]*#([\w-]+)[^}]*\}\s*$")
+_ATTR_ID = re.compile(r"\{[^{}#]{0,500}#([\w-]++)[^{}]{0,500}\}[ \t]*$")
 
 
 _MARKUP_CHARS = frozenset("`[]*_~<>\\&!")
@@ -270,16 +270,43 @@ def unique_anchor(anchor: str, used: set[str]) -> str:
 
 _FM_OPEN = re.compile(r"^---\s*$")
 _FM_CLOSE = re.compile(r"^(---|\.\.\.)\s*$")
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")  # info is stripped by the caller
+_ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
-_INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+_INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^()\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
-_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>")
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
-_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 
 MAX_LINE_SCAN = 20_000  # characters of one line scanned for inline elements
+# The expressions above are linear on hostile lines (tests/data/pathological.yaml): no quantified
+# piece can also match what follows it, scans stop at the next opener ("[", "<", "{", "("), and
+# runs of backticks are taken whole. Headings and comments are found without regexes.
+
+
+def _atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, raw text) of an ATX heading line (``## Text ##``), else None."""
+    m = _ATX_OPEN.match(line)
+    if not m:
+        return None
+    rest = line[m.end() :].strip(" \t")
+    body = rest.rstrip("#")
+    if body != rest and (not body or body[-1] in " \t"):  # a closing sequence of #s
+        rest = body.rstrip(" \t")
+    return len(m.group(1)), rest
+
+
+def _comments(line: str) -> list[str]:
+    """Texts of the ``<!-- ... -->`` comments closed on *line* (first "-->" after each opener)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = line.find("<!--", pos)
+        end = line.find("-->", start + 4) if start >= 0 else -1
+        if end < 0:
+            return out
+        out.append(line[start + 4 : end])
+        pos = end + 3
 
 
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
@@ -470,8 +497,8 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) 
             prev_text, prev_blank = None, True
             continue
         if "<!--" in line:
-            for cm in _COMMENT.finditer(line):
-                rb.comments.append(Comment(cm.group(1).strip(), lineno))
+            for text in _comments(line):
+                rb.comments.append(Comment(text.strip(), lineno))
             if line.rfind("<!--") > line.rfind("-->"):
                 start = line.rfind("<!--")
                 rest = "\n".join([line[start + 4 :]] + lines[idx + 1 : idx + 50])
@@ -479,9 +506,9 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) 
                 rb.comments.append(Comment(rest[: end if end >= 0 else len(rest)].strip(), lineno))
                 in_comment = True
                 continue
-        m = _ATX.match(line)
-        if m:
-            add_heading(len(m.group(1)), (m.group(2) or "").strip(), lineno)
+        atx = _atx_heading(line)
+        if atx:
+            add_heading(atx[0], atx[1].strip(), lineno)
             _scan_inline(line, lineno, rb)
             prev_text, prev_blank = None, True
             continue
