@@ -8,6 +8,7 @@ still indexes the readable part.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import html
 import re
@@ -192,25 +193,38 @@ class Runbook:
     def anchors(self) -> set[str]:
         return {h.anchor for h in self.headings}
 
+    def _heading_index(self) -> tuple[list[int], list[int]]:
+        """(line of each heading, index of each heading's parent or -1), built once per heading list:
+        the chunker asks for every heading's path, and a scan per call was quadratic in headings."""
+        cached = self.__dict__.get("_heading_cache")
+        if cached is not None and cached[0] is self.headings and cached[1] == len(self.headings):
+            return cached[2], cached[3]
+        lines = [h.line for h in self.headings]
+        parents: list[int] = []
+        stack: list[int] = []
+        for i, h in enumerate(self.headings):
+            while stack and self.headings[stack[-1]].level >= h.level:
+                stack.pop()
+            parents.append(stack[-1] if stack else -1)
+            stack.append(i)
+        self.__dict__["_heading_cache"] = (self.headings, len(self.headings), lines, parents)
+        return lines, parents
+
     def heading_at(self, line: int) -> Heading | None:
         """The heading whose section contains *line*."""
-        current = None
-        for h in self.headings:
-            if h.line > line:
-                break
-            current = h
-        return current
+        lines, _ = self._heading_index()
+        i = bisect.bisect_right(lines, line) - 1
+        return self.headings[i] if i >= 0 else None
 
     def heading_path(self, line: int) -> list[Heading]:
         """Breadcrumb of headings enclosing *line*, outermost first."""
-        stack: list[Heading] = []
-        for h in self.headings:
-            if h.line > line:
-                break
-            while stack and stack[-1].level >= h.level:
-                stack.pop()
-            stack.append(h)
-        return stack
+        lines, parents = self._heading_index()
+        i = bisect.bisect_right(lines, line) - 1
+        path: list[Heading] = []
+        while i >= 0:
+            path.append(self.headings[i])
+            i = parents[i]
+        return path[::-1]
 
 
 # --------------------------------------------------------------------------------------------

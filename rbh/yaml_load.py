@@ -161,7 +161,8 @@ def safe_load_all(text: str, loader_class: type = FastSafeLoader, *, max_nodes: 
 def precise_error(text: str, error: yaml.YAMLError) -> yaml.YAMLError:
     """The pure-Python parser's error for *text* (its marks are more precise than libyaml's) when the
     text is small enough to re-read cheaply; else *error*. Only composes: aliases are not expanded."""
-    if isinstance(error, (AliasBomb, TooDeep)) or len(text) > MAX_REPARSE_CHARS:
+    if (isinstance(error, (AliasBomb, TooDeep)) or len(text) > MAX_REPARSE_CHARS
+            or "nesting depth" in str(getattr(error, "problem", ""))):  # the pure parser would recurse, slowly
         return error
     try:
         for _ in yaml.compose_all(text, Loader=yaml.SafeLoader):
