@@ -118,26 +118,29 @@ def _glob_regex(pattern: str) -> re.Pattern[str] | _GlobAutomaton:
     out: list[str] = []
     backtracking = 0
     i = 0
+    k = 0  # index into stars of the first star after i
     while i < len(tokens):
         tok = tokens[i]
         if tok not in _STARS:
             out.append(tok)
             i += 1
             continue
-        later = [j for j in stars if j > i]
-        if not later:
+        while k < len(stars) and stars[k] <= i:
+            k += 1
+        if k == len(stars):
             out.append(_STARS[tok])
             i += 1
             continue
-        fixed = "".join(tokens[i + 1 : later[0]])
-        nxt = tokens[later[0]]
+        later = stars[k]
+        fixed = "".join(tokens[i + 1 : later])
+        nxt = tokens[later]
         # after a ``*``, the fixed text must not match "/" at a choice of places (a class might)
-        classes = any(t.startswith("[") and t != "[^/]" for t in tokens[i + 1 : later[0]])
+        classes = any(t.startswith("[") and t != "[^/]" for t in tokens[i + 1 : later])
         if nxt == "**" or (tok == "*" and nxt == "*" and not classes):
             lazy = "[^/]*?" if tok == "*" else ".*?" if tok == "**" else None
             if lazy:  # the leftmost occurrence leaves the most room for the rest
                 out.append(f"(?>{lazy}{fixed})")
-                i = later[0]
+                i = later
                 continue
         backtracking += 1
         out.append(_STARS[tok])

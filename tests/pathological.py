@@ -70,8 +70,10 @@ def run_case(case: Case, scale: int = 1) -> dict[str, Any]:
         from checks.sources import prometheus
         from checks.sources._yaml import clear_cache
         from indexer.alerts import AlertCatalog, read_payload
+        from rbh.paths import _glob_regex
 
         clear_cache()
+        _glob_regex.cache_clear()  # every run compiles its globs: a cached pattern would hide the cost
         annotations = {"summary": text} if case.kind == "alert" else {"runbook_url": text} if case.kind == "url" else {
             "summary": "Queue depth of the payments consumer is above its limit"}
         alerts = list(prometheus.load({"manifests/rules.yaml": _rule_file(annotations)}).alerts)
