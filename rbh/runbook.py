@@ -520,7 +520,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None) 
                 rb.comments.append(Comment(rest[: end if end >= 0 else len(rest)].strip(), lineno))
                 in_comment = True
                 continue
-        atx = _atx_heading(line)
+        atx = _atx_heading(line) if "#" in line[:4] else None  # at most 3 spaces before the #s
         if atx:
             add_heading(atx[0], atx[1].strip(), lineno)
             _scan_inline(line, lineno, rb)
