@@ -71,7 +71,7 @@ class Project:
         return select(self.worktree_files, self.manifest_include, self.manifest_exclude)
 
     def read_bytes(self, rel: str) -> bytes:
-        if rel in self.undecodable_names:
+        if "\\" in rel and rel in self.undecodable_names:  # escaped names hold a backslash; no walk otherwise
             raise OSError(errno.EILSEQ, UNDECODABLE_NAME)
         return (self.root / rel).read_bytes()
 
@@ -81,7 +81,7 @@ class Project:
         limit = self.config.index.max_file_bytes
         runbooks = []
         for p in paths:
-            if p in self.undecodable_names:
+            if "\\" in p and p in self.undecodable_names:
                 from rbh.runbook import Problem
 
                 runbooks.append(Runbook(path=p, text="", problems=[Problem(1, UNDECODABLE_NAME, "encoding")]))
