@@ -177,6 +177,9 @@ def test_redteam_non_utf8_filename_is_rbh001(hostile_shop):
         assert "caf" in out and "xe9" in out  # valid JSON naming the file (escaped; SARIF may also percent-encode)
     code, out, err = cli(["check", "--repo", str(hostile_shop), "--format", "text", "--fail-on", "never"])
     assert code == 0 and f"{SHOWN_NAME}:1:1" in out
+    # named on the command line (argv bytes arrive as surrogates): the same finding
+    code, out, err = cli(["check", "--repo", str(hostile_shop), "--fail-on", "never", os.fsdecode(NON_UTF8_NAME)])
+    assert code == 0 and out.startswith(f"{SHOWN_NAME}:1:1  warning  RBH001"), out + err
     code, out, err = cli(["index", "--repo", str(hostile_shop)])
     assert code == 0 and "up to date" in out, err
     code, out, err = cli(["ask", "--repo", str(hostile_shop), "--json", "restart the odd pods"])
