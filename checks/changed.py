@@ -33,6 +33,7 @@ from pathlib import PurePosixPath
 import yaml
 
 from rbh import git as rgit
+from rbh import yaml_load
 from rbh.config import CONFIG_NAMES
 from rbh.errors import GitError
 from rbh.paths import glob_match
@@ -130,9 +131,8 @@ def _name_nodes(docs: list) -> tuple[dict[str, tuple[set[str], set[str]]], Count
 def _load_docs(text: str) -> list | None:
     if not text.strip():
         return []
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        return [d for d in yaml.load_all(text, Loader=loader) if d is not None]
+    try:  # bounded (alias bombs, depth) like every YAML rbh reads: the base revision is untrusted too
+        return [d for d in yaml_load.safe_load_all(text) if d is not None]
     except (yaml.YAMLError, RecursionError, ValueError):
         return None
 

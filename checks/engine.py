@@ -150,10 +150,13 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
     if paths is None:
         selected = all_runbooks
     else:
-        from rbh.paths import safe_relpath
+        from rbh.paths import escape_name, safe_relpath
 
         files = set(project.worktree_files)  # regular files only: a symlink is never followed
-        wanted = [(x, safe_relpath(project.root, x)) for x in paths]
+        # argv bytes that are not UTF-8 arrive as surrogates; the work tree lists such names escaped
+        paths = [escape_name(x) for x in paths]
+        # a listed name as given (escaped names hold backslashes, which safe_relpath reads as separators)
+        wanted = [(x, x if x in files else safe_relpath(project.root, x)) for x in paths]
         selected = sorted({rel for _, rel in wanted if rel in files})
         skipped = [x for x, rel in wanted if rel not in files]
     if report is not None and paths is not None and any(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from rbh.gotemplate import replace_actions
+
 KEYWORDS = {
     "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "and", "or", "unless", "offset",
     "inf", "nan", "atan2", "start", "end", "sum", "min", "max", "avg", "group", "stddev", "stdvar", "count",
@@ -25,7 +27,6 @@ _DURATION = re.compile(r"^\d")
 _NAME_MATCHER = re.compile(r"__name__\s*=\s*\"([a-zA-Z_:][a-zA-Z0-9_:]*)\"")
 _ALERTNAME = re.compile(r"alertname\s*=~?\s*\"([^\"]+)\"")
 _COMMENT = re.compile(r"#[^\n]*")
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
 
 
 def _blank(m: re.Match[str]) -> str:
@@ -35,7 +36,7 @@ def _blank(m: re.Match[str]) -> str:
 def extract(expr: str, max_chars: int = 100_000) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
     """(metrics, alerts) in *expr*, each as (name, character offset), in order of appearance."""
     text = str(expr)[:max_chars]
-    text = _TEMPLATE.sub(_blank, text)
+    text = replace_actions(text, lambda action: " " * len(action))  # linear (rbh.gotemplate)
     text = _COMMENT.sub(_blank, text)
     alerts: list[tuple[str, int]] = []
     metrics: list[tuple[str, int]] = []

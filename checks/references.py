@@ -210,6 +210,8 @@ def _mask_substitutions(text: str) -> tuple[str, list[tuple[int, str]]]:
                     depth += text[j] == "("
                     depth -= text[j] == ")"
                     j += 1
+                if depth:  # never closed: literal text (each unclosed "$(" rescanned the rest, quadratic)
+                    break
                 inner.append((a + 2, text[a + 2 : j - 1]))
                 out[a:j] = ["$"] + ["_"] * (j - a - 1)
                 i = j
@@ -264,11 +266,14 @@ def split_shell(text: str) -> list[tuple[str, int]]:
     return out
 
 
-def _commands(logical: _Logical) -> Iterator[list[_Token]]:
+MAX_SUBSTITUTION_DEPTH = 8  # $( $( ... ) ) nested deeper is not read for commands: each level rescans its text
+
+
+def _commands(logical: _Logical, level: int = 0) -> Iterator[list[_Token]]:
     """Simple commands (split at pipes, ;, &&, ||) of one logical line, as positioned tokens."""
     masked, inner = _mask_substitutions(logical.text)
-    for offset, sub in inner:
-        yield from _commands(logical.slice(offset, len(sub)))
+    for offset, sub in inner if level < MAX_SUBSTITUTION_DEPTH else ():
+        yield from _commands(logical.slice(offset, len(sub)), level + 1)
     current: list[_Token] = []
     for tok, start in split_shell(masked):
         if tok and tok[0] in "|&;()" and set(tok) <= set("|&;()"):

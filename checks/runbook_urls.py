@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from rbh.anchors import github_slug  # noqa: F401  (kept importable from here)
+from rbh.gotemplate import replace_actions
 from rbh.paths import glob_match
 
-_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)
-_CONTROL = re.compile(r"\{\{-?\s*(?:if|else|end|range|with|define|template|block)\b.*?\}\}", re.S)
+_CONTROL = re.compile(r"\{\{-?\s*(?:if|else|end|range|with|define|template|block)\b")
 _URL_IN = re.compile(r"https?://\S+")
 
 
@@ -101,7 +101,8 @@ class RunbookUrlResolver:
         raw = url.strip()
         if "{{" not in raw:
             return [self._resolve_one(url, raw, False)]
-        text = _TEMPLATE.sub("*", _CONTROL.sub(" ", raw))
+        # control actions vanish, value actions become wildcards (a linear scan: rbh.gotemplate)
+        text = replace_actions(raw, lambda action: " " if _CONTROL.match(action) else "*")
         found = _URL_IN.findall(text)
         if not found:
             return [Resolution(url, [], None, None, False, True)]

@@ -106,7 +106,7 @@ def _split_values(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.command("ask")
 @click.argument("question", nargs=-1)
 @repo_option
-@click.option("--alert-json", "alert_json", type=click.File("r", encoding="utf-8"), default=None, metavar="FILE",
+@click.option("--alert-json", "alert_json", type=click.File("rb"), default=None, metavar="FILE",
               help="An Alertmanager webhook payload (or '-' for stdin): resolves its alerts to their runbooks.")
 @click.option("--service", multiple=True, metavar="NAME", help="Only runbooks of this service (repeat or comma-separate).")
 @click.option("--team", multiple=True, metavar="NAME", help="Only runbooks whose team or owner is NAME.")
@@ -137,10 +137,13 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
     """
     from indexer.answer import AskOptions, run_ask
 
-    text = " ".join(question).strip()
+    from indexer.alerts import read_payload_file
+    from rbh.paths import escape_name
+
+    text = escape_name(" ".join(question).strip())  # argv bytes that are not UTF-8 arrive as surrogates
     if not text and alert_json is None:
         raise click.UsageError("give a QUESTION or --alert-json FILE")
-    payload_text = alert_json.read() if alert_json is not None else None
+    payload_text = read_payload_file(alert_json) if alert_json is not None else None
     opts = AskOptions(
         query=text, payload_text=payload_text, service=_split_values(service), team=_split_values(team),
         tag=_split_values(tag), top_k=top_k, per_runbook=per_runbook, alert_lookup=alert_lookup, llm=use_llm,

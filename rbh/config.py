@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from rbh import yaml_load
 from rbh.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -314,7 +315,11 @@ def load_config(root: Path, path: Path | None = None) -> tuple[Config, Path | No
     if path is None:
         return Config(), None
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        try:  # rbh.yaml comes from the repository: bounded like every YAML rbh reads
+            raw = yaml_load.safe_load(text, max_nodes=20_000, max_depth=50)
+        except yaml.YAMLError as exc:
+            raise yaml_load.precise_error(text, exc) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{path.name}: cannot read: {exc}") from None
     except yaml.YAMLError as exc:

@@ -1,17 +1,26 @@
 """Repository access through GitPython: files at a ref, last change per file in one pass, diffs.
 
 GitPython runs the ``git`` binary with argument lists (never a shell); rbh never runs anything it
-reads from a runbook or manifest.
+reads from a runbook or manifest. Every git process rbh starts runs with ``core.fsmonitor`` off
+(``git_env``): the setting names a program that git runs on status and diff, and a repository's
+config is not ours to trust.
+
+Names git reports (paths, author names) may hold bytes that are not UTF-8; GitPython keeps them as
+surrogates, which no output can encode. They come back from here escaped (``\\xNN``), and paths
+that needed escaping are reported instead of read.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+
 from rbh.errors import GitError
+from rbh.paths import escape_name, is_undecodable
 
 _SEP_COMMIT = "\x1e"
 _SEP_FIELD = "\x1f"
@@ -31,6 +40,56 @@ class CommitInfo:
         return {"commit": self.sha, "date": self.date.isoformat(), "author": self.author}
 
 
+# Settings forced on every git process, through git's environment config (``GIT_CONFIG_COUNT``,
+# git >= 2.31), which outranks every config file and reaches the processes GitPython starts itself
+# (``is_dirty``, ``rev-parse``). ``core.fsmonitor`` would run a program named by the repository's config.
+SAFE_GIT_CONFIG = {"core.fsmonitor": "false"}
+
+
+def git_env(base: dict[str, str] | None = None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment variables that apply ``SAFE_GIT_CONFIG`` (and *extra* settings) after any the user
+    set in *base* (default: ``os.environ``) the same way."""
+    env = os.environ if base is None else base
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        count = 0
+    out: dict[str, str] = {}
+    for key, value in {**SAFE_GIT_CONFIG, **(extra or {})}.items():
+        out[f"GIT_CONFIG_KEY_{count}"] = key
+        out[f"GIT_CONFIG_VALUE_{count}"] = value
+        count += 1
+    out["GIT_CONFIG_COUNT"] = str(count)
+    return out
+
+
+def git_message(exc) -> str:
+    """What git said when a command failed (a ``git.GitCommandError``), as one line.
+
+    GitPython wraps stderr as ``\\n  stderr: '...\\n'``: its last line is a lone quote, which is
+    all that ``--source`` failures used to report. The wrapper is removed and git's own ``fatal:`` or
+    ``error:`` line preferred."""
+    text = escape_name(str(getattr(exc, "stderr", "") or "")).strip()
+    if text.startswith("stderr:"):
+        text = text.removeprefix("stderr:").strip()
+        if len(text) >= 2 and text[0] == text[-1] == "'":
+            text = text[1:-1]
+    lines = [line.strip() for line in text.splitlines() if line.strip().strip("'")]
+    for line in lines:  # the first is the cause ("does not appear to be a git repository"), later ones follow from it
+        if line.lower().startswith(("fatal:", "error:")):
+            return line
+    if lines:
+        return lines[-1]
+    status = getattr(exc, "status", None)
+    return f"git exited with status {status}" if status is not None else str(exc)
+
+
+def harden(repo):
+    """*repo* with ``git_env`` applied to every git command it runs; returns *repo*."""
+    repo.git.update_environment(**git_env())
+    return repo
+
+
 def open_repo(path: Path | str | None = None):
     """The git repository containing *path* (default: the current directory)."""
     import git  # GitPython; imported here to keep ``rbh --help`` fast
@@ -39,7 +98,7 @@ def open_repo(path: Path | str | None = None):
     if not start.exists():
         raise GitError(f"{start}: no such directory")
     try:
-        return git.Repo(start, search_parent_directories=True)
+        return harden(git.Repo(start, search_parent_directories=True))
     except git.InvalidGitRepositoryError:
         raise GitError(f"{start} is not inside a git repository (use --repo PATH or run 'git init')") from None
     except git.NoSuchPathError:
@@ -76,13 +135,19 @@ def is_shallow(repo) -> bool:
     return (Path(repo.git_dir) / "shallow").exists()
 
 
-def list_files(repo, ref: str = "HEAD") -> list[str]:
-    """Regular files of the tree at *ref* (symlinks and submodules are left out)."""
+def list_files(repo, ref: str = "HEAD", undecodable: set[str] | None = None) -> list[str]:
+    """Regular files of the tree at *ref* (symlinks and submodules are left out). Names that are
+    not UTF-8 come back escaped and are added to *undecodable* (they cannot be read by that name)."""
     commit = repo.commit(resolve_ref(repo, ref))
     out: list[str] = []
     for item in commit.tree.traverse():
         if item.type == "blob" and item.mode != 0o120000:
-            out.append(item.path)
+            path = item.path
+            if is_undecodable(path):
+                path = escape_name(path)
+                if undecodable is not None:
+                    undecodable.add(path)
+            out.append(path)
     return sorted(out)
 
 
@@ -106,8 +171,9 @@ def blob_ids(repo, ref: str, paths: Iterable[str] | None = None) -> dict[str, st
     wanted = set(paths) if paths is not None else None
     out: dict[str, str] = {}
     for item in commit.tree.traverse():
-        if item.type == "blob" and item.mode != 0o120000 and (wanted is None or item.path in wanted):
-            out[item.path] = item.hexsha
+        path = escape_name(item.path) if item.type == "blob" else item.path
+        if item.type == "blob" and item.mode != 0o120000 and (wanted is None or path in wanted):
+            out[path] = item.hexsha
     return out
 
 
@@ -126,7 +192,7 @@ def last_changes(repo, ref: str = "HEAD", paths: Iterable[str] | None = None, pa
     try:
         raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", *args])
     except git.GitCommandError as exc:
-        raise GitError(f"git log failed: {str(exc.stderr).strip().splitlines()[-1] if exc.stderr else exc}") from None
+        raise GitError(f"git log failed: {git_message(exc)}") from None
     found: dict[str, CommitInfo] = {}
     for record in raw.split(_SEP_COMMIT):
         if not record.strip():
@@ -135,9 +201,9 @@ def last_changes(repo, ref: str = "HEAD", paths: Iterable[str] | None = None, pa
         parts = head.split(_SEP_FIELD)
         if len(parts) != 3:
             continue
-        info = CommitInfo(parts[0], dt.datetime.fromisoformat(parts[1]), parts[2])
+        info = CommitInfo(parts[0], dt.datetime.fromisoformat(parts[1]), escape_name(parts[2]))
         for name in files.splitlines():
-            name = name.strip()
+            name = escape_name(name.strip())
             if not name or name in found or (wanted is not None and name not in wanted):
                 continue
             found[name] = info
@@ -148,7 +214,7 @@ def last_changes(repo, ref: str = "HEAD", paths: Iterable[str] | None = None, pa
 
 def commit_info(repo, ref: str = "HEAD") -> CommitInfo:
     c = repo.commit(resolve_ref(repo, ref))
-    return CommitInfo(c.hexsha, c.authored_datetime, c.author.name or "")
+    return CommitInfo(c.hexsha, c.authored_datetime, escape_name(c.author.name or ""))
 
 
 def is_ancestor(repo, old: str, new: str) -> bool:
@@ -176,13 +242,14 @@ def diff_names(repo, old: str, new: str | None = None) -> list[Change]:
         raw = repo.git.execute(["git", "-c", "core.quotepath=off", "diff", "--name-status", "-M", "--no-color", old, *([new] if new else [])])
     except git.GitCommandError as exc:
         where = f"{old[:8]}..{new[:8]}" if new else f"{old[:8]} (work tree)"
-        raise GitError(f"git diff {where} failed: {exc.stderr.strip() if exc.stderr else exc}") from None
+        raise GitError(f"git diff {where} failed: {git_message(exc)}") from None
     out: list[Change] = []
     for line in raw.splitlines():
         parts = line.split("\t")
         if not parts or not parts[0]:
             continue
         st = parts[0][0]
+        parts = [parts[0], *(escape_name(p) for p in parts[1:])]
         if st == "R" and len(parts) == 3:
             out.append(Change("R", parts[2], parts[1]))
         elif st == "C" and len(parts) == 3:

@@ -7,13 +7,14 @@ folder exists.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from rbh import git as rgit
 from rbh.config import Config, load_config
-from rbh.paths import select, walk_files
+from rbh.paths import UNDECODABLE_NAME, select, walk_files
 from rbh.runbook import Runbook, parse_runbook, too_large_runbook
 
 DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
@@ -53,8 +54,15 @@ class Project:
 
     # ---------------------------------------------------------------- files in the work tree
     @cached_property
+    def undecodable_names(self) -> set[str]:
+        """Escaped names of work-tree files whose names are not UTF-8 (reported, never read)."""
+        self.worktree_files  # noqa: B018 - the walk fills the set
+        return self._undecodable
+
+    @cached_property
     def worktree_files(self) -> list[str]:
-        return walk_files(self.root)
+        self._undecodable: set[str] = set()
+        return walk_files(self.root, self._undecodable)
 
     def runbook_paths(self) -> list[str]:
         return select(self.worktree_files, self.runbook_include, self.runbook_exclude)
@@ -63,6 +71,8 @@ class Project:
         return select(self.worktree_files, self.manifest_include, self.manifest_exclude)
 
     def read_bytes(self, rel: str) -> bytes:
+        if "\\" in rel and rel in self.undecodable_names:  # escaped names hold a backslash; no walk otherwise
+            raise OSError(errno.EILSEQ, UNDECODABLE_NAME)
         return (self.root / rel).read_bytes()
 
     @property
@@ -80,6 +90,11 @@ class Project:
         limit = self.config.index.max_file_bytes
         runbooks = []
         for p in paths:
+            if "\\" in p and p in self.undecodable_names:
+                from rbh.runbook import Problem
+
+                runbooks.append(Runbook(path=p, text="", problems=[Problem(1, UNDECODABLE_NAME, "encoding")]))
+                continue
             try:
                 size = (self.root / p).stat().st_size
                 if size > limit:  # never read a 20 MB file only to skip it

@@ -8,6 +8,7 @@ still indexes the readable part.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -15,6 +16,8 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from rbh import yaml_load
 
 # --------------------------------------------------------------------------------------------
 # Front matter
@@ -189,25 +192,38 @@ class Runbook:
     def anchors(self) -> set[str]:
         return {h.anchor for h in self.headings}
 
+    def _heading_index(self) -> tuple[list[int], list[int]]:
+        """(line of each heading, index of each heading's parent or -1), built once per heading list:
+        the chunker asks for every heading's path, and a scan per call was quadratic in headings."""
+        cached = self.__dict__.get("_heading_cache")
+        if cached is not None and cached[0] is self.headings and cached[1] == len(self.headings):
+            return cached[2], cached[3]
+        lines = [h.line for h in self.headings]
+        parents: list[int] = []
+        stack: list[int] = []
+        for i, h in enumerate(self.headings):
+            while stack and self.headings[stack[-1]].level >= h.level:
+                stack.pop()
+            parents.append(stack[-1] if stack else -1)
+            stack.append(i)
+        self.__dict__["_heading_cache"] = (self.headings, len(self.headings), lines, parents)
+        return lines, parents
+
     def heading_at(self, line: int) -> Heading | None:
         """The heading whose section contains *line*."""
-        current = None
-        for h in self.headings:
-            if h.line > line:
-                break
-            current = h
-        return current
+        lines, _ = self._heading_index()
+        i = bisect.bisect_right(lines, line) - 1
+        return self.headings[i] if i >= 0 else None
 
     def heading_path(self, line: int) -> list[Heading]:
         """Breadcrumb of headings enclosing *line*, outermost first."""
-        stack: list[Heading] = []
-        for h in self.headings:
-            if h.line > line:
-                break
-            while stack and stack[-1].level >= h.level:
-                stack.pop()
-            stack.append(h)
-        return stack
+        lines, parents = self._heading_index()
+        i = bisect.bisect_right(lines, line) - 1
+        path: list[Heading] = []
+        while i >= 0:
+            path.append(self.headings[i])
+            i = parents[i]
+        return path[::-1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -223,18 +239,45 @@ from rbh.anchors import heading_text as heading_plain_text  # noqa: E402,F401
 
 _FM_OPEN = re.compile(r"^---\s*$")
 _FM_CLOSE = re.compile(r"^(---|\.\.\.)\s*$")
-_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*?)\s*$")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")  # info is stripped by the caller
+_ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
-_INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\]]*\])*)\]\(\s*<?([^)\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
+_INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^()\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
 _REF_LABEL = re.compile(r"^ {0,3}\[([^\]]+)\]:", re.M)
 _REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
-_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^>\s]+)>")
+_AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
-_COMMENT = re.compile(r"<!--(.*?)-->", re.S)
 
-_INLINE_CODE = re.compile(r"(`+)(.+?)\1")
+_INLINE_CODE = re.compile(r"(?<!`)(`++)(.+?)\1")  # a run is taken whole (possessive): no retry inside it
 MAX_LINE_SCAN = 20_000  # characters of one line scanned for inline elements
+# The expressions above are linear on hostile lines (tests/data/pathological.yaml): no quantified
+# piece can also match what follows it, scans stop at the next opener ("[", "<", "{", "("), and
+# runs of backticks are taken whole. Headings and comments are found without regexes.
+
+
+def _atx_heading(line: str) -> tuple[int, str] | None:
+    """(level, raw text) of an ATX heading line (``## Text ##``), else None."""
+    m = _ATX_OPEN.match(line)
+    if not m:
+        return None
+    rest = line[m.end() :].strip(" \t")
+    body = rest.rstrip("#")
+    if body != rest and (not body or body[-1] in " \t"):  # a closing sequence of #s
+        rest = body.rstrip(" \t")
+    return len(m.group(1)), rest
+
+
+def _comments(line: str) -> list[str]:
+    """Texts of the ``<!-- ... -->`` comments closed on *line* (first "-->" after each opener)."""
+    out: list[str] = []
+    pos = 0
+    while True:
+        start = line.find("<!--", pos)
+        end = line.find("-->", start + 4) if start >= 0 else -1
+        if end < 0:
+            return out
+        out.append(line[start + 4 : end])
+        pos = end + 3
 
 
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
@@ -265,32 +308,41 @@ def _parse_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
     if end is None:
         return {}, 0, [Problem(1, "front matter starts with '---' but is never closed; treated as text", "front-matter")]
     block = "\n".join(lines[1:end])
+    surrogates: list[int] = []
     try:
-        data = _load_yaml(block) if block.strip() else {}
+        data = _load_yaml(block, surrogates) if block.strip() else {}
+    except yaml_load.AliasBomb:
+        return {}, end + 1, [Problem(1, f"front matter expands to more than {FRONT_MATTER_MAX_NODES:,} values through YAML aliases (alias bomb?); ignored", "front-matter")]
+    except RecursionError:  # yaml_load.TooDeep, or the pure-Python parser's own recursion
+        return {}, end + 1, [Problem(1, "front matter is nested too deeply", "front-matter")]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = (mark.line + 2) if mark else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         return {}, end + 1, [Problem(line, f"front matter is not valid YAML: {problem}", "front-matter")]
-    except RecursionError:
-        return {}, end + 1, [Problem(1, "front matter is nested too deeply", "front-matter")]
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return {}, end + 1, [Problem(1, "front matter must be a mapping of keys to values", "front-matter")]
-    return data, end + 1, []
+    problems = [Problem(line + 1, "front matter holds a lone surrogate (a \\uD800-\\uDFFF escape), which no output can encode; replaced with U+FFFD", "front-matter")
+                for line in sorted(set(surrogates))]
+    return data, end + 1, problems
 
 
-def _load_yaml(text: str) -> Any:
-    """libyaml's loader when present (the pure-Python one dominated checks of large repositories);
-    on an error the pure-Python loader parses again, for its more precise line."""
-    from rbh import yaml_load
+# Front matter is a few dozen values; a budget far above that refuses alias bombs before they expand.
+FRONT_MATTER_MAX_NODES = 20_000
+FRONT_MATTER_MAX_DEPTH = 50
 
+
+def _load_yaml(text: str, surrogates: list[int] | None = None) -> Any:
+    """The shared bounded loader (``rbh.yaml_load``: libyaml, node and depth budgets, lone surrogates
+    repaired and their lines put in *surrogates*). On a syntax error the pure-Python parser reads
+    small blocks again for its more precise line (composing only: aliases are never expanded)."""
     try:
-        return yaml_load.safe_load(text)  # libyaml and a lean builder: same data as safe_load, faster
-    except yaml.YAMLError:
-        pass
-    return yaml.safe_load(text)
+        return yaml_load.safe_load(text, max_nodes=FRONT_MATTER_MAX_NODES, max_depth=FRONT_MATTER_MAX_DEPTH,
+                                   surrogates=surrogates)
+    except yaml.YAMLError as exc:
+        raise yaml_load.precise_error(text, exc) from None
 
 
 def _key_line(lines: list[str], key: str, default: int) -> int:
@@ -416,8 +468,8 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
             prev_text, prev_blank = None, True
             continue
         if "<!--" in line:
-            for cm in _COMMENT.finditer(line):
-                rb.comments.append(Comment(cm.group(1).strip(), lineno))
+            for text in _comments(line):
+                rb.comments.append(Comment(text.strip(), lineno))
             if line.rfind("<!--") > line.rfind("-->"):
                 start = line.rfind("<!--")
                 rest = "\n".join([line[start + 4 :]] + lines[idx + 1 : idx + 50])
@@ -425,9 +477,9 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
                 rb.comments.append(Comment(rest[: end if end >= 0 else len(rest)].strip(), lineno))
                 in_comment = True
                 continue
-        m = _ATX.match(line)
-        if m:
-            add_heading(len(m.group(1)), (m.group(2) or "").strip(), lineno)
+        atx = _atx_heading(line) if "#" in line[:4] else None  # at most 3 spaces before the #s
+        if atx:
+            add_heading(atx[0], atx[1].strip(), lineno)
             _scan_inline(line, lineno, rb)
             prev_text, prev_blank = None, True
             continue

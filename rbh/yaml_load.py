@@ -4,11 +4,16 @@ PyYAML's generic constructor (generators, deep-construction bookkeeping) costs m
 itself on the many small documents rbh reads (front matter of every runbook, every manifest). The
 builder here handles strings, plain integers, booleans, nulls, mappings and sequences directly and
 hands every other tag to the safe constructor, so results are the same as ``yaml.safe_load``.
-Aliases are expanded with a node budget, which bounds alias bombs ("billion laughs").
+Every loader here is bounded, so every YAML file rbh reads (manifests, front matter, ``rbh.yaml``,
+manifests at a base revision) costs time and memory in proportion to its size: aliases are expanded
+within a node budget, which refuses alias bombs ("billion laughs"), nesting is limited in depth, and
+strings holding lone surrogates (``"\\ud800"``, which no output encoding accepts) are repaired and
+reported instead of crashing a renderer later.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Callable
 
 import yaml
@@ -35,14 +40,44 @@ class FastSafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         return super().resolve(kind, value, implicit)
 
 
+# Budgets for one document. Real manifests stay far below (a large CRD: ~20,000 nodes); a billion-laughs
+# document of 9 levels expands to 10^9.
+MAX_NODES = 200_000
+MAX_DEPTH = 200
+# Errors in documents up to this size are re-read by the pure-Python parser, whose line numbers are
+# more precise than libyaml's; it is ~50x slower and recursive, so never on big input.
+MAX_REPARSE_CHARS = 65_536
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 class AliasBomb(yaml.YAMLError):
     """A document whose aliases expand beyond the node budget."""
 
 
-def build(loader, root: yaml.Node, *, max_nodes: int | None = None, max_depth: int = 200,
-          mapping: Callable[[yaml.MappingNode], dict] | None = None, strict_keys: bool = True) -> Any:
+class TooDeep(yaml.YAMLError, RecursionError):
+    """A document nested deeper than the depth budget (a ``RecursionError`` too, for older callers)."""
+
+
+def may_hold_surrogates(text: str) -> bool:
+    """Only ``\\uD800``-style escapes in double-quoted scalars make lone surrogates in YAML or JSON."""
+    return "\\u" in text or "\\U" in text
+
+
+def repair_surrogates(value: str) -> str:
+    """*value* with each lone surrogate replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def build(loader, root: yaml.Node, *, max_nodes: int | None = MAX_NODES, max_depth: int = MAX_DEPTH,
+          mapping: Callable[[yaml.MappingNode], dict] | None = None, strict_keys: bool = True,
+          surrogates: list[int] | None = None) -> Any:
     """Python data for the composed *root*. *mapping* makes the dict for a mapping node (to keep line
-    numbers); ``strict_keys`` refuses unhashable keys like PyYAML, else they become strings."""
+    numbers); ``strict_keys`` refuses unhashable keys like PyYAML, else they become strings.
+
+    *max_nodes* bounds the nodes built once aliases are expanded (``AliasBomb``); None is unbounded,
+    for callers that bound the input another way. When *surrogates* is a list, strings with lone
+    surrogates are repaired (U+FFFD) and the 1-based line of each is appended."""
     budget = [max_nodes if max_nodes is not None else -1]
 
     def one(node: yaml.Node, depth: int) -> Any:
@@ -51,10 +86,13 @@ def build(loader, root: yaml.Node, *, max_nodes: int | None = None, max_depth: i
             if budget[0] < 0:
                 raise AliasBomb(f"more than {max_nodes:,} nodes once aliases are expanded")
         if depth > max_depth:
-            raise RecursionError
+            raise TooDeep(f"nested deeper than {max_depth} levels")
         tag = node.tag
         if isinstance(node, yaml.ScalarNode):
             if tag == _STR:
+                if surrogates is not None and _SURROGATE.search(node.value):
+                    surrogates.append(node.start_mark.line + 1)
+                    return repair_surrogates(node.value)
                 return node.value
             value = node.value
             if tag == _INT and value.lstrip("-+").isdigit() and not value.lstrip("-+").startswith("0"):
@@ -84,11 +122,53 @@ def build(loader, root: yaml.Node, *, max_nodes: int | None = None, max_depth: i
     return one(root, 0)
 
 
-def safe_load(text: str, loader_class: type = FastSafeLoader) -> Any:
-    """Like ``yaml.safe_load`` (one document), faster."""
+def safe_load(text: str, loader_class: type = FastSafeLoader, *, max_nodes: int | None = MAX_NODES,
+              max_depth: int = MAX_DEPTH, surrogates: list[int] | None = None) -> Any:
+    """Like ``yaml.safe_load`` (one document), faster and bounded: ``AliasBomb`` past *max_nodes*,
+    ``TooDeep`` past *max_depth* (both ``yaml.YAMLError``). See ``build`` for *surrogates*."""
     loader = loader_class(text)
     try:
         node = loader.get_single_node()
-        return None if node is None else build(loader, node)
+        return None if node is None else build(loader, node, max_nodes=max_nodes, max_depth=max_depth,
+                                               surrogates=surrogates if may_hold_surrogates(text) else None)
+    except yaml.YAMLError as exc:
+        # libyaml refuses "\ud800" escapes that PyYAML reads; when the caller repairs surrogates, a
+        # small document is read again by the pure-Python parser so the rest of it is kept
+        if (surrogates is None or loader_class is yaml.SafeLoader or len(text) > MAX_REPARSE_CHARS
+                or "escape" not in str(getattr(exc, "problem", ""))):
+            raise
     finally:
         loader.dispose()
+    return safe_load(text, yaml.SafeLoader, max_nodes=max_nodes, max_depth=max_depth, surrogates=surrogates)
+
+
+def safe_load_all(text: str, loader_class: type = FastSafeLoader, *, max_nodes: int | None = MAX_NODES,
+                  max_depth: int = MAX_DEPTH, surrogates: list[int] | None = None) -> list[Any]:
+    """Every document of *text* (``yaml.safe_load_all``), each bounded as in ``safe_load``."""
+    loader = loader_class(text)
+    check = surrogates if may_hold_surrogates(text) else None
+    out: list[Any] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                out.append(build(loader, node, max_nodes=max_nodes, max_depth=max_depth, surrogates=check))
+        return out
+    finally:
+        loader.dispose()
+
+
+def precise_error(text: str, error: yaml.YAMLError) -> yaml.YAMLError:
+    """The pure-Python parser's error for *text* (its marks are more precise than libyaml's) when the
+    text is small enough to re-read cheaply; else *error*. Only composes: aliases are not expanded."""
+    if (isinstance(error, (AliasBomb, TooDeep)) or len(text) > MAX_REPARSE_CHARS
+            or "nesting depth" in str(getattr(error, "problem", ""))):  # the pure parser would recurse, slowly
+        return error
+    try:
+        for _ in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            pass
+    except yaml.YAMLError as exc:
+        return exc
+    except RecursionError:
+        return error
+    return error

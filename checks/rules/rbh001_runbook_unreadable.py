@@ -3,7 +3,10 @@
 ## What it does
 Reports what the runbook parser could not read: front matter that is not valid YAML or not closed,
 a front matter field with the wrong type, bytes that are not UTF-8, a binary file named `.md`, a
-file over the size limit, a code fence that is never closed.
+file over the size limit, a code fence that is never closed. Hostile input is reported here too,
+never a crash or a hang: a file name that is not UTF-8 (named with `\\xNN` escapes, not read),
+front matter whose YAML aliases expand past a budget (an alias bomb) or that nests too deeply, and
+a lone surrogate escape (`"\\ud800"`), which no output can encode (replaced with U+FFFD).
 
 ## Why it matters
 A runbook whose front matter is broken loses its alerts, owner and review date, so every other check

@@ -16,16 +16,22 @@ from typing import Any
 import yaml
 
 from checks.inventory import FileProblem
+from rbh import yaml_load
 from rbh.yaml_load import AliasBomb, FastSafeLoader, build
 
 MAX_MANIFEST_BYTES = 5_000_000  # bigger manifest files are skipped with a warning
-MAX_EXPANDED_NODES = 200_000  # a document whose aliases expand beyond this is refused (billion laughs)
-MAX_DEPTH = 200
+MAX_EXPANDED_NODES = yaml_load.MAX_NODES  # a document whose aliases expand beyond this is refused (billion laughs)
+MAX_DEPTH = yaml_load.MAX_DEPTH
+SURROGATE_MESSAGE = "a string holds a lone surrogate (a \\uD800-\\uDFFF escape), which no output can encode; replaced with U+FFFD"
 
 
-# Markers of an unrendered Helm/Go template (Prometheus annotations use {{ $labels.x }} legitimately).
-_HELM = re.compile(r"\{\{-?\s*(?:[^}]*\s)?(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s+\"|template\s+\"|toYaml|tpl\s|define\s+\"|nindent\s)")
-_TEMPLATE_LINE = re.compile(r"^\s*\{\{", re.M)
+# Markers of an unrendered Helm/Go template (Prometheus annotations use {{ $labels.x }} legitimately),
+# matched at the start of an action or after whitespace inside it.
+_HELM_MARKER = re.compile(r"(?:^|\s)(?:\.Values|\.Release|\.Chart|\.Capabilities|\.Files|include\s+\"|template\s+\"|toYaml|tpl\s|define\s+\"|nindent\s)")
+# Characters of one action looked at: real Helm markers sit near its start; a bound keeps the scan
+# linear on hostile input (an unclosed "{{ " followed by 80 KB of words made the old regex quadratic).
+MAX_ACTION_SCAN = 1000
+_TEMPLATE_LINE = re.compile(r"^[ \t]*\{\{", re.M)  # [ \t], not \s: \s* would run over blank lines from every line start
 
 
 class Node(dict):
@@ -72,12 +78,20 @@ def _node_for(mapping: yaml.MappingNode) -> Node:
 
 
 def looks_like_helm_template(text: str) -> int | None:
-    """Line of the first unrendered Helm construct, or None."""
-    if "{{" not in text:
-        return None
-    m = _HELM.search(text)
-    if m:
-        return text.count("\n", 0, m.start()) + 1
+    """Line of the first unrendered Helm construct, or None.
+
+    Each ``{{`` is looked at up to the next ``}``, the next ``{{`` or ``MAX_ACTION_SCAN`` characters,
+    whichever comes first, so every character is scanned a bounded number of times."""
+    pos = text.find("{{")
+    n = len(text)
+    while pos >= 0:
+        nxt = text.find("{{", pos + 2)
+        limit = min(nxt if nxt >= 0 else n, pos + 2 + MAX_ACTION_SCAN)
+        close = text.find("}", pos + 2, limit)
+        inner = text[pos + 2 : close if close >= 0 else limit]
+        if _HELM_MARKER.search(inner.removeprefix("-").lstrip()):
+            return text.count("\n", 0, pos) + 1
+        pos = nxt
     return None
 
 
@@ -114,6 +128,7 @@ def _parse_yaml_once(path: str, text: str) -> tuple[ParsedFile, int | None]:
     bad_escape = None
     loader = _LineConstructor(text)
     index = 0
+    surrogates: list[int] | None = [] if yaml_load.may_hold_surrogates(text) else None
     try:
         while loader.check_node():
             node = loader.get_node()
@@ -123,7 +138,7 @@ def _parse_yaml_once(path: str, text: str) -> tuple[ParsedFile, int | None]:
             data = None
             try:
                 data = build(loader, node, max_nodes=MAX_EXPANDED_NODES, max_depth=MAX_DEPTH, mapping=_node_for,
-                             strict_keys=False)
+                             strict_keys=False, surrogates=surrogates)
             except AliasBomb:
                 out.problems.append(FileProblem(path, line, f"document {index + 1} expands to more than {MAX_EXPANDED_NODES:,} nodes through YAML aliases (alias bomb?): skipped"))
             except RecursionError:
@@ -142,14 +157,21 @@ def _parse_yaml_once(path: str, text: str) -> tuple[ParsedFile, int | None]:
         out.problems.append(FileProblem(path, 1, "nested too deeply to parse: skipped"))
     finally:
         loader.dispose()
+    for line in sorted(set(surrogates or ())):
+        out.problems.append(FileProblem(path, line, SURROGATE_MESSAGE, "warning", "encoding"))
     return out, bad_escape
 
 
-def _json_to_nodes(value: Any) -> Any:
+def _json_to_nodes(value: Any, repaired: list[int]) -> Any:
     if isinstance(value, dict):
-        return Node({k: _json_to_nodes(v) for k, v in value.items()})
+        return Node({_json_to_nodes(k, repaired): _json_to_nodes(v, repaired) for k, v in value.items()})
     if isinstance(value, list):
-        return [_json_to_nodes(v) for v in value]
+        return [_json_to_nodes(v, repaired) for v in value]
+    if isinstance(value, str) and repaired is not None:
+        fixed = yaml_load.repair_surrogates(value)
+        if fixed != value:
+            repaired.append(1)
+        return fixed
     return value
 
 
@@ -163,7 +185,10 @@ def _parse_json(path: str, text: str) -> ParsedFile:
     except RecursionError:
         out.problems.append(FileProblem(path, 1, "nested too deeply to parse: skipped"))
         return out
-    out.documents.append(Document(path, 0, 1, _json_to_nodes(data)))
+    repaired: list[int] | None = [] if yaml_load.may_hold_surrogates(text) else None
+    out.documents.append(Document(path, 0, 1, _json_to_nodes(data, repaired)))
+    if repaired:
+        out.problems.append(FileProblem(path, 1, SURROGATE_MESSAGE, "warning", "encoding"))
     return out
 
 

@@ -97,14 +97,17 @@ def _block_len(lines: list[str], b: _Block) -> int:
 def _split_text(text: str, max_chars: int) -> list[str]:
     """Cut an oversized plain paragraph at whitespace (last resort: hard cut)."""
     parts: list[str] = []
-    while len(text) > max_chars:
-        cut = text.rfind(" ", 0, max_chars)
-        if cut <= max_chars // 2:
-            cut = max_chars
-        parts.append(text[:cut])
-        text = text[cut:].lstrip(" ")
-    if text:
-        parts.append(text)
+    pos, n = 0, len(text)  # positions, not slices of the rest: slicing made a 4 MB line quadratic
+    while n - pos > max_chars:
+        cut = text.rfind(" ", pos, pos + max_chars)
+        if cut - pos <= max_chars // 2:
+            cut = pos + max_chars
+        parts.append(text[pos:cut])
+        pos = cut
+        while pos < n and text[pos] == " ":
+            pos += 1
+    if pos < n:
+        parts.append(text[pos:])
     return parts
 
 

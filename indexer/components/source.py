@@ -17,10 +17,10 @@ from typing import Any
 from haystack import component, default_from_dict, default_to_dict
 
 from rbh import git as rgit
-from rbh.paths import select, walk_files
+from rbh.paths import UNDECODABLE_NAME, escape_name, is_undecodable, select, walk_files
 from rbh.project import DEFAULT_RUNBOOK_GLOBS, FALLBACK_RUNBOOK_EXCLUDE, FALLBACK_RUNBOOK_GLOBS, Project
 from rbh.anchors import slugger_for
-from rbh.runbook import Runbook, parse_runbook
+from rbh.runbook import Problem, Runbook, parse_runbook
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,7 @@ class GitRunbookLoader:
         self.worktree = worktree
         self.max_file_bytes = max_file_bytes
         self._repo = None
+        self._undecodable: set[str] = set()  # escaped names of files whose names are not UTF-8
 
     def warm_up(self) -> None:
         if self._repo is None:
@@ -81,8 +82,8 @@ class GitRunbookLoader:
         """Every regular file of the tree being indexed (repository-relative POSIX paths)."""
         self.warm_up()
         if self.worktree:
-            return walk_files(Path(self.repo_path))
-        return rgit.list_files(self._repo, self.ref)
+            return walk_files(Path(self.repo_path), self._undecodable)
+        return rgit.list_files(self._repo, self.ref, self._undecodable)
 
     def git_info(self, paths: list[str]) -> dict[str, rgit.CommitInfo]:
         self.warm_up()
@@ -101,9 +102,10 @@ class GitRunbookLoader:
         slugger = slugger_for(self.repo_path)  # citations carry the site's anchors (its toc.slugify)
         for path in paths:
             raw = data.get(path)
+            if raw is None and (path in self._undecodable or is_undecodable(path)):
+                runbooks.append(Runbook(path=escape_name(path), text="", problems=[Problem(1, UNDECODABLE_NAME, "encoding")]))
+                continue
             if raw is None:
-                from rbh.runbook import Problem
-
                 runbooks.append(Runbook(path=path, text="", problems=[Problem(1, "cannot be read (not a regular file at this ref)", "parse")]))
                 continue
             blobs[path] = worktree_blob_id(raw)
