@@ -94,8 +94,10 @@ def test_symlink_outside_repository_is_never_followed(make_repo, tmp_path):
 
 
 def test_cli_version_help_and_exit_codes(rbh, tmp_path):
+    from rbh import __version__
+
     code, out, _ = rbh(["--version"])
-    assert code == 0 and out.strip() == "rbh, version 0.1.0"
+    assert code == 0 and out.strip() == f"rbh, version {__version__}"
     code, out, _ = rbh(["--help"])
     assert code == 0 and "Examples:" in out
     code, _, err = rbh(["no-such-command"])
