@@ -13,6 +13,13 @@ Why qdrant-client directly and not Haystack's ``QdrantHybridRetriever``: the ret
 same way (RRF in Qdrant) but cannot weight the two prefetches or return the vectors we use to
 judge "no runbook matches", and importing Haystack costs a cold ``rbh ask`` more than half a second.
 
+Query side (``rank_sections``, issue 14): rendered alert text is cleaned first (``clean_alert_text``:
+generated pod suffixes, IPs, fractional measurements), and after the title boost each section is
+weighed by phrase evidence (``Retriever.weigh_phrases``: the share of the query's adjacent word
+pairs, stop words kept, that the section repeats; near-duplicate runbooks share terms, not word
+order); runbooks whose title says "deprecated" count half. Measured on four sets from three public
+repositories (bench/README.md, "rbh ask v2"), each change helped on every set.
+
 "No runbook matches": RRF scores are ranks, not relevance, so the decision uses the best section's
 own evidence (``Hit.relevance``: the cosine between the query and the section, or the squared share
 of the query's terms it contains); below ``ask.min_score`` (default 0.35) the answer says nothing
@@ -23,6 +30,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -43,6 +51,10 @@ class RetrievalSettings:
     group_by: str = "max"  # max | sum: how section scores make a runbook score (sum favours long runbooks)
     title_boost: float = 4.0  # fused score x (1 + title_boost x title match)
     title_match: str = "dice"  # dice | title (see _title_match)
+    phrase_boost: float = 1.0  # fused score x (1 + phrase_boost x share of the query's word pairs in the section)
+    runbook_phrase: bool = False  # phrase evidence over the runbook's retrieved sections, not one section
+    clean_query: bool = True  # drop rendered values (hash suffixes, IPs, measurements) before retrieval
+    deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,29 @@ def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> floa
     if how == "dice":
         return 2 * common / (len(query_terms) + len(title_terms))
     return common / len(title_terms)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_DEPRECATED = re.compile(r"\b(deprecated|obsolete|superseded)\b", re.I)
+
+
+def phrase_words(text: str) -> list[str]:
+    """Lower-case, stemmed words of *text*, stop words kept: in alert text "not ready" and "no
+    ready" are different alerts, and word order carries what single terms lose."""
+    from indexer.components.terms import _stem  # same package: the index's own stemmer
+
+    return [_stem(w) if w.isalpha() and len(w) > 3 else w for w in _WORD.findall(text.lower())]
+
+
+def word_pairs(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:]))
+
+
+def phrase_overlap(query_pairs: set[tuple[str, str]], text: str) -> float:
+    """Share of the query's adjacent word pairs that also occur, adjacent, in *text* (0..1)."""
+    if not query_pairs:
+        return 0.0
+    return len(query_pairs & word_pairs(phrase_words(text))) / len(query_pairs)
 
 
 def _cosine(a: Iterable[float], b: Iterable[float]) -> float:
@@ -273,6 +308,33 @@ class Retriever:
             h.score *= 1.0 + self.settings.title_boost * cache[title]
         return sorted(hits, key=lambda h: -h.score)
 
+    def weigh_phrases(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Re-rank by phrase evidence: how many of the query's adjacent word pairs a section (or, with
+        ``runbook_phrase``, its runbook's retrieved sections together) repeats. Rendered alert text
+        mostly paraphrases its runbook's first paragraph; near-duplicate runbooks share the terms but
+        not the word order."""
+        s = self.settings
+        if not s.phrase_boost or not hits:
+            return hits
+        qp = word_pairs(phrase_words(query))
+        if not qp:
+            return hits
+        if s.deprecated_factor != 1.0:
+            for h in hits:
+                if _DEPRECATED.search(h.meta.get("title") or ""):
+                    h.score *= s.deprecated_factor
+        per_section = {h.id: phrase_overlap(qp, f"{h.meta.get('title') or ''}\n{h.text}") for h in hits}
+        if s.runbook_phrase:
+            best: dict[str, float] = {}
+            for h in hits:
+                best[h.path] = max(best.get(h.path, 0.0), per_section[h.id])
+            for h in hits:
+                h.score *= 1.0 + s.phrase_boost * best[h.path]
+        else:
+            for h in hits:
+                h.score *= 1.0 + s.phrase_boost * per_section[h.id]
+        return sorted(hits, key=lambda h: -h.score)
+
     def sections_of(self, path: str) -> list[Hit]:
         """Every chunk of one runbook, in document order (for alert lookups that name a file)."""
         hits = [Hit(id=p["id"], text=p["content"], meta=p["meta"]) for p in self._call("scroll", path=path)]
@@ -294,6 +356,32 @@ class Retriever:
             if ranked:
                 return ranked[0]
         return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+
+def rank_sections(retriever: Retriever, text: str, filters: Filters | None = None) -> list[Hit]:
+    """Free-text ranking of sections: cleaned query, fused store search, then the query-side
+    evidence (title match, phrase evidence). Store calls stay in ``Retriever.search_sections``."""
+    s = retriever.settings
+    query = clean_alert_text(text) if s.clean_query else text
+    hits = retriever.search_sections(query or text, filters=filters)
+    hits = retriever.boost_titles(query or text, hits)
+    return retriever.weigh_phrases(query or text, hits)
+
+
+_HASH_SUFFIX = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?:[a-f0-9]{8,10}-[a-z0-9]{5}|[a-z0-9]{5}|[0-9]{1,3}|[a-f0-9]{6,10})\b")
+_IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b")
+_MEASURE = re.compile(r"(?<![\w.])\d+\.\d+\s*(?:%|[a-zA-Z]{1,3}\b)?|(?<![\w.])\d+(?:\.\d+)?(?=\s*[kKMGT]i?B\b)")
+
+
+def clean_alert_text(text: str) -> str:
+    """Rendered alert text without the values Prometheus filled in: generated pod/job suffixes
+    (``checkout-7d9f8b6c5-x2lqz`` -> ``checkout``), IP addresses and ports, fractional measurements
+    (``12.35%``, ``87.5ms``). Integers stay: in a template they are thresholds ("crossed 75%") that
+    tell near-duplicate alerts apart. The result feeds both the dense and the lexical query."""
+    out = _IP.sub(" ", text)
+    out = _HASH_SUFFIX.sub(lambda m: m.group(1), out)
+    out = _MEASURE.sub(" ", out)
+    return re.sub(r"\s+", " ", out).strip()
 
 
 @dataclass
@@ -348,7 +436,7 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
     free_text = " ".join(t for t in texts if t).strip()[:MAX_QUERY_CHARS]
     best = None
     if free_text and len(hits) < top_k:
-        ranked = retriever.boost_titles(free_text, retriever.search_sections(free_text, filters=filters))
+        ranked = rank_sections(retriever, free_text, filters)
         # relevance is absolute (cosine, term coverage), so look past the title re-ranking's top 3
         best = max((h.relevance for h in ranked[:10]), default=None)
         weak = not hits and (best is None or best < min_score)
