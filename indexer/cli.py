@@ -103,12 +103,20 @@ def _split_values(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools: {query, no_match, results: [...], ...}.")
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: store.url, env RBH_QDRANT_URL, else the local store).")
 @click.option("--no-cache", is_flag=True, help="Recompute alerts and health instead of reusing .rbh/ask-cache.json (kept per commit, files and day).")
-def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url, no_cache):
+@click.option("--full", is_flag=True, help="Show whole runbooks and sections without the length caps.")
+@click.option("--expand", is_flag=True, help="Show every result in full, not only the best one.")
+def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url, no_cache,
+                full, expand):
     """Find the runbook sections that answer QUESTION, cited, with their freshness and health.
 
     QUESTION can be your own words, an alert name, or the alert text that paged you (its summary or
     description): alerts known from the manifests resolve straight to their runbook section, and
     free-text search fills the remaining slots. Nothing from a runbook is ever executed.
+
+    The best result is shown in full; a runbook matched as a whole (an alert's runbook_url without
+    an anchor, or a one-alert-per-file page) as its procedure: the sections a responder acts on
+    (diagnosis, mitigation, ...) in full, the others shortened. Further results get one citation
+    line and a snippet (--expand shows them in full, --full lifts the length caps).
 
     \b
     Examples:
@@ -119,7 +127,7 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
       rbh ask "kafka consumer lag" --json | jq '.results[0].citation'
       rbh ask "payments 5xx" --llm                 add a short cited summary (config: llm)
     """
-    from indexer.answer import AskOptions, run_ask
+    from indexer.answer import AskOptions, answer_question
 
     text = " ".join(question).strip()
     if not text and alert_json is None:
@@ -140,11 +148,19 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
         project = load_project(repo)
         if reader is not None:
             reader.open(project)
-        out = run_ask(project, opts, as_json=as_json, color=None, backend=reader)
+        answer = answer_question(project, opts, backend=reader)
     finally:
         if reader is not None:
             reader.close()
-    click.echo(out, nl=False)
+    from indexer import render
+
+    if as_json:
+        click.echo(render.render_json(answer), nl=False)
+        return 0
+    for n in answer.notices:
+        click.echo(f"rbh: notice: {n}", err=True)
+    click.echo(render.render_text(answer, color=render.use_color(sys.stdout), best_relevance=answer.best_relevance,
+                                  full=full, expand=expand), nl=False)
     return 0
 
 
