@@ -342,6 +342,7 @@ class AskOptions:
     qdrant_url: str | None = None
     min_score: float | None = None
     cache: bool = True
+    rerank: str | None = None  # none | cross-encoder | llm (default: ask.rerank)
 
 
 def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = None, backend: Any = None) -> Answer:
@@ -363,6 +364,8 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
     use_llm = cfg.llm.enabled if opts.llm is None else opts.llm
     min_score = cfg.ask.min_score if opts.min_score is None else opts.min_score
     filters = Filters(opts.service, opts.team, opts.tag)
+    ask_cfg = cfg.ask if opts.rerank is None else cfg.ask.model_copy(update={"rerank": opts.rerank})
+    reranking = ask_cfg.rerank != "none"
 
     retriever = Retriever(project, qdrant_url=opts.qdrant_url, backend=backend)
     cache = None
@@ -385,8 +388,13 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
     if opts.query:
         retriever.dense_vector(opts.query)  # load the model while the index reader is still starting
     with retriever:
-        retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload, top_k=top_k,
+        retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload,
+                             top_k=max(top_k, ask_cfg.rerank_candidates * per_runbook) if reranking else top_k,
                              per_runbook=per_runbook, filters=filters, min_score=min_score)
+        if reranking:
+            notice = apply_rerank(retrieval, opts.query, ask_cfg, cfg.llm, top_k)
+            if notice:
+                notices.append(notice)
         procedures = whole_runbooks(retriever, retrieval.hits)
         state = retriever.state
     answer = build_answer(project, opts.query, retrieval, state=state, inventory=inventory, today=today,
@@ -404,6 +412,23 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
         except LLMError as exc:
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
     return answer
+
+
+def apply_rerank(retrieval: Any, query: str, ask_cfg: Any, llm_cfg: Any, top_k: int) -> str | None:
+    """Reorder the free-text runbooks of *retrieval* with the optional reranker (alert hits stay
+    first), then keep *top_k* sections; returns a notice when the reranker failed."""
+    from indexer.rerank import rerank
+
+    alert_hits = [h for h in retrieval.hits if h.via == "alert"]
+    groups: dict[str, list[Any]] = {}
+    for h in retrieval.hits:
+        if h.via != "alert":
+            groups.setdefault(h.path, []).append(h)
+    firsts = [g[0] for g in groups.values()]
+    ordered, notice = rerank(query, firsts, ask_cfg, llm_cfg) if firsts else (firsts, None)
+    hits = alert_hits + [h for first in ordered for h in groups[first.path]]
+    retrieval.hits = hits[:top_k]
+    return notice
 
 
 def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureSection]]:

@@ -105,8 +105,10 @@ def _split_values(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--no-cache", is_flag=True, help="Recompute alerts and health instead of reusing .rbh/ask-cache.json (kept per commit, files and day).")
 @click.option("--full", is_flag=True, help="Show whole runbooks and sections without the length caps.")
 @click.option("--expand", is_flag=True, help="Show every result in full, not only the best one.")
+@click.option("--rerank", type=click.Choice(["none", "cross-encoder", "llm"]), default=None,
+              help="Reorder the free-text candidates with a local cross-encoder (ask.rerank_model) or the configured LLM (default: ask.rerank, none).")
 def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url, no_cache,
-                full, expand):
+                full, expand, rerank):
     """Find the runbook sections that answer QUESTION, cited, with their freshness and health.
 
     QUESTION can be your own words, an alert name, or the alert text that paged you (its summary or
@@ -136,7 +138,7 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
     opts = AskOptions(
         query=text, payload_text=payload_text, service=_split_values(service), team=_split_values(team),
         tag=_split_values(tag), top_k=top_k, per_runbook=per_runbook, alert_lookup=alert_lookup, llm=use_llm,
-        health=health, qdrant_url=qdrant_url, cache=not no_cache,
+        health=health, qdrant_url=qdrant_url, cache=not no_cache, rerank=rerank,
     )
     from indexer.store_worker import start_reader
     from rbh.project import load_project

@@ -65,6 +65,11 @@ class AskConfig(_Strict):
                              "question, or the squared share of the question's terms it contains) the answer "
                              "is 'no runbook matches'; 0 disables")
     alert_lookup: bool = True
+    rerank: Literal["none", "cross-encoder", "llm"] = Field(
+        "none", description="optional reranking of the free-text candidates: a local cross-encoder (rerank_model) "
+        "or the configured LLM; off by default")
+    rerank_model: str | None = Field(None, description="local folder of a sentence-transformers cross-encoder")
+    rerank_candidates: int = Field(10, ge=2, le=50, description="how many runbooks the reranker orders")
 
 
 class LLMConfig(_Strict):
