@@ -167,7 +167,7 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
 
 
 @click.command("eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @repo_option
 @click.option("--runbooks-root", "--expected-prefix", "runbooks_root", default=None, metavar="DIR",
               help="Folder (relative to the repository) that the queries' expected paths are relative to.")
@@ -177,11 +177,15 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
 @click.option("--kinds", default=None, metavar="K1,K2", help="Only queries of these query_kind values, e.g. summary,description.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"overall": {...}, "by_kind": {...}, "misses": [...]}.')
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: the configured store).")
-def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kinds, as_json, qdrant_url):
+@click.option("--rerank", type=click.Choice(["none", "cross-encoder", "llm"]), default=None,
+              help="Apply the optional reranking stage as 'rbh ask --rerank' does (default: ask.rerank).")
+def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kinds, as_json, qdrant_url, rerank):
     """Measure retrieval quality: recall@1/3/5 and MRR@10 at runbook level, per query_kind and overall.
 
     QUERIES is a JSONL file, one object a line: {"query": ..., "expected": [runbook paths], "query_kind": ...}.
     Any expected path counts as a hit. Run 'rbh index' first; the index is queried as 'rbh ask' does.
+    Several files are several sets over the same index: each is reported on its own (named by its
+    folder for <set>/queries.jsonl, else by its file name).
 
     \b
     Examples:
@@ -189,19 +193,31 @@ def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kind
       rbh eval queries.jsonl --kinds summary,description --no-alert-lookup
       rbh eval ../bench/queries.jsonl --runbooks-root runbooks --manifests ../bench/rules --json
     """
-    from indexer.evaluate import run_eval
+    from indexer.evaluate import run_eval, set_name
     from rbh.project import load_project
 
     project = load_project(repo)
-    report = run_eval(project, queries, runbooks_root=runbooks_root, manifests_dir=manifests_dir,
-                      alert_lookup=alert_lookup, kinds=kinds.split(",") if kinds else None, qdrant_url=qdrant_url)
-    for n in report.notices:
-        click.echo(f"rbh: notice: {n}", err=True)
+    reports = {}
+    for qf in queries:
+        name = set_name(qf)
+        while name in reports:
+            name += "'"
+        reports[name] = run_eval(project, qf, runbooks_root=runbooks_root, manifests_dir=manifests_dir,
+                                 alert_lookup=alert_lookup, kinds=kinds.split(",") if kinds else None,
+                                 qdrant_url=qdrant_url, rerank=rerank)
+    for report in reports.values():
+        for n in report.notices:
+            click.echo(f"rbh: notice: {n}", err=True)
     if as_json:
         import json
 
-        click.echo(json.dumps(report.as_dict(), indent=2))
-    else:
+        data = next(iter(reports.values())).as_dict() if len(reports) == 1 else \
+            {"sets": {name: r.as_dict() for name, r in reports.items()}}
+        click.echo(json.dumps(data, indent=2))
+        return 0
+    for i, (name, report) in enumerate(reports.items()):
+        if len(reports) > 1:
+            click.echo(("\n" if i else "") + f"set {name}")
         click.echo(report.table())
         if report.misses:
             click.echo(f"\n{len(report.misses)} quer{'y' if len(report.misses) == 1 else 'ies'} not answered at rank 1 (--json lists them)")
