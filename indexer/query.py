@@ -49,11 +49,12 @@ class RetrievalSettings:
     sparse_weight: float = 1.0
     prefetch: int = 60  # candidates per prefetch (sections)
     group_by: str = "max"  # max | sum: how section scores make a runbook score (sum favours long runbooks)
-    title_boost: float = 4.0  # fused score x (1 + title_boost x title match)
+    title_boost: float = 3.0  # fused score x (1 + title_boost x title match)
     title_match: str = "dice"  # dice | title (see _title_match)
     phrase_boost: float = 1.0  # fused score x (1 + phrase_boost x share of the query's word pairs in the section)
     runbook_phrase: bool = False  # phrase evidence over the runbook's retrieved sections, not one section
     clean_query: bool = True  # drop rendered values (hash suffixes, IPs, measurements) before retrieval
+    first_sentence_weight: float = 1.0  # a second search with the first sentence of long alert text (0: off)
     deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
 
 
@@ -150,6 +151,7 @@ def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> floa
 
 
 _WORD = re.compile(r"[a-z0-9]+")
+_WORD_PARTS = re.compile(r"[A-Za-z0-9]+")
 _DEPRECATED = re.compile(r"\b(deprecated|obsolete|superseded)\b", re.I)
 
 
@@ -159,6 +161,20 @@ def phrase_words(text: str) -> list[str]:
     from indexer.components.terms import _stem  # same package: the index's own stemmer
 
     return [_stem(w) if w.isalpha() and len(w) > 3 else w for w in _WORD.findall(text.lower())]
+
+
+def title_words(text: str) -> set[str]:
+    """Index terms of the word parts of *text* (CamelCase and snake_case split, stop words out),
+    without the joined compounds the lexical index also keeps."""
+    from indexer.components.terms import _CAMEL, _word  # same package: the index's own word rules
+
+    out: set[str] = set()
+    for token in _WORD_PARTS.findall(text):
+        for part in _CAMEL.findall(token) or [token]:
+            w = _word(part.lower())
+            if w:
+                out.add(w)
+    return out
 
 
 def word_pairs(words: list[str]) -> set[tuple[str, str]]:
@@ -293,18 +309,17 @@ class Retriever:
 
     def boost_titles(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Re-rank fused hits by how much of each runbook's title the query names (BM25F-style field
-        weight: a runbook's title is its most specific description)."""
+        weight: a runbook's title is its most specific description). Title and query are compared as
+        word parts (``NodeFilesystemAlmostOutOfSpace`` -> node, filesystem, almost, space): the
+        index's joined CamelCase terms would make long titles look less like the query."""
         if not self.settings.title_boost or not hits:
             return hits
-        from indexer.components.terms import tokenize
-
-        q = set(tokenize(query))
+        q = title_words(query)
         cache: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
             if title not in cache:
-                t = set(tokenize(title))
-                cache[title] = _title_match(q, t, self.settings.title_match)
+                cache[title] = _title_match(q, title_words(title), self.settings.title_match)
             h.score *= 1.0 + self.settings.title_boost * cache[title]
         return sorted(hits, key=lambda h: -h.score)
 
@@ -359,13 +374,41 @@ class Retriever:
 
 
 def rank_sections(retriever: Retriever, text: str, filters: Filters | None = None) -> list[Hit]:
-    """Free-text ranking of sections: cleaned query, fused store search, then the query-side
-    evidence (title match, phrase evidence). Store calls stay in ``Retriever.search_sections``."""
+    """Free-text ranking of sections: cleaned query, fused store search (plus a second search with
+    the first sentence of a multi-sentence alert text), then the query-side evidence (title match,
+    phrase evidence). Store calls stay in ``Retriever.search_sections``."""
     s = retriever.settings
-    query = clean_alert_text(text) if s.clean_query else text
-    hits = retriever.search_sections(query or text, filters=filters)
-    hits = retriever.boost_titles(query or text, hits)
-    return retriever.weigh_phrases(query or text, hits)
+    query = (clean_alert_text(text) if s.clean_query else text) or text
+    hits = retriever.search_sections(query, filters=filters)
+    first = first_sentence(query)
+    if s.first_sentence_weight and first:
+        hits = merge_scores(hits, retriever.search_sections(first, filters=filters), s.first_sentence_weight)
+    hits = retriever.boost_titles(query, hits)
+    return retriever.weigh_phrases(query, hits)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def first_sentence(text: str, min_chars: int = 100) -> str | None:
+    """The first sentence of a description of several sentences (the one that names the problem;
+    the rest is generic advice shared by many alerts), or None for short, one-sentence text."""
+    if len(text) <= min_chars:
+        return None
+    parts = _SENTENCE_END.split(text, maxsplit=1)
+    return parts[0] if len(parts) > 1 else None
+
+
+def merge_scores(hits: list[Hit], more: list[Hit], weight: float) -> list[Hit]:
+    """Sum of two fused rankings' scores per section (a section found by both gains)."""
+    by_id = {h.id: h for h in hits}
+    for h in more:
+        if h.id in by_id:
+            by_id[h.id].score += weight * h.score
+        else:
+            h.score *= weight
+            by_id[h.id] = h
+    return sorted(by_id.values(), key=lambda h: -h.score)
 
 
 _HASH_SUFFIX = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?:[a-f0-9]{8,10}-[a-z0-9]{5}|[a-z0-9]{5}|[0-9]{1,3}|[a-f0-9]{6,10})\b")
@@ -373,12 +416,17 @@ _IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b[0-9a-f]{0,4}(?::[0-9a
 _MEASURE = re.compile(r"(?<![\w.])\d+\.\d+\s*(?:%|[a-zA-Z]{1,3}\b)?|(?<![\w.])\d+(?:\.\d+)?(?=\s*[kKMGT]i?B\b)")
 
 
+_HOSTNAME = re.compile(r"(?<![\w/.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+){2,}(?![\w/-]|\.\w)", re.I)
+
+
 def clean_alert_text(text: str) -> str:
     """Rendered alert text without the values Prometheus filled in: generated pod/job suffixes
-    (``checkout-7d9f8b6c5-x2lqz`` -> ``checkout``), IP addresses and ports, fractional measurements
+    (``checkout-7d9f8b6c5-x2lqz`` -> ``checkout``), IP addresses and ports, host names with two or
+    more dots (``worker-2.prod.example.internal``; not ``a.b.c/key``), fractional measurements
     (``12.35%``, ``87.5ms``). Integers stay: in a template they are thresholds ("crossed 75%") that
     tell near-duplicate alerts apart. The result feeds both the dense and the lexical query."""
     out = _IP.sub(" ", text)
+    out = _HOSTNAME.sub(" ", out)
     out = _HASH_SUFFIX.sub(lambda m: m.group(1), out)
     out = _MEASURE.sub(" ", out)
     return re.sub(r"\s+", " ", out).strip()
