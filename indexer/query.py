@@ -54,6 +54,7 @@ class RetrievalSettings:
     phrase_boost: float = 1.0  # fused score x (1 + phrase_boost x share of the query's word pairs in the section)
     runbook_phrase: bool = False  # phrase evidence over the runbook's retrieved sections, not one section
     clean_query: bool = True  # drop rendered values (hash suffixes, IPs, measurements) before retrieval
+    number_boost: float = 0.2  # x (1 + number_boost x share of the query's integers found in the runbook's sections)
     first_sentence_weight: float = 1.0  # a second search with the first sentence of long alert text (0: off)
     deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
 
@@ -152,6 +153,7 @@ def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> floa
 
 _WORD = re.compile(r"[a-z0-9]+")
 _WORD_PARTS = re.compile(r"[A-Za-z0-9]+")
+_INTEGER = re.compile(r"(?<![\w.])\d+(?![\w.]\d)")
 _DEPRECATED = re.compile(r"\b(deprecated|obsolete|superseded)\b", re.I)
 
 
@@ -350,6 +352,20 @@ class Retriever:
                 h.score *= 1.0 + s.phrase_boost * per_section[h.id]
         return sorted(hits, key=lambda h: -h.score)
 
+    def weigh_numbers(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Runbook-level evidence: the integers of the query (thresholds a template wrote: "less than
+        3%", "more than 12 times"; rendered measurements were cleaned away) that the runbook's
+        retrieved sections, together, also mention. Near-duplicate alerts often differ only there."""
+        wanted = set(_INTEGER.findall(query))
+        if not self.settings.number_boost or not wanted:
+            return hits
+        found: dict[str, set[str]] = {}
+        for h in hits:
+            found.setdefault(h.path, set()).update(_INTEGER.findall(h.text))
+        for h in hits:
+            h.score *= 1.0 + self.settings.number_boost * len(wanted & found[h.path]) / len(wanted)
+        return sorted(hits, key=lambda h: -h.score)
+
     def sections_of(self, path: str) -> list[Hit]:
         """Every chunk of one runbook, in document order (for alert lookups that name a file)."""
         hits = [Hit(id=p["id"], text=p["content"], meta=p["meta"]) for p in self._call("scroll", path=path)]
@@ -384,7 +400,8 @@ def rank_sections(retriever: Retriever, text: str, filters: Filters | None = Non
     if s.first_sentence_weight and first:
         hits = merge_scores(hits, retriever.search_sections(first, filters=filters), s.first_sentence_weight)
     hits = retriever.boost_titles(query, hits)
-    return retriever.weigh_phrases(query, hits)
+    hits = retriever.weigh_phrases(query, hits)
+    return retriever.weigh_numbers(query, hits)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
