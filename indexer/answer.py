@@ -273,7 +273,7 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
             notices.append(notice)
     results = []
     for i, h in enumerate(hits, start=1):
-        url, source = link_for(project, h, notices)
+        url, source = link_for(project, h, notices, cache)
         results.append(Result(
             rank=i,
             hit=h,
@@ -303,7 +303,7 @@ def _whole_ids(retrieval: Any, procedures: dict[str, list[ProcedureSection]]) ->
     return out
 
 
-def link_for(project: Any, hit: Any, notices: list[str]) -> tuple[str | None, str | None]:
+def link_for(project: Any, hit: Any, notices: list[str], cache: Any = None) -> tuple[str | None, str | None]:
     """The URL to cite for *hit*, and where it came from: the alert's own ``runbook_url`` when the
     hit came through one, else ``site.url`` in the site's layout; a notice (once) when no layout fits."""
     alert = getattr(hit, "alert", None)
@@ -313,7 +313,7 @@ def link_for(project: Any, hit: Any, notices: list[str]) -> tuple[str | None, st
         return None, None
     from indexer.links import layout_for, no_layout_notice, page_url
 
-    layout = layout_for(project)
+    layout = layout_for(project, cache)
     url = page_url(layout, hit.path, hit.anchor or None, hit.heading if hit.anchor else None, hit.meta.get("commit"))
     if url is None:
         n = no_layout_notice(layout, hit.path)
