@@ -52,6 +52,7 @@ class RetrievalSettings:
     title_boost: float = 3.0  # fused score x (1 + title_boost x title match)
     title_match: str = "dice"  # dice | title (see _title_match)
     phrase_boost: float = 1.0  # fused score x (1 + phrase_boost x share of the query's word pairs in the section)
+    phrase_depth: int = 30  # how many of the best fused sections get phrase evidence
     runbook_phrase: bool = False  # phrase evidence over the runbook's retrieved sections, not one section
     clean_query: bool = True  # drop rendered values (hash suffixes, IPs, measurements) before retrieval
     number_boost: float = 0.2  # x (1 + number_boost x share of the query's integers found in the runbook's sections)
@@ -340,7 +341,10 @@ class Retriever:
             for h in hits:
                 if _DEPRECATED.search(h.meta.get("title") or ""):
                     h.score *= s.deprecated_factor
-        per_section = {h.id: phrase_overlap(qp, f"{h.meta.get('title') or ''}\n{h.text}") for h in hits}
+        # the first sections of the fused ranking only: below them a word pair cannot lift a section
+        # to the top, and stemming every candidate's text costs a cold ask tens of milliseconds
+        per_section = {h.id: phrase_overlap(qp, f"{h.meta.get('title') or ''}\n{h.text}") if i < s.phrase_depth else 0.0
+                       for i, h in enumerate(hits)}
         if s.runbook_phrase:
             best: dict[str, float] = {}
             for h in hits:
