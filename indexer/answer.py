@@ -56,6 +56,19 @@ ACTION_WORDS = (
 )
 
 
+CONTEXT_WORDS = (
+    "meaning", "impact", "symptom", "overview", "summary", "description", "background", "context", "about",
+    "severity", "detail", "cause", "prerequisite", "related", "reference", "see also", "link", "escalat",
+    "contact", "note", "purpose", "scope", "owner", "dashboard", "alert expression", "query",
+)
+
+
+def is_context_heading(heading: str) -> bool:
+    """A heading that explains the alert rather than names another topic (Meaning, Impact ...)."""
+    low = heading.lower()
+    return any(w in low for w in CONTEXT_WORDS)
+
+
 def is_action_heading(heading: str) -> bool:
     """A heading of what a responder does (diagnosis, mitigation, troubleshooting, steps ...), told
     by general vocabulary, not by one corpus' section names."""
@@ -104,10 +117,16 @@ def procedure_from_chunks(chunks: list[Any]) -> list[ProcedureSection]:
 
 
 def is_procedure_page(sections: list[ProcedureSection]) -> bool:
-    """A one-alert-per-file page: a few sections of which at least one is an action section and one
-    is not (Meaning / Impact / Diagnosis / Mitigation, or Overview / Steps ...)."""
-    headed = [s for s in sections if s.heading]
-    return 2 <= len(headed) <= 12 and any(s.action for s in headed) and any(not s.action for s in sections)
+    """A one-alert-per-file page: its top-level sections are all responder vocabulary, at least one
+    to act on (Meaning / Impact / Diagnosis / Mitigation, Overview / Steps ...).
+    A page with a top-level section about something else (``Alert: X``, ``Fail over to ...``)
+    covers several topics: its best section is the answer, not the whole page."""
+    headed = [s for s in sections if s.heading and s.level > 0]
+    if not headed:
+        return False
+    top = min(s.level for s in headed if s.level > 1) if any(s.level > 1 for s in headed) else 1
+    tops = [s for s in headed if s.level == top]
+    return 2 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import textwrap
 from typing import Any, Callable
@@ -75,33 +76,54 @@ def render_text(answer: Answer, *, color: bool = False, best_relevance: float | 
     return "\n".join(out).rstrip() + "\n"
 
 
+_LIST_MARKER = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])\s+")
+
+
 def wrap_block(text: str, width: int, indent: str = "    ") -> list[str]:
-    """Markdown text wrapped to *width*: prose lines re-flowed with their list indentation kept;
-    fenced code, tables and indented code left exactly as written."""
+    """Markdown text for a terminal of *width* columns: a paragraph or list item with a line too long
+    is re-flowed as a whole (list items keep a hanging indent); paragraphs that fit, fenced and
+    indented code, tables and headings are left exactly as written."""
     out: list[str] = []
-    fenced = False
     avail = max(20, width - len(indent))
+    para: list[str] = []
+    fenced = False
+
+    def flush() -> None:
+        if not para:
+            return
+        if all(len(x) <= avail for x in para):
+            out.extend(indent + x for x in para)
+        else:
+            m = _LIST_MARKER.match(para[0])
+            lead = m.group(1) if m else para[0][: len(para[0]) - len(para[0].lstrip())]
+            marker = para[0][len(lead): m.end()] if m else ""
+            words = " ".join(x.strip() for x in para)[len(marker.strip()):].strip() if m else " ".join(x.strip() for x in para)
+            first = indent + lead + marker if m else indent + lead
+            out.extend(textwrap.wrap(words, avail + len(indent), initial_indent=first,
+                                     subsequent_indent=indent + lead + " " * len(marker),
+                                     break_long_words=False, break_on_hyphens=False) or [indent + para[0]])
+        para.clear()
+
     for line in text.split("\n"):
         stripped = line.lstrip()
         if stripped.startswith(("```", "~~~")):
+            flush()
             fenced = not fenced
             out.append(indent + line)
-            continue
-        if fenced or not stripped or stripped.startswith("|") or line.startswith("    ") or len(line) <= avail:
+        elif fenced:
             out.append(indent + line if line else "")
-            continue
-        lead = line[: len(line) - len(stripped)]
-        marker = ""
-        for m in ("- ", "* ", "+ "):
-            if stripped.startswith(m):
-                marker = m
-        if not marker:
-            head = stripped.split(" ", 1)[0]
-            if head[:-1].isdigit() and head.endswith((".", ")")):
-                marker = head + " "
-        out.extend(textwrap.wrap(stripped, avail, initial_indent=indent + lead,
-                                 subsequent_indent=indent + lead + " " * len(marker),
-                                 break_long_words=False, break_on_hyphens=False) or [indent + line])
+        elif not stripped:
+            flush()
+            out.append("")
+        elif stripped.startswith(("#", "|", ">")) or (line.startswith("    ") and not para):
+            flush()
+            out.append(indent + line)
+        elif _LIST_MARKER.match(line):
+            flush()
+            para.append(line)
+        else:
+            para.append(line)
+    flush()
     return out
 
 

@@ -104,3 +104,23 @@ def test_full_lifts_the_cap_and_lines_wrap(openshift):
     long = "word " * 60
     assert all(len(x) <= 50 for x in wrap_block(long, 50))
     assert wrap_block("```\n" + long + "\n```", 50)[1] == "    " + long  # code is never re-wrapped
+
+
+def test_procedure_page_detection_by_general_vocabulary():
+    """One alert per file in the vocabulary of different corpora is a procedure page; a page whose
+    top-level sections name other topics (several alerts, a failover how-to) is not."""
+    from indexer.answer import ProcedureSection, is_procedure_page
+
+    def page(*headings: str) -> list[ProcedureSection]:
+        from indexer.answer import is_action_heading
+
+        return [ProcedureSection("Title", 1, "t", 1, "# Title", False)] + [
+            ProcedureSection(h, 2, h.lower(), i, f"## {h}\ntext", is_action_heading(h)) for i, h in enumerate(headings, 2)]
+
+    assert is_procedure_page(page("Meaning", "Impact", "Diagnosis", "Mitigation"))
+    assert is_procedure_page(page("Overview", "Symptoms", "Troubleshooting steps", "Resolution"))
+    assert is_procedure_page(page("Summary", "How to fix"))
+    assert not is_procedure_page(page("Symptoms", "Alert: PaymentsProviderErrors", "Fail over to the fallback provider", "Diagnosis"))
+    assert is_procedure_page(page("Diagnosis", "Mitigation"))
+    assert not is_procedure_page(page("Meaning", "Impact"))  # nothing to act on
+    assert not is_procedure_page(page("Meaning"))
