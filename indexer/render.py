@@ -76,6 +76,7 @@ def render_text(answer: Answer, *, color: bool = False, best_relevance: float | 
     return "\n".join(out).rstrip() + "\n"
 
 
+_SETEXT = re.compile(r"^\s{0,3}(=+|-+)\s*$")
 _LIST_MARKER = re.compile(r"^(\s*)([-*+]|\d{1,3}[.)])\s+")
 
 
@@ -227,13 +228,17 @@ def _render_procedure(r: Result, st: Callable[..., str], width: int, full: bool)
     for sec in r.procedure or []:
         body = sec.text.split("\n")
         if body and body[0].lstrip().startswith("#"):
-            body = body[1:]  # the heading is printed by us
+            body = body[1:]  # the heading is printed by us (ATX) ...
+        elif sec.heading and len(body) > 1 and _SETEXT.match(body[1]):
+            body = body[2:]  # ... or setext (a line underlined with === or ---)
         while body and not body[0].strip():
             body = body[1:]
+        if not body and sec.level <= 1:
+            continue  # the page title alone: the result's head line already names it
         heading = ("#" * max(sec.level, 1)) + " " + sec.heading if sec.heading else ""
         if heading:
             lines.append("    " + st(heading, bold=sec.action))
-        limit = None if full else (ACTION_LINES if sec.action else OTHER_LINES)
+        limit = None if full else (ACTION_LINES if sec.action else _first_paragraph(body))
         shown = body if limit is None else _cut(body, limit)
         lines.extend(wrap_block("\n".join(shown), width))
         if len(shown) < len(body):
@@ -244,6 +249,12 @@ def _render_procedure(r: Result, st: Callable[..., str], width: int, full: bool)
     if hidden:
         lines.append("    " + st(f"(--full shows the whole runbook: {hidden} more line(s))", dim=True))
     return lines
+
+
+def _first_paragraph(body: list[str]) -> int:
+    """Lines of a context section's preview: its first paragraph, at most ``OTHER_LINES`` x 2."""
+    end = next((i for i, x in enumerate(body) if not x.strip()), len(body))
+    return min(end, OTHER_LINES * 2) or OTHER_LINES
 
 
 def _cut(body: list[str], limit: int) -> list[str]:

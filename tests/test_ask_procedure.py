@@ -124,3 +124,62 @@ def test_procedure_page_detection_by_general_vocabulary():
     assert is_procedure_page(page("Diagnosis", "Mitigation"))
     assert not is_procedure_page(page("Meaning", "Impact"))  # nothing to act on
     assert not is_procedure_page(page("Meaning"))
+
+
+SETEXT_RUNBOOK = """\
+DatabaseHACritical
+==================
+
+Meaning
+-------
+
+The `DatabaseHACritical` alert fires when the cluster has no ready standby replicas.
+
+Impact
+------
+
+A failure of the primary loses data.
+
+Diagnosis
+---------
+
+Get the status of the instances:
+
+```bash
+kubectl get pods -l role=instance -o wide
+```
+
+Mitigation
+----------
+
+Scale the cluster back to three instances.
+"""
+SETEXT_RULES = """\
+groups:
+  - name: db
+    rules:
+      - alert: DatabaseHACritical
+        expr: vector(1)
+        annotations:
+          summary: Database cluster has no standby replicas!
+          runbook_url: https://github.com/acme/charts/blob/main/docs/runbooks/DatabaseHACritical.md
+"""
+
+
+def test_setext_runbook_through_a_github_blob_url(tmp_path):
+    """The cnpg layout: setext headings, GitHub blob runbook_url, rules outside a runbooks folder."""
+    root = tmp_path / "charts"
+    commit_history(root, [{
+        "docs/runbooks/DatabaseHACritical.md": SETEXT_RUNBOOK,
+        "prometheus_rules/db.yaml": SETEXT_RULES,
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["prometheus_rules/*.yaml"]\n'
+                    'check:\n  runbook_urls:\n    prefixes:\n      "https://github.com/acme/charts/blob/*/": ""\n',
+    }])
+    index(root)
+    for question in ("DatabaseHACritical", "Database cluster has no standby replicas!"):
+        code, out, err = cli(["ask", "--repo", str(root), question, "--top-k", "1"])
+        assert code == 0, err
+        assert "https://github.com/acme/charts/blob/main/docs/runbooks/DatabaseHACritical.md" in out
+        assert out.count("## Diagnosis") == 1 and "## Mitigation" in out and "---------" not in out
+        assert "    kubectl get pods -l role=instance -o wide" in out
+        assert "Scale the cluster back to three instances." in out
