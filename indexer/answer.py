@@ -6,8 +6,8 @@ Rendering lives in ``indexer.render``; links in ``indexer.links``. The answer a 
 For every retrieved section: the section text exactly as indexed (steps and code blocks intact), the
 citation (``path:line``, ``#anchor``, commit short sha, the docs-site URL when ``site.url`` is set),
 freshness (last change, ``last_reviewed``, overdue marker), health (the runbook's open findings from
-``rbh check``) and the owner. Rendered for a terminal (colors only on a TTY, ``NO_COLOR`` honoured)
-or as JSON for tools.
+``rbh check``) and the owner; for a runbook matched as a whole, its sections in page order
+(``procedure``). ``indexer.render`` turns it into terminal text or JSON.
 
 Health is computed lazily and only for the runbooks shown; if the checks fail for any reason the
 answer still prints, with a one-line notice instead of the health block.
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
