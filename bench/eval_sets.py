@@ -8,7 +8,9 @@ then ``rbh eval --no-alert-lookup`` on summary + description queries (all querie
 
     .venv/bin/python bench/eval_sets.py [--sets openshift,kubevirt,cnpg,human] [--misses N] [--json]
 
-``--ref`` adds the reference hybrid (``bench/ref_baseline.py``, run in /work/data/ask/refvenv).
+``--ref`` adds the reference hybrid (``bench/ref_baseline.py``, run in /work/data/ask/refvenv);
+``--rules`` adds a row per set with its alert rules given and alert lookup on (``PREFIXES`` maps each
+set's ``runbook_url`` values to its runbooks, as a team's ``rbh.yaml`` would).
 """
 
 from __future__ import annotations
@@ -34,12 +36,23 @@ SETS = {  # name: (set dir with runbooks/, queries file, kinds)
     "human": (DATA / "kubevirt", DATA / "human/queries.jsonl", None),
 }
 REFVENV = DATA / "refvenv/bin/python"
+# where each set's runbook_url values point (for the alert-lookup rows, --rules); the same kind of
+# config a team writes once for its repository (bench/README.md shows OpenShift's)
+PREFIXES = {
+    "openshift": {"https://github.com/openshift/runbooks/blob/*/": "runbooks/"},
+    "kubevirt": {"https://kubevirt.io/monitoring/runbooks/": "runbooks/docs/runbooks/"},
+    "cnpg": {"https://github.com/cloudnative-pg/charts/blob/*/": "runbooks/"},
+}
 
 
-def make_repo(runbooks: Path, dest: Path) -> None:
+def make_repo(runbooks: Path, dest: Path, prefixes: dict[str, str] | None = None) -> None:
     import git
 
     shutil.copytree(runbooks, dest / "runbooks")
+    if prefixes:
+        import yaml
+
+        (dest / "rbh.yaml").write_text(yaml.safe_dump({"check": {"runbook_urls": {"prefixes": prefixes}}}), encoding="utf-8")
     repo = git.Repo.init(dest, initial_branch="main")
     with repo.config_writer() as cw:
         cw.set_value("user", "name", "bench")
@@ -65,6 +78,7 @@ def main() -> int:
     ap.add_argument("--sets", default=",".join(SETS))
     ap.add_argument("--misses", type=int, default=0)
     ap.add_argument("--ref", action="store_true", help="also run the BM25 + MiniLM reference (bench venv)")
+    ap.add_argument("--rules", action="store_true", help="also rows with the set's rules and alert lookup on")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     import logging
@@ -87,7 +101,7 @@ def main() -> int:
                 continue
             if set_dir not in indexed:
                 repo = tmp / name
-                make_repo(set_dir / "runbooks", repo)
+                make_repo(set_dir / "runbooks", repo, PREFIXES.get(name) if args.rules else None)
                 project = load_project(repo)
                 sync(project)
                 indexed[set_dir] = (repo, project)
@@ -99,6 +113,11 @@ def main() -> int:
             ref = reference(set_dir, qfile, kinds) if args.ref else None
             out[name] = {"rbh": d, "reference": ref, "misses": rep.misses}
             rows.append((name, d, ref, secs / max(d["n"], 1) * 1000))
+            if args.rules and (set_dir / "rules").is_dir() and name != "human":
+                lk = run_eval(project, qfile, runbooks_root="runbooks", alert_lookup=True, kinds=kinds,
+                              manifests_dir=set_dir / "rules").as_dict()["overall"]
+                rows.append((f"{name} + rules, alert lookup", lk, None, 0.0))
+                out[f"{name}+rules"] = {"rbh": lk}
             for m in rep.misses[: args.misses]:
                 print(f"  {name} miss rank={m['rank']}: {m['query'][:100]!r} expected {m['expected'][0]} got {m['got'][:2]}",
                       file=sys.stderr)
@@ -110,7 +129,8 @@ def main() -> int:
     print("| set | n | R@1 | R@3 | R@5 | MRR@10 | ms/query |" + (" ref R@1 | ref R@3 |" if args.ref else ""))
     print("|---|---|---|---|---|---|---|" + ("---|---|" if args.ref else ""))
     for name, d, ref, ms in rows:
-        line = f"| {name} | {d['n']} | {d['recall@1']:.3f} | {d['recall@3']:.3f} | {d['recall@5']:.3f} | {d['mrr@10']:.3f} | {ms:.0f} |"
+        line = (f"| {name} | {d['n']} | {d['recall@1']:.3f} | {d['recall@3']:.3f} | {d['recall@5']:.3f} | {d['mrr@10']:.3f} | "
+                f"{f'{ms:.0f}' if ms else '-'} |")
         if args.ref:
             line += f" {ref['recall@1']:.3f} | {ref['recall@3']:.3f} |" if ref else " - | - |"
         print(line)
