@@ -156,8 +156,13 @@ def _head(r: Result, st: Callable[..., str]) -> str:
 
 def _render_brief(r: Result, st: Callable[..., str], width: int) -> list[str]:
     """One citation line and a short snippet."""
+    import click
+
     h = r.hit
-    lines = [f"{_head(r, st)}  {st(r.citation, fg='blue')}" + ("  " + st(_health_word(r), fg="yellow") if r.findings else "")]
+    head, cite = _head(r, st), st(r.citation, fg="blue")
+    health = "  " + st(_health_word(r), fg="yellow") if r.findings else ""
+    plain = len(click.unstyle(head)) + 2 + len(r.citation) + len(click.unstyle(health))
+    lines = [f"{head}  {cite}{health}"] if plain <= width else [head, f"    {cite}{health}"]
     snippet = " ".join(x.strip() for x in h.text.split("\n") if x.strip() and not x.lstrip().startswith("#"))
     if len(snippet) > SNIPPET_CHARS:
         snippet = snippet[:SNIPPET_CHARS].rsplit(" ", 1)[0] + " ..."
