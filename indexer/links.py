@@ -47,6 +47,9 @@ def github_anchor(heading: str) -> str:
 
 def _mkdocs(root: Path, base: str) -> SiteLayout:
     cfg = root / "mkdocs.yml"
+    mk_log = logging.getLogger("mkdocs")
+    level = mk_log.level
+    mk_log.setLevel(logging.CRITICAL)  # its validation errors become our one notice, not log lines
     try:
         from mkdocs.config import load_config
 
@@ -58,6 +61,8 @@ def _mkdocs(root: Path, base: str) -> SiteLayout:
     except Exception as exc:  # noqa: BLE001 - a broken mkdocs.yml must not break the answer
         log.debug("mkdocs.yml not usable", exc_info=True)
         return SiteLayout("none", base, reason=f"mkdocs.yml could not be read ({type(exc).__name__})")
+    finally:
+        mk_log.setLevel(level)
 
 
 def _hugo(root: Path, base: str, content_dir: str | None) -> SiteLayout:
