@@ -53,10 +53,16 @@ class AlertMatch:
     via: str  # runbook_url | front-matter | payload-runbook_url
     matched_on: str  # name | summary | description | payload
     source: str | None = None  # rule file:line (or runbook) that made the link
+    url: str | None = None  # the alert's runbook_url as written: the link the answer cites
+
+    @property
+    def whole_runbook(self) -> bool:
+        """The alert points at a runbook as a whole (no section anchor): show its procedure."""
+        return not self.anchor
 
     def as_dict(self) -> dict[str, Any]:
         return {"alert": self.alert, "path": self.path, "anchor": self.anchor, "via": self.via,
-                "matched_on": self.matched_on, "source": self.source}
+                "matched_on": self.matched_on, "source": self.source, "url": self.url}
 
 
 def _summary(alert: Any) -> str | None:
@@ -225,7 +231,8 @@ class AlertCatalog:
         for a in self._by_name.get(name, []):
             hit = self.resolve_url(a.runbook_url)
             if hit and all((m.path, m.anchor) != hit for m in out):
-                out.append(AlertMatch(name, hit[0], hit[1], "runbook_url", matched_on, f"{a.loc.path}:{a.loc.line}"))
+                out.append(AlertMatch(name, hit[0], hit[1], "runbook_url", matched_on, f"{a.loc.path}:{a.loc.line}",
+                                      url=_plain_url(a.runbook_url)))
         for path, anchor in self.front_matter.get(name, []):
             if any(m.path == path for m in out):
                 continue
@@ -307,7 +314,8 @@ class AlertCatalog:
             found: list[AlertMatch] = []
             hit = self.resolve_url(ann.get("runbook_url") if isinstance(ann.get("runbook_url"), str) else None)
             if hit:
-                found.append(AlertMatch(name or "?", hit[0], hit[1], "payload-runbook_url", "payload", None))
+                found.append(AlertMatch(name or "?", hit[0], hit[1], "payload-runbook_url", "payload", None,
+                                        url=_plain_url(ann.get("runbook_url"))))
             if not found and name:
                 found = self.runbooks_for(self._canonical(name) or name, "payload")
             if not found:
@@ -324,6 +332,14 @@ class AlertCatalog:
                 if text.strip():
                     leftovers.append(text)
         return matches, leftovers
+
+
+def _plain_url(url: Any) -> str | None:
+    """A runbook_url worth citing: one http(s) URL (a Go template choosing between URLs is not)."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if re.fullmatch(r"https?://[^\s{}<>\"']+", url) else None
 
 
 def iter_payload_alerts(payload: Any) -> Iterable[dict[str, Any]]:

@@ -1,10 +1,13 @@
-"""The answer a responder reads at 2 AM: each section verbatim, where it came from, and whether to trust it.
+"""The ask use case: a resolved request in, an ``Answer`` (results + notices) out; no printing.
+
+Rendering lives in ``indexer.render``; links in ``indexer.links``. The answer a responder reads at
+2 AM: each section verbatim, where it came from, and whether to trust it.
 
 For every retrieved section: the section text exactly as indexed (steps and code blocks intact), the
 citation (``path:line``, ``#anchor``, commit short sha, the docs-site URL when ``site.url`` is set),
 freshness (last change, ``last_reviewed``, overdue marker), health (the runbook's open findings from
-``rbh check``) and the owner. Rendered for a terminal (colors only on a TTY, ``NO_COLOR`` honoured)
-or as JSON for tools.
+``rbh check``) and the owner; for a runbook matched as a whole, its sections in page order
+(``procedure``). ``indexer.render`` turns it into terminal text or JSON.
 
 Health is computed lazily and only for the runbooks shown; if the checks fail for any reason the
 answer still prints, with a one-line notice instead of the health block.
@@ -14,11 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,86 @@ class Freshness:
                 "overdue_days": self.overdue_days if self.overdue else 0}
 
 
+ACTION_WORDS = (
+    "diagnos", "mitigat", "troubleshoot", "resolv", "resolution", "remediat", "fix", "step", "procedure",
+    "investigat", "recover", "workaround", "action", "respond", "response", "what to do", "how to", "check",
+    "debug", "verify", "triage", "runbook", "restor", "repair", "solution", "handling", "instructions",
+)
+
+
+CONTEXT_WORDS = (
+    "meaning", "impact", "symptom", "overview", "summary", "description", "background", "context", "about",
+    "severity", "detail", "cause", "prerequisite", "related", "reference", "see also", "link", "escalat",
+    "contact", "note", "purpose", "scope", "owner", "dashboard", "alert expression", "query",
+)
+
+
+def is_context_heading(heading: str) -> bool:
+    """A heading that explains the alert rather than names another topic (Meaning, Impact ...)."""
+    low = heading.lower()
+    return any(w in low for w in CONTEXT_WORDS)
+
+
+def is_action_heading(heading: str) -> bool:
+    """A heading of what a responder does (diagnosis, mitigation, troubleshooting, steps ...), told
+    by general vocabulary, not by one corpus' section names."""
+    low = heading.lower()
+    return any(w in low for w in ACTION_WORDS)
+
+
+@dataclass
+class ProcedureSection:
+    """One section of a runbook shown as a whole, in page order."""
+
+    heading: str
+    level: int
+    anchor: str
+    line: int
+    text: str
+    action: bool  # a section the responder acts on: shown in full (capped)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"heading": self.heading, "level": self.level, "anchor": self.anchor, "line": self.line,
+                "action": self.action, "text": self.text}
+
+
+def procedure_from_chunks(chunks: list[Any]) -> list[ProcedureSection]:
+    """Sections in page order from a runbook's chunks (``Retriever.sections_of``); the parts of a long
+    section are joined again, their overlapping lines dropped."""
+    out: list[ProcedureSection] = []
+    last_end = 0
+    for c in chunks:
+        m = c.meta
+        line, end = int(m.get("line") or 1), int(m.get("end_line") or 0)
+        text = c.text
+        if out and int(m.get("part") or 0) > 0 and out[-1].anchor == (m.get("anchor") or ""):
+            skip = max(0, last_end - line + 1)
+            extra = "\n".join(text.split("\n")[skip:])
+            if extra:
+                out[-1].text += "\n" + extra
+        else:
+            heading = m.get("heading") or ""
+            if not m.get("level"):
+                heading = ""  # the text before the first heading
+            out.append(ProcedureSection(heading, int(m.get("level") or 0), m.get("anchor") or "", line, text,
+                                        is_action_heading(heading)))
+        last_end = max(last_end, end)
+    return out
+
+
+def is_procedure_page(sections: list[ProcedureSection]) -> bool:
+    """A one-alert-per-file page: its top-level sections are all responder vocabulary, at least one
+    to act on (Meaning / Impact / Diagnosis / Mitigation, Overview / Steps ...).
+    A page with a top-level section about something else (``Alert: X``, ``Fail over to ...``)
+    covers several topics: its best section is the answer, not the whole page."""
+    headed = [s for s in sections if s.heading and s.level > 0]
+    if not headed:
+        return False
+    top = min(s.level for s in headed if s.level > 1) if any(s.level > 1 for s in headed) else 1
+    tops = [s for s in headed if s.level == top]
+    return 2 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
+
+
 @dataclass
 class Result:
     rank: int
@@ -53,6 +134,8 @@ class Result:
     url: str | None
     freshness: Freshness
     findings: list[dict[str, Any]] | None = None  # None: health unknown
+    url_source: str | None = None  # runbook_url (the alert's own link) | site (built from site.url)
+    procedure: list[ProcedureSection] | None = None  # the runbook as a whole, when matched as a whole
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -93,6 +176,7 @@ class Result:
             "commit_short": self.commit_short,
             "citation": self.citation,
             "url": self.url,
+            "url_source": self.url_source,
             "title": m.get("title"),
             "owner": m.get("owner"),
             "team": m.get("team"),
@@ -104,6 +188,7 @@ class Result:
             "freshness": self.freshness.as_dict(),
             "findings": self.findings,
             "text": h.text,
+            "procedure": [p.as_dict() for p in self.procedure] if self.procedure is not None else None,
         }
         return d
 
@@ -117,6 +202,7 @@ class Answer:
     index: dict[str, Any] = field(default_factory=dict)
     llm: Any = None  # indexer.llm.LLMAnswer
     alert_matches: list[Any] = field(default_factory=list)
+    best_relevance: float | None = None  # of the free-text ranking (why "no runbook matches")
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -148,43 +234,12 @@ def freshness_of(meta: dict[str, Any], today: dt.date) -> Freshness:
 
 
 def site_url_for(path: str, anchor: str | None, site_url: str | None, root: Path) -> str | None:
-    """The page URL on the MkDocs site (``site.url``) for a runbook path, with ``#anchor``."""
+    """The page URL for a runbook path on the site at ``site_url`` (layout detected), with ``#anchor``."""
+    from indexer.links import detect_layout, page_url
+
     if not site_url:
         return None
-    docs_dir, directory_urls = _mkdocs_layout(root)
-    prefix = docs_dir.strip("/") + "/" if docs_dir.strip("/") else ""
-    if not path.startswith(prefix) or not path.endswith(".md"):
-        return None
-    rel = path[len(prefix):-3]
-    if directory_urls:
-        if rel == "index" or rel.endswith("/index") or rel == "README" or rel.endswith("/README"):
-            rel = rel.rsplit("/", 1)[0] if "/" in rel else ""
-        page = f"{rel}/" if rel else ""
-    else:
-        page = f"{rel}.html"
-    url = site_url.rstrip("/") + "/" + page
-    return f"{url}#{anchor}" if anchor else url
-
-
-_LAYOUT_CACHE: dict[Path, tuple[str, bool]] = {}
-
-
-def _mkdocs_layout(root: Path) -> tuple[str, bool]:
-    """(docs_dir, use_directory_urls) from ``mkdocs.yml``, read without importing MkDocs."""
-    if root in _LAYOUT_CACHE:
-        return _LAYOUT_CACHE[root]
-    docs_dir, directory_urls = "docs", True
-    cfg = root / "mkdocs.yml"
-    if cfg.is_file():
-        text = cfg.read_text(encoding="utf-8", errors="replace")
-        m = re.search(r"^docs_dir\s*:\s*[\"']?([^\"'#\n]+?)[\"']?\s*(?:#.*)?$", text, re.M)
-        if m:
-            docs_dir = m.group(1).strip()
-        m = re.search(r"^use_directory_urls\s*:\s*(\w+)", text, re.M)
-        if m:
-            directory_urls = m.group(1).lower() not in ("false", "no", "off")
-    _LAYOUT_CACHE[root] = (docs_dir, directory_urls)
-    return _LAYOUT_CACHE[root]
+    return page_url(detect_layout(root, site_url), path, anchor)
 
 
 def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any = None,
@@ -214,8 +269,10 @@ def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any 
 
 
 def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None, inventory: Any = None,
-                 today: dt.date | None = None, with_health: bool = True, cache: Any = None) -> Answer:
-    """Results with citation, freshness and health from a ``indexer.query.Retrieval``."""
+                 today: dt.date | None = None, with_health: bool = True, cache: Any = None,
+                 procedures: dict[str, list[ProcedureSection]] | None = None) -> Answer:
+    """Results with citation, link, freshness and health from a ``indexer.query.Retrieval``;
+    *procedures* maps runbook path -> its sections, for results shown as a whole runbook."""
     today = today or dt.date.today()
     hits = retrieval.hits
     notices: list[str] = []
@@ -224,15 +281,17 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
         findings, notice = health_of(project, sorted({h.path for h in hits}), inventory, cache, today=today)
         if notice:
             notices.append(notice)
-    site = project.config.site.url
     results = []
     for i, h in enumerate(hits, start=1):
+        url, source = link_for(project, h, notices, cache)
         results.append(Result(
             rank=i,
             hit=h,
-            url=site_url_for(h.path, h.anchor or None, site, project.root),
+            url=url,
+            url_source=source,
             freshness=freshness_of(h.meta, today),
             findings=None if findings is None else findings.get(h.path, []),
+            procedure=(procedures or {}).get(h.path) if (procedures and h.id in _whole_ids(retrieval, procedures)) else None,
         ))
     for path in retrieval.missing:
         notices.append(f"an alert links to {path}, which is not in the index (run 'rbh index')")
@@ -240,131 +299,38 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
     if state:
         index = {k: state.get(k) for k in ("commit", "ref", "indexed_at", "worktree")}
     return Answer(query, results, no_match=retrieval.no_match, notices=notices, index=index,
-                  alert_matches=list(retrieval.alert_matches))
+                  alert_matches=list(retrieval.alert_matches), best_relevance=retrieval.best_relevance)
 
 
-# --------------------------------------------------------------------------------------------
-# Terminal rendering
+def _whole_ids(retrieval: Any, procedures: dict[str, list[ProcedureSection]]) -> set[str]:
+    """Hits shown as their whole runbook: the first hit of each runbook that has a procedure."""
+    seen: set[str] = set()
+    out: set[str] = set()
+    for h in retrieval.hits:
+        if h.path in procedures and h.path not in seen:
+            out.add(h.id)
+        seen.add(h.path)
+    return out
 
 
-def use_color(stream: Any) -> bool:
-    if os.environ.get("NO_COLOR"):
-        return False
-    return bool(getattr(stream, "isatty", lambda: False)())
+def link_for(project: Any, hit: Any, notices: list[str], cache: Any = None) -> tuple[str | None, str | None]:
+    """The URL to cite for *hit*, and where it came from: the alert's own ``runbook_url`` when the
+    hit came through one, else ``site.url`` in the site's layout; a notice (once) when no layout fits."""
+    alert = getattr(hit, "alert", None)
+    if alert is not None and getattr(alert, "url", None):
+        return alert.url, "runbook_url"
+    if not project.config.site.url:
+        return None, None
+    from indexer.links import layout_for, no_layout_notice, page_url
 
-
-def render_text(answer: Answer, *, color: bool = False, best_relevance: float | None = None) -> str:
-    """The answer as terminal text; ANSI colors only when *color*.
-
-    Everything quoted from the repository or the LLM goes through ``rbh.textsafe`` (SECURITY.md):
-    control characters, escape sequences and bidi overrides show as escapes, so a runbook cannot
-    erase or recolour the health line, and single-line fields stay on their line.
-    """
-    import click
-
-    from rbh.textsafe import inert_workflow_commands
-
-    def st(text: str, **kw: Any) -> str:
-        return click.style(text, **kw) if color else text
-
-    out: list[str] = []
-    if answer.no_match:
-        msg = "No runbook matches this question."
-        if best_relevance is not None:
-            msg += f" (best section relevance {best_relevance:.2f} is below ask.min_score)"
-        out.append(st(msg, fg="yellow", bold=True))
-        out.append("Try the alert name, a service name (--service), or different words; 'rbh index' if runbooks changed.")
-        return "\n".join(out) + "\n"
-    if answer.llm is not None:
-        out.extend(_render_llm(answer, st))
-    for r in answer.results:
-        out.extend(_render_result(r, st))
-    return inert_workflow_commands("\n".join(out).rstrip() + "\n")
-
-
-def _render_llm(answer: Answer, st: Callable[..., str]) -> list[str]:
-    from rbh.textsafe import block, one_line
-
-    llm = answer.llm
-    lines = [st(f"Answer ({one_line(llm.model)}, generated; check it against the cited sections):", bold=True)]
-    for s in llm.sentences:
-        lines.append(f"  {block(s.text)}")
-    for cmd in llm.flagged_commands:
-        lines.append(st(f"  ! not in any cited runbook section, do not run as is: {one_line(cmd)}", fg="red", bold=True))
-    if llm.dropped_sentences or llm.dropped_citations:
-        lines.append(st(f"  ({llm.dropped_sentences} uncited sentence(s) and {len(llm.dropped_citations)} citation(s) of "
-                        f"unretrieved sections were removed)", dim=True))
-    lines.append("")
-    return lines
-
-
-def _render_result(r: Result, st: Callable[..., str]) -> list[str]:
-    from rbh.textsafe import block, one_line
-
-    h, m = r.hit, r.meta
-    title = one_line(m.get("title") or h.path)
-    crumb = one_line(" > ".join(str(x) for x in m.get("heading_path") or []) or h.heading)
-    head = f"[{r.rank}] {title}"
-    if crumb and crumb != title:
-        head += f" > {crumb}" if not crumb.startswith(title) else crumb[len(title):]
-    if h.via == "alert" and h.alert is not None:
-        head += st(one_line(f"  (alert {h.alert.alert} -> {h.alert.via})"), fg="cyan")
-    lines = [st(head, bold=True)]
-    lines.append("    " + st(one_line(r.citation), fg="blue"))
-    if r.url:
-        lines.append("    " + one_line(r.url))
-    f = r.freshness
-    facts = []
-    if r.owner:
-        facts.append(f"owner {one_line(r.owner)}")
-    if f.changed:
-        facts.append(f"changed {one_line(f.changed[:10])}" + (f" by {one_line(f.author)}" if f.author else ""))
-    if f.last_reviewed:
-        rev = f"reviewed {one_line(f.last_reviewed)}"
-        if f.overdue:
-            rev += " " + st(f"REVIEW OVERDUE by {f.overdue_days} day(s) (due {f.review_due})", fg="red", bold=True)
-        elif f.review_due:
-            rev += f", next review {f.review_due}"
-        facts.append(rev)
-    else:
-        facts.append(st("never reviewed (no last_reviewed)", fg="yellow"))
-    lines.append("    " + " | ".join(facts))
-    if r.findings is None:
-        lines.append("    " + st("health: unknown", fg="yellow"))
-    elif not r.findings:
-        lines.append("    " + st("health: no open findings", fg="green"))
-    else:
-        worst = "error" if any(x["severity"] == "error" for x in r.findings) else "warning"
-        lines.append("    " + st(f"health: {len(r.findings)} open finding(s): this runbook may be out of date",
-                                  fg="red" if worst == "error" else "yellow", bold=True))
-        for sev, rule, msg, sugg, where in _grouped_findings(r.findings, h.line, int(h.meta.get("end_line") or h.line))[:6]:
-            hint = f"  (did you mean `{one_line(sugg)}`)" if sugg else ""
-            lines.append(f"      {sev:<7} {rule} {where}: {one_line(msg)}{hint}")
-        groups = len(_grouped_findings(r.findings, 0, 0))
-        if groups > 6:
-            lines.append(f"      ... and {groups - 6} more ('rbh check {h.path}')")
-    lines.append("")
-    for text_line in block(h.text).split("\n"):
-        lines.append("    " + text_line if text_line else "")
-    lines.append("")
-    return lines
-
-
-def _grouped_findings(findings: list[dict[str, Any]], start: int, end: int) -> list[tuple[str, str, str, str | None, str]]:
-    """One line per distinct finding (the same stale name on eleven lines is one problem), the ones
-    inside the quoted section first, errors before warnings."""
-    groups: dict[tuple[str, str, str, str | None], list[int]] = {}
-    for x in findings:
-        groups.setdefault((x["severity"], x["rule"], x["message"], x.get("suggestion")), []).append(int(x["line"]))
-    rows = []
-    for (sev, rule, msg, sugg), lines in groups.items():
-        inside = [n for n in lines if start <= n <= end]
-        shown = ", ".join(map(str, sorted(lines)[:6])) + (", ..." if len(lines) > 6 else "")
-        where = ("line " if len(lines) == 1 else "lines ") + shown
-        if inside:
-            where += " (in this section)"
-        rows.append((0 if inside else 1, {"error": 0, "warning": 1}.get(sev, 2), min(lines), (sev, rule, msg, sugg, where)))
-    return [row[-1] for row in sorted(rows)]
+    layout = layout_for(project, cache)
+    url = page_url(layout, hit.path, hit.anchor or None, hit.heading if hit.anchor else None, hit.meta.get("commit"))
+    if url is None:
+        n = no_layout_notice(layout, hit.path)
+        if n not in notices:
+            notices.append(n)
+        return None, None
+    return url, "site"
 
 
 # --------------------------------------------------------------------------------------------
@@ -386,17 +352,15 @@ class AskOptions:
     qdrant_url: str | None = None
     min_score: float | None = None
     cache: bool = True
+    rerank: str | None = None  # none | cross-encoder | llm (default: ask.rerank)
 
 
-def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: bool | None = None,
-            today: dt.date | None = None, backend: Any = None) -> str:
-    """Retrieve, build and render the answer (text or JSON). Raises RbhError subclasses for user errors.
+def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = None, backend: Any = None) -> Answer:
+    """Retrieve and build the answer, notices included; nothing is printed. Raises RbhError
+    subclasses for user errors.
 
     *backend* is an index reader already started (``indexer.store_worker.start_reader``); by default
     the store is opened in this process."""
-    import json
-    import sys
-
     from indexer.alerts import catalog_for_project, read_payload
     from indexer.query import Filters, Retriever, retrieve
 
@@ -410,6 +374,8 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
     use_llm = cfg.llm.enabled if opts.llm is None else opts.llm
     min_score = cfg.ask.min_score if opts.min_score is None else opts.min_score
     filters = Filters(opts.service, opts.team, opts.tag)
+    ask_cfg = cfg.ask if opts.rerank is None else cfg.ask.model_copy(update={"rerank": opts.rerank})
+    reranking = ask_cfg.rerank != "none"
 
     retriever = Retriever(project, qdrant_url=opts.qdrant_url, backend=backend)
     cache = None
@@ -432,11 +398,17 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
     if opts.query:
         retriever.dense_vector(opts.query)  # load the model while the index reader is still starting
     with retriever:
-        retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload, top_k=top_k,
+        retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload,
+                             top_k=max(top_k, ask_cfg.rerank_candidates * per_runbook) if reranking else top_k,
                              per_runbook=per_runbook, filters=filters, min_score=min_score)
+        if reranking:
+            notice = apply_rerank(retrieval, opts.query, ask_cfg, cfg.llm, top_k)
+            if notice:
+                notices.append(notice)
+        procedures = whole_runbooks(retriever, retrieval.hits)
         state = retriever.state
     answer = build_answer(project, opts.query, retrieval, state=state, inventory=inventory, today=today,
-                          with_health=opts.health, cache=cache)
+                          with_health=opts.health, cache=cache, procedures=procedures)
     if cache is not None:
         cache.save()
     answer.notices[:0] = notices
@@ -449,19 +421,39 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
             answer.llm = synthesize(opts.query or _payload_question(payload), [r.hit for r in answer.results], cfg.llm)
         except LLMError as exc:
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
-    from rbh.redact import redact, redact_data
+    return answer
 
-    if as_json:  # redacted as data, then serialised: the JSON stays valid (rbh.redact, rbh.textsafe.inert_json)
-        from rbh.textsafe import inert_json
 
-        return inert_json(json.dumps(redact_data(answer.as_dict()), indent=2, ensure_ascii=False)) + "\n"
-    if color is None:
-        color = use_color(sys.stdout)
-    from rbh.textsafe import message_line
+def apply_rerank(retrieval: Any, query: str, ask_cfg: Any, llm_cfg: Any, top_k: int) -> str | None:
+    """Reorder the free-text runbooks of *retrieval* with the optional reranker (alert hits stay
+    first), then keep *top_k* sections; returns a notice when the reranker failed."""
+    from indexer.rerank import rerank
 
-    for n in answer.notices:
-        sys.stderr.write(f"rbh: notice: {message_line(n)}\n")
-    return redact(render_text(answer, color=color, best_relevance=retrieval.best_relevance))
+    alert_hits = [h for h in retrieval.hits if h.via == "alert"]
+    groups: dict[str, list[Any]] = {}
+    for h in retrieval.hits:
+        if h.via != "alert":
+            groups.setdefault(h.path, []).append(h)
+    firsts = [g[0] for g in groups.values()]
+    ordered, notice = rerank(query, firsts, ask_cfg, llm_cfg) if firsts else (firsts, None)
+    hits = alert_hits + [h for first in ordered for h in groups[first.path]]
+    retrieval.hits = hits[:top_k]
+    return notice
+
+
+def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureSection]]:
+    """Runbooks to show as a procedure: those an alert's ``runbook_url`` names without an anchor,
+    and the best result's runbook when it is a one-alert-per-file page."""
+    out: dict[str, list[ProcedureSection]] = {}
+    for i, h in enumerate(hits):
+        by_alert = h.via == "alert" and h.alert is not None and getattr(h.alert, "whole_runbook", False)
+        first_free = i == 0 and h.via != "alert"
+        if h.path in out or not (by_alert or first_free):
+            continue
+        sections = procedure_from_chunks(retriever.sections_of(h.path))
+        if sections and (by_alert or is_procedure_page(sections)):
+            out[h.path] = sections
+    return out
 
 
 def _load_inventory(project: Any, notices: list[str]) -> Any:

@@ -92,6 +92,16 @@ class AskCache:
         }
         self.dirty = True
 
+    # -------------------------------------------------------------- site layout (indexer.links)
+    def site_layout(self, stamp: str) -> dict[str, Any] | None:
+        """The cached site layout when its config files still have *stamp* (size and mtime)."""
+        raw = self.data.get("site_layout")
+        return raw.get("layout") if isinstance(raw, dict) and raw.get("stamp") == stamp else None
+
+    def put_site_layout(self, stamp: str, layout: dict[str, Any]) -> None:
+        self.data["site_layout"] = {"stamp": stamp, "layout": layout}
+        self.dirty = True
+
     def save(self) -> None:
         if not self.dirty:
             return

@@ -71,8 +71,10 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    from rbh.textsafe import message_line
+
     for w in report.warnings:
-        click.echo(f"rbh: warning: {w}", err=True)
+        click.echo(f"rbh: warning: {message_line(w)}", err=True)
     if not source:
         _store_health(project)
     if not quiet:
@@ -119,12 +121,22 @@ def _split_values(values: tuple[str, ...]) -> tuple[str, ...]:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for tools: {query, no_match, results: [...], ...}.")
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: store.url, env RBH_QDRANT_URL, else the local store).")
 @click.option("--no-cache", is_flag=True, help="Recompute alerts and health instead of reusing .rbh/ask-cache.json and .rbh/health-cache.json (kept per commit and files).")
-def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url, no_cache):
+@click.option("--full", is_flag=True, help="Show whole runbooks and sections without the length caps.")
+@click.option("--expand", is_flag=True, help="Show every result in full, not only the best one.")
+@click.option("--rerank", type=click.Choice(["none", "cross-encoder", "llm"]), default=None,
+              help="Reorder the free-text candidates with a local cross-encoder (ask.rerank_model) or the configured LLM (default: ask.rerank, none).")
+def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbook, alert_lookup, use_llm, health, as_json, qdrant_url, no_cache,
+                full, expand, rerank):
     """Find the runbook sections that answer QUESTION, cited, with their freshness and health.
 
     QUESTION can be your own words, an alert name, or the alert text that paged you (its summary or
     description): alerts known from the manifests resolve straight to their runbook section, and
     free-text search fills the remaining slots. Nothing from a runbook is ever executed.
+
+    The best result is shown in full; a runbook matched as a whole (an alert's runbook_url without
+    an anchor, or a one-alert-per-file page) as its procedure: the sections a responder acts on
+    (diagnosis, mitigation, ...) in full, the others shortened. Further results get one citation
+    line and a snippet (--expand shows them in full, --full lifts the length caps).
 
     \b
     Examples:
@@ -135,7 +147,7 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
       rbh ask "kafka consumer lag" --json | jq '.results[0].citation'
       rbh ask "payments 5xx" --llm                 add a short cited summary (config: llm)
     """
-    from indexer.answer import AskOptions, run_ask
+    from indexer.answer import AskOptions, answer_question
 
     from indexer.alerts import read_payload_file
     from rbh.paths import escape_name
@@ -147,7 +159,7 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
     opts = AskOptions(
         query=text, payload_text=payload_text, service=_split_values(service), team=_split_values(team),
         tag=_split_values(tag), top_k=top_k, per_runbook=per_runbook, alert_lookup=alert_lookup, llm=use_llm,
-        health=health, qdrant_url=qdrant_url, cache=not no_cache,
+        health=health, qdrant_url=qdrant_url, cache=not no_cache, rerank=rerank,
     )
     from indexer.store_worker import start_reader
     from rbh.project import load_project
@@ -159,16 +171,26 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
         project = load_project(repo)
         if reader is not None:
             reader.open(project)
-        out = run_ask(project, opts, as_json=as_json, color=None, backend=reader)
+        answer = answer_question(project, opts, backend=reader)
     finally:
         if reader is not None:
             reader.close()
-    click.echo(out, nl=False)
+    from indexer import render
+
+    if as_json:
+        click.echo(render.render_json(answer), nl=False)
+        return 0
+    from rbh.textsafe import message_line
+
+    for n in answer.notices:
+        click.echo(f"rbh: notice: {message_line(n)}", err=True)
+    click.echo(render.render_text(answer, color=render.use_color(sys.stdout), best_relevance=answer.best_relevance,
+                                  full=full, expand=expand), nl=False)
     return 0
 
 
 @click.command("eval")
-@click.argument("queries", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("queries", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @repo_option
 @click.option("--runbooks-root", "--expected-prefix", "runbooks_root", default=None, metavar="DIR",
               help="Folder (relative to the repository) that the queries' expected paths are relative to.")
@@ -178,11 +200,15 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
 @click.option("--kinds", default=None, metavar="K1,K2", help="Only queries of these query_kind values, e.g. summary,description.")
 @click.option("--json", "as_json", is_flag=True, help='Print {"overall": {...}, "by_kind": {...}, "misses": [...]}.')
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: the configured store).")
-def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kinds, as_json, qdrant_url):
+@click.option("--rerank", type=click.Choice(["none", "cross-encoder", "llm"]), default=None,
+              help="Apply the optional reranking stage as 'rbh ask --rerank' does (default: ask.rerank).")
+def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kinds, as_json, qdrant_url, rerank):
     """Measure retrieval quality: recall@1/3/5 and MRR@10 at runbook level, per query_kind and overall.
 
     QUERIES is a JSONL file, one object a line: {"query": ..., "expected": [runbook paths], "query_kind": ...}.
     Any expected path counts as a hit. Run 'rbh index' first; the index is queried as 'rbh ask' does.
+    Several files are several sets over the same index: each is reported on its own (named by its
+    folder for <set>/queries.jsonl, else by its file name).
 
     \b
     Examples:
@@ -190,19 +216,31 @@ def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kind
       rbh eval queries.jsonl --kinds summary,description --no-alert-lookup
       rbh eval ../bench/queries.jsonl --runbooks-root runbooks --manifests ../bench/rules --json
     """
-    from indexer.evaluate import run_eval
+    from indexer.evaluate import run_eval, set_name
     from rbh.project import load_project
 
     project = load_project(repo)
-    report = run_eval(project, queries, runbooks_root=runbooks_root, manifests_dir=manifests_dir,
-                      alert_lookup=alert_lookup, kinds=kinds.split(",") if kinds else None, qdrant_url=qdrant_url)
-    for n in report.notices:
-        click.echo(f"rbh: notice: {n}", err=True)
+    reports = {}
+    for qf in queries:
+        name = set_name(qf)
+        while name in reports:
+            name += "'"
+        reports[name] = run_eval(project, qf, runbooks_root=runbooks_root, manifests_dir=manifests_dir,
+                                 alert_lookup=alert_lookup, kinds=kinds.split(",") if kinds else None,
+                                 qdrant_url=qdrant_url, rerank=rerank)
+    for report in reports.values():
+        for n in report.notices:
+            click.echo(f"rbh: notice: {n}", err=True)
     if as_json:
         import json
 
-        click.echo(json.dumps(report.as_dict(), indent=2))
-    else:
+        data = next(iter(reports.values())).as_dict() if len(reports) == 1 else \
+            {"sets": {name: r.as_dict() for name, r in reports.items()}}
+        click.echo(json.dumps(data, indent=2))
+        return 0
+    for i, (name, report) in enumerate(reports.items()):
+        if len(reports) > 1:
+            click.echo(("\n" if i else "") + f"set {name}")
         click.echo(report.table())
         if report.misses:
             click.echo(f"\n{len(report.misses)} quer{'y' if len(report.misses) == 1 else 'ies'} not answered at rank 1 (--json lists them)")

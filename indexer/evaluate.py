@@ -148,10 +148,16 @@ def evaluate(queries: list[EvalQuery], rank: Callable[[str], list[str]]) -> Eval
     return EvalReport(overall, by_kind, misses)
 
 
+def set_name(queries_file: Path) -> str:
+    """A query file's set name: its folder for ``<set>/queries.jsonl``, else the file name's stem."""
+    return queries_file.parent.name if queries_file.stem == "queries" and queries_file.parent.name else queries_file.stem
+
+
 def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = None, manifests_dir: Path | None = None,
              alert_lookup: bool = True, kinds: list[str] | None = None, qdrant_url: str | None = None,
-             settings: Any = None) -> EvalReport:
-    """Evaluate the project's index on a query file, the way ``rbh ask`` retrieves (no health, no LLM)."""
+             settings: Any = None, rerank: str | None = None) -> EvalReport:
+    """Evaluate the project's index on a query file, the way ``rbh ask`` retrieves (no health, no LLM
+    answer; *rerank* applies the optional reranking stage as ``rbh ask --rerank`` does)."""
     from indexer.alerts import catalog_for_project
     from indexer.query import Retriever, retrieve
 
@@ -161,9 +167,16 @@ def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = No
     catalog = catalog_for_project(project, runbooks, manifests_dir=manifests_dir) if alert_lookup else None
     with Retriever(project, qdrant_url=qdrant_url, settings=settings) as retriever:
 
+        ask_cfg = project.config.ask if rerank is None else project.config.ask.model_copy(update={"rerank": rerank})
+
         def rank(text: str) -> list[str]:
-            found = retrieve(retriever, text, catalog=catalog, top_k=MRR_DEPTH, per_runbook=1, min_score=0.0,
+            depth = max(MRR_DEPTH, ask_cfg.rerank_candidates) if ask_cfg.rerank != "none" else MRR_DEPTH
+            found = retrieve(retriever, text, catalog=catalog, top_k=depth, per_runbook=1, min_score=0.0,
                              fetch_sections=False)
+            if ask_cfg.rerank != "none":
+                from indexer.answer import apply_rerank
+
+                apply_rerank(found, text, ask_cfg, project.config.llm, MRR_DEPTH)
             return [h.path for h in found.hits]
 
         report = evaluate(queries, rank)

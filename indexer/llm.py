@@ -458,3 +458,32 @@ def _chat_client(cfg: Any, base_url: str, key: str | None):
         return text
 
     return chat
+
+
+def complete(cfg: Any, system: str, user: str) -> str:
+    """One chat exchange with the configured endpoint, bounded by ``cfg.timeout`` (as ``synthesize``);
+    ``LLMError`` on any failure. Used by the optional reranking stage (``indexer.rerank``)."""
+    from rbh.config import api_key
+
+    base_url, from_repo = llm_endpoint(cfg)
+    key = api_key("llm", base_url, url_from_repo=from_repo, config_env=cfg.api_key_env)  # the same policy as synthesize
+    chat = _chat_client(cfg, base_url, key.value)
+    box: dict[str, Any] = {}
+
+    def call() -> None:
+        try:
+            box["reply"] = chat(system, user)
+        except BaseException as exc:  # noqa: BLE001 - reported to the caller as LLMError
+            box["error"] = exc
+
+    worker = threading.Thread(target=call, name="rbh-llm-rerank", daemon=True)
+    worker.start()
+    worker.join(cfg.timeout + 1.0)
+    if worker.is_alive():
+        raise LLMError(f"the LLM at {base_url} did not answer within {cfg.timeout:g}s")
+    if "error" in box:
+        exc = box["error"]
+        if isinstance(exc, LLMError):
+            raise exc
+        raise LLMError(f"the LLM at {base_url} failed: {type(exc).__name__}: {redact(str(exc))[:200]}")
+    return str(box.get("reply") or "")

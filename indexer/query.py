@@ -13,6 +13,13 @@ Why qdrant-client directly and not Haystack's ``QdrantHybridRetriever``: the ret
 same way (RRF in Qdrant) but cannot weight the two prefetches or return the vectors we use to
 judge "no runbook matches", and importing Haystack costs a cold ``rbh ask`` more than half a second.
 
+Query side (``rank_sections``, issue 14): rendered alert text is cleaned first (``clean_alert_text``:
+generated pod suffixes, IPs, fractional measurements), and after the title boost each section is
+weighed by phrase evidence (``Retriever.weigh_phrases``: the share of the query's adjacent word
+pairs, stop words kept, that the section repeats; near-duplicate runbooks share terms, not word
+order); runbooks whose title says "deprecated" count half. Measured on four sets from three public
+repositories (bench/README.md, "rbh ask v2"), each change helped on every set.
+
 "No runbook matches": RRF scores are ranks, not relevance, so the decision uses the best section's
 own evidence (``Hit.relevance``: the cosine between the query and the section, or the squared share
 of the query's terms it contains); below ``ask.min_score`` (default 0.35) the answer says nothing
@@ -23,6 +30,8 @@ from __future__ import annotations
 
 import logging
 import math
+import re
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
@@ -41,8 +50,15 @@ class RetrievalSettings:
     sparse_weight: float = 1.0
     prefetch: int = 60  # candidates per prefetch (sections)
     group_by: str = "max"  # max | sum: how section scores make a runbook score (sum favours long runbooks)
-    title_boost: float = 4.0  # fused score x (1 + title_boost x title match)
+    title_boost: float = 3.0  # fused score x (1 + title_boost x title match)
     title_match: str = "dice"  # dice | title (see _title_match)
+    phrase_boost: float = 1.0  # fused score x (1 + phrase_boost x share of the query's word pairs in the section)
+    phrase_depth: int = 30  # how many of the best fused sections get phrase evidence
+    runbook_phrase: bool = False  # phrase evidence over the runbook's retrieved sections, not one section
+    clean_query: bool = True  # drop rendered values (hash suffixes, IPs, measurements) before retrieval
+    number_boost: float = 0.2  # x (1 + number_boost x share of the query's integers found in the runbook's sections)
+    first_sentence_weight: float = 1.0  # a second search with the first sentence of long alert text (0: off)
+    deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
 
 
 @dataclass(frozen=True)
@@ -135,6 +151,53 @@ def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> floa
     if how == "dice":
         return 2 * common / (len(query_terms) + len(title_terms))
     return common / len(title_terms)
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+_WORD_PARTS = re.compile(r"[A-Za-z0-9]+")
+_INTEGER = re.compile(r"(?<![\w.])\d+(?![\w.]\d)")
+_DEPRECATED = re.compile(r"\b(deprecated|obsolete|superseded)\b", re.I)
+
+
+def phrase_words(text: str) -> list[str]:
+    """Lower-case words of *text* with a light plural/-ing/-ed fold, stop words kept: in alert text
+    "not ready" and "no ready" are different alerts, and word order carries what single terms lose.
+    (Not the index's Snowball stemmer: stemming every candidate section costs a cold ask ~40 ms.)"""
+    return [_fold(w) for w in _WORD.findall(text.lower())]
+
+
+@lru_cache(maxsize=100_000)
+def _fold(word: str) -> str:
+    if len(word) > 4 and word.isalpha():
+        for suffix in ("ing", "ed", "es", "s"):
+            if word.endswith(suffix) and not word.endswith("ss"):
+                return word[: -len(suffix)]
+    return word
+
+
+def title_words(text: str) -> set[str]:
+    """Index terms of the word parts of *text* (CamelCase and snake_case split, stop words out),
+    without the joined compounds the lexical index also keeps."""
+    from indexer.components.terms import _CAMEL, _word  # same package: the index's own word rules
+
+    out: set[str] = set()
+    for token in _WORD_PARTS.findall(text):
+        for part in _CAMEL.findall(token) or [token]:
+            w = _word(part.lower())
+            if w:
+                out.add(w)
+    return out
+
+
+def word_pairs(words: list[str]) -> set[tuple[str, str]]:
+    return set(zip(words, words[1:]))
+
+
+def phrase_overlap(query_pairs: set[tuple[str, str]], text: str) -> float:
+    """Share of the query's adjacent word pairs that also occur, adjacent, in *text* (0..1)."""
+    if not query_pairs:
+        return 0.0
+    return len(query_pairs & word_pairs(phrase_words(text))) / len(query_pairs)
 
 
 def _cosine(a: Iterable[float], b: Iterable[float]) -> float:
@@ -258,19 +321,62 @@ class Retriever:
 
     def boost_titles(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Re-rank fused hits by how much of each runbook's title the query names (BM25F-style field
-        weight: a runbook's title is its most specific description)."""
+        weight: a runbook's title is its most specific description). Title and query are compared as
+        word parts (``NodeFilesystemAlmostOutOfSpace`` -> node, filesystem, almost, space): the
+        index's joined CamelCase terms would make long titles look less like the query."""
         if not self.settings.title_boost or not hits:
             return hits
-        from indexer.components.terms import tokenize
-
-        q = set(tokenize(query))
+        q = title_words(query)
         cache: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
             if title not in cache:
-                t = set(tokenize(title))
-                cache[title] = _title_match(q, t, self.settings.title_match)
+                cache[title] = _title_match(q, title_words(title), self.settings.title_match)
             h.score *= 1.0 + self.settings.title_boost * cache[title]
+        return sorted(hits, key=lambda h: -h.score)
+
+    def weigh_phrases(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Re-rank by phrase evidence: how many of the query's adjacent word pairs a section (or, with
+        ``runbook_phrase``, its runbook's retrieved sections together) repeats. Rendered alert text
+        mostly paraphrases its runbook's first paragraph; near-duplicate runbooks share the terms but
+        not the word order."""
+        s = self.settings
+        if not s.phrase_boost or not hits:
+            return hits
+        qp = word_pairs(phrase_words(query))
+        if not qp:
+            return hits
+        if s.deprecated_factor != 1.0:
+            for h in hits:
+                if _DEPRECATED.search(h.meta.get("title") or ""):
+                    h.score *= s.deprecated_factor
+        # the first sections of the fused ranking only: below them a word pair cannot lift a section
+        # to the top, and stemming every candidate's text costs a cold ask tens of milliseconds
+        per_section = {h.id: phrase_overlap(qp, f"{h.meta.get('title') or ''}\n{h.text}") if i < s.phrase_depth else 0.0
+                       for i, h in enumerate(hits)}
+        if s.runbook_phrase:
+            best: dict[str, float] = {}
+            for h in hits:
+                best[h.path] = max(best.get(h.path, 0.0), per_section[h.id])
+            for h in hits:
+                h.score *= 1.0 + s.phrase_boost * best[h.path]
+        else:
+            for h in hits:
+                h.score *= 1.0 + s.phrase_boost * per_section[h.id]
+        return sorted(hits, key=lambda h: -h.score)
+
+    def weigh_numbers(self, query: str, hits: list[Hit]) -> list[Hit]:
+        """Runbook-level evidence: the integers of the query (thresholds a template wrote: "less than
+        3%", "more than 12 times"; rendered measurements were cleaned away) that the runbook's
+        retrieved sections, together, also mention. Near-duplicate alerts often differ only there."""
+        wanted = set(_INTEGER.findall(query))
+        if not self.settings.number_boost or not wanted:
+            return hits
+        found: dict[str, set[str]] = {}
+        for h in hits:
+            found.setdefault(h.path, set()).update(_INTEGER.findall(h.text))
+        for h in hits:
+            h.score *= 1.0 + self.settings.number_boost * len(wanted & found[h.path]) / len(wanted)
         return sorted(hits, key=lambda h: -h.score)
 
     def sections_of(self, path: str) -> list[Hit]:
@@ -294,6 +400,66 @@ class Retriever:
             if ranked:
                 return ranked[0]
         return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+
+def rank_sections(retriever: Retriever, text: str, filters: Filters | None = None) -> list[Hit]:
+    """Free-text ranking of sections: cleaned query, fused store search (plus a second search with
+    the first sentence of a multi-sentence alert text), then the query-side evidence (title match,
+    phrase evidence). Store calls stay in ``Retriever.search_sections``."""
+    s = retriever.settings
+    query = (clean_alert_text(text) if s.clean_query else text) or text
+    hits = retriever.search_sections(query, filters=filters)
+    first = first_sentence(query)
+    if s.first_sentence_weight and first:
+        hits = merge_scores(hits, retriever.search_sections(first, filters=filters), s.first_sentence_weight)
+    hits = retriever.boost_titles(query, hits)
+    hits = retriever.weigh_phrases(query, hits)
+    return retriever.weigh_numbers(query, hits)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def first_sentence(text: str, min_chars: int = 100) -> str | None:
+    """The first sentence of a description of several sentences (the one that names the problem;
+    the rest is generic advice shared by many alerts), or None for short, one-sentence text."""
+    if len(text) <= min_chars:
+        return None
+    parts = _SENTENCE_END.split(text, maxsplit=1)
+    return parts[0] if len(parts) > 1 else None
+
+
+def merge_scores(hits: list[Hit], more: list[Hit], weight: float) -> list[Hit]:
+    """Sum of two fused rankings' scores per section (a section found by both gains)."""
+    by_id = {h.id: h for h in hits}
+    for h in more:
+        if h.id in by_id:
+            by_id[h.id].score += weight * h.score
+        else:
+            h.score *= weight
+            by_id[h.id] = h
+    return sorted(by_id.values(), key=lambda h: -h.score)
+
+
+_HASH_SUFFIX = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?:[a-f0-9]{8,10}-[a-z0-9]{5}|[a-z0-9]{5}|[0-9]{1,3}|[a-f0-9]{6,10})\b")
+_IP = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}\b")
+_MEASURE = re.compile(r"(?<![\w.])\d+\.\d+\s*(?:%|[a-zA-Z]{1,3}\b)?|(?<![\w.])\d+(?:\.\d+)?(?=\s*[kKMGT]i?B\b)")
+
+
+_HOSTNAME = re.compile(r"(?<![\w/.-])[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+){2,}(?![\w/-]|\.\w)", re.I)
+
+
+def clean_alert_text(text: str) -> str:
+    """Rendered alert text without the values Prometheus filled in: generated pod/job suffixes
+    (``checkout-7d9f8b6c5-x2lqz`` -> ``checkout``), IP addresses and ports, host names with two or
+    more dots (``worker-2.prod.example.internal``; not ``a.b.c/key``), fractional measurements
+    (``12.35%``, ``87.5ms``). Integers stay: in a template they are thresholds ("crossed 75%") that
+    tell near-duplicate alerts apart. The result feeds both the dense and the lexical query."""
+    out = _IP.sub(" ", text)
+    out = _HOSTNAME.sub(" ", out)
+    out = _HASH_SUFFIX.sub(lambda m: m.group(1), out)
+    out = _MEASURE.sub(" ", out)
+    return re.sub(r"\s+", " ", out).strip()
 
 
 @dataclass
@@ -348,7 +514,7 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
     free_text = " ".join(t for t in texts if t).strip()[:MAX_QUERY_CHARS]
     best = None
     if free_text and len(hits) < top_k:
-        ranked = retriever.boost_titles(free_text, retriever.search_sections(free_text, filters=filters))
+        ranked = rank_sections(retriever, free_text, filters)
         # relevance is absolute (cosine, term coverage), so look past the title re-ranking's top 3
         best = max((h.relevance for h in ranked[:10]), default=None)
         weak = not hits and (best is None or best < min_score)

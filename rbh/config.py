@@ -84,6 +84,11 @@ class AskConfig(_Strict):
                              "question, or the squared share of the question's terms it contains) the answer "
                              "is 'no runbook matches'; 0 disables")
     alert_lookup: bool = True
+    rerank: Literal["none", "cross-encoder", "llm"] = Field(
+        "none", description="optional reranking of the free-text candidates: a local cross-encoder (rerank_model) "
+        "or the configured LLM; off by default")
+    rerank_model: str | None = Field(None, description="local folder of a sentence-transformers cross-encoder")
+    rerank_candidates: int = Field(10, ge=2, le=50, description="how many runbooks the reranker orders")
 
 
 class LLMConfig(_Strict):
@@ -250,6 +255,10 @@ class CheckConfig(_Strict):
 
 class SiteConfig(_Strict):
     url: str | None = Field(None, description="public URL of the docs site, used in citations")
+    layout: Literal["auto", "mkdocs", "hugo", "github", "gitlab"] = Field(
+        "auto", description="how site.url maps a runbook path to its page: auto detects mkdocs.yml, a Hugo "
+        "config, or a github/gitlab URL (then site.url is the repository URL and pages are blob URLs)")
+    content_dir: str | None = Field(None, description="Hugo content folder (default: contentDir of the Hugo config, else 'content')")
 
 
 class ChatWebhookConfig(_Strict):

@@ -26,7 +26,8 @@ def test_alert_name_resolves_to_runbook_url_section(shop):
     assert top(answer) == ("runbooks/checkout.md", "alert-checkouthighlatency", "alert")
     first = answer["results"][0]
     assert first["alert"] == {"alert": "CheckoutHighLatency", "path": "runbooks/checkout.md", "anchor": "alert-checkouthighlatency",
-                              "via": "runbook_url", "matched_on": "name", "source": "manifests/prometheus/rules.yaml:10"}
+                              "via": "runbook_url", "matched_on": "name", "source": "manifests/prometheus/rules.yaml:10",
+                              "url": "https://runbooks.example.test/checkout/#alert-checkouthighlatency"}
     assert first["line"] == 19
     assert first["text"].startswith("## Alert: CheckoutHighLatency\n")
     assert "kubectl -n shop top pod -l app=checkout --containers" in first["text"]

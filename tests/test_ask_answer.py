@@ -94,6 +94,7 @@ def test_freshness_of_dates():
 
 def test_site_urls(tmp_path):
     (tmp_path / "mkdocs.yml").write_text("site_name: x\ndocs_dir: runbooks\n")
+    (tmp_path / "runbooks").mkdir()
     site = "https://runbooks.example.test/"
     assert site_url_for("runbooks/data/redis.md", "evictions", site, tmp_path) == "https://runbooks.example.test/data/redis/#evictions"
     assert site_url_for("runbooks/index.md", None, site, tmp_path) == "https://runbooks.example.test/"
@@ -103,6 +104,7 @@ def test_site_urls(tmp_path):
     flat = tmp_path / "flat"
     flat.mkdir()
     (flat / "mkdocs.yml").write_text("site_name: x\nuse_directory_urls: false\n")
+    (flat / "docs").mkdir()
     assert site_url_for("docs/a/b.md", "h", "https://s.test", flat) == "https://s.test/a/b.html#h"
 
 
@@ -125,7 +127,7 @@ def test_cache_follows_the_repository_state(tmp_path):
 
 
 def test_the_same_stale_name_on_many_lines_is_one_line_with_the_section_first():
-    from indexer.answer import _grouped_findings
+    from indexer.render import _grouped_findings
 
     f = lambda line, msg="deployment `checkout` not found", sev="error", rule="RBH101", sugg="checkout-api": {  # noqa: E731
         "severity": sev, "rule": rule, "message": msg, "suggestion": sugg, "line": line}

@@ -97,3 +97,15 @@ def test_metrics_arithmetic():
     s = Scores()
     s.add(11)
     assert s.as_dict()["mrr@10"] == 0.0
+
+
+def test_eval_reports_each_set(shop, tmp_path):
+    """Several query files over one index: one table per set, named by the set's folder."""
+    a = write_queries((tmp_path / "alerts").mkdir() or tmp_path / "alerts" / "queries.jsonl", QUERIES[:2])
+    b = write_queries(tmp_path / "human.jsonl", QUERIES[2:4])
+    code, out, err = cli(["eval", str(a), str(b), "--repo", str(shop), "--runbooks-root", "runbooks"])
+    assert code == 0, err
+    assert out.startswith("set alerts\n") and "\nset human\n" in out
+    code, out, err = cli(["eval", str(a), str(b), "--repo", str(shop), "--runbooks-root", "runbooks", "--json"])
+    sets = json.loads(out)["sets"]
+    assert sets["alerts"]["overall"]["n"] == 2 and sets["human"]["overall"]["n"] == 2

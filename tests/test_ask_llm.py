@@ -232,3 +232,22 @@ def test_endpoint_down_raises_llm_error():
     section = Hit(id="1", text="## Restart\n\n`kubectl -n shop rollout restart deploy/x`", meta={"path": "a.md", "heading": "Restart"})
     with pytest.raises(LLMError, match=rf"the LLM at http://127.0.0.1:{port}/v1 failed: APIConnectionError"):
         synthesize("how do I restart", [section], cfg)
+
+
+def test_llm_rerank_reorders_free_text_candidates_and_keeps_order_on_failure(shop, server):
+    """The optional reranking stage (off by default): the LLM's order of the candidates wins; a
+    reply without candidate numbers keeps the retrieval order, with a notice."""
+    base = ask_json(shop, "redis evictions memory", "--top-k", "3", "--no-alert-lookup")
+    paths = [r["path"] for r in base["results"]]
+    assert server.requests == []  # off by default: no call
+    server.reply = "Ranking: [3, 1, 2]"
+    got = ask_json(shop, "redis evictions memory", "--top-k", "3", "--no-alert-lookup", "--rerank", "llm", env=ENV)
+    assert len(server.requests) == 1
+    prompt = server.requests[0]["messages"][-1]["content"]
+    assert prompt.startswith('Question: "redis evictions memory"') and "[1] " in prompt
+    ranked = [r["path"] for r in got["results"]]
+    assert ranked == [paths[2], paths[0], paths[1]]
+    server.reply = "I cannot rank these."
+    kept = ask_json(shop, "redis evictions memory", "--top-k", "3", "--no-alert-lookup", "--rerank", "llm", env=ENV)
+    assert [r["path"] for r in kept["results"]] == paths
+    assert any(n.startswith("rerank (llm) unavailable, retrieval order kept: ValueError") for n in kept["notices"])
