@@ -147,7 +147,7 @@ def _glob_regex(pattern: str) -> re.Pattern[str] | _GlobAutomaton:
         i += 1
     if backtracking > MAX_BACKTRACKING_STARS:
         return _GlobAutomaton(tokens)
-    return re.compile("".join(out) + r"\Z")
+    return re.compile("".join(out) + r"\Z", re.S)  # re.S: a file name may hold a newline
 
 
 def glob_match(path: str, pattern: str) -> bool:

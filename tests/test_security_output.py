@@ -91,10 +91,12 @@ def test_redteam_runbook_cannot_erase_health_line(hostile):
 
 def test_redteam_runbook_cannot_print_fake_green_with_color(hostile):
     """With colours on (a terminal), the only escape sequences are rbh's own colours."""
-    from indexer.answer import AskOptions, run_ask
+    from indexer.answer import AskOptions, answer_question
+    from indexer.render import render_text
     from rbh.project import load_project
 
-    out = run_ask(load_project(hostile), AskOptions(query="restart the cart service", top_k=1, cache=False), color=True)
+    answer = answer_question(load_project(hostile), AskOptions(query="restart the cart service", top_k=1, cache=False))
+    out = render_text(answer, color=True)
     assert set(re.findall(r"\x1b\[[0-9;]*[A-Za-z]", out)) <= {"\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[32m", "\x1b[33m",
                                                              "\x1b[34m", "\x1b[36m", "\x1b[2m"}
     assert re.sub(r"\x1b\[[0-9;]*m", "", out).count("health: no open findings") == 2  # title and body, both escaped
