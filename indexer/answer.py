@@ -388,7 +388,7 @@ def run_ask(project: Any, opts: AskOptions, *, as_json: bool = False, color: boo
             today: dt.date | None = None, backend: Any = None) -> str:
     """Retrieve, build and render the answer (text or JSON). Raises RbhError subclasses for user errors.
 
-    *backend* is an index reader already started (``indexer.store_worker.start_reader``); by default
+    *backend* is an ``indexer.store`` reader already open; by default
     the store is opened in this process."""
     import json
     import sys

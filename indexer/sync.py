@@ -132,6 +132,7 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
 
     with StoreWriter(ss, settings.dim) as writer:
         prev = writer.state
+        notices.extend(writer.notices)
         reason = _full_reason(repo, prev, settings, commit, worktree, full)
         report = SyncReport(mode="full" if reason else "incremental", reason=reason or "", commit=commit, location=ss.location,
                             warnings=list(notices))
@@ -260,12 +261,13 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
     from indexer.pipelines import build_indexing_pipeline
 
     info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}
-    pipeline = build_indexing_pipeline(settings, loader, target.document_store, sink=target, reuse=cache)
+    pipeline = build_indexing_pipeline(settings, loader)
     written_ids: dict[str, list[str]] = {}
     for i in range(0, len(plan.embed), BATCH_FILES):
         batch = plan.embed[i : i + BATCH_FILES]
         with _quiet_haystack():
-            out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
+            out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}},
+                                "reuse": {"cache": cache}, "writer": {"target": target}},
                                include_outputs_from={"chunker"})
         report.warnings.extend(out["loader"]["problems"])
         reused = out["reuse"]["reused"]
@@ -317,11 +319,11 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
     out = loader.run(paths=[new], git_info={new: info[new]} if new in info else {})
     docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(
         runbooks=out["runbooks"], blobs=out["blobs"])["documents"]
-    by_index = {(p.payload or {}).get("meta", {}).get("chunk_index"): p for p in target.points_of(old, with_vectors=True)}
+    by_index = {(r.payload.get("meta") or {}).get("chunk_index"): r for r in target.points_of(old, with_vectors=True)}
     moved, missing = [], []
     for doc in docs:
         p = by_index.get(doc.meta["chunk_index"])
-        vectors = p.vector if p is not None and isinstance(p.vector, dict) else {}
+        vectors = p.vectors if p is not None else {}
         if p is None or p.payload.get("content") != doc.content or DENSE_VECTOR not in vectors or SPARSE_VECTOR not in vectors:
             missing.append(doc)
             continue
@@ -335,16 +337,16 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
         emb = WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim)
         emb.warm_up()
         moved += emb.run(LexicalDocumentEncoder().run(missing)["documents"])["documents"]
-    QdrantChunkWriter(target.document_store, sink=target).run(documents=moved)
+    QdrantChunkWriter().run(documents=moved, target=target)
     return [d.id for d in moved]
 
 
 def _delete_stale(target, path: str, keep_doc_ids: list[str]) -> int:
     """Remove chunks of *path* that the new version no longer has (a removed or renamed heading)."""
-    from indexer.components.writer import point_id
+    from indexer.store import point_id
 
     keep = {point_id(i) for i in keep_doc_ids}
-    stale = [p.id for p in target.points_of(path) if str(p.id).replace("-", "") not in keep]
+    stale = [r.id for r in target.points_of(path) if r.id not in keep]
     target.delete_ids(stale)
     return len(stale)
 
@@ -356,16 +358,18 @@ def as_store_error(exc: BaseException, location: str) -> Exception | None:
     errors keep their message and exit code, and a Qdrant failure (server down, timeout, HTTP error,
     disk full) becomes a ``StoreError`` instead of a traceback.
     """
+    from haystack.core.errors import PipelineRuntimeError
+
     from rbh.errors import RbhError
     from rbh.redact import redact
 
     inner = exc
-    while type(inner).__name__ == "PipelineRuntimeError" and inner.__cause__ is not None:
+    while isinstance(inner, PipelineRuntimeError) and inner.__cause__ is not None:
         inner = inner.__cause__
     if isinstance(inner, RbhError):
         return inner
     module = type(inner).__module__ or ""
-    if module.startswith(("qdrant_client", "httpx", "httpcore", "grpc", "sqlite3")) or isinstance(inner, (OSError, TimeoutError)):
+    if module.startswith(("qdrant_client", "qdrant_edge", "httpx", "httpcore", "grpc")) or isinstance(inner, (OSError, TimeoutError)):
         text = redact(str(inner)).strip().splitlines()
         return StoreError(f"writing the index at {location} failed: {type(inner).__name__}: {text[0][:300] if text else ''}")
     return None

@@ -30,14 +30,11 @@ def text_key(title: str | None, heading_path: list[str] | None, content: str | N
 class VectorReuse:
     """Fills ``embedding`` and ``sparse_embedding`` of chunks whose embedding text is in *cache*.
 
-    *cache*: ``text_key`` -> (dense vector, (sparse indices, sparse values)).
+    *cache* (a ``run()`` input: run-time data from the store, not a setting):
+    ``text_key`` -> (dense vector, (sparse indices, sparse values)).
     """
 
-    def __init__(self, cache: dict[bytes, tuple[Any, tuple[list[int], list[float]]]] | None = None) -> None:
-        self.cache = cache or {}
-
     def to_dict(self) -> dict[str, Any]:
-        """The cache is run-time data from the store, not a setting: it is not serialized."""
         return default_to_dict(self)
 
     @classmethod
@@ -45,10 +42,10 @@ class VectorReuse:
         return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document], reused=int)
-    def run(self, documents: list[Document]) -> dict[str, Any]:
+    def run(self, documents: list[Document], cache: dict[bytes, Any] | None = None) -> dict[str, Any]:
         out, reused = [], 0
         for doc in documents:
-            hit = self.cache.get(text_key(doc.meta.get("title"), doc.meta.get("heading_path"), doc.content)) if self.cache else None
+            hit = cache.get(text_key(doc.meta.get("title"), doc.meta.get("heading_path"), doc.content)) if cache else None
             if hit is None:
                 out.append(doc)
                 continue
