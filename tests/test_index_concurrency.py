@@ -32,7 +32,7 @@ def test_readers_during_an_index_run_in_another_process_see_old_or_new_never_par
         while not stop.is_set():
             try:
                 with open_store(project) as store:
-                    seen.append((store.state.chunks, store.client.count(store.alias, exact=True).count))
+                    seen.append((store.state.chunks, store.count()))
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
                 return
@@ -53,4 +53,4 @@ def test_readers_during_an_index_run_in_another_process_see_old_or_new_never_par
     assert len(seen) >= 3
     assert set(seen) <= {(80, 80), (60, 60)}  # the recorded state always matches the content served
     with open_store(project) as store:
-        assert store.client.count(store.alias).count == 60
+        assert store.count() == 60
