@@ -25,8 +25,8 @@ and is removed by the next indexer.
 
 **No store from git, and only our own generations.** rbh never opens a store root that git tracks
 files under, nor one whose marker was not written by rbh for this user: the marker's ``store_id``
-must be registered in the user's cache folder (``user_cache_dir()/stores/``) and the marker owned
-by this uid. Only generations that carry this store's id are ever removed; anything else in the
+must be registered for this folder in the user's cache folder (``user_cache_dir()/stores/<id>``
+names the store root) and the marker owned by this uid. Only generations that carry this store's id are ever removed; anything else in the
 folder is left alone.
 
 **Damage.** On open the recorded point count is compared with the shard's; an unreadable pointer,
@@ -137,7 +137,11 @@ def _own_store_id(root: Path) -> str | None:
         with suppress(OSError):
             if (root / MARKER).stat().st_uid != os.getuid():
                 return None
-    return store_id if (_registry() / store_id).is_file() else None
+    try:  # registered by this user for this very folder (a copied or moved store is not trusted)
+        entry = json.loads((_registry() / store_id).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return store_id if isinstance(entry, dict) and entry.get("path") == str(root) else None
 
 
 def _adopt(root: Path) -> str:
