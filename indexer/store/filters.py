@@ -7,8 +7,8 @@ keys: ``meta.<name>``, ``content``, ``id``.
 
 Semantics follow Haystack's document-store contract: ``==`` / ``!=`` with ``None`` test for a
 missing or null field, ``!=`` and ``not in`` also match documents without the field, ``>`` ``>=``
-``<`` ``<=`` compare numbers or ISO dates and never match a missing field; comparing with a list or
-a non-ISO string raises ``haystack.errors.FilterError``.
+``<`` ``<=`` compare numbers or ISO dates and never match a missing field (nor anything, compared
+with ``None``); comparing with a list or a non-ISO string raises ``haystack.errors.FilterError``.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import datetime as dt
 from typing import Any
 
 _LOGIC = {"AND", "OR", "NOT"}
+_NEVER = "\x00rbh-matches-nothing"
 _COMPARE = {"==", "!=", ">", ">=", "<", "<=", "in", "not in"}
 
 
@@ -96,10 +97,12 @@ def _node(f: dict[str, Any], b: _Builder) -> Any:
             parts.append(b.match_any(key, plain))
         else:
             parts += [_eq(key, v, b) for v in plain]
-        either = b.filter(should=parts) if parts else b.filter(must=[b.match_any(key, ["\x00never"])])
+        either = b.filter(should=parts) if parts else b.filter(must=[b.match_any(key, [_NEVER])])
         return either if op == "in" else b.filter(must_not=[either])
     # ordering comparisons
-    if value is None or isinstance(value, (list, dict, bool)):
+    if value is None:  # nothing is greater or smaller than None
+        return b.filter(must=[b.match_any(key, [_NEVER])])
+    if isinstance(value, (list, dict, bool)):
         raise _error(f"'{op}' cannot compare with {type(value).__name__}")
     if isinstance(value, str) and not _is_date(value):
         raise _error(f"'{op}' compares numbers or ISO dates, not '{value}'")
