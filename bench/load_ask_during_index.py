@@ -14,7 +14,9 @@ the idle answer, how many asks overlapped an index run, and wall-time latency p5
 
     .venv/bin/python bench/load_ask_during_index.py [--asks 50] [--stagger 0.3] [--keep]
 
-Bounded: an ask needs about 1.7 s of CPU, so 50 take about 45 s of both cores, longer when shared.
+Bounded: an ask needs about 1 s of CPU, so 50 take about 30 s of both cores, longer when shared.
+Each ask loads the published Qdrant Edge generation with a reader lease; every index run publishes a
+new generation beside it (issue 11: at least two publishes must happen while the asks run).
 """
 
 from __future__ import annotations
@@ -160,6 +162,8 @@ def main() -> int:
         print(f"| ask errors (exit code, not JSON) | {len(errors)} | 0 |")
         print(f"| incomplete answers (no results, a result without text or citation) | {len(incomplete)} | 0 |")
         print(f"| index runs that failed | {len(index_failures)} | 0 |")
+        published = [line for _, _, code, line in index_runs if code == 0 and "incremental sync" in line]
+        print(f"| index runs that published a new generation during the asks | {len(published)} | at least 2 |")
         print(f"| top runbook differs from the idle answer | {len(differs)} |  |")
         print(f"| asks overlapping an index run | {len(overlapping)} of {len(runs)} |  |")
         served = sorted({r.index_commit for r in runs if r.index_commit}, key=lambda c: min(r.start for r in runs if r.index_commit == c))
@@ -175,7 +179,7 @@ def main() -> int:
             print(f"  differs: {r.question!r}: {r.top} (idle: {idle[r.question].top})")
         if args.keep:
             print(f"kept: {repo}")
-        return 1 if errors or incomplete or index_failures else 0
+        return 1 if errors or incomplete or index_failures or len(published) < 2 else 0
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -9,10 +9,12 @@ Layout of the store root (``store.path``, default ``.rbh/qdrant``)::
     edge-<ns>-<hex>/        a generation: rbh-generation.json (its store_id), state.json
                             (``IndexState``), shard/ (an ``EdgeShard`` created with wal_enabled=False)
 
-**Immutable generations.** A published generation is never written again. ``rbh index`` copies the
-serving generation into a new folder (incremental) or creates an empty one (rebuild), writes there,
-flushes, loads it once more (Edge settles its id tracker and journals on the first load after
-writes; after that a load changes no file), fsyncs it and switches ``PUBLISHED``. A shard without a
+**Immutable generations.** A published generation's content never changes. ``rbh index`` copies
+the serving generation into a new folder (incremental) or creates an empty one (rebuild), writes
+there, flushes, loads it once more (Edge settles its id tracker and journals on the first load
+after writes), fsyncs it and switches ``PUBLISHED``. Qdrant Edge 0.9 still rewrites a few metadata
+files on every load and close (config and segment JSON by atomic rename, mmapped flags), with the
+same bytes; the tests check that asking leaves every file of a generation byte-identical. A shard without a
 WAL takes no lock, so any number of ``rbh ask`` processes load the same generation at once, while
 the indexer writes another. A killed indexer leaves an unpublished folder that the next run removes.
 
@@ -573,7 +575,7 @@ class EdgeWriter:
         gen = self.root / f"{GEN_PREFIX}{time.time_ns()}-{os.urandom(3).hex()}"
         serving = self._serving() if not full and self.state is not None else None
         if serving is not None:
-            shutil.copytree(serving / SHARD, gen / SHARD)
+            _copy_shard(serving / SHARD, gen / SHARD)
             _write_json(gen / GEN_MARKER, {"store_id": self._store_id, "generation": gen.name})
             shard = qe.EdgeShard.load(str(gen / SHARD))
             target = EdgeTarget(gen, shard, full=False)
@@ -662,6 +664,23 @@ class EdgeWriter:
             shutil.rmtree(gen, ignore_errors=True)
         if serving:
             _live_leases(self.root, serving)  # drop stale leases of dead readers
+
+
+def _copy_shard(src: Path, dest: Path) -> None:
+    """Copy a published shard while readers may have it loaded.
+
+    Qdrant Edge 0.9 rewrites some of a shard's metadata on load and close (its config and segment
+    JSON through a temporary ``.atomicwrite*`` file and a rename, and mmapped status flags), always
+    with the same content. So a reader's temporary file can vanish under the copy: those are
+    skipped, and a file replaced mid-copy is the same either way."""
+    for dirpath, dirs, files in os.walk(src):
+        rel = Path(dirpath).relative_to(src)
+        (dest / rel).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            if name.startswith(".atomicwrite"):
+                continue
+            with suppress(FileNotFoundError):
+                shutil.copy2(os.path.join(dirpath, name), dest / rel / name)
 
 
 def _fsync_tree(root: Path) -> None:
