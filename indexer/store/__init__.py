@@ -78,8 +78,10 @@ from rbh.redact import register_secret_env
 
 DENSE_VECTOR = "text-dense"
 SPARSE_VECTOR = "text-sparse"
-#: Named vectors of a collection: dense ones (size from the index settings) and sparse ones (with
-#: Qdrant's IDF modifier). A new named vector (e.g. a field-aware sparse one) is one more entry here.
+#: Named vectors of a collection, name -> kind: "dense" (size from the index settings, cosine),
+#: "sparse-idf" (Qdrant's IDF modifier) or "sparse". Both adapters create a collection from this; a
+#: new named vector (e.g. a field-aware sparse one) is one more entry here, a ``Prefetch`` that uses
+#: it, and a bump of ``STORE_FORMAT`` so that existing indexes are rebuilt.
 VECTORS: dict[str, str] = {DENSE_VECTOR: "dense", SPARSE_VECTOR: "sparse-idf"}
 STORE_FORMAT = 2  # 2: Qdrant Edge generations / JSON state (1 was Qdrant local mode)
 META_KEY = "rbh"

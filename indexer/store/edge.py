@@ -63,6 +63,7 @@ from indexer.store import (
     Prefetch,
     Record,
     SparseValues,
+    VECTORS,
     StoreSettings,
     check_readable,
     damaged,
@@ -206,11 +207,11 @@ def _read_state(gen: Path) -> IndexState | None:
 def _edge_config(dim: int):
     import qdrant_edge as qe
 
-    return qe.EdgeConfig(
-        vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine)},
-        sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
-        wal_enabled=False,  # published shards are read by many processes at once; a WAL would lock them
-    )
+    dense = {n: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine) for n, kind in VECTORS.items() if kind == "dense"}
+    sparse = {n: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf if kind == "sparse-idf" else None)
+              for n, kind in VECTORS.items() if kind.startswith("sparse")}
+    # published shards are read by many processes at once; a WAL would lock them
+    return qe.EdgeConfig(vectors=dense, sparse_vectors=sparse, wal_enabled=False)
 
 
 def _load(gen: Path):

@@ -20,6 +20,7 @@ from indexer.store import (
     DENSE_VECTOR,
     PAYLOAD_INDEXES,
     SPARSE_VECTOR,
+    VECTORS,
     IndexState,
     Prefetch,
     Record,
@@ -121,8 +122,10 @@ def create_collection(client, settings: StoreSettings, name: str, dim: int, stat
 
     client.create_collection(
         collection_name=name,
-        vectors_config={DENSE_VECTOR: models.VectorParams(size=dim, distance=models.Distance.COSINE)},
-        sparse_vectors_config={SPARSE_VECTOR: models.SparseVectorParams(index=models.SparseIndexParams(on_disk=False), modifier=models.Modifier.IDF)},
+        vectors_config={n: models.VectorParams(size=dim, distance=models.Distance.COSINE) for n, kind in VECTORS.items() if kind == "dense"},
+        sparse_vectors_config={n: models.SparseVectorParams(index=models.SparseIndexParams(on_disk=False),
+                                                            modifier=models.Modifier.IDF if kind == "sparse-idf" else None)
+                               for n, kind in VECTORS.items() if kind.startswith("sparse")},
         metadata=state.to_metadata(),
         **collection_params(settings),
     )
