@@ -53,7 +53,8 @@ def rusage_run(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
 
 
 def du(path: Path) -> int:
-    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+    """Bytes on disk (blocks): Edge preallocates sparse files whose apparent size is mostly holes."""
+    return sum(f.stat().st_blocks * 512 for f in path.rglob("*") if f.is_file() and not f.is_symlink())
 
 
 def commit_edit(repo: Path, victim: Path, n: int) -> None:

@@ -139,6 +139,10 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         state = IndexState(collection="", commit=commit, ref=None if worktree else ref, worktree=worktree,
                            source=shown_source, fingerprint=settings.fingerprint, model_fingerprint=settings.model_fingerprint,
                            settings=settings.as_dict(), rbh_version=__version__)
+        if not reason and prev.commit == commit and not writer.verify():  # damaged: never "up to date" over it
+            report.warnings.extend(n for n in writer.notices if n not in report.warnings)
+            reason = "the index was damaged"
+            report.mode, report.reason = "full", reason
         if reason:
             plan = _Plan(embed=list(paths), added=len(paths))
         else:
@@ -159,6 +163,11 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         touched = plan.embed + plan.remove + [p for move in plan.moves for p in move]
         try:
             target = writer.begin(full=bool(reason), state=state, touched=touched)
+            if target.full and not reason:  # the serving index turned out damaged: rebuild it whole
+                report.warnings.extend(n for n in writer.notices if n not in report.warnings)
+                report.mode, report.reason = "full", "the index was damaged"
+                plan = _Plan(embed=list(paths), added=len(paths))
+                report.added, report.changed, report.renamed, report.deleted, report.unchanged = len(paths), 0, 0, 0, 0
         except Exception as exc:  # a half-made generation or collection is swept by the next run
             store_exc = as_store_error(exc, ss.location)
             if store_exc is not None:

@@ -556,17 +556,33 @@ class EdgeWriter:
         return gen
 
     def _serving_state(self) -> IndexState | None:
-        """The serving generation's state when it is intact; a damaged one is reported and rebuilt."""
+        """The serving generation's recorded state (its shard is checked by ``verify`` or ``begin``)."""
         gen = self._serving()
         if gen is None:
             return None
-        try:
-            shard, state = _verified(gen, str(self.root))
-        except StoreError as exc:
-            self.notices.append(f"{str(exc).split(': run')[0]}: rebuilding it")
+        state = _read_state(gen)
+        if state is None or not state.complete:
+            self._damaged(damaged(str(self.root), "its state file is missing or unreadable"))
             return None
-        shard.close()
         return state
+
+    def _damaged(self, exc: StoreError) -> None:
+        self.notices.append(f"{str(exc).split(': run')[0]}: rebuilding it")
+        self.state = None
+
+    def verify(self) -> bool:
+        """Load the serving generation and compare its point count with the recorded one; a damaged
+        index is reported (``notices``) and forgotten (``state`` None), so the run rebuilds it."""
+        gen = self._serving() if self.state is not None else None
+        if gen is None:
+            return False
+        try:
+            shard, _ = _verified(gen, str(self.root))
+        except StoreError as exc:
+            self._damaged(exc)
+            return False
+        shard.close()
+        return True
 
     # -------------------------------------------------------------------------------- targets
     def begin(self, full: bool, state: IndexState, touched: list[str] = ()) -> EdgeTarget:
@@ -576,12 +592,25 @@ class EdgeWriter:
         gen = self.root / f"{GEN_PREFIX}{time.time_ns()}-{os.urandom(3).hex()}"
         serving = self._serving() if not full and self.state is not None else None
         if serving is not None:
+            # copy-on-write; the copy is checked as the serving one would be (one load, not two)
             _copy_shard(serving / SHARD, gen / SHARD)
             _write_json(gen / GEN_MARKER, {"store_id": self._store_id, "generation": gen.name})
-            shard = qe.EdgeShard.load(str(gen / SHARD))
-            target = EdgeTarget(gen, shard, full=False)
-            self._ensure_payload_indexes(shard)
-            return target
+            try:
+                shard = qe.EdgeShard.load(str(gen / SHARD))
+                stored = _count(shard)
+            except Exception as exc:  # noqa: BLE001 - Edge raises plain exceptions for unreadable segments
+                stored, shard = None, None
+                why = f"the shard cannot be loaded: {str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__}"
+            if shard is not None and stored == self.state.chunks:
+                target = EdgeTarget(gen, shard, full=False)
+                self._ensure_payload_indexes(shard)
+                return target
+            if shard is not None:
+                shard.close()
+                why = f"it holds {stored} chunks, its state records {self.state.chunks}"
+            shutil.rmtree(gen, ignore_errors=True)
+            self._damaged(damaged(str(self.root), why))  # the caller sees a full target: it rebuilds
+            gen = self.root / f"{GEN_PREFIX}{time.time_ns()}-{os.urandom(3).hex()}"
         gen.mkdir()
         _write_json(gen / GEN_MARKER, {"store_id": self._store_id, "generation": gen.name})
         shard = qe.EdgeShard.create(str(gen / SHARD), _edge_config(self.dim))
@@ -681,7 +710,35 @@ def _copy_shard(src: Path, dest: Path) -> None:
             if name.startswith(".atomicwrite"):
                 continue
             with suppress(FileNotFoundError):
-                shutil.copy2(os.path.join(dirpath, name), dest / rel / name)
+                _copy_sparse(os.path.join(dirpath, name), dest / rel / name)
+
+
+def _copy_sparse(src: str, dest: Path) -> None:
+    """Copy one file keeping its holes: Edge preallocates its storage files as sparse files (32 MB
+    apparent, kilobytes on disk for a small index); a plain copy would write every zero."""
+    if not hasattr(os, "SEEK_DATA"):
+        shutil.copy2(src, dest)
+        return
+    with open(src, "rb") as fi, open(dest, "wb") as fo:
+        fd, size, pos = fi.fileno(), os.fstat(fi.fileno()).st_size, 0
+        while pos < size:
+            try:
+                start = os.lseek(fd, pos, os.SEEK_DATA)
+            except OSError:  # no data after pos: the rest is a hole
+                break
+            end = os.lseek(fd, start, os.SEEK_HOLE)
+            fi.seek(start)
+            fo.seek(start)
+            left = end - start
+            while left > 0:
+                chunk = fi.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                fo.write(chunk)
+                left -= len(chunk)
+            pos = end
+        fo.truncate(size)
+    shutil.copystat(src, dest)
 
 
 def _fsync_tree(root: Path) -> None:
@@ -746,4 +803,5 @@ def generation_size(settings: StoreSettings) -> int:
         return 0
     if name is None:
         return 0
-    return sum(f.stat().st_size for f in (root / name).rglob("*") if f.is_file())
+    # blocks on disk: Edge's storage files are sparse (their apparent size is mostly preallocation)
+    return sum(f.stat().st_blocks * 512 for f in (root / name).rglob("*") if f.is_file())

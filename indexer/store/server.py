@@ -313,6 +313,10 @@ class ServerWriter:
                     client.delete_collection(old)
         self.state = state
 
+    def verify(self) -> bool:
+        """The recorded count was compared with the stored one on ``__enter__``."""
+        return self.state is not None
+
     def abort(self, target: ServerTarget) -> None:
         if target.full:
             with suppress(Exception):
