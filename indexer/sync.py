@@ -175,7 +175,7 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
             raise
         try:
             tick = progress_start(len(plan.embed) + len(plan.moves)) if progress_start else (lambda n: None)
-            cache = _vector_cache(writer, prev, settings) if reason else {}
+            cache = _vector_cache(writer, prev, settings) if reason else None
             _apply(target, plan, settings, loader, report, tick, cache)
             state.files = len(paths)
             state.chunks = report.chunks_total = target.count()
@@ -255,18 +255,18 @@ def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str])
     return plan
 
 
-def _vector_cache(writer, prev, settings) -> dict:
+def _vector_cache(writer, prev, settings):
     """Vectors of the previous index for a rebuild, when they were made by the same model."""
     if prev is None or not prev.complete or prev.model_fingerprint != settings.model_fingerprint:
-        return {}
+        return None
     try:
         return writer.vector_cache()
     except Exception as exc:  # noqa: BLE001 - an optimisation: without it every chunk is embedded
         log.info("not reusing vectors of the previous index: %s", exc)
-        return {}
+        return None
 
 
-def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress, cache: dict | None = None) -> None:
+def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress, cache=None) -> None:
     from indexer.pipelines import build_indexing_pipeline
 
     info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}

@@ -26,6 +26,32 @@ def text_key(title: str | None, heading_path: list[str] | None, content: str | N
     return hashlib.blake2b(embedding_text(doc).encode("utf-8"), digest_size=16).digest()
 
 
+class VectorCache:
+    """Vectors of the previous index by ``text_key`` (a run-time handle, passed as a ``run()`` input).
+
+    Haystack deep-copies a pipeline's run inputs before each component runs; this read-only cache
+    (about 20,000 vectors at 2,000 runbooks) is shared instead (``__deepcopy__`` returns itself):
+    copying it for every batch cost minutes."""
+
+    def __init__(self, data: dict[bytes, Any] | None = None) -> None:
+        self._data = data or {}
+
+    def get(self, key: bytes) -> Any:
+        return self._data.get(key)
+
+    def __setitem__(self, key: bytes, value: Any) -> None:
+        self._data[key] = value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
+
+    def __deepcopy__(self, memo: dict) -> "VectorCache":
+        return self
+
+
 @component
 class VectorReuse:
     """Fills ``embedding`` and ``sparse_embedding`` of chunks whose embedding text is in *cache*.
@@ -42,7 +68,7 @@ class VectorReuse:
         return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document], reused=int)
-    def run(self, documents: list[Document], cache: dict[bytes, Any] | None = None) -> dict[str, Any]:
+    def run(self, documents: list[Document], cache: Any = None) -> dict[str, Any]:
         out, reused = [], 0
         for doc in documents:
             hit = cache.get(text_key(doc.meta.get("title"), doc.meta.get("heading_path"), doc.content)) if cache else None

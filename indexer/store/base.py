@@ -63,6 +63,11 @@ class Target:
         self.collection = collection
         self.full = full
 
+    def __deepcopy__(self, memo: dict) -> "Target":
+        """A handle on an open generation or collection: shared, never copied (Haystack deep-copies
+        a pipeline's run inputs)."""
+        return self
+
     def upsert(self, records: list[Record]) -> None:
         raise NotImplementedError
 

@@ -660,7 +660,9 @@ class EdgeWriter:
         """Vectors of the serving index by embedding-text hash (``indexer.components.reuse``)."""
         from indexer.components.reuse import text_key
 
-        cache: dict = {}
+        from indexer.components.reuse import VectorCache
+
+        cache = VectorCache()
         gen = self._serving() if self.state is not None else None
         if gen is None:
             return cache

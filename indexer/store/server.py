@@ -329,7 +329,9 @@ class ServerWriter:
     def vector_cache(self) -> dict:
         from indexer.components.reuse import text_key
 
-        cache: dict = {}
+        from indexer.components.reuse import VectorCache
+
+        cache = VectorCache()
         if self.state is None:
             return cache
         for r in _scroll(self.client, self.state.collection, None, True):
