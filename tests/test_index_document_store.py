@@ -5,8 +5,6 @@ qdrant-client's in-process engine standing in for a server."""
 from __future__ import annotations
 
 import pytest
-
-import indexer  # noqa: F401,I001 - first: turns Haystack's telemetry off before Haystack is imported
 from haystack import Document
 from haystack.document_stores.errors import DocumentStoreError
 from haystack.testing.document_store import (

@@ -241,9 +241,11 @@ def test_leftover_generation_of_a_killed_process_is_swept(indexed):
     (root / "edge-1-aaaaaa").mkdir()  # an unpublished generation of this store, left by a killed run
     (root / "edge-1-aaaaaa" / GEN_MARKER).write_text(json.dumps({"store_id": store_id}))
     (root / "edge-2-bbbbbb").mkdir()  # not marked by this store: never removed
+    (root / "edge-2-bbbbbb" / "data").write_text("someone else's")
+    (root / "edge-3-cccccc").mkdir()  # killed between creating and marking it: empty, removed
     sync(project, full=True)
-    assert not (root / "edge-1-aaaaaa").exists() and (root / "edge-2-bbbbbb").is_dir()
-    assert len(list(root.glob("edge-*"))) == 2
+    assert not (root / "edge-1-aaaaaa").exists() and (root / "edge-2-bbbbbb" / "data").is_file()
+    assert not (root / "edge-3-cccccc").exists() and len(list(root.glob("edge-*"))) == 2
 
 
 def test_changed_model_setting_triggers_a_rebuild_and_readers_refuse_the_old_index(indexed):

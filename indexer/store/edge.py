@@ -592,9 +592,10 @@ class EdgeWriter:
         gen = self.root / f"{GEN_PREFIX}{time.time_ns()}-{os.urandom(3).hex()}"
         serving = self._serving() if not full and self.state is not None else None
         if serving is not None:
+            # marked first (a killed run leaves a folder the next one recognises and removes), then
             # copy-on-write; the copy is checked as the serving one would be (one load, not two)
+            self._new_generation(gen)
             _copy_shard(serving / SHARD, gen / SHARD)
-            _write_json(gen / GEN_MARKER, {"store_id": self._store_id, "generation": gen.name})
             try:
                 shard = qe.EdgeShard.load(str(gen / SHARD))
                 stored = _count(shard)
@@ -611,11 +612,14 @@ class EdgeWriter:
             shutil.rmtree(gen, ignore_errors=True)
             self._damaged(damaged(str(self.root), why))  # the caller sees a full target: it rebuilds
             gen = self.root / f"{GEN_PREFIX}{time.time_ns()}-{os.urandom(3).hex()}"
-        gen.mkdir()
-        _write_json(gen / GEN_MARKER, {"store_id": self._store_id, "generation": gen.name})
+        self._new_generation(gen)
         shard = qe.EdgeShard.create(str(gen / SHARD), _edge_config(self.dim))
         self._ensure_payload_indexes(shard)
         return EdgeTarget(gen, shard, full=True)
+
+    def _new_generation(self, gen: Path) -> None:
+        gen.mkdir()
+        _write_json(gen / GEN_MARKER, {"store_id": self._store_id, "generation": gen.name})
 
     @staticmethod
     def _ensure_payload_indexes(shard) -> list[str]:
@@ -688,7 +692,11 @@ class EdgeWriter:
         except StoreError:
             serving = None
         for gen in sorted(self.root.glob(f"{GEN_PREFIX}*")):
-            if gen.name == serving or not gen.is_dir() or _gen_store_id(gen) != self._store_id:
+            if gen.name == serving or not gen.is_dir():
+                continue
+            if _gen_store_id(gen) != self._store_id:
+                if _unborn(gen):  # killed between creating and marking it: nothing in it to lose
+                    shutil.rmtree(gen, ignore_errors=True)
                 continue
             if _live_leases(self.root, gen.name):
                 log.info("generation %s is still being read; a later run removes it", gen.name)
@@ -741,6 +749,14 @@ def _copy_sparse(src: str, dest: Path) -> None:
             pos = end
         fo.truncate(size)
     shutil.copystat(src, dest)
+
+
+def _unborn(gen: Path) -> bool:
+    """An empty generation folder, or one holding only a half-written marker."""
+    try:
+        return all(p.name.startswith(f".{GEN_MARKER}.") for p in gen.iterdir())
+    except OSError:
+        return False
 
 
 def _fsync_tree(root: Path) -> None:
