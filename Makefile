@@ -8,9 +8,9 @@ export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: demo test install browser alertmanager bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[ask,serve,site,test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[ask,serve,site,test]'
 	@touch $(STAMP)
 
 install: $(STAMP)

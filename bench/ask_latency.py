@@ -9,8 +9,8 @@ responder runs it: no warm interpreter) and prints median / p90 / min wall time 
 
 The machine is shared and noisy, so variants are interleaved (run 1 of every variant, then run 2
 ...) and compared with each other in the same run, never with numbers from another run.
-``--variants`` adds the index reader always forked into a child (RBH_FORK=1), never forked
-(RBH_NO_FORK=1) and ``--no-health``.
+``--variants`` adds ``--no-health``. (The forked index reader and its RBH_FORK / RBH_NO_FORK switches
+are gone: the embedded store is Qdrant Edge, loaded in the `rbh ask` process.)
 ``--baseline DIR`` adds the same questions run with the code of another checkout of this project
 (``git worktree add DIR <commit>`` or ``git archive``; put first on PYTHONPATH), for before/after ratios.
 The alert catalog and findings come from ``.rbh/ask-cache.json`` after the first ask at a repository
@@ -67,7 +67,7 @@ def p90(xs: list[float]) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=7, help="processes per question and variant (default 7)")
-    ap.add_argument("--variants", action="store_true", help="also time RBH_FORK=1, RBH_NO_FORK=1 and --no-health")
+    ap.add_argument("--variants", action="store_true", help="also time --no-health")
     ap.add_argument("--baseline", type=Path, default=None, metavar="DIR", help="also time the code of this checkout")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="rbh-ask-latency-"))
@@ -78,8 +78,7 @@ def main() -> int:
         if args.baseline:
             variants.append((f"baseline {args.baseline.name}", [], {"PYTHONPATH": str(args.baseline.resolve())}))
         if args.variants:
-            variants += [("RBH_FORK=1 (reader child)", [], {"RBH_FORK": "1"}), ("RBH_NO_FORK=1 (one process)", [], {"RBH_NO_FORK": "1"}),
-                         ("--no-health", ["--no-health"], {})]
+            variants += [("--no-health", ["--no-health"], {})]
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"rbh ask, a new process each run, {args.runs} runs per question and variant, interleaved; "
               f"load average at start {load:.2f}, {os.cpu_count()} CPUs")

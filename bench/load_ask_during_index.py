@@ -14,7 +14,9 @@ the idle answer, how many asks overlapped an index run, and wall-time latency p5
 
     .venv/bin/python bench/load_ask_during_index.py [--asks 50] [--stagger 0.3] [--keep]
 
-Bounded: an ask needs about 1.7 s of CPU, so 50 take about 45 s of both cores, longer when shared.
+Bounded: an ask needs about 1 s of CPU, so 50 take about 30 s of both cores, longer when shared.
+Each ask loads the published Qdrant Edge generation with a reader lease; every index run publishes a
+new generation beside it (issue 11: at least two publishes must happen while the asks run).
 """
 
 from __future__ import annotations
@@ -78,16 +80,18 @@ def ask(repo: Path, question: str) -> AskRun:
     return AskRun(question, start, end, 0, results[0]["path"], None, (answer.get("index") or {}).get("commit"))
 
 
-def edit_every_runbook(repo: Path, n: int) -> int:
-    """Append (or replace) a neutral review note in every runbook and commit: the index has work."""
-    paths = sorted((repo / "runbooks").rglob("*.md"))
+def edit_every_runbook(repo: Path, n: int, count: int | None = None) -> int:
+    """Append (or replace) a neutral review note in *count* runbooks (all by default) and commit: the
+    index has work. Returns how many runbooks the repository has."""
+    every = sorted((repo / "runbooks").rglob("*.md"))
+    paths = every if count is None else [every[(n * count + i) % len(every)] for i in range(count)]
     for path in paths:
         text = path.read_text(encoding="utf-8").split("\n<!-- load-note -->\n")[0]
         path.write_text(f"{text}\n<!-- load-note -->\nReviewed during load run {n}.\n", encoding="utf-8")
     subprocess.run(["git", "-C", str(repo), "add", "runbooks"], check=True)
     subprocess.run(["git", "-C", str(repo), "-c", "user.name=bench", "-c", "user.email=bench@example.com",
                     "commit", "-q", "-m", f"load note {n}"], check=True)
-    return len(paths)
+    return len(every)
 
 
 def percentile(xs: list[float], q: float) -> float:
@@ -102,6 +106,10 @@ def main() -> int:
                     help="seconds between ask starts (default 0.3), so asks open the store before, during and "
                          "after index runs publish; 0 starts all at once")
     ap.add_argument("--keep", action="store_true", help="keep the temporary clone and print its path")
+    ap.add_argument("--edit", type=int, default=3, metavar="N",
+                    help="runbooks edited before each index run (default 3: short runs, several publishes)")
+    ap.add_argument("--publishes", type=int, default=2, metavar="N",
+                    help="the asks are started in N+1 waves, each after the previous publish (default 2)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="rbh-load-"))
     try:
@@ -123,9 +131,16 @@ def main() -> int:
                 runs.append(r)
 
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.asks)]
+        publishes = [threading.Event() for _ in range(args.publishes)]
         t0 = time.monotonic()
+
         def start_all() -> None:
-            for t in threads:
+            # waves: asks start before the first publish, between publishes and after the last, so
+            # every publish happens while asks are loading and reading the store
+            wave = -(-len(threads) // (args.publishes + 1))
+            for i, t in enumerate(threads):
+                if i and i % wave == 0 and i // wave - 1 < len(publishes):
+                    publishes[i // wave - 1].wait(timeout=600)
                 t.start()
                 time.sleep(args.stagger)
 
@@ -135,10 +150,13 @@ def main() -> int:
         n = 0
         while starter.is_alive() or any(t.is_alive() for t in threads):
             n += 1
-            edited = edit_every_runbook(repo, n)
+            edited = edit_every_runbook(repo, n, args.edit)
             s = time.monotonic()
             proc = subprocess.run([str(RBH), "index", "--repo", str(repo)], capture_output=True, text=True)
             index_runs.append((s, time.monotonic(), proc.returncode, (proc.stdout + proc.stderr).strip().splitlines()[0]))
+            done = sum(1 for _, _, code, line in index_runs if code == 0 and "incremental sync" in line)
+            for event in publishes[:done]:
+                event.set()
         starter.join()
         for t in threads:
             t.join()
@@ -151,7 +169,7 @@ def main() -> int:
         lat = [r.end - r.start for r in runs]
         index_failures = [line for _, _, code, line in index_runs if code != 0]
 
-        print(f"example clone: {edited} runbooks, each edited before every index run; "
+        print(f"example clone: {edited} runbooks, {args.edit} edited before each index run; "
               f"{os.cpu_count()} CPUs, load average {load_start:.2f} at start, {os.getloadavg()[0]:.2f} at the end")
         print(f"{len(runs)} concurrent `rbh ask --json` processes, {len(index_runs)} incremental `rbh index` runs "
               f"during them ({len(index_failures)} failed); {total:.1f} s in all\n")
@@ -160,6 +178,9 @@ def main() -> int:
         print(f"| ask errors (exit code, not JSON) | {len(errors)} | 0 |")
         print(f"| incomplete answers (no results, a result without text or citation) | {len(incomplete)} | 0 |")
         print(f"| index runs that failed | {len(index_failures)} | 0 |")
+        published = [line for s, e, code, line in index_runs if code == 0 and "incremental sync" in line
+                     and any(r.start < e and s < r.end for r in runs)]
+        print(f"| index runs that published a new generation while asks ran | {len(published)} | at least {args.publishes} |")
         print(f"| top runbook differs from the idle answer | {len(differs)} |  |")
         print(f"| asks overlapping an index run | {len(overlapping)} of {len(runs)} |  |")
         served = sorted({r.index_commit for r in runs if r.index_commit}, key=lambda c: min(r.start for r in runs if r.index_commit == c))
@@ -175,7 +196,7 @@ def main() -> int:
             print(f"  differs: {r.question!r}: {r.top} (idle: {idle[r.question].top})")
         if args.keep:
             print(f"kept: {repo}")
-        return 1 if errors or incomplete or index_failures else 0
+        return 1 if errors or incomplete or index_failures or len(published) < args.publishes else 0
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

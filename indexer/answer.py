@@ -359,7 +359,7 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
     """Retrieve and build the answer, notices included; nothing is printed. Raises RbhError
     subclasses for user errors.
 
-    *backend* is an index reader already started (``indexer.store_worker.start_reader``); by default
+    *backend* is an ``indexer.store`` reader already open; by default
     the store is opened in this process."""
     from indexer.alerts import catalog_for_project, read_payload
     from indexer.query import Filters, Retriever, retrieve

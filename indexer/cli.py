@@ -41,10 +41,8 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
       rbh index --source https://git.example.com/sre/runbooks.git
       RBH_QDRANT_URL=http://qdrant:6333 rbh index   use a Qdrant server
     """
-    from indexer.fast_import import import_qdrant_client
     from rbh.project import load_project
 
-    import_qdrant_client()  # lazy pydantic model builds: a one-file sync is mostly start-up time
     # with a --source the current folder only holds config and store: it need not be a repository
     project = load_project(repo, require_git=not source)
     if show_status:
@@ -161,20 +159,10 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
         tag=_split_values(tag), top_k=top_k, per_runbook=per_runbook, alert_lookup=alert_lookup, llm=use_llm,
         health=health, qdrant_url=qdrant_url, cache=not no_cache, rerank=rerank,
     )
-    from indexer.store_worker import start_reader
     from rbh.project import load_project
 
-    # Before anything heavy: a child process imports Qdrant and opens the index while this one reads
-    # the config, the alerts and loads the embedding model (see indexer.store_worker).
-    reader = start_reader(qdrant_url)
-    try:
-        project = load_project(repo)
-        if reader is not None:
-            reader.open(project)
-        answer = answer_question(project, opts, backend=reader)
-    finally:
-        if reader is not None:
-            reader.close()
+    project = load_project(repo)
+    answer = answer_question(project, opts)  # opens the store itself (indexer.store) and closes it
     from indexer import render
 
     if as_json:

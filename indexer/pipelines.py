@@ -3,7 +3,7 @@
 Indexing pipeline::
 
     loader (GitRunbookLoader) -> chunker (HeadingChunker) -> reuse (VectorReuse) -> sparse (LexicalDocumentEncoder)
-        -> dense (WordLlamaDocumentEmbedder) -> writer (QdrantChunkWriter into a QdrantDocumentStore's collection)
+        -> dense (WordLlamaDocumentEmbedder) -> writer (QdrantChunkWriter into a store ``Target``)
 
 ``IndexSettings`` is everything that changes what a chunk looks like or how it is embedded. Its
 fingerprint is recorded on the collection; a different fingerprint means the stored chunks are not
@@ -72,11 +72,13 @@ class IndexSettings:
         return fingerprint({"model": self.model, "dim": self.dim, "lexical": self.lexical})
 
 
-def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, document_store, sink=None, reuse=None):
-    """loader -> chunker -> reuse -> sparse -> dense -> writer, upserting into *document_store*'s
-    collection (or through *sink*, an ``indexer.store.Target``, when given). *reuse* is a vector
-    cache from the previous index (see ``indexer.components.reuse``); chunks found there are not
-    encoded again."""
+def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader):
+    """loader -> chunker -> reuse -> sparse -> dense -> writer.
+
+    Run-time objects are ``run()`` inputs, not constructor arguments (``to_dict`` keeps settings
+    only): ``{"writer": {"target": <indexer.store Target>}, "reuse": {"cache": <vector cache>}}``.
+    The cache holds vectors of the previous index (see ``indexer.components.reuse``); chunks found
+    there are not encoded again."""
     from haystack import Pipeline
 
     from indexer.components.reuse import VectorReuse
@@ -85,10 +87,10 @@ def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader, d
     p = Pipeline()
     p.add_component("loader", loader)
     p.add_component("chunker", HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars))
-    p.add_component("reuse", VectorReuse(reuse))
+    p.add_component("reuse", VectorReuse())
     p.add_component("sparse", LexicalDocumentEncoder())
     p.add_component("dense", WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim))
-    p.add_component("writer", QdrantChunkWriter(document_store, sink=sink))
+    p.add_component("writer", QdrantChunkWriter())
     p.connect("loader.runbooks", "chunker.runbooks")
     p.connect("loader.blobs", "chunker.blobs")
     p.connect("chunker.documents", "reuse.documents")

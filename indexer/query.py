@@ -9,9 +9,10 @@ runbook: a runbook ranks by its best section, and shows at most ``per_runbook`` 
 next runbook gets a slot, so one long runbook cannot fill every slot. The defaults of
 ``RetrievalSettings`` were chosen on the development set (bench/README.md); none is specific to it.
 
-Why qdrant-client directly and not Haystack's ``QdrantHybridRetriever``: the retriever fuses the
-same way (RRF in Qdrant) but cannot weight the two prefetches or return the vectors we use to
-judge "no runbook matches", and importing Haystack costs a cold ``rbh ask`` more than half a second.
+Why the store interface (``indexer.store``) directly and not a Haystack retriever: the query needs
+weighted RRF over named prefetches and the vectors we use to judge "no runbook matches", and
+importing Haystack costs a cold ``rbh ask`` about half a second. The embedded store is Qdrant Edge
+in this process (its import and load take milliseconds), so no reader process is needed.
 
 Query side (``rank_sections``, issue 14): rendered alert text is cleaned first (``clean_alert_text``:
 generated pod suffixes, IPs, fractional measurements), and after the title boost each section is
@@ -82,22 +83,21 @@ class Filters:
             return False
         return True
 
-    def to_qdrant(self):
+    def to_filters(self) -> dict[str, Any] | None:
+        """The same restriction in Haystack's filter syntax (what the store interface takes)."""
         if not self:
             return None
-        from qdrant_client import models
-
-        must: list[Any] = []
+        must: list[dict[str, Any]] = []
         if self.service:
-            must.append(models.FieldCondition(key="meta.service", match=models.MatchAny(any=list(self.service))))
+            must.append({"field": "meta.service", "operator": "in", "value": list(self.service)})
         if self.team:
-            must.append(models.Filter(should=[
-                models.FieldCondition(key="meta.team", match=models.MatchAny(any=list(self.team))),
-                models.FieldCondition(key="meta.owner", match=models.MatchAny(any=list(self.team))),
-            ]))
+            must.append({"operator": "OR", "conditions": [
+                {"field": "meta.team", "operator": "in", "value": list(self.team)},
+                {"field": "meta.owner", "operator": "in", "value": list(self.team)},
+            ]})
         if self.tag:
-            must.append(models.FieldCondition(key="meta.tags", match=models.MatchAny(any=list(self.tag))))
-        return models.Filter(must=must)
+            must.append({"field": "meta.tags", "operator": "in", "value": list(self.tag)})
+        return {"operator": "AND", "conditions": must}
 
 
 @dataclass
@@ -229,8 +229,7 @@ def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "
 class Retriever:
     """Query side of the store: embeds the query (dense + sparse) and asks Qdrant.
 
-    Qdrant itself sits behind a backend (``indexer.store_worker``): in this process, or in a child
-    forked at the start of `rbh ask` (*backend*) so its import overlaps the rest of the start-up.
+    The store is an ``indexer.store`` reader (*backend*: one already open, else opened here).
     Opened once per command; ``rbh eval`` reuses one retriever for every query.
     """
 
@@ -247,11 +246,13 @@ class Retriever:
     # -------------------------------------------------------------- lifecycle
     def open(self) -> "Retriever":
         if self._backend is None:
-            from indexer.store_worker import StoreBackend
+            from indexer.store import open_store
 
-            self._backend = StoreBackend(self.project, self.qdrant_url)
+            self._backend = open_store(self.project, qdrant_url=self.qdrant_url)
         if self._state is None:
-            self._state = self._backend.call("state")
+            s = self._backend.state
+            self._state = {"commit": s.commit, "ref": s.ref, "indexed_at": s.indexed_at, "worktree": s.worktree,
+                           "location": self._backend.location}
         return self
 
     def close(self) -> None:
@@ -271,8 +272,10 @@ class Retriever:
         self.open()
         return self._state or {}
 
-    def _call(self, op: str, **args: Any) -> Any:
-        return self.open()._backend.call(op, **args)
+    @property
+    def store(self):
+        """The open ``indexer.store`` reader."""
+        return self.open()._backend
 
     # -------------------------------------------------------------- query vectors
     def dense_vector(self, text: str) -> list[float]:
@@ -299,18 +302,26 @@ class Retriever:
         f = filters or Filters()
         dense = self.dense_vector(query)
         terms = self.sparse_terms(query)
-        points = self._call("search", dense=dense, terms=terms, limit=limit or s.prefetch, prefetch=s.prefetch,
-                            dense_weight=s.dense_weight, sparse_weight=s.sparse_weight, rrf_k=s.rrf_k,
-                            filters={"service": list(f.service), "team": list(f.team), "tag": list(f.tag)},
-                            paths=list(paths) if paths else None)
+        from indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Prefetch, SparseValues
+        from indexer.store.filters import and_filters, path_filter
+
+        limit = limit or s.prefetch
+        n = max(limit, s.prefetch)
+        prefetches = [Prefetch(DENSE_VECTOR, dense, n, s.dense_weight)]
+        if terms:
+            prefetches.append(Prefetch(SPARSE_VECTOR, SparseValues(list(terms), [1.0] * len(terms)), n, s.sparse_weight))
+        records = self.store.search(prefetches, limit=limit, rrf_k=s.rrf_k,
+                                    filters=and_filters(path_filter(paths) if paths else None, f.to_filters()))
         hits = []
         term_set = set(terms)
-        for p in points:
-            hit = Hit(id=p["id"], text=p["content"], meta=p["meta"], score=p["score"])
-            if p.get("dense") is not None:
-                hit.cosine = _cosine(dense, p["dense"])
+        for r in records:
+            hit = Hit(id=str(r.payload.get("id") or r.id), text=r.payload.get("content") or "", meta=r.payload.get("meta") or {},
+                      score=r.score)
+            if r.vectors.get(DENSE_VECTOR) is not None:
+                hit.cosine = _cosine(dense, r.vectors[DENSE_VECTOR])
             if term_set:
-                hit.coverage = len(term_set & set(p.get("sparse_indices") or [])) / len(term_set)
+                sparse = r.vectors.get(SPARSE_VECTOR)
+                hit.coverage = len(term_set & set(sparse.indices if sparse is not None else [])) / len(term_set)
             hits.append(hit)
         return hits
 
@@ -381,7 +392,8 @@ class Retriever:
 
     def sections_of(self, path: str) -> list[Hit]:
         """Every chunk of one runbook, in document order (for alert lookups that name a file)."""
-        hits = [Hit(id=p["id"], text=p["content"], meta=p["meta"]) for p in self._call("scroll", path=path)]
+        hits = [Hit(id=str(r.payload.get("id") or r.id), text=r.payload.get("content") or "", meta=r.payload.get("meta") or {})
+                for r in self.store.records_of(path)]
         hits.sort(key=lambda h: (h.meta.get("chunk_index") or 0))
         return hits
 

@@ -132,12 +132,17 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
 
     with StoreWriter(ss, settings.dim) as writer:
         prev = writer.state
+        notices.extend(writer.notices)
         reason = _full_reason(repo, prev, settings, commit, worktree, full)
         report = SyncReport(mode="full" if reason else "incremental", reason=reason or "", commit=commit, location=ss.location,
                             warnings=list(notices))
         state = IndexState(collection="", commit=commit, ref=None if worktree else ref, worktree=worktree,
                            source=shown_source, fingerprint=settings.fingerprint, model_fingerprint=settings.model_fingerprint,
                            settings=settings.as_dict(), rbh_version=__version__)
+        if not reason and prev.commit == commit and not writer.verify():  # damaged: never "up to date" over it
+            report.warnings.extend(n for n in writer.notices if n not in report.warnings)
+            reason = "the index was damaged"
+            report.mode, report.reason = "full", reason
         if reason:
             plan = _Plan(embed=list(paths), added=len(paths))
         else:
@@ -158,6 +163,11 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         touched = plan.embed + plan.remove + [p for move in plan.moves for p in move]
         try:
             target = writer.begin(full=bool(reason), state=state, touched=touched)
+            if target.full and not reason:  # the serving index turned out damaged: rebuild it whole
+                report.warnings.extend(n for n in writer.notices if n not in report.warnings)
+                report.mode, report.reason = "full", "the index was damaged"
+                plan = _Plan(embed=list(paths), added=len(paths))
+                report.added, report.changed, report.renamed, report.deleted, report.unchanged = len(paths), 0, 0, 0, 0
         except Exception as exc:  # a half-made generation or collection is swept by the next run
             store_exc = as_store_error(exc, ss.location)
             if store_exc is not None:
@@ -165,7 +175,7 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
             raise
         try:
             tick = progress_start(len(plan.embed) + len(plan.moves)) if progress_start else (lambda n: None)
-            cache = _vector_cache(writer, prev, settings) if reason else {}
+            cache = _vector_cache(writer, prev, settings) if reason else None
             _apply(target, plan, settings, loader, report, tick, cache)
             state.files = len(paths)
             state.chunks = report.chunks_total = target.count()
@@ -245,27 +255,28 @@ def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str])
     return plan
 
 
-def _vector_cache(writer, prev, settings) -> dict:
+def _vector_cache(writer, prev, settings):
     """Vectors of the previous index for a rebuild, when they were made by the same model."""
     if prev is None or not prev.complete or prev.model_fingerprint != settings.model_fingerprint:
-        return {}
+        return None
     try:
         return writer.vector_cache()
     except Exception as exc:  # noqa: BLE001 - an optimisation: without it every chunk is embedded
         log.info("not reusing vectors of the previous index: %s", exc)
-        return {}
+        return None
 
 
-def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress, cache: dict | None = None) -> None:
+def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress, cache=None) -> None:
     from indexer.pipelines import build_indexing_pipeline
 
     info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}
-    pipeline = build_indexing_pipeline(settings, loader, target.document_store, sink=target, reuse=cache)
+    pipeline = build_indexing_pipeline(settings, loader)
     written_ids: dict[str, list[str]] = {}
     for i in range(0, len(plan.embed), BATCH_FILES):
         batch = plan.embed[i : i + BATCH_FILES]
         with _quiet_haystack():
-            out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}}},
+            out = pipeline.run({"loader": {"paths": batch, "git_info": {p: info[p] for p in batch if p in info}},
+                                "reuse": {"cache": cache}, "writer": {"target": target}},
                                include_outputs_from={"chunker"})
         report.warnings.extend(out["loader"]["problems"])
         reused = out["reuse"]["reused"]
@@ -317,11 +328,11 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
     out = loader.run(paths=[new], git_info={new: info[new]} if new in info else {})
     docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(
         runbooks=out["runbooks"], blobs=out["blobs"])["documents"]
-    by_index = {(p.payload or {}).get("meta", {}).get("chunk_index"): p for p in target.points_of(old, with_vectors=True)}
+    by_index = {(r.payload.get("meta") or {}).get("chunk_index"): r for r in target.points_of(old, with_vectors=True)}
     moved, missing = [], []
     for doc in docs:
         p = by_index.get(doc.meta["chunk_index"])
-        vectors = p.vector if p is not None and isinstance(p.vector, dict) else {}
+        vectors = p.vectors if p is not None else {}
         if p is None or p.payload.get("content") != doc.content or DENSE_VECTOR not in vectors or SPARSE_VECTOR not in vectors:
             missing.append(doc)
             continue
@@ -335,16 +346,16 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
         emb = WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim)
         emb.warm_up()
         moved += emb.run(LexicalDocumentEncoder().run(missing)["documents"])["documents"]
-    QdrantChunkWriter(target.document_store, sink=target).run(documents=moved)
+    QdrantChunkWriter().run(documents=moved, target=target)
     return [d.id for d in moved]
 
 
 def _delete_stale(target, path: str, keep_doc_ids: list[str]) -> int:
     """Remove chunks of *path* that the new version no longer has (a removed or renamed heading)."""
-    from indexer.components.writer import point_id
+    from indexer.store import point_id
 
     keep = {point_id(i) for i in keep_doc_ids}
-    stale = [p.id for p in target.points_of(path) if str(p.id).replace("-", "") not in keep]
+    stale = [r.id for r in target.points_of(path) if r.id not in keep]
     target.delete_ids(stale)
     return len(stale)
 
@@ -356,16 +367,18 @@ def as_store_error(exc: BaseException, location: str) -> Exception | None:
     errors keep their message and exit code, and a Qdrant failure (server down, timeout, HTTP error,
     disk full) becomes a ``StoreError`` instead of a traceback.
     """
+    from haystack.core.errors import PipelineRuntimeError
+
     from rbh.errors import RbhError
     from rbh.redact import redact
 
     inner = exc
-    while type(inner).__name__ == "PipelineRuntimeError" and inner.__cause__ is not None:
+    while isinstance(inner, PipelineRuntimeError) and inner.__cause__ is not None:
         inner = inner.__cause__
     if isinstance(inner, RbhError):
         return inner
     module = type(inner).__module__ or ""
-    if module.startswith(("qdrant_client", "httpx", "httpcore", "grpc", "sqlite3")) or isinstance(inner, (OSError, TimeoutError)):
+    if module.startswith(("qdrant_client", "qdrant_edge", "httpx", "httpcore", "grpc")) or isinstance(inner, (OSError, TimeoutError)):
         text = redact(str(inner)).strip().splitlines()
         return StoreError(f"writing the index at {location} failed: {type(inner).__name__}: {text[0][:300] if text else ''}")
     return None

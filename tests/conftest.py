@@ -6,12 +6,17 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# rbh's per-user cache (the registry of stores rbh created) goes to a temp folder, not the home folder
+os.environ["RBH_CACHE_DIR"] = tempfile.mkdtemp(prefix="rbh-test-cache-")
+# before any test module imports Haystack: no telemetry thread (its retries leaked into CLI output)
+os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "bench-data"
 sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
 

@@ -32,7 +32,7 @@ def test_readers_during_an_index_run_in_another_process_see_old_or_new_never_par
         while not stop.is_set():
             try:
                 with open_store(project) as store:
-                    seen.append((store.state.chunks, store.client.count(store.alias, exact=True).count))
+                    seen.append((store.state.chunks, store.count()))
             except BaseException as exc:  # noqa: BLE001 - collected and asserted below
                 errors.append(exc)
                 return
@@ -53,4 +53,20 @@ def test_readers_during_an_index_run_in_another_process_see_old_or_new_never_par
     assert len(seen) >= 3
     assert set(seen) <= {(80, 80), (60, 60)}  # the recorded state always matches the content served
     with open_store(project) as store:
-        assert store.client.count(store.alias).count == 60
+        assert store.count() == 60
+
+
+def test_second_rbh_index_process_gets_the_one_line_in_use_error(make_repo):
+    """Two indexers at once: the one that comes second (a real `rbh index` process) is refused in one line."""
+    from conftest import run_rbh_subprocess
+    from indexer.pipelines import IndexSettings
+    from indexer.store import StoreWriter, store_settings
+
+    repo = make_repo({f"runbooks/svc{n}.md": RUNBOOK.format(n=n) for n in range(3)})
+    project = load_project(repo.root)
+    sync(project)
+    with StoreWriter(store_settings(project), IndexSettings.from_project(project).dim):
+        proc = run_rbh_subprocess(["index", "--repo", str(repo.root)])
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.strip() == (f"rbh: error: index at {repo.root / '.rbh' / 'qdrant'} is in use by another rbh process "
+                                   f"(pid {__import__('os').getpid()})")

@@ -1,8 +1,8 @@
 """The server code path of the store (alias swap, in-place incremental sync, orphan clean-up).
 
-No Qdrant server can run in these tests, so the client that ``indexer.store`` would build for
-``store.url`` is replaced by one real Qdrant engine running in memory (qdrant-client's local mode,
-which implements the same API). Everything else — settings from the URL, collection creation with
+No Qdrant server can run in these tests, so the client that ``indexer.store.server.connect`` would
+build for ``store.url`` is replaced by one real Qdrant engine running in memory (qdrant-client's
+in-process engine, which implements the same API). Everything else — settings from the URL, collection creation with
 shards and replicas, the atomic alias switch, scrolls and deletes — runs exactly as against a server.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-import indexer.store as store_module
+import indexer.store.server as server_module
 from indexer.store import open_store, resolve_alias
 from indexer.sync import sync
 from rbh.project import load_project
@@ -35,7 +35,7 @@ class _SharedClient:
 @pytest.fixture
 def server(monkeypatch):
     shared = _SharedClient()
-    monkeypatch.setattr(store_module, "_connect", lambda settings, local_path=None: shared)
+    monkeypatch.setattr(server_module, "connect", lambda settings: shared)
     monkeypatch.delenv("RBH_QDRANT_URL", raising=False)
     return shared
 
@@ -66,6 +66,7 @@ def test_full_then_incremental_then_rebuild_on_a_server(server_repo, server, rbh
     with open_store(project) as store:
         assert (store.collection, store.state.chunks, store.location) == (new_live, 12, "http://qdrant.test:6333")
     code, out, _ = rbh(["index", "--repo", str(repo.root), "--status"])
+    assert "chunks:      12" in out
     assert code == 0 and "store:       http://qdrant.test:6333 (server)" in out and f"oncall -> {new_live}" in out
 
 
@@ -80,12 +81,12 @@ def test_killed_rebuild_on_a_server_keeps_the_alias_and_drops_the_half_collectio
         raise KeyboardInterrupt("killed")
 
     with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
-        patch.setattr(writer_module, "to_point", dying)
+        patch.setattr(writer_module, "to_record", dying)
         sync(project, full=True)
     assert resolve_alias(server, "oncall") == live
     assert [c.name for c in server.get_collections().collections] == [live]
     with open_store(project) as store:
-        assert store.client.count(store.alias).count == 12
+        assert store.count() == 12
 
 
 def test_orphan_of_a_killed_process_is_dropped_by_the_next_rebuild(server_repo, server):

@@ -1,4 +1,4 @@
-"""The store's client-building path for a Qdrant server (no server needed), and local-mode details."""
+"""Store settings, the client-building path for a Qdrant server (no server needed), and ids."""
 
 from __future__ import annotations
 
@@ -20,12 +20,11 @@ from rbh.project import load_project
 from rbh.redact import redact
 
 
-def test_haystack_vector_names_are_ours():
-    from haystack_integrations.document_stores.qdrant.converters import DENSE_VECTORS_NAME, SPARSE_VECTORS_NAME
-
+def test_vector_names_are_the_ones_earlier_indexes_used():
+    """Haystack's Qdrant integration names; a server collection written by an earlier rbh keeps working."""
     from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
 
-    assert (DENSE_VECTOR, SPARSE_VECTOR) == (DENSE_VECTORS_NAME, SPARSE_VECTORS_NAME)
+    assert (DENSE_VECTOR, SPARSE_VECTOR) == ("text-dense", "text-sparse")
 
 
 def test_server_settings_from_config_env_and_flag(make_repo, monkeypatch):
@@ -51,7 +50,7 @@ def test_local_settings_resolve_under_the_repository(make_repo, monkeypatch):
     repo = make_repo({"README.md": "x"})
     s = store_settings(load_project(repo.root))
     assert s.is_local and s.path == (repo.root / ".rbh" / "qdrant").resolve()
-    assert client_params(s) == {"path": str(s.path)} and collection_params(s) == {}
+    assert collection_params(s) == {}
 
 
 def test_no_api_key_means_no_key_sent(monkeypatch):
@@ -64,18 +63,6 @@ def test_location_never_shows_credentials():
     assert display_url("https://user:pass@qdrant.example:6333/prefix?api-key=abc") == "https://qdrant.example:6333/prefix"
     s = StoreSettings(path=None, url="https://user:pass@q.example", api_key_env="X", alias="r")
     assert s.location == "https://q.example"
-
-
-def test_client_is_built_from_the_params_without_contacting_the_server(monkeypatch):
-    from qdrant_client import QdrantClient
-
-    monkeypatch.setenv("K_ENV", "abcd1234")
-    s = StoreSettings(path=None, url="https://q.example:6333", api_key_env="K_ENV", alias="r", timeout=2)
-    client = QdrantClient(**client_params(s))  # check_compatibility=False: no request at construction
-    remote = client._client  # noqa: SLF001
-    assert remote._https is True and remote._port == 6333 and remote._timeout == 2
-    assert remote._rest_headers["api-key"] == "abcd1234"
-    client.close()
 
 
 def test_unreachable_server_gives_a_bounded_retry_then_one_line_error():
@@ -117,10 +104,8 @@ def test_payload_indexes_are_added_to_an_existing_collection():
     assert ensure_payload_indexes(server, "runbooks-1") == []
 
 
-def test_point_ids_are_qdrant_haystacks():
-    from haystack_integrations.document_stores.qdrant.converters import convert_id
+def test_point_ids_are_the_ones_earlier_indexes_used():
+    """UUID5 in qdrant-haystack's namespace, as rbh wrote them before: a server index keeps its ids."""
+    from indexer.store import point_id
 
-    from indexer.components.writer import point_id
-
-    for doc_id in ("a" * 32, "0123456789abcdef0123456789abcdef", "runbooks/x.md"):
-        assert point_id(doc_id) == convert_id(doc_id)
+    assert point_id("runbooks/x.md") == "f4804d482922500b98103f4ba2659e50"

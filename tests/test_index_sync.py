@@ -1,8 +1,8 @@
 """Acceptance of the indexer on real git repositories and a real local Qdrant store (issue 3).
 
 Every test builds a repository with GitPython in a temp folder, indexes it with ``indexer.sync``
-into a local Qdrant store under that repository's ``.rbh/``, and queries it the way ``rbh ask`` does
-(hybrid retrieval through qdrant-haystack on the live alias).
+into the embedded store (Qdrant Edge) under that repository's ``.rbh/``, and queries it the way
+``rbh ask`` does (weighted RRF of the dense and sparse prefetches, ``indexer.query.Retriever``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import textwrap
 
 import pytest
 
-from indexer.store import CURRENT_FILE, open_store
+from indexer.store import open_store
+from indexer.store.edge import GEN_MARKER, MARKER, POINTER, STATE_FILE
 from indexer.sync import sync
 from rbh.errors import StoreError
 from rbh.project import load_project
@@ -65,18 +66,14 @@ CHUNKS_PER_RUNBOOK = 3  # Symptoms, Diagnosis, Mitigation (the H1 has nothing of
 
 
 def ask(project, question: str, top_k: int = 10) -> list:
-    """Hybrid retrieval on the live alias, as the query side does it."""
-    from haystack_integrations.components.retrievers.qdrant import QdrantHybridRetriever
+    """Hybrid retrieval on the live index, as the query side does it (sections, best first)."""
+    from haystack import Document
 
-    from indexer.components import LexicalTextEncoder, WordLlamaTextEmbedder
+    from indexer.query import Retriever
 
-    dense, sparse = WordLlamaTextEmbedder(), LexicalTextEncoder()
-    dense.warm_up()
-    sparse.warm_up()
-    with open_store(project) as store:
-        retriever = QdrantHybridRetriever(document_store=store.document_store, top_k=top_k)
-        return retriever.run(query_embedding=dense.run(text=question)["embedding"],
-                             query_sparse_embedding=sparse.run(text=question)["sparse_embedding"])["documents"]
+    with Retriever(project) as retriever:
+        hits = retriever.search_sections(question, limit=top_k)
+    return [Document(content=h.text, meta=h.meta) for h in hits]
 
 
 def paths_in_store(project) -> dict[str, int]:
@@ -214,25 +211,25 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(indexed, monkeypat
 
     repo, project, _ = indexed
     root = project.root / ".rbh" / "qdrant"
-    before = (root / CURRENT_FILE).read_text()
-    real_to_point = writer_module.to_point
+    before = (root / POINTER).read_text()
+    real_to_record = writer_module.to_record
     calls = {"n": 0}
 
-    def dying_to_point(doc):
+    def dying_to_record(doc):
         calls["n"] += 1
         if calls["n"] == 5:  # some points of the new collection are built ...
             raise KeyboardInterrupt("killed")  # ... then the process dies inside the writer
-        return real_to_point(doc)
+        return real_to_record(doc)
 
-    monkeypatch.setattr(writer_module, "to_point", dying_to_point)
+    monkeypatch.setattr(writer_module, "to_record", dying_to_record)
     with pytest.raises(KeyboardInterrupt):
         sync(project, full=True)
     monkeypatch.undo()
     assert calls["n"] == 5
-    assert (root / CURRENT_FILE).read_text() == before
+    assert (root / POINTER).read_text() == before
     assert sum(paths_in_store(project).values()) == 4 * CHUNKS_PER_RUNBOOK
     assert ask(project, "kafka consumer group lag")[0].meta["path"] == "runbooks/kafka.md"
-    assert len(list(root.glob("gen-*"))) == 1  # the half-written generation is gone
+    assert len(list(root.glob("edge-*"))) == 1  # the half-written generation is gone
     # the next run repairs: a normal sync still works and changes nothing
     assert sync(project).mode == "unchanged"
 
@@ -240,10 +237,15 @@ def test_rebuild_killed_half_way_leaves_the_old_index_serving(indexed, monkeypat
 def test_leftover_generation_of_a_killed_process_is_swept(indexed):
     _, project, _ = indexed
     root = project.root / ".rbh" / "qdrant"
-    (root / "gen-1").mkdir()
-    (root / "gen-1" / "meta.json").write_text("{}")
+    store_id = json.loads((root / MARKER).read_text())["store_id"]
+    (root / "edge-1-aaaaaa").mkdir()  # an unpublished generation of this store, left by a killed run
+    (root / "edge-1-aaaaaa" / GEN_MARKER).write_text(json.dumps({"store_id": store_id}))
+    (root / "edge-2-bbbbbb").mkdir()  # not marked by this store: never removed
+    (root / "edge-2-bbbbbb" / "data").write_text("someone else's")
+    (root / "edge-3-cccccc").mkdir()  # killed between creating and marking it: empty, removed
     sync(project, full=True)
-    assert not (root / "gen-1").exists() and len(list(root.glob("gen-*"))) == 1
+    assert not (root / "edge-1-aaaaaa").exists() and (root / "edge-2-bbbbbb" / "data").is_file()
+    assert not (root / "edge-3-cccccc").exists() and len(list(root.glob("edge-*"))) == 2
 
 
 def test_changed_model_setting_triggers_a_rebuild_and_readers_refuse_the_old_index(indexed):
@@ -258,7 +260,7 @@ def test_changed_model_setting_triggers_a_rebuild_and_readers_refuse_the_old_ind
     assert (report.chunks_embedded, report.chunks_reused) == (12, 0)  # other model: nothing reusable
     with open_store(project) as store:
         assert store.state.settings["dim"] == 128
-        assert store.client.get_collection(store.collection).config.params.vectors["text-dense"].size == 128
+        assert len(store.scroll(with_vectors=True)[0].vectors["text-dense"]) == 128
 
 
 def test_changed_chunking_setting_triggers_a_rebuild(indexed):
@@ -282,18 +284,20 @@ def test_reader_during_indexing_sees_the_previous_complete_index(indexed):
         # an unpublished, half-built generation exists; two readers at once still get the old index
         with open_store(project) as first, open_store(project) as second:
             assert first.state.chunks == second.state.chunks == 4 * CHUNKS_PER_RUNBOOK
-            assert second.client.count(second.alias).count == 4 * CHUNKS_PER_RUNBOOK
+            assert second.count() == 4 * CHUNKS_PER_RUNBOOK
+            assert first.collection == second.collection  # the same published generation, loaded twice
         writer.abort(target)
     root = project.root / ".rbh" / "qdrant"
-    copies = sorted(p.name for p in root.glob("gen-*.r*"))
-    assert len(copies) == 1  # the second reader needed its own folder
-    with open_store(project), open_store(project):
-        pass
-    assert sorted(p.name for p in root.glob("gen-*.r*")) == copies  # ... which later readers reuse
+    assert len(list(root.glob("edge-*"))) == 1
+    reader = open_store(project)  # holds a lease on the serving generation ...
+    old = root / reader.collection
     repo.write("runbooks/kafka.md", FILES["runbooks/kafka.md"] + "\nMore.\n")
     repo.commit("more")
     sync(project)
-    assert list(root.glob("gen-*.r*")) == [] and len(list(root.glob("gen-*"))) == 1  # swept with their generation
+    assert old.is_dir() and reader.count() == 12  # ... so the new publish keeps it for the reader
+    reader.close()
+    sync(project, full=True)
+    assert not old.exists() and len(list(root.glob("edge-*"))) == 1 and list((root / "leases").iterdir()) == []
 
 
 def test_second_indexer_gets_a_one_line_error_naming_the_pid(indexed, rbh):
@@ -361,11 +365,10 @@ def test_bad_runbooks_are_reported_and_the_others_indexed(make_repo):
 def test_store_records_its_own_state(indexed):
     _, project, _ = indexed
     root = project.root / ".rbh" / "qdrant"
-    current = json.loads((root / CURRENT_FILE).read_text())
-    meta = json.loads((root / current["generation"] / "meta.json").read_text())
-    assert meta["aliases"] == {"runbooks": current["collection"]}
-    rbh_meta = meta["collections"][current["collection"]]["metadata"]["rbh"]
+    current = json.loads((root / POINTER).read_text())["generation"]
+    rbh_meta = json.loads((root / current / STATE_FILE).read_text())["rbh"]
     assert rbh_meta["complete"] is True and rbh_meta["chunks"] == 12 and rbh_meta["files"] == 4
+    assert rbh_meta["format"] == 2
 
 
 def test_write_failure_is_one_line_and_keeps_the_old_index(indexed, rbh, monkeypatch):
@@ -378,7 +381,7 @@ def test_write_failure_is_one_line_and_keeps_the_old_index(indexed, rbh, monkeyp
     def disk_full(doc):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(writer_module, "to_point", disk_full)
+    monkeypatch.setattr(writer_module, "to_record", disk_full)
     code, out, err = rbh(["index", "--repo", str(repo.root)])
     assert code == 2 and out == ""
     assert err.strip() == (f"rbh: error: writing the index at {project.root / '.rbh' / 'qdrant'} failed: "
@@ -426,39 +429,47 @@ def test_no_runbooks_gives_an_empty_index_and_a_notice(make_repo):
         "no runbooks matched the runbook globs (config 'runbooks.include'); the index is empty"]
 
 
-def test_incremental_local_sync_does_not_load_the_whole_store(indexed, monkeypatch):
-    """Local mode: an edit is written into the copied generation's files, without opening it in Qdrant."""
-    import indexer.store as store_module
+def test_incremental_sync_leaves_the_published_generation_untouched(indexed):
+    """Copy-on-write: the edit goes into a copy; the generation a reader holds does not change a byte."""
+    import hashlib
 
     repo, project, _ = indexed
+    reader = open_store(project)
+    gen = project.root / ".rbh" / "qdrant" / reader.collection
+
+    def digest():
+        return {p.relative_to(gen).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(gen.rglob("*")) if p.is_file()}
+
+    before = digest()
     repo.write("runbooks/redis.md", FILES["runbooks/redis.md"] + "\nMore.\n")
     repo.commit("more")
-    opened = []
-    real_connect = store_module._connect
-    monkeypatch.setattr(store_module, "_connect", lambda *a, **k: opened.append(a) or real_connect(*a, **k))
     report = sync(project)
-    assert (report.mode, report.chunks_embedded, opened) == ("incremental", 3, [])
-    monkeypatch.undo()
+    assert (report.mode, report.chunks_embedded) == ("incremental", 3)
+    assert digest() == before and reader.count() == 12
+    reader.close()
     docs = ask(project, "redis memory usage close to maxmemory eviction")
     assert docs[0].meta["path"] == "runbooks/redis.md" and "More." in "".join(d.content for d in docs if d.meta["path"] == "runbooks/redis.md")
     with open_store(project) as store:
         assert store.state.commit == repo.repo.head.commit.hexsha and store.state.chunks == 12
 
 
-def test_unknown_local_layout_falls_back_to_the_qdrant_client(indexed, monkeypatch):
-    import indexer.store as store_module
-
+def test_old_local_mode_layout_is_detected_and_rebuilt_with_a_notice(indexed, rbh):
     repo, project, _ = indexed
-    repo.delete("runbooks/kafka.md")
-    repo.commit("kafka gone")
-
-    def refuse(*a, **k):
-        raise ValueError("layout changed")
-
-    monkeypatch.setattr(store_module.LocalFileTarget, "__init__", refuse)
-    report = sync(project)
-    assert (report.mode, report.chunks_deleted, report.chunks_total) == ("incremental", 3, 9)
-    assert "runbooks/kafka.md" not in paths_in_store(project)
+    old = project.root / "old-store"
+    (old / "gen-1" / "collection").mkdir(parents=True)
+    (old / ".gitignore").write_text("*\n")  # as the earlier rbh wrote it
+    (old / "gen-1" / "meta.json").write_text("{}")
+    (old / "CURRENT").write_text(json.dumps({"generation": "gen-1", "collection": "runbooks-1"}))
+    repo.write("rbh.yaml", "store:\n  path: old-store\n")
+    repo.commit("store elsewhere")
+    code, _, err = rbh(["ask", "--repo", str(repo.root), "--no-cache", "redis memory"])
+    assert code == 2 and "was built by an earlier rbh (Qdrant local mode)" in err and "run 'rbh index'" in err
+    code, out, err = rbh(["index", "--repo", str(repo.root)])
+    assert code == 0 and "full rebuild" in out
+    assert err.count("\n") == 1 and "built by an earlier rbh (Qdrant local mode): rebuilding it with Qdrant Edge" in err
+    assert (old / "CURRENT").is_file() and (old / "gen-1" / "meta.json").is_file()  # not ours to delete
+    code, out, _ = rbh(["ask", "--repo", str(repo.root), "--no-cache", "--json", "redis memory usage close to maxmemory eviction"])
+    assert code == 0 and json.loads(out)["results"][0]["path"] == "runbooks/redis.md"
 
 
 def test_rename_onto_a_new_file_with_the_old_name_keeps_both(indexed):
@@ -472,12 +483,8 @@ def test_rename_onto_a_new_file_with_the_old_name_keeps_both(indexed):
     assert ask(project, "checkout 5xx after deploy")[0].meta["path"] == "runbooks/checkout.md"
 
 
-@pytest.mark.parametrize("scan_all_above", [32, 0])
-def test_local_incremental_finds_exactly_the_chunks_of_touched_runbooks(make_repo, monkeypatch, scan_all_above):
-    """The byte search for a path must not pick up another runbook that merely mentions it."""
-    import indexer.store as store_module
-
-    monkeypatch.setattr(store_module.LocalFileTarget, "SCAN_ALL_ABOVE", scan_all_above)
+def test_local_incremental_finds_exactly_the_chunks_of_touched_runbooks(make_repo):
+    """The path filter must not pick up another runbook that merely mentions it."""
     files = dict(FILES)
     files["runbooks/checkout.md"] += "\n## See also\n\nFor cache trouble read runbooks/redis.md first.\n"
     repo = make_repo(files)

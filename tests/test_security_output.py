@@ -438,8 +438,6 @@ def test_withheld_key_is_named_when_the_llm_call_fails(capture, monkeypatch):
     assert server.header_values("authorization") == ["Bearer no-key"] and KEY not in str(err.value)
 
 
-@pytest.mark.xfail(strict=True, reason="the store's server adapter calls rbh.config.api_key on the store branch; "
-                                       "remove this mark when merged")
 def test_redteam_store_repo_url_gets_no_key_without_opt_in(tmp_path, capture):
     qdrant = capture(None)
     root = make_shop(tmp_path / "shop", {"rbh.yaml": f"store:\n  url: {qdrant.url}\n  timeout: 1\n  retries: 0\n"})

@@ -26,18 +26,41 @@ def text_key(title: str | None, heading_path: list[str] | None, content: str | N
     return hashlib.blake2b(embedding_text(doc).encode("utf-8"), digest_size=16).digest()
 
 
+class VectorCache:
+    """Vectors of the previous index by ``text_key`` (a run-time handle, passed as a ``run()`` input).
+
+    Haystack deep-copies a pipeline's run inputs before each component runs; this read-only cache
+    (about 20,000 vectors at 2,000 runbooks) is shared instead (``__deepcopy__`` returns itself):
+    copying it for every batch cost minutes."""
+
+    def __init__(self, data: dict[bytes, Any] | None = None) -> None:
+        self._data = data or {}
+
+    def get(self, key: bytes) -> Any:
+        return self._data.get(key)
+
+    def __setitem__(self, key: bytes, value: Any) -> None:
+        self._data[key] = value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __bool__(self) -> bool:
+        return bool(self._data)
+
+    def __deepcopy__(self, memo: dict) -> "VectorCache":
+        return self
+
+
 @component
 class VectorReuse:
     """Fills ``embedding`` and ``sparse_embedding`` of chunks whose embedding text is in *cache*.
 
-    *cache*: ``text_key`` -> (dense vector, (sparse indices, sparse values)).
+    *cache* (a ``run()`` input: run-time data from the store, not a setting):
+    ``text_key`` -> (dense vector, (sparse indices, sparse values)).
     """
 
-    def __init__(self, cache: dict[bytes, tuple[Any, tuple[list[int], list[float]]]] | None = None) -> None:
-        self.cache = cache or {}
-
     def to_dict(self) -> dict[str, Any]:
-        """The cache is run-time data from the store, not a setting: it is not serialized."""
         return default_to_dict(self)
 
     @classmethod
@@ -45,10 +68,10 @@ class VectorReuse:
         return default_from_dict(cls, data)
 
     @component.output_types(documents=list[Document], reused=int)
-    def run(self, documents: list[Document]) -> dict[str, Any]:
+    def run(self, documents: list[Document], cache: Any = None) -> dict[str, Any]:
         out, reused = [], 0
         for doc in documents:
-            hit = self.cache.get(text_key(doc.meta.get("title"), doc.meta.get("heading_path"), doc.content)) if self.cache else None
+            hit = cache.get(text_key(doc.meta.get("title"), doc.meta.get("heading_path"), doc.content)) if cache else None
             if hit is None:
                 out.append(doc)
                 continue

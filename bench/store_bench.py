@@ -1,0 +1,122 @@
+"""Store benchmark (issue 11): every row in new `rbh` processes, this checkout beside a baseline
+checkout (the previous release) in the same run, at several repository sizes.
+
+For each size N (runbooks of ten sections, about 10 chunks each; the generator of
+``bench/index_bench.py``), each code version gets its own copy of the same synthetic git repository
+and runs, as a user would:
+
+- full ``rbh index`` (wall time, peak memory of that process),
+- ``rbh ask --json`` for several questions after one warm-up ask (health cached), median wall time,
+- one-file ``rbh index`` after an edit and commit, median of ``--one-file-runs``,
+- store size on disk (the store folder after the runs).
+
+The baseline runs with its own interpreter (``--baseline-python``: a venv where the baseline
+checkout is installed), so its dependencies are its own. Prints a markdown table.
+
+    python3 -m venv /work/data/store-bench/baseline-venv
+    git worktree add --detach /work/data/store-bench/baseline 4626f49
+    /work/data/store-bench/baseline-venv/bin/pip install -e /work/data/store-bench/baseline
+    .venv/bin/python bench/store_bench.py --sizes 200,2000 \\
+        --baseline-python /work/data/store-bench/baseline-venv/bin/python
+
+Targets at 2,000 runbooks (2-core reference machine): full index <= 30 s, ``rbh ask`` <= 0.8 s,
+one-file ``rbh index`` <= 1.0 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+QUESTIONS = ["checkout p99 latency rollback", "payments webhook backlog", "CartHighLatency",
+             "database replica lag after release", "certificate expiry on ingress", "pods restart memory cache eviction",
+             "queue consumer lag partitions broker"]
+
+
+def rusage_run(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
+    """(wall seconds, peak RSS MB of that process, exit code, stderr tail) of one new process."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err = proc.stderr.read() if proc.stderr else ""
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return time.perf_counter() - t, usage.ru_maxrss / 1024, proc.returncode, err.strip()[-300:]
+
+
+def du(path: Path) -> int:
+    """Bytes on disk (blocks): Edge preallocates sparse files whose apparent size is mostly holes."""
+    return sum(f.stat().st_blocks * 512 for f in path.rglob("*") if f.is_file() and not f.is_symlink())
+
+
+def commit_edit(repo: Path, victim: Path, n: int) -> None:
+    victim.write_text(victim.read_text(encoding="utf-8") + f"\nEdit {n}: page the owner first.\n", encoding="utf-8")
+    subprocess.run(["git", "-C", str(repo), "commit", "-qam", f"edit {n}"], check=True)
+
+
+def measure(label: str, rbh: list[str], repo: Path, questions: int, one_file_runs: int) -> dict:
+    full = rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo)
+    if full[2] != 0:
+        raise SystemExit(f"{label}: full index failed: {full[3]}")
+    warm = rusage_run([*rbh, "ask", "--json", "--repo", str(repo), QUESTIONS[0]], repo)  # builds the health cache
+    if warm[2] != 0:
+        raise SystemExit(f"{label}: ask failed: {warm[3]}")
+    asks = [rusage_run([*rbh, "ask", "--json", "--repo", str(repo), q], repo) for q in (QUESTIONS * 3)[:questions]]
+    victim = sorted((repo / "runbooks").rglob("*.md"))[0]
+    ones = []
+    for n in range(one_file_runs):
+        commit_edit(repo, victim, n)
+        ones.append(rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo))
+    return {"full": full[0], "full_rss": full[1], "ask": statistics.median(a[0] for a in asks),
+            "ask_rss": max(a[1] for a in asks), "one": statistics.median(o[0] for o in ones),
+            "one_rss": max(o[1] for o in ones), "size": du(repo / ".rbh" / "qdrant"),
+            "errors": sum(1 for a in asks + ones if a[2] != 0)}
+
+
+def main() -> int:
+    from index_bench import make_repo
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--sizes", default="200,2000", help="runbook counts (default 200,2000)")
+    ap.add_argument("--questions", type=int, default=7, help="asks per version and size (default 7)")
+    ap.add_argument("--one-file-runs", type=int, default=3)
+    ap.add_argument("--baseline-python", type=Path, default=None, help="interpreter of a venv with the baseline installed")
+    args = ap.parse_args()
+    versions = [("this checkout", [str(Path(sys.executable).with_name("rbh"))])]
+    if args.baseline_python:
+        versions.append(("baseline", [str(args.baseline_python.with_name("rbh"))]))
+    tmp = Path(tempfile.mkdtemp(prefix="rbh-store-bench-"))
+    rows = []
+    try:
+        for n in (int(x) for x in args.sizes.split(",")):
+            seed = tmp / f"seed-{n}"
+            make_repo(seed, n, 10)
+            for label, rbh in versions:
+                repo = tmp / f"{label.replace(' ', '-')}-{n}"
+                subprocess.run(["git", "clone", "-q", str(seed), str(repo)], check=True)
+                (repo / ".gitignore").write_text(".rbh/\n")
+                m = measure(label, rbh, repo, args.questions, args.one_file_runs)
+                rows.append((n, label, m))
+                print(f"  {n} runbooks, {label}: {m}", file=sys.stderr, flush=True)
+                shutil.rmtree(repo, ignore_errors=True)
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when done\n")
+        print("| runbooks | code | full `rbh index` | `rbh ask` (median) | one-file `rbh index` (median) | store size | peak memory: index / ask | errors |")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|")
+        for n, label, m in rows:
+            print(f"| {n:,} | {label} | {m['full']:.1f} s | {m['ask']:.2f} s | {m['one']:.2f} s | {m['size'] / 1e6:.0f} MB | "
+                  f"{m['full_rss']:.0f} MB / {m['ask_rss']:.0f} MB | {m['errors']} |")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

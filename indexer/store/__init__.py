@@ -1,0 +1,414 @@
+"""The vector store: one interface, two adapters.
+
+- **Embedded (default): Qdrant Edge** (``indexer.store.edge``) on a path under ``.rbh/``. Published
+  generations are immutable Edge shards without a WAL that any number of readers load at once; a
+  writer builds a new generation (a copy of the serving one, or a fresh build) and publishes it by
+  an atomic rename of a pointer file.
+- **Server or cluster: qdrant-client** (``indexer.store.server``), public API only: collections,
+  an alias onto the live one, payload indexes, ``query_points`` with prefetch + RRF, and the index
+  state in the collection metadata.
+
+The interface (what ``indexer.sync``, ``indexer.query`` and the Haystack document store use)
+-------------------------------------------------------------------------------------------
+``open_store(project, *, qdrant_url=None) -> StoreReader`` (a context manager; ``close()``):
+
+- ``state``       ``IndexState`` (commit, counts, model), checked against the stored point count
+- ``location``    where the store is, for messages (a URL without credentials)
+- ``search(prefetches, *, limit, rrf_k, filters)`` one fused query: each ``Prefetch`` names a
+                  vector (``text-dense`` or ``text-sparse``; more named vectors can be added to
+                  ``VECTORS``), its query and weight; fused by weighted RRF inside Qdrant
+- ``scroll(filters=None, with_vectors=False)``, ``count(filters=None)``
+- ``document_store`` a Haystack ``DocumentStore`` over this reader (``indexer.store.document_store``)
+
+Filters are Haystack's filter syntax everywhere (``{"field": "meta.path", "operator": "in",
+"value": [...]}``, ``{"operator": "AND", "conditions": [...]}``); each adapter translates them
+(``indexer.store.filters``).
+
+``open_writer(settings, dim) -> StoreWriter`` (one at a time; a context manager): ``state``,
+``begin(full, state, touched) -> Target``, ``publish(target, state)``, ``abort(target)``,
+``ensure_indexes()``, ``vector_cache()``. A ``Target`` takes ``upsert(records)``,
+``points_of(path)``, ``delete_ids(ids)``, ``delete_paths(paths)``, ``count()``.
+
+Chunk payload (the same on both adapters)
+-----------------------------------------
+``id`` (the Haystack Document id), ``content`` (the section text verbatim) and ``meta``:
+
+==================  ==========================================================================
+path                repository-relative POSIX path of the runbook
+title               runbook title (front matter ``title``, else its H1, else the file name)
+heading             text of the section's heading (the title for the text before any heading)
+heading_path        list of heading texts, outermost first (empty before the first heading)
+anchor              MkDocs anchor of the heading ("" for the text before any heading)
+level               heading level (0 before the first heading)
+line, end_line      first and last line of the chunk, 1-based, counting front matter lines
+part                0 for a whole section; 0, 1, 2 ... for a long section cut into parts
+chunk_index         position of the chunk in its runbook; chunk_count: chunks in the runbook
+commit              sha of the file's last change at the indexed ref (None if uncommitted)
+commit_date         ISO datetime of that commit; author: its author name
+blob                git blob sha of the file content that was indexed
+service, alerts, tags   lists (from front matter, [] when absent)
+owner, team, severity   strings or None
+last_reviewed       ISO date or None; review_every: days or None
+==================  ==========================================================================
+
+Point ids are ``point_id(document id)`` (a UUID5, 32 hex digits). The text that is embedded is not
+stored: it is ``title``, the heading breadcrumb and ``content``
+(``indexer.components.terms.embedding_text``).
+
+Damage is detected: an index whose stored point count differs from the recorded one, whose state
+is missing, or that cannot be read is refused with a one-line error naming ``rbh index --full``
+(which rebuilds whatever state the store is in); ``rbh index`` rebuilds such an index by itself.
+An index with no chunks is refused by readers too: it never answers "no runbook matches".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit, urlunsplit
+
+from rbh.errors import ConfigError, StoreError
+from rbh.redact import register_secret_env
+
+DENSE_VECTOR = "text-dense"
+SPARSE_VECTOR = "text-sparse"
+#: Named vectors of a collection, name -> kind: "dense" (size from the index settings, cosine),
+#: "sparse-idf" (Qdrant's IDF modifier) or "sparse". Both adapters create a collection from this; a
+#: new named vector (e.g. a field-aware sparse one) is one more entry here, a ``Prefetch`` that uses
+#: it, and a bump of ``STORE_FORMAT`` so that existing indexes are rebuilt.
+VECTORS: dict[str, str] = {DENSE_VECTOR: "dense", SPARSE_VECTOR: "sparse-idf"}
+STORE_FORMAT = 2  # 2: Qdrant Edge generations / JSON state (1 was Qdrant local mode)
+META_KEY = "rbh"
+
+#: Payload keys with a keyword index (filters and grouping on the query side).
+PAYLOAD_INDEXES = ("meta.path", "meta.service", "meta.owner", "meta.team", "meta.tags", "meta.alerts", "meta.severity")
+
+#: qdrant-haystack's namespace for Document ids -> point ids, kept so that an index written by an
+#: earlier rbh (through qdrant-haystack) on a server keeps its ids.
+_POINT_ID_NAMESPACE = uuid.UUID("3896d314-1e95-4a3a-b45a-945f9f0b541d")
+
+
+def point_id(doc_id: str) -> str:
+    """The point id of the Document *doc_id* (32 hex digits)."""
+    return uuid.uuid5(_POINT_ID_NAMESPACE, doc_id).hex
+
+
+def norm_id(value: Any) -> str:
+    """A point id as both engines hand it back (UUID object, dashed or plain string) -> 32 hex digits."""
+    try:
+        return uuid.UUID(str(value)).hex
+    except ValueError:
+        return str(value)
+
+
+# ------------------------------------------------------------------------------------------------
+# Records and queries (plain data: what crosses the interface)
+
+
+@dataclass
+class SparseValues:
+    indices: list[int]
+    values: list[float]
+
+
+@dataclass
+class Record:
+    """One stored chunk: point id, payload, and (when asked for) its vectors by name."""
+
+    id: str
+    payload: dict[str, Any]
+    vectors: dict[str, Any] = field(default_factory=dict)  # name -> list[float] | SparseValues
+    score: float = 0.0
+
+
+@dataclass
+class Prefetch:
+    """One leg of a fused query: *query* (a dense vector or ``SparseValues``) against vector *using*."""
+
+    using: str
+    query: Any
+    limit: int
+    weight: float = 1.0
+
+
+# ------------------------------------------------------------------------------------------------
+# Settings
+
+
+def user_cache_dir() -> Path:
+    """rbh's per-user cache folder: ``$RBH_CACHE_DIR``, else ``$XDG_CACHE_HOME/rbh``, else ``~/.cache/rbh``."""
+    env = os.environ.get("RBH_CACHE_DIR")
+    if env:
+        return Path(env).expanduser().resolve()
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return (Path(base).expanduser() / "rbh").resolve()
+
+
+@dataclass(frozen=True)
+class StoreSettings:
+    """Where the store is and how to talk to it (config + environment + command line)."""
+
+    path: Path | None  # local store root (None when a server URL is used)
+    url: str | None
+    api_key_env: str
+    alias: str
+    shards: int = 1
+    replicas: int = 1
+    timeout: float = 10.0
+    retries: int = 3
+    repo_root: Path | None = None  # the project's repository (git-tracked stores are refused)
+    url_from_repo: bool = False  # the URL is rbh.yaml's store.url, not a flag or the environment
+
+    @property
+    def is_local(self) -> bool:
+        return self.url is None
+
+    @property
+    def api_key(self) -> str | None:
+        """The key to send, by the policy of ``rbh.config.api_key`` (fixed variable names, plain http
+        only to loopback, a URL from the repository's config only after the user's opt-in). A key the
+        policy holds back is a ``StoreError`` naming the variable: talking to the server without the
+        key the user meant to send would only fail later and less clearly."""
+        from rbh.config import api_key
+
+        key = api_key("store", self.url, url_from_repo=self.url_from_repo, config_env=self.api_key_env)
+        if key.withheld:
+            raise StoreError(key.withheld)
+        return key.value
+
+    @property
+    def location(self) -> str:
+        """For messages: the local path, or the URL without user, password or query."""
+        if self.path is not None:
+            return str(self.path)
+        return display_url(self.url or "")
+
+
+def display_url(url: str) -> str:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        path.relative_to(root)
+        return True
+    except ValueError:
+        return False
+
+
+def store_settings(project, qdrant_url: str | None = None) -> StoreSettings:
+    """Settings from ``--qdrant-url`` > env ``RBH_QDRANT_URL`` > config ``store.url`` > local path.
+
+    The local path is env ``RBH_STORE_PATH`` (trusted: the user's own environment) or config
+    ``store.path``; a path from the repository's config must stay inside the repository or in rbh's
+    cache folder (``user_cache_dir()``): a pull request cannot point the indexer at a folder
+    elsewhere on the machine, whose contents rbh would otherwise read and clean up.
+    """
+    cfg = project.config.store
+    register_secret_env(cfg.api_key_env)
+    url = qdrant_url or os.environ.get("RBH_QDRANT_URL") or cfg.url
+    path = None
+    root = Path(project.root).resolve()
+    if not url:
+        env_path = os.environ.get("RBH_STORE_PATH")
+        if env_path:
+            path = Path(env_path).expanduser().resolve()
+        else:
+            p = Path(cfg.path).expanduser()
+            path = (p if p.is_absolute() else root / p).resolve()
+            if not (_inside(path, root) or _inside(path, user_cache_dir())) or path == root:
+                raise ConfigError(f"store.path '{cfg.path}' leaves the repository: a store path from the repository's "
+                                  f"config must be inside it or in {user_cache_dir()} (or set RBH_STORE_PATH)")
+    from_repo = bool(url) and not qdrant_url and not os.environ.get("RBH_QDRANT_URL")
+    return StoreSettings(path=path, url=url or None, api_key_env=cfg.api_key_env, alias=cfg.collection,
+                         shards=cfg.shards, replicas=cfg.replicas, timeout=cfg.timeout, retries=cfg.retries,
+                         repo_root=root, url_from_repo=from_repo)
+
+
+# ------------------------------------------------------------------------------------------------
+# Index state (the store describes itself)
+
+
+@dataclass
+class IndexState:
+    collection: str
+    commit: str | None = None
+    ref: str | None = None
+    worktree: bool = False
+    source: str | None = None
+    fingerprint: str | None = None
+    model_fingerprint: str | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+    files: int = 0
+    chunks: int = 0
+    indexed_at: str | None = None
+    rbh_version: str | None = None
+    complete: bool = False
+    format: int = STORE_FORMAT
+
+    def to_metadata(self) -> dict[str, Any]:
+        return {META_KEY: {k: v for k, v in self.__dict__.items() if k != "collection"}}
+
+    @classmethod
+    def from_metadata(cls, collection: str, metadata: dict[str, Any] | None) -> "IndexState | None":
+        data = (metadata or {}).get(META_KEY)
+        if not isinstance(data, dict):
+            return None
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "collection"}
+        try:
+            return cls(collection=collection, **known)
+        except TypeError:
+            return None
+
+
+def fingerprint(data: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:16]
+
+
+def model_signature(config) -> dict[str, Any]:
+    """What makes query vectors comparable with stored ones: dense model, dimension, lexical encoder.
+
+    Free of Haystack imports, so opening the store for ``rbh ask`` stays cheap;
+    ``IndexSettings.model_fingerprint`` is ``fingerprint()`` of this.
+    """
+    from indexer.components.terms import AVG_LEN, B, K1, LEXICAL_VERSION
+    from indexer.components.wordllama_model import parse_model
+
+    idx = config.index
+    return {"model": f"wordllama:{parse_model(idx.model)}", "dim": idx.dim,
+            "lexical": f"{LEXICAL_VERSION}(k1={K1},b={B},avg={AVG_LEN:g})"}
+
+
+def new_collection_name(alias: str) -> str:
+    return f"{alias}-{dt.datetime.now(dt.timezone.utc).strftime('%Y%m%d%H%M%S')}-{os.urandom(3).hex()}"
+
+
+def damaged(location: str, why: str) -> StoreError:
+    return StoreError(f"index at {location} is damaged ({why}): run 'rbh index --full' to rebuild it")
+
+
+def check_readable(location: str, state: IndexState | None, stored: int | None, wanted: dict[str, Any]) -> IndexState:
+    """The checks every reader makes on open: an index exists, is complete, is not damaged, was built
+    with the same model, and is not empty. *stored* is the engine's own point count."""
+    if state is None or not state.complete:
+        raise StoreError(f"no index at {location} yet: run 'rbh index' first")
+    if stored is None or stored != state.chunks:
+        raise damaged(location, f"it holds {stored if stored is not None else 'no readable'} chunks, its state records {state.chunks}")
+    if state.model_fingerprint != fingerprint(wanted):
+        built = state.settings.get("model", "?"), state.settings.get("dim", "?"), state.settings.get("lexical", "?")
+        raise StoreError(
+            f"index at {location} was built with model {built[0]} (dim {built[1]}, {built[2]}); the config asks for "
+            f"{wanted['model']} (dim {wanted['dim']}, {wanted['lexical']}): run 'rbh index' to rebuild it"
+        )
+    if state.chunks == 0:
+        raise StoreError(f"index at {location} is empty: no runbook matched the runbook globs (config "
+                         "'runbooks.include') when it was built; fix them and run 'rbh index --full'")
+    return state
+
+
+# ------------------------------------------------------------------------------------------------
+# Opening
+
+
+def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None):
+    """Open the live index of *project* for querying (a ``StoreReader``; close it when done).
+
+    Raises a one-line ``StoreError`` when there is no index yet, when the store cannot be reached,
+    is damaged or empty, was not created by rbh for this user (a store committed to git is never
+    opened), or was built with another model than the config names (its vectors would not match
+    the query's; run ``rbh index`` to rebuild). ``read_only`` is kept for callers: readers never write.
+    """
+    settings = store_settings(project, qdrant_url)
+    wanted = model_signature(project.config)
+    if settings.is_local:
+        from indexer.store.edge import EdgeReader
+
+        return EdgeReader.open(settings, wanted)
+    from indexer.store.server import ServerReader
+
+    return ServerReader.open(settings, wanted)
+
+
+def open_writer(settings: StoreSettings, dim: int):
+    """The indexer's side of the store for *settings* (a context manager; one writer at a time)."""
+    if settings.is_local:
+        from indexer.store.edge import EdgeWriter
+
+        return EdgeWriter(settings, dim)
+    from indexer.store.server import ServerWriter
+
+    return ServerWriter(settings, dim)
+
+
+StoreWriter = open_writer  # the name indexer.sync and the tests use
+
+
+def read_status(settings: StoreSettings) -> tuple[IndexState | None, int | None, str | None]:
+    """(recorded state, stored point count, problem) of the live index, for ``rbh index --status``.
+
+    Never raises for a damaged index: the problem is reported as text."""
+    if settings.is_local:
+        from indexer.store.edge import edge_status
+
+        return edge_status(settings)
+    from indexer.store.server import server_status
+
+    return server_status(settings)
+
+
+def store_size_bytes(settings: StoreSettings) -> int | None:
+    """Bytes on disk of the serving local generation (None for a server)."""
+    if not settings.is_local:
+        return None
+    from indexer.store.edge import generation_size
+
+    return generation_size(settings)
+
+
+# ------------------------------------------------------------------------------------------------
+# Server helpers kept here for callers (implemented in indexer.store.server)
+
+
+def client_params(settings: StoreSettings) -> dict[str, Any]:
+    from indexer.store.server import client_params as _params
+
+    return _params(settings)
+
+
+def collection_params(settings: StoreSettings) -> dict[str, Any]:
+    if settings.is_local:
+        return {}
+    return {"shard_number": settings.shards, "replication_factor": settings.replicas}
+
+
+def with_retries(settings: StoreSettings, fn: Callable[[], Any], what: str) -> Any:
+    from indexer.store.server import with_retries as _retry
+
+    return _retry(settings, fn, what)
+
+
+def ensure_payload_indexes(client, collection: str) -> list[str]:
+    from indexer.store.server import ensure_payload_indexes as _ensure
+
+    return _ensure(client, collection)
+
+
+def resolve_alias(client, alias: str) -> str | None:
+    from indexer.store.server import resolve_alias as _resolve
+
+    return _resolve(client, alias)
+
+
+def utc_now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
