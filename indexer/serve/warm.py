@@ -53,6 +53,13 @@ class HealthMemo:
         with self._lock:
             self._findings.update(found)
 
+    # The site layout: a long-running process keeps it in memory already (indexer.links memoises it).
+    def site_layout(self, stamp: str) -> dict[str, Any] | None:
+        return None
+
+    def put_site_layout(self, stamp: str, layout: dict[str, Any]) -> None:
+        pass
+
 
 @dataclass
 class Bundle:
