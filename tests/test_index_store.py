@@ -28,15 +28,19 @@ def test_vector_names_are_the_ones_earlier_indexes_used():
 
 
 def test_server_settings_from_config_env_and_flag(make_repo, monkeypatch):
-    repo = make_repo({"rbh.yaml": "store:\n  url: http://qdrant.internal:6333\n  api_key_env: TEAM_QDRANT_KEY\n"
+    repo = make_repo({"rbh.yaml": "store:\n  url: https://qdrant.internal:6333\n  api_key_env: TEAM_QDRANT_KEY\n"
                                   "  shards: 3\n  replicas: 2\n  timeout: 4.5\n  retries: 1\n  collection: oncall\n"})
     monkeypatch.delenv("RBH_QDRANT_URL", raising=False)
     monkeypatch.setenv("TEAM_QDRANT_KEY", "s3cr3t-key-value")
     monkeypatch.setenv("RBH_QDRANT_API_KEY_ENV", "TEAM_QDRANT_KEY")  # the user, not rbh.yaml, allows the variable
+    monkeypatch.delenv("RBH_TRUST_REPO_URLS", raising=False)
     project = load_project(repo.root)
     s = store_settings(project)
-    assert (s.url, s.path, s.alias, s.shards, s.replicas, s.retries) == ("http://qdrant.internal:6333", None, "oncall", 3, 2, 1)
-    assert client_params(s) == {"url": "http://qdrant.internal:6333", "timeout": 4, "check_compatibility": False,
+    assert (s.url, s.path, s.alias, s.shards, s.replicas, s.retries) == ("https://qdrant.internal:6333", None, "oncall", 3, 2, 1)
+    with pytest.raises(StoreError, match="RBH_TRUST_REPO_URLS"):  # the URL came from rbh.yaml: no key without opt-in
+        client_params(s)
+    monkeypatch.setenv("RBH_TRUST_REPO_URLS", "1")
+    assert client_params(s) == {"url": "https://qdrant.internal:6333", "timeout": 4, "check_compatibility": False,
                                 "api_key": "s3cr3t-key-value"}
     assert collection_params(s) == {"shard_number": 3, "replication_factor": 2}
     assert redact("auth failed for s3cr3t-key-value") == "auth failed for ***"  # the env var is registered as secret
