@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-stamp
 # mkdocs-material prints a multi-line end-of-life banner on every build; it is not ours to show.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: demo test install browser alertmanager bench clean
+.PHONY: demo test lint install browser alertmanager bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,8 +20,13 @@ demo: $(STAMP)
 	@$(BIN)/python scripts/demo.py
 
 ## make test: the whole test suite, browser tests included
-test: $(STAMP) browser alertmanager
+test: $(STAMP) lint browser alertmanager
 	$(BIN)/python -m pytest -q
+
+## make lint: ruff, and the import-layer contracts (part of make test)
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	@LINT_IMPORTS=$(abspath $(BIN))/lint-imports bash scripts/lint-imports.sh
 
 browser:
 	@bash scripts/ensure-chromium.sh

@@ -15,7 +15,7 @@ import sys
 import time
 from pathlib import Path
 
-from checks.engine import run_checks
+from rbh.checks.engine import run_checks
 from rbh.config import Config
 from rbh.project import Project, load_project
 

@@ -61,8 +61,8 @@ def main() -> int:
         print(f"no bench data at {args.data}; skipped")
         return 0
 
-    from indexer.evaluate import run_eval
-    from indexer.sync import sync
+    from rbh.indexer.evaluate import run_eval
+    from rbh.indexer.sync import sync
     from rbh.project import load_project
 
     tmp = Path(tempfile.mkdtemp(prefix="rbh-eval-openshift-"))
@@ -97,7 +97,7 @@ def main() -> int:
             return 0
         print(f"index: {report.files} runbooks, {report.chunks_total} chunks in {index_s:.1f}s"
               + (f" (heading_levels {args.heading_levels})" if args.heading_levels else ""))
-        print(f"| mode | n | R@1 | R@3 | R@5 | MRR@10 | ms/query |")
+        print("| mode | n | R@1 | R@3 | R@5 | MRR@10 | ms/query |")
         print("|---|---|---|---|---|---|---|")
         for r in rows:
             print(f"| {r[0]} | {r[1]} | {r[2]:.3f} | {r[3]:.3f} | {r[4]:.3f} | {r[5]:.3f} | {r[6]:.0f} |")

@@ -84,8 +84,8 @@ def main() -> int:
     import logging
 
     logging.basicConfig(level=logging.WARNING)
-    from indexer.evaluate import run_eval
-    from indexer.sync import sync
+    from rbh.indexer.evaluate import run_eval
+    from rbh.indexer.sync import sync
     from rbh.project import load_project
 
     names = [s for s in args.sets.split(",") if s]

@@ -93,8 +93,8 @@ def main() -> int:
 
     import git
 
-    from indexer.store import open_store, store_settings, store_size_bytes
-    from indexer.sync import sync
+    from rbh.indexer.store import open_store, store_settings, store_size_bytes
+    from rbh.indexer.sync import sync
     from rbh.project import load_project
 
     tmp = Path(tempfile.mkdtemp(prefix="rbh-bench-"))
@@ -144,7 +144,7 @@ def main() -> int:
                 if proc.returncode != 0:
                     print(proc.stderr, file=sys.stderr)
 
-        from indexer.query import Retriever
+        from rbh.indexer.query import Retriever
 
         t = time.perf_counter()
         store = open_store(project)

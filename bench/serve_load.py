@@ -84,7 +84,7 @@ class Sink:
 def rule_alerts(repo: Path) -> list[dict]:
     """Alerts of the example's rules, with annotations rendered the simple way Prometheus would."""
     sys.path.insert(0, str(ROOT))
-    from indexer.alerts import catalog_for_project
+    from rbh.indexer.alerts import catalog_for_project
     from rbh.project import load_project
 
     catalog = catalog_for_project(load_project(repo))
@@ -223,7 +223,7 @@ def main() -> int:
             print(f"| baseline: same payload, new `rbh ask --alert-json` process, p50 (n={len(base)}) | "
                   f"{percentile(base, .5) * 1000:.0f} ms |  |")
         slowest = sorted(range(len(results)), key=lambda i: results[i][1] - results[i][2])[:5]
-        print(f"\nslowest deliveries (index: answer ms): "
+        print("\nslowest deliveries (index: answer ms): "
               + ", ".join(f"{i}: {(results[i][2] - results[i][1]) * 1000:.0f}" for i in slowest))
         return 0 if len(ok) == len(payloads) and received == expected else 1
     finally:

@@ -22,7 +22,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from checks.engine import run_checks
+from rbh.checks.engine import run_checks
 from rbh.project import load_project
 
 SCENARIOS = {"srerun": ["rules"], "cnpg": ["charts/cluster/prometheus_rules"]}
@@ -58,8 +58,8 @@ def main(argv: list[str]) -> int:
             continue
         project = load_project(root)
         result = run_checks(project)
-        from checks.engine import _glob_folder
-        from checks.runbook_urls import RunbookUrlResolver, hugo_lowercases_urls
+        from rbh.checks.engine import _glob_folder
+        from rbh.checks.runbook_urls import RunbookUrlResolver, hugo_lowercases_urls
 
         cfg = project.config.check.runbook_urls
         nocase = cfg.case_insensitive or bool(hugo_lowercases_urls(project.root, set(project.worktree_files)))

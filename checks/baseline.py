@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
 
-from checks.model import Finding
+from rbh.checks.model import Finding
 from rbh.errors import ConfigError
 
 VERSION = 1

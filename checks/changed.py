@@ -72,7 +72,7 @@ def _scalar(v) -> bool:
 def _names_of(node: dict, parent_key: str) -> tuple[set[str], set[str]]:
     """(names, namespaces) a mapping itself states, not its children; an object (a mapping with
     ``metadata.name``) also states its own name, so any change inside it brings in its runbooks."""
-    from checks.promql import extract
+    from rbh.checks.promql import extract
 
     names: set[str] = set()
     namespaces: set[str] = set()
@@ -111,7 +111,7 @@ def _name_nodes(docs: list) -> tuple[dict[str, tuple[set[str], set[str]]], Count
 
     def walk(node, parent_key: str) -> None:
         if isinstance(node, dict):
-            digest = hashlib.sha1(json.dumps(node, sort_keys=True, default=str).encode()).hexdigest()
+            digest = hashlib.sha1(json.dumps(node, sort_keys=True, default=str).encode(), usedforsecurity=False).hexdigest()
             names, namespaces = _names_of(node, parent_key)
             ns_count.update(namespaces)
             have = out.setdefault(digest, (set(), set()))

@@ -2,32 +2,31 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import sys
 
 import click
 
-from checks.reporting import finish as reporting_finish
-from checks.reporting import prepare as reporting_prepare
-from checks.reporting import reporting_options
-from checks.new_runbook import COMMANDS as NEW_COMMANDS
-from checks.rules_cli import COMMANDS as RULES_COMMANDS
-from rbh.cli import repo_option
+from rbh.checks.reporting import finish as reporting_finish
+from rbh.checks.reporting import prepare as reporting_prepare
+from rbh.checks.reporting import reporting_options
+from rbh.checks.new_runbook import COMMANDS as NEW_COMMANDS
+from rbh.checks.rules_cli import COMMANDS as RULES_COMMANDS
+from rbh.options import repo_option
 from rbh.errors import EXIT_FINDINGS, EXIT_OK
 
 FAIL_ON = ("error", "warning", "info", "never")
 
 
 def format_choices() -> list[str]:
-    from checks.formats import FORMATS
+    from rbh.checks.formats import FORMATS
 
     return ["auto", *FORMATS]
 
 
 def resolve_format(name: str) -> str:
     """``auto``: GitHub annotations under GitHub Actions (when that format is registered), else text."""
-    from checks.formats import FORMATS
+    from rbh.checks.formats import FORMATS
 
     if name != "auto":
         return name
@@ -37,7 +36,7 @@ def resolve_format(name: str) -> str:
 
 
 def exit_code(result, fail_on: str) -> int:
-    from checks.model import Severity
+    from rbh.checks.model import Severity
 
     if fail_on == "never":
         return EXIT_OK
@@ -95,8 +94,8 @@ def check_command(repo, paths, fmt, fail_on, today, trend, trend_weeks, no_cache
     \b
     Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage or config error, 3 unexpected error.
     """
-    from checks.engine import run_checks
-    from checks.formats import FORMATS, render
+    from rbh.checks.engine import run_checks
+    from rbh.checks.formats import FORMATS, render
     from rbh.project import load_project
 
     project = load_project(repo)
@@ -113,7 +112,7 @@ def check_command(repo, paths, fmt, fail_on, today, trend, trend_weeks, no_cache
     selected = [_repo_relative(project.root, p) for p in paths] or None
     report = None
     if plan.changed_since and selected is None:
-        from checks.changed import runbooks_in_scope
+        from rbh.checks.changed import runbooks_in_scope
 
         selected, report = runbooks_in_scope(project, plan.changed_since)  # only what the change can affect
     result = run_checks(project, paths=selected, today=today.date() if today else None,
@@ -133,7 +132,7 @@ def _print_trend(project, fmt: str | None, weeks: int) -> None:
     """``rbh check --trend``: the docs site's health-over-time series as JSON."""
     import json
 
-    from checks.trend import compute_trend
+    from rbh.checks.trend import compute_trend
     from rbh.errors import RbhError
 
     if fmt not in (None, "json"):

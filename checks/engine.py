@@ -17,12 +17,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from checks.inventory import Inventory, load_inventory
-from checks.model import CheckResult, Finding, Severity
-from checks.references import extract_references
-from checks.rules import RULES, lookup
-from checks.rules._base import RuleContext
-from checks.suppress import apply as apply_suppressions
+from rbh.checks.inventory import Inventory, load_inventory
+from rbh.checks.model import CheckResult, Finding, Severity
+from rbh.checks.references import extract_references
+from rbh.checks.rules import RULES, lookup
+from rbh.checks.rules._base import RuleContext
+from rbh.checks.suppress import apply as apply_suppressions
 from rbh.config import format_validation_error
 from rbh.errors import ConfigError
 
@@ -128,7 +128,7 @@ class _LazyHistory:
 
     def __call__(self):
         if not self.loaded:
-            from checks.history_cache import repo_history
+            from rbh.checks.history_cache import repo_history
 
             self.value = repo_history(self.project, use_cache=self.use_cache)
             self.loaded = True
@@ -205,7 +205,7 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=notices)
     if use_cache and paths is None and only_rules is None and report is None:
-        from checks.health_cache import store_health
+        from rbh.checks.health_cache import store_health
 
         store_health(project, result)
     return apply_suppressions(result, project, today=ctx.today)  # --today also decides which snoozes expired

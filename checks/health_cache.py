@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from checks.model import Finding, Severity
+from rbh.checks.model import Finding, Severity
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ def _opt_str(v: Any) -> bool:
 
 
 def _finding_from_json(d: Any, path: str) -> Finding | None:
-    from checks.rules import RULES
+    from rbh.checks.rules import RULES
 
     if not isinstance(d, dict):
         return None
@@ -96,7 +96,7 @@ def _location(project: Any) -> Path | None:
     if folder.is_symlink() or (folder / CACHE_FILE).is_symlink():
         return None
     if project.repo is not None:
-        from checks.history import HistoryError, git_lines
+        from rbh.checks.history import HistoryError, git_lines
 
         try:
             if any(line.strip() for line in git_lines(Path(project.root), ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}"])):
@@ -108,7 +108,7 @@ def _location(project: Any) -> Path | None:
 
 def store_health(project: Any, result: Any, key: str | None = None) -> None:
     """Keep *result*'s findings (all files, before suppression, without date rules) for this state."""
-    from checks.engine import DATE_RULES
+    from rbh.checks.engine import DATE_RULES
     from rbh.paths import keep_out_of_git
 
     path = _location(project)
@@ -181,7 +181,7 @@ def health(project: Any, paths: list[str], *, inventory: Any = None, today: dt.d
     When nothing is stored for the current state, every runbook is checked in one pass (which costs
     about what checking one does: the inventory and history are shared) and the result is stored.
     """
-    from checks.engine import DATE_RULES, run_checks
+    from rbh.checks.engine import DATE_RULES, run_checks
 
     if not use_cache:
         return run_checks(project, paths=paths, inventory=inventory, today=today, use_cache=False)

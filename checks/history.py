@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from checks import promql
+from rbh.checks import promql
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from checks.history import (
+from rbh.checks.history import (
     MAX_COMMITS,
     CommitFacts,
     HistoryError,
@@ -224,7 +224,7 @@ def _head_from_json(doc: Any, key: str, shallow: str, head: str) -> RepoHistory 
     """The folded history stored for exactly this HEAD, or None."""
     import datetime as dt
 
-    from checks.history import ManifestHistory, Rename
+    from rbh.checks.history import ManifestHistory, Rename
 
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key \
             or doc.get("shallow") != shallow or doc.get("head") != head:
@@ -310,8 +310,8 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     brought up to date; without it, history is read in two streaming passes and nothing is written.
     A git failure gives a ``RepoHistory`` whose manifests are marked unavailable.
     """
-    from checks.engine import pathspecs_of
-    from checks.history import ManifestHistory
+    from rbh.checks.engine import pathspecs_of
+    from rbh.checks.history import ManifestHistory
     from rbh import git as rgit
 
     repo = project.repo

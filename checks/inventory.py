@@ -303,7 +303,7 @@ class Inventory:
 
 def load_inventory(project) -> Inventory:
     """Read every manifest (and catalog) file of *project* and build the merged inventory."""
-    from checks.sources import load_all
+    from rbh.checks.sources import load_all
     from rbh.paths import select
 
     paths = project.manifest_paths()

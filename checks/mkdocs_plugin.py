@@ -76,9 +76,9 @@ from mkdocs.plugins import BasePlugin, PrefixedLogger, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
-from checks.model import CheckResult, Finding, Severity
+from rbh.checks.model import CheckResult, Finding, Severity
 from rbh.anchors import fragment_map  # anchors have one home, shared with RBH203 and rbh ask
-from checks.site_render import (
+from rbh.checks.site_render import (
     AlertLink,
     AlertRow,
     HtmlPolicy,
@@ -358,7 +358,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         """Health at past commits for the dashboard chart; a failure costs the chart, never the build."""
         if self.project is None or self.project.repo is None:
             return
-        from checks.trend import compute_trend
+        from rbh.checks.trend import compute_trend
 
         try:
             trend = compute_trend(self.project.root, weeks=self.config.trend_weeks, max_points=self.config.trend_points,
@@ -375,7 +375,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
     def _page_markdown(self, kind: str) -> str:
         if kind == "checks":
-            from checks.ruledocs import catalog_markdown
+            from rbh.checks.ruledocs import catalog_markdown
 
             return f"---\ntitle: Checks\n{self._NO_SEARCH}---\n\n" + catalog_markdown()
         if kind == "dashboard":
@@ -391,7 +391,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         try:
             self.result = _run_engine(self.project)
             self.checks_ran = True
-        except Exception as exc:  # a bad runbook or manifest must never take the site down
+        except Exception as exc:  # noqa: BLE001 - a bad runbook or manifest must never take the site down
             log.warning(f"the health checks failed ({type(exc).__name__}: {exc}); banners will say 'health unknown'")
             try:
                 self.result = CheckResult(findings=[], runbooks=self.project.load_runbooks())
@@ -482,15 +482,15 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
     def _default_review_days(self) -> int | None:
         """The review interval of runbooks that declare none: RBH401's, so banner and ``rbh check`` agree."""
-        from checks.engine import rule_settings
-        from checks.rules import rbh401_review_overdue as rule
+        from rbh.checks.engine import rule_settings
+        from rbh.checks.rules import rbh401_review_overdue as rule
 
         enabled, _, options = rule_settings(self.project.config)[rule.ID]
         return options.default_review_days if enabled else None
 
     def _url_resolver(self, runbook_paths: list[str]):
         """The checks' runbook_url resolver, as the rules build it; MkDocs' site_url when rbh.yaml has none."""
-        from checks.runbook_urls import RunbookUrlResolver
+        from rbh.checks.runbook_urls import RunbookUrlResolver
 
         cfg = self.project.config
         return RunbookUrlResolver(cfg.check.runbook_urls.prefixes, runbook_paths, cfg.check.runbook_urls.case_insensitive,
@@ -733,6 +733,6 @@ def _dirty(repo) -> bool:
 
 def _run_engine(project) -> CheckResult:
     """``checks.engine.run_checks`` for the whole project (imported here: the engine loads every rule)."""
-    from checks.engine import run_checks
+    from rbh.checks.engine import run_checks
 
     return run_checks(project, today=today())

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import click
 
-from rbh.cli import repo_option
+from rbh.options import repo_option
 from rbh.errors import RbhError
 
 _LONGEST_TICKS = re.compile(r"`+")
@@ -60,7 +60,7 @@ def skeleton(alert) -> str:
 
 def target_path(project, alert, ctx_resolver) -> tuple[str, str]:
     """(repository-relative path, how it was chosen) for the new runbook of *alert*."""
-    from checks.engine import _glob_folder
+    from rbh.checks.engine import _glob_folder
 
     if alert.runbook_url:
         for res in ctx_resolver.resolve_all(alert.runbook_url):
@@ -90,9 +90,9 @@ def new_command(alert_name: str, repo: str | None, to_stdout: bool) -> None:
       rbh new KubeJobFailed
       rbh new KubeJobFailed --stdout > draft.md
     """
-    from checks.inventory import load_inventory
-    from checks.rules._base import best_match
-    from checks.runbook_urls import RunbookUrlResolver
+    from rbh.checks.inventory import load_inventory
+    from rbh.checks.rules._base import best_match
+    from rbh.checks.runbook_urls import RunbookUrlResolver
     from rbh.paths import safe_relpath
     from rbh.project import load_project
 
@@ -105,7 +105,7 @@ def new_command(alert_name: str, repo: str | None, to_stdout: bool) -> None:
                        hint=f"did you mean `{near}`?" if near else "rbh new reads the rule files of manifests.include in rbh.yaml")
     alert = alerts[0]
     cfg = project.config.check.runbook_urls
-    from checks.engine import _glob_folder
+    from rbh.checks.engine import _glob_folder
 
     resolver = RunbookUrlResolver(cfg.prefixes, project.runbook_paths(), cfg.case_insensitive,
                                   site_url=project.config.site.url, default_folder=_glob_folder(project.runbook_include))

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from checks import promql
+from rbh.checks import promql
 from rbh.runbook import Runbook
 
 SHELL_LANGS = {"", "sh", "bash", "shell", "zsh", "console", "shell-session", "shellsession", "ksh", "text", "terminal"}
@@ -502,7 +502,7 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: _Token, strength: str
         emitted = True
     if not emitted and (call.namespace or call.selector or call.container):
         yield Reference("k8s", "", line=program.line, column=program.column, resource=None, **base)
-    for kind, name, tok in call.objects:
+    for kind, name, _tok in call.objects:
         if kind not in ("ConfigMap", "Secret") or not name or is_placeholder(name):
             continue
         keys = [m.group(1).replace("\\.", ".") for m in _DATA_KEY.finditer(call.output or "")]

@@ -50,8 +50,8 @@ class Plan:
 def prepare(project, *, paths=(), changed_since=None, baseline=None, no_baseline=False, write_baseline=None,
             outputs=()) -> Plan:
     """Point the config at the baseline to use (or none) before the engine applies suppression."""
-    from checks import baseline as bl
-    from checks.formats import FORMATS
+    from rbh.checks import baseline as bl
+    from rbh.checks.formats import FORMATS
 
     if write_baseline is not None and (changed_since or paths):
         what = "--changed-since" if changed_since else "runbook PATHS"
@@ -87,7 +87,7 @@ def prepare(project, *, paths=(), changed_since=None, baseline=None, no_baseline
 def finish(project, result, plan: Plan) -> bool:
     """After the engine: True when the command is done (the baseline was written)."""
     if plan.write_to is not None:
-        from checks import baseline as bl
+        from rbh.checks import baseline as bl
 
         try:
             count = bl.write(result.findings, plan.write_to)
@@ -99,7 +99,7 @@ def finish(project, result, plan: Plan) -> bool:
                        "so rbh check uses it", err=True)
         return True
     if plan.changed_since:
-        from checks import changed
+        from rbh.checks import changed
 
         changed.filter_result(result, changed.compute(project, plan.changed_since))
     write_outputs(result, plan)
@@ -108,7 +108,7 @@ def finish(project, result, plan: Plan) -> bool:
 
 def write_outputs(result, plan: Plan) -> None:
     """The ``--output FORMAT=FILE`` reports, written before the main one goes to stdout."""
-    from checks.formats import render
+    from rbh.checks.formats import render
 
     for fmt, path in plan.outputs:
         try:

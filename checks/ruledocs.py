@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from checks.model import Severity
+from rbh.checks.model import Severity
 from rbh.errors import RbhError
 
 SECTIONS = ("What it does", "Why it matters", "Example")
@@ -64,7 +64,7 @@ class UnknownRuleError(RbhError):
 
 def registry() -> list[ModuleType]:
     """Rule modules from the registry ``checks.rules.RULES``, ordered by ID."""
-    from checks.rules import RULES
+    from rbh.checks.rules import RULES
 
     return sorted(RULES.values(), key=lambda m: m.ID)
 

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from rbh.cli import repo_option
+from rbh.options import repo_option
 
 
 def _configured(repo) -> dict:
@@ -38,7 +38,7 @@ def rules_command(fmt: str, repo) -> None:
       rbh rules
       rbh rules --format json | jq '.[] | select(.severity == "error") | .id'
     """
-    from checks.ruledocs import all_docs
+    from rbh.checks.ruledocs import all_docs
 
     docs = all_docs()
     configured = _configured(repo)
@@ -86,7 +86,7 @@ def explain_command(rule_id: str) -> None:
       rbh explain RBH101
       rbh explain unknown-workload
     """
-    from checks.ruledocs import explain_text, find
+    from rbh.checks.ruledocs import explain_text, find
 
     click.echo(explain_text(find(rule_id)), nl=False)
 

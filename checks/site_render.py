@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import nh3
 from markupsafe import Markup
 
-from checks.model import Finding, Severity
+from rbh.checks.model import Finding, Severity
 
 STATUS_ORDER = {"error": 0, "warning": 1, "known": 2, "unknown": 3, "healthy": 4}
 _STATUS_LABEL = {"error": "Stale", "warning": "Warnings", "known": "Known issues", "unknown": "Health unknown",

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
-from checks.model import CheckResult, Finding
+from rbh.checks.model import CheckResult, Finding
 
 _DIRECTIVE = re.compile(r"^\s*rbh\s*:\s*(?P<body>.*)$", re.I | re.S)
 _VERBS = ("disable", "enable", "disable-next-line", "snooze")
@@ -239,7 +239,7 @@ def _rule_list(rules: frozenset[str]) -> str:
 
 def _known_rules() -> set[str] | None:
     try:
-        from checks.ruledocs import all_docs
+        from rbh.checks.ruledocs import all_docs
 
         docs = all_docs()
     except Exception:  # noqa: BLE001 - the registry is optional here; unknown names then simply match nothing
@@ -308,7 +308,7 @@ def apply(result: CheckResult, project=None, *, today: dt.date | None = None,
     The baseline file is *baseline_path* (relative to the current directory) or else the config's
     ``check.baseline`` (relative to the repository root). Notices go to ``result.notices``.
     """
-    from checks import baseline as bl
+    from rbh.checks import baseline as bl
 
     runbooks = list(result.runbooks or [])
     if not runbooks and project is not None:

@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from checks.model import Severity
+from rbh.checks.model import Severity
 
 NO_OWNER = "(no owner)"
 
@@ -121,7 +121,7 @@ def compute_trend(root: Path, *, weeks: int = 12, max_points: int = 12, ref: str
 
 
 def _point_at(repo, sha: str, when: dt.datetime, label: str, tmp: Path, blobs: Path, config_update: dict | None) -> TrendPoint:
-    from checks.engine import run_checks
+    from rbh.checks.engine import run_checks
     from rbh.config import load_config
     from rbh.project import Project
 

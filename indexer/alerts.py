@@ -434,7 +434,7 @@ def _anchor_naming(rb: Any, name: str) -> str | None:
 
 def load_alerts(files: dict[str, bytes]) -> list[Any]:
     """Alerting rules of manifest files, through the checks' Prometheus source (one parser for both)."""
-    from checks.sources import prometheus
+    from rbh.checks.sources import prometheus
 
     return list(prometheus.load(files).alerts)
 
@@ -458,7 +458,6 @@ def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, mani
                         inventory: Any = None) -> AlertCatalog:
     """The catalog of *project*: alerts of its manifests (or of *manifests_dir*, or of an already
     loaded *inventory*) and its runbooks' front matter."""
-    from checks.runbook_urls import RunbookUrlResolver
 
     if inventory is not None:
         alerts = list(inventory.alerts)
@@ -480,7 +479,7 @@ def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, mani
 
 def url_resolver(project: Any, runbook_paths: list[str]) -> Any:
     """The checks' ``RunbookUrlResolver`` configured as ``rbh check`` configures it."""
-    from checks.runbook_urls import RunbookUrlResolver
+    from rbh.checks.runbook_urls import RunbookUrlResolver
 
     cfg = project.config
     return RunbookUrlResolver(cfg.check.runbook_urls.prefixes, runbook_paths, cfg.check.runbook_urls.case_insensitive,

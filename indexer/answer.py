@@ -235,7 +235,7 @@ def freshness_of(meta: dict[str, Any], today: dt.date) -> Freshness:
 
 def site_url_for(path: str, anchor: str | None, site_url: str | None, root: Path) -> str | None:
     """The page URL for a runbook path on the site at ``site_url`` (layout detected), with ``#anchor``."""
-    from indexer.links import detect_layout, page_url
+    from rbh.indexer.links import detect_layout, page_url
 
     if not site_url:
         return None
@@ -251,7 +251,7 @@ def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any 
     if not paths:
         return {}, None
     try:
-        from checks.health_cache import health
+        from rbh.checks.health_cache import health
     except Exception as exc:  # noqa: BLE001 - an incomplete install must not block the answer
         return None, f"health unavailable: checks not importable ({type(exc).__name__})"
     try:
@@ -321,7 +321,7 @@ def link_for(project: Any, hit: Any, notices: list[str], cache: Any = None) -> t
         return alert.url, "runbook_url"
     if not project.config.site.url:
         return None, None
-    from indexer.links import layout_for, no_layout_notice, page_url
+    from rbh.indexer.links import layout_for, no_layout_notice, page_url
 
     layout = layout_for(project, cache)
     url = page_url(layout, hit.path, hit.anchor or None, hit.heading if hit.anchor else None, hit.meta.get("commit"))
@@ -361,8 +361,8 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
 
     *backend* is an ``indexer.store`` reader already open; by default
     the store is opened in this process."""
-    from indexer.alerts import catalog_for_project, read_payload
-    from indexer.query import Filters, Retriever, retrieve
+    from rbh.indexer.alerts import catalog_for_project, read_payload
+    from rbh.indexer.query import Filters, Retriever, retrieve
 
     cfg = project.config
     payload = read_payload(opts.payload_text) if opts.payload_text is not None else None
@@ -380,7 +380,7 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
     retriever = Retriever(project, qdrant_url=opts.qdrant_url, backend=backend)
     cache = None
     if opts.cache:
-        from indexer.ask_cache import AskCache
+        from rbh.indexer.ask_cache import AskCache
 
         cache = AskCache(project, today)
     inventory = None
@@ -414,7 +414,7 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
     answer.notices[:0] = notices
     _stale_index_notice(project, state, answer.notices)
     if use_llm and answer.results:
-        from indexer.llm import synthesize
+        from rbh.indexer.llm import synthesize
         from rbh.errors import LLMError
 
         try:
@@ -427,7 +427,7 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
 def apply_rerank(retrieval: Any, query: str, ask_cfg: Any, llm_cfg: Any, top_k: int) -> str | None:
     """Reorder the free-text runbooks of *retrieval* with the optional reranker (alert hits stay
     first), then keep *top_k* sections; returns a notice when the reranker failed."""
-    from indexer.rerank import rerank
+    from rbh.indexer.rerank import rerank
 
     alert_hits = [h for h in retrieval.hits if h.via == "alert"]
     groups: dict[str, list[Any]] = {}
@@ -459,7 +459,7 @@ def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureS
 def _load_inventory(project: Any, notices: list[str]) -> Any:
     """The manifests' inventory (alerts for the catalog, and reused by the health checks)."""
     try:
-        from checks.inventory import load_inventory
+        from rbh.checks.inventory import load_inventory
     except Exception as exc:  # noqa: BLE001 - degrade to the catalog's own loader
         notices.append(f"checks inventory unavailable ({type(exc).__name__}); alerts read directly")
         return None
@@ -472,14 +472,14 @@ def _load_inventory(project: Any, notices: list[str]) -> Any:
 
 
 def _payload_question(payload: Any) -> str:
-    from indexer.alerts import iter_payload_alerts
+    from rbh.indexer.alerts import iter_payload_alerts
 
     names = [str((a.get("labels") or {}).get("alertname") or "") for a in iter_payload_alerts(payload)]
     return "What should I do about the alert(s) " + ", ".join(n for n in names if n) + "?"
 
 
 def _runbooks_changed(project: Any, commit: str) -> bool:
-    from indexer.ask_cache import runbooks_changed_since
+    from rbh.indexer.ask_cache import runbooks_changed_since
 
     return runbooks_changed_since(project, commit)
 

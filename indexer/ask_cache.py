@@ -72,8 +72,8 @@ class AskCache:
         if not isinstance(raw, dict):
             return None
         try:
-            from checks.inventory import Alert, Location
-            from indexer.alerts import AlertCatalog, url_resolver
+            from rbh.checks.inventory import Alert, Location
+            from rbh.indexer.alerts import AlertCatalog, url_resolver
 
             alerts = [Alert(a["name"], Location(a["path"], a["line"]), "", a["labels"], a["annotations"]) for a in raw["alerts"]]
             fm = {k: [(p, a) for p, a in v] for k, v in raw["front_matter"].items()}
@@ -131,7 +131,7 @@ def runbooks_changed_since(project, commit: str) -> bool:
     indexed one) and HEAD; a commit that touched only manifests or code leaves the index current.
     An unknown commit (history rewritten, shallow clone) counts as changed: the index cannot be
     shown to be current. One tree diff, no file contents read."""
-    from checks.history import HistoryError, git_lines
+    from rbh.checks.history import HistoryError, git_lines
     from rbh.config import CONFIG_NAMES
     from rbh.paths import glob_match
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from rbh.cli import repo_option
+from rbh.options import repo_option
 
 
 @click.command("index")
@@ -46,11 +46,11 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
     # with a --source the current folder only holds config and store: it need not be a repository
     project = load_project(repo, require_git=not source)
     if show_status:
-        from indexer.status import index_status
+        from rbh.indexer.status import index_status
 
         click.echo(index_status(project, qdrant_url=qdrant_url))
         return 0
-    from indexer.sync import sync
+    from rbh.indexer.sync import sync
 
     show_bar = not quiet and sys.stderr.isatty()
     bar = None
@@ -86,7 +86,7 @@ def _store_health(project) -> None:
     import logging
 
     try:
-        from checks.engine import run_checks
+        from rbh.checks.engine import run_checks
 
         run_checks(project)
     except Exception as exc:  # noqa: BLE001 - health is an extra; the index is what was asked for
@@ -145,9 +145,9 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
       rbh ask "kafka consumer lag" --json | jq '.results[0].citation'
       rbh ask "payments 5xx" --llm                 add a short cited summary (config: llm)
     """
-    from indexer.answer import AskOptions, answer_question
+    from rbh.indexer.answer import AskOptions, answer_question
 
-    from indexer.alerts import read_payload_file
+    from rbh.indexer.alerts import read_payload_file
     from rbh.paths import escape_name
 
     text = escape_name(" ".join(question).strip())  # argv bytes that are not UTF-8 arrive as surrogates
@@ -163,7 +163,7 @@ def ask_command(question, repo, alert_json, service, team, tag, top_k, per_runbo
 
     project = load_project(repo)
     answer = answer_question(project, opts)  # opens the store itself (indexer.store) and closes it
-    from indexer import render
+    from rbh.indexer import render
 
     if as_json:
         click.echo(render.render_json(answer), nl=False)
@@ -204,7 +204,7 @@ def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kind
       rbh eval queries.jsonl --kinds summary,description --no-alert-lookup
       rbh eval ../bench/queries.jsonl --runbooks-root runbooks --manifests ../bench/rules --json
     """
-    from indexer.evaluate import run_eval, set_name
+    from rbh.indexer.evaluate import run_eval, set_name
     from rbh.project import load_project
 
     project = load_project(repo)

@@ -158,8 +158,8 @@ def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = No
              settings: Any = None, rerank: str | None = None) -> EvalReport:
     """Evaluate the project's index on a query file, the way ``rbh ask`` retrieves (no health, no LLM
     answer; *rerank* applies the optional reranking stage as ``rbh ask --rerank`` does)."""
-    from indexer.alerts import catalog_for_project
-    from indexer.query import Retriever, retrieve
+    from rbh.indexer.alerts import catalog_for_project
+    from rbh.indexer.query import Retriever, retrieve
 
     queries = load_queries(queries_file, kinds)
     runbooks = project.load_runbooks(with_git=False)
@@ -174,7 +174,7 @@ def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = No
             found = retrieve(retriever, text, catalog=catalog, top_k=depth, per_runbook=1, min_score=0.0,
                              fetch_sections=False)
             if ask_cfg.rerank != "none":
-                from indexer.answer import apply_rerank
+                from rbh.indexer.answer import apply_rerank
 
                 apply_rerank(found, text, ask_cfg, project.config.llm, MRR_DEPTH)
             return [h.path for h in found.hits]

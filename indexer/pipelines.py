@@ -17,11 +17,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from indexer.components.chunker import CHUNKER_VERSION, HeadingChunker
-from indexer.components.dense import WordLlamaDocumentEmbedder
-from indexer.components.lexical import LexicalDocumentEncoder
-from indexer.components.source import GitRunbookLoader
-from indexer.store import STORE_FORMAT, fingerprint, model_signature
+from rbh.indexer.components.chunker import CHUNKER_VERSION, HeadingChunker
+from rbh.indexer.components.dense import WordLlamaDocumentEmbedder
+from rbh.indexer.components.lexical import LexicalDocumentEncoder
+from rbh.indexer.components.source import GitRunbookLoader
+from rbh.indexer.store import STORE_FORMAT, fingerprint, model_signature
 
 
 @dataclass(frozen=True)
@@ -81,8 +81,8 @@ def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader):
     there are not encoded again."""
     from haystack import Pipeline
 
-    from indexer.components.reuse import VectorReuse
-    from indexer.components.writer import QdrantChunkWriter
+    from rbh.indexer.components.reuse import VectorReuse
+    from rbh.indexer.components.writer import QdrantChunkWriter
 
     p = Pipeline()
     p.add_component("loader", loader)

@@ -178,7 +178,7 @@ def _fold(word: str) -> str:
 def title_words(text: str) -> set[str]:
     """Index terms of the word parts of *text* (CamelCase and snake_case split, stop words out),
     without the joined compounds the lexical index also keeps."""
-    from indexer.components.terms import _CAMEL, _word  # same package: the index's own word rules
+    from rbh.indexer.components.terms import _CAMEL, _word  # same package: the index's own word rules
 
     out: set[str] = set()
     for token in _WORD_PARTS.findall(text):
@@ -246,7 +246,7 @@ class Retriever:
     # -------------------------------------------------------------- lifecycle
     def open(self) -> "Retriever":
         if self._backend is None:
-            from indexer.store import open_store
+            from rbh.indexer.store import open_store
 
             self._backend = open_store(self.project, qdrant_url=self.qdrant_url)
         if self._state is None:
@@ -275,13 +275,13 @@ class Retriever:
     @property
     def store(self):
         """The open ``indexer.store`` reader."""
-        return self.open()._backend
+        return self.open()._backend  # noqa: SLF001 - our own class
 
     # -------------------------------------------------------------- query vectors
     def dense_vector(self, text: str) -> list[float]:
         if text not in self._vectors:
             if self._model is None:
-                from indexer.components.wordllama_model import load_wordllama
+                from rbh.indexer.components.wordllama_model import load_wordllama
 
                 idx = self.project.config.index
                 self._model = load_wordllama(idx.model, idx.dim)
@@ -290,7 +290,7 @@ class Retriever:
 
     @staticmethod
     def sparse_terms(text: str) -> list[int]:
-        from indexer.components.terms import query_terms
+        from rbh.indexer.components.terms import query_terms
 
         return query_terms(text)
 
@@ -302,8 +302,8 @@ class Retriever:
         f = filters or Filters()
         dense = self.dense_vector(query)
         terms = self.sparse_terms(query)
-        from indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Prefetch, SparseValues
-        from indexer.store.filters import and_filters, path_filter
+        from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Prefetch, SparseValues
+        from rbh.indexer.store.filters import and_filters, path_filter
 
         limit = limit or s.prefetch
         n = max(limit, s.prefetch)

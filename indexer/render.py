@@ -24,7 +24,7 @@ import shutil
 import textwrap
 from typing import Any, Callable
 
-from indexer.answer import Answer, Result
+from rbh.indexer.answer import Answer, Result
 from rbh.textsafe import block, one_line
 
 ACTION_LINES = 40  # lines of one action section shown before "... N more lines (--full)"

@@ -65,7 +65,7 @@ def build_prompt(query: str, hits: list[Any]) -> str:
 
 
 def _llm(query: str, hits: list[Any], llm_cfg: Any) -> list[int]:
-    from indexer.llm import complete
+    from rbh.indexer.llm import complete
 
     reply = complete(llm_cfg, SYSTEM, build_prompt(query, hits))
     m = re.search(r"\[[\d\s,]*\]", reply)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from indexer.store import read_status, store_settings, store_size_bytes
+from rbh.indexer.store import read_status, store_settings, store_size_bytes
 
 
 def index_status(project, qdrant_url: str | None = None) -> str:
@@ -11,7 +11,7 @@ def index_status(project, qdrant_url: str | None = None) -> str:
     The recorded point count is compared with the stored one; a damaged, foreign or old-format
     index is said so (never shown as healthy). Does not wait for a running ``rbh index``.
     """
-    from indexer.pipelines import IndexSettings
+    from rbh.indexer.pipelines import IndexSettings
 
     ss = store_settings(project, qdrant_url)
     state, stored, problem = read_status(ss)

@@ -93,10 +93,10 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
     path the runbooks are read from; config and store always belong to *project*.
     *progress_start(total_files)* returns a callback for progress.
     """
-    from indexer.components.source import GitRunbookLoader, select_runbooks
-    from indexer.pipelines import IndexSettings
-    from indexer.remote import is_url, open_source, remote_ref, safe_url
-    from indexer.store import IndexState, StoreWriter, store_settings
+    from rbh.indexer.components.source import GitRunbookLoader, select_runbooks
+    from rbh.indexer.pipelines import IndexSettings
+    from rbh.indexer.remote import is_url, open_source, remote_ref, safe_url
+    from rbh.indexer.store import IndexState, StoreWriter, store_settings
 
     t0 = time.monotonic()
     source = source or project.config.index.source
@@ -222,7 +222,7 @@ def _commit_exists(repo, sha: str) -> bool:
 
 
 def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str]) -> _Plan:
-    from indexer.components.source import select_runbooks
+    from rbh.indexer.components.source import select_runbooks
 
     plan = _Plan()
     changes = rgit.diff_names(repo, old, new)
@@ -267,7 +267,7 @@ def _vector_cache(writer, prev, settings):
 
 
 def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Progress, cache=None) -> None:
-    from indexer.pipelines import build_indexing_pipeline
+    from rbh.indexer.pipelines import build_indexing_pipeline
 
     info = loader.git_info(plan.embed + [n for _, n in plan.moves]) if (plan.embed or plan.moves) else {}
     pipeline = build_indexing_pipeline(settings, loader)
@@ -321,9 +321,9 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
     Returns the ids written under the new path."""
     from haystack.dataclasses import SparseEmbedding
 
-    from indexer.components.chunker import HeadingChunker
-    from indexer.components.writer import QdrantChunkWriter
-    from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
+    from rbh.indexer.components.chunker import HeadingChunker
+    from rbh.indexer.components.writer import QdrantChunkWriter
+    from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR
 
     out = loader.run(paths=[new], git_info={new: info[new]} if new in info else {})
     docs = HeadingChunker(settings.heading_levels, settings.max_chars, settings.overlap_chars).run(
@@ -340,8 +340,8 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
         moved.append(replace(doc, embedding=[float(x) for x in vectors[DENSE_VECTOR]],
                              sparse_embedding=SparseEmbedding(indices=list(sv.indices), values=list(sv.values))))
     if missing:  # cannot happen for an identical blob, but never write a chunk without vectors
-        from indexer.components.dense import WordLlamaDocumentEmbedder
-        from indexer.components.lexical import LexicalDocumentEncoder
+        from rbh.indexer.components.dense import WordLlamaDocumentEmbedder
+        from rbh.indexer.components.lexical import LexicalDocumentEncoder
 
         emb = WordLlamaDocumentEmbedder(model=settings.model, dim=settings.dim)
         emb.warm_up()
@@ -352,7 +352,7 @@ def _move(target, loader, settings, old: str, new: str, info: dict[str, Any]) ->
 
 def _delete_stale(target, path: str, keep_doc_ids: list[str]) -> int:
     """Remove chunks of *path* that the new version no longer has (a removed or renamed heading)."""
-    from indexer.store import point_id
+    from rbh.indexer.store import point_id
 
     keep = {point_id(i) for i in keep_doc_ids}
     stale = [r.id for r in target.points_of(path) if r.id not in keep]

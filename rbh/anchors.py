@@ -325,7 +325,7 @@ def slugger_for(root: Path | str | None) -> Slugger:
             continue
         try:
             return slugger_from_mkdocs(_TagLoader.load(text))
-        except Exception:  # a broken mkdocs.yml is the site build's problem; anchors use the default
+        except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem; anchors use the default
             return DEFAULT
     return DEFAULT
 

@@ -13,7 +13,7 @@ import click
 
 from rbh import __version__
 from rbh.errors import EXIT_UNEXPECTED, EXIT_USAGE, RbhError, UsageError
-from rbh.options import repo_option  # noqa: F401 - re-exported for command modules written before rbh.options
+from rbh.options import repo_option  # noqa: F401 - re-exported: command modules written before rbh.options import it from here
 from rbh.redact import RedactingFilter, redact
 from rbh.textsafe import message_line as _safe
 
@@ -28,23 +28,21 @@ def setup_logging(verbose: int) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.WARNING)
-    logging.getLogger("rbh").setLevel(level)
-    for name in ("checks", "indexer"):
-        logging.getLogger(name).setLevel(level)
+    logging.getLogger("rbh").setLevel(level)  # rbh.checks and rbh.indexer included
 
 
 # Each command: (module, attribute, extra it needs or None). Commands load when they are used, so
 # `rbh --help` and `rbh check` import nothing heavy, and the command modules can import from `rbh`
 # without a cycle through this root.
 LAZY_COMMANDS: dict[str, tuple[str, str, str | None]] = {
-    "ask": ("indexer.cli", "ask_command", "ask"),
-    "check": ("checks.cli", "check_command", None),
-    "eval": ("indexer.cli", "eval_command", "ask"),
-    "explain": ("checks.rules_cli", "explain_command", None),
-    "index": ("indexer.cli", "index_command", "ask"),
-    "new": ("checks.new_runbook", "new_command", None),
-    "rules": ("checks.rules_cli", "rules_command", None),
-    "serve": ("indexer.serve.cli", "serve_command", "serve"),
+    "ask": ("rbh.indexer.cli", "ask_command", "ask"),
+    "check": ("rbh.checks.cli", "check_command", None),
+    "eval": ("rbh.indexer.cli", "eval_command", "ask"),
+    "explain": ("rbh.checks.rules_cli", "explain_command", None),
+    "index": ("rbh.indexer.cli", "index_command", "ask"),
+    "new": ("rbh.checks.new_runbook", "new_command", None),
+    "rules": ("rbh.checks.rules_cli", "rules_command", None),
+    "serve": ("rbh.indexer.serve.cli", "serve_command", "serve"),
 }
 
 # What an extra installs, by import name: a command whose extra is missing says so in one line

@@ -83,7 +83,7 @@ class _GlobAutomaton:
         states = self._closure({(0, False)})
         for ch in path:
             nxt: set[tuple[int, bool]] = set()
-            for k, inside in states:
+            for k, _inside in states:
                 if k >= len(self.tokens):
                     continue
                 tok = self.tokens[k]

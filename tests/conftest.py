@@ -119,7 +119,7 @@ def rbh():
     from click.testing import CliRunner
 
     def _run(args: list[str], input: str | None = None, env: dict[str, str] | None = None):
-        from rbh.cli import cli, run
+        from rbh.cli import run
 
         runner = CliRunner()
         result = runner.invoke(_Runner(run), args, input=input, env=env, catch_exceptions=False)

@@ -49,8 +49,8 @@ def run_case(case: Case, scale: int = 1) -> dict[str, Any]:
     ``rbh check``, ``rbh index`` and ``rbh ask``; returns what they made of it."""
     text = case.build(scale)
     if case.kind == "runbook":
-        from checks.references import extract_references
-        from indexer.components.chunker import HeadingChunker
+        from rbh.checks.references import extract_references
+        from rbh.indexer.components.chunker import HeadingChunker
         from rbh.runbook import parse_runbook
 
         rb = parse_runbook("runbooks/case.md", text.encode("utf-8", "surrogatepass"))
@@ -59,17 +59,17 @@ def run_case(case: Case, scale: int = 1) -> dict[str, Any]:
         return {"problems": [p.message for p in rb.problems], "headings": len(rb.headings), "references": len(refs),
                 "chunks": len(chunks)}
     if case.kind == "manifest":
-        from checks.sources import load_all
-        from checks.sources._yaml import clear_cache
+        from rbh.checks.sources import load_all
+        from rbh.checks.sources._yaml import clear_cache
 
         clear_cache()
         inv = load_all({"manifests/case.yaml": text.encode("utf-8")})
         return {"problems": [p.message for p in inv.problems]}
     if case.kind in ("alert", "url", "payload"):
-        from checks.runbook_urls import RunbookUrlResolver
-        from checks.sources import prometheus
-        from checks.sources._yaml import clear_cache
-        from indexer.alerts import AlertCatalog, read_payload
+        from rbh.checks.runbook_urls import RunbookUrlResolver
+        from rbh.checks.sources import prometheus
+        from rbh.checks.sources._yaml import clear_cache
+        from rbh.indexer.alerts import AlertCatalog, read_payload
         from rbh.paths import _glob_regex
 
         clear_cache()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import types
 
-from checks.model import CheckResult, Finding, Severity
+from rbh.checks.model import CheckResult, Finding, Severity
 from rbh.runbook import parse_runbook
 
 
@@ -41,7 +41,7 @@ FAKE_RULES = [
 
 
 def fake_docs():
-    from checks.ruledocs import describe
+    from rbh.checks.ruledocs import describe
 
     return [describe(m) for m in FAKE_RULES]
 

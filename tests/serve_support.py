@@ -96,7 +96,7 @@ def running_service(repo: Path, targets: list, *, token: str = TOKEN, check_seco
     """``rbh serve``'s app on a real loopback socket in a thread; yields (base URL, app)."""
     import uvicorn
 
-    from indexer.serve.service import bind, build
+    from rbh.indexer.serve.service import bind, build
 
     app, warm, _ = build(repo, token=token, targets=targets, backoff=backoff, check_seconds=check_seconds, **serve_settings)
     ready = threading.Event()

@@ -118,7 +118,7 @@ def test_no_alert_lookup_uses_retrieval_only(shop):
 
 
 def test_template_patterns():
-    from indexer.alerts import normalize_text, template_pattern
+    from rbh.indexer.alerts import normalize_text, template_pattern
 
     regex, literal, longest = template_pattern("Deployment {{ $labels.namespace }}/{{ $labels.deployment }} has not matched the expected number of replicas.")
     assert regex.fullmatch(normalize_text("Deployment orders/orders-api has not matched the expected   number of replicas"))

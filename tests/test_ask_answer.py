@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ask_support import ask_json, cli, index, indexed_shop, make_shop
-from indexer.answer import freshness_of, site_url_for
+from rbh.indexer.answer import freshness_of, site_url_for
 
 
 @pytest.fixture(scope="module")
@@ -55,12 +55,12 @@ def test_no_health_flag(shop):
 
 
 def test_health_degrades_when_checks_fail(shop, monkeypatch):
-    import checks.engine
+    import rbh.checks.engine as checks_engine
 
     def boom(*a, **k):
         raise RuntimeError("rule engine exploded")
 
-    monkeypatch.setattr(checks.engine, "run_checks", boom)
+    monkeypatch.setattr(checks_engine, "run_checks", boom)
     answer = ask_json(shop, "search shows old prices", "--top-k", "1", "--no-cache")
     assert answer["results"][0]["path"] == "runbooks/search.md"
     assert answer["results"][0]["findings"] is None
@@ -127,7 +127,7 @@ def test_cache_follows_the_repository_state(tmp_path):
 
 
 def test_the_same_stale_name_on_many_lines_is_one_line_with_the_section_first():
-    from indexer.render import _grouped_findings
+    from rbh.indexer.render import _grouped_findings
 
     f = lambda line, msg="deployment `checkout` not found", sev="error", rule="RBH101", sugg="checkout-api": {  # noqa: E731
         "severity": sev, "rule": rule, "message": msg, "suggestion": sugg, "line": line}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from ask_support import cli, indexed_shop
-from indexer.evaluate import EvalQuery, Scores, evaluate, load_queries
+from rbh.indexer.evaluate import EvalQuery, Scores, evaluate, load_queries
 from rbh.errors import ConfigError
 
 

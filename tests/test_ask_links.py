@@ -4,10 +4,9 @@ layout fits."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 from ask_support import RBH_YAML, ask_json, index, make_shop
-from indexer.links import detect_layout, no_layout_notice, page_url
+from rbh.indexer.links import detect_layout, no_layout_notice, page_url
 
 
 def test_mkdocs_layout_from_mkdocs_own_loader(tmp_path):

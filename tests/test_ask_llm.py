@@ -220,8 +220,8 @@ def test_llm_off_by_default(shop, server):
 def test_endpoint_down_raises_llm_error():
     import socket
 
-    from indexer.llm import synthesize
-    from indexer.query import Hit
+    from rbh.indexer.llm import synthesize
+    from rbh.indexer.query import Hit
     from rbh.config import LLMConfig
     from rbh.errors import LLMError
 

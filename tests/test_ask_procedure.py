@@ -99,7 +99,7 @@ def test_full_lifts_the_cap_and_lines_wrap(openshift):
             fenced = not fenced
         if fenced and line.strip():
             assert line in full
-    from indexer.render import wrap_block
+    from rbh.indexer.render import wrap_block
 
     long = "word " * 60
     assert all(len(x) <= 50 for x in wrap_block(long, 50))
@@ -109,10 +109,10 @@ def test_full_lifts_the_cap_and_lines_wrap(openshift):
 def test_procedure_page_detection_by_general_vocabulary():
     """One alert per file in the vocabulary of different corpora is a procedure page; a page whose
     top-level sections name other topics (several alerts, a failover how-to) is not."""
-    from indexer.answer import ProcedureSection, is_procedure_page
+    from rbh.indexer.answer import ProcedureSection, is_procedure_page
 
     def page(*headings: str) -> list[ProcedureSection]:
-        from indexer.answer import is_action_heading
+        from rbh.indexer.answer import is_action_heading
 
         return [ProcedureSection("Title", 1, "t", 1, "# Title", False)] + [
             ProcedureSection(h, 2, h.lower(), i, f"## {h}\ntext", is_action_heading(h)) for i, h in enumerate(headings, 2)]

@@ -4,7 +4,7 @@ title words; the first sentence of a long description; integers as thresholds.""
 
 from __future__ import annotations
 
-from indexer.query import (Hit, clean_alert_text, first_sentence, merge_scores, phrase_overlap, phrase_words,
+from rbh.indexer.query import (Hit, clean_alert_text, first_sentence, merge_scores, phrase_overlap, phrase_words,
                            title_words, word_pairs)
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ask_support import ask_json, cli, indexed_shop, make_shop
-from indexer.store import open_store
+from rbh.indexer.store import open_store
 from rbh.errors import StoreError
 from rbh.project import load_project
 

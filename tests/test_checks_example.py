@@ -7,7 +7,7 @@ import re
 
 import git
 
-from checks.engine import run_checks
+from rbh.checks.engine import run_checks
 from rbh.project import load_project
 
 

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks.engine import run_checks
-from checks.sources import load_all
-from checks.sources._yaml import MAX_MANIFEST_BYTES
+from rbh.checks.engine import run_checks
+from rbh.checks.sources import load_all
+from rbh.checks.sources._yaml import MAX_MANIFEST_BYTES
 from checks_support import commit_history
 from rbh.project import load_project
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from checks.engine import run_checks
+from rbh.checks.engine import run_checks
 from checks_support import commit_history
 from rbh.project import load_project
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks import promql
-from checks.references import extract_references
+from rbh.checks import promql
+from rbh.checks.references import extract_references
 from rbh.runbook import parse_runbook
 
 
@@ -162,7 +162,7 @@ def test_shell_splitter_agrees_with_shlex(line):
     backslash of ``\\$`` in double quotes, which the shell removes (see test_shell_splitter_offsets)."""
     import shlex
 
-    from checks.references import split_shell
+    from rbh.checks.references import split_shell
 
     try:
         lexer = shlex.shlex(line, posix=True, punctuation_chars="|&;()")
@@ -181,7 +181,7 @@ def test_shell_splitter_agrees_with_shlex(line):
     ('echo "\\$HOME"', [("echo", 0), ("$HOME", 5)]),
 ])
 def test_shell_splitter_offsets(line, tokens):
-    from checks.references import split_shell
+    from rbh.checks.references import split_shell
 
     assert split_shell(line) == tokens
 
@@ -193,6 +193,6 @@ def test_shell_splitter_offsets(line, tokens):
     ("POD_NAME", True), ("$POD", True), ("${NS}", True), ("<pod>", True), ("{{ .name }}", True), ("", True),
 ])
 def test_placeholders(token, expected):
-    from checks.references import is_placeholder
+    from rbh.checks.references import is_placeholder
 
     assert is_placeholder(token) is expected

@@ -18,10 +18,10 @@ import pytest
 import yaml
 from pydantic import BaseModel
 
-import checks.rules as rules_pkg
-from checks.engine import run_checks
-from checks.model import Severity
-from checks.rules import RULES, doc_sections
+import rbh.checks.rules as rules_pkg
+from rbh.checks.engine import run_checks
+from rbh.checks.model import Severity
+from rbh.checks.rules import RULES, doc_sections
 from checks_support import commit_history, write_files
 from rbh.project import load_project
 

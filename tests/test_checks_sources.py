@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from checks.inventory import Location
-from checks.sources import SOURCES, load_all
+from rbh.checks.inventory import Location
+from rbh.checks.sources import SOURCES, load_all
 
 K8S = b"""\
 apiVersion: v1

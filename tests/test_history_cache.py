@@ -113,7 +113,7 @@ def commit(root: Path, files: dict, message: str, when: str) -> str:
 
 
 def findings(root: Path, *, use_cache: bool) -> list[dict]:
-    from checks.engine import run_checks
+    from rbh.checks.engine import run_checks
     from rbh.project import load_project
 
     result = run_checks(load_project(root), use_cache=use_cache, today=dt.date(2026, 6, 1))
@@ -145,7 +145,7 @@ def repo(tmp_path) -> Path:
 
 
 def test_cache_matches_a_cold_run_after_new_commits(repo):
-    from checks.history_cache import repo_history
+    from rbh.checks.history_cache import repo_history
     from rbh.project import load_project
 
     first = same_as_cold(repo)
@@ -157,7 +157,7 @@ def test_cache_matches_a_cold_run_after_new_commits(repo):
     commit(repo, {"manifests/prometheus/rules.yaml": rules(("CartDown", "http_server_requests_total"))}, "back", "2026-02-01T00:00:00")
     commit(repo, {"manifests/prometheus/rules.yaml": rules(("CartUnavailable", "http_server_requests_total"))}, "rename", "2026-02-02T00:00:00")
     commit(repo, {"runbooks/cart.md": RUNBOOK + "\nMore.\n"}, "edit", "2026-02-03T00:00:00")
-    from checks.history_cache import repo_history as load_facts
+    from rbh.checks.history_cache import repo_history as load_facts
     from rbh.project import load_project as load
 
     assert load_facts(load(repo)).commits_read == 3  # only the new commits were read
@@ -200,7 +200,7 @@ def test_cache_matches_in_a_shallow_clone_and_after_deepening(repo, tmp_path):
     shallow = same_as_cold(clone)
     assert not any("renamed in" in (f["source"] or "") for f in shallow)  # the rename is outside the clone
     subprocess.run(["git", "-C", str(clone), "fetch", "-q", "--unshallow"], check=True)
-    from checks.history_cache import repo_history
+    from rbh.checks.history_cache import repo_history
     from rbh.project import load_project
 
     (clone / ".rbh" / "history-head.json").unlink()
@@ -272,7 +272,7 @@ def test_no_cache_flag_writes_nothing(repo, rbh):
 
 # ------------------------------------------------------------------ rbh ask: stored health, stale notice
 def test_ask_shows_new_health_after_a_manifest_commit_without_reindexing(tmp_path, monkeypatch):
-    import checks.engine
+    import rbh.checks.engine as checks_engine
     from ask_support import ask_json, index, make_shop
 
     root = make_shop(tmp_path / "shop")
@@ -283,7 +283,7 @@ def test_ask_shows_new_health_after_a_manifest_commit_without_reindexing(tmp_pat
         raise AssertionError("rbh ask ran the checks although health was stored")
 
     with monkeypatch.context() as m:  # the stored findings answer: no manifest is read for health
-        m.setattr(checks.engine, "load_inventory", no_inventory)
+        m.setattr(checks_engine, "load_inventory", no_inventory)
         first = ask_json(root, "search shows old prices", "--top-k", "1", "--no-alert-lookup")
     result = first["results"][0]
     assert result["path"] == "runbooks/search.md"
@@ -314,8 +314,8 @@ def test_ask_shows_new_health_after_a_manifest_commit_without_reindexing(tmp_pat
 
 def test_review_overdue_is_evaluated_when_shown(tmp_path):
     """Stored health holds no date-dependent finding: the same store answers on another day."""
-    from checks.health_cache import health
-    from checks.engine import run_checks
+    from rbh.checks.health_cache import health
+    from rbh.checks.engine import run_checks
     from rbh.project import load_project
 
     page = "---\ntitle: Old\nlast_reviewed: 2026-01-01\nreview_every: 30\n---\n# Old\n\nText.\n"
@@ -338,8 +338,8 @@ def test_review_overdue_is_evaluated_when_shown(tmp_path):
     ({"manifests/k8s/cart.yaml": K8S.format(name="cart-web")}, True),  # RBH403 on it asks every runbook
 ])
 def test_changed_since_checks_the_scope_and_reports_what_a_full_run_reports(repo, edit, all_runbooks):
-    from checks import changed
-    from checks.engine import run_checks
+    from rbh.checks import changed
+    from rbh.checks.engine import run_checks
     from rbh.project import load_project
 
     write_files(repo, {f"runbooks/extra{i}.md": f"# Extra {i}\n\nUnrelated page {i}.\n" for i in range(5)})
@@ -374,8 +374,8 @@ def test_a_users_git_config_does_not_change_the_history(repo):
 
 
 def test_a_committed_or_tampered_health_cache_is_not_believed(tmp_path):
-    from checks.engine import run_checks
-    from checks.health_cache import health
+    from rbh.checks.engine import run_checks
+    from rbh.checks.health_cache import health
     from rbh.project import load_project
 
     root = tmp_path / "r"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from haystack import Document
 
-from indexer.components.chunker import HeadingChunker, chunk_id
-from indexer.components.lexical import (
+from rbh.indexer.components.chunker import HeadingChunker, chunk_id
+from rbh.indexer.components.lexical import (
     LexicalTextEncoder,
     document_sparse,
     embedding_text,
@@ -150,7 +150,7 @@ def test_file_without_headings_is_one_chunk_titled_after_the_file():
 
 
 def test_dense_embedder_loads_package_weights_and_matches_query_space():
-    from indexer.components.dense import WordLlamaDocumentEmbedder, WordLlamaTextEmbedder
+    from rbh.indexer.components.dense import WordLlamaDocumentEmbedder, WordLlamaTextEmbedder
 
     docs = [Document(content="Restart the redis pods", meta={"title": "Redis", "heading_path": ["Redis"]}),
             Document(content="Renew the TLS certificate", meta={"title": "Certs", "heading_path": ["Certs"]})]
@@ -167,7 +167,7 @@ def test_dense_embedder_loads_package_weights_and_matches_query_space():
 
 
 def test_unknown_model_is_a_config_error():
-    from indexer.components.dense import WordLlamaTextEmbedder
+    from rbh.indexer.components.dense import WordLlamaTextEmbedder
     from rbh.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unsupported embedding model 'bert'"):
@@ -179,7 +179,7 @@ def test_word_split_before_bpe_gives_wordllamas_own_tokens():
     import copy
     from pathlib import Path
 
-    from indexer.components.wordllama_model import load_wordllama
+    from rbh.indexer.components.wordllama_model import load_wordllama
 
     fast = load_wordllama("wordllama", 256).tokenizer
     plain = copy.deepcopy(fast)
@@ -197,8 +197,8 @@ def test_indexing_pipeline_round_trips_through_haystack_serialization(tmp_path):
     run-time is silently dropped by serialization."""
     from haystack import Pipeline
 
-    from indexer.components.source import GitRunbookLoader
-    from indexer.pipelines import IndexSettings, build_indexing_pipeline
+    from rbh.indexer.components.source import GitRunbookLoader
+    from rbh.indexer.pipelines import IndexSettings, build_indexing_pipeline
     from rbh.config import Config
     from rbh.project import Project
 
@@ -211,5 +211,5 @@ def test_indexing_pipeline_round_trips_through_haystack_serialization(tmp_path):
     inputs = pipeline.inputs()
     assert "target" in inputs["writer"] and inputs["writer"]["target"]["is_mandatory"]
     assert "cache" in inputs["reuse"] and not inputs["reuse"]["cache"]["is_mandatory"]
-    again = Pipeline.from_dict(data, allowed_modules=["indexer"])
+    again = Pipeline.from_dict(data, allowed_modules=["rbh.indexer"])
     assert again.to_dict() == data

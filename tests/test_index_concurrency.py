@@ -7,8 +7,8 @@ import sys
 import threading
 import time
 
-from indexer.store import open_store
-from indexer.sync import sync
+from rbh.indexer.store import open_store
+from rbh.indexer.sync import sync
 from rbh.project import load_project
 
 RUNBOOK = "---\ntitle: Service {n}\nservice: svc{n}\n---\n# Service {n}\n\n## Symptoms\n\nsvc{n} errors rise.\n\n## Mitigation\n\nRestart svc{n}.\n"
@@ -59,8 +59,8 @@ def test_readers_during_an_index_run_in_another_process_see_old_or_new_never_par
 def test_second_rbh_index_process_gets_the_one_line_in_use_error(make_repo):
     """Two indexers at once: the one that comes second (a real `rbh index` process) is refused in one line."""
     from conftest import run_rbh_subprocess
-    from indexer.pipelines import IndexSettings
-    from indexer.store import StoreWriter, store_settings
+    from rbh.indexer.pipelines import IndexSettings
+    from rbh.indexer.store import StoreWriter, store_settings
 
     repo = make_repo({f"runbooks/svc{n}.md": RUNBOOK.format(n=n) for n in range(3)})
     project = load_project(repo.root)

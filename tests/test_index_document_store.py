@@ -14,8 +14,8 @@ from haystack.testing.document_store import (
     WriteDocumentsTest,
 )
 
-from indexer.store import IndexState
-from indexer.store.document_store import RbhDocumentStore
+from rbh.indexer.store import IndexState
+from rbh.indexer.store.document_store import RbhDocumentStore
 
 DIM = 768  # the suites' embeddings
 
@@ -23,7 +23,7 @@ DIM = 768  # the suites' embeddings
 def _edge_target(tmp_path):
     import qdrant_edge as qe
 
-    from indexer.store.edge import EdgeTarget, EdgeWriter, _edge_config
+    from rbh.indexer.store.edge import EdgeTarget, EdgeWriter, _edge_config
 
     gen = tmp_path / "edge-1-000000"
     gen.mkdir()
@@ -35,8 +35,8 @@ def _edge_target(tmp_path):
 def _server_target():
     from qdrant_client import QdrantClient
 
-    from indexer.store import StoreSettings
-    from indexer.store.server import ServerTarget, create_collection
+    from rbh.indexer.store import StoreSettings
+    from rbh.indexer.store.server import ServerTarget, create_collection
 
     client = QdrantClient(":memory:")
     settings = StoreSettings(path=None, url="http://qdrant.test:6333", api_key_env="X", alias="runbooks")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.remote import cache_folder, is_url, safe_url
-from indexer.store import open_store
-from indexer.sync import sync
+from rbh.indexer.remote import cache_folder, is_url, safe_url
+from rbh.indexer.store import open_store
+from rbh.indexer.sync import sync
 from rbh.errors import GitError
 from rbh.project import load_project
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import pytest
 
-import indexer.store.server as server_module
-from indexer.store import open_store, resolve_alias
-from indexer.sync import sync
+import rbh.indexer.store.server as server_module
+from rbh.indexer.store import open_store, resolve_alias
+from rbh.indexer.sync import sync
 from rbh.project import load_project
 from test_index_sync import CHUNKS_PER_RUNBOOK, FILES
 
@@ -71,7 +71,7 @@ def test_full_then_incremental_then_rebuild_on_a_server(server_repo, server, rbh
 
 
 def test_killed_rebuild_on_a_server_keeps_the_alias_and_drops_the_half_collection(server_repo, server, monkeypatch):
-    import indexer.components.writer as writer_module
+    import rbh.indexer.components.writer as writer_module
 
     repo, project = server_repo
     sync(project)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.store import (
+from rbh.indexer.store import (
     PAYLOAD_INDEXES,
     StoreSettings,
     client_params,
@@ -22,7 +22,7 @@ from rbh.redact import redact
 
 def test_vector_names_are_the_ones_earlier_indexes_used():
     """Haystack's Qdrant integration names; a server collection written by an earlier rbh keeps working."""
-    from indexer.store import DENSE_VECTOR, SPARSE_VECTOR
+    from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR
 
     assert (DENSE_VECTOR, SPARSE_VECTOR) == ("text-dense", "text-sparse")
 
@@ -110,6 +110,6 @@ def test_payload_indexes_are_added_to_an_existing_collection():
 
 def test_point_ids_are_the_ones_earlier_indexes_used():
     """UUID5 in qdrant-haystack's namespace, as rbh wrote them before: a server index keeps its ids."""
-    from indexer.store import point_id
+    from rbh.indexer.store import point_id
 
     assert point_id("runbooks/x.md") == "f4804d482922500b98103f4ba2659e50"

@@ -12,10 +12,10 @@ import json
 
 import pytest
 
-import indexer.store.server as server_module
-from indexer.query import Filters, Retriever
-from indexer.store import open_store
-from indexer.sync import sync
+import rbh.indexer.store.server as server_module
+from rbh.indexer.query import Filters, Retriever
+from rbh.indexer.store import open_store
+from rbh.indexer.sync import sync
 from rbh.errors import StoreError
 from rbh.project import load_project
 from test_index_sync import CHUNKS_PER_RUNBOOK, FILES, runbook
@@ -111,7 +111,7 @@ def test_force_push_rebuilds(indexed_repo):
 
 
 def test_killed_rebuild_keeps_the_old_index_serving(indexed_repo, monkeypatch):
-    import indexer.components.writer as writer_module
+    import rbh.indexer.components.writer as writer_module
 
     kind, server, repo, project = indexed_repo
     with open_store(project) as store:

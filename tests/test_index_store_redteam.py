@@ -9,7 +9,7 @@ import shutil
 import git
 import pytest
 
-from indexer.sync import sync
+from rbh.indexer.sync import sync
 from rbh.project import load_project
 from test_index_sync import FILES
 

@@ -13,9 +13,9 @@ import textwrap
 
 import pytest
 
-from indexer.store import open_store
-from indexer.store.edge import GEN_MARKER, MARKER, POINTER, STATE_FILE
-from indexer.sync import sync
+from rbh.indexer.store import open_store
+from rbh.indexer.store.edge import GEN_MARKER, MARKER, POINTER, STATE_FILE
+from rbh.indexer.sync import sync
 from rbh.errors import StoreError
 from rbh.project import load_project
 
@@ -69,7 +69,7 @@ def ask(project, question: str, top_k: int = 10) -> list:
     """Hybrid retrieval on the live index, as the query side does it (sections, best first)."""
     from haystack import Document
 
-    from indexer.query import Retriever
+    from rbh.indexer.query import Retriever
 
     with Retriever(project) as retriever:
         hits = retriever.search_sections(question, limit=top_k)
@@ -207,7 +207,7 @@ def test_unrelated_history_with_old_commit_still_present_rebuilds(indexed):
 
 
 def test_rebuild_killed_half_way_leaves_the_old_index_serving(indexed, monkeypatch):
-    import indexer.components.writer as writer_module
+    import rbh.indexer.components.writer as writer_module
 
     repo, project, _ = indexed
     root = project.root / ".rbh" / "qdrant"
@@ -273,8 +273,8 @@ def test_changed_chunking_setting_triggers_a_rebuild(indexed):
 
 
 def test_reader_during_indexing_sees_the_previous_complete_index(indexed):
-    from indexer.pipelines import IndexSettings
-    from indexer.store import IndexState, StoreWriter, store_settings
+    from rbh.indexer.pipelines import IndexSettings
+    from rbh.indexer.store import IndexState, StoreWriter, store_settings
 
     repo, project, _ = indexed
     settings = IndexSettings.from_project(project)
@@ -303,8 +303,8 @@ def test_reader_during_indexing_sees_the_previous_complete_index(indexed):
 def test_second_indexer_gets_a_one_line_error_naming_the_pid(indexed, rbh):
     import os
 
-    from indexer.pipelines import IndexSettings
-    from indexer.store import StoreWriter, store_settings
+    from rbh.indexer.pipelines import IndexSettings
+    from rbh.indexer.store import StoreWriter, store_settings
 
     repo, project, _ = indexed
     with StoreWriter(store_settings(project), IndexSettings.from_project(project).dim):
@@ -372,7 +372,7 @@ def test_store_records_its_own_state(indexed):
 
 
 def test_write_failure_is_one_line_and_keeps_the_old_index(indexed, rbh, monkeypatch):
-    import indexer.components.writer as writer_module
+    import rbh.indexer.components.writer as writer_module
 
     repo, project, _ = indexed
     repo.write("runbooks/redis.md", FILES["runbooks/redis.md"] + "\nMore.\n")

@@ -28,7 +28,7 @@ def test_vectors_equal_wordllamas_own(dim):
     import wordllama
     from wordllama import WordLlama
 
-    from indexer.components.wordllama_model import _MODELS, load_wordllama
+    from rbh.indexer.components.wordllama_model import _MODELS, load_wordllama
 
     _MODELS.clear()  # the speedup's pre-tokenizer is part of what is compared, so load both fresh
     ours = load_wordllama("wordllama", dim)
@@ -45,7 +45,7 @@ def test_vectors_equal_wordllamas_own(dim):
 
 
 def test_unshipped_dimension_is_a_config_error():
-    from indexer.components.wordllama_model import load_wordllama
+    from rbh.indexer.components.wordllama_model import load_wordllama
     from rbh.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"cannot load WordLlama 'l2_supercat' with dim 512 .*at most 256"):

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OURS = {"rbh", "indexer", "checks", "conftest", "ask_support", "checks_support", "report_samples", "drift", "demo"}
+OURS = {"rbh", "conftest", "ask_support", "checks_support", "report_samples", "drift", "demo"}
 #: internal modules of libraries that have no underscore in their name
 INTERNAL = ("qdrant_client.local", "qdrant_client.http.api_client", "haystack.core.pipeline.base")
 #: private attributes of other libraries' objects that the old store used

@@ -15,7 +15,7 @@ from collections import Counter
 
 import pytest
 
-from checks.sources._yaml import MAX_MANIFEST_BYTES
+from rbh.checks.sources._yaml import MAX_MANIFEST_BYTES
 
 GITIGNORE = ".rbh/\n"  # the index lives in the work tree; the fixtures commit with `git add -A`
 
@@ -64,7 +64,7 @@ BAD_MANIFESTS = {
 
 def store_paths(root) -> Counter:
     """Runbook path -> number of chunks in the serving local index (read the way readers do)."""
-    from indexer.store import open_store
+    from rbh.indexer.store import open_store
     from rbh.project import load_project
 
     with open_store(load_project(root)) as store:
@@ -72,7 +72,7 @@ def store_paths(root) -> Counter:
 
 
 def store_anchors(root, path: str) -> list[str]:
-    from indexer.store import open_store
+    from rbh.indexer.store import open_store
     from rbh.project import load_project
 
     with open_store(load_project(root)) as store:

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks import baseline, suppress
-from checks.model import CheckResult
+from rbh.checks import baseline, suppress
+from rbh.checks.model import CheckResult
 from rbh.errors import ConfigError
 from report_samples import finding
 
@@ -110,7 +110,7 @@ def test_malformed_baselines_are_one_line_config_errors(tmp_path, content, messa
 
 def test_the_engine_uses_the_default_baseline_file_for_every_caller(make_repo):
     """rbh ask and the docs site call run_checks directly: they must see the same baseline as rbh check."""
-    from checks.engine import run_checks
+    from rbh.checks.engine import run_checks
     from rbh.project import load_project
 
     files = {

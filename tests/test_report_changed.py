@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from checks.changed import _changed_words
+from rbh.checks.changed import _changed_words
 
 DEPLOY = """\
 apiVersion: apps/v1

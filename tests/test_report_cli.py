@@ -85,7 +85,7 @@ def check(rbh, repo, *args, env=None):
 
 
 def test_rules_lists_every_registered_rule(rbh):
-    from checks.rules import RULES
+    from rbh.checks.rules import RULES
 
     code, out, _ = rbh(["rules"])
     assert code == 0
@@ -108,7 +108,7 @@ def test_rules_json_shows_configured_severity(rbh, make_repo):
 
 
 def test_explain_prints_the_rule_documentation(rbh):
-    from checks.rules import RULES
+    from rbh.checks.rules import RULES
 
     code, out, _ = rbh(["explain", "rbh101"])
     assert code == 0
@@ -131,7 +131,7 @@ def test_explain_unknown_rule_is_a_one_line_usage_error_with_a_suggestion(rbh):
 
 
 def test_every_rule_docstring_renders_with_all_sections():
-    from checks.ruledocs import all_docs
+    from rbh.checks.ruledocs import all_docs
 
     for d in all_docs():
         assert d.summary, d.id
@@ -266,7 +266,7 @@ def test_changed_since_follows_manifest_changes_to_the_runbooks_that_mention_the
     assert {(f["rule"], f["path"]) for f in doc["findings"]} >= {("RBH101", "runbooks/payments.md")}
     assert not [f for f in doc["findings"] if f["path"] == "runbooks/cart.md"]
     # search.md says "payments" too: it is in scope (errs on checking more), but has no finding.
-    from checks.changed import compute
+    from rbh.checks.changed import compute
     from rbh.project import load_project
 
     scope = compute(load_project(shop.root), base)
@@ -341,7 +341,7 @@ def test_changed_since_follows_a_deleted_script_to_the_runbook_that_names_it(rbh
     base = shop.repo.head.commit.hexsha
     shop.delete("scripts/failover.sh")
     shop.commit("drop the script")
-    from checks.changed import compute
+    from rbh.checks.changed import compute
     from rbh.project import load_project
 
     assert "runbooks/db.md" in compute(load_project(shop.root), base).files

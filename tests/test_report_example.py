@@ -49,7 +49,7 @@ def test_drift_scenario_in_sarif_and_github_formats(drift_repo, tmp_path):
 def test_every_finding_has_a_normalized_reference_for_the_baseline(drift_repo):
     """The baseline keys findings by rule, file and normalized reference; a rule that left the
     reference out would be keyed by its message, which may change wording between releases."""
-    from checks.engine import run_checks
+    from rbh.checks.engine import run_checks
     from rbh.project import load_project
 
     result = run_checks(load_project(drift_repo))

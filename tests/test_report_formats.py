@@ -11,8 +11,8 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from checks.formats import github, junit, sarif
-from checks.model import CheckResult
+from rbh.checks.formats import github, junit, sarif
+from rbh.checks.model import CheckResult
 from report_samples import fake_docs, finding, sample_result
 
 HERE = Path(__file__).parent
@@ -45,7 +45,7 @@ def render(fmt, result, **kw) -> str:
 @pytest.fixture
 def fake_registry(monkeypatch):
     """The renderers read rule metadata from the registry; the goldens use a fixed set of rules."""
-    import checks.ruledocs as ruledocs
+    import rbh.checks.ruledocs as ruledocs
 
     monkeypatch.setattr(ruledocs, "all_docs", fake_docs)
 
@@ -134,7 +134,7 @@ def test_empty_sarif_is_valid(fake_registry):
 
 
 def test_sarif_with_the_real_rule_registry_validates():
-    from checks.ruledocs import all_docs
+    from rbh.checks.ruledocs import all_docs
 
     docs = all_docs()
     assert len(docs) >= 18
@@ -159,7 +159,7 @@ def test_sarif_rejects_what_the_schema_forbids():
 
 def test_json_matches_the_golden_file(monkeypatch):
     import rbh
-    from checks.formats import FORMATS
+    from rbh.checks.formats import FORMATS
 
     monkeypatch.setattr(rbh, "__version__", "0.0.0-test")
     text = render(FORMATS["json"], sample_result())
@@ -271,7 +271,7 @@ def test_junit_is_deterministic():
 
 
 def test_gitlab_code_quality_issues():
-    from checks.formats import gitlab
+    from rbh.checks.formats import gitlab
 
     result = sample_result()
     issues = json.loads(render(gitlab, result))
@@ -286,7 +286,7 @@ def test_gitlab_code_quality_issues():
 
 
 def test_gitlab_fingerprints_are_unique_for_repeated_findings():
-    from checks.formats import gitlab
+    from rbh.checks.formats import gitlab
 
     a = finding("RBH101", "runbooks/cart.md", 10, "deployment `cart` not found", reference="Deployment/cart")
     issues = json.loads(render(gitlab, CheckResult([a, a.with_(line=20)])))

@@ -108,7 +108,7 @@ def test_pre_commit_hooks_run(hook, make_repo, rbh, monkeypatch):
 
 
 def test_gitlab_job_declares_the_reports_its_script_writes():
-    from checks.formats import FORMATS
+    from rbh.checks.formats import FORMATS
 
     job = GITLAB["rbh-check"]
     script = "\n".join(job["script"])

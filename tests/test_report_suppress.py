@@ -8,9 +8,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checks import suppress
-from checks.model import CheckResult
-from checks.suppress import Directive, parse_directive
+from rbh.checks import suppress
+from rbh.checks.model import CheckResult
+from rbh.checks.suppress import Directive, parse_directive
 from rbh.runbook import parse_runbook
 from report_samples import finding
 

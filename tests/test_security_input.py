@@ -148,7 +148,7 @@ def test_redteam_front_matter_alias_bomb(hostile_shop):
 def test_redteam_helm_detection_linear(make_repo, rbh):
     """A 160 KB manifest of unclosed '{{ a ' (80 KB took 50 s through the old quadratic regex) is read
     in bounded time and not taken for a chart; a real chart is still recognised, at its line."""
-    from checks.sources._yaml import looks_like_helm_template
+    from rbh.checks.sources._yaml import looks_like_helm_template
 
     hostile = "kind: ConfigMap\napiVersion: v1\nmetadata: {name: x}\ndata:\n  a: \"" + "{{ a " * 32_000 + "\"\n"
     assert within_guard(looks_like_helm_template, hostile) is None

@@ -40,7 +40,7 @@ def sinks():
 
 
 def targets(*pairs):
-    from indexer.serve.notify import Target
+    from rbh.indexer.serve.notify import Target
 
     return [Target(name, kind, sink.url) for name, kind, sink in pairs]
 
@@ -97,7 +97,7 @@ def test_failing_and_hanging_targets_do_not_stop_the_others(drift, sinks, caplog
     good, teams, failing, hanging = sinks(), sinks(), sinks("fail"), sinks("hang")
     tgs = targets(("good", "slack", good), ("teams", "teams", teams), ("failing", "slack", failing),
                   ("hanging", "mattermost", hanging))
-    with caplog.at_level(logging.WARNING, logger="indexer.serve"), running_service(drift, tgs) as (base, app):
+    with caplog.at_level(logging.WARNING, logger="rbh.indexer.serve"), running_service(drift, tgs) as (base, app):
         for i in range(3):
             payload = am_payload(CHECKOUT_ALERT, group_key=f"group-{i}")
             assert post_alerts(base, payload).status_code == 200  # the receiver never waits for chat
@@ -129,7 +129,7 @@ BAD = [
 
 def test_bad_input_gets_its_status_and_one_log_line(drift, sinks, caplog):
     slack = sinks()
-    with caplog.at_level(logging.WARNING, logger="indexer.serve"), \
+    with caplog.at_level(logging.WARNING, logger="rbh.indexer.serve"), \
             running_service(drift, targets(("slack", "slack", slack))) as (base, _):
         for name, headers, body, status, reason in BAD:
             caplog.clear()
@@ -137,7 +137,7 @@ def test_bad_input_gets_its_status_and_one_log_line(drift, sinks, caplog):
                               headers={**headers, "Content-Type": "application/json"}, timeout=60)
             assert resp.status_code == status, name
             assert reason in resp.json()["error"], name
-            lines = [r.getMessage() for r in caplog.records if r.name == "indexer.serve"]
+            lines = [r.getMessage() for r in caplog.records if r.name == "rbh.indexer.serve"]
             assert len(lines) == 1 and f": {status} " in lines[0], (name, lines)
             assert TOKEN not in caplog.text
             assert httpx.get(f"{base}/healthz").json()["status"] == "ok"  # still serving
@@ -149,9 +149,9 @@ def test_bad_input_gets_its_status_and_one_log_line(drift, sinks, caplog):
 
 
 def test_rate_limit_answers_429_and_keeps_serving_others(drift, caplog):
-    from indexer.serve.app import RateLimiter
+    from rbh.indexer.serve.app import RateLimiter
 
-    with caplog.at_level(logging.WARNING, logger="indexer.serve"), \
+    with caplog.at_level(logging.WARNING, logger="rbh.indexer.serve"), \
             running_service(drift, [], rate_limit_per_minute=2) as (base, _):
         codes = [httpx.get(f"{base}/v1/ask", params={"q": "checkout"}, headers=AUTH, timeout=60).status_code for _ in range(3)]
         assert codes == [200, 200, 429]
@@ -217,7 +217,7 @@ def test_new_index_generation_is_served_without_a_restart(tmp_path, rbh):
 
 
 def test_repo_webhooks_need_opt_in_and_the_token_variable_is_not_repo_config(tmp_path, caplog, monkeypatch):
-    from indexer.serve.service import chat_targets, read_token
+    from rbh.indexer.serve.service import chat_targets, read_token
     from rbh.config import load_config
     from rbh.errors import ConfigError
     from rbh.project import load_project
@@ -229,7 +229,7 @@ def test_repo_webhooks_need_opt_in_and_the_token_variable_is_not_repo_config(tmp
     cfg.write_text(cfg.read_text() + "serve:\n  webhooks:\n    - {name: attacker, kind: slack, url: 'https://evil.example/hook'}\n")
     project = load_project(root)
     monkeypatch.delenv("RBH_SERVE_WEBHOOKS", raising=False)
-    with caplog.at_level(logging.WARNING, logger="indexer.serve"):
+    with caplog.at_level(logging.WARNING, logger="rbh.indexer.serve"):
         assert chat_targets(project, allow_repo_webhooks=False) == []
     assert "ignored without --allow-repo-webhooks" in caplog.text
     assert [t.name for t in chat_targets(project, allow_repo_webhooks=True)] == ["attacker"]
@@ -263,7 +263,7 @@ HOSTILE_STEPS = """1. Run this <!channel> <@U123> @here @channel
 
 
 def hostile_note():
-    from indexer.serve.chat import AlertNote, GroupNote
+    from rbh.indexer.serve.chat import AlertNote, GroupNote
 
     alert = AlertNote("firing", "Evil*Alert_<!here>", {"team": "@all [x](https://evil.example)"}, "<!channel> **now**",
                       "https://runbooks.example/x", "Title <!subteam^S1> [x](https://evil.example)", "a.md:1",
@@ -272,7 +272,7 @@ def hostile_note():
 
 
 def test_slack_message_shows_runbook_text_literally():
-    from indexer.serve.chat import render_slack
+    from rbh.indexer.serve.chat import render_slack
 
     msg = render_slack(hostile_note())
     for block in msg["blocks"]:
@@ -290,7 +290,7 @@ def test_slack_message_shows_runbook_text_literally():
 
 
 def test_mattermost_message_escapes_markdown_and_mentions():
-    from indexer.serve.chat import ZWSP, render_markdown
+    from rbh.indexer.serve.chat import ZWSP, render_markdown
 
     text = render_markdown(hostile_note())["text"]
     assert "@here" not in text and "@channel" not in text and "@all" not in text
@@ -301,7 +301,7 @@ def test_mattermost_message_escapes_markdown_and_mentions():
 
 
 def test_teams_card_puts_runbook_text_only_in_text_runs():
-    from indexer.serve.chat import render_teams
+    from rbh.indexer.serve.chat import render_teams
 
     card = render_teams(hostile_note())["attachments"][0]["content"]
     assert card["type"] == "AdaptiveCard"
@@ -317,7 +317,7 @@ def test_teams_card_puts_runbook_text_only_in_text_runs():
     ("https://x.example/a|<b>", True),
 ])
 def test_only_plain_http_links_are_shown(url, ok):
-    from indexer.serve.chat import safe_link
+    from rbh.indexer.serve.chat import safe_link
 
     link = safe_link(url)
     assert (link is not None) == ok
@@ -326,7 +326,7 @@ def test_only_plain_http_links_are_shown(url, ok):
 
 
 def test_first_steps_are_the_first_list_verbatim():
-    from indexer.serve.chat import first_steps
+    from rbh.indexer.serve.chat import first_steps
 
     text = "## Alert: X\n\nIntro line.\n\n1. Do this:\n\n    ```bash\n    kubectl get pods\n    ```\n\n2. Then that.\n\nAfterwards, relax.\n"
     assert first_steps(text) == "1. Do this:\n\n    ```bash\n    kubectl get pods\n    ```\n\n2. Then that."

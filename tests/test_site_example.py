@@ -93,7 +93,7 @@ def test_plugin_pages_and_banners_stay_out_of_search_and_runbooks_carry_their_al
 
 
 def test_checks_page_documents_every_rule_and_banners_link_to_it(example_site, drift_site):
-    from checks.ruledocs import all_docs, rule_anchor
+    from rbh.checks.ruledocs import all_docs, rule_anchor
 
     ids = _HeadingIds()
     ids.feed(article(example_site.html("checks/")))

@@ -19,9 +19,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-import checks.mkdocs_plugin as plugin_mod
-from checks.mkdocs_plugin import source_link_template
-from checks.model import CheckResult, Finding, Severity
+import rbh.checks.mkdocs_plugin as plugin_mod
+from rbh.checks.mkdocs_plugin import source_link_template
+from rbh.checks.model import CheckResult, Finding, Severity
 
 MKDOCS_YML = """\
 site_name: Fixture runbooks

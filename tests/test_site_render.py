@@ -8,8 +8,8 @@ from html.parser import HTMLParser
 
 import pytest
 
-from checks.model import Finding, Severity
-from checks.site_render import (
+from rbh.checks.model import Finding, Severity
+from rbh.checks.site_render import (
     AlertLink,
     AlertRow,
     RunbookHealth,

@@ -20,9 +20,9 @@ from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort
 
-import checks.mkdocs_plugin as plugin_mod
-from checks.model import CheckResult, Finding, Severity
-from checks.site_render import HtmlPolicy, sanitize_html
+import rbh.checks.mkdocs_plugin as plugin_mod
+from rbh.checks.model import CheckResult, Finding, Severity
+from rbh.checks.site_render import HtmlPolicy, sanitize_html
 from site_support import browser_test as browser_only, chromium, serving
 
 MKDOCS_YML = """\
@@ -438,7 +438,7 @@ def test_redteam_alert_index_agrees_with_rbh203_on_anchors(make_repo, monkeypatc
         "runbooks/checkout.md": "# Checkout\n\n## Diagnosis and fix\n\n## Step 1 — check pods\n",
         "manifests/rules.yaml": rules,
     }).root
-    from checks.engine import run_checks
+    from rbh.checks.engine import run_checks
     from rbh.project import load_project
 
     rbh203 = [f for f in run_checks(load_project(root)).findings if f.rule == "RBH203"]

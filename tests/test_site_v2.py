@@ -17,7 +17,7 @@ import pytest
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 
-from checks.trend import compute_trend, sample_commits
+from rbh.checks.trend import compute_trend, sample_commits
 from site_support import browser_test as browser_only, chromium, serving, shot
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from checks.formats import github, gitlab, json, junit, sarif, text
+from rbh.checks.formats import github, gitlab, json, junit, sarif, text
 
 FORMATS: dict[str, ModuleType] = {
     "text": text,
@@ -49,14 +49,14 @@ def render(fmt: str, result, out, *, color: bool = False) -> None:
 
 def message_with_suggestion(finding) -> str:
     """The finding's message followed by its "did you mean", as one line of text (for CI formats)."""
-    from checks.formats.text import format_suggestion
+    from rbh.checks.formats.text import format_suggestion
 
     return f"{finding.message.rstrip()}{format_suggestion(finding)}"
 
 
 def summary(result) -> dict:
     """Counts shared by the formats: active findings per severity, suppressed, files."""
-    from checks.model import Severity
+    from rbh.checks.model import Severity
 
     counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
     for f in result.active:

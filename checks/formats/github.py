@@ -22,8 +22,8 @@ import re
 from collections import Counter
 from typing import TextIO
 
-from checks import formats  # the package: its helpers are read at call time (no import cycle)
-from checks.model import CheckResult, Finding, Severity
+from rbh.checks import formats  # the package: its helpers are read at call time (no import cycle)
+from rbh.checks.model import CheckResult, Finding, Severity
 from rbh.textsafe import block, one_line
 
 COMMANDS = {Severity.error: "error", Severity.warning: "warning", Severity.info: "notice"}

@@ -14,8 +14,8 @@ import json
 from collections import Counter
 from typing import TextIO
 
-from checks import formats  # the package: its helpers are read at call time (no import cycle)
-from checks.model import CheckResult, Severity
+from rbh.checks import formats  # the package: its helpers are read at call time (no import cycle)
+from rbh.checks.model import CheckResult, Severity
 
 SEVERITIES = {Severity.error: "major", Severity.warning: "minor", Severity.info: "info"}
 

@@ -9,13 +9,13 @@ from __future__ import annotations
 import json as _json
 from typing import TextIO
 
-from checks.model import CheckResult
+from rbh.checks.model import CheckResult
 
 SCHEMA_VERSION = 1
 
 
 def as_data(result: CheckResult) -> dict:
-    from checks.formats import summary
+    from rbh.checks.formats import summary
     from rbh import __version__
 
     return {

@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections import defaultdict
 from typing import TextIO
 
-from checks.model import CheckResult, Finding
+from rbh.checks.model import CheckResult, Finding
 from rbh.textsafe import inert_xml, one_line
 
 # XML 1.0 cannot carry most control characters, even escaped; rbh.textsafe has already turned them

@@ -15,8 +15,8 @@ import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from checks import formats  # the package: its helpers are read at call time (no import cycle)
-from checks.model import CheckResult, Finding, Severity
+from rbh.checks import formats  # the package: its helpers are read at call time (no import cycle)
+from rbh.checks.model import CheckResult, Finding, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 FINGERPRINT_KEY = "rbhFingerprint/v1"
@@ -109,7 +109,7 @@ def to_sarif(result: CheckResult, rule_docs: list | None = None) -> dict[str, An
     from rbh import __version__
 
     if rule_docs is None:
-        from checks.ruledocs import all_docs
+        from rbh.checks.ruledocs import all_docs
 
         rule_docs = all_docs()
     rules = [_rule_descriptor(d) for d in rule_docs]

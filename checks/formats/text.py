@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from checks.model import CheckResult, Severity
+from rbh.checks.model import CheckResult, Severity
 from rbh.textsafe import inert_workflow_commands, one_line
 
 _COLORS = {Severity.error: "\033[31m", Severity.warning: "\033[33m", Severity.info: "\033[36m"}
@@ -40,7 +40,7 @@ def safe_path(path: str) -> str:
 
 
 def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
-    from checks.formats import summary
+    from rbh.checks.formats import summary
 
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text

@@ -38,7 +38,7 @@ _MODULE_NAMES = (
 )
 
 RULES: dict[str, ModuleType] = {
-    m.ID: m for m in (importlib.import_module(f"checks.rules.{name}") for name in _MODULE_NAMES)
+    m.ID: m for m in (importlib.import_module(f"rbh.checks.rules.{name}") for name in _MODULE_NAMES)
 }
 
 BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in RULES.values()}

@@ -16,9 +16,9 @@ from typing import Any, Iterable, Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from checks.inventory import Inventory
-from checks.model import Finding, Severity
-from checks.references import Reference
+from rbh.checks.inventory import Inventory
+from rbh.checks.model import Finding, Severity
+from rbh.checks.references import Reference
 from rbh.runbook import Runbook
 
 
@@ -130,7 +130,7 @@ class RuleContext:
     @cached_property
     def history(self):
         """Renames and removals from the manifests' git history (None without git)."""
-        from checks.history import load_history
+        from rbh.checks.history import load_history
 
         if self.repo is None:
             return None
@@ -207,12 +207,12 @@ class RuleContext:
 
     @cached_property
     def url_resolver(self):
-        from checks.runbook_urls import RunbookUrlResolver
+        from rbh.checks.runbook_urls import RunbookUrlResolver
 
         cfg = self.config.check.runbook_urls
         case_insensitive = cfg.case_insensitive
         if not case_insensitive:
-            from checks.runbook_urls import hugo_lowercases_urls
+            from rbh.checks.runbook_urls import hugo_lowercases_urls
 
             hugo = hugo_lowercases_urls(self.root, self.files)
             if hugo:
@@ -225,7 +225,7 @@ class RuleContext:
     @cached_property
     def runbook_renames(self) -> dict[str, tuple[str, str]]:
         """Markdown files renamed in the repository's history: old path -> (current path, sha)."""
-        from checks.runbook_urls import runbook_renames
+        from rbh.checks.runbook_urls import runbook_renames
 
         return runbook_renames(self.repo)
 

@@ -3,8 +3,8 @@ commands name, and the labels that tie manifests to a service name. Shared by RB
 
 from __future__ import annotations
 
-from checks.inventory import Inventory
-from checks.references import Reference
+from rbh.checks.inventory import Inventory
+from rbh.checks.references import Reference
 from rbh.runbook import Runbook
 
 SERVICE_LABELS = ("app", "app.kubernetes.io/name", "app.kubernetes.io/part-of", "app.kubernetes.io/instance",

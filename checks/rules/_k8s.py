@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from checks.inventory import Inventory, Service, Workload
-from checks.references import Reference
+from rbh.checks.inventory import Inventory, Service, Workload
+from rbh.checks.references import Reference
 
 POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod")
 # kinds the inventory models completely enough that "not found" means "does not exist"

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import NoOptions, RuleContext
 
 ID = "RBH001"
 NAME = "runbook-unreadable"

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import NoOptions, RuleContext
 
 ID = "RBH002"
 NAME = "manifest-unreadable"

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.inventory import Service
-from checks.model import Finding, Severity
-from checks.rules import _k8s
-from checks.rules._base import NoOptions, RuleContext
+from rbh.checks.inventory import Service
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules import _k8s
+from rbh.checks.rules._base import NoOptions, RuleContext
 
 ID = "RBH105"
 NAME = "port-not-exposed"

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules import _k8s
-from checks.rules._base import NoOptions, RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules import _k8s
+from rbh.checks.rules._base import NoOptions, RuleContext
 
 ID = "RBH107"
 NAME = "unknown-namespace"

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import NoOptions, RuleContext
 
 ID = "RBH201"
 NAME = "alert-not-defined"

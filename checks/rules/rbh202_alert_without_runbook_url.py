@@ -24,8 +24,8 @@ from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from checks.model import Finding, Severity
-from checks.rules._base import RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import RuleContext
 
 ID = "RBH202"
 NAME = "alert-without-runbook-url"

@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext, best_match
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import NoOptions, RuleContext, best_match
 from rbh.anchors import has_anchor
 
 ID = "RBH203"

@@ -27,8 +27,8 @@ from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from checks.model import Finding, Severity
-from checks.rules._base import RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import RuleContext
 
 ID = "RBH205"
 NAME = "metric-not-in-rules"

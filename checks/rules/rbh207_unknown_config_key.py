@@ -23,8 +23,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules._base import RuleContext, NoOptions
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import RuleContext, NoOptions
 
 ID = "RBH207"
 NAME = "unknown-config-key"

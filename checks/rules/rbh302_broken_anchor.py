@@ -23,10 +23,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import NoOptions, RuleContext
 from rbh.anchors import has_anchor
-from checks.rules.rbh301_broken_link import resolve_link
+from rbh.checks.rules.rbh301_broken_link import resolve_link
 
 ID = "RBH302"
 NAME = "broken-anchor"

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from checks.model import Finding, Severity
-from checks.rules._base import NoOptions, RuleContext, nearest
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import NoOptions, RuleContext, nearest
 
 ID = "RBH303"
 NAME = "missing-repo-path"

@@ -25,9 +25,9 @@ from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checks.model import Finding, Severity
-from checks.references import front_matter_line
-from checks.rules._base import RuleContext
+from rbh.checks.model import Finding, Severity
+from rbh.checks.references import front_matter_line
+from rbh.checks.rules._base import RuleContext
 
 ID = "RBH401"
 NAME = "review-overdue"

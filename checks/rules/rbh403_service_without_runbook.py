@@ -20,9 +20,9 @@ from typing import Iterator
 
 from pydantic import BaseModel, ConfigDict
 
-from checks.model import Finding, Severity
-from checks.rules._base import RuleContext
-from checks.rules._coverage import covered_names, service_names
+from rbh.checks.model import Finding, Severity
+from rbh.checks.rules._base import RuleContext
+from rbh.checks.rules._coverage import covered_names, service_names
 
 ID = "RBH403"
 NAME = "service-without-runbook"

@@ -24,10 +24,10 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from checks.model import Finding, Severity
-from checks.references import front_matter_line
-from checks.rules._base import RuleContext
-from checks.rules._coverage import objects_of
+from rbh.checks.model import Finding, Severity
+from rbh.checks.references import front_matter_line
+from rbh.checks.rules._base import RuleContext
+from rbh.checks.rules._coverage import objects_of
 
 ID = "RBH404"
 NAME = "manifests-changed-since-runbook"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from checks.sources import catalog, compose, grafana, k8s, prometheus
+from rbh.checks.sources import catalog, compose, grafana, k8s, prometheus
 
 SOURCES: dict[str, ModuleType] = {
     "k8s": k8s,
@@ -22,9 +22,9 @@ SOURCES: dict[str, ModuleType] = {
 
 def load_all(files: dict[str, bytes]):
     """Merged inventory of *files*, with one problem per unreadable file or document no source understood."""
-    from checks.inventory import Inventory
-    from checks.inventory import FileProblem
-    from checks.sources._yaml import clear_cache, parse_file
+    from rbh.checks.inventory import Inventory
+    from rbh.checks.inventory import FileProblem
+    from rbh.checks.sources._yaml import clear_cache, parse_file
 
     inv = Inventory(files=sorted(files))
     try:

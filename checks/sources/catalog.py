@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.inventory import CatalogEntity, Inventory, Location
-from checks.sources._yaml import claim_documents
+from rbh.checks.inventory import CatalogEntity, Inventory, Location
+from rbh.checks.sources._yaml import claim_documents
 
 NAME = "catalog"
 

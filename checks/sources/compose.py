@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from checks.inventory import ComposeService, Inventory, Location
-from checks.sources._yaml import Node, claim_documents
+from rbh.checks.inventory import ComposeService, Inventory, Location
+from rbh.checks.sources._yaml import Node, claim_documents
 
 NAME = "compose"
 _PORT = re.compile(r"^(?:(?:[\d.]+|\[[^\]]+\]):)?(?:(\d+)(?:-\d+)?:)?(\d+)(?:-\d+)?(?:/\w+)?$")

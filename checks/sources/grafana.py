@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checks.inventory import Dashboard, Inventory, Location
-from checks.sources._yaml import parse_file
+from rbh.checks.inventory import Dashboard, Inventory, Location
+from rbh.checks.sources._yaml import parse_file
 
 NAME = "grafana"
 

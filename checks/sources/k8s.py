@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks.inventory import (
+from rbh.checks.inventory import (
     WORKLOAD_KINDS,
     Container,
     Inventory,
@@ -19,8 +19,8 @@ from checks.inventory import (
     ServicePort,
     Workload,
 )
-from checks.inventory import FileProblem
-from checks.sources._yaml import Node, parse_file
+from rbh.checks.inventory import FileProblem
+from rbh.checks.sources._yaml import Node, parse_file
 
 NAME = "k8s"
 SKIP_API_GROUPS = ("backstage.io/",)  # catalog entities look like Kubernetes objects but are not

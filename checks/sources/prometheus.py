@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from checks import promql
-from checks.inventory import Alert, Inventory, Location, RecordingRule
-from checks.inventory import FileProblem
-from checks.sources._yaml import Node, parse_file
+from rbh.checks import promql
+from rbh.checks.inventory import Alert, Inventory, Location, RecordingRule
+from rbh.checks.inventory import FileProblem
+from rbh.checks.sources._yaml import Node, parse_file
 
 NAME = "prometheus"
 

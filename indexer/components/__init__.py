@@ -22,5 +22,5 @@ __all__ = sorted(_WHERE)
 
 def __getattr__(name: str):
     if name in _WHERE:
-        return getattr(import_module(f"indexer.components.{_WHERE[name]}"), name)
-    raise AttributeError(f"module 'indexer.components' has no attribute {name!r}")
+        return getattr(import_module(f"rbh.indexer.components.{_WHERE[name]}"), name)
+    raise AttributeError(f"module 'rbh.indexer.components' has no attribute {name!r}")

@@ -11,9 +11,9 @@ from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
 
-from indexer.components.lexical import embedding_text
+from rbh.indexer.components.lexical import embedding_text
 # Model loading lives in ``wordllama_model`` (no Haystack import: the query path uses it).
-from indexer.components.wordllama_model import DEFAULT_CONFIG, load_wordllama, parse_model  # noqa: F401 - re-exported
+from rbh.indexer.components.wordllama_model import DEFAULT_CONFIG, load_wordllama, parse_model  # noqa: F401 - re-exported
 
 
 class _WordLlamaBase:

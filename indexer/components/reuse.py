@@ -17,7 +17,7 @@ from typing import Any
 from haystack import Document, component, default_from_dict, default_to_dict
 from haystack.dataclasses import SparseEmbedding
 
-from indexer.components.terms import embedding_text
+from rbh.indexer.components.terms import embedding_text
 
 
 def text_key(title: str | None, heading_path: list[str] | None, content: str | None) -> bytes:

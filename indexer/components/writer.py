@@ -11,8 +11,8 @@ from typing import Any
 
 from haystack import Document, component, default_from_dict, default_to_dict
 
-from indexer.store import point_id  # noqa: F401 - re-exported: the id of a chunk's Document
-from indexer.store.document_store import to_record
+from rbh.indexer.store import point_id  # noqa: F401 - re-exported: the id of a chunk's Document
+from rbh.indexer.store.document_store import to_record
 
 
 @component

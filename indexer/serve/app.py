@@ -31,20 +31,19 @@ import threading
 import time
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from indexer.serve.chat import RENDERERS, GroupNote, clean, note_for
-from indexer.serve.notify import Notifier
+from rbh.indexer.serve.chat import RENDERERS, GroupNote, clean, note_for
+from rbh.indexer.serve.notify import Notifier
 
-log = logging.getLogger("indexer.serve")
+log = logging.getLogger("rbh.indexer.serve")
 
 COOKIE = "rbh_serve"
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; "
@@ -117,7 +116,7 @@ def _count(value: Any) -> int:
 def _page_template():
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("indexer.serve", "templates"),
+    env = jinja2.Environment(loader=jinja2.PackageLoader("rbh.indexer.serve", "templates"),
                              autoescape=jinja2.select_autoescape(default=True), trim_blocks=True, lstrip_blocks=True)
     env.filters["grouped"] = grouped_findings
     return env.get_template("page.html")
@@ -142,7 +141,7 @@ def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metri
     notifier.metrics = metrics
     limiter = RateLimiter(settings.rate_limit_per_minute)
     template = _page_template()
-    css = resources.files("indexer.serve").joinpath("templates/page.css").read_text(encoding="utf-8")
+    css = resources.files("rbh.indexer.serve").joinpath("templates/page.css").read_text(encoding="utf-8")
     token = settings.token.encode()
     cookie_value = hmac.new(token, b"rbh-serve-page-v1", hashlib.sha256).hexdigest()
     follow_ups: collections.OrderedDict[str, str] = collections.OrderedDict()
@@ -249,7 +248,7 @@ def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metri
 
     # ---------------------------------------------------------------- ask API
     def ask_options(data: dict[str, Any]):
-        from indexer.answer import AskOptions
+        from rbh.indexer.answer import AskOptions
 
         def names(v: Any) -> tuple[str, ...]:
             vals = v if isinstance(v, list) else [v] if v else []
@@ -274,7 +273,7 @@ def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metri
         payload = data.get("payload")
         payload_text = None
         if payload is not None:
-            from indexer.alerts import iter_payload_alerts
+            from rbh.indexer.alerts import iter_payload_alerts
 
             if not any(True for _ in iter_payload_alerts(payload)):
                 raise Refused(422, "payload holds no alerts")
@@ -320,7 +319,7 @@ def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metri
         return resp
 
     async def page_answer(q: str, alert: str) -> tuple[dict | None, str | None]:
-        from indexer.alerts import iter_payload_alerts
+        from rbh.indexer.alerts import iter_payload_alerts
 
         data: dict[str, Any] = {"q": q}
         text = alert.strip()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rbh.cli import repo_option
+from rbh.options import repo_option
 
 DEFAULT_TOKEN_ENV = "RBH_SERVE_TOKEN"
 
@@ -37,12 +37,12 @@ def serve_command(repo, host, port, token_env, allow_repo_webhooks, qdrant_url):
     """
     try:
         import starlette  # noqa: F401
-        import uvicorn
+        import uvicorn  # noqa: F401
     except ImportError:
         from rbh.errors import ConfigError
 
         raise ConfigError("rbh serve needs its extra: pip install 'runbook-health[serve]'") from None
-    from indexer.serve.service import serve
+    from rbh.indexer.serve.service import serve
 
     serve(repo, host=host, port=port, token_env=token_env, allow_repo_webhooks=allow_repo_webhooks, qdrant_url=qdrant_url)
     return 0

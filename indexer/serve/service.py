@@ -11,7 +11,7 @@ from typing import Any
 
 from rbh.errors import ConfigError
 
-log = logging.getLogger("indexer.serve")
+log = logging.getLogger("rbh.indexer.serve")
 
 MIN_TOKEN_CHARS = 16
 
@@ -32,7 +32,7 @@ def read_token(token_env: str) -> str:
 def chat_targets(project: Any, allow_repo_webhooks: bool) -> list:
     """Targets from RBH_SERVE_WEBHOOKS, plus rbh.yaml's serve.webhooks only when allowed: a pull
     request that edits rbh.yaml must not be able to send the alerts somewhere else."""
-    from indexer.serve.notify import Target, targets_from_env
+    from rbh.indexer.serve.notify import Target, targets_from_env
     from rbh.redact import register_secret_env
 
     register_secret_env("RBH_SERVE_WEBHOOKS")
@@ -53,9 +53,9 @@ def build(repo: Path | None, *, token: str, targets: list, qdrant_url: str | Non
           check_seconds: float | None = None, **overrides: Any):
     """(app, warm index, serve config) for *repo*: what ``rbh serve`` runs, for tests and the bench
     too; *overrides* replace ``serve:`` settings of the repository's config."""
-    from indexer.serve.app import Settings, create_app
-    from indexer.serve.notify import Notifier
-    from indexer.serve.warm import WarmIndex
+    from rbh.indexer.serve.app import Settings, create_app
+    from rbh.indexer.serve.notify import Notifier
+    from rbh.indexer.serve.warm import WarmIndex
     from rbh.project import load_project
 
     cfg = load_project(repo).config.serve.model_copy(update=overrides)

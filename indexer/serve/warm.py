@@ -110,8 +110,8 @@ class WarmIndex:
 
     # -------------------------------------------------------------- lifecycle
     def _build(self, retriever: Any) -> Bundle:
-        from indexer.alerts import catalog_for_project
-        from indexer.query import Retriever
+        from rbh.indexer.alerts import catalog_for_project
+        from rbh.indexer.query import Retriever
         from rbh.project import load_project
 
         project = load_project(self.repo)
@@ -122,7 +122,7 @@ class WarmIndex:
         notices: list[str] = []
         inventory = None
         try:
-            from checks.inventory import load_inventory
+            from rbh.checks.inventory import load_inventory
 
             inventory = load_inventory(project)
         except Exception as exc:  # noqa: BLE001 - alerts still resolve through the catalog's own loader
@@ -139,7 +139,7 @@ class WarmIndex:
     def _health_for(project: Any, paths: list[str], inventory: Any) -> HealthMemo:
         """Every runbook's open findings, computed once per generation and day in one run of the
         checks (one run over all runbooks costs about what three runs over one runbook cost)."""
-        from indexer.answer import health_of
+        from rbh.indexer.answer import health_of
 
         memo = HealthMemo(dt.date.today())
         found, notice = health_of(project, paths, inventory)
@@ -171,7 +171,7 @@ class WarmIndex:
 
     def check(self) -> bool:
         """Open the index as published now; swap it in. True when it is a new generation."""
-        from indexer.query import Retriever
+        from rbh.indexer.query import Retriever
 
         with self._check_lock:
             return self._check(Retriever)
@@ -208,9 +208,9 @@ class WarmIndex:
     # -------------------------------------------------------------- queries
     def ask(self, opts: Any) -> dict[str, Any]:
         """The dict ``rbh ask --json`` prints, for an ``indexer.answer.AskOptions``."""
-        from indexer.alerts import read_payload
-        from indexer.answer import build_answer
-        from indexer.query import Filters, retrieve
+        from rbh.indexer.alerts import read_payload
+        from rbh.indexer.answer import build_answer
+        from rbh.indexer.query import Filters, retrieve
 
         with self._query_lock:
             b = self.bundle
@@ -230,7 +230,7 @@ class WarmIndex:
     def resolve_alerts(self, alerts: list[dict[str, Any]]) -> list[AlertAnswer]:
         """Each alert of a webhook payload to its runbook section: alert lookup (rules' runbook_url,
         front matter, rendered summary or description), else retrieval over its rendered text."""
-        from indexer.answer import AskOptions
+        from rbh.indexer.answer import AskOptions
 
         out = []
         for alert in alerts:

@@ -281,8 +281,8 @@ def model_signature(config) -> dict[str, Any]:
     Free of Haystack imports, so opening the store for ``rbh ask`` stays cheap;
     ``IndexSettings.model_fingerprint`` is ``fingerprint()`` of this.
     """
-    from indexer.components.terms import AVG_LEN, B, K1, LEXICAL_VERSION
-    from indexer.components.wordllama_model import parse_model
+    from rbh.indexer.components.terms import AVG_LEN, B, K1, LEXICAL_VERSION
+    from rbh.indexer.components.wordllama_model import parse_model
 
     idx = config.index
     return {"model": f"wordllama:{parse_model(idx.model)}", "dim": idx.dim,
@@ -331,10 +331,10 @@ def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None
     settings = store_settings(project, qdrant_url)
     wanted = model_signature(project.config)
     if settings.is_local:
-        from indexer.store.edge import EdgeReader
+        from rbh.indexer.store.edge import EdgeReader
 
         return EdgeReader.open(settings, wanted)
-    from indexer.store.server import ServerReader
+    from rbh.indexer.store.server import ServerReader
 
     return ServerReader.open(settings, wanted)
 
@@ -342,10 +342,10 @@ def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None
 def open_writer(settings: StoreSettings, dim: int):
     """The indexer's side of the store for *settings* (a context manager; one writer at a time)."""
     if settings.is_local:
-        from indexer.store.edge import EdgeWriter
+        from rbh.indexer.store.edge import EdgeWriter
 
         return EdgeWriter(settings, dim)
-    from indexer.store.server import ServerWriter
+    from rbh.indexer.store.server import ServerWriter
 
     return ServerWriter(settings, dim)
 
@@ -358,10 +358,10 @@ def read_status(settings: StoreSettings) -> tuple[IndexState | None, int | None,
 
     Never raises for a damaged index: the problem is reported as text."""
     if settings.is_local:
-        from indexer.store.edge import edge_status
+        from rbh.indexer.store.edge import edge_status
 
         return edge_status(settings)
-    from indexer.store.server import server_status
+    from rbh.indexer.store.server import server_status
 
     return server_status(settings)
 
@@ -370,7 +370,7 @@ def store_size_bytes(settings: StoreSettings) -> int | None:
     """Bytes on disk of the serving local generation (None for a server)."""
     if not settings.is_local:
         return None
-    from indexer.store.edge import generation_size
+    from rbh.indexer.store.edge import generation_size
 
     return generation_size(settings)
 
@@ -380,7 +380,7 @@ def store_size_bytes(settings: StoreSettings) -> int | None:
 
 
 def client_params(settings: StoreSettings) -> dict[str, Any]:
-    from indexer.store.server import client_params as _params
+    from rbh.indexer.store.server import client_params as _params
 
     return _params(settings)
 
@@ -392,19 +392,19 @@ def collection_params(settings: StoreSettings) -> dict[str, Any]:
 
 
 def with_retries(settings: StoreSettings, fn: Callable[[], Any], what: str) -> Any:
-    from indexer.store.server import with_retries as _retry
+    from rbh.indexer.store.server import with_retries as _retry
 
     return _retry(settings, fn, what)
 
 
 def ensure_payload_indexes(client, collection: str) -> list[str]:
-    from indexer.store.server import ensure_payload_indexes as _ensure
+    from rbh.indexer.store.server import ensure_payload_indexes as _ensure
 
     return _ensure(client, collection)
 
 
 def resolve_alias(client, alias: str) -> str | None:
-    from indexer.store.server import resolve_alias as _resolve
+    from rbh.indexer.store.server import resolve_alias as _resolve
 
     return _resolve(client, alias)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import cached_property
 from typing import Any
 
-from indexer.store import DENSE_VECTOR, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings
-from indexer.store.filters import path_filter
+from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings
+from rbh.indexer.store.filters import path_filter
 
 
 class StoreReader:
@@ -44,7 +44,7 @@ class StoreReader:
     @cached_property
     def document_store(self):
         """A Haystack ``DocumentStore`` over this reader (read-only: writes go through ``rbh index``)."""
-        from indexer.store.document_store import RbhDocumentStore
+        from rbh.indexer.store.document_store import RbhDocumentStore
 
         return RbhDocumentStore.over_reader(self)
 

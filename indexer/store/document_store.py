@@ -2,7 +2,7 @@
 
 So a team can use rbh's index in its own Haystack pipelines::
 
-    from indexer.store.document_store import RbhDocumentStore
+    from rbh.indexer.store.document_store import RbhDocumentStore
     store = RbhDocumentStore(repo="path/to/runbooks-repo")     # the live index, read-only
     store.filter_documents({"field": "meta.service", "operator": "in", "value": ["checkout"]})
 
@@ -26,7 +26,7 @@ from haystack.dataclasses import SparseEmbedding
 from haystack.document_stores.errors import DocumentStoreError, DuplicateDocumentError
 from haystack.document_stores.types import DuplicatePolicy
 
-from indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Record, SparseValues, point_id
+from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Record, SparseValues, point_id
 
 
 def to_record(doc: Document) -> Record:
@@ -82,7 +82,7 @@ class RbhDocumentStore:
         if self._target is not None:
             return self._target
         if self._reader is None:
-            from indexer.store import open_store
+            from rbh.indexer.store import open_store
             from rbh.project import load_project
 
             self._reader = open_store(load_project(self.repo), qdrant_url=self.qdrant_url)

@@ -55,7 +55,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from indexer.store import (
+from rbh.indexer.store import (
     DENSE_VECTOR,
     PAYLOAD_INDEXES,
     SPARSE_VECTOR,
@@ -71,8 +71,8 @@ from indexer.store import (
     user_cache_dir,
     utc_now,
 )
-from indexer.store.base import StoreReader, Target
-from indexer.store.filters import to_edge
+from rbh.indexer.store.base import StoreReader, Target
+from rbh.indexer.store.filters import to_edge
 from rbh.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -662,9 +662,9 @@ class EdgeWriter:
 
     def vector_cache(self) -> dict:
         """Vectors of the serving index by embedding-text hash (``indexer.components.reuse``)."""
-        from indexer.components.reuse import text_key
+        from rbh.indexer.components.reuse import text_key
 
-        from indexer.components.reuse import VectorCache
+        from rbh.indexer.components.reuse import VectorCache
 
         cache = VectorCache()
         gen = self._serving() if self.state is not None else None
@@ -713,7 +713,7 @@ def _copy_shard(src: Path, dest: Path) -> None:
     JSON through a temporary ``.atomicwrite*`` file and a rename, and mmapped status flags), always
     with the same content. So a reader's temporary file can vanish under the copy: those are
     skipped, and a file replaced mid-copy is the same either way."""
-    for dirpath, dirs, files in os.walk(src):
+    for dirpath, _dirs, files in os.walk(src):
         rel = Path(dirpath).relative_to(src)
         (dest / rel).mkdir(parents=True, exist_ok=True)
         for name in files:

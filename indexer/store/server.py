@@ -16,7 +16,7 @@ import warnings
 from contextlib import suppress
 from typing import Any, Callable
 
-from indexer.store import (
+from rbh.indexer.store import (
     DENSE_VECTOR,
     PAYLOAD_INDEXES,
     SPARSE_VECTOR,
@@ -31,8 +31,8 @@ from indexer.store import (
     new_collection_name,
     norm_id,
 )
-from indexer.store.base import StoreReader, Target
-from indexer.store.filters import to_client
+from rbh.indexer.store.base import StoreReader, Target
+from rbh.indexer.store.filters import to_client
 from rbh.errors import StoreError
 from rbh.redact import redact
 
@@ -327,9 +327,9 @@ class ServerWriter:
             with_retries(self.settings, lambda: ensure_payload_indexes(self.client, self.state.collection), "create payload indexes")
 
     def vector_cache(self) -> dict:
-        from indexer.components.reuse import text_key
+        from rbh.indexer.components.reuse import text_key
 
-        from indexer.components.reuse import VectorCache
+        from rbh.indexer.components.reuse import VectorCache
 
         cache = VectorCache()
         if self.state is None:
