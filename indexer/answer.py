@@ -15,6 +15,8 @@ answer still prints, with a one-line notice instead of the health block.
 
 from __future__ import annotations
 
+import dataclasses
+
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
@@ -114,16 +116,29 @@ def procedure_from_chunks(chunks: list[Any]) -> list[ProcedureSection]:
     return out
 
 
-def is_procedure_page(sections: list[ProcedureSection]) -> bool:
+def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | None = None) -> bool:
     """A one-alert-per-file page: its top-level sections are all responder vocabulary, at least one
     to act on (Meaning / Impact / Diagnosis / Mitigation, Overview / Steps ...).
     A page with a top-level section about something else (``Alert: X``, ``Fail over to ...``)
-    covers several topics: its best section is the answer, not the whole page."""
+    covers several topics: its best section is the answer, not the whole page.
+
+    *alert_heading*: the heading an alert's ``runbook_url`` anchors. When it is a top-level section
+    and every other top-level section is responder vocabulary (``## Alert: X`` followed by
+    ``## Diagnosis`` and ``## Mitigation``), the page is still about that one alert, and its
+    procedure is the answer: the anchored section alone is often two lines of context."""
     headed = [s for s in sections if s.heading and s.level > 0]
     if not headed:
         return False
     top = min(s.level for s in headed if s.level > 1) if any(s.level > 1 for s in headed) else 1
     tops = [s for s in headed if s.level == top]
+    if alert_heading is not None:
+        if not any(s.heading == alert_heading for s in tops):
+            return False
+        tops = [s for s in tops if s.heading != alert_heading]
+        prefix = alert_heading.split(":", 1)[0].strip().lower() + ":" if ":" in alert_heading else None
+        if prefix and any(s.heading.lower().startswith(prefix) for s in tops):
+            return False  # "## Alert: A", "## Alert: B": a page of several alerts, the section is the answer
+        return 1 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
     return 2 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
 
 
@@ -447,11 +462,17 @@ def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureS
     out: dict[str, list[ProcedureSection]] = {}
     for i, h in enumerate(hits):
         by_alert = h.via == "alert" and h.alert is not None and getattr(h.alert, "whole_runbook", False)
+        by_alert_section = h.via == "alert" and h.alert is not None and not by_alert and bool(h.heading)
         first_free = i == 0 and h.via != "alert"
-        if h.path in out or not (by_alert or first_free):
+        if h.path in out or not (by_alert or by_alert_section or first_free):
             continue
         sections = procedure_from_chunks(retriever.sections_of(h.path))
-        if sections and (by_alert or is_procedure_page(sections)):
+        if not sections:
+            continue
+        if by_alert_section and is_procedure_page(sections, alert_heading=h.heading):
+            # the section the alert links is shown in full too: it is what the alert points at
+            out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
+        elif by_alert or (first_free and is_procedure_page(sections)):
             out[h.path] = sections
     return out
 

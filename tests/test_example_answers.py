@@ -43,3 +43,23 @@ def test_drift_scenario_answer_carries_the_finding_and_its_suggestion(drift_repo
     assert "health: 11 open finding(s): this runbook may be out of date" in out
     assert ("error   RBH101 lines 62, 86, 107, 108, 114, 130, ... (in this section): deployment `checkout` not found"
             " in namespace `checkout` or any other  (did you mean `checkout-api`)") in out
+
+
+def test_alert_section_on_a_one_alert_page_brings_the_whole_procedure(indexed_example, rbh):
+    """`## Alert: KubePodCrashLooping` holds two lines; its siblings Diagnosis and Mitigation are what
+    the responder needs, and the page names no other alert: the answer is the procedure."""
+    code, out, err = rbh(["ask", "--repo", str(indexed_example), "--json", "--top-k", "1", "KubePodCrashLooping"])
+    assert code == 0, err
+    top = json.loads(out)["results"][0]
+    procedure = {s["heading"]: s["action"] for s in top["procedure"]}
+    assert procedure["Alert: KubePodCrashLooping"] is True  # the linked section in full
+    assert procedure["Diagnosis"] is True and procedure["Mitigation"] is True
+    code, text, err = rbh(["ask", "--repo", str(indexed_example), "--top-k", "1", "KubePodCrashLooping"])
+    assert "    ## Diagnosis" in text.splitlines() and "    ## Mitigation" in text.splitlines()
+
+
+def test_alert_section_on_a_page_of_several_alerts_stays_one_section(indexed_example, rbh):
+    code, out, err = rbh(["ask", "--repo", str(indexed_example), "--json", "--top-k", "1", "CheckoutHighLatency"])
+    assert code == 0, err
+    top = json.loads(out)["results"][0]
+    assert (top["anchor"], top["procedure"]) == ("alert-checkouthighlatency", None)
