@@ -303,37 +303,11 @@ def synthesize(question: str, sections: Sequence[CitableSection], cfg: Any) -> L
     runs in a daemon thread, so a server that trickles bytes cannot hold the responder hostage; and
     by ``reply_byte_cap``: the transport stops reading a body that grows past it.
     """
-    from rbh.config import api_key
-
     if not sections:
         raise LLMError("nothing was retrieved, so there is nothing to summarize")
-    base_url, from_repo = llm_endpoint(cfg)
-    key = api_key("llm", base_url, url_from_repo=from_repo, config_env=cfg.api_key_env)
     system, user = build_messages(question, sections)
-    chat = _chat_client(cfg, base_url, key.value)  # imports Haystack here, so the import does not eat into the timeout
-    box: dict[str, Any] = {}
-
-    def call() -> None:
-        try:
-            box["reply"] = chat(system, user)
-        except BaseException as exc:  # noqa: BLE001 - reported to the caller as LLMError
-            box["error"] = exc
-
-    worker = threading.Thread(target=call, name="rbh-llm", daemon=True)
-    worker.start()
-    worker.join(cfg.timeout + 1.0)
-    withheld = f" ({key.withheld})" if key.withheld else ""
-    if worker.is_alive():
-        raise LLMError(f"the LLM at {base_url} did not answer within {cfg.timeout:g}s")
-    if "error" in box:
-        exc = box["error"]
-        if isinstance(exc, LLMError):
-            raise exc
-        cause = _reply_refused_in(exc)
-        if cause is not None:
-            raise LLMError(f"the LLM at {base_url}: {cause}")
-        raise LLMError(f"the LLM at {base_url} failed: {type(exc).__name__}: {redact(str(exc))[:200]}{withheld}")
-    answer = check_reply(box.get("reply"), sections, cfg.max_answer_chars)
+    reply = complete(cfg, system, user, thread_name="rbh-llm")
+    answer = check_reply(reply, sections, cfg.max_answer_chars)
     answer.model = cfg.model
     return answer
 
@@ -460,14 +434,18 @@ def _chat_client(cfg: Any, base_url: str, key: str | None):
     return chat
 
 
-def complete(cfg: Any, system: str, user: str) -> str:
-    """One chat exchange with the configured endpoint, bounded by ``cfg.timeout`` (as ``synthesize``);
-    ``LLMError`` on any failure. Used by the optional reranking stage (``indexer.rerank``)."""
+def complete(cfg: Any, system: str, user: str, *, thread_name: str = "rbh-llm-rerank") -> str:
+    """One chat exchange with the configured endpoint; ``LLMError`` on any failure. Used by
+    ``synthesize`` and by the optional reranking stage (``indexer.rerank``).
+
+    The key follows ``rbh.config.api_key``. The whole exchange is bounded by ``cfg.timeout``: the
+    request runs in a daemon thread, so a server that trickles bytes cannot hold the responder
+    hostage; and by ``reply_byte_cap``: the transport stops reading a body that grows past it."""
     from rbh.config import api_key
 
     base_url, from_repo = llm_endpoint(cfg)
-    key = api_key("llm", base_url, url_from_repo=from_repo, config_env=cfg.api_key_env)  # the same policy as synthesize
-    chat = _chat_client(cfg, base_url, key.value)
+    key = api_key("llm", base_url, url_from_repo=from_repo, config_env=cfg.api_key_env)
+    chat = _chat_client(cfg, base_url, key.value)  # imports Haystack here, so the import does not eat into the timeout
     box: dict[str, Any] = {}
 
     def call() -> None:
@@ -476,14 +454,18 @@ def complete(cfg: Any, system: str, user: str) -> str:
         except BaseException as exc:  # noqa: BLE001 - reported to the caller as LLMError
             box["error"] = exc
 
-    worker = threading.Thread(target=call, name="rbh-llm-rerank", daemon=True)
+    worker = threading.Thread(target=call, name=thread_name, daemon=True)
     worker.start()
     worker.join(cfg.timeout + 1.0)
+    withheld = f" ({key.withheld})" if key.withheld else ""
     if worker.is_alive():
         raise LLMError(f"the LLM at {base_url} did not answer within {cfg.timeout:g}s")
     if "error" in box:
         exc = box["error"]
         if isinstance(exc, LLMError):
             raise exc
-        raise LLMError(f"the LLM at {base_url} failed: {type(exc).__name__}: {redact(str(exc))[:200]}")
-    return str(box.get("reply") or "")
+        cause = _reply_refused_in(exc)
+        if cause is not None:
+            raise LLMError(f"the LLM at {base_url}: {cause}")
+        raise LLMError(f"the LLM at {base_url} failed: {type(exc).__name__}: {redact(str(exc))[:200]}{withheld}")
+    return box.get("reply")

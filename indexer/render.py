@@ -157,7 +157,8 @@ def _head(r: Result, st: Callable[..., str]) -> str:
     title = one_line(m.get("title") or h.path)
     crumb = one_line(" > ".join(str(x) for x in m.get("heading_path") or []) or h.heading)
     head = f"[{r.rank}] {title}"
-    if r.procedure is None and crumb and crumb != title:
+    anchored = h.via == "alert" and bool(h.anchor)  # the alert links a section: name it, procedure or not
+    if (r.procedure is None or anchored) and crumb and crumb != title:
         head += f" > {crumb}" if not crumb.startswith(title) else crumb[len(title):]
     if h.via == "alert" and h.alert is not None:
         head += st(one_line(f"  (alert {h.alert.alert} -> {h.alert.via})"), fg="cyan")

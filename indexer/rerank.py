@@ -67,7 +67,7 @@ def build_prompt(query: str, hits: list[Any]) -> str:
 def _llm(query: str, hits: list[Any], llm_cfg: Any) -> list[int]:
     from rbh.indexer.llm import complete
 
-    reply = complete(llm_cfg, SYSTEM, build_prompt(query, hits))
+    reply = str(complete(llm_cfg, SYSTEM, build_prompt(query, hits)) or "")
     m = re.search(r"\[[\d\s,]*\]", reply)
     if not m:
         raise ValueError("the reply holds no list of candidate numbers")
