@@ -32,17 +32,21 @@ FORMAT = 1
 MAX_BYTES = 128 * 1024 * 1024
 
 
+def _head(project: Any) -> str:
+    if project.repo is None:
+        return "-"
+    try:
+        return project.repo.head.commit.hexsha
+    except Exception:  # noqa: BLE001 - no commits yet: the files alone decide
+        return "no-commit"
+
+
 def state_key(project: Any) -> str:
     """Hash of what every non-date finding depends on (not today's date)."""
     from rbh import __version__
 
     h = hashlib.sha256()
-    head = "-"
-    if project.repo is not None:
-        try:
-            head = project.repo.head.commit.hexsha
-        except Exception:  # noqa: BLE001 - no commits yet: the files alone decide
-            head = "no-commit"
+    head = _head(project)
     h.update(f"{FORMAT}\x1f{__version__}\x1f{head}\x1f{project.config.model_dump_json()}".encode())
     files = set(project.runbook_paths()) | set(project.manifest_paths())
     for rel in sorted(files):
@@ -109,7 +113,6 @@ def _location(project: Any) -> Path | None:
 def store_health(project: Any, result: Any, key: str | None = None) -> None:
     """Keep *result*'s findings (all files, before suppression, without date rules) for this state."""
     from rbh.checks.engine import DATE_RULES
-    from rbh.paths import keep_out_of_git
 
     path = _location(project)
     if path is None:
@@ -122,8 +125,14 @@ def store_health(project: Any, result: Any, key: str | None = None) -> None:
     for f in result.findings:
         if f.rule not in DATE_RULES:
             by_path.setdefault(f.path, []).append(_finding_to_json(f))
-    doc = {"format": FORMAT, "key": key, "stored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-           "findings": by_path}
+    _write(path, key, _head(project), by_path)
+
+
+def _write(path: Path, key: str, head: str, by_path: dict[str, list[dict[str, Any]]]) -> None:
+    from rbh.paths import keep_out_of_git
+
+    doc = {"format": FORMAT, "key": key, "head": head,
+           "stored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "findings": by_path}
     tmp = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(exist_ok=True)
@@ -140,8 +149,8 @@ def store_health(project: Any, result: Any, key: str | None = None) -> None:
             pass
 
 
-def stored_findings(project: Any, paths: list[str], key: str | None = None) -> dict[str, list[Finding]] | None:
-    """The stored findings of *paths* for the current state, or None when any is missing."""
+def _read(project: Any) -> dict[str, Any] | None:
+    """The stored document, whatever state it is for, or None (missing, oversized, not ours)."""
     path = _location(project)
     if path is None:
         return None
@@ -157,11 +166,61 @@ def stored_findings(project: Any, paths: list[str], key: str | None = None) -> d
         doc = json.loads(data.decode("utf-8"))
     except (ValueError, UnicodeDecodeError, RecursionError):
         return None
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != (key or state_key(project)):
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("findings"), dict):
         return None
-    have = doc.get("findings")
-    if not isinstance(have, dict):
+    return doc
+
+
+def refresh(project: Any, *, inventory: Any = None) -> str:
+    """Store every runbook's findings for the current state; returns "current", "incremental" or "full".
+
+    When findings are stored for an earlier commit, only the runbooks that the change since then can
+    affect are checked again (the scope of ``rbh check --changed-since``, which reports exactly what a
+    full run reports for them); every other runbook keeps its stored findings. Anything unusual (no
+    stored commit, a rewritten history, a runbook without stored findings, a change that reaches
+    every runbook) falls back to checking everything, so the result is always a full run's.
+    """
+    from rbh.checks.engine import DATE_RULES, run_checks
+    from rbh.errors import RbhError
+
+    key = state_key(project)
+    old = _read(project)
+    if old is not None and old.get("key") == key:
+        return "current"
+    base = old.get("head") if old is not None else None
+    selected = None
+    if isinstance(base, str) and len(base) == 40 and all(c in "0123456789abcdef" for c in base) and project.repo is not None:
+        try:
+            from rbh.checks.changed import runbooks_in_scope
+
+            selected, _ = runbooks_in_scope(project, base)
+        except (RbhError, ValueError):  # the commit is gone (force-push, shallow clone): check everything
+            selected = None
+    have = old["findings"] if old is not None else {}
+    current = project.runbook_paths()
+    if selected is None or any(p not in have and p not in selected for p in current):
+        run_checks(project, inventory=inventory)  # stores every runbook's findings
+        return "full"
+    by_path: dict[str, list[dict[str, Any]]] = {p: have[p] for p in current if p not in selected}
+    if selected:
+        result = run_checks(project, paths=selected, inventory=inventory)
+        for p in selected:
+            by_path[p] = []
+        for f in result.findings:
+            if f.path in by_path and f.path in selected and f.rule not in DATE_RULES:
+                by_path[f.path].append(_finding_to_json(f))
+    path = _location(project)
+    if path is not None:
+        _write(path, key, _head(project), by_path)
+    return "incremental"
+
+
+def stored_findings(project: Any, paths: list[str], key: str | None = None) -> dict[str, list[Finding]] | None:
+    """The stored findings of *paths* for the current state, or None when any is missing."""
+    doc = _read(project)
+    if doc is None or doc.get("key") != (key or state_key(project)):
         return None
+    have = doc["findings"]
     out: dict[str, list[Finding]] = {}
     for p in paths:
         raw = have.get(p)
@@ -188,12 +247,9 @@ def health(project: Any, paths: list[str], *, inventory: Any = None, today: dt.d
     key = state_key(project)
     stored = stored_findings(project, paths, key)
     if stored is None:
-        full = run_checks(project, inventory=inventory, today=today)  # stores every runbook's findings
+        refresh(project, inventory=inventory)  # what changed since the stored commit, or everything
         stored = stored_findings(project, paths, key)
-        if stored is None:  # not writable, or the files changed meanwhile: use the run itself
-            wanted = set(paths)
-            full.findings = [f for f in full.findings if f.path in wanted]
-            full.runbooks = [rb for rb in full.runbooks if rb.path in wanted]
-            return full
+        if stored is None:  # not writable, or the files changed meanwhile: check these paths now
+            return run_checks(project, paths=paths, inventory=inventory, today=today)
     return run_checks(project, paths=paths, today=today, only_rules=DATE_RULES,
                       stored=[f for p in paths for f in stored[p]])

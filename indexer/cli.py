@@ -86,9 +86,9 @@ def _store_health(project) -> None:
     import logging
 
     try:
-        from rbh.checks.engine import run_checks
+        from rbh.checks.health_cache import refresh
 
-        run_checks(project)
+        refresh(project)  # what the change since the stored commit can affect, else every runbook
     except Exception as exc:  # noqa: BLE001 - health is an extra; the index is what was asked for
         logging.getLogger(__name__).debug("health not stored", exc_info=True)
         click.echo(f"rbh: notice: runbook health not stored ({type(exc).__name__}); 'rbh ask' computes it", err=True)

@@ -398,3 +398,54 @@ def test_a_committed_or_tampered_health_cache_is_not_believed(tmp_path):
                                             "strength": "command"}]
     path.write_text(json.dumps(doc))
     assert [f.as_dict() for f in health(load_project(root), ["runbooks/cart.md"], today=today).active] == truth
+
+
+def _stored_doc(root):
+    import json
+
+    return json.loads((root / ".rbh" / "health-cache.json").read_text(encoding="utf-8"))
+
+
+def _full_findings(root):
+    """Every runbook's findings of a full, uncached run, as health-cache.json stores them."""
+    from rbh.checks.engine import DATE_RULES, run_checks
+    from rbh.checks.health_cache import _finding_to_json
+    from rbh.project import load_project
+
+    project = load_project(root)
+    result = run_checks(project, use_cache=False)
+    out = {p: [] for p in project.runbook_paths()}
+    for f in result.findings:
+        if f.path in out and f.rule not in DATE_RULES:
+            out[f.path].append(_finding_to_json(f))
+    return out
+
+
+def test_stored_health_is_refreshed_incrementally_and_equals_a_full_run(tmp_path):
+    """After a commit, only the runbooks the change can affect are checked again, and the stored
+    findings equal a full run's, for a runbook edit and for the drift scenario's manifest renames."""
+    import subprocess
+
+    from conftest import copy_example
+    from rbh.checks.health_cache import refresh
+    from rbh.project import load_project
+
+    root = copy_example(tmp_path / "example")
+    assert refresh(load_project(root)) == "full"  # nothing stored yet
+    assert refresh(load_project(root)) == "current"
+    runbook = root / "runbooks" / "services" / "cart.md"
+    runbook.write_text(runbook.read_text(encoding="utf-8") + "\nRestart with `kubectl -n storefront rollout restart deploy/cart-gone`.\n",
+                       encoding="utf-8")
+    subprocess.run(["git", "commit", "-qam", "edit cart"], cwd=root, check=True)
+    assert refresh(load_project(root)) == "incremental"
+    stored = {p: v for p, v in _stored_doc(root)["findings"].items()}
+    full = _full_findings(root)
+    assert stored == full
+    assert [f["rule"] for f in stored["runbooks/services/cart.md"]] == ["RBH101"]
+
+    import drift
+
+    drift.apply_drift(root)  # commits: deployment checkout renamed, an alert retired
+    assert refresh(load_project(root)) == "incremental"
+    assert _stored_doc(root)["findings"] == _full_findings(root)
+    assert any(f["rule"] == "RBH101" for f in _stored_doc(root)["findings"]["runbooks/services/checkout.md"])
