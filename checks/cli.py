@@ -1,4 +1,4 @@
-"""The ``rbh check`` command (and the command list the CLI root attaches)."""
+"""The ``rbh check`` command (the CLI root, ``rbh.cli``, names it and loads this module lazily)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import click
 from rbh.checks.reporting import finish as reporting_finish
 from rbh.checks.reporting import prepare as reporting_prepare
 from rbh.checks.reporting import reporting_options
-from rbh.checks.new_runbook import COMMANDS as NEW_COMMANDS
-from rbh.checks.rules_cli import COMMANDS as RULES_COMMANDS
 from rbh.options import repo_option
 from rbh.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -141,5 +139,3 @@ def _print_trend(project, fmt: str | None, weeks: int) -> None:
     json.dump(trend.as_dict(), sys.stdout, indent=2)
     sys.stdout.write("\n")
 
-
-COMMANDS: list[click.Command] = [check_command, *RULES_COMMANDS, *NEW_COMMANDS]

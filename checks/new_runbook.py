@@ -131,5 +131,3 @@ def new_command(alert_name: str, repo: str | None, to_stdout: bool) -> None:
         fh.write(text)
     click.echo(f"wrote {safe} for alert {alert.name} ({alert.loc.path}:{alert.loc.line}); path: {why}")
 
-
-COMMANDS = [new_command]

@@ -90,5 +90,3 @@ def explain_command(rule_id: str) -> None:
 
     click.echo(explain_text(find(rule_id)), nl=False)
 
-
-COMMANDS = [rules_command, explain_command]

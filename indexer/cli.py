@@ -1,4 +1,5 @@
-"""CLI commands of the indexer package. Each command is its own function; ``COMMANDS`` lists them.
+"""CLI commands of the indexer package. Each command is its own function; the CLI root
+(``rbh.cli.LAZY_COMMANDS``) names each one and loads this module when one of them runs.
 
 Haystack, Qdrant and the embedding model are imported inside the commands, so ``rbh --help`` and
 ``rbh check`` do not pay for them.
@@ -234,5 +235,3 @@ def eval_command(queries, repo, runbooks_root, manifests_dir, alert_lookup, kind
             click.echo(f"\n{len(report.misses)} quer{'y' if len(report.misses) == 1 else 'ies'} not answered at rank 1 (--json lists them)")
     return 0
 
-
-COMMANDS: list[click.Command] = [index_command, ask_command, eval_command]

@@ -13,4 +13,4 @@ cp -r "$root/checks" "$tmp/rbh/checks"
 cp -r "$root/indexer" "$tmp/rbh/indexer"
 cp "$root/pyproject.toml" "$tmp/"
 cd "$tmp"
-PYTHONPATH="$tmp" "${LINT_IMPORTS:-lint-imports}" --config pyproject.toml
+PYTHONPATH="$tmp" "${LINT_IMPORTS:-lint-imports}" pyproject.toml

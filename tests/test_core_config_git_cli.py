@@ -102,3 +102,22 @@ def test_cli_version_help_and_exit_codes(rbh, tmp_path):
     assert code == 0 and "Examples:" in out
     code, _, err = rbh(["no-such-command"])
     assert code == 2 and "No such command" in err
+
+
+def test_every_command_is_named_in_the_lazy_registry():
+    """The CLI root is the one registry: every click command of a command module is listed there."""
+    import importlib
+
+    import click
+
+    from rbh.cli import LAZY_COMMANDS
+
+    modules = {module for module, _, _ in LAZY_COMMANDS.values()}
+    found = {}
+    for module in modules:
+        for value in vars(importlib.import_module(module)).values():
+            if isinstance(value, click.Command) and getattr(value.callback, "__module__", None) == module:
+                found[value.name] = (module, value.callback.__name__ if value.callback else None)
+    assert sorted(found) == sorted(LAZY_COMMANDS)
+    for name, (module, attr, _) in LAZY_COMMANDS.items():
+        assert getattr(importlib.import_module(module), attr).name == name
