@@ -11,8 +11,9 @@ import pytest
 
 from ask_support import ask_json, cli, index
 from checks_support import commit_history
+from conftest import SHARED_DATA
 
-DATA = Path("/work/shared/bench-data/openshift")
+DATA = SHARED_DATA / "openshift"  # the OpenShift set beside the checkout (conftest)
 CMO = "runbooks/alerts/cluster-monitoring-operator"
 RULES = "rules/openshift__cluster-monitoring-operator/assets/cluster-monitoring-operator/prometheus-rule.yaml"
 ALERT = "KubeDeploymentReplicasMismatch"
