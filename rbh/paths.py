@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -96,7 +97,7 @@ class _GlobAutomaton:
                     nxt.add((k, True))
                     if ch == "/":
                         nxt.add((k + 1, False))
-                elif tok.fullmatch(ch):
+                elif not isinstance(tok, str) and tok.fullmatch(ch):
                     nxt.add((k + 1, False))
             states = self._closure(nxt)
             if not states:
@@ -155,7 +156,7 @@ def glob_match(path: str, pattern: str) -> bool:
     return _glob_regex(pattern.lstrip("./") if pattern.startswith("./") else pattern).match(path) is not None
 
 
-def select(paths: list[str], include: list[str], exclude: list[str] = ()) -> list[str]:
+def select(paths: list[str], include: Sequence[str], exclude: Sequence[str] = ()) -> list[str]:
     return sorted(p for p in paths if any(glob_match(p, g) for g in include) and not any(glob_match(p, g) for g in exclude))
 
 

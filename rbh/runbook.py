@@ -396,9 +396,9 @@ def _scan_inline(line: str, lineno: int, rb: Runbook) -> None:
             continue
         taken.append((m.start(), m.end()))
         rb.links.append(Link(m.group(2), m.group(3), lineno, m.start() + 1, "image" if m.group(1) else "inline"))
-    m = _REF_DEF.match(scan)
-    if m:
-        rb.links.append(Link(m.group(1), m.group(2), lineno, m.start(2) + 1, "reference"))
+    ref = _REF_DEF.match(scan)
+    if ref:
+        rb.links.append(Link(ref.group(1), ref.group(2), lineno, ref.start(2) + 1, "reference"))
         taken.append((0, len(scan)))
     for m in _AUTOLINK.finditer(scan):
         if not in_code(m.start()):
@@ -509,14 +509,16 @@ def too_large_runbook(path: str, size: int, max_bytes: int) -> Runbook:
 
 def parse_runbook(path: str, data: bytes | str, max_bytes: int | None = None, slugger: Slugger = DEFAULT_SLUGGER) -> Runbook:
     """Parse a runbook file's bytes (or text). Never raises for bad content; see ``Runbook.problems``."""
+    problems: list[Problem]
     if isinstance(data, str):
         text, problems = data.replace("\r\n", "\n"), []
     else:
         if max_bytes is not None and len(data) > max_bytes:
             return too_large_runbook(path, len(data), max_bytes)
-        text, problems = decode(data)
-        if text is None:
+        decoded, problems = decode(data)
+        if decoded is None:
             return Runbook(path=path, text="", problems=problems)
+        text = decoded
     try:
         return parse_markdown(path, text, problems, slugger)
     except RecursionError:
