@@ -15,13 +15,11 @@ checked, a symlinked or oversized file ignored. Any problem means "recompute", n
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
+from rbh import cachefile
 from rbh.checks.model import Finding, Severity
 
 log = logging.getLogger(__name__)
@@ -32,30 +30,9 @@ FORMAT = 1
 MAX_BYTES = 128 * 1024 * 1024
 
 
-def _head(project: Any) -> str:
-    if project.repo is None:
-        return "-"
-    try:
-        return project.repo.head.commit.hexsha
-    except Exception:  # noqa: BLE001 - no commits yet: the files alone decide
-        return "no-commit"
-
-
 def state_key(project: Any) -> str:
     """Hash of what every non-date finding depends on (not today's date)."""
-    from rbh import __version__
-
-    h = hashlib.sha256()
-    head = _head(project)
-    h.update(f"{FORMAT}\x1f{__version__}\x1f{head}\x1f{project.config.model_dump_json()}".encode())
-    files = set(project.runbook_paths()) | set(project.manifest_paths())
-    for rel in sorted(files):
-        try:
-            st = (project.root / rel).stat()
-        except OSError:
-            continue
-        h.update(f"\x1e{rel}\x1f{st.st_size}\x1f{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:32]
+    return cachefile.state_key(project, f"health-{FORMAT}")
 
 
 def _finding_to_json(f: Finding) -> dict[str, Any]:
@@ -125,28 +102,13 @@ def store_health(project: Any, result: Any, key: str | None = None) -> None:
     for f in result.findings:
         if f.rule not in DATE_RULES:
             by_path.setdefault(f.path, []).append(_finding_to_json(f))
-    _write(path, key, _head(project), by_path)
+    _write(path, key, cachefile.head_sha(project), by_path)
 
 
 def _write(path: Path, key: str, head: str, by_path: dict[str, list[dict[str, Any]]]) -> None:
-    from rbh.paths import keep_out_of_git
-
     doc = {"format": FORMAT, "key": key, "head": head,
            "stored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "findings": by_path}
-    tmp = path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(exist_ok=True)
-        keep_out_of_git(path.parent)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(doc, separators=(",", ":")))  # json.dump(fh) encodes in pure Python
-        os.replace(tmp, path)
-    except OSError as exc:
-        log.debug("health cache not written: %s", exc)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
+    cachefile.write_json(path, doc)
 
 
 def _read(project: Any) -> dict[str, Any] | None:
@@ -154,18 +116,7 @@ def _read(project: Any) -> dict[str, Any] | None:
     path = _location(project)
     if path is None:
         return None
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError:
-        return None
-    if len(data) > MAX_BYTES:
-        return None
-    try:
-        doc = json.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
+    doc = cachefile.read_json(path, MAX_BYTES)
     if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("findings"), dict):
         return None
     return doc
@@ -211,7 +162,7 @@ def refresh(project: Any, *, inventory: Any = None) -> str:
                 by_path[f.path].append(_finding_to_json(f))
     path = _location(project)
     if path is not None:
-        _write(path, key, _head(project), by_path)
+        _write(path, key, cachefile.head_sha(project), by_path)
     return "incremental"
 
 

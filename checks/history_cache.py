@@ -20,11 +20,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import re
 from pathlib import Path
 from typing import Any
 
+from rbh import cachefile
 from rbh.checks.history import (
     MAX_COMMITS,
     CommitFacts,
@@ -144,19 +144,8 @@ class HistoryCache:
 
     def read(self, key: str, shallow: str) -> tuple[str | None, list[str], dict[str, CommitFacts]] | None:
         """(tip, order at tip, facts by sha), or None when there is no valid memo for *key*."""
+        doc = cachefile.read_json(self.path, MAX_BYTES)
         try:
-            fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        except OSError:
-            return None
-        try:
-            with os.fdopen(fd, "rb") as fh:
-                data = fh.read(MAX_BYTES + 1)
-        except OSError:
-            return None
-        if len(data) > MAX_BYTES:
-            return None
-        try:
-            doc = json.loads(data.decode("utf-8"))
             if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("key") != key:
                 return None
             if doc.get("shallow") != shallow:
@@ -181,26 +170,9 @@ class HistoryCache:
             return None
 
     def write(self, key: str, shallow: str, order: list[str], facts: dict[str, CommitFacts]) -> None:
-        from rbh.paths import keep_out_of_git
-
         doc = {"format": FORMAT, "key": key, "shallow": shallow, "tip": order[0] if order else "",
                "commits": [_commit_to_json(s, facts[s]) for s in order]}
-        tmp = self.folder / f".{CACHE_FILE}.{os.getpid()}.tmp"
-        try:
-            self.folder.mkdir(exist_ok=True)
-            if self.folder.is_symlink():
-                return
-            keep_out_of_git(self.folder)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                fh.write(json.dumps(doc, separators=(",", ":")))  # json.dump(fh) encodes in pure Python
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            log.debug("history cache not written: %s", exc)
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        cachefile.write_json(self.path, doc)
 
 
 def _rename_ok(row: Any) -> bool:
@@ -267,42 +239,6 @@ def _head_from_json(doc: Any, key: str, shallow: str, head: str) -> RepoHistory 
     return RepoHistory(m, dict(last), facts)
 
 
-def _read_json(path: Path, limit: int) -> Any:
-    try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-        with os.fdopen(fd, "rb") as fh:
-            data = fh.read(limit + 1)
-    except OSError:
-        return None
-    if len(data) > limit:
-        return None
-    try:
-        return json.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-
-
-def _write_json(folder: Path, name: str, doc: Any) -> None:
-    from rbh.paths import keep_out_of_git
-
-    tmp = folder / f".{name}.{os.getpid()}.tmp"
-    try:
-        folder.mkdir(exist_ok=True)
-        if folder.is_symlink():
-            return
-        keep_out_of_git(folder)
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o644)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(doc, separators=(",", ":")))  # json.dump(fh) encodes in pure Python
-        os.replace(tmp, folder / name)
-    except OSError as exc:
-        log.debug("history cache not written: %s", exc)
-        try:
-            tmp.unlink()
-        except OSError:
-            pass
-
-
 def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     """The history facts at HEAD for *project* (None without git or commits).
 
@@ -333,7 +269,7 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     except ValueError:
         return None
     if cache is not None and not (cache.folder / HEAD_FILE).is_symlink():
-        done = _head_from_json(_read_json(cache.folder / HEAD_FILE, MAX_BYTES), key, shallow, head)
+        done = _head_from_json(cachefile.read_json(cache.folder / HEAD_FILE, MAX_BYTES), key, shallow, head)
         if done is not None:
             return done
     memo = cache.read(key, shallow) if cache is not None else None
@@ -358,7 +294,7 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     if cache is not None:
         if changed:
             cache.write(key, shallow, order, facts)
-        _write_json(cache.folder, HEAD_FILE, _head_to_json(key, shallow, head, result))
+        cachefile.write_json(cache.folder / HEAD_FILE, _head_to_json(key, shallow, head, result))
     return result
 
 

@@ -14,42 +14,23 @@ answer to use them.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
-import os
 from pathlib import Path
 from typing import Any
 
-from rbh.paths import keep_out_of_git
+from rbh import cachefile
 
 log = logging.getLogger(__name__)
 
 CACHE_FILE = "ask-cache.json"
 FORMAT = 2
+MAX_BYTES = 64 * 1024 * 1024
 
 
 def state_key(project: Any, today: dt.date | None = None) -> str:
     """Hash of everything the catalog depends on (*today* is accepted for old callers and unused:
     nothing here depends on the date)."""
-    from rbh import __version__
-
-    h = hashlib.sha256()
-    head = "-"
-    if project.repo is not None:
-        try:
-            head = project.repo.head.commit.hexsha
-        except Exception:  # noqa: BLE001 - no commits yet: the files alone decide
-            head = "no-commit"
-    h.update(f"{FORMAT}\x1f{__version__}\x1f{head}\x1f{project.config.model_dump_json()}".encode())
-    files = set(project.runbook_paths()) | set(project.manifest_paths())
-    for rel in sorted(files):
-        try:
-            st = (project.root / rel).stat()
-        except OSError:
-            continue
-        h.update(f"\x1e{rel}\x1f{st.st_size}\x1f{st.st_mtime_ns}".encode())
-    return h.hexdigest()[:32]
+    return cachefile.state_key(project, f"ask-{FORMAT}")
 
 
 class AskCache:
@@ -58,12 +39,9 @@ class AskCache:
         self.key = state_key(project)
         self.data: dict[str, Any] = {"key": self.key, "catalog": None}
         self.dirty = False
-        try:
-            loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            if isinstance(loaded, dict) and loaded.get("key") == self.key:
-                self.data = loaded
-        except (OSError, ValueError):
-            pass
+        loaded = cachefile.read_json(self.path, MAX_BYTES)
+        if isinstance(loaded, dict) and loaded.get("key") == self.key:
+            self.data = loaded
 
     # -------------------------------------------------------------- catalog
     def catalog(self, project: Any):
@@ -103,20 +81,8 @@ class AskCache:
         self.dirty = True
 
     def save(self) -> None:
-        if not self.dirty:
-            return
-        tmp = self.path.with_name(f".{CACHE_FILE}.{os.getpid()}.tmp")
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            keep_out_of_git(self.path.parent)
-            tmp.write_text(json.dumps(self.data), encoding="utf-8")
-            os.replace(tmp, self.path)
-        except OSError as exc:
-            log.debug("ask cache not written: %s", exc)
-            try:
-                tmp.unlink()
-            except OSError:
-                pass
+        if self.dirty:
+            cachefile.write_json(self.path, self.data)
 
 
 def clear(root: Path) -> None:

@@ -13,7 +13,7 @@ OURS = {"rbh", "conftest", "ask_support", "checks_support", "report_samples", "d
 #: internal modules of libraries that have no underscore in their name
 INTERNAL = ("qdrant_client.local", "qdrant_client.http.api_client", "haystack.core.pipeline.base")
 #: private attributes of other libraries' objects that the old store used
-PRIVATE_ATTRS = re.compile(r"(?<!\bself)\.(_client|_store|_https|_port|_rest_headers|_timeout)\b")  # self._x is our own
+PRIVATE_ATTRS = re.compile(r"\.(_client|_store|_https|_port|_rest_headers|_timeout)\b")
 
 
 def _sources() -> list[Path]:

@@ -66,12 +66,12 @@ class Notifier:
         self.on_delivered = on_delivered
         self._queues: dict[str, asyncio.Queue] = {}
         self._tasks: list[asyncio.Task] = []
-        self._client = None
+        self._http = None
 
     async def start(self) -> None:
         import httpx
 
-        self._client = httpx.AsyncClient(follow_redirects=False, trust_env=False,
+        self._http = httpx.AsyncClient(follow_redirects=False, trust_env=False,
                                          headers={"User-Agent": "rbh-serve", "Content-Type": "application/json"})
         for t in self.targets:
             q: asyncio.Queue = asyncio.Queue(self.queue_size)
@@ -86,8 +86,8 @@ class Notifier:
                 await task
             except (asyncio.CancelledError, Exception):  # noqa: BLE001 - shutting down
                 pass
-        if self._client is not None:
-            await self._client.aclose()
+        if self._http is not None:
+            await self._http.aclose()
 
     def submit(self, render: Callable[[str], dict[str, Any]], what: str) -> int:
         """Queue one message (``render(kind) -> JSON payload``) for every target; returns how many
@@ -143,7 +143,7 @@ class Notifier:
                     self.metrics.retries.labels(target=t.name).inc()
             delay = self.backoff * (2 ** attempt)
             try:
-                resp = await self._client.post(t.url, json=body, timeout=self.timeout)
+                resp = await self._http.post(t.url, json=body, timeout=self.timeout)
             except httpx.TimeoutException:
                 reason = f"no answer within {self.timeout:g} s"
             except httpx.HTTPError as exc:
