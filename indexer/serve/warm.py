@@ -36,24 +36,15 @@ MAX_REMEMBERED_ALERTS = 4096  # alert -> section answers kept per generation (th
 
 
 class HealthMemo:
-    """Open findings per runbook path for one generation and one day (review-overdue findings move
-    with the date). Same interface as ``indexer.ask_cache.AskCache``'s findings, kept in memory."""
+    """The day a generation's health was prepared for. The findings themselves are stored once per
+    repository state by ``checks.health_cache`` (``refresh``) and read per answer with the date rules
+    evaluated then; the day only tells when the memory of rendered alert answers must go, because
+    those hold review-overdue findings. Passed to ``build_answer`` as its cache: it answers the site
+    layout calls with nothing (``indexer.links`` keeps the layout in memory in a long-running process)."""
 
     def __init__(self, today: dt.date):
         self.today = today
-        self._findings: dict[str, list[dict[str, Any]]] = {}
-        self._lock = threading.Lock()
 
-    def findings(self, paths: list[str]) -> tuple[dict[str, list[dict[str, Any]]], list[str]]:
-        with self._lock:
-            cached = {p: self._findings[p] for p in paths if p in self._findings}
-        return cached, [p for p in paths if p not in cached]
-
-    def put_findings(self, found: dict[str, list[dict[str, Any]]]) -> None:
-        with self._lock:
-            self._findings.update(found)
-
-    # The site layout: a long-running process keeps it in memory already (indexer.links memoises it).
     def site_layout(self, stamp: str) -> dict[str, Any] | None:
         return None
 
@@ -132,22 +123,20 @@ class WarmIndex:
         catalog = (catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None
                    else catalog_for_project(project, runbooks))
         retriever.dense_vector("warm up")  # load the embedding model now, not on the first page
-        health = self._health_for(project, [rb.path for rb in runbooks], inventory)
+        health = self._health_for(project, inventory)
         return Bundle(project, retriever, dict(retriever.state), catalog, inventory, health, notices)
 
     @staticmethod
-    def _health_for(project: Any, paths: list[str], inventory: Any) -> HealthMemo:
-        """Every runbook's open findings, computed once per generation and day in one run of the
-        checks (one run over all runbooks costs about what three runs over one runbook cost)."""
-        from rbh.indexer.answer import health_of
+    def _health_for(project: Any, inventory: Any) -> HealthMemo:
+        """Store every runbook's findings for this repository state now (``checks.health_cache``:
+        incremental when an earlier state is stored), so no answer waits for the checks."""
+        from rbh.checks.health_cache import refresh
 
-        memo = HealthMemo(dt.date.today())
-        found, notice = health_of(project, paths, inventory)
-        if found is not None:
-            memo.put_findings(found)
-        elif notice:
-            log.warning("%s; computed per answer instead", notice)
-        return memo
+        try:
+            refresh(project, inventory=inventory)
+        except Exception as exc:  # noqa: BLE001 - answers then compute health themselves
+            log.warning("health not prepared (%s: %s); computed per answer instead", type(exc).__name__, exc)
+        return HealthMemo(dt.date.today())
 
     def start(self) -> None:
         if self._thread is None:
@@ -191,7 +180,7 @@ class WarmIndex:
             else:
                 health = old.health
                 if health.today != dt.date.today():  # review-overdue findings move with the date
-                    health = self._health_for(old.project, old.project.runbook_paths(), old.inventory)
+                    health = self._health_for(old.project, old.inventory)
                 bundle = Bundle(old.project, fresh, state, old.catalog, old.inventory, health, old.notices,
                                 old.answers if health is old.health else collections.OrderedDict())
             with self._query_lock:
