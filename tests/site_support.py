@@ -11,6 +11,8 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 CHROMIUM_ARGS = [
@@ -22,6 +24,15 @@ CHROMIUM_ARGS = [
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, format, *args):  # noqa: A002 - keep the test output clean
         pass
+
+
+def require_chromium():
+    """Skip the calling test module unless Debian's Chromium and Playwright are here; Playwright's
+    sync API otherwise (call at module level)."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it: scripts/ensure-chromium.sh)",
+                    allow_module_level=True)
+    return pytest.importorskip("playwright.sync_api", reason="browser tests need playwright: pip install -e '.[test]'")
 
 
 @contextmanager

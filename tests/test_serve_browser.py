@@ -5,7 +5,6 @@ test-artifacts/serve-search-page.png (the README's image is a copy of it)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -13,14 +12,10 @@ pytest.importorskip("starlette", reason="rbh serve needs its extra: pip install 
 
 from serve_support import CHECKOUT_ALERT, TOKEN, am_payload, indexed_drift, running_service  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+from site_support import ARTIFACTS, CHROMIUM, require_chromium  # noqa: E402
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it: scripts/ensure-chromium.sh)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright: pip install -e '.[test]'")
+sync_api = require_chromium()
 
 
 @pytest.fixture(scope="module")

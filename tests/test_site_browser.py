@@ -8,21 +8,17 @@ owner. Screenshots go to test-artifacts/ (gitignored).
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
-from site_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, serving
+from site_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, require_chromium, serving
 
 CHECKOUT = "services/checkout/"  # healthy in the example; the drift scenario renames its Deployment
 PAYMENTS = "services/payments/"  # answers PaymentsProviderErrors, which the drift scenario deletes
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (make test installs it: scripts/ensure-chromium.sh)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="browser tests need playwright: pip install -e '.[test]'")
+sync_api = require_chromium()
 
 
 @pytest.fixture(scope="module")
