@@ -1,8 +1,9 @@
 """The inventory: everything the manifests say exists, with the file and line that says so.
 
-Sources (``checks/sources/``) each turn the manifest files they recognise into a partial
-``Inventory``; ``load_inventory`` merges them and adds the problems found while reading. Secrets
-appear by name and key only: their values are never kept.
+This module is the model only: sources (``checks/sources/``) each turn the manifest files they
+recognise into a partial ``Inventory``, and ``checks.sources.load_inventory`` merges them and adds
+the problems found while reading (the model imports no loader, so the two cannot form a cycle).
+Secrets appear by name and key only: their values are never kept.
 """
 
 from __future__ import annotations
@@ -299,24 +300,3 @@ class Inventory:
             "compose_services": len(self.compose_services), "catalog": len(self.catalog),
             "dashboards": len(self.dashboards), "problems": len(self.problems),
         }
-
-
-def load_inventory(project) -> Inventory:
-    """Read every manifest (and catalog) file of *project* and build the merged inventory."""
-    from rbh.checks.sources import load_all
-    from rbh.paths import select
-
-    paths = project.manifest_paths()
-    if project.config.check.catalog:
-        extra = select(project.worktree_files, project.config.check.catalog)
-        paths = sorted(set(paths) | set(extra))
-    files: dict[str, bytes] = {}
-    problems: list[FileProblem] = []
-    for p in paths:
-        try:
-            files[p] = project.read_bytes(p)
-        except OSError as exc:
-            problems.append(FileProblem(p, 1, f"cannot read: {exc.strerror}"))
-    inv = load_all(files)
-    inv.problems[:0] = problems
-    return inv

@@ -480,7 +480,7 @@ def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureS
 def _load_inventory(project: Any, notices: list[str]) -> Any:
     """The manifests' inventory (alerts for the catalog, and reused by the health checks)."""
     try:
-        from rbh.checks.inventory import load_inventory
+        from rbh.checks.sources import load_inventory
     except Exception as exc:  # noqa: BLE001 - degrade to the catalog's own loader
         notices.append(f"checks inventory unavailable ({type(exc).__name__}); alerts read directly")
         return None

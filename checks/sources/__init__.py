@@ -1,6 +1,7 @@
 """Manifest sources, one module per kind, registered by hand.
 
-Each module has ``NAME`` and ``load(files: dict[path, bytes]) -> Inventory`` (a partial inventory).
+``load_inventory(project)`` reads the project's manifest and catalog files and merges what every
+source makes of them. Each module has ``NAME`` and ``load(files: dict[path, bytes]) -> Inventory`` (a partial inventory).
 Every source sees every manifest file and takes the documents it recognises; the YAML of a file is
 parsed once and shared (``_yaml.parse_file`` is cached).
 """
@@ -8,7 +9,9 @@ parsed once and shared (``_yaml.parse_file`` is cached).
 from __future__ import annotations
 
 from types import ModuleType
+from typing import Any
 
+from rbh.checks.inventory import FileProblem, Inventory
 from rbh.checks.sources import catalog, compose, grafana, k8s, prometheus
 
 SOURCES: dict[str, ModuleType] = {
@@ -20,10 +23,8 @@ SOURCES: dict[str, ModuleType] = {
 }
 
 
-def load_all(files: dict[str, bytes]):
+def load_all(files: dict[str, bytes]) -> Inventory:
     """Merged inventory of *files*, with one problem per unreadable file or document no source understood."""
-    from rbh.checks.inventory import Inventory
-    from rbh.checks.inventory import FileProblem
     from rbh.checks.sources._yaml import clear_cache, parse_file
 
     inv = Inventory(files=sorted(files))
@@ -46,4 +47,24 @@ def load_all(files: dict[str, bytes]):
     finally:
         clear_cache()
     inv.problems.sort(key=lambda p: (p.path, p.line))
+    return inv
+
+
+def load_inventory(project: Any) -> Inventory:
+    """Read every manifest (and catalog) file of *project* and build the merged inventory."""
+    from rbh.paths import select
+
+    paths = project.manifest_paths()
+    if project.config.check.catalog:
+        extra = select(project.worktree_files, project.config.check.catalog)
+        paths = sorted(set(paths) | set(extra))
+    files: dict[str, bytes] = {}
+    problems: list[FileProblem] = []
+    for p in paths:
+        try:
+            files[p] = project.read_bytes(p)
+        except OSError as exc:
+            problems.append(FileProblem(p, 1, f"cannot read: {exc.strerror}"))
+    inv = load_all(files)
+    inv.problems[:0] = problems
     return inv

@@ -113,7 +113,7 @@ class WarmIndex:
         notices: list[str] = []
         inventory = None
         try:
-            from rbh.checks.inventory import load_inventory
+            from rbh.checks.sources import load_inventory
 
             inventory = load_inventory(project)
         except Exception as exc:  # noqa: BLE001 - alerts still resolve through the catalog's own loader
