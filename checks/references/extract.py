@@ -1,0 +1,290 @@
+"""Reference extraction: what a runbook points at, with file, line, column and strength.
+
+Kubernetes objects in kubectl commands, compose services, in-cluster DNS names and ports, metric
+and alert names in PromQL, dashboards, links, anchors and repository paths, from the front matter,
+fenced blocks, inline code and prose. Commands are lexed by ``checks.references.shell`` and parsed
+by ``checks.references.grammar``. Placeholders (``<pod>``, ``$POD``, ``${NS}``, ``{{name}}``) are
+never names. Nothing read here is ever executed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from rbh.checks import promql
+from rbh.checks.references.grammar import KINDS, PROGRAMS, KubectlCall, parse_compose, parse_kubectl
+from rbh.checks.references.shell import LogicalLine, Token, logical_lines, simple_commands, strip_prefix
+from rbh.runbook import Runbook
+
+SHELL_LANGS = {"", "sh", "bash", "shell", "zsh", "console", "shell-session", "shellsession", "ksh", "text", "terminal"}
+PROMQL_LANGS = {"promql", "prometheus", "pql", "metricsql", "logql"}
+# Fences where people paste queries without a language: read as PromQL when the content is PromQL
+# (``promql.looks_like_query``; shell commands and YAML never are).
+PROMQL_BY_CONTENT_LANGS = {"", "text", "txt", "plaintext", "plain", "none", "sh", "shell", "bash", "console"}
+
+_PLACEHOLDER = re.compile(r"[<>$*{}\[\]`|%]|\.\.\.|^-+$|^(?:x{2,}|name|pod|podname|pod-name|your-\w+|my-\w+|example(?:-\w+)?)$", re.I)
+_CAPS_PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")  # POD, POD_NAME, NS
+_DNS = re.compile(r"(?<![\w.-])([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\.svc(?:\.cluster\.local)?(?![\w-])(?::(\d{1,5}))?")
+_GRAFANA_D = re.compile(r"/d/([A-Za-z0-9_-]{1,64})(?:[/?#]|$)")
+_METRIC_SHAPE = re.compile(r"^[a-z_][a-z0-9_]*(?::[a-z0-9_]+)*$")
+_METRIC_SUFFIX = re.compile(r"_(total|seconds|bytes|count|sum|bucket|ratio|info|errors|milliseconds|percent|celsius|created)$")
+_ENV_SHAPE = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")
+_PATH_SHAPE = re.compile(r"^(?:\./)?[\w.@-]+(?:/[\w.@-]+)+/?$")
+_CALL_OR_SELECTOR = re.compile(r"[a-z_]+(\{|\[|\()")
+_PROMQL_START = re.compile(r"^[a-z_:(]")
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+_DATA_KEY = re.compile(r"\.data\.((?:[\w-]|\\\.)+)")
+_COMMON_ENV = {"PATH", "HOME", "USER", "SHELL", "KUBECONFIG", "PWD", "LANG", "TERM", "HOSTNAME", "NAMESPACE", "POD_NAME", "POD_NAMESPACE", "NODE_NAME"}
+
+
+@dataclass(slots=True)
+class Reference:
+    """One thing a runbook names, and where."""
+
+    kind: str  # k8s | compose | dns | metric | alert | dashboard | link | path | env | service | owner
+    name: str
+    path: str
+    line: int
+    column: int
+    strength: str = "command"  # command | prose | front-matter
+    resource: str | None = None  # canonical Kubernetes kind (k8s refs)
+    namespace: str | None = None  # explicit namespace (-n / DNS name)
+    all_namespaces: bool = False
+    container: str | None = None
+    container_column: int | None = None
+    selector: dict[str, str] = field(default_factory=dict)
+    ports: list[int] = field(default_factory=list)  # remote ports (port-forward, DNS URL)
+    context: str | None = None
+    verb: str | None = None  # kubectl / compose subcommand
+    anchor: str | None = None  # link anchor
+    text: str = ""  # the command or snippet it came from (for messages)
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9.-]*")  # most real names: no placeholder syntax possible
+_PLACEHOLDER_WORDS = {"name", "pod", "podname", "pod-name"}
+
+
+def is_placeholder(token: str) -> bool:
+    if _PLAIN_NAME.fullmatch(token) and "..." not in token and not token.startswith(("your-", "my-", "example", "xx")):
+        return token in _PLACEHOLDER_WORDS
+    return not token or bool(_PLACEHOLDER.search(token) or _CAPS_PLACEHOLDER.match(token))
+
+
+def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str, text: str) -> Iterator[Reference]:
+    base = dict(path=rb.path, strength=strength, namespace=call.namespace, all_namespaces=call.all_namespaces,
+                container=call.container.text if call.container and not is_placeholder(call.container.text) else None,
+                container_column=call.container.column if call.container else None,
+                selector=call.selector, context=call.context, verb=call.verb, text=text)
+    if call.namespace and is_placeholder(call.namespace):
+        base["namespace"] = None
+        base["extra"] = {"namespace_placeholder": "1"}
+    emitted = False
+    for kind, name, tok in call.objects:
+        if name and is_placeholder(name):
+            name = ""
+        where = tok or program
+        yield Reference("k8s", name, line=where.line, column=where.column, resource=kind, ports=list(call.ports), **base)
+        emitted = True
+    if not emitted and (call.namespace or call.selector or call.container):
+        yield Reference("k8s", "", line=program.line, column=program.column, resource=None, **base)
+    for kind, name, _tok in call.objects:
+        if kind not in ("ConfigMap", "Secret") or not name or is_placeholder(name):
+            continue
+        keys = [m.group(1).replace("\\.", ".") for m in _DATA_KEY.finditer(call.output or "")]
+        keys += _patched_keys(call.patch)
+        for key in keys:
+            yield Reference("config-key", key, rb.path, program.line, program.column, strength, namespace=call.namespace,
+                            text=text, extra={"targets": f"{kind}/{name}"})
+    for f in call.files:
+        if f.text != "-" and "://" not in f.text and not is_placeholder(f.text) and not f.text.startswith(("/", "~")):
+            yield Reference("path", f.text.removeprefix("./").rstrip("/"), rb.path, f.line, f.column, strength, text=text)
+    for env in call.env:
+        name = env.text.split("=", 1)[0].rstrip("-")
+        yield Reference("env", name, rb.path, env.line, env.column, strength, namespace=call.namespace, text=text,
+                        extra={"targets": ",".join(f"{k}/{n}" for k, n, _ in call.objects if n)})
+
+
+def _patched_keys(patch: str | None) -> list[str]:
+    """Keys a ``kubectl patch cm X -p '{"data": {...}}'`` sets (a JSON or YAML merge patch)."""
+    if not patch or "data" not in patch:
+        return []
+    import json
+
+    try:
+        doc = json.loads(patch)
+    except (ValueError, RecursionError):
+        return []
+    data = doc.get("data") if isinstance(doc, dict) else None
+    if not isinstance(data, dict):
+        data = doc.get("stringData") if isinstance(doc, dict) else None
+    return [str(k) for k in data if not _PLACEHOLDER.search(str(k))] if isinstance(data, dict) else []
+
+
+def _command_refs(rb: Runbook, logical: LogicalLine, strength: str) -> Iterator[Reference]:
+    if not PROGRAMS.search(logical.text):
+        return
+    for tokens in simple_commands(logical):
+        tokens = strip_prefix(tokens)
+        if not tokens:
+            continue
+        prog = tokens[0].text.rsplit("/", 1)[-1]
+        text = " ".join(t.text for t in tokens)[:300]
+        if prog in ("kubectl", "oc"):
+            call = parse_kubectl(tokens)
+            if call is not None:
+                yield from _kubectl_refs(rb, call, tokens[0], strength, text)
+        elif prog == "docker-compose" or (prog == "docker" and len(tokens) > 1 and tokens[1].text == "compose"):
+            sub, services = parse_compose(tokens)
+            for s in services:
+                if not is_placeholder(s.text):
+                    yield Reference("compose", s.text, rb.path, s.line, s.column, strength, verb=sub, text=text)
+
+
+def _dns_refs(rb: Runbook, text: str, line: int, col0: int, strength: str) -> Iterator[Reference]:
+    for m in _DNS.finditer(text):
+        svc, ns, port = m.group(1), m.group(2), m.group(3)
+        yield Reference("dns", svc, rb.path, line, col0 + m.start() + 1, strength, resource="Service", namespace=ns,
+                        ports=[int(port)] if port else [], text=m.group(0))
+
+
+def _promql_refs(rb: Runbook, text: str, first_line: int, col0: int, strength: str) -> Iterator[Reference]:
+    starts = [0]
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            starts.append(i + 1)
+
+    def pos(offset: int) -> tuple[int, int]:
+        lo = 0
+        hi = len(starts) - 1
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            if starts[mid] <= offset:
+                lo = mid
+            else:
+                hi = mid - 1
+        return first_line + lo, (col0 if lo == 0 else 0) + offset - starts[lo] + 1
+
+    metrics, alerts = promql.extract(text)
+    for name, off in metrics:
+        line, col = pos(off)
+        yield Reference("metric", name, rb.path, line, col, strength, text=name)
+    for name, off in alerts:
+        line, col = pos(off)
+        yield Reference("alert", name, rb.path, line, col, strength, text=name)
+
+
+def _front_matter_lines(rb: Runbook) -> list[str]:
+    return rb.text.split("\n", rb.body_line)[: rb.body_line] if rb.body_line > 1 else []
+
+
+def front_matter_line(rb: Runbook, key: str) -> int:
+    """Line of *key* in the front matter (1 when absent)."""
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*:")
+    for i, line in enumerate(_front_matter_lines(rb)[1:], start=2):
+        if pattern.match(line):
+            return i
+    return 1
+
+
+def _front_matter_item_line(rb: Runbook, key: str, value: str) -> int:
+    """Line of *value* under *key* (list item on its own line), else the key's line."""
+    start = front_matter_line(rb, key)
+    for i, line in enumerate(_front_matter_lines(rb)[start - 1 :], start=start):
+        if value in line and (i == start or line.lstrip().startswith("-")):
+            return i
+    return start
+
+
+def _looks_like_promql(text: str) -> bool:
+    """Inline code such as ``rate(http_requests_total[5m])`` or ``up{job="api"}``: a lower-case
+    identifier directly followed by ``(``, ``{`` or ``[``, and no URL or path."""
+    return (("{" in text or "(" in text) and bool(_PROMQL_START.match(text)) and bool(_CALL_OR_SELECTOR.search(text))
+            and not text.startswith(("http", "/")) and " " not in text.split("{")[0])
+
+
+def _inline_refs(rb: Runbook) -> Iterator[Reference]:
+    """References in inline code: commands, in-cluster names, ``kind/name``, PromQL, metric-, env- and
+    path-shaped names (each only when its shape is unambiguous)."""
+    for ic in rb.inline_code:
+        text = ic.text
+        if not text or len(text) > 2000:
+            continue
+        head = text.split(None, 1)[0] if text.split() else ""
+        if head in ("kubectl", "oc", "docker", "docker-compose", "sudo", "watch"):
+            yield from _command_refs(rb, LogicalLine(text, [(0, ic.line, ic.column)]), "prose")
+            continue
+        if "svc" in text:
+            got = list(_dns_refs(rb, text, ic.line, ic.column - 1, "prose"))
+            if got:
+                yield from got
+                continue
+        kind, slash, name = text.partition("/")
+        if slash and kind.lower() in KINDS and name and "/" not in name and not is_placeholder(name):
+            yield Reference("k8s", name, rb.path, ic.line, ic.column + len(kind) + 1, "prose", resource=KINDS[kind.lower()], text=text)
+            continue
+        if _looks_like_promql(text) or promql.looks_like_query(text):
+            yield from _promql_refs(rb, text, ic.line, ic.column - 1, "prose")
+            continue
+        if _METRIC_SHAPE.match(text) and "_" in text and (_METRIC_SUFFIX.search(text) or ":" in text):
+            yield Reference("metric", text, rb.path, ic.line, ic.column, "prose", text=text)
+        elif _ENV_SHAPE.match(text) and text not in _COMMON_ENV:
+            yield Reference("env", text, rb.path, ic.line, ic.column, "prose", text=text)
+        elif _PATH_SHAPE.match(text) and "://" not in text and kind.lower() not in KINDS:
+            yield Reference("path", text.removeprefix("./"), rb.path, ic.line, ic.column, "prose", text=text)
+
+
+def extract_references(rb: Runbook) -> list[Reference]:
+    """Every reference in *rb*, in file order. Never raises on content."""
+    refs: list[Reference] = []
+    fm = rb.front_matter
+    for alert in fm.alerts:
+        refs.append(Reference("alert", str(alert), rb.path, _front_matter_item_line(rb, "alerts", str(alert)), 1, "front-matter", text=str(alert)))
+    for svc in fm.service:
+        refs.append(Reference("service", str(svc), rb.path, _front_matter_item_line(rb, "service", str(svc)), 1, "front-matter", text=str(svc)))
+    for key in ("owner", "team"):
+        value = getattr(fm, key)
+        if value:
+            refs.append(Reference("owner", str(value), rb.path, front_matter_line(rb, key), 1, "front-matter", text=str(value)))
+    for dash in fm.dashboards:
+        m = _GRAFANA_D.search(str(dash))
+        uid = m.group(1) if m else (str(dash) if "/" not in str(dash) else None)
+        if uid:
+            refs.append(Reference("dashboard", uid, rb.path, _front_matter_item_line(rb, "dashboards", str(dash)), 1, "front-matter", text=str(dash)))
+    for block in rb.code_blocks:
+        lang = block.lang
+        if lang in SHELL_LANGS:
+            console = lang in ("console", "shell-session", "shellsession", "terminal")
+            for logical in logical_lines(block.text, block.start_line, console, block.indent) if PROGRAMS.search(block.text) else ():
+                try:
+                    refs.extend(_command_refs(rb, logical, "command"))
+                except RecursionError:
+                    continue
+            for i, line in enumerate(block.text.split("\n")):
+                if ".svc" in line:
+                    refs.extend(_dns_refs(rb, line, block.start_line + i, block.indent, "command"))
+        if lang in PROMQL_BY_CONTENT_LANGS:
+            for offset, para in promql.query_paragraphs(block.text):
+                refs.extend(_promql_refs(rb, para, block.start_line + offset, block.indent, "command"))
+        elif lang in PROMQL_LANGS:
+            refs.extend(_promql_refs(rb, block.text, block.start_line, block.indent, "command"))
+    refs.extend(_inline_refs(rb))
+    for link in rb.links:
+        target = link.target
+        m = _GRAFANA_D.search(target) if target.startswith("http") else None
+        if m:
+            refs.append(Reference("dashboard", m.group(1), rb.path, link.line, link.column, "prose", text=target))
+            continue
+        if link.kind in ("inline", "reference", "image") and not _URL_SCHEME.match(target) and not target.startswith("//"):
+            path_part, _, anchor = target.partition("#")
+            refs.append(Reference("link", path_part, rb.path, link.line, link.column, "prose", anchor=anchor or None, text=target))
+    if ".svc" in rb.text:  # in-cluster names in prose (code blocks and inline code were read above)
+        seen = {r.line for r in refs if r.kind == "dns"}
+        in_code = {i for b in rb.code_blocks for i in range(b.line, b.end_line + 1)}
+        for i, line in enumerate(rb.text.split("\n"), start=1):
+            if ".svc" in line and i not in in_code and i not in seen:
+                refs.extend(_dns_refs(rb, line, i, 0, "prose"))
+    refs.sort(key=lambda r: (r.line, r.column))
+    return refs
