@@ -17,7 +17,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from rbh.checks.rules._base import name_similarity, siblings
+from rbh.checks.suggest import name_similarity, siblings
 
 OPENSHIFT = Path("/work/shared/bench-data/openshift")
 MIRROR = Path("/work/.mirror")

@@ -21,7 +21,7 @@ from rbh.checks.inventory import Inventory
 from rbh.checks.model import CheckResult, Finding, Severity
 from rbh.checks.references import extract_references
 from rbh.checks.rules import RULES, lookup
-from rbh.checks.rules._base import RuleContext
+from rbh.checks.rule import RuleContext
 from rbh.checks.sources import load_inventory
 from rbh.checks.suppress import apply as apply_suppressions
 from rbh.config import format_validation_error

@@ -91,7 +91,7 @@ def new_command(alert_name: str, repo: str | None, to_stdout: bool) -> None:
       rbh new KubeJobFailed --stdout > draft.md
     """
     from rbh.checks.sources import load_inventory
-    from rbh.checks.rules._base import best_match
+    from rbh.checks.suggest import best_match
     from rbh.checks.runbook_urls import RunbookUrlResolver
     from rbh.paths import safe_relpath
     from rbh.project import load_project

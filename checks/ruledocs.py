@@ -17,14 +17,8 @@ from types import ModuleType
 from typing import Any
 
 from rbh.checks.model import Severity
+from rbh.checks.rule import Rule, split_sections
 from rbh.errors import RbhError
-
-SECTIONS = ("What it does", "Why it matters", "Example")
-_SECTION_LINE = re.compile(
-    r"^\s*(?:#+\s*)?(?:\*\*)?(?P<title>" + "|".join(SECTIONS) + r")(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$", re.I
-)
-_UNDERLINE = re.compile(r"^\s*(-{3,}|={3,}|~{3,})\s*$")
-
 
 @dataclass(frozen=True)
 class RuleOption:
@@ -62,34 +56,14 @@ class UnknownRuleError(RbhError):
     """``rbh explain`` was given an ID or name that no rule has (a usage error, exit 2)."""
 
 
-def registry() -> list[ModuleType]:
+def registry() -> list[Rule]:
     """Rule modules from the registry ``checks.rules.RULES``, ordered by ID."""
     from rbh.checks.rules import RULES
 
     return sorted(RULES.values(), key=lambda m: m.ID)
 
 
-def split_sections(doc: str) -> tuple[str, dict[str, str]]:
-    """(summary, {section title: text}) from a rule docstring."""
-    lines = inspect.cleandoc(doc or "").splitlines()
-    summary = next((ln.strip() for ln in lines if ln.strip()), "")
-    sections: dict[str, list[str]] = {}
-    current: str | None = None
-    for i, line in enumerate(lines):
-        m = _SECTION_LINE.match(line)
-        if m:
-            current = next(s for s in SECTIONS if s.lower() == m.group("title").lower())
-            sections[current] = []
-            continue
-        if current is None:
-            continue
-        if _UNDERLINE.match(line) and i > 0 and _SECTION_LINE.match(lines[i - 1]) and not sections[current]:
-            continue
-        sections[current].append(line)
-    return summary, {k: "\n".join(v).strip("\n") for k, v in sections.items()}
-
-
-def _options(module: ModuleType) -> tuple[RuleOption, ...]:
+def _options(module: Rule | ModuleType) -> tuple[RuleOption, ...]:
     model = getattr(module, "Options", None)
     fields = getattr(model, "model_fields", None)
     if not fields:
@@ -101,7 +75,7 @@ def _options(module: ModuleType) -> tuple[RuleOption, ...]:
     return tuple(out)
 
 
-def describe(module: ModuleType) -> RuleDoc:
+def describe(module: Rule | ModuleType) -> RuleDoc:
     doc = inspect.cleandoc(module.__doc__ or "")
     summary, sections = split_sections(doc)
     return RuleDoc(

@@ -1,14 +1,18 @@
-"""The rule catalog, registered by hand: ``RULES = {ID: module}``.
+"""The rule catalog, registered by hand: ``RULES = {ID: rule}``.
 
-Each module has ``ID``, ``NAME``, ``SEVERITY``, ``Options`` (a pydantic model, unknown keys
-rejected), a docstring with *What it does* / *Why it matters* / *Example* (the documentation
-``rbh explain`` and the site render), and ``check(ctx) -> Iterator[Finding]``.
+Each module satisfies ``rbh.checks.rule.Rule``: ``ID``, ``NAME``, ``SEVERITY``, ``Options`` (a
+pydantic model, unknown keys rejected), a docstring with *What it does* / *Why it matters* /
+*Example* (the documentation ``rbh explain`` and the site render), and
+``check(ctx) -> Iterator[Finding]``. ``register`` checks that contract when the catalog loads.
+Modules whose names start with ``_`` are helpers shared by several rules, not rules.
 """
 
 from __future__ import annotations
 
 import importlib
-from types import ModuleType
+
+from rbh.checks.rule import Rule, register
+from rbh.checks.rule import doc_sections as doc_sections  # the docstring's sections, for tests and docs
 
 # The catalog, in order. Adding a rule: its module, one line here, its case file in tests/rule_cases/.
 _MODULE_NAMES = (
@@ -37,24 +41,12 @@ _MODULE_NAMES = (
     "rbh404_manifests_changed",
 )
 
-RULES: dict[str, ModuleType] = {
-    m.ID: m for m in (importlib.import_module(f"rbh.checks.rules.{name}") for name in _MODULE_NAMES)
-}
+RULES: dict[str, Rule] = register(*(importlib.import_module(f"rbh.checks.rules.{name}") for name in _MODULE_NAMES))
 
-BY_NAME: dict[str, ModuleType] = {m.NAME: m for m in RULES.values()}
+BY_NAME: dict[str, Rule] = {m.NAME: m for m in RULES.values()}
 
 
-def lookup(key: str) -> ModuleType | None:
+def lookup(key: str) -> Rule | None:
     """A rule by ID (``RBH101``, any case) or name (``unknown-workload``)."""
     return RULES.get(key.upper()) or BY_NAME.get(key.lower())
 
-
-def doc_sections(module: ModuleType) -> dict[str, str]:
-    """The docstring split into its summary and ``## `` sections."""
-    text = (module.__doc__ or "").strip()
-    summary, *rest = text.split("\n## ")
-    out = {"summary": summary.strip()}
-    for block in rest:
-        title, _, body = block.partition("\n")
-        out[title.strip()] = body.strip()
-    return out

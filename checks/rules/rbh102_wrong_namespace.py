@@ -25,9 +25,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
 from rbh.checks.rules import _k8s
-from rbh.checks.rules._base import NoOptions, RuleContext
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
 ID = "RBH102"
 NAME = "wrong-namespace"

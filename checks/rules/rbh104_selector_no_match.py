@@ -20,9 +20,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
 from rbh.checks.rules import _k8s
-from rbh.checks.rules._base import NoOptions, RuleContext, nearest
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.suggest import nearest
 
 ID = "RBH104"
 NAME = "selector-matches-nothing"

@@ -23,9 +23,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from rbh.checks.inventory import Service
-from rbh.checks.model import Finding, Severity
 from rbh.checks.rules import _k8s
-from rbh.checks.rules._base import NoOptions, RuleContext
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
 ID = "RBH105"
 NAME = "port-not-exposed"

@@ -24,8 +24,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import NoOptions, RuleContext
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
 ID = "RBH106"
 NAME = "unknown-compose-service"

@@ -22,8 +22,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import NoOptions, RuleContext
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
 ID = "RBH201"
 NAME = "alert-not-defined"

@@ -22,18 +22,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pydantic import BaseModel, ConfigDict
-
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import RuleContext
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity
 
 ID = "RBH202"
 NAME = "alert-without-runbook-url"
 SEVERITY = Severity.warning
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Options(RuleOptions):
     severities: list[str] | None = None  # only alerts with these severity labels; None = all
 
 

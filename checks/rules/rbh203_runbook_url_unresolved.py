@@ -34,8 +34,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import NoOptions, RuleContext, best_match
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.suggest import best_match
 from rbh.anchors import has_anchor
 
 ID = "RBH203"

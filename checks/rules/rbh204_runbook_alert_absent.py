@@ -46,10 +46,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from pydantic import BaseModel, ConfigDict
-
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import RuleContext
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity
 
 ID = "RBH204"
 NAME = "runbook-alert-absent"
@@ -66,8 +63,7 @@ _MAX_SCAN_BYTES = 2_000_000  # per file, when looking for rule files that mentio
 _SCAN_EXTS = (".yaml", ".yml", ".json", ".jsonnet", ".libsonnet", ".rules", ".go")
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Options(RuleOptions):
     from_file_name: bool = True
     from_title: bool = True
     skip_deprecated: bool = True  # runbooks whose title says "deprecated"

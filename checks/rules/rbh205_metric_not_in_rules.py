@@ -25,18 +25,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pydantic import BaseModel, ConfigDict
-
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import RuleContext
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity
 
 ID = "RBH205"
 NAME = "metric-not-in-rules"
 SEVERITY = Severity.info
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Options(RuleOptions):
     flag_unknown: bool = False  # also report query metrics that no rule ever used
 
 

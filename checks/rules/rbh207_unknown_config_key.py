@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import RuleContext, NoOptions
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
 ID = "RBH207"
 NAME = "unknown-config-key"

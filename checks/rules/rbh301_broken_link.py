@@ -23,8 +23,8 @@ import posixpath
 from typing import Iterator
 from urllib.parse import unquote
 
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import NoOptions, RuleContext, best_match
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.suggest import best_match
 from rbh.paths import safe_relpath
 
 ID = "RBH301"

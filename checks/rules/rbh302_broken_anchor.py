@@ -23,8 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import NoOptions, RuleContext
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 from rbh.anchors import has_anchor
 from rbh.checks.rules.rbh301_broken_link import resolve_link
 

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import NoOptions, RuleContext, nearest
+from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.suggest import nearest
 
 ID = "RBH303"
 NAME = "missing-repo-path"

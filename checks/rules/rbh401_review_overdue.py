@@ -23,19 +23,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Iterator
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from rbh.checks.model import Finding, Severity
 from rbh.checks.references import front_matter_line
-from rbh.checks.rules._base import RuleContext
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity
 
 ID = "RBH401"
 NAME = "review-overdue"
 SEVERITY = Severity.warning
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Options(RuleOptions):
     default_review_days: int | None = Field(365, ge=1)
     require_last_reviewed: bool = False
 

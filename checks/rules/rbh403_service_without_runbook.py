@@ -18,10 +18,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from pydantic import BaseModel, ConfigDict
-
-from rbh.checks.model import Finding, Severity
-from rbh.checks.rules._base import RuleContext
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity
 from rbh.checks.rules._coverage import covered_names, service_names
 
 ID = "RBH403"
@@ -29,8 +26,7 @@ NAME = "service-without-runbook"
 SEVERITY = Severity.info
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Options(RuleOptions):
     kinds: list[str] = ["Component", "Deployment", "StatefulSet", "DaemonSet", "CronJob"]
 
 

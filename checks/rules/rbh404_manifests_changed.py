@@ -22,11 +22,10 @@ from typing import Iterator
 
 import datetime as dt
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from rbh.checks.model import Finding, Severity
 from rbh.checks.references import front_matter_line
-from rbh.checks.rules._base import RuleContext
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity
 from rbh.checks.rules._coverage import objects_of
 
 ID = "RBH404"
@@ -34,8 +33,7 @@ NAME = "manifests-changed-since-runbook"
 SEVERITY = Severity.info
 
 
-class Options(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class Options(RuleOptions):
     # manifest changes this soon after the runbook's own last change count as the same piece of work
     grace_days: int = Field(1, ge=0)
 

@@ -1,31 +1,191 @@
-"""What every rule gets: the ``RuleContext`` (runbooks, references, inventory, history) and helpers
-to build findings with "did you mean" suggestions."""
+"""The rule API: what a check is (``Rule``) and what it gets (``RuleContext``).
+
+A rule is one module in ``checks/rules/`` that satisfies the ``Rule`` protocol::
+
+    '''Unknown workload: a command names a Kubernetes object that no manifest defines.
+
+    ## What it does
+    ...
+    ## Why it matters
+    ...
+    ## Example
+    ...
+    '''
+    from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+
+    ID = "RBH101"                # stable: RBH and three digits
+    NAME = "unknown-workload"    # kebab-case, unique
+    SEVERITY = Severity.error    # the default; rbh.yaml may override it
+    Options = NoOptions          # or a ``RuleOptions`` subclass: typed options, unknown keys rejected
+
+    def check(ctx: RuleContext) -> Iterator[Finding]:
+        ...
+
+Optionally ``PROSE_SEVERITY``: the severity when the name is in a sentence rather than a command. The
+module docstring is the documentation ``rbh explain``, ``rbh rules``, SARIF and the docs site show.
+Adding a rule means that module, one line in ``checks/rules/__init__.py`` and its pass/fail cases in
+``tests/rule_cases/<ID>.yaml``; ``register`` checks the contract when the catalog loads.
+
+Checks only yield findings: they never print, exit or read files. Everything they need is loaded
+before they run and reached through ``RuleContext`` (git history and other runbooks' anchors load
+lazily through it, once per run).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-import difflib
-import functools
+import inspect
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from types import ModuleType
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
 from rbh.checks.inventory import Inventory
 from rbh.checks.model import Finding, Severity
 from rbh.checks.references import Reference
+from rbh.checks.suggest import best_match, nearest
+from rbh.config import Config
 from rbh.runbook import Runbook
 
+if TYPE_CHECKING:
+    from rbh.checks.history import ManifestHistory, RepoHistory
+    from rbh.checks.runbook_urls import RunbookUrlResolver
+    from rbh.git import CommitInfo
 
-class NoOptions(BaseModel):
-    """A rule without options."""
+__all__ = [
+    "DOC_SECTIONS",
+    "Finding",
+    "NoOptions",
+    "Rule",
+    "RuleContext",
+    "RuleOptions",
+    "Severity",
+    "doc_sections",
+    "prose_severity",
+    "register",
+]
+
+
+class RuleOptions(BaseModel):
+    """Base of a rule's ``Options``: typed fields with defaults, unknown keys rejected."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class NoOptions(RuleOptions):
+    """A rule without options."""
+
+
+@runtime_checkable
+class Rule(Protocol):
+    """What the engine, ``rbh rules``/``rbh explain``, SARIF and the docs site read from a rule.
+    Rule modules satisfy it with module-level names (``ID = "RBH101"``, ``def check(ctx)``)."""
+
+    @property
+    def ID(self) -> str: ...
+
+    @property
+    def NAME(self) -> str: ...
+
+    @property
+    def SEVERITY(self) -> Severity: ...
+
+    @property
+    def Options(self) -> type[BaseModel]: ...
+
+    def check(self, ctx: RuleContext) -> Iterator[Finding]: ...
+
+
+def prose_severity(rule: Rule) -> Severity | None:
+    """The rule's optional ``PROSE_SEVERITY``: its severity for a name in prose or inline code."""
+    value = getattr(rule, "PROSE_SEVERITY", None)
+    return value if isinstance(value, Severity) else None
+
+
+# ------------------------------------------------------------------------------ documentation
+
+DOC_SECTIONS = ("What it does", "Why it matters", "Example")
+_SECTION_LINE = re.compile(
+    r"^\s*(?:#+\s*)?(?:\*\*)?(?P<title>" + "|".join(DOC_SECTIONS) + r")(?:\*\*)?\s*:?\s*(?:\*\*)?\s*$", re.I
+)
+_UNDERLINE = re.compile(r"^\s*(-{3,}|={3,}|~{3,})\s*$")
+
+
+def split_sections(doc: str | None) -> tuple[str, dict[str, str]]:
+    """(summary, {section title: text}) from a rule docstring: the summary is its first line, the
+    sections are *What it does*, *Why it matters* and *Example* (``## Title``, ``**Title**``,
+    ``Title:`` or an underlined title)."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    summary = next((ln.strip() for ln in lines if ln.strip()), "")
+    sections: dict[str, list[str]] = {}
+    current: str | None = None
+    for i, line in enumerate(lines):
+        m = _SECTION_LINE.match(line)
+        if m:
+            current = next(s for s in DOC_SECTIONS if s.lower() == m.group("title").lower())
+            sections[current] = []
+            continue
+        if current is None:
+            continue
+        if _UNDERLINE.match(line) and i > 0 and _SECTION_LINE.match(lines[i - 1]) and not sections[current]:
+            continue
+        sections[current].append(line)
+    return summary, {k: "\n".join(v).strip("\n") for k, v in sections.items()}
+
+
+def doc_sections(rule: Rule) -> dict[str, str]:
+    """The rule's docstring as ``{"summary": ..., "What it does": ..., ...}``."""
+    summary, sections = split_sections(getattr(rule, "__doc__", None))
+    return {"summary": summary, **sections}
+
+
+# ------------------------------------------------------------------------------ registration
+
+_ID = re.compile(r"RBH\d{3}")
+_NAME = re.compile(r"[a-z]+(-[a-z0-9]+)+")
+
+
+def _contract_problems(rule: object) -> list[str]:
+    problems = []
+    rid, name, severity = getattr(rule, "ID", None), getattr(rule, "NAME", None), getattr(rule, "SEVERITY", None)
+    options = getattr(rule, "Options", None)
+    if not (isinstance(rid, str) and _ID.fullmatch(rid)):
+        problems.append(f"ID {rid!r} is not RBH and three digits")
+    if not (isinstance(name, str) and _NAME.fullmatch(name)):
+        problems.append(f"NAME {name!r} is not kebab-case")
+    if not isinstance(severity, Severity):
+        problems.append(f"SEVERITY {severity!r} is not a Severity")
+    if not (isinstance(options, type) and issubclass(options, BaseModel)) or options.model_config.get("extra") != "forbid":
+        problems.append("Options is not a pydantic model that rejects unknown keys (subclass RuleOptions)")
+    if not callable(getattr(rule, "check", None)):
+        problems.append("check(ctx) is missing")
+    sections = doc_sections(rule)  # type: ignore[arg-type]
+    problems += [f"the docstring has no '## {s}' section" for s in DOC_SECTIONS if not sections.get(s)]
+    return problems
+
+
+def register(*rules: object) -> dict[str, Rule]:
+    """The catalog ``{ID: rule}`` in the given order, after checking each rule's contract (a broken
+    rule fails when the catalog loads, naming the module and what is wrong, not in a later run)."""
+    catalog: dict[str, Rule] = {}
+    names: set[str] = set()
+    for rule in rules:
+        where = getattr(rule, "__name__", repr(rule))
+        problems = _contract_problems(rule)
+        if not problems and (rule.ID in catalog or rule.NAME in names):  # type: ignore[attr-defined]
+            problems.append("its ID or NAME is already registered")
+        if problems:
+            raise TypeError(f"rule {where}: " + "; ".join(problems))
+        assert isinstance(rule, Rule)
+        catalog[rule.ID] = rule
+        names.add(rule.NAME)
+    return catalog
+
+
+# ------------------------------------------------------------------------------ the context
 
 
 @dataclass
@@ -34,23 +194,23 @@ class RuleContext:
     themselves (git history and other runbooks' anchors load lazily through this object)."""
 
     root: Path
-    config: Any  # rbh.config.Config
+    config: Config
     runbooks: list[Runbook]
     references: dict[str, list[Reference]]
     inventory: Inventory
     files: set[str]  # every regular file of the work tree
     runbook_paths: list[str]  # every runbook of the project (not only the ones checked)
     today: dt.date
-    repo: Any = None
+    repo: Any = None  # git.Repo, or None outside a git work tree
     manifest_pathspecs: list[str] = field(default_factory=list)
     runbook_folder: str = ""  # where runbook URLs map when the config gives no prefix
     notices: list[str] = field(default_factory=list)
     # zero-argument callable giving a ``checks.history.RepoHistory`` (the engine's cached loader);
     # None: read history directly (callers that build a context by hand)
-    history_source: Any = None
+    history_source: Callable[[], RepoHistory | None] | None = None
     # set per rule by the engine
-    rule: ModuleType | None = None
-    options: Any = None
+    rule: Rule | None = None
+    options: Any = None  # the rule's validated ``Options`` model
     severity: Severity = Severity.error
     severity_overridden: bool = False
     _anchor_cache: dict[str, dict[str, str] | None] = field(default_factory=dict)
@@ -63,7 +223,7 @@ class RuleContext:
                 severity: Severity | None = None) -> Finding:
         assert self.rule is not None
         sev = self.severity if (severity is None or self.severity_overridden) else severity
-        prose = getattr(self.rule, "PROSE_SEVERITY", None)
+        prose = prose_severity(self.rule)
         if prose is not None and strength == "prose" and not self.severity_overridden:
             sev = min(sev, prose)  # a name in a sentence is a weaker signal than a command to paste
         return Finding(rule=self.rule.ID, name=self.rule.NAME, severity=sev, path=path, line=max(1, int(line)),
@@ -128,7 +288,7 @@ class RuleContext:
 
     # ------------------------------------------------------------ lazy, shared across rules
     @cached_property
-    def history(self):
+    def history(self) -> ManifestHistory | None:
         """Renames and removals from the manifests' git history (None without git)."""
         from rbh.checks.history import load_history
 
@@ -146,7 +306,7 @@ class RuleContext:
         return history
 
     @cached_property
-    def manifest_changes(self) -> dict:
+    def manifest_changes(self) -> dict[str, CommitInfo]:
         """Last commit touching each manifest file (one pass over history)."""
         from rbh import git as rgit
 
@@ -199,14 +359,14 @@ class RuleContext:
         return best_match(fragment, list(texts), key=lambda anchor: texts[anchor])
 
     @cached_property
-    def slugger(self):
+    def slugger(self) -> Callable[[str, str], str]:
         """The site's ``toc.slugify`` (from the repository's mkdocs.yml; Python-Markdown's default)."""
         from rbh import anchors
 
         return anchors.slugger_for(self.root)
 
     @cached_property
-    def url_resolver(self):
+    def url_resolver(self) -> RunbookUrlResolver:
         from rbh.checks.runbook_urls import RunbookUrlResolver
 
         cfg = self.config.check.runbook_urls
@@ -254,164 +414,3 @@ class RuleContext:
         return dirs
 
 
-def nearest(name: str, candidates: Iterable[str], cutoff: float = 0.6, *, shortlist: int = 20) -> str | None:
-    """The closest existing name (difflib ratio, case-insensitive), or None.
-
-    Cheap upper bounds (length, then character multiset) filter the pool and only the *shortlist*
-    best get the full ratio, so a suggestion costs little even against thousands of names.
-    """
-    pool = [c for c in candidates if c]
-    if not name or not pool:
-        return None
-    key = name.lower()
-    lowered: dict[str, str] = {}
-    for c in pool:
-        lowered.setdefault(c.lower(), c)
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(key)
-    quick: list[tuple[float, str]] = []
-    la = len(key)
-    # difflib's quick_ratio (2 * shared characters / total length), from character counts: the same
-    # number, without a Python loop over every character of every candidate
-    key_counts = Counter(key)
-    for low in lowered:
-        lb = len(low)
-        if 2.0 * min(la, lb) / (la + lb) < cutoff:
-            continue
-        counts = Counter(low)
-        shared = sum(min(n, counts[c]) for c, n in key_counts.items())
-        q = 2.0 * shared / (la + lb)
-        if q >= cutoff:
-            quick.append((q, low))
-    quick.sort(key=lambda x: (-x[0], x[1]))
-    best, best_score = None, cutoff
-    for _, low in quick[:shortlist]:
-        matcher.set_seq1(low)
-        r = matcher.ratio()
-        if r > best_score or (r == best_score and best is None):
-            best, best_score = low, r
-    if best is not None:
-        return lowered[best]
-    # a prefix/suffix relation (checkout -> checkout-api) is a strong hint even when short
-    extended = sorted(c for c in pool if c.startswith(name + "-") or c.endswith("-" + name))
-    return extended[0] if len(extended) == 1 else None
-
-
-def kind_label(kind: str | None) -> str:
-    return (kind or "object").lower()
-
-
-def name_similarity(a: str, b: str) -> float:
-    """Similarity of two names (file stems, alert names, anchors): difflib's ratio over the lower-cased
-    names with separators removed, so `kube-job-failed` and `KubeJobFailed` are the same name."""
-    x = "".join(ch for ch in a.lower() if ch.isalnum())
-    y = "".join(ch for ch in b.lower() if ch.isalnum())
-    if not x or not y:
-        return 0.0
-    return difflib.SequenceMatcher(None, x, y, autojunk=False).ratio()
-
-
-_CAMEL_WORDS = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|[0-9]+")
-
-
-def _name_words(name: str) -> list[str]:
-    return [w.lower() for w in _CAMEL_WORDS.findall(name)]
-
-
-def _word_bounds(name: str) -> list[int]:
-    """Offsets in the normalised name (lower case, alphanumerics only) where CamelCase words start."""
-    bounds, pos = [0], 0
-    for w in _CAMEL_WORDS.findall(name):
-        pos += len(w)
-        bounds.append(pos)
-    return bounds
-
-
-def siblings(a: str, b: str) -> bool:
-    """Names that differ by whole words in one place, the words themselves unlike (`...Warning` /
-    `...Critical`, `CDIOperatorDown` / `HPPOperatorDown`, `thanosruleconfigreloadfailure` /
-    `ThanosReceiveConfigReloadFailure`): members of a family, not a typo or a rename. Word bounds
-    come from whichever name is CamelCase; an insertion or deletion (`IngressLatencyTrend` /
-    `IngressHTTPLatencyTrend`) is not a sibling."""
-    x = "".join(ch for ch in a.lower() if ch.isalnum())
-    y = "".join(ch for ch in b.lower() if ch.isalnum())
-    if x == y:
-        return False
-    for name, mine, other in ((b, y, x), (a, x, y)):
-        bounds = _word_bounds(name) if len(_CAMEL_WORDS.findall(name)) >= 2 else None
-        if not bounds or bounds[-1] != len(mine):
-            continue
-        i = 0
-        while i < min(len(mine), len(other)) and mine[i] == other[i]:
-            i += 1
-        j = 0
-        while j < min(len(mine), len(other)) - i and mine[-1 - j] == other[-1 - j]:
-            j += 1
-        start = max(p for p in bounds if p <= i)
-        end = min(p for p in bounds if p >= len(mine) - j)
-        left, right = start, len(mine) - end
-        mine_mid, other_mid = mine[start:end], other[left:len(other) - right] if len(other) - right >= left else ""
-        if not mine_mid or not other_mid:
-            return False
-        words_replaced = sum(1 for p in bounds if start <= p < end)
-        return words_replaced <= 2 and difflib.SequenceMatcher(None, mine_mid, other_mid, autojunk=False).ratio() < 0.75
-    return False
-
-
-def suggestable(name: str, candidate: str, threshold: float = None) -> bool:
-    """Whether *candidate* is probably what *name* meant (see ``SUGGEST_THRESHOLD``)."""
-    t = SUGGEST_THRESHOLD if threshold is None else threshold
-    wa, wb = _name_words(name), _name_words(candidate)
-    if len(wa) > 1 and sorted(wa) == sorted(wb):
-        return True  # the same words in another order: CheckoutLatencyHigh / CheckoutHighLatency
-    return not siblings(name, candidate) and name_similarity(name, candidate) >= t
-
-
-# Calibrated on real data with bench/suggest_calibration.py (table in bench/README.md, issue 12): at
-# 0.88 with siblings excluded, 9 of 23 real runbook renames get the right suggestion and none a wrong
-# one (the other 14 changed too much to guess: only git history finds them), while a page that does
-# not exist gets a (necessarily wrong) suggestion in 8% of cases on OpenShift, 3% on KubeVirt and 0%
-# on CloudNativePG. Without the sibling rule 0.88 gives 16% there; at 0.80 a third of misses.
-SUGGEST_THRESHOLD = 0.88
-
-
-_INDEX_PAGES = {"index", "_index", "readme"}
-
-
-@functools.lru_cache(maxsize=65536)
-def _name_key(name: str) -> tuple[str, list[str]]:
-    return "".join(ch for ch in name.lower() if ch.isalnum()), sorted(_name_words(name))
-
-
-def best_match(name: str, candidates: Iterable[str], *, key=None) -> str | None:
-    """The candidate most similar to *name* when it passes ``suggestable``; None otherwise. *key*
-    maps a candidate to the name compared (a path's file stem); index pages are never suggested.
-    Cheap upper bounds (length, then difflib's quick ratios) skip most candidates."""
-    key = key or (lambda c: c)
-    x = "".join(ch for ch in name.lower() if ch.isalnum())
-    if not x:
-        return None
-    words = sorted(_name_words(name))
-    t = SUGGEST_THRESHOLD
-    matcher = difflib.SequenceMatcher(autojunk=False)
-    matcher.set_seq2(x)
-    best, best_score = None, -1.0
-    for c in candidates:
-        k = key(c)
-        if not k or k == name or k.lower() in _INDEX_PAGES:
-            continue
-        y, k_words = _name_key(k)
-        if len(words) > 1 and k_words == words:
-            score = 2.0  # the same words in another order
-        else:
-            if not y or 2.0 * min(len(x), len(y)) / (len(x) + len(y)) < t:
-                continue
-            matcher.set_seq1(y)
-            if matcher.real_quick_ratio() < t or matcher.quick_ratio() < t:
-                continue
-            score = matcher.ratio()
-            if score < t or siblings(name, k):
-                continue
-        if score > best_score or (score == best_score and best is not None and c < best):
-            best, best_score = c, score
-    return best
