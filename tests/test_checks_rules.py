@@ -5,11 +5,16 @@ Each ``tests/rule_cases/<ID>.yaml`` has ``rule``, optional ``base_files`` (share
 commits applied first), optional ``config`` (rbh.yaml), ``options`` (the rule's options), ``today``,
 and the exact findings of that rule it expects (line, message fragment, suggestion ...). ``{c0}``,
 ``{c1}`` ... in expectations stand for the short sha of commit 0, 1 ... .
+
+Each case's findings, rendered as ``rbh check`` prints them, are also compared with a snapshot, one
+file per rule: ``tests/golden/rule_cases/<ID>.txt`` (``RBH_UPDATE_GOLDEN=1`` rewrites them; review
+the diff). A change of wording, position or suggestion shows there line by line.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
 import pkgutil
 import re
 from pathlib import Path
@@ -20,12 +25,16 @@ from pydantic import BaseModel
 
 import rbh.checks.rules as rules_pkg
 from rbh.checks.engine import run_checks
-from rbh.checks.model import Severity
+from rbh.checks.formats import text as text_format
+from rbh.checks.model import CheckResult, Severity
 from rbh.checks.rules import RULES, doc_sections
-from checks_support import commit_history, write_files
+from checks_support import assert_golden_section, commit_history, write_files
 from rbh.project import load_project
 
 CASES_DIR = Path(__file__).parent / "rule_cases"
+
+
+CASE_NAMES: dict[str, list[str]] = {}  # rule -> its case names, in file order (the snapshot's order)
 
 
 def _load_cases():
@@ -35,6 +44,7 @@ def _load_cases():
         base = data.get("base_files") or {}
         if isinstance(base, str):  # a shared platform in rule_cases/_base/<name>.yaml
             base = yaml.safe_load((CASES_DIR / "_base" / f"{base}.yaml").read_text(encoding="utf-8"))["files"]
+        CASE_NAMES[data["rule"]] = [case["name"] for case in data["cases"]]
         for case in data["cases"]:
             out.append(pytest.param(data["rule"], base, case, id=f"{data['rule']}-{case['name']}"))
     return out
@@ -122,3 +132,15 @@ def test_rule_case(tmp_path, rule, base_files, case):
         if "suggestion_source" in exp:
             assert finding.suggestion_source == fill(exp["suggestion_source"]), summary
         assert str(finding.severity) == exp.get("severity", str(RULES[rule].SEVERITY)), summary
+    assert_golden_section(f"rule_cases/{rule}.txt", case["name"], _rendered(got, subs), CASE_NAMES[rule])
+
+
+def _rendered(findings, subs: dict[str, str]) -> str:
+    """The finding lines of ``rbh check``'s text output, commit shas written back as ``{c0}`` ..."""
+    out = io.StringIO()
+    text_format.render(CheckResult(findings=list(findings)), out)
+    lines = [ln for ln in out.getvalue().splitlines()[:-1] if ln]  # the last line is the summary
+    text = "\n".join(lines) + "\n" if lines else "(no findings)\n"
+    for key, short in subs.items():
+        text = text.replace(short, "{" + key + "}")
+    return text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -13,27 +12,15 @@ import pytest
 
 from rbh.checks.formats import github, junit, sarif
 from rbh.checks.model import CheckResult
+from checks_support import assert_golden
 from report_samples import fake_docs, finding, sample_result
 
 HERE = Path(__file__).parent
-GOLDEN = HERE / "golden"
 SCHEMA = json.loads((HERE / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
-UPDATE = os.environ.get("RBH_UPDATE_GOLDEN") == "1"
 
 
 def sarif_validator():
     return jsonschema.Draft7Validator(SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER)
-
-
-def assert_golden(name: str, text: str) -> None:
-    """Compare with tests/golden/NAME; RBH_UPDATE_GOLDEN=1 rewrites it (review the diff before committing)."""
-    path = GOLDEN / name
-    if UPDATE or not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"golden file {path} did not exist; written now, check it and rerun")
-    assert text == path.read_text(encoding="utf-8")
 
 
 def render(fmt, result, **kw) -> str:
