@@ -2,7 +2,7 @@
 
 Facts are gathered per commit, then folded newest first in ``git log`` order:
 
-* from ``git log --name-only`` (every commit): the runbook and manifest files it changed, its author
+* from ``git log -z --name-only`` (every commit): the runbook and manifest files it changed, its author
   date and author. The first commit in the walk that changed a file is its last change.
 * from ``git log -p`` over the manifest folders (non-merge commits that change them, the newest
   ``MAX_COMMITS``): the names (``name:``, ``namespace:``, ``alert:``, ``record:`` values) and metric
@@ -29,9 +29,10 @@ import re
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 from rbh.checks import promql
+from rbh.paths import escape_name
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +170,10 @@ class HistoryError(Exception):
     """git could not be read (the caller treats history as unavailable)."""
 
 
-def git_lines(root: Path, args: list[str], stdin_lines: Iterable[str] | None = None) -> Iterator[str]:
-    """Lines of a git command's output, streamed.
+def git_lines(root: Path, args: list[str], stdin_lines: Iterable[str] | None = None, *, nul: bool = False) -> Iterator[str]:
+    """Lines of a git command's output, streamed; *nul*: the NUL-terminated records of a ``-z``
+    command instead (paths exactly as stored: no C-quoting, and a newline, tab, quote or `` b/`` in a
+    name cannot split or shift a record), non-UTF-8 bytes escaped as the work-tree walk escapes them.
 
     GitPython's ``execute`` returns the whole output at once; a 10-year history's diff is read line by
     line here instead, through the same argument-list call (never a shell)."""
@@ -188,8 +191,11 @@ def git_lines(root: Path, args: list[str], stdin_lines: Iterable[str] | None = N
             # git reads every revision from stdin before it writes anything: no deadlock
             proc.stdin.write("".join(f"{s}\n" for s in stdin_lines).encode())
             proc.stdin.close()
-        for raw in proc.stdout:
-            yield raw.decode("utf-8", errors="replace").rstrip("\n")
+        if nul:
+            yield from _nul_records(proc.stdout)
+        else:
+            for raw in proc.stdout:
+                yield raw.decode("utf-8", errors="replace").rstrip("\n")
         err = proc.stderr.read().decode("utf-8", errors="replace") if proc.stderr else ""
         if proc.wait() != 0:
             raise HistoryError(f"git {args[0]} failed: {err.strip().splitlines()[-1] if err.strip() else proc.returncode}")
@@ -200,6 +206,19 @@ def git_lines(root: Path, args: list[str], stdin_lines: Iterable[str] | None = N
         proc.stdout.close()
         if proc.stderr:
             proc.stderr.close()
+
+
+def _nul_records(stream: IO[bytes]) -> Iterator[str]:
+    rest = b""
+    while True:
+        chunk = stream.read(1 << 16)
+        if not chunk:
+            break
+        *done, rest = (rest + chunk).split(b"\0")
+        for raw in done:
+            yield escape_name(raw.decode("utf-8", "surrogateescape"))
+    if rest:
+        yield escape_name(rest.decode("utf-8", "surrogateescape"))
 
 
 def _unquote(name: str) -> str:
@@ -222,9 +241,9 @@ def _unquote(name: str) -> str:
                 out.append(int(body[i + 1 : i + 4], 8) & 0xFF)
                 i += 4
                 continue
-        out += c.encode("utf-8")
+        out += c.encode("utf-8", "surrogateescape")
         i += 1
-    return out.decode("utf-8", errors="replace")
+    return escape_name(out.decode("utf-8", "surrogateescape"))
 
 
 def under(path: str, specs: list[str]) -> bool:
@@ -235,38 +254,43 @@ _LOG_FORMAT = f"--format={_COMMIT}%H{_FIELD}%P{_FIELD}%aI{_FIELD}%an"
 
 
 def read_commits(root: Path, revs: list[str], specs: list[str], relevant, *, no_walk: bool = False) -> tuple[list[str], dict[str, CommitFacts]]:
-    """(commits in walk order, their facts without diffs) from one ``git log --name-only`` pass over
-    *revs* (``--no-walk``: exactly those commits, given on stdin). *relevant(path)* says which changed
-    files to keep."""
-    args = ["log", "--name-only", "--no-renames", "--no-color", _LOG_FORMAT]
+    """(commits in walk order, their facts without diffs) from one ``git log -z --name-only`` pass
+    over *revs* (``--no-walk``: exactly those commits, given on stdin). *relevant(path)* says which
+    changed files to keep."""
+    args = ["log", "-z", "--name-only", "--no-renames", "--no-color", _LOG_FORMAT]
     if no_walk:
         args += ["--no-walk=unsorted", "--stdin"]
-        lines = git_lines(root, args, revs)
+        records = git_lines(root, args, revs, nul=True)
     else:
-        lines = git_lines(root, [*args, *revs, "--"])
+        records = git_lines(root, [*args, *revs, "--"], nul=True)
     order: list[str] = []
     facts: dict[str, CommitFacts] = {}
     current: list[Any] | None = None
+    first = False
 
     def flush() -> None:
         if current is not None:
             sha, date, author, merge, files, touch = current
             facts[sha] = CommitFacts(date, author, tuple(files), touch and not merge)
 
-    for line in lines:
-        if line.startswith(_COMMIT):
+    # -z output: "<header>\0", then "\n" and each changed file's name, NUL-terminated
+    for record in records:
+        if record.startswith(_COMMIT):
             flush()
-            parts = line[1:].split(_FIELD, 3)
+            parts = record[1:].split(_FIELD, 3)
             if len(parts) != 4 or not _SHA.match(parts[0]):
                 current = None
                 continue
             sha, parents, date, author = parts
             order.append(sha)
             current = [sha, date, author, len(parents.split()) > 1, [], False]
+            first = True
             continue
-        if current is None or not line:
+        if first:
+            record, first = record.removeprefix("\n"), False
+        if current is None or not record:
             continue
-        path = _unquote(line)
+        path = record
         if not current[5] and under(path, specs):
             current[5] = True
         if relevant(path):
@@ -412,23 +436,42 @@ def _indent(text: str) -> int:
     return len(text) - len(text.lstrip(" "))
 
 
+def _patch_path(text: str, prefix: str) -> str | None:
+    """The file of a ``--- a/...`` / ``+++ b/...`` line (without the marker): C-quoted when the name
+    has a quote, tab, newline or other control character; followed by a tab when it holds a space
+    (for GNU patch). None for ``/dev/null``."""
+    if text == "/dev/null":
+        return None
+    text = text.removesuffix("\t")  # a name that ends in a tab is quoted, so this tab is git's
+    name = _unquote(text) if text.startswith('"') else text
+    return name[len(prefix):] if name.startswith(prefix) else name
+
+
 def _parse_commit_diff(body: str) -> dict[str, tuple[list, list, set, set]]:
     """Per file: (names removed, names added, metrics removed, metrics added) in one commit's diff.
 
-    Context lines (``-U3``) let a changed line inside an ``expr: |`` block be read as PromQL.
+    The file comes from the ``---``/``+++`` lines, not from ``diff --git a/X b/Y``, which cannot be
+    split when a name holds `` b/``. Context lines (``-U3``) let a changed line inside an
+    ``expr: |`` block be read as PromQL.
     """
     per_file: dict[str, tuple[list, list, set, set]] = {}
-    current = None
+    current: str | None = None
+    old: str | None = None
+    in_header = False  # between "diff --git" and the first hunk: mode, index and file name lines
     expr_indent: int | None = None  # inside an ``expr: |`` block scalar, the key's indentation
     for line in body.split("\n"):
-        if line.startswith("diff --git"):
-            m = re.match(r"diff --git a/(.*) b/(.*)$", line)
-            current = m.group(2) if m else None
-            expr_indent = None
-            if current is not None:
-                per_file.setdefault(current, ([], [], set(), set()))
+        if line.startswith("diff --git "):
+            current, old, in_header, expr_indent = None, None, True, None
             continue
-        if line.startswith(("+++ ", "--- ", "index ", "new file", "deleted file", "similarity", "rename ")):
+        if in_header:
+            if line.startswith("--- "):
+                old = _patch_path(line[4:], "a/")
+            elif line.startswith("+++ "):
+                current = _patch_path(line[4:], "b/") or old
+                if current is not None:
+                    per_file.setdefault(current, ([], [], set(), set()))
+            elif line.startswith("@@"):
+                in_header = False
             continue
         if line.startswith("@@"):
             expr_indent = None

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from rbh import git as rgit
 from rbh.anchors import github_slug  # noqa: F401  (kept importable from here)
 from rbh.gotemplate import replace_actions
 from rbh.paths import glob_match
@@ -144,17 +145,17 @@ def runbook_renames(repo, max_commits: int = 5000) -> dict[str, tuple[str, str]]
     if repo is None:
         return {}
     try:
-        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", "-M", "--diff-filter=R", "--name-status",
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", "-z", "-M", "--diff-filter=R", "--name-status",
                                 "--no-color", f"--max-count={max_commits}", "--format=\x1e%H", "HEAD", "--", "*.md"])
     except git.GitCommandError:
         return {}
     step: dict[str, tuple[str, str]] = {}
+    # -z: "\x1e<sha>\0", then "\n" and NUL-separated status / old path / new path records (unquoted)
     for record in raw.split("\x1e"):
-        sha, _, body = record.partition("\n")
-        for line in body.splitlines():
-            parts = line.split("\t")
-            if len(parts) == 3 and parts[0].startswith("R"):
-                step.setdefault(parts[1], (parts[2], sha.strip()[:8]))  # newest first: keep the newest rename
+        sha, _, body = record.partition("\0")
+        for change in rgit.name_status_changes(body.removeprefix("\n").split("\0")):
+            if change.status == "R" and change.old_path:
+                step.setdefault(change.old_path, (change.path, sha.strip()[:8]))  # newest first: keep the newest rename
     out: dict[str, tuple[str, str]] = {}
     for old, (new, sha) in step.items():
         seen = {old}

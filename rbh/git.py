@@ -190,25 +190,28 @@ def last_changes(repo, ref: str = "HEAD", paths: Iterable[str] | None = None, pa
     import git
 
     try:
-        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", *args])
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "log", "-z", *args])
     except git.GitCommandError as exc:
         raise GitError(f"git log failed: {git_message(exc)}") from None
     found: dict[str, CommitInfo] = {}
-    for record in raw.split(_SEP_COMMIT):
-        if not record.strip():
+    info: CommitInfo | None = None
+    first = False
+    # -z: "<header>\0", then "\n" and each file name NUL-terminated, exactly as stored (a quote, tab,
+    # newline or leading blank in a name is no longer C-quoted or stripped)
+    for record in raw.split("\0"):
+        if record.startswith(_SEP_COMMIT):
+            if wanted is not None and len(found) == len(wanted):
+                break
+            parts = record[1:].split(_SEP_FIELD)
+            info = CommitInfo(parts[0], dt.datetime.fromisoformat(parts[1]), escape_name(parts[2])) if len(parts) == 3 else None
+            first = True
             continue
-        head, _, files = record.partition("\n")
-        parts = head.split(_SEP_FIELD)
-        if len(parts) != 3:
+        if first:
+            record, first = record.removeprefix("\n"), False
+        name = escape_name(record)
+        if info is None or not name or name in found or (wanted is not None and name not in wanted):
             continue
-        info = CommitInfo(parts[0], dt.datetime.fromisoformat(parts[1]), escape_name(parts[2]))
-        for name in files.splitlines():
-            name = escape_name(name.strip())
-            if not name or name in found or (wanted is not None and name not in wanted):
-                continue
-            found[name] = info
-        if wanted is not None and len(found) == len(wanted):
-            break
+        found[name] = info
     return found
 
 
@@ -239,21 +242,31 @@ def diff_names(repo, old: str, new: str | None = None) -> list[Change]:
     import git
 
     try:
-        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "diff", "--name-status", "-M", "--no-color", old, *([new] if new else [])])
+        raw = repo.git.execute(["git", "-c", "core.quotepath=off", "diff", "-z", "--name-status", "-M", "--no-color", old,
+                                *([new] if new else [])])
     except git.GitCommandError as exc:
         where = f"{old[:8]}..{new[:8]}" if new else f"{old[:8]} (work tree)"
         raise GitError(f"git diff {where} failed: {git_message(exc)}") from None
+    return name_status_changes(raw.split("\0"))
+
+
+def name_status_changes(records: Iterable[str]) -> list[Change]:
+    """``Change``s from the NUL-separated records of ``--name-status -z``: a status (``R100``), then
+    one path, or two for a rename or copy (paths exactly as stored: never quoted)."""
     out: list[Change] = []
-    for line in raw.splitlines():
-        parts = line.split("\t")
-        if not parts or not parts[0]:
+    it = iter(records)
+    for status in it:
+        st = status.strip()[:1]
+        if not st:
             continue
-        st = parts[0][0]
-        parts = [parts[0], *(escape_name(p) for p in parts[1:])]
-        if st == "R" and len(parts) == 3:
-            out.append(Change("R", parts[2], parts[1]))
-        elif st == "C" and len(parts) == 3:
-            out.append(Change("A", parts[2]))
-        elif st in "AMDT" and len(parts) == 2:
-            out.append(Change("M" if st == "T" else st, parts[1]))
+        if st in "RC":
+            old_path, new_path = escape_name(next(it, "")), escape_name(next(it, ""))
+            if old_path and new_path:
+                out.append(Change("R", new_path, old_path) if st == "R" else Change("A", new_path))
+        elif st in "AMDT":
+            path = escape_name(next(it, ""))
+            if path:
+                out.append(Change("M" if st == "T" else st, path))
+        else:  # U (unmerged), X: one path, nothing to report
+            next(it, None)
     return out
