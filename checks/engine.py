@@ -13,7 +13,7 @@ import datetime as dt
 import gc
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
 
@@ -26,27 +26,34 @@ from rbh.checks.sources import load_inventory
 from rbh.checks.suppress import apply as apply_suppressions
 from rbh.config import format_validation_error
 from rbh.errors import ConfigError
+from rbh.runbook import Runbook
+
+if TYPE_CHECKING:
+    from rbh.checks.history import RepoHistory
+    from rbh.checks.references import Reference
+    from rbh.config import Config, RuleConfig
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
 
-def rule_settings(config) -> dict[str, tuple[bool, Severity | None, Any]]:
+def rule_settings(config: Config) -> dict[str, tuple[bool, Severity | None, Any]]:
     """Per rule ID: (enabled, severity override, validated options). ConfigError on mistakes."""
     out: dict[str, tuple[bool, Severity | None, Any]] = {}
-    configured: dict[str, Any] = {}
+    configured: dict[str, RuleConfig] = {}
     for key, rc in config.check.rules.items():
         module = lookup(key)
         if module is None:
             raise ConfigError(f"rbh.yaml: check.rules.{key}: unknown rule (see 'rbh rules')")
         configured[module.ID] = rc
     for rid, module in RULES.items():
-        rc = configured.get(rid)
+        given = configured.get(rid)
         try:
-            options = module.Options.model_validate(rc.options if rc else {})
+            options = module.Options.model_validate(given.options if given else {})
         except ValidationError as exc:
             raise ConfigError(format_validation_error(f"rbh.yaml: check.rules.{rid}.options", exc)) from None
-        severity = Severity.parse(rc.severity) if rc and rc.severity else None
-        out[rid] = (rc.enabled if rc else True, severity, options)
+        severity = Severity.parse(given.severity) if given and given.severity else None
+        out[rid] = (given.enabled if given else True, severity, options)
     return out
 
 
@@ -69,8 +76,8 @@ def pathspecs_of(globs: list[str]) -> list[str]:
 _pathspecs = pathspecs_of
 
 
-def _references_of(runbooks) -> dict[str, list]:
-    out = {}
+def _references_of(runbooks: list[Runbook]) -> dict[str, list[Reference]]:
+    out: dict[str, list[Reference]] = {}
     for rb in runbooks:
         try:
             out[rb.path] = extract_references(rb)
@@ -80,7 +87,7 @@ def _references_of(runbooks) -> dict[str, list]:
 
 
 @contextlib.contextmanager
-def _fewer_gc_passes():
+def _fewer_gc_passes() -> Iterator[None]:
     """A check allocates millions of small objects that live until it ends, so the default cyclic GC
     scans them again and again: a higher first-generation threshold cut CPU by 10-20% at 10,000
     runbooks (noisy on the shared machine) for ~15% more peak memory, 218 instead of 191 MiB
@@ -102,7 +109,7 @@ ALL_RUNBOOK_RULES = {
 DATE_RULES = frozenset({"RBH401"})  # findings that depend on today's date: never stored, evaluated when shown
 
 
-def run_checks(project, *, paths: list[str] | None = None, inventory: Inventory | None = None,
+def run_checks(project: Project, *, paths: list[str] | None = None, inventory: Inventory | None = None,
                today: dt.date | None = None, use_cache: bool = True, only_rules: frozenset[str] | None = None,
                stored: list[Finding] | None = None, report: set[str] | None = None) -> CheckResult:
     """Run every enabled rule over the project's runbooks (or only *paths*) and its manifests.
@@ -122,12 +129,12 @@ class _LazyHistory:
     """``checks.history_cache.repo_history`` loaded on first use (a run whose rules never ask for
     history, e.g. ``rbh check`` without git, never reads it)."""
 
-    def __init__(self, project, use_cache: bool):
+    def __init__(self, project: Project, use_cache: bool):
         self.project, self.use_cache = project, use_cache
         self.loaded = False
-        self.value = None
+        self.value: RepoHistory | None = None
 
-    def __call__(self):
+    def __call__(self) -> RepoHistory | None:
         if not self.loaded:
             from rbh.checks.history_cache import repo_history
 
@@ -136,7 +143,7 @@ class _LazyHistory:
         return self.value
 
 
-def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None, today: dt.date | None,
+def _run_checks(project: Project, *, paths: list[str] | None, inventory: Inventory | None, today: dt.date | None,
                 use_cache: bool = True, only_rules: frozenset[str] | None = None, stored: list[Finding] | None = None,
                 report: set[str] | None = None) -> CheckResult:
     settings = rule_settings(project.config)
@@ -194,15 +201,16 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
     if report is not None:
         findings = [f for f in findings if f.path in report]
     elif paths is not None:
-        wanted = set(selected)
-        findings = [f for f in findings if f.path in wanted]
+        selected_paths = set(selected)
+        findings = [f for f in findings if f.path in selected_paths]
     unique = {(f.rule, f.path, f.line, f.column, f.message): f for f in findings}
     ordered = sorted(unique.values(), key=lambda f: (f.path, f.line, f.column, f.rule, f.message))
     notices = list(ctx.notices)
     if paths is not None and skipped:
         notices.insert(0, "not a regular file of the repository, skipped: " + ", ".join(skipped[:10]) + (" ..." if len(skipped) > 10 else ""))
-    if history.loaded and history() is not None:
-        notices.extend(n for n in history().notices if n not in notices)
+    facts = history() if history.loaded else None
+    if facts is not None:
+        notices.extend(n for n in facts.notices if n not in notices)
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=notices)
     if use_cache and paths is None and only_rules is None and report is None:

@@ -62,7 +62,7 @@ def _finding_from_json(d: Any, path: str) -> Finding | None:
     if not isinstance(d.get("message"), str) or not isinstance(d.get("strength"), str):
         return None
     try:
-        severity = Severity.parse(d.get("severity"))
+        severity = Severity.parse(str(d.get("severity")))
     except Exception:  # noqa: BLE001 - any unreadable severity: the entry is not ours
         return None
     return Finding(rule=rule, name=d["name"], severity=severity, path=path, line=line, column=column,

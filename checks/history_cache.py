@@ -142,7 +142,7 @@ class HistoryCache:
             return False
         return True
 
-    def read(self, key: str, shallow: str) -> tuple[str | None, list[str], dict[str, CommitFacts]] | None:
+    def read(self, key: str, shallow: str) -> tuple[str, list[str], dict[str, CommitFacts]] | None:
         """(tip, order at tip, facts by sha), or None when there is no valid memo for *key*."""
         doc = cachefile.read_json(self.path, MAX_BYTES)
         try:

@@ -164,6 +164,10 @@ class Dashboard:
     loc: Location
 
 
+# What ``Inventory.get`` finds by kind and name.
+InventoryObject = Workload | Service | KeyedObject | K8sObject
+
+
 @dataclass
 class Inventory:
     workloads: list[Workload] = field(default_factory=list)
@@ -197,8 +201,8 @@ class Inventory:
     # ------------------------------------------------------------ lookups
     @cached_property
     def _index(self) -> dict[str, dict]:
-        by_kind: dict[str, dict[tuple[str, str], object]] = defaultdict(dict)
-        names: dict[str, dict[str, list[object]]] = defaultdict(lambda: defaultdict(list))
+        by_kind: dict[str, dict[tuple[str, str], InventoryObject]] = defaultdict(dict)
+        names: dict[str, dict[str, list[InventoryObject]]] = defaultdict(lambda: defaultdict(list))
         for w in self.workloads:
             by_kind[w.kind][(w.namespace, w.name)] = w
             names[w.kind][w.name].append(w)
@@ -219,12 +223,12 @@ class Inventory:
             alerts[a.name].append(a)
         return {"by_kind": by_kind, "names": names, "alerts": alerts, "names_of": {}}
 
-    def get(self, kind: str, name: str, namespace: str | None = None) -> list[object]:
+    def get(self, kind: str, name: str, namespace: str | None = None) -> list[InventoryObject]:
         """Objects of *kind* named *name* (in *namespace* when given)."""
         found = self._index["names"].get(kind, {}).get(name, [])
         if namespace is None:
             return list(found)
-        return [o for o in found if getattr(o, "namespace", None) == namespace]
+        return [o for o in found if o.namespace == namespace]
 
     def names_of(self, kind: str, namespace: str | None = None) -> list[str]:
         cache = self._index["names_of"]

@@ -176,7 +176,8 @@ def looks_like_query(text: str) -> bool:
 def query_paragraphs(text: str) -> list[tuple[int, str]]:
     """(line offset, paragraph) for each blank-line separated paragraph of *text* that is PromQL."""
     out: list[tuple[int, str]] = []
-    start, buf = 0, []
+    start = 0
+    buf: list[str] = []
     for i, line in enumerate(text.split("\n") + [""]):
         if line.strip():
             if not buf:

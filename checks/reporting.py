@@ -94,7 +94,7 @@ def finish(project, result, plan: Plan) -> bool:
         except OSError as exc:
             raise ConfigError(f"--write-baseline {plan.write_to}: cannot write: {exc.strerror or exc}") from None
         click.echo(f"rbh: wrote {count} known finding{'s' if count != 1 else ''} to {plan.write_to}", err=True)
-        if plan.write_to.resolve() != plan.next_baseline.resolve():
+        if plan.next_baseline is None or plan.write_to.resolve() != plan.next_baseline.resolve():
             click.echo(f"rbh: hint: set check.baseline in rbh.yaml (or pass --baseline {plan.write_to}) "
                        "so rbh check uses it", err=True)
         return True

@@ -51,6 +51,7 @@ from rbh.config import Config
 from rbh.runbook import Runbook
 
 if TYPE_CHECKING:
+    from rbh.anchors import Slugger
     from rbh.checks.history import ManifestHistory, RepoHistory
     from rbh.checks.runbook_urls import RunbookUrlResolver
     from rbh.git import CommitInfo
@@ -359,7 +360,7 @@ class RuleContext:
         return best_match(fragment, list(texts), key=lambda anchor: texts[anchor])
 
     @cached_property
-    def slugger(self) -> Callable[[str, str], str]:
+    def slugger(self) -> Slugger:
         """The site's ``toc.slugify`` (from the repository's mkdocs.yml; Python-Markdown's default)."""
         from rbh import anchors
 

@@ -52,11 +52,11 @@ def rules_command(fmt: str, repo) -> None:
         return rc.severity or ""
 
     if fmt == "json":
-        rows = [
+        entries = [
             {"id": d.id, "name": d.name, "severity": str(d.severity), "configured": setting(d.id) or None, "summary": d.summary}
             for d in docs
         ]
-        click.echo(json.dumps(rows, indent=2))
+        click.echo(json.dumps(entries, indent=2))
         return
     if fmt == "markdown":
         click.echo("| ID | Name | Default severity | Summary |")

@@ -161,6 +161,7 @@ def _scopes(path: str, comments: Iterable[tuple[str, int]], today: dt.date, know
                     end = e.line - 1
             kind, reason = "inline", d.reason
             if d.verb == "snooze":
+                assert d.until is not None  # the parser refuses a snooze without until=
                 kind = "snooze"
                 reason = f"snoozed until {d.until.isoformat()}" + (f": {d.reason}" if d.reason else "")
             scopes.append(Scope(d.rules, start, end, kind, reason, d.line))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Iterator
 
 from rbh.checks import promql
 from rbh.checks.references.grammar import KINDS, PROGRAMS, KubectlCall, parse_compose, parse_kubectl
@@ -74,7 +74,7 @@ def is_placeholder(token: str) -> bool:
 
 
 def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str, text: str) -> Iterator[Reference]:
-    base = dict(path=rb.path, strength=strength, namespace=call.namespace, all_namespaces=call.all_namespaces,
+    base: dict[str, Any] = dict(path=rb.path, strength=strength, namespace=call.namespace, all_namespaces=call.all_namespaces,
                 container=call.container.text if call.container and not is_placeholder(call.container.text) else None,
                 container_column=call.container.column if call.container else None,
                 selector=call.selector, context=call.context, verb=call.verb, text=text)

@@ -161,7 +161,7 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
             call.objects.append(("Pod", "", positionals[0]))
         return call
     if verb == "set" and call.verb in ("set env",):
-        rest = []
+        rest: list[Token] = []
         for p in positionals:
             (call.env if ENV_ASSIGN.match(p.text) or _ENV_UNSET.match(p.text) else rest).append(p)
         positionals = rest

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from rbh.checks.inventory import Inventory, Service, Workload
+from rbh.checks.inventory import Inventory, InventoryObject, Service, Workload
 from rbh.checks.references import Reference
 
 POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod")
@@ -49,9 +49,9 @@ def find(inv: Inventory, kind: str, name: str, namespace: str | None) -> tuple[l
     if kind == "Namespace":
         found = [name] if name in inv.namespaces else []
         return found, found
-    anywhere = inv.get(kind, name)
+    anywhere: list[InventoryObject] = inv.get(kind, name)
     if kind == "PersistentVolumeClaim" and not anywhere:
-        anywhere = claim_owners(inv, name)
+        anywhere = [*claim_owners(inv, name)]
     if namespace is None:
         return anywhere, anywhere
     return [o for o in anywhere if getattr(o, "namespace", None) == namespace], anywhere

@@ -44,7 +44,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         text = ",".join(f"{k}={v}" for k, v in ref.selector.items())
         suggestion = None
         for key, value in ref.selector.items():
-            near = nearest(value, {w.pod_labels.get(key) for w in inv.pod_templates(ns)} - {None})
+            near = nearest(value, {label for w in inv.pod_templates(ns) if (label := w.pod_labels.get(key)) is not None})
             if near:
                 suggestion = text.replace(f"{key}={value}", f"{key}={near}")
                 break

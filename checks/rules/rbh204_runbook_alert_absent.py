@@ -140,9 +140,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         got = inferred_alerts(rb, ctx.options)
         if not got:
             continue
-        folder = "/".join(rb.path.split("/")[:-1])
+        rb_folder = "/".join(rb.path.split("/")[:-1])
         if any(name in names for name, _ in got) or rb.path in ctx.linked_runbooks:
-            covered_folders.add(folder)
+            covered_folders.add(rb_folder)
             continue
         if ctx.options.skip_deprecated and "deprecated" in (rb.front_matter.title or rb.title).lower():
             continue  # its owners already marked it as retired

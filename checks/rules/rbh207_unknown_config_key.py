@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from rbh.checks.inventory import KeyedObject, Workload
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
 ID = "RBH207"
@@ -55,17 +56,18 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             targets = [t for t in ref.extra.get("targets", "").split(",") if t]
             if targets and ref.strength == "command":
                 pool = set()
-                scoped = []
+                scoped: list[str] = []
                 for target in targets:
                     kind, _, name = target.partition("/")
                     for obj in inv.get(kind, name, ref.namespace) or inv.get(kind, name):
                         scoped.append(f"{kind.lower()} `{name}`")
-                        if hasattr(obj, "containers"):
+                        if isinstance(obj, Workload):
                             pool |= obj.env_names
                             for cm in obj.configmaps:
                                 for c in inv.get("ConfigMap", cm, obj.namespace):
-                                    pool |= set(c.keys)
-                        elif hasattr(obj, "keys"):
+                                    if isinstance(c, KeyedObject):
+                                        pool |= set(c.keys)
+                        elif isinstance(obj, KeyedObject):
                             pool |= set(obj.keys)
                 if not scoped:
                     continue  # the target itself is unknown: RBH101 reports it

@@ -72,6 +72,11 @@ class _LineConstructor(FastSafeLoader):
 _LineConstructor.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
+def mapping(value: Any) -> dict:
+    """*value* when it is a mapping, else an empty dict (a manifest field of the wrong type reads as absent)."""
+    return value if isinstance(value, dict) else {}
+
+
 def _node_for(mapping: yaml.MappingNode) -> Node:
     return Node(line=mapping.start_mark.line + 1,
                 key_lines={k.value: k.start_mark.line + 1 for k, _ in mapping.value if isinstance(k, yaml.ScalarNode)})
@@ -162,7 +167,7 @@ def _parse_yaml_once(path: str, text: str) -> tuple[ParsedFile, int | None]:
     return out, bad_escape
 
 
-def _json_to_nodes(value: Any, repaired: list[int]) -> Any:
+def _json_to_nodes(value: Any, repaired: list[int] | None) -> Any:
     if isinstance(value, dict):
         return Node({_json_to_nodes(k, repaired): _json_to_nodes(v, repaired) for k, v in value.items()})
     if isinstance(value, list):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from rbh.checks.inventory import CatalogEntity, Inventory, Location
-from rbh.checks.sources._yaml import claim_documents
+from rbh.checks.sources._yaml import claim_documents, mapping
 
 NAME = "catalog"
 
@@ -22,7 +22,7 @@ def load(files: dict[str, bytes]) -> Inventory:
         if not meta.get("name"):
             continue
         links = [str(link.get("url")) for link in meta.get("links") or [] if isinstance(link, dict) and link.get("url")]
-        ann = meta.get("annotations") if isinstance(meta.get("annotations"), dict) else {}
+        ann = mapping(meta.get("annotations"))
         inv.catalog.append(CatalogEntity(
             kind=str(doc.data["kind"]), name=str(meta["name"]), loc=Location(doc.path, doc.line),
             namespace=str(meta.get("namespace") or "default"),

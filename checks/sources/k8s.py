@@ -20,7 +20,7 @@ from rbh.checks.inventory import (
     Workload,
 )
 from rbh.checks.inventory import FileProblem
-from rbh.checks.sources._yaml import Node, parse_file
+from rbh.checks.sources._yaml import Node, mapping, parse_file
 
 NAME = "k8s"
 SKIP_API_GROUPS = ("backstage.io/",)  # catalog entities look like Kubernetes objects but are not
@@ -55,12 +55,12 @@ def _pod_spec(kind: str, spec: dict) -> tuple[dict, dict]:
         return {}, spec
     template = spec.get("template")
     if kind == "CronJob":
-        job = spec.get("jobTemplate") if isinstance(spec.get("jobTemplate"), dict) else {}
+        job = mapping(spec.get("jobTemplate"))
         template = (job.get("spec") or {}).get("template") if isinstance(job.get("spec"), dict) else None
     if not isinstance(template, dict):
         return {}, {}
-    meta = template.get("metadata") if isinstance(template.get("metadata"), dict) else {}
-    pod = template.get("spec") if isinstance(template.get("spec"), dict) else {}
+    meta = mapping(template.get("metadata"))
+    pod = mapping(template.get("spec"))
     return meta, pod
 
 
@@ -119,7 +119,7 @@ def _expand(doc: Any) -> list[Any]:
 
 def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None:
     kind = str(obj["kind"])
-    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+    meta = mapping(obj.get("metadata"))
     line = obj.line if isinstance(obj, Node) else default_line
     name = meta.get("name")
     if not name:
@@ -129,10 +129,10 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
     namespace = str(meta.get("namespace") or "default") if kind != "Namespace" else ""
     loc = Location(path, line)
     labels = _labels(meta.get("labels"))
-    spec = obj.get("spec") if isinstance(obj.get("spec"), dict) else {}
+    spec = mapping(obj.get("spec"))
     if kind in WORKLOAD_KINDS:
         tmeta, pod = _pod_spec(kind, spec)
-        selector = spec.get("selector") if isinstance(spec.get("selector"), dict) else {}
+        selector = mapping(spec.get("selector"))
         match = _labels(selector.get("matchLabels")) if "matchLabels" in selector or "matchExpressions" in selector else {}
         pod_labels = labels if kind == "Pod" else _labels(tmeta.get("labels"))
         cms, secrets = _referenced(pod)
@@ -144,9 +144,10 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
     elif kind == "Service":
         ports = []
         for p in spec.get("ports") or []:
-            if isinstance(p, dict) and _int(p.get("port")) is not None:
+            port = _int(p.get("port")) if isinstance(p, dict) else None
+            if port is not None:
                 target = p.get("targetPort")
-                ports.append(ServicePort(_int(p["port"]), _int(target) if _int(target) is not None else (str(target) if target else None), str(p["name"]) if p.get("name") else None, _int(p.get("nodePort"))))
+                ports.append(ServicePort(port, _int(target) if _int(target) is not None else (str(target) if target else None), str(p["name"]) if p.get("name") else None, _int(p.get("nodePort"))))
         inv.services.append(Service(name, namespace, loc, _labels(spec.get("selector")), ports, labels))
     elif kind in ("ConfigMap", "Secret"):
         keys: list[str] = []
@@ -168,8 +169,9 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
                 for p in (http or {}).get("paths") or [] if isinstance(http, dict) else []:
                     svc = ((p.get("backend") or {}).get("service") or {}) if isinstance(p, dict) else {}
                     if isinstance(svc, dict) and svc.get("name"):
-                        port = svc.get("port") or {}
-                        backends.append(f"{svc['name']}:{port.get('number') or port.get('name') or ''}" if isinstance(port, dict) else str(svc["name"]))
+                        backend_port = svc.get("port") or {}
+                        backends.append(f"{svc['name']}:{backend_port.get('number') or backend_port.get('name') or ''}"
+                                        if isinstance(backend_port, dict) else str(svc["name"]))
             refs["backends"] = ",".join(backends)
             refs["hosts"] = ",".join(str(r.get("host")) for r in spec.get("rules") or [] if isinstance(r, dict) and r.get("host"))
         inv.objects.append(K8sObject(kind, name, namespace, loc, labels, refs))
@@ -187,7 +189,7 @@ def load(files: dict[str, bytes]) -> Inventory:
                 if not is_k8s_object(obj):
                     continue
                 if obj["kind"] in SKIP_KINDS:
-                    meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                    meta = mapping(obj.get("metadata"))
                     inv.objects.append(K8sObject(str(obj["kind"]), str(meta.get("name") or ""), str(meta.get("namespace") or "default"), Location(path, getattr(obj, "line", doc.line))))
                     continue
                 if obj["kind"] in CORE_KINDS:  # monitoring objects alone do not make a cluster inventory
