@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import gc
 import logging
-import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from pydantic import ValidationError
@@ -26,6 +25,7 @@ from rbh.checks.sources import load_inventory
 from rbh.checks.suppress import apply as apply_suppressions
 from rbh.config import format_validation_error
 from rbh.errors import ConfigError
+from rbh.paths import glob_folder, pathspecs_of
 from rbh.runbook import Runbook
 
 if TYPE_CHECKING:
@@ -55,25 +55,6 @@ def rule_settings(config: Config) -> dict[str, tuple[bool, Severity | None, Any]
         severity = Severity.parse(given.severity) if given and given.severity else None
         out[rid] = (given.enabled if given else True, severity, options)
     return out
-
-
-def _glob_folder(globs: list[str]) -> str:
-    if not globs:
-        return ""
-    head = re.split(r"[*?\[]", globs[0], maxsplit=1)[0]
-    return head.rsplit("/", 1)[0] if "/" in head else ""
-
-
-def pathspecs_of(globs: list[str]) -> list[str]:
-    """The folders (git pathspecs) that hold every file the *globs* can select."""
-    specs = []
-    for g in globs:
-        folder = _glob_folder([g])
-        specs.append(folder or ".")
-    return sorted(set(specs)) or ["."]
-
-
-_pathspecs = pathspecs_of
 
 
 def _references_of(runbooks: list[Runbook]) -> dict[str, list[Reference]]:
@@ -182,7 +163,7 @@ def _run_checks(project: Project, *, paths: list[str] | None, inventory: Invento
         root=project.root, config=project.config, runbooks=runbooks, references=references, inventory=inv,
         files=set(project.worktree_files), runbook_paths=all_runbooks,
         today=today or dt.date.today(), repo=project.repo,
-        manifest_pathspecs=pathspecs_of(project.manifest_include), runbook_folder=_glob_folder(project.runbook_include),
+        manifest_pathspecs=pathspecs_of(project.manifest_include), runbook_folder=glob_folder(project.runbook_include),
         history_source=history,
     )
     findings: list[Finding] = list(stored or [])

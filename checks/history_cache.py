@@ -246,7 +246,7 @@ def repo_history(project, *, use_cache: bool = True) -> RepoHistory | None:
     brought up to date; without it, history is read in two streaming passes and nothing is written.
     A git failure gives a ``RepoHistory`` whose manifests are marked unavailable.
     """
-    from rbh.checks.engine import pathspecs_of
+    from rbh.paths import pathspecs_of
     from rbh.checks.history import ManifestHistory
     from rbh import git as rgit
 

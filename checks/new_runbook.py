@@ -60,7 +60,7 @@ def skeleton(alert) -> str:
 
 def target_path(project, alert, ctx_resolver) -> tuple[str, str]:
     """(repository-relative path, how it was chosen) for the new runbook of *alert*."""
-    from rbh.checks.engine import _glob_folder
+    from rbh.paths import glob_folder
 
     if alert.runbook_url:
         for res in ctx_resolver.resolve_all(alert.runbook_url):
@@ -70,7 +70,7 @@ def target_path(project, alert, ctx_resolver) -> tuple[str, str]:
             return path, f"the path its runbook_url expects ({alert.runbook_url})"
         raise RbhError(f"the runbook_url of alert `{alert.name}` ({alert.runbook_url}) does not point into this repository",
                        hint="map its URL prefix to a folder with check.runbook_urls.prefixes in rbh.yaml")
-    folder = _glob_folder(project.runbook_include)
+    folder = glob_folder(project.runbook_include)
     return (f"{folder}/{alert.name}.md" if folder else f"{alert.name}.md"), "no runbook_url: the runbook folder"
 
 
@@ -105,10 +105,10 @@ def new_command(alert_name: str, repo: str | None, to_stdout: bool) -> None:
                        hint=f"did you mean `{near}`?" if near else "rbh new reads the rule files of manifests.include in rbh.yaml")
     alert = alerts[0]
     cfg = project.config.check.runbook_urls
-    from rbh.checks.engine import _glob_folder
+    from rbh.paths import glob_folder
 
     resolver = RunbookUrlResolver(cfg.prefixes, project.runbook_paths(), cfg.case_insensitive,
-                                  site_url=project.config.site.url, default_folder=_glob_folder(project.runbook_include))
+                                  site_url=project.config.site.url, default_folder=glob_folder(project.runbook_include))
     rel, why = target_path(project, alert, resolver)
     text = skeleton(alert)
     if to_stdout:

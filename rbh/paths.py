@@ -160,6 +160,19 @@ def select(paths: list[str], include: Sequence[str], exclude: Sequence[str] = ()
     return sorted(p for p in paths if any(glob_match(p, g) for g in include) and not any(glob_match(p, g) for g in exclude))
 
 
+def glob_folder(globs: Sequence[str]) -> str:
+    """The folder the first glob's fixed part names (``runbooks/**/*.md`` -> ``runbooks``; '' for none)."""
+    if not globs:
+        return ""
+    head = re.split(r"[*?\[]", globs[0], maxsplit=1)[0]
+    return head.rsplit("/", 1)[0] if "/" in head else ""
+
+
+def pathspecs_of(globs: Sequence[str]) -> list[str]:
+    """The folders (git pathspecs) that hold every file the *globs* can select."""
+    return sorted({glob_folder([g]) or "." for g in globs}) or ["."]
+
+
 def safe_relpath(root: Path, candidate: str | os.PathLike[str]) -> str | None:
     """*candidate* (relative to *root*) as a normalized POSIX path, or None when it would leave *root*."""
     text = str(candidate).replace("\\", "/")
