@@ -12,6 +12,9 @@ from __future__ import annotations
 from types import ModuleType
 
 from rbh.checks.formats import github, gitlab, json, junit, sarif, text
+from rbh.checks.formats._common import message_with_suggestion, summary
+
+__all__ = ["FORMATS", "message_with_suggestion", "redacted", "render", "summary"]
 
 FORMATS: dict[str, ModuleType] = {
     "text": text,
@@ -45,27 +48,3 @@ def redacted(result):
 def render(fmt: str, result, out, *, color: bool = False) -> None:
     """Write *result* in format *fmt* to *out*, redacted first."""
     FORMATS[fmt].render(redacted(result), out, color=color)
-
-
-def message_with_suggestion(finding) -> str:
-    """The finding's message followed by its "did you mean", as one line of text (for CI formats)."""
-    from rbh.checks.formats.text import format_suggestion
-
-    return f"{finding.message.rstrip()}{format_suggestion(finding)}"
-
-
-def summary(result) -> dict:
-    """Counts shared by the formats: active findings per severity, suppressed, files."""
-    from rbh.checks.model import Severity
-
-    counts = {str(s): 0 for s in sorted(Severity, reverse=True)}
-    for f in result.active:
-        counts[str(f.severity)] += 1
-    runbook_paths = {getattr(r, "path", None) for r in result.runbooks}
-    return {
-        **counts,
-        "suppressed": sum(1 for f in result.findings if f.suppressed),
-        "runbooks_checked": result.files_checked,
-        "runbooks_with_findings": len({f.path for f in result.active if f.path in runbook_paths}),
-        "manifest_files": len(getattr(result.inventory, "files", []) or []),
-    }

@@ -22,7 +22,7 @@ import re
 from collections import Counter
 from typing import TextIO
 
-from rbh.checks import formats  # the package: its helpers are read at call time (no import cycle)
+from rbh.checks.formats._common import message_with_suggestion, summary
 from rbh.checks.model import CheckResult, Finding, Severity
 from rbh.textsafe import block, one_line
 
@@ -55,7 +55,7 @@ def command(level: str, message: str, **props: object) -> str:
 def annotation(f: Finding) -> str:
     return command(
         COMMANDS[f.severity],
-        formats.message_with_suggestion(f),
+        message_with_suggestion(f),
         file=f.path,
         line=max(1, f.line),
         endLine=f.end_line if f.end_line and f.end_line > f.line else None,
@@ -66,7 +66,7 @@ def annotation(f: Finding) -> str:
 
 def counts_text(result: CheckResult) -> str:
     """``2 errors, 1 warning`` for the active findings (``no findings`` when there are none)."""
-    s = formats.summary(result)
+    s = summary(result)
     parts = [f"{s[k]} {k}{'' if s[k] == 1 or k == 'info' else 's'}" for k in ("error", "warning", "info") if s[k]]
     return ", ".join(parts) or "no findings"
 
@@ -101,7 +101,7 @@ def step_summary(result: CheckResult) -> str:
     if active:
         lines += ["", "| Severity | Location | Rule | Message |", "|---|---|---|---|"]
         for f in active[:SUMMARY_ROWS]:
-            msg = formats.message_with_suggestion(f)
+            msg = message_with_suggestion(f)
             lines.append(f"| {f.severity} | {_cell(f'{f.path}:{f.line}')} | {f.rule} {f.name} | {_cell(msg)} |")
         if len(active) > SUMMARY_ROWS:
             lines.append(f"\n… and {len(active) - SUMMARY_ROWS} more (use `--format sarif` or `json` for all).")
@@ -126,7 +126,7 @@ def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
             out.write(command("warning", m.group("msg"), file=m.group("path"), line=m.group("line"), title="rbh") + "\n")
         else:
             out.write(command("notice", note, title="rbh") + "\n")
-    suppressed = formats.summary(result)["suppressed"]
+    suppressed = summary(result)["suppressed"]
     tail = f" ({suppressed} suppressed)" if suppressed else ""
     out.write(f"rbh: {counts_text(result)}{tail}\n")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")

@@ -14,7 +14,7 @@ import json
 from collections import Counter
 from typing import TextIO
 
-from rbh.checks import formats  # the package: its helpers are read at call time (no import cycle)
+from rbh.checks.formats._common import message_with_suggestion
 from rbh.checks.model import CheckResult, Severity
 
 SEVERITIES = {Severity.error: "major", Severity.warning: "minor", Severity.info: "info"}
@@ -31,7 +31,7 @@ def to_issues(result: CheckResult) -> list[dict]:
             {
                 "type": "issue",
                 "check_name": f"{f.rule} {f.name}",
-                "description": formats.message_with_suggestion(f),
+                "description": message_with_suggestion(f),
                 "categories": ["Bug Risk"],
                 "fingerprint": fingerprint,
                 "severity": SEVERITIES[f.severity],

@@ -15,7 +15,7 @@ SCHEMA_VERSION = 1
 
 
 def as_data(result: CheckResult) -> dict:
-    from rbh.checks.formats import summary
+    from rbh.checks.formats._common import summary
     from rbh import __version__
 
     return {

@@ -15,7 +15,7 @@ import json
 from typing import Any, TextIO
 from urllib.parse import quote
 
-from rbh.checks import formats  # the package: its helpers are read at call time (no import cycle)
+from rbh.checks.formats._common import message_with_suggestion
 from rbh.checks.model import CheckResult, Finding, Severity
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -63,7 +63,7 @@ def _result(f: Finding, rule_index: dict[str, int], occurrence: int) -> dict[str
     res.update(
         {
             "level": LEVELS[f.severity],
-            "message": {"text": formats.message_with_suggestion(f)},
+            "message": {"text": message_with_suggestion(f)},
             "locations": [
                 {
                     "physicalLocation": {

@@ -12,18 +12,12 @@ from __future__ import annotations
 
 from typing import TextIO
 
+from rbh.checks.formats._common import format_suggestion, summary
 from rbh.checks.model import CheckResult, Severity
 from rbh.textsafe import inert_workflow_commands, one_line
 
 _COLORS = {Severity.error: "\033[31m", Severity.warning: "\033[33m", Severity.info: "\033[36m"}
 _RESET, _DIM, _BOLD = "\033[0m", "\033[2m", "\033[1m"
-
-
-def format_suggestion(finding) -> str:
-    if not finding.suggestion:
-        return ""
-    source = f" ({finding.suggestion_source})" if finding.suggestion_source else ""
-    return f"  (did you mean `{finding.suggestion}`{source})"
 
 
 def _plural(n: int, word: str) -> str:
@@ -40,8 +34,6 @@ def safe_path(path: str) -> str:
 
 
 def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
-    from rbh.checks.formats import summary
-
     def paint(text: str, code: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
