@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from rbh.checks.inventory import Inventory
 from rbh.checks.model import CheckResult, Finding, Severity
 from rbh.checks.references import extract_references
-from rbh.checks.rules import RULES, lookup
+from rbh.checks.rules import DATE_RULES, RULES, lookup
 from rbh.checks.rule import RuleContext
 from rbh.checks.sources import load_inventory
 from rbh.checks.suppress import apply as apply_suppressions
@@ -87,7 +87,6 @@ def _fewer_gc_passes() -> Iterator[None]:
 ALL_RUNBOOK_RULES = {
     "RBH403": lambda inv: {w.loc.path for w in inv.workloads} | {e.loc.path for e in inv.catalog},
 }
-DATE_RULES = frozenset({"RBH401"})  # findings that depend on today's date: never stored, evaluated when shown
 
 
 def run_checks(project: Project, *, paths: list[str] | None = None, inventory: Inventory | None = None,
@@ -96,7 +95,7 @@ def run_checks(project: Project, *, paths: list[str] | None = None, inventory: I
     """Run every enabled rule over the project's runbooks (or only *paths*) and its manifests.
 
     *use_cache*: git history facts come from (and update) ``.rbh/history-cache.json``; a full run
-    also stores every runbook's findings for ``rbh ask`` (``checks.health_cache``). *only_rules*
+    also stores every runbook's findings for ``rbh ask`` (``checks.health_store``). *only_rules*
     runs just those rules and adds *stored* findings (kept from an earlier run) before
     suppressions apply. *report*: the files whose findings are kept (default: *paths*); runbooks
     are then *paths* only.
@@ -195,7 +194,7 @@ def _run_checks(project: Project, *, paths: list[str] | None, inventory: Invento
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=notices)
     if use_cache and paths is None and only_rules is None and report is None:
-        from rbh.checks.health_cache import store_health
+        from rbh.checks.health_store import store_health
 
         store_health(project, result)
     return apply_suppressions(result, project, today=ctx.today)  # --today also decides which snoozes expired

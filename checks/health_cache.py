@@ -5,121 +5,20 @@ findings of every file, before suppression, under a key over the repository stat
 the rbh version and each runbook and manifest file's size and modification time (the work tree, so
 an uncommitted edit gives a new key). ``rbh ask`` then shows health without running the checks:
 it takes the stored findings of the runbooks in the answer, adds the date-dependent findings
-(``checks.engine.DATE_RULES``: review overdue) for today, and applies suppressions (snoozes expire
+(``checks.rules.DATE_RULES``: review overdue) for today, and applies suppressions (snoozes expire
 by date, the baseline may have changed) exactly as ``rbh check PATHS`` would. Nothing is keyed by day.
 
-The file is untrusted input (the ``.rbh`` folder is in the work tree): JSON only, every value
-checked, a symlinked or oversized file ignored. Any problem means "recompute", never an error.
+The file and its checks live in ``checks.health_store`` (below the engine, which writes it after a
+full run); this module is the use cases above the engine: ``refresh`` and ``health``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-from pathlib import Path
 from typing import Any
 
 from rbh import cachefile
-from rbh.checks.model import Finding, Severity
-
-log = logging.getLogger(__name__)
-
-CACHE_DIR = ".rbh"
-CACHE_FILE = "health-cache.json"
-FORMAT = 1
-MAX_BYTES = 128 * 1024 * 1024
-
-
-def state_key(project: Any) -> str:
-    """Hash of what every non-date finding depends on (not today's date)."""
-    return cachefile.state_key(project, f"health-{FORMAT}")
-
-
-def _finding_to_json(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule, "name": f.name, "severity": str(f.severity), "path": f.path, "line": f.line,
-            "column": f.column, "message": f.message, "suggestion": f.suggestion, "reference": f.reference,
-            "end_line": f.end_line, "strength": f.strength, "suggestion_source": f.suggestion_source}
-
-
-def _opt_str(v: Any) -> bool:
-    return v is None or isinstance(v, str) and len(v) <= 100_000
-
-
-def _finding_from_json(d: Any, path: str) -> Finding | None:
-    from rbh.checks.rules import RULES
-
-    if not isinstance(d, dict):
-        return None
-    rule, line, column, end_line = d.get("rule"), d.get("line"), d.get("column"), d.get("end_line")
-    if rule not in RULES or d.get("path") != path or d.get("name") != RULES[rule].NAME:
-        return None
-    if not (isinstance(line, int) and isinstance(column, int) and line >= 1 and column >= 1):
-        return None
-    if not (end_line is None or isinstance(end_line, int)) or isinstance(line, bool) or isinstance(column, bool):
-        return None
-    if not all(_opt_str(d.get(k)) for k in ("message", "suggestion", "reference", "suggestion_source", "strength")):
-        return None
-    if not isinstance(d.get("message"), str) or not isinstance(d.get("strength"), str):
-        return None
-    try:
-        severity = Severity.parse(str(d.get("severity")))
-    except Exception:  # noqa: BLE001 - any unreadable severity: the entry is not ours
-        return None
-    return Finding(rule=rule, name=d["name"], severity=severity, path=path, line=line, column=column,
-                   message=d["message"], suggestion=d.get("suggestion"), reference=d.get("reference"),
-                   end_line=end_line, strength=d["strength"], suggestion_source=d.get("suggestion_source"))
-
-
-def _location(project: Any) -> Path | None:
-    """The cache file, or None when a symlink could redirect it or git tracks it (a committed cache
-    is someone else's claim about this repository's health)."""
-    folder = Path(project.root) / CACHE_DIR
-    if folder.is_symlink() or (folder / CACHE_FILE).is_symlink():
-        return None
-    if project.repo is not None:
-        from rbh.checks.history import HistoryError, git_lines
-
-        try:
-            if any(line.strip() for line in git_lines(Path(project.root), ["ls-files", "--", f"{CACHE_DIR}/{CACHE_FILE}"])):
-                return None
-        except HistoryError:
-            return None
-    return folder / CACHE_FILE
-
-
-def store_health(project: Any, result: Any, key: str | None = None) -> None:
-    """Keep *result*'s findings (all files, before suppression, without date rules) for this state."""
-    from rbh.checks.engine import DATE_RULES
-
-    path = _location(project)
-    if path is None:
-        return
-    try:
-        key = key or state_key(project)
-    except OSError:
-        return
-    by_path: dict[str, list[dict[str, Any]]] = {rb.path: [] for rb in result.runbooks}
-    for f in result.findings:
-        if f.rule not in DATE_RULES:
-            by_path.setdefault(f.path, []).append(_finding_to_json(f))
-    _write(path, key, cachefile.head_sha(project), by_path)
-
-
-def _write(path: Path, key: str, head: str, by_path: dict[str, list[dict[str, Any]]]) -> None:
-    doc = {"format": FORMAT, "key": key, "head": head,
-           "stored_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "findings": by_path}
-    cachefile.write_json(path, doc)
-
-
-def _read(project: Any) -> dict[str, Any] | None:
-    """The stored document, whatever state it is for, or None (missing, oversized, not ours)."""
-    path = _location(project)
-    if path is None:
-        return None
-    doc = cachefile.read_json(path, MAX_BYTES)
-    if not isinstance(doc, dict) or doc.get("format") != FORMAT or not isinstance(doc.get("findings"), dict):
-        return None
-    return doc
+from rbh.checks.health_store import cache_path, finding_to_json, read_doc, state_key, stored_findings, write_doc
 
 
 def refresh(project: Any, *, inventory: Any = None) -> str:
@@ -131,11 +30,12 @@ def refresh(project: Any, *, inventory: Any = None) -> str:
     stored commit, a rewritten history, a runbook without stored findings, a change that reaches
     every runbook) falls back to checking everything, so the result is always a full run's.
     """
-    from rbh.checks.engine import DATE_RULES, run_checks
+    from rbh.checks.engine import run_checks
+    from rbh.checks.rules import DATE_RULES
     from rbh.errors import RbhError
 
     key = state_key(project)
-    old = _read(project)
+    old = read_doc(project)
     if old is not None and old.get("key") == key:
         return "current"
     base = old.get("head") if old is not None else None
@@ -159,29 +59,11 @@ def refresh(project: Any, *, inventory: Any = None) -> str:
             by_path[p] = []
         for f in result.findings:
             if f.path in by_path and f.path in selected and f.rule not in DATE_RULES:
-                by_path[f.path].append(_finding_to_json(f))
-    path = _location(project)
+                by_path[f.path].append(finding_to_json(f))
+    path = cache_path(project)
     if path is not None:
-        _write(path, key, cachefile.head_sha(project), by_path)
+        write_doc(path, key, cachefile.head_sha(project), by_path)
     return "incremental"
-
-
-def stored_findings(project: Any, paths: list[str], key: str | None = None) -> dict[str, list[Finding]] | None:
-    """The stored findings of *paths* for the current state, or None when any is missing."""
-    doc = _read(project)
-    if doc is None or doc.get("key") != (key or state_key(project)):
-        return None
-    have = doc["findings"]
-    out: dict[str, list[Finding]] = {}
-    for p in paths:
-        raw = have.get(p)
-        if not isinstance(raw, list):
-            return None
-        found = [_finding_from_json(d, p) for d in raw]
-        if any(f is None for f in found):
-            return None
-        out[p] = found  # type: ignore[assignment]
-    return out
 
 
 def health(project: Any, paths: list[str], *, inventory: Any = None, today: dt.date | None = None,
@@ -191,7 +73,8 @@ def health(project: Any, paths: list[str], *, inventory: Any = None, today: dt.d
     When nothing is stored for the current state, every runbook is checked in one pass (which costs
     about what checking one does: the inventory and history are shared) and the result is stored.
     """
-    from rbh.checks.engine import DATE_RULES, run_checks
+    from rbh.checks.engine import run_checks
+    from rbh.checks.rules import DATE_RULES
 
     if not use_cache:
         return run_checks(project, paths=paths, inventory=inventory, today=today, use_cache=False)

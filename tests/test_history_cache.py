@@ -409,7 +409,7 @@ def _stored_doc(root):
 def _full_findings(root):
     """Every runbook's findings of a full, uncached run, as health-cache.json stores them."""
     from rbh.checks.engine import DATE_RULES, run_checks
-    from rbh.checks.health_cache import _finding_to_json
+    from rbh.checks.health_store import finding_to_json as _finding_to_json
     from rbh.project import load_project
 
     project = load_project(root)

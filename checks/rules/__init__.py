@@ -43,6 +43,9 @@ _MODULE_NAMES = (
 
 RULES: dict[str, Rule] = register(*(importlib.import_module(f"rbh.checks.rules.{name}") for name in _MODULE_NAMES))
 
+# Rules whose findings depend on today's date: never stored with the others, evaluated when shown.
+DATE_RULES = frozenset({"RBH401"})
+
 BY_NAME: dict[str, Rule] = {m.NAME: m for m in RULES.values()}
 
 
