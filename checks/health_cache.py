@@ -18,6 +18,7 @@ import datetime as dt
 from typing import Any
 
 from rbh import cachefile
+from rbh.checks.model import CheckResult
 from rbh.checks.health_store import cache_path, finding_to_json, read_doc, state_key, stored_findings, write_doc
 
 
@@ -67,7 +68,7 @@ def refresh(project: Any, *, inventory: Any = None) -> str:
 
 
 def health(project: Any, paths: list[str], *, inventory: Any = None, today: dt.date | None = None,
-           use_cache: bool = True):
+           use_cache: bool = True) -> CheckResult:
     """``CheckResult`` for *paths* as ``rbh check PATHS`` would give it, from the stored findings.
 
     When nothing is stored for the current state, every runbook is checked in one pass (which costs
