@@ -17,6 +17,7 @@ import datetime as dt
 import io
 import pkgutil
 import re
+import types
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,7 @@ import rbh.checks.rules as rules_pkg
 from rbh.checks.engine import run_checks
 from rbh.checks.formats import text as text_format
 from rbh.checks.model import CheckResult, Severity
+from rbh.checks.rule import NoOptions, Rule, register
 from rbh.checks.rules import RULES, doc_sections
 from checks_support import assert_golden_section, commit_history, write_files
 from rbh.project import load_project
@@ -68,6 +70,39 @@ def test_rule_module_contract(rid):
     for heading in ("What it does", "Why it matters", "Example"):
         assert sections.get(heading), f"{rid}: docstring lacks a '## {heading}' section"
     assert callable(module.check)
+
+
+def _fake_rule(**overrides):
+    module = types.ModuleType("rbh_fake_rule")
+    module.__doc__ = "Fake: a rule for the registry tests.\n\n## What it does\nx\n\n## Why it matters\ny\n\n## Example\nz\n"
+    module.ID, module.NAME, module.SEVERITY, module.Options = "RBH999", "fake-rule", Severity.info, NoOptions
+    module.check = lambda ctx: iter(())
+    for key, value in overrides.items():
+        setattr(module, key, value)
+    return module
+
+
+def test_register_checks_the_rule_contract_when_the_catalog_loads():
+    good = _fake_rule()
+    assert register(good) == {"RBH999": good} and isinstance(good, Rule)
+    assert all(isinstance(m, Rule) for m in RULES.values())
+
+    class Loose(BaseModel):  # unknown option keys would be silently ignored
+        x: int = 1
+
+    broken = [
+        (_fake_rule(ID="R1"), "ID 'R1' is not RBH and three digits"),
+        (_fake_rule(NAME="Fake Rule"), "NAME 'Fake Rule' is not kebab-case"),
+        (_fake_rule(SEVERITY="error"), "SEVERITY 'error' is not a Severity"),
+        (_fake_rule(Options=Loose), "Options is not a pydantic model that rejects unknown keys"),
+        (_fake_rule(check=None), "check(ctx) is missing"),
+        (_fake_rule(__doc__="Fake: no sections."), "the docstring has no '## What it does' section"),
+    ]
+    for module, message in broken:
+        with pytest.raises(TypeError, match=re.escape(f"rule rbh_fake_rule: {message}")):
+            register(module)
+    with pytest.raises(TypeError, match="already registered"):
+        register(good, _fake_rule(NAME="other-rule"))
 
 
 def test_every_rule_has_a_case_file():
