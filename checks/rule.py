@@ -11,6 +11,8 @@ A rule is one module in ``checks/rules/`` that satisfies the ``Rule`` protocol::
     ## Example
     ...
     '''
+    from typing import Iterator
+
     from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
     ID = "RBH101"                # stable: RBH and three digits
@@ -67,6 +69,7 @@ __all__ = [
     "doc_sections",
     "prose_severity",
     "register",
+    "split_sections",
 ]
 
 
