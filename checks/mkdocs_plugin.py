@@ -62,7 +62,6 @@ the rules and their options come from ``rbh.yaml``, exactly as for ``rbh check``
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import re
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ from urllib.parse import quote
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, PrefixedLogger, event_priority
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -92,9 +91,11 @@ from rbh.checks.site_render import (
     sanitize_html,
     trend_html,
 )
+from rbh.checks.site_templates import SiteTemplates
 from rbh.paths import glob_match
 
-log = PrefixedLogger("rbh-health", logging.getLogger("mkdocs.plugins.rbh-health"))
+# MkDocs' plugin logger, named after the plugin as mkdocs.yml names it: lines read "rbh-health: ..."
+log = get_plugin_logger("rbh-health")
 
 ASSET_DIR = Path(__file__).with_name("site_assets")
 ASSETS = {"css": "assets/rbh-health/rbh-health.css", "js": "assets/rbh-health/rbh-health.js"}
@@ -240,6 +241,13 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.trend: dict | None = None  # checks.trend.Trend.as_dict(), for the dashboard's chart
         self.trend_cache: dict = {}  # commit -> point, kept across `mkdocs serve` rebuilds
         self.config_overrides: dict = {}
+        self.templates: SiteTemplates | None = None  # the theme's rbh-health/*.html first, then ours
+        self.config_file: str | None = None  # mkdocs.yml (its toc.slugify decides anchors)
+        self.checks_cache: tuple[str, CheckResult] | None = None  # (repository state key, result) of the last run
+
+    def on_startup(self, *, command, dirty) -> None:
+        """Defined so that MkDocs keeps this instance across ``mkdocs serve`` rebuilds: check results
+        and trend points are reused while nothing they depend on changed."""
 
     # ------------------------------------------------------------------------------ config
 
@@ -284,6 +292,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             raise PluginError(f"rbh-health: {problems[0]} (remove the link; rbh publishes only the repository)"
                               + (f"; {len(problems) - 1} more" if len(problems) > 1 else ""))
         self.site_url = config.site_url
+        self.config_file = config.config_file_path
+        self.templates = self._load_templates(config)
         if self.config.source_link and source_link_template(None, None, self.config.source_link) is None:
             log.warning(f"source_link {self.config.source_link!r} is not an http(s) URL template; finding "
                         "locations will not be linked")
@@ -302,6 +312,60 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             if ASSETS["js"] not in [str(s) for s in config.extra_javascript]:
                 config.extra_javascript.append(ASSETS["js"])
         return config
+
+    def _load_templates(self, config) -> SiteTemplates:
+        """The site's templates: the theme's folders (``custom_dir`` first) override ours. Each one is
+        compiled here, so a broken override fails the build once, with its name and line, instead of
+        costing every page its banner."""
+        import jinja2
+
+        templates = SiteTemplates(config.theme.dirs)
+        for name in ("banner.html", "dashboard.html", "alerts.html", "trend.html", "macros.html"):
+            try:
+                source = templates.source(name)
+            except jinja2.TemplateSyntaxError as exc:
+                raise PluginError(f"rbh-health: template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}") from None
+            if source and not Path(source).is_relative_to(Path(__file__).parent):
+                log.info(f"rbh-health/{name} from {source}")
+        return templates
+
+    def on_serve(self, server, *, config, builder):
+        """``mkdocs serve`` rebuilds when a manifest, ``rbh.yaml`` or the baseline changes, not only
+        the docs: the banners depend on them."""
+        if self.config.enabled:
+            for path in self._watched_paths():
+                server.watch(path)
+        return server
+
+    def _watched_paths(self) -> list[str]:
+        """What the checks read besides the docs: the folders the manifest globs start in (the
+        manifest files themselves for a glob that starts at the root: watching the whole repository
+        would watch .git too), the rbh config file and the baseline. Only what exists."""
+        if self.project is None:
+            return []
+        from rbh.checks.baseline import resolve_path
+        from rbh.checks.engine import pathspecs_of
+
+        root = Path(self.project.root).resolve()
+        paths: list[Path] = []
+        for spec in pathspecs_of(self.project.manifest_include):
+            if spec == ".":
+                paths += [root / p for p in self.project.manifest_paths()]
+            else:
+                paths.append(root / spec)
+        paths.append(self.project.config_path)
+        try:
+            paths.append(resolve_path(self.project))
+        except Exception:  # noqa: BLE001 - a bad baseline setting is the checks' error to report
+            pass
+        out: list[str] = []
+        for p in paths:
+            if p is None:
+                continue
+            p = Path(os.path.abspath(p))
+            if p.is_relative_to(root) and p.exists() and str(p) not in out:
+                out.append(str(p))
+        return out
 
     # ------------------------------------------------------------------------------ files
 
@@ -388,8 +452,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.health, self.alerts, self.alert_runbooks, self.url_states, self.url_anchors = {}, [], {}, {}, {}
         if self.project is None:
             return
+        key = self._state_key()
         try:
-            self.result = _run_engine(self.project)
+            if key is not None and self.checks_cache is not None and self.checks_cache[0] == key:
+                self.result = self.checks_cache[1]
+                log.info("runbooks, manifests and config unchanged since the last build: check results reused")
+            else:
+                self.checks_cache = None
+                self.result = _run_engine(self.project)
+                if key is not None:
+                    self.checks_cache = (key, self.result)
             self.checks_ran = True
         except Exception as exc:  # noqa: BLE001 - a bad runbook or manifest must never take the site down
             log.warning(f"the health checks failed ({type(exc).__name__}: {exc}); banners will say 'health unknown'")
@@ -410,6 +482,24 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         errors = sum(1 for h in self.health.values() if h.status == "error")
         warnings = sum(1 for h in self.health.values() if h.status == "warning")
         log.info(f"{len(self.health)} runbooks checked: {errors} stale, {warnings} with warnings")
+
+    def _state_key(self) -> str | None:
+        """What the check results depend on, as one key: HEAD, the config (with this plugin's
+        overrides), every runbook's and manifest's size and modification time (``rbh.cachefile``, the
+        key of the health cache), the baseline, mkdocs.yml and today's date. None: no key, run the checks."""
+        from rbh import cachefile
+        from rbh.checks.baseline import resolve_path
+
+        try:
+            parts = [cachefile.state_key(self.project, "site-1"), today().isoformat()]
+            for extra in (resolve_path(self.project), self.config_file):
+                if extra is not None and os.path.exists(extra):
+                    st = os.stat(extra)
+                    parts.append(f"{os.path.abspath(extra)}\x1f{st.st_size}\x1f{st.st_mtime_ns}")
+        except Exception as exc:  # noqa: BLE001 - no key only costs the reuse
+            log.debug(f"no state key ({type(exc).__name__}: {exc}); the checks run")
+            return None
+        return "\x1e".join(parts)
 
     def _index_result(self) -> None:
         result, now = self.result, today()
@@ -542,11 +632,14 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         try:
             kind = self.generated.get(page.file.src_uri) if page.file.generated_by else None
             if kind == "dashboard":
-                chart = trend_html(self.trend, per_owner=self.config.trend_per_owner and self.show_owner) if self.trend else ""
+                chart = trend_html(self.trend, per_owner=self.config.trend_per_owner and self.show_owner,
+                                   templates=self.templates) if self.trend else ""
                 return html + chart + dashboard_html(self._dashboard_rows(page, files), notices=self._notices(),
-                                                     show_owner=self.show_owner, show_review=self.show_review)
+                                                     show_owner=self.show_owner, show_review=self.show_review,
+                                                     templates=self.templates)
             if kind == "alerts":
-                return html + alerts_html(self._alert_rows(page, files), notices=self._notices(alerts=True))
+                return html + alerts_html(self._alert_rows(page, files), notices=self._notices(alerts=True),
+                                          templates=self.templates)
             path = self._repo_path(page)
             if not self.config.banner or path is None or self._excluded(page.file.src_uri):
                 return html
@@ -563,7 +656,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 page.meta["rbh_checked"] = self.checked_at
             checks_url = self._page_url(files, self.config.checks_page, page) if self.config.checks_page in self.generated else None
             return insert_banner(html, banner_html(health, source_link=self._source_link, alerts_page=alerts_url,
-                                                   checks_page=checks_url))
+                                                   checks_page=checks_url, templates=self.templates))
         except Exception as exc:  # noqa: BLE001 - never take the build down over a banner
             log.warning(f"{page.file.src_uri}: cannot render the health banner ({type(exc).__name__}: {exc})")
             return html
