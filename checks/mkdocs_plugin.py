@@ -244,10 +244,22 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.templates: SiteTemplates | None = None  # the theme's rbh-health/*.html first, then ours
         self.config_file: str | None = None  # mkdocs.yml (its toc.slugify decides anchors)
         self.checks_cache: tuple[str, CheckResult] | None = None  # (repository state key, result) of the last run
+        self.serving = False  # within `mkdocs serve`: results are reused across rebuilds
+        self.cached_for: tuple | None = None  # (repository, plugin overrides) the caches hold results for
 
+    # MkDocs keeps a plugin that has on_startup for the whole process (its rebuilds under `mkdocs serve`
+    # and any build after), so the caches live only while serving and are emptied on any other build.
     def on_startup(self, *, command, dirty) -> None:
-        """Defined so that MkDocs keeps this instance across ``mkdocs serve`` rebuilds: check results
-        and trend points are reused while nothing they depend on changed."""
+        """``mkdocs serve`` rebuilds reuse check results and trend points while nothing they depend on changed."""
+        self.serving = command == "serve"
+        self._forget()
+
+    def on_shutdown(self) -> None:
+        self.serving = False
+        self._forget()
+
+    def _forget(self) -> None:
+        self.checks_cache, self.trend_cache, self.cached_for = None, {}, None
 
     # ------------------------------------------------------------------------------ config
 
@@ -261,6 +273,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         base_dir = Path(config.config_file_path or ".").resolve().parent
         repo_dir = (base_dir / self.config.repo).resolve() if self.config.repo else base_dir
         self.project = None
+        self.config_overrides = {}
         try:
             project = load_project(repo_dir, require_git=False)
             overrides = {}
@@ -293,6 +306,10 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                               + (f"; {len(problems) - 1} more" if len(problems) > 1 else ""))
         self.site_url = config.site_url
         self.config_file = config.config_file_path
+        scope = (str(self.boundary), repr(self.config_overrides))
+        if not self.serving or scope != self.cached_for:
+            self._forget()
+            self.cached_for = scope
         self.templates = self._load_templates(config)
         if self.config.source_link and source_link_template(None, None, self.config.source_link) is None:
             log.warning(f"source_link {self.config.source_link!r} is not an http(s) URL template; finding "
@@ -452,7 +469,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.health, self.alerts, self.alert_runbooks, self.url_states, self.url_anchors = {}, [], {}, {}, {}
         if self.project is None:
             return
-        key = self._state_key()
+        key = self._state_key() if self.serving else None
         try:
             if key is not None and self.checks_cache is not None and self.checks_cache[0] == key:
                 self.result = self.checks_cache[1]
