@@ -12,6 +12,12 @@ staleness checks over the repository that holds ``mkdocs.yml`` and then
 A bad runbook never crashes the build: whatever fails is logged as a warning and the banners say
 "health unknown". Set ``fail_on_error: true`` to fail the build when runbooks have error findings.
 
+The HTML comes from Jinja templates (``rbh-health/banner.html``, ``dashboard.html``, ``alerts.html``,
+``trend.html``, see :mod:`rbh.checks.site_templates`) looked up in the theme's folders first: a team
+restyles them from its ``custom_dir``. Under ``mkdocs serve`` the plugin watches the manifests,
+``rbh.yaml`` and the baseline, and reuses the check results of the last build while nothing they
+depend on changed.
+
 Runbooks are untrusted (anyone who can open a pull request writes them), so the plugin also
 * publishes only the repository: a docs file whose real path leaves the repository (a symlink to
   ``/proc/self/environ``, ``~/.aws/credentials``) or lies in ``.git`` is dropped with a warning, so it
