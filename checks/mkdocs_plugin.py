@@ -343,7 +343,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         import jinja2
 
         templates = SiteTemplates(config.theme.dirs)
-        for name in ("banner.html", "dashboard.html", "alerts.html", "trend.html", "macros.html"):
+        for name in ("banner.html", "dashboard.html", "alerts.html", "trend.html", "macros.html", "health.md",
+                     "alerts.md", "checks.md"):
             try:
                 source = templates.source(name)
             except jinja2.TemplateSyntaxError as exc:
@@ -456,18 +457,19 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.trend = trend.as_dict()
         log.info(f"health over time: {len(trend.points)} points ({trend.bucket})")
 
-    # search: MkDocs' and Material's search plugins read this front matter; on_post_build also filters
-    # the index for search plugins that do not
-    _NO_SEARCH = "search:\n  exclude: true\n"
-
     def _page_markdown(self, kind: str) -> str:
+        """The markdown of a generated page (``rbh-health/health.md``, ``alerts.md``, ``checks.md``): its
+        title, front matter and intro. Their front matter keeps the pages out of MkDocs' and Material's
+        search; on_post_build also filters the index for search plugins that do not read it."""
+        templates = self.templates or SiteTemplates()
         if kind == "checks":
+            from markupsafe import Markup
+
             from rbh.checks.ruledocs import catalog_markdown
 
-            return f"---\ntitle: Checks\n{self._NO_SEARCH}---\n\n" + catalog_markdown()
-        if kind == "dashboard":
-            return f"---\ntitle: Runbook health\n{self._NO_SEARCH}hide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
-        return f"---\ntitle: Alert index\n{self._NO_SEARCH}hide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
+            # our own rule docstrings, markdown as written (escaping would show "&lt;" in code)
+            return templates.render("checks.md", catalog=Markup(catalog_markdown()))
+        return templates.render("health.md" if kind == "dashboard" else "alerts.md")
 
     def _run_checks(self) -> None:
         """Run the checks once for this build and index the result by runbook."""

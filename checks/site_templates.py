@@ -1,7 +1,8 @@
 """The Jinja environment the site's HTML is rendered through: a team's theme first, our defaults after.
 
 Templates live in ``rbh-health/`` (``banner.html``, ``dashboard.html``, ``alerts.html``, ``trend.html``,
-``macros.html``), shipped in this package under ``templates/``. The MkDocs plugin looks them up in the
+``macros.html``, and the generated pages' markdown ``health.md``, ``alerts.md``, ``checks.md``), shipped
+in this package under ``templates/``. The MkDocs plugin looks them up in the
 theme's folders first (``theme.custom_dir``, then the theme's own), like MkDocs looks up the theme's
 templates, so a team restyles a banner by putting ``rbh-health/banner.html`` in its ``custom_dir``. Our
 defaults stay reachable as ``rbh-health-default/<name>`` for an override that ``{% extends %}`` one

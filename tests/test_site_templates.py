@@ -113,8 +113,11 @@ def test_a_replaced_template_gets_the_documented_variables(repo):
     alerts = '<ul class="team-alerts">{% for a in rows %}<li>{{ a.name }} {{ a.state }}</li>{% endfor %}</ul>{{ summary }}'
     dashboard = ('<table class="team-dashboard">{% for r in rows %}<tr><td>{{ r.title }}</td><td>{{ r.status }}</td>'
                  '<td>{{ rbh_default_unused|default("-") }}</td></tr>{% endfor %}</table>')
-    site = build(repo({"overrides/rbh-health/alerts.html": alerts, "overrides/rbh-health/dashboard.html": dashboard}))
+    page = "---\ntitle: Team health\n---\n\n# Team health\n\nOur runbooks, checked at every build.\n"
+    site = build(repo({"overrides/rbh-health/alerts.html": alerts, "overrides/rbh-health/dashboard.html": dashboard,
+                       "overrides/rbh-health/health.md": page}))
     assert '<ul class="team-alerts"></ul>0 alert rules, 0 without a working runbook link.' in read(site, "alerts")
+    assert '<h1 id="team-health">Team health</h1>\n<p>Our runbooks, checked at every build.</p><section class="rbh-trend"' in read(site, "health")
     assert ('<table class="team-dashboard"><tr><td>Checkout &lt;img src=x onerror=alert(1)&gt; latency</td>'
             "<td>warning</td><td>-</td></tr><tr><td>Runbooks</td><td>healthy</td><td>-</td></tr></table>") in read(site, "health")
 
