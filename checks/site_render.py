@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import nh3
 from markupsafe import Markup
 
-from rbh.checks import site_templates
 from rbh.checks.model import Finding, Severity
 from rbh.checks.site_templates import SiteTemplates, default_templates, plural
 
@@ -122,11 +121,6 @@ ALERT_STATE_LABEL = {
 
 
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def text(value: object) -> str:
-    """Untrusted text as HTML, with `code spans` kept as <code>."""
-    return str(site_templates.text(value))
 
 
 def safe_href(url: str | None) -> str | None:
