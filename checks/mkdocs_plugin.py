@@ -357,39 +357,11 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         """``mkdocs serve`` rebuilds when a manifest, ``rbh.yaml`` or the baseline changes, not only
         the docs: the banners depend on them."""
         if self.config.enabled:
-            for path in self._watched_paths():
+            from rbh.checks.site_serve import watched_paths
+
+            for path in watched_paths(self.project) if self.project is not None else []:
                 server.watch(path)
         return server
-
-    def _watched_paths(self) -> list[str]:
-        """What the checks read besides the docs: the folders the manifest globs start in (the
-        manifest files themselves for a glob that starts at the root: watching the whole repository
-        would watch .git too), the rbh config file and the baseline. Only what exists."""
-        if self.project is None:
-            return []
-        from rbh.checks.baseline import resolve_path
-        from rbh.checks.engine import pathspecs_of
-
-        root = Path(self.project.root).resolve()
-        paths: list[Path] = []
-        for spec in pathspecs_of(self.project.manifest_include):
-            if spec == ".":
-                paths += [root / p for p in self.project.manifest_paths()]
-            else:
-                paths.append(root / spec)
-        paths.append(self.project.config_path)
-        try:
-            paths.append(resolve_path(self.project))
-        except Exception:  # noqa: BLE001 - a bad baseline setting is the checks' error to report
-            pass
-        out: list[str] = []
-        for p in paths:
-            if p is None:
-                continue
-            p = Path(os.path.abspath(p))
-            if p.is_relative_to(root) and p.exists() and str(p) not in out:
-                out.append(str(p))
-        return out
 
     # ------------------------------------------------------------------------------ files
 
@@ -509,22 +481,14 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         log.info(f"{len(self.health)} runbooks checked: {errors} stale, {warnings} with warnings")
 
     def _state_key(self) -> str | None:
-        """What the check results depend on, as one key: HEAD, the config (with this plugin's
-        overrides), every runbook's and manifest's size and modification time (``rbh.cachefile``, the
-        key of the health cache), the baseline, mkdocs.yml and today's date. None: no key, run the checks."""
-        from rbh import cachefile
-        from rbh.checks.baseline import resolve_path
+        """The key of what the check results depend on (``checks.site_serve.results_key``); None: run the checks."""
+        from rbh.checks.site_serve import results_key
 
         try:
-            parts = [cachefile.state_key(self.project, "site-1"), today().isoformat()]
-            for extra in (resolve_path(self.project), self.config_file):
-                if extra is not None and os.path.exists(extra):
-                    st = os.stat(extra)
-                    parts.append(f"{os.path.abspath(extra)}\x1f{st.st_size}\x1f{st.st_mtime_ns}")
+            return results_key(self.project, today=today(), extra_files=(self.config_file,))
         except Exception as exc:  # noqa: BLE001 - no key only costs the reuse
             log.debug(f"no state key ({type(exc).__name__}: {exc}); the checks run")
             return None
-        return "\x1e".join(parts)
 
     def _index_result(self) -> None:
         result, now = self.result, today()
