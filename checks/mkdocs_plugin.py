@@ -433,15 +433,22 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         """The markdown of a generated page (``rbh-health/health.md``, ``alerts.md``, ``checks.md``): its
         title, front matter and intro. Their front matter keeps the pages out of MkDocs' and Material's
         search; on_post_build also filters the index for search plugins that do not read it."""
-        templates = self.templates or SiteTemplates()
-        if kind == "checks":
-            from markupsafe import Markup
+        from markupsafe import Markup
 
+        from rbh.checks.site_templates import default_templates
+
+        name = {"checks": "checks.md", "dashboard": "health.md"}.get(kind, "alerts.md")
+        context = {}
+        if kind == "checks":
             from rbh.checks.ruledocs import catalog_markdown
 
             # our own rule docstrings, markdown as written (escaping would show "&lt;" in code)
-            return templates.render("checks.md", catalog=Markup(catalog_markdown()))
-        return templates.render("health.md" if kind == "dashboard" else "alerts.md")
+            context["catalog"] = Markup(catalog_markdown())
+        try:
+            return (self.templates or default_templates()).render(name, **context)
+        except Exception as exc:  # noqa: BLE001 - a team's template that fails costs its text, not the build
+            log.warning(f"cannot render rbh-health/{name} ({type(exc).__name__}: {exc}); using rbh's own")
+            return default_templates().render(name, **context)
 
     def _run_checks(self) -> None:
         """Run the checks once for this build and index the result by runbook."""

@@ -129,6 +129,14 @@ def test_a_broken_override_fails_the_build_with_its_name_and_line(repo, caplog):
     assert f"rbh-health: template {root / 'overrides' / 'rbh-health' / 'banner.html'}, line 2: " in caplog.text
 
 
+def test_a_page_template_that_fails_at_render_time_costs_its_text_not_the_build(repo, caplog):
+    root = repo({"overrides/rbh-health/health.md": "# {{ team.name() }}\n"})
+    with caplog.at_level(logging.WARNING):
+        mkdocs_build(load_config(str(root / "mkdocs.yml"), strict=False))
+    assert "cannot render rbh-health/health.md (UndefinedError: 'team' is undefined); using rbh's own" in caplog.text
+    assert '<h1 id="runbook-health">Runbook health</h1>' in read(root / "build" / "site", "health")
+
+
 def test_default_templates_are_reachable_under_their_own_prefix(tmp_path):
     (tmp_path / "rbh-health").mkdir()
     (tmp_path / "rbh-health" / "macros.html").write_text("team macros", encoding="utf-8")
