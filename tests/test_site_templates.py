@@ -226,3 +226,48 @@ def test_serve_rebuilds_reuse_check_results_until_a_manifest_changes(repo, monke
     # a plain build after serving never reuses anything
     build(root)
     assert len(runs) == 4
+
+
+def test_a_real_livereload_server_rebuilds_when_a_manifest_changes(repo, monkeypatch, caplog):
+    """MkDocs' own LiveReloadServer, with what on_serve registered: editing a manifest (not a docs file)
+    triggers a rebuild, and that rebuild runs the checks again."""
+    import threading
+
+    from mkdocs.livereload import LiveReloadServer
+
+    root = repo()
+    runs: list[Path] = []
+    engine = plugin_mod._run_engine
+    monkeypatch.setattr(plugin_mod, "_run_engine", lambda project: runs.append(project.root) or engine(project))
+    rebuilt, serving = threading.Event(), threading.Event()
+
+    def builder():
+        mkdocs_build(load_config(str(root / "mkdocs.yml"), strict=True))
+        rebuilt.set()
+
+    class ServingStarted(logging.Handler):
+        def emit(self, record):
+            if "Serving on" in record.getMessage():
+                serving.set()
+
+    config = _serve_hooks(root)
+    handler = ServingStarted()
+    logging.getLogger("mkdocs.livereload").addHandler(handler)
+    caplog.set_level(logging.INFO, logger="mkdocs.livereload")  # "Serving on ..." is an info line
+    server = LiveReloadServer(builder=builder, host="127.0.0.1", port=0, root=str(root / "build" / "site"),
+                              polling_interval=0.05)
+    try:
+        mkdocs_build(config)  # what `mkdocs serve` builds before it serves
+        config.plugins.on_serve(server, config=config, builder=builder)
+        thread = threading.Thread(target=server.serve, daemon=True)
+        thread.start()
+        assert serving.wait(60)  # the watchers took their first look at the files
+        manifest = root / "manifests" / "checkout.yaml"
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace("checkout,", "checkout-api,"), encoding="utf-8")
+        assert rebuilt.wait(60)
+        assert len(runs) == 2
+        assert "deployment/checkout" in read(root / "build" / "site", "checkout")
+    finally:
+        server.shutdown()
+        logging.getLogger("mkdocs.livereload").removeHandler(handler)
+        config.plugins.on_shutdown()
