@@ -12,6 +12,12 @@ staleness checks over the repository that holds ``mkdocs.yml`` and then
 A bad runbook never crashes the build: whatever fails is logged as a warning and the banners say
 "health unknown". Set ``fail_on_error: true`` to fail the build when runbooks have error findings.
 
+The HTML comes from Jinja templates (``rbh-health/banner.html``, ``dashboard.html``, ``alerts.html``,
+``trend.html``, see :mod:`rbh.checks.site_templates`) looked up in the theme's folders first: a team
+restyles them from its ``custom_dir``. Under ``mkdocs serve`` the plugin watches the manifests,
+``rbh.yaml`` and the baseline, and reuses the check results of the last build while nothing they
+depend on changed.
+
 Runbooks are untrusted (anyone who can open a pull request writes them), so the plugin also
 * publishes only the repository: a docs file whose real path leaves the repository (a symlink to
   ``/proc/self/environ``, ``~/.aws/credentials``) or lies in ``.git`` is dropped with a warning, so it
@@ -62,7 +68,6 @@ the rules and their options come from ``rbh.yaml``, exactly as for ``rbh check``
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import re
 from dataclasses import dataclass
@@ -72,7 +77,7 @@ from urllib.parse import quote
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.exceptions import PluginError
-from mkdocs.plugins import BasePlugin, PrefixedLogger, event_priority
+from mkdocs.plugins import BasePlugin, event_priority, get_plugin_logger
 from mkdocs.structure.files import File, Files
 from mkdocs.utils import get_relative_url
 
@@ -92,9 +97,11 @@ from rbh.checks.site_render import (
     sanitize_html,
     trend_html,
 )
+from rbh.checks.site_templates import SiteTemplates
 from rbh.paths import glob_match
 
-log = PrefixedLogger("rbh-health", logging.getLogger("mkdocs.plugins.rbh-health"))
+# MkDocs' plugin logger, named after the plugin as mkdocs.yml names it: lines read "rbh-health: ..."
+log = get_plugin_logger("rbh-health")
 
 ASSET_DIR = Path(__file__).with_name("site_assets")
 ASSETS = {"css": "assets/rbh-health/rbh-health.css", "js": "assets/rbh-health/rbh-health.js"}
@@ -240,6 +247,25 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.trend: dict | None = None  # checks.trend.Trend.as_dict(), for the dashboard's chart
         self.trend_cache: dict = {}  # commit -> point, kept across `mkdocs serve` rebuilds
         self.config_overrides: dict = {}
+        self.templates: SiteTemplates | None = None  # the theme's rbh-health/*.html first, then ours
+        self.config_file: str | None = None  # mkdocs.yml (its toc.slugify decides anchors)
+        self.checks_cache: tuple[str, CheckResult] | None = None  # (repository state key, result) of the last run
+        self.serving = False  # within `mkdocs serve`: results are reused across rebuilds
+        self.cached_for: tuple | None = None  # (repository, plugin overrides) the caches hold results for
+
+    # MkDocs keeps a plugin that has on_startup for the whole process (its rebuilds under `mkdocs serve`
+    # and any build after), so the caches live only while serving and are emptied on any other build.
+    def on_startup(self, *, command, dirty) -> None:
+        """``mkdocs serve`` rebuilds reuse check results and trend points while nothing they depend on changed."""
+        self.serving = command == "serve"
+        self._forget()
+
+    def on_shutdown(self) -> None:
+        self.serving = False
+        self._forget()
+
+    def _forget(self) -> None:
+        self.checks_cache, self.trend_cache, self.cached_for = None, {}, None
 
     # ------------------------------------------------------------------------------ config
 
@@ -253,6 +279,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         base_dir = Path(config.config_file_path or ".").resolve().parent
         repo_dir = (base_dir / self.config.repo).resolve() if self.config.repo else base_dir
         self.project = None
+        self.config_overrides = {}
         try:
             project = load_project(repo_dir, require_git=False)
             overrides = {}
@@ -284,6 +311,12 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             raise PluginError(f"rbh-health: {problems[0]} (remove the link; rbh publishes only the repository)"
                               + (f"; {len(problems) - 1} more" if len(problems) > 1 else ""))
         self.site_url = config.site_url
+        self.config_file = config.config_file_path
+        scope = (str(self.boundary), repr(self.config_overrides))
+        if not self.serving or scope != self.cached_for:
+            self._forget()
+            self.cached_for = scope
+        self.templates = self._load_templates(config)
         if self.config.source_link and source_link_template(None, None, self.config.source_link) is None:
             log.warning(f"source_link {self.config.source_link!r} is not an http(s) URL template; finding "
                         "locations will not be linked")
@@ -302,6 +335,33 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             if ASSETS["js"] not in [str(s) for s in config.extra_javascript]:
                 config.extra_javascript.append(ASSETS["js"])
         return config
+
+    def _load_templates(self, config) -> SiteTemplates:
+        """The site's templates: the theme's folders (``custom_dir`` first) override ours. Each one is
+        compiled here, so a broken override fails the build once, with its name and line, instead of
+        costing every page its banner."""
+        import jinja2
+
+        templates = SiteTemplates(config.theme.dirs)
+        for name in ("banner.html", "dashboard.html", "alerts.html", "trend.html", "macros.html", "health.md",
+                     "alerts.md", "checks.md"):
+            try:
+                source = templates.source(name)
+            except jinja2.TemplateSyntaxError as exc:
+                raise PluginError(f"rbh-health: template {exc.filename or exc.name}, line {exc.lineno}: {exc.message}") from None
+            if source and not Path(source).is_relative_to(Path(__file__).parent):
+                log.info(f"rbh-health/{name} from {source}")
+        return templates
+
+    def on_serve(self, server, *, config, builder):
+        """``mkdocs serve`` rebuilds when a manifest, ``rbh.yaml`` or the baseline changes, not only
+        the docs: the banners depend on them."""
+        if self.config.enabled:
+            from rbh.checks.site_serve import watched_paths
+
+            for path in watched_paths(self.project) if self.project is not None else []:
+                server.watch(path)
+        return server
 
     # ------------------------------------------------------------------------------ files
 
@@ -369,18 +429,26 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.trend = trend.as_dict()
         log.info(f"health over time: {len(trend.points)} points ({trend.bucket})")
 
-    # search: MkDocs' and Material's search plugins read this front matter; on_post_build also filters
-    # the index for search plugins that do not
-    _NO_SEARCH = "search:\n  exclude: true\n"
-
     def _page_markdown(self, kind: str) -> str:
+        """The markdown of a generated page (``rbh-health/health.md``, ``alerts.md``, ``checks.md``): its
+        title, front matter and intro. Their front matter keeps the pages out of MkDocs' and Material's
+        search; on_post_build also filters the index for search plugins that do not read it."""
+        from markupsafe import Markup
+
+        from rbh.checks.site_templates import default_templates
+
+        name = {"checks": "checks.md", "dashboard": "health.md"}.get(kind, "alerts.md")
+        context = {}
         if kind == "checks":
             from rbh.checks.ruledocs import catalog_markdown
 
-            return f"---\ntitle: Checks\n{self._NO_SEARCH}---\n\n" + catalog_markdown()
-        if kind == "dashboard":
-            return f"---\ntitle: Runbook health\n{self._NO_SEARCH}hide:\n  - navigation\n  - toc\n---\n\n# Runbook health\n\nEvery runbook, checked against the current manifests, alert rules and git history at build time.\n"
-        return f"---\ntitle: Alert index\n{self._NO_SEARCH}hide:\n  - toc\n---\n\n# Alert index\n\nEvery alert rule and the runbook that answers it. Alerts a responder would be paged for without a working runbook link come first.\n"
+            # our own rule docstrings, markdown as written (escaping would show "&lt;" in code)
+            context["catalog"] = Markup(catalog_markdown())
+        try:
+            return (self.templates or default_templates()).render(name, **context)
+        except Exception as exc:  # noqa: BLE001 - a team's template that fails costs its text, not the build
+            log.warning(f"cannot render rbh-health/{name} ({type(exc).__name__}: {exc}); using rbh's own")
+            return default_templates().render(name, **context)
 
     def _run_checks(self) -> None:
         """Run the checks once for this build and index the result by runbook."""
@@ -388,8 +456,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         self.health, self.alerts, self.alert_runbooks, self.url_states, self.url_anchors = {}, [], {}, {}, {}
         if self.project is None:
             return
+        key = self._state_key() if self.serving else None
         try:
-            self.result = _run_engine(self.project)
+            if key is not None and self.checks_cache is not None and self.checks_cache[0] == key:
+                self.result = self.checks_cache[1]
+                log.info("runbooks, manifests and config unchanged since the last build: check results reused")
+            else:
+                self.checks_cache = None
+                self.result = _run_engine(self.project)
+                if key is not None:
+                    self.checks_cache = (key, self.result)
             self.checks_ran = True
         except Exception as exc:  # noqa: BLE001 - a bad runbook or manifest must never take the site down
             log.warning(f"the health checks failed ({type(exc).__name__}: {exc}); banners will say 'health unknown'")
@@ -410,6 +486,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         errors = sum(1 for h in self.health.values() if h.status == "error")
         warnings = sum(1 for h in self.health.values() if h.status == "warning")
         log.info(f"{len(self.health)} runbooks checked: {errors} stale, {warnings} with warnings")
+
+    def _state_key(self) -> str | None:
+        """The key of what the check results depend on (``checks.site_serve.results_key``); None: run the checks."""
+        from rbh.checks.site_serve import results_key
+
+        try:
+            return results_key(self.project, today=today(), extra_files=(self.config_file,))
+        except Exception as exc:  # noqa: BLE001 - no key only costs the reuse
+            log.debug(f"no state key ({type(exc).__name__}: {exc}); the checks run")
+            return None
 
     def _index_result(self) -> None:
         result, now = self.result, today()
@@ -542,11 +628,14 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         try:
             kind = self.generated.get(page.file.src_uri) if page.file.generated_by else None
             if kind == "dashboard":
-                chart = trend_html(self.trend, per_owner=self.config.trend_per_owner and self.show_owner) if self.trend else ""
+                chart = trend_html(self.trend, per_owner=self.config.trend_per_owner and self.show_owner,
+                                   templates=self.templates) if self.trend else ""
                 return html + chart + dashboard_html(self._dashboard_rows(page, files), notices=self._notices(),
-                                                     show_owner=self.show_owner, show_review=self.show_review)
+                                                     show_owner=self.show_owner, show_review=self.show_review,
+                                                     templates=self.templates)
             if kind == "alerts":
-                return html + alerts_html(self._alert_rows(page, files), notices=self._notices(alerts=True))
+                return html + alerts_html(self._alert_rows(page, files), notices=self._notices(alerts=True),
+                                          templates=self.templates)
             path = self._repo_path(page)
             if not self.config.banner or path is None or self._excluded(page.file.src_uri):
                 return html
@@ -563,7 +652,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
                 page.meta["rbh_checked"] = self.checked_at
             checks_url = self._page_url(files, self.config.checks_page, page) if self.config.checks_page in self.generated else None
             return insert_banner(html, banner_html(health, source_link=self._source_link, alerts_page=alerts_url,
-                                                   checks_page=checks_url))
+                                                   checks_page=checks_url, templates=self.templates))
         except Exception as exc:  # noqa: BLE001 - never take the build down over a banner
             log.warning(f"{page.file.src_uri}: cannot render the health banner ({type(exc).__name__}: {exc})")
             return html
