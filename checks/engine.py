@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import gc
 import logging
-import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,6 +24,7 @@ from rbh.checks.rules._base import RuleContext
 from rbh.checks.suppress import apply as apply_suppressions
 from rbh.config import format_validation_error
 from rbh.errors import ConfigError
+from rbh.project import glob_folder
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +49,7 @@ def rule_settings(config) -> dict[str, tuple[bool, Severity | None, Any]]:
     return out
 
 
-def _glob_folder(globs: list[str]) -> str:
-    if not globs:
-        return ""
-    head = re.split(r"[*?\[]", globs[0], maxsplit=1)[0]
-    return head.rsplit("/", 1)[0] if "/" in head else ""
+_glob_folder = glob_folder  # the rules' runbook_folder: rbh.project.glob_folder
 
 
 def pathspecs_of(globs: list[str]) -> list[str]:

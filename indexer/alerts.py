@@ -13,9 +13,10 @@ pieces found in order, linear in the text), or when it is an Alertmanager webhoo
 and not through retrieval: the rule's ``runbook_url`` is the operator's own statement of which runbook answers the alert; ranking
 can only approximate it.
 
-Rule files are parsed by the checks' Prometheus source and ``runbook_url`` values resolved by the
-checks' ``RunbookUrlResolver`` (``check.runbook_urls.prefixes``, ``site.url``, ``.md`` path tails), so
-``rbh ask`` and ``rbh check`` always agree on which runbook an alert links to.
+Rule files are parsed by the checks' Prometheus source (through ``rbh.checks.api``) and
+``runbook_url`` values resolved by the core's ``rbh.runbook_urls`` (``check.runbook_urls.prefixes``,
+``site.url``, ``.md`` path tails), built as ``rbh check`` builds it, so ``rbh ask`` and ``rbh check``
+always agree on which runbook an alert links to.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from rbh.gotemplate import split_template
+
+if TYPE_CHECKING:
+    from rbh.inventory import Alert
+    from rbh.project import Project
+    from rbh.runbook_urls import RunbookUrlResolver
 
 log = logging.getLogger(__name__)
 
@@ -173,8 +179,8 @@ def _looks_like_alert_name(token: str) -> bool:
 class AlertCatalog:
     """Every alert the repository knows and where each one's runbook is.
 
-    *alerts* are ``checks.inventory.Alert`` (parsed by the checks' Prometheus source); *resolver* is
-    the checks' ``RunbookUrlResolver``, so ``rbh ask`` and ``rbh check`` agree on what a
+    *alerts* are ``rbh.inventory.Alert`` (parsed by the checks' Prometheus source); *resolver* is
+    the core's ``RunbookUrlResolver``, so ``rbh ask`` and ``rbh check`` agree on what a
     ``runbook_url`` means; *anchors* maps runbook path -> {anchor in a URL: MkDocs anchor}.
     """
 
@@ -432,11 +438,11 @@ def _anchor_naming(rb: Any, name: str) -> str | None:
 # From a project
 
 
-def load_alerts(files: dict[str, bytes]) -> list[Any]:
+def load_alerts(files: dict[str, bytes]) -> list[Alert]:
     """Alerting rules of manifest files, through the checks' Prometheus source (one parser for both)."""
-    from rbh.checks.sources import prometheus
+    from rbh.checks.api import load_alerts as load
 
-    return list(prometheus.load(files).alerts)
+    return load(files)
 
 
 def read_manifest_folder(folder: Path, limit: int = MAX_RULE_FILE_BYTES) -> dict[str, bytes]:
@@ -477,17 +483,10 @@ def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, mani
     return AlertCatalog.build(alerts, runbooks, url_resolver(project, [rb.path for rb in runbooks]))
 
 
-def url_resolver(project: Any, runbook_paths: list[str]) -> Any:
-    """The checks' ``RunbookUrlResolver`` configured as ``rbh check`` configures it."""
-    from rbh.checks.runbook_urls import RunbookUrlResolver
+def url_resolver(project: Project, runbook_paths: list[str]) -> RunbookUrlResolver:
+    """The ``RunbookUrlResolver`` exactly as ``rbh check`` builds it (``rbh.runbook_urls.resolver_for``,
+    a Hugo site's lower-cased URLs included), so both resolve an alert to the same runbook."""
+    from rbh.runbook_urls import resolver_for
 
-    cfg = project.config
-    return RunbookUrlResolver(cfg.check.runbook_urls.prefixes, runbook_paths, cfg.check.runbook_urls.case_insensitive,
-                              site_url=cfg.site.url, default_folder=_runbook_folder(project))
-
-
-def _runbook_folder(project: Any) -> str:
-    """The folder runbooks live in (``runbooks`` for ``runbooks/**/*.md``), as the checks compute it."""
-    globs = project.runbook_include
-    head = re.split(r"[*?\[]", globs[0], maxsplit=1)[0] if globs else ""
-    return head.rsplit("/", 1)[0] if "/" in head else ""
+    return resolver_for(project.config, runbook_paths, default_folder=project.runbook_folder,
+                        root=project.root, files=set(project.worktree_files))[0]

@@ -21,7 +21,13 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rbh.indexer.ask_cache import AskCache
+    from rbh.indexer.query import Retrieval
+    from rbh.inventory import Inventory
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -235,16 +241,21 @@ class Answer:
 # Building
 
 
-def freshness_of(meta: dict[str, Any], today: dt.date) -> Freshness:
+def freshness_of(meta: dict[str, Any], today: dt.date, default_review_days: int | None = None) -> Freshness:
+    """Freshness of a chunk's runbook; the due date by ``rbh.runbook.review_due``, the rule RBH401
+    and the site apply (*default_review_days* for a runbook that declares no ``review_every``)."""
+    from rbh.runbook import review_due
+
     reviewed = meta.get("last_reviewed")
     every = meta.get("review_every")
     due = overdue = None
-    if reviewed and every:
+    if reviewed:
         try:
-            due_date = dt.date.fromisoformat(str(reviewed)) + dt.timedelta(days=int(every))
-            due, overdue = due_date.isoformat(), (today - due_date).days
+            due_date = review_due(dt.date.fromisoformat(str(reviewed)), int(every) if every else None, default_review_days)
         except (ValueError, TypeError):
-            pass
+            due_date = None
+        if due_date is not None:
+            due, overdue = due_date.isoformat(), (today - due_date).days
     return Freshness(meta.get("commit_date"), meta.get("author"), reviewed, every, due, overdue)
 
 
@@ -257,35 +268,49 @@ def site_url_for(path: str, anchor: str | None, site_url: str | None, root: Path
     return page_url(detect_layout(root, site_url), path, anchor)
 
 
-def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any = None,
+#: What an answer shows of a finding: these keys of ``Finding.as_dict()`` (``rbh check --format json``).
+FINDING_KEYS = ("rule", "name", "severity", "line", "message", "suggestion", "suggestion_source")
+
+
+def health_of(project: Project, paths: list[str], inventory: Inventory | None = None, cache: AskCache | None = None,
               today: dt.date | None = None) -> tuple[dict[str, list[dict[str, Any]]] | None, str | None]:
     """Open findings per runbook path, or (None, notice) when the checks are unavailable or fail: the
     answer must print either way. With *cache* (an ``indexer.ask_cache.AskCache``) they come from the
-    findings stored for this repository state (``checks.health_cache``), recomputed for every
-    runbook in one pass when the repository moved on; without it the checks run for *paths*."""
+    findings stored for this repository state (``rbh.checks.api.runbook_health``), recomputed for
+    every runbook in one pass when the repository moved on; without it the checks run for *paths*."""
     if not paths:
         return {}, None
     try:
-        from rbh.checks.health_cache import health
+        from rbh.checks.api import runbook_health
     except Exception as exc:  # noqa: BLE001 - an incomplete install must not block the answer
         return None, f"health unavailable: checks not importable ({type(exc).__name__})"
     try:
-        result = health(project, paths, inventory=inventory, today=today, use_cache=cache is not None)
+        found = runbook_health(project, paths, inventory=inventory, today=today, use_cache=cache is not None)
     except Exception as exc:  # noqa: BLE001
         log.debug("run_checks failed", exc_info=True)
         return None, f"health unavailable: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
-    out: dict[str, list[dict[str, Any]]] = {p: [] for p in paths}
-    for f in result.active:
-        if f.path in out:
-            out[f.path].append({"rule": f.rule, "name": f.name, "severity": str(f.severity), "line": f.line,
-                                "message": f.message, "suggestion": f.suggestion,
-                                "suggestion_source": getattr(f, "suggestion_source", None)})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in paths:
+        out[p] = [{k: d.get(k) for k in FINDING_KEYS} for d in (f.as_dict() for f in found.get(p, []))]
     return out, None
 
 
-def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None, inventory: Any = None,
-                 today: dt.date | None = None, with_health: bool = True, cache: Any = None,
-                 procedures: dict[str, list[ProcedureSection]] | None = None) -> Answer:
+def review_default(project: Project) -> int | None:
+    """The review interval of runbooks that declare none, as ``rbh check`` applies it (RBH401's
+    ``default_review_days``); None when the rule is off or its configuration is broken (the health
+    notice then says why)."""
+    try:
+        from rbh.checks.api import default_review_days
+
+        return default_review_days(project.config)
+    except Exception:  # noqa: BLE001 - an incomplete install or a broken rule config must not block the answer
+        log.debug("default_review_days failed", exc_info=True)
+        return None
+
+
+def build_answer(project: Project, query: str, retrieval: Retrieval, *, state: dict[str, Any] | None = None,
+                 inventory: Inventory | None = None, today: dt.date | None = None, with_health: bool = True,
+                 cache: AskCache | None = None, procedures: dict[str, list[ProcedureSection]] | None = None) -> Answer:
     """Results with citation, link, freshness and health from a ``indexer.query.Retrieval``;
     *procedures* maps runbook path -> its sections, for results shown as a whole runbook."""
     today = today or dt.date.today()
@@ -297,6 +322,7 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
         if notice:
             notices.append(notice)
     results = []
+    review_days = review_default(project) if hits else None
     for i, h in enumerate(hits, start=1):
         url, source = link_for(project, h, notices, cache)
         results.append(Result(
@@ -304,7 +330,7 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
             hit=h,
             url=url,
             url_source=source,
-            freshness=freshness_of(h.meta, today),
+            freshness=freshness_of(h.meta, today, review_days),
             findings=None if findings is None else findings.get(h.path, []),
             procedure=(procedures or {}).get(h.path) if (procedures and h.id in _whole_ids(retrieval, procedures)) else None,
         ))
@@ -477,10 +503,10 @@ def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureS
     return out
 
 
-def _load_inventory(project: Any, notices: list[str]) -> Any:
+def _load_inventory(project: Project, notices: list[str]) -> Inventory | None:
     """The manifests' inventory (alerts for the catalog, and reused by the health checks)."""
     try:
-        from rbh.checks.inventory import load_inventory
+        from rbh.checks.api import load_inventory
     except Exception as exc:  # noqa: BLE001 - degrade to the catalog's own loader
         notices.append(f"checks inventory unavailable ({type(exc).__name__}); alerts read directly")
         return None

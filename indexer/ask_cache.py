@@ -16,9 +16,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rbh import cachefile
+
+if TYPE_CHECKING:
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ class AskCache:
         if not isinstance(raw, dict):
             return None
         try:
-            from rbh.checks.inventory import Alert, Location
+            from rbh.inventory import Alert, Location
             from rbh.indexer.alerts import AlertCatalog, url_resolver
 
             alerts = [Alert(a["name"], Location(a["path"], a["line"]), "", a["labels"], a["annotations"]) for a in raw["alerts"]]
@@ -92,24 +95,24 @@ def clear(root: Path) -> None:
         pass
 
 
-def runbooks_changed_since(project, commit: str) -> bool:
+def runbooks_changed_since(project: Project, commit: str) -> bool:
     """True when a runbook, or the config file that selects them, differs between *commit* (the
     indexed one) and HEAD; a commit that touched only manifests or code leaves the index current.
     An unknown commit (history rewritten, shallow clone) counts as changed: the index cannot be
     shown to be current. One tree diff, no file contents read."""
-    from rbh.checks.history import HistoryError, git_lines
+    from rbh import git as rgit
     from rbh.config import CONFIG_NAMES
+    from rbh.errors import GitError
     from rbh.paths import glob_match
 
+    if project.repo is None:
+        return True
     try:
-        names = list(git_lines(project.root, ["diff", "--name-only", "--no-renames", "--no-color", commit, "HEAD", "--"]))
-    except HistoryError:
+        changes = rgit.diff_names(project.repo, commit, "HEAD")
+    except GitError:
         return True
     include, exclude = project.runbook_include, project.runbook_exclude
-    for line in names:
-        path = line.strip()
-        if not path:
-            continue
+    for path in {p for c in changes for p in (c.path, c.old_path) if p}:
         if path in CONFIG_NAMES:
             return True
         if any(glob_match(path, g) for g in include) and not any(glob_match(path, g) for g in exclude):

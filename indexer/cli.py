@@ -83,13 +83,13 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
 
 def _store_health(project) -> None:
     """Check every runbook once for this repository state, so `rbh ask` shows health without
-    running checks (``checks.health_cache``). A failing check never fails the index."""
+    running checks (``rbh.checks.api.refresh_health``). A failing check never fails the index."""
     import logging
 
     try:
-        from rbh.checks.health_cache import refresh
+        from rbh.checks.api import refresh_health
 
-        refresh(project)  # what the change since the stored commit can affect, else every runbook
+        refresh_health(project)  # what the change since the stored commit can affect, else every runbook
     except Exception as exc:  # noqa: BLE001 - health is an extra; the index is what was asked for
         logging.getLogger(__name__).debug("health not stored", exc_info=True)
         click.echo(f"rbh: notice: runbook health not stored ({type(exc).__name__}); 'rbh ask' computes it", err=True)

@@ -40,7 +40,7 @@ class SiteLayout:
 
 
 def github_anchor(heading: str) -> str:
-    from rbh.checks.runbook_urls import github_slug
+    from rbh.anchors import github_slug
 
     return github_slug(heading)
 

@@ -22,8 +22,8 @@ SOURCES: dict[str, ModuleType] = {
 
 def load_all(files: dict[str, bytes]):
     """Merged inventory of *files*, with one problem per unreadable file or document no source understood."""
-    from rbh.checks.inventory import Inventory
-    from rbh.checks.inventory import FileProblem
+    from rbh.inventory import Inventory
+    from rbh.inventory import FileProblem
     from rbh.checks.sources._yaml import clear_cache, parse_file
 
     inv = Inventory(files=sorted(files))

@@ -27,7 +27,11 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rbh.inventory import Inventory
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +117,7 @@ class WarmIndex:
         notices: list[str] = []
         inventory = None
         try:
-            from rbh.checks.inventory import load_inventory
+            from rbh.checks.api import load_inventory
 
             inventory = load_inventory(project)
         except Exception as exc:  # noqa: BLE001 - alerts still resolve through the catalog's own loader
@@ -127,13 +131,13 @@ class WarmIndex:
         return Bundle(project, retriever, dict(retriever.state), catalog, inventory, health, notices)
 
     @staticmethod
-    def _health_for(project: Any, inventory: Any) -> HealthMemo:
-        """Store every runbook's findings for this repository state now (``checks.health_cache``:
+    def _health_for(project: Project, inventory: Inventory | None) -> HealthMemo:
+        """Store every runbook's findings for this repository state now (``rbh.checks.api.refresh_health``:
         incremental when an earlier state is stored), so no answer waits for the checks."""
-        from rbh.checks.health_cache import refresh
+        from rbh.checks.api import refresh_health
 
         try:
-            refresh(project, inventory=inventory)
+            refresh_health(project, inventory=inventory)
         except Exception as exc:  # noqa: BLE001 - answers then compute health themselves
             log.warning("health not prepared (%s: %s); computed per answer instead", type(exc).__name__, exc)
         return HealthMemo(dt.date.today())
