@@ -24,8 +24,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from rbh.indexer.ask_cache import AskCache
-    from rbh.indexer.query import Retrieval
+    from rbh.config import AskConfig, Config, LLMConfig, SiteConfig
+    from rbh.indexer.links import LayoutCache
+    from rbh.indexer.llm import LLMAnswer
+    from rbh.indexer.query import Filters, Hit, Retrieval, Retriever
+    from rbh.indexer.store.base import StoreReader
     from rbh.inventory import Inventory
     from rbh.project import Project
 
@@ -151,7 +154,7 @@ def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | Non
 @dataclass
 class Result:
     rank: int
-    hit: Any  # indexer.query.Hit
+    hit: Hit
     url: str | None
     freshness: Freshness
     findings: list[dict[str, Any]] | None = None  # None: health unknown
@@ -221,8 +224,8 @@ class Answer:
     no_match: bool = False
     notices: list[str] = field(default_factory=list)
     index: dict[str, Any] = field(default_factory=dict)
-    llm: Any = None  # indexer.llm.LLMAnswer
-    alert_matches: list[Any] = field(default_factory=list)
+    llm: LLMAnswer | None = None
+    alert_matches: list[Any] = field(default_factory=list)  # indexer.alerts.AlertMatch
     best_relevance: float | None = None  # of the free-text ranking (why "no runbook matches")
 
     def as_dict(self) -> dict[str, Any]:
@@ -272,7 +275,7 @@ def site_url_for(path: str, anchor: str | None, site_url: str | None, root: Path
 FINDING_KEYS = ("rule", "name", "severity", "line", "message", "suggestion", "suggestion_source")
 
 
-def health_of(project: Project, paths: list[str], inventory: Inventory | None = None, cache: AskCache | None = None,
+def health_of(project: Project, paths: list[str], inventory: Inventory | None = None, cache: LayoutCache | None = None,
               today: dt.date | None = None) -> tuple[dict[str, list[dict[str, Any]]] | None, str | None]:
     """Open findings per runbook path, or (None, notice) when the checks are unavailable or fail: the
     answer must print either way. With *cache* (an ``indexer.ask_cache.AskCache``) they come from the
@@ -310,7 +313,7 @@ def review_default(project: Project) -> int | None:
 
 def build_answer(project: Project, query: str, retrieval: Retrieval, *, state: dict[str, Any] | None = None,
                  inventory: Inventory | None = None, today: dt.date | None = None, with_health: bool = True,
-                 cache: AskCache | None = None, procedures: dict[str, list[ProcedureSection]] | None = None) -> Answer:
+                 cache: LayoutCache | None = None, procedures: dict[str, list[ProcedureSection]] | None = None) -> Answer:
     """Results with citation, link, freshness and health from a ``indexer.query.Retrieval``;
     *procedures* maps runbook path -> its sections, for results shown as a whole runbook."""
     today = today or dt.date.today()
@@ -324,7 +327,7 @@ def build_answer(project: Project, query: str, retrieval: Retrieval, *, state: d
     results = []
     review_days = review_default(project) if hits else None
     for i, h in enumerate(hits, start=1):
-        url, source = link_for(project, h, notices, cache)
+        url, source = link_for(project.root, project.config.site, h, notices, cache)
         results.append(Result(
             rank=i,
             hit=h,
@@ -343,7 +346,7 @@ def build_answer(project: Project, query: str, retrieval: Retrieval, *, state: d
                   alert_matches=list(retrieval.alert_matches), best_relevance=retrieval.best_relevance)
 
 
-def _whole_ids(retrieval: Any, procedures: dict[str, list[ProcedureSection]]) -> set[str]:
+def _whole_ids(retrieval: Retrieval, procedures: dict[str, list[ProcedureSection]]) -> set[str]:
     """Hits shown as their whole runbook: the first hit of each runbook that has a procedure."""
     seen: set[str] = set()
     out: set[str] = set()
@@ -354,17 +357,19 @@ def _whole_ids(retrieval: Any, procedures: dict[str, list[ProcedureSection]]) ->
     return out
 
 
-def link_for(project: Any, hit: Any, notices: list[str], cache: Any = None) -> tuple[str | None, str | None]:
+def link_for(root: Path, site: SiteConfig, hit: Hit, notices: list[str],
+             cache: LayoutCache | None = None) -> tuple[str | None, str | None]:
     """The URL to cite for *hit*, and where it came from: the alert's own ``runbook_url`` when the
-    hit came through one, else ``site.url`` in the site's layout; a notice (once) when no layout fits."""
-    alert = getattr(hit, "alert", None)
+    hit came through one, else ``site.url`` in the layout of the site at *root*; a notice (once)
+    when no layout fits."""
+    alert = hit.alert
     if alert is not None and getattr(alert, "url", None):
         return alert.url, "runbook_url"
-    if not project.config.site.url:
+    if not site.url:
         return None, None
     from rbh.indexer.links import layout_for, no_layout_notice, page_url
 
-    layout = layout_for(project, cache)
+    layout = layout_for(root, site, cache)
     url = page_url(layout, hit.path, hit.anchor or None, hit.heading if hit.anchor else None, hit.meta.get("commit"))
     if url is None:
         n = no_layout_notice(layout, hit.path)
@@ -396,38 +401,79 @@ class AskOptions:
     rerank: str | None = None  # none | cross-encoder | llm (default: ask.rerank)
 
 
-def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = None, backend: Any = None) -> Answer:
+@dataclass(frozen=True)
+class AskRequest:
+    """A question resolved against the config: the command line's ``AskOptions`` with every default
+    taken from ``rbh.yaml`` (``ask``, ``llm``), built once by ``resolve`` (the way ``checks.engine``
+    builds ``RuleContext``). ``rbh ask`` and ``rbh serve`` answer the same request the same way."""
+
+    query: str
+    payload: Any  # the parsed Alertmanager payload, or None
+    top_k: int
+    per_runbook: int
+    alert_lookup: bool
+    use_llm: bool
+    min_score: float
+    filters: Filters
+    ask: AskConfig  # ``ask`` with the command line's --rerank applied
+    llm: LLMConfig
+    health: bool = True
+    cache: bool = True
+
+    @classmethod
+    def resolve(cls, opts: AskOptions, config: Config) -> AskRequest:
+        """Raises ``ConfigError`` for a payload that is not one (``indexer.alerts.read_payload``)."""
+        from rbh.indexer.alerts import read_payload
+        from rbh.indexer.query import Filters
+
+        payload = read_payload(opts.payload_text) if opts.payload_text is not None else None
+        alert_lookup = config.ask.alert_lookup if opts.alert_lookup is None else opts.alert_lookup
+        return cls(
+            query=opts.query,
+            payload=payload,
+            top_k=opts.top_k or config.ask.top_k,
+            per_runbook=opts.per_runbook or config.ask.per_runbook,
+            alert_lookup=alert_lookup or payload is not None,  # a payload only makes sense through the alert catalog
+            use_llm=config.llm.enabled if opts.llm is None else opts.llm,
+            min_score=config.ask.min_score if opts.min_score is None else opts.min_score,
+            filters=Filters(opts.service, opts.team, opts.tag),
+            ask=config.ask if opts.rerank is None else config.ask.model_copy(update={"rerank": opts.rerank}),
+            llm=config.llm,
+            health=opts.health,
+            cache=opts.cache,
+        )
+
+    @property
+    def reranking(self) -> bool:
+        return self.ask.rerank != "none"
+
+    @property
+    def candidates(self) -> int:
+        """Sections to retrieve: more than shown when a reranker reorders them."""
+        return max(self.top_k, self.ask.rerank_candidates * self.per_runbook) if self.reranking else self.top_k
+
+
+def answer_question(project: Project, opts: AskOptions, *, today: dt.date | None = None,
+                    backend: StoreReader | None = None) -> Answer:
     """Retrieve and build the answer, notices included; nothing is printed. Raises RbhError
     subclasses for user errors.
 
     *backend* is an ``indexer.store`` reader already open; by default
     the store is opened in this process."""
-    from rbh.indexer.alerts import catalog_for_project, read_payload
-    from rbh.indexer.query import Filters, Retriever, retrieve
+    from rbh.indexer.alerts import catalog_for_project
+    from rbh.indexer.query import Retriever, retrieve
 
-    cfg = project.config
-    payload = read_payload(opts.payload_text) if opts.payload_text is not None else None
-    top_k = opts.top_k or cfg.ask.top_k
-    per_runbook = opts.per_runbook or cfg.ask.per_runbook
-    alert_lookup = cfg.ask.alert_lookup if opts.alert_lookup is None else opts.alert_lookup
-    if payload is not None:
-        alert_lookup = True  # a payload only makes sense through the alert catalog
-    use_llm = cfg.llm.enabled if opts.llm is None else opts.llm
-    min_score = cfg.ask.min_score if opts.min_score is None else opts.min_score
-    filters = Filters(opts.service, opts.team, opts.tag)
-    ask_cfg = cfg.ask if opts.rerank is None else cfg.ask.model_copy(update={"rerank": opts.rerank})
-    reranking = ask_cfg.rerank != "none"
-
+    req = AskRequest.resolve(opts, project.config)
     retriever = Retriever(project, qdrant_url=opts.qdrant_url, backend=backend)
     cache = None
-    if opts.cache:
+    if req.cache:
         from rbh.indexer.ask_cache import AskCache
 
         cache = AskCache(project, today)
     inventory = None
     catalog = None
     notices: list[str] = []
-    if alert_lookup:
+    if req.alert_lookup:
         catalog = cache.catalog(project) if cache is not None else None
         if catalog is None:
             inventory = _load_inventory(project, notices)
@@ -436,42 +482,41 @@ def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = N
                 catalog_for_project(project, runbooks)
             if cache is not None:
                 cache.put_catalog(catalog, [rb.path for rb in runbooks])
-    if opts.query:
-        retriever.dense_vector(opts.query)  # load the model while the index reader is still starting
+    if req.query:
+        retriever.dense_vector(req.query)  # load the model while the index reader is still starting
     with retriever:
-        retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload,
-                             top_k=max(top_k, ask_cfg.rerank_candidates * per_runbook) if reranking else top_k,
-                             per_runbook=per_runbook, filters=filters, min_score=min_score)
-        if reranking:
-            notice = apply_rerank(retrieval, opts.query, ask_cfg, cfg.llm, top_k)
+        retrieval = retrieve(retriever, req.query, catalog=catalog, payload=req.payload, top_k=req.candidates,
+                             per_runbook=req.per_runbook, filters=req.filters, min_score=req.min_score)
+        if req.reranking:
+            notice = apply_rerank(retrieval, req.query, req.ask, req.llm, req.top_k)
             if notice:
                 notices.append(notice)
         procedures = whole_runbooks(retriever, retrieval.hits)
         state = retriever.state
-    answer = build_answer(project, opts.query, retrieval, state=state, inventory=inventory, today=today,
-                          with_health=opts.health, cache=cache, procedures=procedures)
+    answer = build_answer(project, req.query, retrieval, state=state, inventory=inventory, today=today,
+                          with_health=req.health, cache=cache, procedures=procedures)
     if cache is not None:
         cache.save()
     answer.notices[:0] = notices
     _stale_index_notice(project, state, answer.notices)
-    if use_llm and answer.results:
+    if req.use_llm and answer.results:
         from rbh.indexer.llm import synthesize
         from rbh.errors import LLMError
 
         try:
-            answer.llm = synthesize(opts.query or _payload_question(payload), [r.hit for r in answer.results], cfg.llm)
+            answer.llm = synthesize(req.query or _payload_question(req.payload), [r.hit for r in answer.results], req.llm)
         except LLMError as exc:
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
     return answer
 
 
-def apply_rerank(retrieval: Any, query: str, ask_cfg: Any, llm_cfg: Any, top_k: int) -> str | None:
+def apply_rerank(retrieval: Retrieval, query: str, ask_cfg: AskConfig, llm_cfg: LLMConfig, top_k: int) -> str | None:
     """Reorder the free-text runbooks of *retrieval* with the optional reranker (alert hits stay
     first), then keep *top_k* sections; returns a notice when the reranker failed."""
     from rbh.indexer.rerank import rerank
 
     alert_hits = [h for h in retrieval.hits if h.via == "alert"]
-    groups: dict[str, list[Any]] = {}
+    groups: dict[str, list[Hit]] = {}
     for h in retrieval.hits:
         if h.via != "alert":
             groups.setdefault(h.path, []).append(h)
@@ -482,7 +527,7 @@ def apply_rerank(retrieval: Any, query: str, ask_cfg: Any, llm_cfg: Any, top_k: 
     return notice
 
 
-def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureSection]]:
+def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[ProcedureSection]]:
     """Runbooks to show as a procedure: those an alert's ``runbook_url`` names without an anchor,
     and the best result's runbook when it is a one-alert-per-file page."""
     out: dict[str, list[ProcedureSection]] = {}
@@ -525,13 +570,13 @@ def _payload_question(payload: Any) -> str:
     return "What should I do about the alert(s) " + ", ".join(n for n in names if n) + "?"
 
 
-def _runbooks_changed(project: Any, commit: str) -> bool:
+def _runbooks_changed(project: Project, commit: str) -> bool:
     from rbh.indexer.ask_cache import runbooks_changed_since
 
     return runbooks_changed_since(project, commit)
 
 
-def _stale_index_notice(project: Any, state: Any, notices: list[str]) -> None:
+def _stale_index_notice(project: Project, state: dict[str, Any] | None, notices: list[str]) -> None:
     """Tell the responder when runbooks changed since the indexed commit: the answer may quote an
     old version (a commit that touched only manifests or code leaves the index current)."""
     if not state or not state.get("commit") or project.repo is None or state.get("worktree"):
