@@ -314,8 +314,7 @@ class AlertCatalog:
         matches: list[AlertMatch] = []
         leftovers: list[str] = []
         for alert in iter_payload_alerts(payload):
-            labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
-            ann = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+            labels, ann = mapping(alert.get("labels")), mapping(alert.get("annotations"))
             name = str(labels.get("alertname") or "").strip()
             found: list[AlertMatch] = []
             hit = self.resolve_url(ann.get("runbook_url") if isinstance(ann.get("runbook_url"), str) else None)
@@ -346,6 +345,11 @@ def _plain_url(url: Any) -> str | None:
         return None
     url = url.strip()
     return url if re.fullmatch(r"https?://[^\s{}<>\"']+", url) else None
+
+
+def mapping(value: Any) -> dict[str, Any]:
+    """*value* when it is a JSON object, else an empty one (payload fields are untrusted input)."""
+    return value if isinstance(value, dict) else {}
 
 
 def iter_payload_alerts(payload: Any) -> Iterable[dict[str, Any]]:

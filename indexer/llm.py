@@ -44,9 +44,14 @@ PLACEHOLDER_KEY = "no-key"  # local servers (Ollama, llama.cpp) need no key, the
 
 
 class CitableSection(Protocol):
-    path: str
-    heading: str
-    text: str
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def heading(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 SYSTEM_PROMPT = """You help an on-call engineer who was just paged. Answer their question using ONLY the numbered runbook sections you are given.

@@ -12,11 +12,15 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rbh import git as rgit
 from rbh.config import Config, Globs, load_config
 from rbh.paths import UNDECODABLE_NAME, select, walk_files
 from rbh.runbook import Runbook, parse_runbook, too_large_runbook
+
+if TYPE_CHECKING:
+    from git import Repo
 
 DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
 FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
@@ -49,7 +53,7 @@ class Project:
     root: Path
     config: Config
     config_path: Path | None = None
-    repo: object | None = field(default=None, repr=False)  # git.Repo, when the root is a repository
+    repo: Repo | None = field(default=None, repr=False)  # when the root is a repository
 
     # ---------------------------------------------------------------- globs
     @property
