@@ -23,10 +23,10 @@ demo: $(STAMP)
 test: $(STAMP) lint browser alertmanager
 	$(BIN)/python -m pytest -q
 
-## make lint: ruff, mypy on the core, and the import-layer contracts (part of make test)
+## make lint: ruff, mypy on the core and the features' public APIs, and the import-layer contracts (part of make test)
 lint: $(STAMP)
 	$(BIN)/ruff check .
-	$(BIN)/mypy
+	@MYPY=$(abspath $(BIN))/mypy bash scripts/mypy.sh
 	@LINT_IMPORTS=$(abspath $(BIN))/lint-imports bash scripts/lint-imports.sh
 
 browser:
