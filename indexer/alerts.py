@@ -31,7 +31,8 @@ from typing import TYPE_CHECKING, Any, Iterable
 from rbh.gotemplate import split_template
 
 if TYPE_CHECKING:
-    from rbh.inventory import Alert
+    from rbh.inventory import Alert, Inventory
+    from rbh.runbook import Runbook
     from rbh.project import Project
     from rbh.runbook_urls import RunbookUrlResolver
 
@@ -71,12 +72,12 @@ class AlertMatch:
                 "matched_on": self.matched_on, "source": self.source, "url": self.url}
 
 
-def _summary(alert: Any) -> str | None:
+def _summary(alert: Alert) -> str | None:
     v = alert.annotations.get("summary")
     return str(v) if v else None
 
 
-def _description(alert: Any) -> str | None:
+def _description(alert: Alert) -> str | None:
     v = alert.annotations.get("description") or alert.annotations.get("message")
     return str(v) if v else None
 
@@ -134,7 +135,7 @@ class TemplateMatcher:
 
 @dataclass(frozen=True)
 class TextPattern:
-    alert: Any  # checks.inventory.Alert
+    alert: Alert
     kind: str  # summary | description
     regex: TemplateMatcher  # has ``fullmatch(text)`` like the compiled regex it replaced
     literal_chars: int
@@ -184,13 +185,13 @@ class AlertCatalog:
     ``runbook_url`` means; *anchors* maps runbook path -> {anchor in a URL: MkDocs anchor}.
     """
 
-    alerts: list[Any] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     front_matter: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # alert -> [(path, anchor)]
-    resolver: Any = None
+    resolver: RunbookUrlResolver | None = None
     anchors: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._by_name: dict[str, list[Any]] = {}
+        self._by_name: dict[str, list[Alert]] = {}
         for a in self.alerts:
             self._by_name.setdefault(a.name, []).append(a)
         self._by_lower = {n.lower(): n for n in [*self._by_name, *self.front_matter]}
@@ -200,7 +201,7 @@ class AlertCatalog:
 
     # -------------------------------------------------------------- building
     @classmethod
-    def build(cls, alerts: list[Any], runbooks: Iterable[Any], resolver: Any) -> "AlertCatalog":
+    def build(cls, alerts: list[Alert], runbooks: Iterable[Runbook], resolver: RunbookUrlResolver) -> "AlertCatalog":
         """From parsed alerts and parsed runbooks (``rbh.runbook.Runbook``)."""
         from rbh.anchors import fragment_map
 
@@ -429,7 +430,7 @@ def read_payload(text: str) -> Any:
     return payload
 
 
-def _anchor_naming(rb: Any, name: str) -> str | None:
+def _anchor_naming(rb: Runbook, name: str) -> str | None:
     """The anchor of a heading that names the alert, when a runbook covers several alerts in sections."""
     low = name.lower()
     for h in rb.headings:
@@ -464,8 +465,8 @@ def read_manifest_folder(folder: Path, limit: int = MAX_RULE_FILE_BYTES) -> dict
     return files
 
 
-def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, manifests_dir: Path | None = None,
-                        inventory: Any = None) -> AlertCatalog:
+def catalog_for_project(project: Project, runbooks: list[Runbook] | None = None, *, manifests_dir: Path | None = None,
+                        inventory: Inventory | None = None) -> AlertCatalog:
     """The catalog of *project*: alerts of its manifests (or of *manifests_dir*, or of an already
     loaded *inventory*) and its runbooks' front matter."""
 

@@ -478,8 +478,7 @@ def answer_question(project: Project, opts: AskOptions, *, today: dt.date | None
         if catalog is None:
             inventory = _load_inventory(project, notices)
             runbooks = project.load_runbooks(with_git=False)
-            catalog = catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None else \
-                catalog_for_project(project, runbooks)
+            catalog = catalog_for_project(project, runbooks, inventory=inventory)
             if cache is not None:
                 cache.put_catalog(catalog, [rb.path for rb in runbooks])
     if req.query:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from rbh import cachefile
 
 if TYPE_CHECKING:
+    from rbh.indexer.alerts import AlertCatalog
     from rbh.project import Project
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,14 @@ FORMAT = 2
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def state_key(project: Any, today: dt.date | None = None) -> str:
+def state_key(project: Project, today: dt.date | None = None) -> str:
     """Hash of everything the catalog depends on (*today* is accepted for old callers and unused:
     nothing here depends on the date)."""
     return cachefile.state_key(project, f"ask-{FORMAT}")
 
 
 class AskCache:
-    def __init__(self, project: Any, today: dt.date | None = None):
+    def __init__(self, project: Project, today: dt.date | None = None):
         self.path = project.root / ".rbh" / CACHE_FILE
         self.key = state_key(project)
         self.data: dict[str, Any] = {"key": self.key, "catalog": None}
@@ -47,7 +48,7 @@ class AskCache:
             self.data = loaded
 
     # -------------------------------------------------------------- catalog
-    def catalog(self, project: Any):
+    def catalog(self, project: Project) -> AlertCatalog | None:
         """The cached ``AlertCatalog``, or None."""
         raw = self.data.get("catalog")
         if not isinstance(raw, dict):
@@ -63,7 +64,7 @@ class AskCache:
         except (KeyError, TypeError, ValueError, ImportError):
             return None
 
-    def put_catalog(self, catalog: Any, runbook_paths: list[str]) -> None:
+    def put_catalog(self, catalog: AlertCatalog, runbook_paths: list[str]) -> None:
         self.data["catalog"] = {
             "alerts": [{"name": a.name, "path": a.loc.path, "line": a.loc.line, "labels": a.labels,
                         "annotations": a.annotations} for a in catalog.alerts],

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from rbh.options import repo_option
+
+if TYPE_CHECKING:
+    from rbh.project import Project
 
 
 @click.command("index")
@@ -81,7 +85,7 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
     return 0
 
 
-def _store_health(project) -> None:
+def _store_health(project: Project) -> None:
     """Check every runbook once for this repository state, so `rbh ask` shows health without
     running checks (``rbh.checks.api.refresh_health``). A failing check never fails the index."""
     import logging

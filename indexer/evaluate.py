@@ -13,7 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+if TYPE_CHECKING:
+    from rbh.indexer.query import RetrievalSettings
+    from rbh.project import Project
 
 from rbh.errors import ConfigError
 
@@ -153,9 +157,9 @@ def set_name(queries_file: Path) -> str:
     return queries_file.parent.name if queries_file.stem == "queries" and queries_file.parent.name else queries_file.stem
 
 
-def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = None, manifests_dir: Path | None = None,
+def run_eval(project: Project, queries_file: Path, *, runbooks_root: str | None = None, manifests_dir: Path | None = None,
              alert_lookup: bool = True, kinds: list[str] | None = None, qdrant_url: str | None = None,
-             settings: Any = None, rerank: str | None = None) -> EvalReport:
+             settings: RetrievalSettings | None = None, rerank: str | None = None) -> EvalReport:
     """Evaluate the project's index on a query file, the way ``rbh ask`` retrieves (no health, no LLM
     answer; *rerank* applies the optional reranking stage as ``rbh ask --rerank`` does)."""
     from rbh.indexer.alerts import catalog_for_project

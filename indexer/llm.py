@@ -34,7 +34,10 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from rbh.config import LLMConfig
 
 from rbh.errors import LLMError
 from rbh.redact import redact
@@ -290,7 +293,7 @@ def reply_byte_cap(max_answer_chars: int) -> int:
     return 12 * max_answer_chars + 64 * 1024
 
 
-def llm_endpoint(cfg: Any) -> tuple[str, bool]:
+def llm_endpoint(cfg: LLMConfig) -> tuple[str, bool]:
     """(base URL, whether it comes from the repository's config): ``RBH_LLM_BASE_URL`` wins over ``llm.base_url``.
 
     The built-in default (a local Ollama) does not count as the repository's choice.
@@ -301,7 +304,7 @@ def llm_endpoint(cfg: Any) -> tuple[str, bool]:
     return cfg.base_url, "base_url" in getattr(cfg, "model_fields_set", set())
 
 
-def synthesize(question: str, sections: Sequence[CitableSection], cfg: Any) -> LLMAnswer:
+def synthesize(question: str, sections: Sequence[CitableSection], cfg: LLMConfig) -> LLMAnswer:
     """Ask the configured endpoint for a short cited answer; ``LLMError`` on any failure.
 
     *cfg* is ``rbh.config.LLMConfig``. The whole exchange is bounded by ``cfg.timeout``: the request
@@ -404,7 +407,7 @@ def capped_transport(cap: int, url: str = ""):
     return CappedTransport()
 
 
-def _chat_client(cfg: Any, base_url: str, key: str | None):
+def _chat_client(cfg: LLMConfig, base_url: str, key: str | None):
     """A function (system, user) -> reply text, through Haystack's ``OpenAIChatGenerator``."""
     os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
     from haystack.components.generators.chat import OpenAIChatGenerator
@@ -439,7 +442,7 @@ def _chat_client(cfg: Any, base_url: str, key: str | None):
     return chat
 
 
-def complete(cfg: Any, system: str, user: str, *, thread_name: str = "rbh-llm-rerank") -> str:
+def complete(cfg: LLMConfig, system: str, user: str, *, thread_name: str = "rbh-llm-rerank") -> str:
     """One chat exchange with the configured endpoint; ``LLMError`` on any failure. Used by
     ``synthesize`` and by the optional reranking stage (``indexer.rerank``).
 

@@ -29,6 +29,7 @@ from rbh import git as rgit
 from rbh.errors import GitError, StoreError
 
 if TYPE_CHECKING:
+    from rbh.project import Project
     from git import Repo
 
     from rbh.indexer.pipelines import IndexSettings
@@ -90,7 +91,7 @@ class _Plan:
 Progress = Callable[[int], None]  # called with the number of files just processed
 
 
-def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool = False,
+def sync(project: Project, *, ref: str | None = None, worktree: bool = False, full: bool = False,
          qdrant_url: str | None = None, source: str | None = None,
          progress_start: Callable[[int], Progress] | None = None) -> SyncReport:
     """Index the runbooks of *project* at *ref* (or its work tree) and return what was done.
@@ -107,12 +108,11 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
     t0 = time.monotonic()
     source = source or project.config.index.source
     ref = ref or project.config.index.ref
+    repo: Repo | None = project.repo
     if source:
         if worktree and is_url(source):
             raise GitError("--worktree reads files on disk; it cannot be used with a remote --source")
         repo = open_source(project, source)
-    else:
-        repo = project.repo
     if repo is None:
         raise GitError(f"{project.root} is not a git repository: rbh indexes runbooks from git (run 'git init' and commit them)")
     root = rgit.repo_root(repo)
@@ -228,7 +228,7 @@ def _commit_exists(repo, sha: str) -> bool:
         return False
 
 
-def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str]) -> _Plan:
+def _plan_incremental(repo: Repo, project: Project, old: str, new: str, selected_now: set[str]) -> _Plan:
     from rbh.indexer.components.source import select_runbooks
 
     plan = _Plan()

@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -39,6 +39,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
+
+if TYPE_CHECKING:
+    from rbh.indexer.serve.warm import WarmIndex
 
 from rbh.indexer.serve.chat import RENDERERS, GroupNote, clean, note_for
 from rbh.indexer.serve.notify import Notifier
@@ -135,7 +138,7 @@ def grouped_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda g: ({"error": 0, "warning": 1}.get(g["severity"], 2), g["first"]))
 
 
-def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metrics | None = None) -> Starlette:
+def create_app(warm: WarmIndex, notifier: Notifier, settings: Settings, metrics: Metrics | None = None) -> Starlette:
     """The ASGI app over a ``WarmIndex`` and a ``Notifier`` (started and stopped with the app)."""
     metrics = metrics or Metrics()
     notifier.metrics = metrics

@@ -7,7 +7,11 @@ import os
 import socket
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rbh.indexer.serve.notify import Target
+    from rbh.project import Project
 
 from rbh.errors import ConfigError
 
@@ -29,7 +33,7 @@ def read_token(token_env: str) -> str:
     return token
 
 
-def chat_targets(project: Any, allow_repo_webhooks: bool) -> list:
+def chat_targets(project: Project, allow_repo_webhooks: bool) -> list[Target]:
     """Targets from RBH_SERVE_WEBHOOKS, plus rbh.yaml's serve.webhooks only when allowed: a pull
     request that edits rbh.yaml must not be able to send the alerts somewhere else."""
     from rbh.indexer.serve.notify import Target, targets_from_env

@@ -127,8 +127,7 @@ class WarmIndex:
             log.debug("load_inventory failed", exc_info=True)
             notices.append(f"manifests could not be read for alerts ({type(exc).__name__})")
         runbooks = project.load_runbooks(with_git=False)
-        catalog = (catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None
-                   else catalog_for_project(project, runbooks))
+        catalog = catalog_for_project(project, runbooks, inventory=inventory)
         retriever.dense_vector("warm up")  # load the embedding model now, not on the first page
         health = self._health_for(project, inventory)
         return Bundle(project, retriever, dict(retriever.state), catalog, inventory, health, notices)

@@ -77,6 +77,8 @@ from rbh.errors import ConfigError, StoreError
 from rbh.redact import register_secret_env
 
 if TYPE_CHECKING:
+    from rbh.indexer.store.base import StoreReader
+    from rbh.project import Project
     from rbh.config import Config
 
 DENSE_VECTOR = "text-dense"
@@ -209,7 +211,7 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def store_settings(project, qdrant_url: str | None = None) -> StoreSettings:
+def store_settings(project: Project, qdrant_url: str | None = None) -> StoreSettings:
     """Settings from ``--qdrant-url`` > env ``RBH_QDRANT_URL`` > config ``store.url`` > local path.
 
     The local path is env ``RBH_STORE_PATH`` (trusted: the user's own environment) or config
@@ -332,7 +334,7 @@ def check_readable(location: str, state: IndexState | None, stored: int | None, 
 # Opening
 
 
-def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None):
+def open_store(project: Project, *, read_only: bool = True, qdrant_url: str | None = None) -> StoreReader:
     """Open the live index of *project* for querying (a ``StoreReader``; close it when done).
 
     Raises a one-line ``StoreError`` when there is no index yet, when the store cannot be reached,
