@@ -212,9 +212,9 @@ def _commands_in(text: str) -> list[str]:
         norm = skeleton(line)
         same_length = len(norm) == len(line)
         for pattern in (_BARE_COMMAND, _SQL, _PIPE_TO_SHELL):
-            m = pattern.search(norm)
-            if m:
-                start = m.start()
+            bare = pattern.search(norm)
+            if bare:
+                start = bare.start()
                 piece = line[start:] if same_length else line
                 cmds.append(piece.strip().rstrip(".,;:").strip())
                 break
@@ -398,6 +398,7 @@ def capped_transport(cap: int, url: str = ""):
                 raise ReplyRefused(problem)
             headers = [(k, v) for k, v in response.headers.multi_items()
                        if k.lower() not in ("content-encoding", "content-length")]
+            assert isinstance(response.stream, httpx.SyncByteStream)  # a sync transport's response
             return httpx.Response(response.status_code, headers=headers, stream=CappedStream(response.stream, encoding),
                                   extensions=response.extensions, request=request)
 
@@ -476,4 +477,4 @@ def complete(cfg: LLMConfig, system: str, user: str, *, thread_name: str = "rbh-
         if cause is not None:
             raise LLMError(f"the LLM at {base_url}: {cause}")
         raise LLMError(f"the LLM at {base_url} failed: {type(exc).__name__}: {redact(str(exc))[:200]}{withheld}")
-    return box.get("reply")
+    return str(box.get("reply") or "")
