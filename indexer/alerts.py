@@ -360,7 +360,7 @@ def iter_payload_alerts(payload: Any) -> Iterable[dict[str, Any]]:
             yield from iter_payload_alerts(item)
     elif isinstance(payload, dict):
         if isinstance(payload.get("alerts"), list):
-            common = payload.get("commonAnnotations") if isinstance(payload.get("commonAnnotations"), dict) else {}
+            common = mapping(payload.get("commonAnnotations"))
             for a in payload["alerts"]:
                 if isinstance(a, dict):
                     if common and not a.get("annotations"):

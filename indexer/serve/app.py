@@ -43,6 +43,7 @@ from starlette.routing import Route
 if TYPE_CHECKING:
     from rbh.indexer.serve.warm import WarmIndex
 
+from rbh.indexer.alerts import mapping
 from rbh.indexer.serve.chat import RENDERERS, GroupNote, clean, note_for
 from rbh.indexer.serve.notify import Notifier
 
@@ -238,16 +239,16 @@ def create_app(warm: WarmIndex, notifier: Notifier, settings: Settings, metrics:
                 follow_ups.popitem(last=False)
         else:
             follows = follow_ups.pop(group_key, None)
-        labels = payload.get("groupLabels") if isinstance(payload.get("groupLabels"), dict) else {}
-        note = GroupNote(status, group_key, clean(payload.get("receiver") or "", 100),
-                         {k: clean(v, 80) for k, v in labels.items()}, notes,
-                         omitted=len(alerts) - len(shown) + _count(payload.get("truncatedAlerts")),
-                         follows_up=follows)
-        queued = notifier.submit(lambda kind: RENDERERS[kind](note), note.title)
+        labels = mapping(payload.get("groupLabels"))
+        group = GroupNote(status, group_key, clean(payload.get("receiver") or "", 100),
+                          {k: clean(v, 80) for k, v in labels.items()}, notes,
+                          omitted=len(alerts) - len(shown) + _count(payload.get("truncatedAlerts")),
+                          follows_up=follows)
+        queued = notifier.submit(lambda kind: RENDERERS[kind](group), group.title)
         for name, depth in notifier.depth().items():
             metrics.queue.labels(target=name).set(depth)
         return JSONResponse({"status": "accepted", "alerts": len(alerts), "matched": matched,
-                             "targets": queued, "message": note.title})
+                             "targets": queued, "message": group.title})
 
     # ---------------------------------------------------------------- ask API
     def ask_options(data: dict[str, Any]):
