@@ -49,14 +49,11 @@ def rule_settings(config) -> dict[str, tuple[bool, Severity | None, Any]]:
     return out
 
 
-_glob_folder = glob_folder  # the rules' runbook_folder: rbh.project.glob_folder
-
-
 def pathspecs_of(globs: list[str]) -> list[str]:
     """The folders (git pathspecs) that hold every file the *globs* can select."""
     specs = []
     for g in globs:
-        folder = _glob_folder([g])
+        folder = glob_folder([g])
         specs.append(folder or ".")
     return sorted(set(specs)) or ["."]
 
@@ -170,7 +167,7 @@ def _run_checks(project, *, paths: list[str] | None, inventory: Inventory | None
         root=project.root, config=project.config, runbooks=runbooks, references=references, inventory=inv,
         files=set(project.worktree_files), runbook_paths=all_runbooks,
         today=today or dt.date.today(), repo=project.repo,
-        manifest_pathspecs=pathspecs_of(project.manifest_include), runbook_folder=_glob_folder(project.runbook_include),
+        manifest_pathspecs=pathspecs_of(project.manifest_include), runbook_folder=project.runbook_folder,
         history_source=history,
     )
     findings: list[Finding] = list(stored or [])
