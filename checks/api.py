@@ -14,7 +14,8 @@ the answer and the report can never disagree:
 - ``default_review_days``: the review interval of a runbook that declares none (RBH401's option),
   so ``rbh ask`` shows the due date that ``rbh check`` and the site show.
 
-Everything is typed; the names in ``__all__`` are the API.
+Everything is typed; the names in ``__all__`` are the API. The models they take and return that are
+not the checks' own live in the core (``rbh.inventory``, ``rbh.project``, ``rbh.config``).
 """
 
 from __future__ import annotations
@@ -22,18 +23,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from rbh.checks.model import Finding, Severity
-from rbh.inventory import Alert, Inventory
+from rbh.checks.model import Finding
 
 if TYPE_CHECKING:
     from rbh.config import Config
+    from rbh.inventory import Alert, Inventory
     from rbh.project import Project
 
 __all__ = [
-    "Alert",
     "Finding",
-    "Inventory",
-    "Severity",
     "default_review_days",
     "load_alerts",
     "load_inventory",
