@@ -455,16 +455,23 @@ class AskRequest:
 
 def answer_question(project: Project, opts: AskOptions, *, today: dt.date | None = None,
                     backend: StoreReader | None = None) -> Answer:
-    """Retrieve and build the answer, notices included; nothing is printed. Raises RbhError
-    subclasses for user errors.
+    """*opts* resolved against the project's config (``AskRequest.resolve``), then answered
+    (``answer_request``). Raises RbhError subclasses for user errors."""
+    return answer_request(project, AskRequest.resolve(opts, project.config), qdrant_url=opts.qdrant_url,
+                          today=today, backend=backend)
 
-    *backend* is an ``indexer.store`` reader already open; by default
-    the store is opened in this process."""
+
+def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None = None, today: dt.date | None = None,
+                   backend: StoreReader | None = None) -> Answer:
+    """The ask use case: a resolved request in, the answer with its notices out; nothing is printed
+    (``indexer.render`` turns the answer into text or JSON). Raises RbhError subclasses for user errors.
+
+    *backend* is an ``indexer.store`` reader already open; by default the store is opened in this
+    process (at *qdrant_url* when given)."""
     from rbh.indexer.alerts import catalog_for_project
     from rbh.indexer.query import Retriever, retrieve
 
-    req = AskRequest.resolve(opts, project.config)
-    retriever = Retriever(project, qdrant_url=opts.qdrant_url, backend=backend)
+    retriever = Retriever(project, qdrant_url=qdrant_url, backend=backend)
     cache = None
     if req.cache:
         from rbh.indexer.ask_cache import AskCache
