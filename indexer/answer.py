@@ -401,6 +401,11 @@ class AskOptions:
     rerank: str | None = None  # none | cross-encoder | llm (default: ask.rerank)
 
 
+def ask_settings(config: Config, rerank: str | None = None) -> AskConfig:
+    """The config's ``ask`` settings with the command line's ``--rerank`` (``rbh ask``, ``rbh eval``)."""
+    return config.ask if rerank is None else config.ask.model_copy(update={"rerank": rerank})
+
+
 @dataclass(frozen=True)
 class AskRequest:
     """A question resolved against the config: the command line's ``AskOptions`` with every default
@@ -437,7 +442,7 @@ class AskRequest:
             use_llm=config.llm.enabled if opts.llm is None else opts.llm,
             min_score=config.ask.min_score if opts.min_score is None else opts.min_score,
             filters=Filters(opts.service, opts.team, opts.tag),
-            ask=config.ask if opts.rerank is None else config.ask.model_copy(update={"rerank": opts.rerank}),
+            ask=ask_settings(config, opts.rerank),
             llm=config.llm,
             health=opts.health,
             cache=opts.cache,

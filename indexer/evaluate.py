@@ -169,17 +169,17 @@ def run_eval(project: Project, queries_file: Path, *, runbooks_root: str | None 
     runbooks = project.load_runbooks(with_git=False)
     queries, notices = resolve_expected(queries, [rb.path for rb in runbooks], runbooks_root)
     catalog = catalog_for_project(project, runbooks, manifests_dir=manifests_dir) if alert_lookup else None
+    from rbh.indexer.answer import apply_rerank, ask_settings
+
     with Retriever(project, qdrant_url=qdrant_url, settings=settings) as retriever:
 
-        ask_cfg = project.config.ask if rerank is None else project.config.ask.model_copy(update={"rerank": rerank})
+        ask_cfg = ask_settings(project.config, rerank)
 
         def rank(text: str) -> list[str]:
             depth = max(MRR_DEPTH, ask_cfg.rerank_candidates) if ask_cfg.rerank != "none" else MRR_DEPTH
             found = retrieve(retriever, text, catalog=catalog, top_k=depth, per_runbook=1, min_score=0.0,
                              fetch_sections=False)
             if ask_cfg.rerank != "none":
-                from rbh.indexer.answer import apply_rerank
-
                 apply_rerank(found, text, ask_cfg, project.config.llm, MRR_DEPTH)
             return [h.path for h in found.hits]
 
