@@ -1,11 +1,14 @@
 """The ask use case: a resolved request in, an ``Answer`` (results + notices) out; no printing.
 
-Rendering lives in ``indexer.render``; links in ``indexer.links``. The answer a responder reads at
+``AskRequest.resolve`` turns the command line's ``AskOptions`` and the config into the request once;
+``answer_request`` answers it (``answer_question`` does both). Rendering lives in ``indexer.render``;
+links in ``indexer.links``; health and manifests come through ``rbh.checks.api``. The answer a responder reads at
 2 AM: each section verbatim, where it came from, and whether to trust it.
 
 For every retrieved section: the section text exactly as indexed (steps and code blocks intact), the
 citation (``path:line``, ``#anchor``, commit short sha, the docs-site URL when ``site.url`` is set),
-freshness (last change, ``last_reviewed``, overdue marker), health (the runbook's open findings from
+freshness (last change, ``last_reviewed``, the review due date and overdue marker by
+``rbh.runbook.review_due``, as ``rbh check`` and the site compute them), health (the runbook's open findings from
 ``rbh check``) and the owner; for a runbook matched as a whole, its sections in page order
 (``procedure``). ``indexer.render`` turns it into terminal text or JSON.
 
