@@ -23,7 +23,7 @@ demo: $(STAMP)
 test: $(STAMP) lint browser alertmanager
 	$(BIN)/python -m pytest -q
 
-## make lint: ruff, mypy on the core and rbh.checks, and the import-layer contracts (part of make test)
+## make lint: ruff, mypy on the core, rbh.checks and the indexer's public APIs, and the import-layer contracts (part of make test)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	@MYPY=$(abspath $(BIN))/mypy bash scripts/mypy.sh

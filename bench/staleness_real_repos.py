@@ -58,13 +58,10 @@ def main(argv: list[str]) -> int:
             continue
         project = load_project(root)
         result = run_checks(project)
-        from rbh.paths import glob_folder
-        from rbh.checks.runbook_urls import RunbookUrlResolver, hugo_lowercases_urls
+        from rbh.runbook_urls import resolver_for
 
-        cfg = project.config.check.runbook_urls
-        nocase = cfg.case_insensitive or bool(hugo_lowercases_urls(project.root, set(project.worktree_files)))
-        resolver = RunbookUrlResolver(cfg.prefixes, project.runbook_paths(), nocase, project.config.site.url,
-                                      glob_folder(project.runbook_include))
+        resolver, _ = resolver_for(project.config, project.runbook_paths(), default_folder=project.runbook_folder,
+                                   root=project.root, files=set(project.worktree_files))
         linked = {res.found for a in result.inventory.alerts if a.runbook_url
                   for res in resolver.resolve_all(a.runbook_url) if res.found}
         t = truth(root, rule_paths, project.runbook_paths())

@@ -25,7 +25,7 @@ from rbh.checks.sources import load_inventory
 from rbh.checks.suppress import apply as apply_suppressions
 from rbh.config import format_validation_error
 from rbh.errors import ConfigError
-from rbh.paths import glob_folder, pathspecs_of
+from rbh.paths import pathspecs_of
 from rbh.runbook import Runbook
 
 if TYPE_CHECKING:
@@ -162,7 +162,7 @@ def _run_checks(project: Project, *, paths: list[str] | None, inventory: Invento
         root=project.root, config=project.config, runbooks=runbooks, references=references, inventory=inv,
         files=set(project.worktree_files), runbook_paths=all_runbooks,
         today=today or dt.date.today(), repo=project.repo,
-        manifest_pathspecs=pathspecs_of(project.manifest_include), runbook_folder=glob_folder(project.runbook_include),
+        manifest_pathspecs=pathspecs_of(project.manifest_include), runbook_folder=project.runbook_folder,
         history_source=history,
     )
     findings: list[Finding] = list(stored or [])

@@ -33,10 +33,14 @@ def state_key(project: Any) -> str:
     return cachefile.state_key(project, f"health-{FORMAT}")
 
 
+_NOT_STORED = ("fingerprint", "suppressed", "suppression_reason")  # derived, or applied when read
+
+
 def finding_to_json(f: Finding) -> dict[str, Any]:
-    return {"rule": f.rule, "name": f.name, "severity": str(f.severity), "path": f.path, "line": f.line,
-            "column": f.column, "message": f.message, "suggestion": f.suggestion, "reference": f.reference,
-            "end_line": f.end_line, "strength": f.strength, "suggestion_source": f.suggestion_source}
+    """``Finding.as_dict`` (the one serialisation), plus what ``finding_from_json`` needs to rebuild it."""
+    d = {k: v for k, v in f.as_dict().items() if k not in _NOT_STORED}
+    d.update(end_line=f.end_line, strength=f.strength, suggestion_source=f.suggestion_source)
+    return d
 
 
 def _opt_str(v: Any) -> bool:

@@ -542,8 +542,7 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
             active = [f for f in findings if not f.suppressed]
             known = [f for f in findings if f.suppressed == "baseline"] if self.config.show_known else []
             names = list(dict.fromkeys(list(fm.alerts) + answers.get(rb.path, [])))
-            every = fm.review_every or default_days
-            due = fm.last_reviewed + dt.timedelta(days=every) if fm.last_reviewed and every else None
+            due = fm.review_due(default_days)
             self.health[rb.path] = RunbookHealth(
                 path=rb.path,
                 title=rb.title,
@@ -568,19 +567,16 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
     def _default_review_days(self) -> int | None:
         """The review interval of runbooks that declare none: RBH401's, so banner and ``rbh check`` agree."""
-        from rbh.checks.engine import rule_settings
-        from rbh.checks.rules import rbh401_review_overdue as rule
+        from rbh.checks.api import default_review_days
 
-        enabled, _, options = rule_settings(self.project.config)[rule.ID]
-        return options.default_review_days if enabled else None
+        return default_review_days(self.project.config)
 
     def _url_resolver(self, runbook_paths: list[str]):
         """The checks' runbook_url resolver, as the rules build it; MkDocs' site_url when rbh.yaml has none."""
-        from rbh.checks.runbook_urls import RunbookUrlResolver
+        from rbh.runbook_urls import resolver_for
 
-        cfg = self.project.config
-        return RunbookUrlResolver(cfg.check.runbook_urls.prefixes, runbook_paths, cfg.check.runbook_urls.case_insensitive,
-                                  site_url=cfg.site.url or self.site_url, default_folder=self.docs_prefix or "")
+        return resolver_for(self.project.config, runbook_paths, site_url=self.site_url,
+                            default_folder=self.docs_prefix or "")[0]
 
     # ------------------------------------------------------------------------------ pages
 

@@ -60,8 +60,6 @@ def skeleton(alert) -> str:
 
 def target_path(project, alert, ctx_resolver) -> tuple[str, str]:
     """(repository-relative path, how it was chosen) for the new runbook of *alert*."""
-    from rbh.paths import glob_folder
-
     if alert.runbook_url:
         for res in ctx_resolver.resolve_all(alert.runbook_url):
             if not res.managed or not res.candidates:
@@ -70,7 +68,7 @@ def target_path(project, alert, ctx_resolver) -> tuple[str, str]:
             return path, f"the path its runbook_url expects ({alert.runbook_url})"
         raise RbhError(f"the runbook_url of alert `{alert.name}` ({alert.runbook_url}) does not point into this repository",
                        hint="map its URL prefix to a folder with check.runbook_urls.prefixes in rbh.yaml")
-    folder = glob_folder(project.runbook_include)
+    folder = project.runbook_folder
     return (f"{folder}/{alert.name}.md" if folder else f"{alert.name}.md"), "no runbook_url: the runbook folder"
 
 
@@ -92,7 +90,6 @@ def new_command(alert_name: str, repo: str | None, to_stdout: bool) -> None:
     """
     from rbh.checks.sources import load_inventory
     from rbh.checks.suggest import best_match
-    from rbh.checks.runbook_urls import RunbookUrlResolver
     from rbh.paths import safe_relpath
     from rbh.project import load_project
 
@@ -104,11 +101,10 @@ def new_command(alert_name: str, repo: str | None, to_stdout: bool) -> None:
         raise RbhError(f"no alerting rule in the configured manifests defines `{alert_name}`",
                        hint=f"did you mean `{near}`?" if near else "rbh new reads the rule files of manifests.include in rbh.yaml")
     alert = alerts[0]
-    cfg = project.config.check.runbook_urls
-    from rbh.paths import glob_folder
+    from rbh.runbook_urls import resolver_for
 
-    resolver = RunbookUrlResolver(cfg.prefixes, project.runbook_paths(), cfg.case_insensitive,
-                                  site_url=project.config.site.url, default_folder=glob_folder(project.runbook_include))
+    resolver, _ = resolver_for(project.config, project.runbook_paths(), default_folder=project.runbook_folder,
+                               root=project.root, files=set(project.worktree_files))
     rel, why = target_path(project, alert, resolver)
     text = skeleton(alert)
     if to_stdout:

@@ -55,7 +55,7 @@ from rbh.runbook import Runbook
 if TYPE_CHECKING:
     from rbh.anchors import Slugger
     from rbh.checks.history import ManifestHistory, RepoHistory
-    from rbh.checks.runbook_urls import RunbookUrlResolver
+    from rbh.runbook_urls import RunbookUrlResolver
     from rbh.git import CommitInfo
 
 __all__ = [
@@ -371,25 +371,18 @@ class RuleContext:
 
     @cached_property
     def url_resolver(self) -> RunbookUrlResolver:
-        from rbh.checks.runbook_urls import RunbookUrlResolver
+        from rbh.runbook_urls import resolver_for
 
-        cfg = self.config.check.runbook_urls
-        case_insensitive = cfg.case_insensitive
-        if not case_insensitive:
-            from rbh.checks.runbook_urls import hugo_lowercases_urls
-
-            hugo = hugo_lowercases_urls(self.root, self.files)
-            if hugo:
-                case_insensitive = True
-                self.notice(f"Hugo site ({hugo}) lower-cases page URLs: runbook_url paths are compared case-insensitively "
-                            "(set `check.runbook_urls.case_insensitive` in rbh.yaml to say so explicitly)")
-        return RunbookUrlResolver(cfg.prefixes, self.runbook_paths, case_insensitive,
-                                  site_url=self.config.site.url, default_folder=self.runbook_folder)
+        resolver, notice = resolver_for(self.config, self.runbook_paths, default_folder=self.runbook_folder,
+                                        root=self.root, files=self.files)
+        if notice:
+            self.notice(notice)
+        return resolver
 
     @cached_property
     def runbook_renames(self) -> dict[str, tuple[str, str]]:
         """Markdown files renamed in the repository's history: old path -> (current path, sha)."""
-        from rbh.checks.runbook_urls import runbook_renames
+        from rbh.runbook_urls import runbook_renames
 
         return runbook_renames(self.repo)
 

@@ -18,7 +18,7 @@ def watched_paths(project: Any) -> list[str]:
     files themselves for a glob that starts at the root: watching the whole repository would watch
     .git too), the rbh config file and the baseline. Only what exists inside the repository."""
     from rbh.checks.baseline import resolve_path
-    from rbh.checks.engine import pathspecs_of
+    from rbh.paths import pathspecs_of
 
     root = Path(project.root).resolve()
     paths: list[Path | None] = []

@@ -13,9 +13,10 @@ pieces found in order, linear in the text), or when it is an Alertmanager webhoo
 and not through retrieval: the rule's ``runbook_url`` is the operator's own statement of which runbook answers the alert; ranking
 can only approximate it.
 
-Rule files are parsed by the checks' Prometheus source and ``runbook_url`` values resolved by the
-checks' ``RunbookUrlResolver`` (``check.runbook_urls.prefixes``, ``site.url``, ``.md`` path tails), so
-``rbh ask`` and ``rbh check`` always agree on which runbook an alert links to.
+Rule files are parsed by the checks' Prometheus source (through ``rbh.checks.api``) and
+``runbook_url`` values resolved by the core's ``rbh.runbook_urls`` (``check.runbook_urls.prefixes``,
+``site.url``, ``.md`` path tails), built as ``rbh check`` builds it, so ``rbh ask`` and ``rbh check``
+always agree on which runbook an alert links to.
 """
 
 from __future__ import annotations
@@ -25,9 +26,15 @@ import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
 from rbh.gotemplate import split_template
+
+if TYPE_CHECKING:
+    from rbh.inventory import Alert, Inventory
+    from rbh.runbook import Runbook
+    from rbh.project import Project
+    from rbh.runbook_urls import RunbookUrlResolver
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +72,12 @@ class AlertMatch:
                 "matched_on": self.matched_on, "source": self.source, "url": self.url}
 
 
-def _summary(alert: Any) -> str | None:
+def _summary(alert: Alert) -> str | None:
     v = alert.annotations.get("summary")
     return str(v) if v else None
 
 
-def _description(alert: Any) -> str | None:
+def _description(alert: Alert) -> str | None:
     v = alert.annotations.get("description") or alert.annotations.get("message")
     return str(v) if v else None
 
@@ -128,7 +135,7 @@ class TemplateMatcher:
 
 @dataclass(frozen=True)
 class TextPattern:
-    alert: Any  # checks.inventory.Alert
+    alert: Alert
     kind: str  # summary | description
     regex: TemplateMatcher  # has ``fullmatch(text)`` like the compiled regex it replaced
     literal_chars: int
@@ -173,18 +180,18 @@ def _looks_like_alert_name(token: str) -> bool:
 class AlertCatalog:
     """Every alert the repository knows and where each one's runbook is.
 
-    *alerts* are ``checks.inventory.Alert`` (parsed by the checks' Prometheus source); *resolver* is
-    the checks' ``RunbookUrlResolver``, so ``rbh ask`` and ``rbh check`` agree on what a
+    *alerts* are ``rbh.inventory.Alert`` (parsed by the checks' Prometheus source); *resolver* is
+    the core's ``RunbookUrlResolver``, so ``rbh ask`` and ``rbh check`` agree on what a
     ``runbook_url`` means; *anchors* maps runbook path -> {anchor in a URL: MkDocs anchor}.
     """
 
-    alerts: list[Any] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
     front_matter: dict[str, list[tuple[str, str | None]]] = field(default_factory=dict)  # alert -> [(path, anchor)]
-    resolver: Any = None
+    resolver: RunbookUrlResolver | None = None
     anchors: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._by_name: dict[str, list[Any]] = {}
+        self._by_name: dict[str, list[Alert]] = {}
         for a in self.alerts:
             self._by_name.setdefault(a.name, []).append(a)
         self._by_lower = {n.lower(): n for n in [*self._by_name, *self.front_matter]}
@@ -194,7 +201,7 @@ class AlertCatalog:
 
     # -------------------------------------------------------------- building
     @classmethod
-    def build(cls, alerts: list[Any], runbooks: Iterable[Any], resolver: Any) -> "AlertCatalog":
+    def build(cls, alerts: list[Alert], runbooks: Iterable[Runbook], resolver: RunbookUrlResolver) -> "AlertCatalog":
         """From parsed alerts and parsed runbooks (``rbh.runbook.Runbook``)."""
         from rbh.anchors import fragment_map
 
@@ -308,8 +315,7 @@ class AlertCatalog:
         matches: list[AlertMatch] = []
         leftovers: list[str] = []
         for alert in iter_payload_alerts(payload):
-            labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
-            ann = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+            labels, ann = mapping(alert.get("labels")), mapping(alert.get("annotations"))
             name = str(labels.get("alertname") or "").strip()
             found: list[AlertMatch] = []
             hit = self.resolve_url(ann.get("runbook_url") if isinstance(ann.get("runbook_url"), str) else None)
@@ -342,6 +348,11 @@ def _plain_url(url: Any) -> str | None:
     return url if re.fullmatch(r"https?://[^\s{}<>\"']+", url) else None
 
 
+def mapping(value: Any) -> dict[str, Any]:
+    """*value* when it is a JSON object, else an empty one (payload fields are untrusted input)."""
+    return value if isinstance(value, dict) else {}
+
+
 def iter_payload_alerts(payload: Any) -> Iterable[dict[str, Any]]:
     """Alerts of a webhook payload (``{"alerts": [...]}``), a list of alerts, or a single alert."""
     if isinstance(payload, list):
@@ -349,7 +360,7 @@ def iter_payload_alerts(payload: Any) -> Iterable[dict[str, Any]]:
             yield from iter_payload_alerts(item)
     elif isinstance(payload, dict):
         if isinstance(payload.get("alerts"), list):
-            common = payload.get("commonAnnotations") if isinstance(payload.get("commonAnnotations"), dict) else {}
+            common = mapping(payload.get("commonAnnotations"))
             for a in payload["alerts"]:
                 if isinstance(a, dict):
                     if common and not a.get("annotations"):
@@ -419,7 +430,7 @@ def read_payload(text: str) -> Any:
     return payload
 
 
-def _anchor_naming(rb: Any, name: str) -> str | None:
+def _anchor_naming(rb: Runbook, name: str) -> str | None:
     """The anchor of a heading that names the alert, when a runbook covers several alerts in sections."""
     low = name.lower()
     for h in rb.headings:
@@ -432,11 +443,11 @@ def _anchor_naming(rb: Any, name: str) -> str | None:
 # From a project
 
 
-def load_alerts(files: dict[str, bytes]) -> list[Any]:
+def load_alerts(files: dict[str, bytes]) -> list[Alert]:
     """Alerting rules of manifest files, through the checks' Prometheus source (one parser for both)."""
-    from rbh.checks.sources import prometheus
+    from rbh.checks.api import load_alerts as load
 
-    return list(prometheus.load(files).alerts)
+    return load(files)
 
 
 def read_manifest_folder(folder: Path, limit: int = MAX_RULE_FILE_BYTES) -> dict[str, bytes]:
@@ -454,8 +465,8 @@ def read_manifest_folder(folder: Path, limit: int = MAX_RULE_FILE_BYTES) -> dict
     return files
 
 
-def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, manifests_dir: Path | None = None,
-                        inventory: Any = None) -> AlertCatalog:
+def catalog_for_project(project: Project, runbooks: list[Runbook] | None = None, *, manifests_dir: Path | None = None,
+                        inventory: Inventory | None = None) -> AlertCatalog:
     """The catalog of *project*: alerts of its manifests (or of *manifests_dir*, or of an already
     loaded *inventory*) and its runbooks' front matter."""
 
@@ -477,17 +488,10 @@ def catalog_for_project(project: Any, runbooks: list[Any] | None = None, *, mani
     return AlertCatalog.build(alerts, runbooks, url_resolver(project, [rb.path for rb in runbooks]))
 
 
-def url_resolver(project: Any, runbook_paths: list[str]) -> Any:
-    """The checks' ``RunbookUrlResolver`` configured as ``rbh check`` configures it."""
-    from rbh.checks.runbook_urls import RunbookUrlResolver
+def url_resolver(project: Project, runbook_paths: list[str]) -> RunbookUrlResolver:
+    """The ``RunbookUrlResolver`` exactly as ``rbh check`` builds it (``rbh.runbook_urls.resolver_for``,
+    a Hugo site's lower-cased URLs included), so both resolve an alert to the same runbook."""
+    from rbh.runbook_urls import resolver_for
 
-    cfg = project.config
-    return RunbookUrlResolver(cfg.check.runbook_urls.prefixes, runbook_paths, cfg.check.runbook_urls.case_insensitive,
-                              site_url=cfg.site.url, default_folder=_runbook_folder(project))
-
-
-def _runbook_folder(project: Any) -> str:
-    """The folder runbooks live in (``runbooks`` for ``runbooks/**/*.md``), as the checks compute it."""
-    globs = project.runbook_include
-    head = re.split(r"[*?\[]", globs[0], maxsplit=1)[0] if globs else ""
-    return head.rsplit("/", 1)[0] if "/" in head else ""
+    return resolver_for(project.config, runbook_paths, default_folder=project.runbook_folder,
+                        root=project.root, files=set(project.worktree_files))[0]

@@ -1,11 +1,14 @@
 """The ask use case: a resolved request in, an ``Answer`` (results + notices) out; no printing.
 
-Rendering lives in ``indexer.render``; links in ``indexer.links``. The answer a responder reads at
+``AskRequest.resolve`` turns the command line's ``AskOptions`` and the config into the request once;
+``answer_request`` answers it (``answer_question`` does both). Rendering lives in ``indexer.render``;
+links in ``indexer.links``; health and manifests come through ``rbh.checks.api``. The answer a responder reads at
 2 AM: each section verbatim, where it came from, and whether to trust it.
 
 For every retrieved section: the section text exactly as indexed (steps and code blocks intact), the
 citation (``path:line``, ``#anchor``, commit short sha, the docs-site URL when ``site.url`` is set),
-freshness (last change, ``last_reviewed``, overdue marker), health (the runbook's open findings from
+freshness (last change, ``last_reviewed``, the review due date and overdue marker by
+``rbh.runbook.review_due``, as ``rbh check`` and the site compute them), health (the runbook's open findings from
 ``rbh check``) and the owner; for a runbook matched as a whole, its sections in page order
 (``procedure``). ``indexer.render`` turns it into terminal text or JSON.
 
@@ -21,7 +24,16 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rbh.config import AskConfig, Config, LLMConfig, SiteConfig
+    from rbh.indexer.links import LayoutCache
+    from rbh.indexer.llm import LLMAnswer
+    from rbh.indexer.query import Filters, Hit, Retrieval, Retriever
+    from rbh.indexer.store.base import StoreReader
+    from rbh.inventory import Inventory
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -145,7 +157,7 @@ def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | Non
 @dataclass
 class Result:
     rank: int
-    hit: Any  # indexer.query.Hit
+    hit: Hit
     url: str | None
     freshness: Freshness
     findings: list[dict[str, Any]] | None = None  # None: health unknown
@@ -215,8 +227,8 @@ class Answer:
     no_match: bool = False
     notices: list[str] = field(default_factory=list)
     index: dict[str, Any] = field(default_factory=dict)
-    llm: Any = None  # indexer.llm.LLMAnswer
-    alert_matches: list[Any] = field(default_factory=list)
+    llm: LLMAnswer | None = None
+    alert_matches: list[Any] = field(default_factory=list)  # indexer.alerts.AlertMatch
     best_relevance: float | None = None  # of the free-text ranking (why "no runbook matches")
 
     def as_dict(self) -> dict[str, Any]:
@@ -235,16 +247,21 @@ class Answer:
 # Building
 
 
-def freshness_of(meta: dict[str, Any], today: dt.date) -> Freshness:
+def freshness_of(meta: dict[str, Any], today: dt.date, default_review_days: int | None = None) -> Freshness:
+    """Freshness of a chunk's runbook; the due date by ``rbh.runbook.review_due``, the rule RBH401
+    and the site apply (*default_review_days* for a runbook that declares no ``review_every``)."""
+    from rbh.runbook import review_due
+
     reviewed = meta.get("last_reviewed")
     every = meta.get("review_every")
     due = overdue = None
-    if reviewed and every:
+    if reviewed:
         try:
-            due_date = dt.date.fromisoformat(str(reviewed)) + dt.timedelta(days=int(every))
-            due, overdue = due_date.isoformat(), (today - due_date).days
+            due_date = review_due(dt.date.fromisoformat(str(reviewed)), int(every) if every else None, default_review_days)
         except (ValueError, TypeError):
-            pass
+            due_date = None
+        if due_date is not None:
+            due, overdue = due_date.isoformat(), (today - due_date).days
     return Freshness(meta.get("commit_date"), meta.get("author"), reviewed, every, due, overdue)
 
 
@@ -257,35 +274,49 @@ def site_url_for(path: str, anchor: str | None, site_url: str | None, root: Path
     return page_url(detect_layout(root, site_url), path, anchor)
 
 
-def health_of(project: Any, paths: list[str], inventory: Any = None, cache: Any = None,
+#: What an answer shows of a finding: these keys of ``Finding.as_dict()`` (``rbh check --format json``).
+FINDING_KEYS = ("rule", "name", "severity", "line", "message", "suggestion", "suggestion_source")
+
+
+def health_of(project: Project, paths: list[str], inventory: Inventory | None = None, cache: LayoutCache | None = None,
               today: dt.date | None = None) -> tuple[dict[str, list[dict[str, Any]]] | None, str | None]:
     """Open findings per runbook path, or (None, notice) when the checks are unavailable or fail: the
     answer must print either way. With *cache* (an ``indexer.ask_cache.AskCache``) they come from the
-    findings stored for this repository state (``checks.health_cache``), recomputed for every
-    runbook in one pass when the repository moved on; without it the checks run for *paths*."""
+    findings stored for this repository state (``rbh.checks.api.runbook_health``), recomputed for
+    every runbook in one pass when the repository moved on; without it the checks run for *paths*."""
     if not paths:
         return {}, None
     try:
-        from rbh.checks.health_cache import health
+        from rbh.checks.api import runbook_health
     except Exception as exc:  # noqa: BLE001 - an incomplete install must not block the answer
         return None, f"health unavailable: checks not importable ({type(exc).__name__})"
     try:
-        result = health(project, paths, inventory=inventory, today=today, use_cache=cache is not None)
+        found = runbook_health(project, paths, inventory=inventory, today=today, use_cache=cache is not None)
     except Exception as exc:  # noqa: BLE001
         log.debug("run_checks failed", exc_info=True)
         return None, f"health unavailable: {type(exc).__name__}: {str(exc).splitlines()[0][:160] if str(exc) else ''}"
-    out: dict[str, list[dict[str, Any]]] = {p: [] for p in paths}
-    for f in result.active:
-        if f.path in out:
-            out[f.path].append({"rule": f.rule, "name": f.name, "severity": str(f.severity), "line": f.line,
-                                "message": f.message, "suggestion": f.suggestion,
-                                "suggestion_source": getattr(f, "suggestion_source", None)})
+    out: dict[str, list[dict[str, Any]]] = {}
+    for p in paths:
+        out[p] = [{k: d.get(k) for k in FINDING_KEYS} for d in (f.as_dict() for f in found.get(p, []))]
     return out, None
 
 
-def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None, inventory: Any = None,
-                 today: dt.date | None = None, with_health: bool = True, cache: Any = None,
-                 procedures: dict[str, list[ProcedureSection]] | None = None) -> Answer:
+def review_default(project: Project) -> int | None:
+    """The review interval of runbooks that declare none, as ``rbh check`` applies it (RBH401's
+    ``default_review_days``); None when the rule is off or its configuration is broken (the health
+    notice then says why)."""
+    try:
+        from rbh.checks.api import default_review_days
+
+        return default_review_days(project.config)
+    except Exception:  # noqa: BLE001 - an incomplete install or a broken rule config must not block the answer
+        log.debug("default_review_days failed", exc_info=True)
+        return None
+
+
+def build_answer(project: Project, query: str, retrieval: Retrieval, *, state: dict[str, Any] | None = None,
+                 inventory: Inventory | None = None, today: dt.date | None = None, with_health: bool = True,
+                 cache: LayoutCache | None = None, procedures: dict[str, list[ProcedureSection]] | None = None) -> Answer:
     """Results with citation, link, freshness and health from a ``indexer.query.Retrieval``;
     *procedures* maps runbook path -> its sections, for results shown as a whole runbook."""
     today = today or dt.date.today()
@@ -297,14 +328,15 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
         if notice:
             notices.append(notice)
     results = []
+    review_days = review_default(project) if hits else None
     for i, h in enumerate(hits, start=1):
-        url, source = link_for(project, h, notices, cache)
+        url, source = link_for(project.root, project.config.site, h, notices, cache)
         results.append(Result(
             rank=i,
             hit=h,
             url=url,
             url_source=source,
-            freshness=freshness_of(h.meta, today),
+            freshness=freshness_of(h.meta, today, review_days),
             findings=None if findings is None else findings.get(h.path, []),
             procedure=(procedures or {}).get(h.path) if (procedures and h.id in _whole_ids(retrieval, procedures)) else None,
         ))
@@ -317,7 +349,7 @@ def build_answer(project: Any, query: str, retrieval: Any, *, state: Any = None,
                   alert_matches=list(retrieval.alert_matches), best_relevance=retrieval.best_relevance)
 
 
-def _whole_ids(retrieval: Any, procedures: dict[str, list[ProcedureSection]]) -> set[str]:
+def _whole_ids(retrieval: Retrieval, procedures: dict[str, list[ProcedureSection]]) -> set[str]:
     """Hits shown as their whole runbook: the first hit of each runbook that has a procedure."""
     seen: set[str] = set()
     out: set[str] = set()
@@ -328,17 +360,19 @@ def _whole_ids(retrieval: Any, procedures: dict[str, list[ProcedureSection]]) ->
     return out
 
 
-def link_for(project: Any, hit: Any, notices: list[str], cache: Any = None) -> tuple[str | None, str | None]:
+def link_for(root: Path, site: SiteConfig, hit: Hit, notices: list[str],
+             cache: LayoutCache | None = None) -> tuple[str | None, str | None]:
     """The URL to cite for *hit*, and where it came from: the alert's own ``runbook_url`` when the
-    hit came through one, else ``site.url`` in the site's layout; a notice (once) when no layout fits."""
-    alert = getattr(hit, "alert", None)
+    hit came through one, else ``site.url`` in the layout of the site at *root*; a notice (once)
+    when no layout fits."""
+    alert = hit.alert
     if alert is not None and getattr(alert, "url", None):
         return alert.url, "runbook_url"
-    if not project.config.site.url:
+    if not site.url:
         return None, None
     from rbh.indexer.links import layout_for, no_layout_notice, page_url
 
-    layout = layout_for(project, cache)
+    layout = layout_for(root, site, cache)
     url = page_url(layout, hit.path, hit.anchor or None, hit.heading if hit.anchor else None, hit.meta.get("commit"))
     if url is None:
         n = no_layout_notice(layout, hit.path)
@@ -370,82 +404,133 @@ class AskOptions:
     rerank: str | None = None  # none | cross-encoder | llm (default: ask.rerank)
 
 
-def answer_question(project: Any, opts: AskOptions, *, today: dt.date | None = None, backend: Any = None) -> Answer:
-    """Retrieve and build the answer, notices included; nothing is printed. Raises RbhError
-    subclasses for user errors.
+def ask_settings(config: Config, rerank: str | None = None) -> AskConfig:
+    """The config's ``ask`` settings with the command line's ``--rerank`` (``rbh ask``, ``rbh eval``)."""
+    return config.ask if rerank is None else config.ask.model_copy(update={"rerank": rerank})
 
-    *backend* is an ``indexer.store`` reader already open; by default
-    the store is opened in this process."""
-    from rbh.indexer.alerts import catalog_for_project, read_payload
-    from rbh.indexer.query import Filters, Retriever, retrieve
 
-    cfg = project.config
-    payload = read_payload(opts.payload_text) if opts.payload_text is not None else None
-    top_k = opts.top_k or cfg.ask.top_k
-    per_runbook = opts.per_runbook or cfg.ask.per_runbook
-    alert_lookup = cfg.ask.alert_lookup if opts.alert_lookup is None else opts.alert_lookup
-    if payload is not None:
-        alert_lookup = True  # a payload only makes sense through the alert catalog
-    use_llm = cfg.llm.enabled if opts.llm is None else opts.llm
-    min_score = cfg.ask.min_score if opts.min_score is None else opts.min_score
-    filters = Filters(opts.service, opts.team, opts.tag)
-    ask_cfg = cfg.ask if opts.rerank is None else cfg.ask.model_copy(update={"rerank": opts.rerank})
-    reranking = ask_cfg.rerank != "none"
+@dataclass(frozen=True)
+class AskRequest:
+    """A question resolved against the config: the command line's ``AskOptions`` with every default
+    taken from ``rbh.yaml`` (``ask``, ``llm``), built once by ``resolve`` (the way ``checks.engine``
+    builds ``RuleContext``). ``rbh ask`` and ``rbh serve`` answer the same request the same way."""
 
-    retriever = Retriever(project, qdrant_url=opts.qdrant_url, backend=backend)
+    query: str
+    payload: Any  # the parsed Alertmanager payload, or None
+    top_k: int
+    per_runbook: int
+    alert_lookup: bool
+    use_llm: bool
+    min_score: float
+    filters: Filters
+    ask: AskConfig  # ``ask`` with the command line's --rerank applied
+    llm: LLMConfig
+    health: bool = True
+    cache: bool = True
+
+    @classmethod
+    def resolve(cls, opts: AskOptions, config: Config) -> AskRequest:
+        """Raises ``ConfigError`` for a payload that is not one (``indexer.alerts.read_payload``)."""
+        from rbh.indexer.alerts import read_payload
+        from rbh.indexer.query import Filters
+
+        payload = read_payload(opts.payload_text) if opts.payload_text is not None else None
+        alert_lookup = config.ask.alert_lookup if opts.alert_lookup is None else opts.alert_lookup
+        return cls(
+            query=opts.query,
+            payload=payload,
+            top_k=opts.top_k or config.ask.top_k,
+            per_runbook=opts.per_runbook or config.ask.per_runbook,
+            alert_lookup=alert_lookup or payload is not None,  # a payload only makes sense through the alert catalog
+            use_llm=config.llm.enabled if opts.llm is None else opts.llm,
+            min_score=config.ask.min_score if opts.min_score is None else opts.min_score,
+            filters=Filters(opts.service, opts.team, opts.tag),
+            ask=ask_settings(config, opts.rerank),
+            llm=config.llm,
+            health=opts.health,
+            cache=opts.cache,
+        )
+
+    @property
+    def reranking(self) -> bool:
+        return self.ask.rerank != "none"
+
+    @property
+    def candidates(self) -> int:
+        """Sections to retrieve: more than shown when a reranker reorders them."""
+        return max(self.top_k, self.ask.rerank_candidates * self.per_runbook) if self.reranking else self.top_k
+
+
+def answer_question(project: Project, opts: AskOptions, *, today: dt.date | None = None,
+                    backend: StoreReader | None = None) -> Answer:
+    """*opts* resolved against the project's config (``AskRequest.resolve``), then answered
+    (``answer_request``). Raises RbhError subclasses for user errors."""
+    return answer_request(project, AskRequest.resolve(opts, project.config), qdrant_url=opts.qdrant_url,
+                          today=today, backend=backend)
+
+
+def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None = None, today: dt.date | None = None,
+                   backend: StoreReader | None = None) -> Answer:
+    """The ask use case: a resolved request in, the answer with its notices out; nothing is printed
+    (``indexer.render`` turns the answer into text or JSON). Raises RbhError subclasses for user errors.
+
+    *backend* is an ``indexer.store`` reader already open; by default the store is opened in this
+    process (at *qdrant_url* when given)."""
+    from rbh.indexer.alerts import catalog_for_project
+    from rbh.indexer.query import Retriever, retrieve
+
+    retriever = Retriever(project, qdrant_url=qdrant_url, backend=backend)
     cache = None
-    if opts.cache:
+    if req.cache:
         from rbh.indexer.ask_cache import AskCache
 
         cache = AskCache(project, today)
     inventory = None
     catalog = None
     notices: list[str] = []
-    if alert_lookup:
+    if req.alert_lookup:
         catalog = cache.catalog(project) if cache is not None else None
         if catalog is None:
             inventory = _load_inventory(project, notices)
             runbooks = project.load_runbooks(with_git=False)
-            catalog = catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None else \
-                catalog_for_project(project, runbooks)
+            catalog = catalog_for_project(project, runbooks, inventory=inventory)
             if cache is not None:
                 cache.put_catalog(catalog, [rb.path for rb in runbooks])
-    if opts.query:
-        retriever.dense_vector(opts.query)  # load the model while the index reader is still starting
+    if req.query:
+        retriever.dense_vector(req.query)  # load the model while the index reader is still starting
     with retriever:
-        retrieval = retrieve(retriever, opts.query, catalog=catalog, payload=payload,
-                             top_k=max(top_k, ask_cfg.rerank_candidates * per_runbook) if reranking else top_k,
-                             per_runbook=per_runbook, filters=filters, min_score=min_score)
-        if reranking:
-            notice = apply_rerank(retrieval, opts.query, ask_cfg, cfg.llm, top_k)
+        retrieval = retrieve(retriever, req.query, catalog=catalog, payload=req.payload, top_k=req.candidates,
+                             per_runbook=req.per_runbook, filters=req.filters, min_score=req.min_score)
+        if req.reranking:
+            notice = apply_rerank(retrieval, req.query, req.ask, req.llm, req.top_k)
             if notice:
                 notices.append(notice)
         procedures = whole_runbooks(retriever, retrieval.hits)
         state = retriever.state
-    answer = build_answer(project, opts.query, retrieval, state=state, inventory=inventory, today=today,
-                          with_health=opts.health, cache=cache, procedures=procedures)
+    answer = build_answer(project, req.query, retrieval, state=state, inventory=inventory, today=today,
+                          with_health=req.health, cache=cache, procedures=procedures)
     if cache is not None:
         cache.save()
     answer.notices[:0] = notices
     _stale_index_notice(project, state, answer.notices)
-    if use_llm and answer.results:
+    if req.use_llm and answer.results:
         from rbh.indexer.llm import synthesize
         from rbh.errors import LLMError
 
         try:
-            answer.llm = synthesize(opts.query or _payload_question(payload), [r.hit for r in answer.results], cfg.llm)
+            answer.llm = synthesize(req.query or _payload_question(req.payload), [r.hit for r in answer.results], req.llm)
         except LLMError as exc:
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
     return answer
 
 
-def apply_rerank(retrieval: Any, query: str, ask_cfg: Any, llm_cfg: Any, top_k: int) -> str | None:
+def apply_rerank(retrieval: Retrieval, query: str, ask_cfg: AskConfig, llm_cfg: LLMConfig, top_k: int) -> str | None:
     """Reorder the free-text runbooks of *retrieval* with the optional reranker (alert hits stay
     first), then keep *top_k* sections; returns a notice when the reranker failed."""
     from rbh.indexer.rerank import rerank
 
     alert_hits = [h for h in retrieval.hits if h.via == "alert"]
-    groups: dict[str, list[Any]] = {}
+    groups: dict[str, list[Hit]] = {}
     for h in retrieval.hits:
         if h.via != "alert":
             groups.setdefault(h.path, []).append(h)
@@ -456,7 +541,7 @@ def apply_rerank(retrieval: Any, query: str, ask_cfg: Any, llm_cfg: Any, top_k: 
     return notice
 
 
-def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureSection]]:
+def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[ProcedureSection]]:
     """Runbooks to show as a procedure: those an alert's ``runbook_url`` names without an anchor,
     and the best result's runbook when it is a one-alert-per-file page."""
     out: dict[str, list[ProcedureSection]] = {}
@@ -477,10 +562,10 @@ def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureS
     return out
 
 
-def _load_inventory(project: Any, notices: list[str]) -> Any:
+def _load_inventory(project: Project, notices: list[str]) -> Inventory | None:
     """The manifests' inventory (alerts for the catalog, and reused by the health checks)."""
     try:
-        from rbh.checks.sources import load_inventory
+        from rbh.checks.api import load_inventory
     except Exception as exc:  # noqa: BLE001 - degrade to the catalog's own loader
         notices.append(f"checks inventory unavailable ({type(exc).__name__}); alerts read directly")
         return None
@@ -499,13 +584,13 @@ def _payload_question(payload: Any) -> str:
     return "What should I do about the alert(s) " + ", ".join(n for n in names if n) + "?"
 
 
-def _runbooks_changed(project: Any, commit: str) -> bool:
+def _runbooks_changed(project: Project, commit: str) -> bool:
     from rbh.indexer.ask_cache import runbooks_changed_since
 
     return runbooks_changed_since(project, commit)
 
 
-def _stale_index_notice(project: Any, state: Any, notices: list[str]) -> None:
+def _stale_index_notice(project: Project, state: dict[str, Any] | None, notices: list[str]) -> None:
     """Tell the responder when runbooks changed since the indexed commit: the answer may quote an
     old version (a commit that touched only manifests or code leaves the index current)."""
     if not state or not state.get("commit") or project.repo is None or state.get("worktree"):

@@ -16,9 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rbh import cachefile
+
+if TYPE_CHECKING:
+    from rbh.indexer.alerts import AlertCatalog
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -27,14 +31,14 @@ FORMAT = 2
 MAX_BYTES = 64 * 1024 * 1024
 
 
-def state_key(project: Any, today: dt.date | None = None) -> str:
+def state_key(project: Project, today: dt.date | None = None) -> str:
     """Hash of everything the catalog depends on (*today* is accepted for old callers and unused:
     nothing here depends on the date)."""
     return cachefile.state_key(project, f"ask-{FORMAT}")
 
 
 class AskCache:
-    def __init__(self, project: Any, today: dt.date | None = None):
+    def __init__(self, project: Project, today: dt.date | None = None):
         self.path = project.root / ".rbh" / CACHE_FILE
         self.key = state_key(project)
         self.data: dict[str, Any] = {"key": self.key, "catalog": None}
@@ -44,13 +48,13 @@ class AskCache:
             self.data = loaded
 
     # -------------------------------------------------------------- catalog
-    def catalog(self, project: Any):
+    def catalog(self, project: Project) -> AlertCatalog | None:
         """The cached ``AlertCatalog``, or None."""
         raw = self.data.get("catalog")
         if not isinstance(raw, dict):
             return None
         try:
-            from rbh.checks.inventory import Alert, Location
+            from rbh.inventory import Alert, Location
             from rbh.indexer.alerts import AlertCatalog, url_resolver
 
             alerts = [Alert(a["name"], Location(a["path"], a["line"]), "", a["labels"], a["annotations"]) for a in raw["alerts"]]
@@ -60,7 +64,7 @@ class AskCache:
         except (KeyError, TypeError, ValueError, ImportError):
             return None
 
-    def put_catalog(self, catalog: Any, runbook_paths: list[str]) -> None:
+    def put_catalog(self, catalog: AlertCatalog, runbook_paths: list[str]) -> None:
         self.data["catalog"] = {
             "alerts": [{"name": a.name, "path": a.loc.path, "line": a.loc.line, "labels": a.labels,
                         "annotations": a.annotations} for a in catalog.alerts],
@@ -92,24 +96,24 @@ def clear(root: Path) -> None:
         pass
 
 
-def runbooks_changed_since(project, commit: str) -> bool:
+def runbooks_changed_since(project: Project, commit: str) -> bool:
     """True when a runbook, or the config file that selects them, differs between *commit* (the
     indexed one) and HEAD; a commit that touched only manifests or code leaves the index current.
     An unknown commit (history rewritten, shallow clone) counts as changed: the index cannot be
     shown to be current. One tree diff, no file contents read."""
-    from rbh.checks.history import HistoryError, git_lines
+    from rbh import git as rgit
     from rbh.config import CONFIG_NAMES
+    from rbh.errors import GitError
     from rbh.paths import glob_match
 
+    if project.repo is None:
+        return True
     try:
-        names = list(git_lines(project.root, ["diff", "--name-only", "--no-renames", "--no-color", commit, "HEAD", "--"]))
-    except HistoryError:
+        changes = rgit.diff_names(project.repo, commit, "HEAD")
+    except GitError:
         return True
     include, exclude = project.runbook_include, project.runbook_exclude
-    for line in names:
-        path = line.strip()
-        if not path:
-            continue
+    for path in {p for c in changes for p in (c.path, c.old_path) if p}:
         if path in CONFIG_NAMES:
             return True
         if any(glob_match(path, g) for g in include) and not any(glob_match(path, g) for g in exclude):

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from rbh.options import repo_option
+
+if TYPE_CHECKING:
+    from rbh.project import Project
 
 
 @click.command("index")
@@ -81,15 +85,15 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
     return 0
 
 
-def _store_health(project) -> None:
+def _store_health(project: Project) -> None:
     """Check every runbook once for this repository state, so `rbh ask` shows health without
-    running checks (``checks.health_cache``). A failing check never fails the index."""
+    running checks (``rbh.checks.api.refresh_health``). A failing check never fails the index."""
     import logging
 
     try:
-        from rbh.checks.health_cache import refresh
+        from rbh.checks.api import refresh_health
 
-        refresh(project)  # what the change since the stored commit can affect, else every runbook
+        refresh_health(project)  # what the change since the stored commit can affect, else every runbook
     except Exception as exc:  # noqa: BLE001 - health is an extra; the index is what was asked for
         logging.getLogger(__name__).debug("health not stored", exc_info=True)
         click.echo(f"rbh: notice: runbook health not stored ({type(exc).__name__}); 'rbh ask' computes it", err=True)

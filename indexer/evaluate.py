@@ -13,7 +13,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+if TYPE_CHECKING:
+    from rbh.indexer.query import RetrievalSettings
+    from rbh.project import Project
 
 from rbh.errors import ConfigError
 
@@ -153,9 +157,9 @@ def set_name(queries_file: Path) -> str:
     return queries_file.parent.name if queries_file.stem == "queries" and queries_file.parent.name else queries_file.stem
 
 
-def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = None, manifests_dir: Path | None = None,
+def run_eval(project: Project, queries_file: Path, *, runbooks_root: str | None = None, manifests_dir: Path | None = None,
              alert_lookup: bool = True, kinds: list[str] | None = None, qdrant_url: str | None = None,
-             settings: Any = None, rerank: str | None = None) -> EvalReport:
+             settings: RetrievalSettings | None = None, rerank: str | None = None) -> EvalReport:
     """Evaluate the project's index on a query file, the way ``rbh ask`` retrieves (no health, no LLM
     answer; *rerank* applies the optional reranking stage as ``rbh ask --rerank`` does)."""
     from rbh.indexer.alerts import catalog_for_project
@@ -165,17 +169,17 @@ def run_eval(project: Any, queries_file: Path, *, runbooks_root: str | None = No
     runbooks = project.load_runbooks(with_git=False)
     queries, notices = resolve_expected(queries, [rb.path for rb in runbooks], runbooks_root)
     catalog = catalog_for_project(project, runbooks, manifests_dir=manifests_dir) if alert_lookup else None
+    from rbh.indexer.answer import apply_rerank, ask_settings
+
     with Retriever(project, qdrant_url=qdrant_url, settings=settings) as retriever:
 
-        ask_cfg = project.config.ask if rerank is None else project.config.ask.model_copy(update={"rerank": rerank})
+        ask_cfg = ask_settings(project.config, rerank)
 
         def rank(text: str) -> list[str]:
             depth = max(MRR_DEPTH, ask_cfg.rerank_candidates) if ask_cfg.rerank != "none" else MRR_DEPTH
             found = retrieve(retriever, text, catalog=catalog, top_k=depth, per_runbook=1, min_score=0.0,
                              fetch_sections=False)
             if ask_cfg.rerank != "none":
-                from rbh.indexer.answer import apply_rerank
-
                 apply_rerank(found, text, ask_cfg, project.config.llm, MRR_DEPTH)
             return [h.path for h in found.hits]
 

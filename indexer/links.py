@@ -21,8 +21,11 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import quote, urlsplit
+
+if TYPE_CHECKING:
+    from rbh.config import SiteConfig
 
 log = logging.getLogger(__name__)
 
@@ -40,7 +43,7 @@ class SiteLayout:
 
 
 def github_anchor(heading: str) -> str:
-    from rbh.checks.runbook_urls import github_slug
+    from rbh.anchors import github_slug
 
     return github_slug(heading)
 
@@ -127,11 +130,19 @@ def detect_layout(root: Path, site_url: str | None, layout: str = "auto", conten
 _LAYOUTS: dict[tuple[Path, str | None, str, str | None], SiteLayout] = {}
 
 
-def layout_for(project: Any, cache: Any = None) -> SiteLayout:
-    """The project's site layout; through *cache* (``indexer.ask_cache.AskCache``) a cold ``rbh ask``
-    skips importing MkDocs (about 0.2 s) while the site's config files are unchanged."""
-    site = project.config.site
-    root = Path(project.root)
+class LayoutCache(Protocol):
+    """Where a detected layout is kept between runs (``indexer.ask_cache.AskCache``; ``rbh serve``'s
+    ``HealthMemo`` keeps none)."""
+
+    def site_layout(self, stamp: str) -> dict[str, Any] | None: ...
+
+    def put_site_layout(self, stamp: str, layout: dict[str, Any]) -> None: ...
+
+
+def layout_for(root: Path, site: SiteConfig, cache: LayoutCache | None = None) -> SiteLayout:
+    """The layout of the site (``site`` in the config) of the repository at *root*; through *cache*
+    a cold ``rbh ask`` skips importing MkDocs (about 0.2 s) while the site's config files are unchanged."""
+    root = Path(root)
     key = (root, site.url, site.layout, site.content_dir)
     if key in _LAYOUTS:
         return _LAYOUTS[key]

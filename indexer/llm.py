@@ -34,7 +34,10 @@ import unicodedata
 import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Protocol, Sequence
+
+if TYPE_CHECKING:
+    from rbh.config import LLMConfig
 
 from rbh.errors import LLMError
 from rbh.redact import redact
@@ -44,9 +47,14 @@ PLACEHOLDER_KEY = "no-key"  # local servers (Ollama, llama.cpp) need no key, the
 
 
 class CitableSection(Protocol):
-    path: str
-    heading: str
-    text: str
+    @property
+    def path(self) -> str: ...
+
+    @property
+    def heading(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
 
 
 SYSTEM_PROMPT = """You help an on-call engineer who was just paged. Answer their question using ONLY the numbered runbook sections you are given.
@@ -204,9 +212,9 @@ def _commands_in(text: str) -> list[str]:
         norm = skeleton(line)
         same_length = len(norm) == len(line)
         for pattern in (_BARE_COMMAND, _SQL, _PIPE_TO_SHELL):
-            m = pattern.search(norm)
-            if m:
-                start = m.start()
+            bare = pattern.search(norm)
+            if bare:
+                start = bare.start()
                 piece = line[start:] if same_length else line
                 cmds.append(piece.strip().rstrip(".,;:").strip())
                 break
@@ -285,7 +293,7 @@ def reply_byte_cap(max_answer_chars: int) -> int:
     return 12 * max_answer_chars + 64 * 1024
 
 
-def llm_endpoint(cfg: Any) -> tuple[str, bool]:
+def llm_endpoint(cfg: LLMConfig) -> tuple[str, bool]:
     """(base URL, whether it comes from the repository's config): ``RBH_LLM_BASE_URL`` wins over ``llm.base_url``.
 
     The built-in default (a local Ollama) does not count as the repository's choice.
@@ -296,7 +304,7 @@ def llm_endpoint(cfg: Any) -> tuple[str, bool]:
     return cfg.base_url, "base_url" in getattr(cfg, "model_fields_set", set())
 
 
-def synthesize(question: str, sections: Sequence[CitableSection], cfg: Any) -> LLMAnswer:
+def synthesize(question: str, sections: Sequence[CitableSection], cfg: LLMConfig) -> LLMAnswer:
     """Ask the configured endpoint for a short cited answer; ``LLMError`` on any failure.
 
     *cfg* is ``rbh.config.LLMConfig``. The whole exchange is bounded by ``cfg.timeout``: the request
@@ -390,6 +398,7 @@ def capped_transport(cap: int, url: str = ""):
                 raise ReplyRefused(problem)
             headers = [(k, v) for k, v in response.headers.multi_items()
                        if k.lower() not in ("content-encoding", "content-length")]
+            assert isinstance(response.stream, httpx.SyncByteStream)  # a sync transport's response
             return httpx.Response(response.status_code, headers=headers, stream=CappedStream(response.stream, encoding),
                                   extensions=response.extensions, request=request)
 
@@ -399,7 +408,7 @@ def capped_transport(cap: int, url: str = ""):
     return CappedTransport()
 
 
-def _chat_client(cfg: Any, base_url: str, key: str | None):
+def _chat_client(cfg: LLMConfig, base_url: str, key: str | None):
     """A function (system, user) -> reply text, through Haystack's ``OpenAIChatGenerator``."""
     os.environ.setdefault("HAYSTACK_TELEMETRY_ENABLED", "False")
     from haystack.components.generators.chat import OpenAIChatGenerator
@@ -434,7 +443,7 @@ def _chat_client(cfg: Any, base_url: str, key: str | None):
     return chat
 
 
-def complete(cfg: Any, system: str, user: str, *, thread_name: str = "rbh-llm-rerank") -> str:
+def complete(cfg: LLMConfig, system: str, user: str, *, thread_name: str = "rbh-llm-rerank") -> str:
     """One chat exchange with the configured endpoint; ``LLMError`` on any failure. Used by
     ``synthesize`` and by the optional reranking stage (``indexer.rerank``).
 
@@ -468,4 +477,4 @@ def complete(cfg: Any, system: str, user: str, *, thread_name: str = "rbh-llm-re
         if cause is not None:
             raise LLMError(f"the LLM at {base_url}: {cause}")
         raise LLMError(f"the LLM at {base_url} failed: {type(exc).__name__}: {redact(str(exc))[:200]}{withheld}")
-    return box.get("reply")
+    return str(box.get("reply") or "")

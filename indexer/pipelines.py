@@ -21,7 +21,7 @@ from rbh.indexer.components.chunker import CHUNKER_VERSION, HeadingChunker
 from rbh.indexer.components.dense import WordLlamaDocumentEmbedder
 from rbh.indexer.components.lexical import LexicalDocumentEncoder
 from rbh.indexer.components.source import GitRunbookLoader
-from rbh.indexer.store import STORE_FORMAT, fingerprint, model_signature
+from rbh.indexer.store import STORE_FORMAT, fingerprint, model_fingerprint, model_signature
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,7 @@ class IndexSettings:
 
     @property
     def model_fingerprint(self) -> str:
-        # the same keys as ``indexer.store.model_signature``, which readers compare against
-        return fingerprint({"model": self.model, "dim": self.dim, "lexical": self.lexical})
+        return model_fingerprint(self.as_dict())  # what readers compare against
 
 
 def build_indexing_pipeline(settings: IndexSettings, loader: GitRunbookLoader):

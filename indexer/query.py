@@ -34,7 +34,12 @@ import math
 import re
 from functools import lru_cache
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
+
+if TYPE_CHECKING:
+    from rbh.indexer.components.wordllama_model import WordLlamaModel
+    from rbh.indexer.store.base import StoreReader
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -233,14 +238,14 @@ class Retriever:
     Opened once per command; ``rbh eval`` reuses one retriever for every query.
     """
 
-    def __init__(self, project: Any, *, qdrant_url: str | None = None, settings: RetrievalSettings | None = None,
-                 backend: Any = None):
+    def __init__(self, project: Project, *, qdrant_url: str | None = None, settings: RetrievalSettings | None = None,
+                 backend: StoreReader | None = None):
         self.project = project
         self.qdrant_url = qdrant_url
         self.settings = settings or RetrievalSettings()
         self._backend = backend
         self._state: dict[str, Any] | None = None
-        self._model = None
+        self._model: WordLlamaModel | None = None
         self._vectors: dict[str, list[float]] = {}
 
     # -------------------------------------------------------------- lifecycle

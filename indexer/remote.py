@@ -20,10 +20,16 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from rbh import git as rgit
 from rbh.errors import GitError
+
+if TYPE_CHECKING:
+    from git import Repo
+
+    from rbh.project import Project
 
 _URL = re.compile(r"^(https?|ssh|git|file)://", re.I)
 _SCP = re.compile(r"^[\w.-]+@[\w.-]+:(?!//)")
@@ -82,7 +88,7 @@ def credential_env(url: str) -> dict[str, str]:
             "RBH_GIT_PASSWORD": password or ""}
 
 
-def cache_folder(project, url: str) -> Path:
+def cache_folder(project: Project, url: str) -> Path:
     url = safe_url(url)  # the same folder whatever the token, and no secret in a folder name or hash
     name = re.sub(r"[^A-Za-z0-9_.-]+", "-", url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))[:40] or "repo"
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
@@ -90,7 +96,7 @@ def cache_folder(project, url: str) -> Path:
     return (base if base.is_absolute() else project.root / base) / f"{name}-{digest}"
 
 
-def open_source(project, source: str):
+def open_source(project: Project, source: str) -> Repo:
     """The git repository runbooks are read from: cloned or fetched for a URL, opened for a path."""
     if not is_url(source):
         if re.match(r"^[a-z][a-z0-9+.-]*::", source, re.I) or "://" in source:

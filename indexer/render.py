@@ -22,10 +22,13 @@ import os
 import re
 import shutil
 import textwrap
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rbh.indexer.answer import Answer, Result
 from rbh.textsafe import block, one_line
+
+if TYPE_CHECKING:
+    from rbh.indexer.llm import LLMAnswer
 
 ACTION_LINES = 40  # lines of one action section shown before "... N more lines (--full)"
 OTHER_LINES = 3  # lines of a non-action section of a procedure
@@ -69,7 +72,7 @@ def render_text(answer: Answer, *, color: bool = False, best_relevance: float | 
         out.append("Try the alert name, a service name (--service), or different words; 'rbh index' if runbooks changed.")
         return "\n".join(out) + "\n"
     if answer.llm is not None:
-        out.extend(_render_llm(answer, st, width))
+        out.extend(_render_llm(answer.llm, st, width))
     for i, r in enumerate(answer.results):
         if i == 0 or expand or r.hit.via == "alert":
             out.extend(_render_result(r, st, width, full))
@@ -138,8 +141,7 @@ def wrap_block(text: str, width: int, indent: str = "    ") -> list[str]:
     return out
 
 
-def _render_llm(answer: Answer, st: Callable[..., str], width: int) -> list[str]:
-    llm = answer.llm
+def _render_llm(llm: LLMAnswer, st: Callable[..., str], width: int) -> list[str]:
     lines = [st(f"Answer ({one_line(llm.model)}, generated; check it against the cited sections):", bold=True)]
     for s in llm.sentences:
         lines.extend(wrap_block(block(s.text), width, "  "))

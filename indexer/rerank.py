@@ -15,17 +15,21 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rbh.config import AskConfig, LLMConfig
+    from rbh.indexer.query import Hit
 
 SNIPPET = 400
 
 
-def _doc(hit: Any) -> str:
+def _doc(hit: Hit) -> str:
     title = hit.meta.get("title") or hit.path
     return f"{title} - {hit.heading}\n{hit.text[:SNIPPET]}"
 
 
-def rerank(query: str, hits: list[Any], ask_cfg: Any, llm_cfg: Any) -> tuple[list[Any], str | None]:
+def rerank(query: str, hits: list[Hit], ask_cfg: AskConfig, llm_cfg: LLMConfig) -> tuple[list[Hit], str | None]:
     """*hits* (one per runbook, best first) in the reranker's order, and a notice when it failed."""
     mode = getattr(ask_cfg, "rerank", "none")
     if mode == "none" or len(hits) < 2 or not query:
@@ -40,7 +44,7 @@ def rerank(query: str, hits: list[Any], ask_cfg: Any, llm_cfg: Any) -> tuple[lis
     return [hits[i] for i in seen], None
 
 
-def _cross_encoder(query: str, hits: list[Any], ask_cfg: Any) -> list[int]:
+def _cross_encoder(query: str, hits: list[Hit], ask_cfg: AskConfig) -> list[int]:
     path = ask_cfg.rerank_model
     if not path or not os.path.isdir(os.path.expanduser(path)):
         raise FileNotFoundError(f"ask.rerank_model must be a local model folder (got {path!r})")
@@ -57,14 +61,14 @@ SYSTEM = ("You rank runbooks for an on-call engineer. The candidates are quoted 
           "answers the question first, e.g. [3, 1, 2].")
 
 
-def build_prompt(query: str, hits: list[Any]) -> str:
+def build_prompt(query: str, hits: list[Hit]) -> str:
     parts = [f"Question: {json.dumps(query, ensure_ascii=False)}", "", "Candidates:"]
     for i, h in enumerate(hits, start=1):
         parts.append(f"[{i}] {json.dumps(_doc(h), ensure_ascii=False)}")
     return "\n".join(parts)
 
 
-def _llm(query: str, hits: list[Any], llm_cfg: Any) -> list[int]:
+def _llm(query: str, hits: list[Hit], llm_cfg: LLMConfig) -> list[int]:
     from rbh.indexer.llm import complete
 
     reply = str(complete(llm_cfg, SYSTEM, build_prompt(query, hits)) or "")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rbh.indexer.store import read_status, store_settings, store_size_bytes
 
+if TYPE_CHECKING:
+    from rbh.project import Project
 
-def index_status(project, qdrant_url: str | None = None) -> str:
+
+def index_status(project: Project, qdrant_url: str | None = None) -> str:
     """Indexed commit, counts, model and store location (a URL is shown without credentials).
 
     The recorded point count is compared with the stored one; a damaged, foreign or old-format

@@ -22,11 +22,18 @@ import logging
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from rbh import __version__
 from rbh import git as rgit
 from rbh.errors import GitError, StoreError
+
+if TYPE_CHECKING:
+    from rbh.project import Project
+    from git import Repo
+
+    from rbh.indexer.pipelines import IndexSettings
+    from rbh.indexer.store import IndexState
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +91,7 @@ class _Plan:
 Progress = Callable[[int], None]  # called with the number of files just processed
 
 
-def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool = False,
+def sync(project: Project, *, ref: str | None = None, worktree: bool = False, full: bool = False,
          qdrant_url: str | None = None, source: str | None = None,
          progress_start: Callable[[int], Progress] | None = None) -> SyncReport:
     """Index the runbooks of *project* at *ref* (or its work tree) and return what was done.
@@ -101,12 +108,11 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
     t0 = time.monotonic()
     source = source or project.config.index.source
     ref = ref or project.config.index.ref
+    repo: Repo | None = project.repo
     if source:
         if worktree and is_url(source):
             raise GitError("--worktree reads files on disk; it cannot be used with a remote --source")
         repo = open_source(project, source)
-    else:
-        repo = project.repo
     if repo is None:
         raise GitError(f"{project.root} is not a git repository: rbh indexes runbooks from git (run 'git init' and commit them)")
     root = rgit.repo_root(repo)
@@ -146,7 +152,7 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
         if reason:
             plan = _Plan(embed=list(paths), added=len(paths))
         else:
-            assert prev is not None
+            assert prev is not None and prev.commit is not None and commit is not None  # _full_reason saw to it
             if prev.commit == commit:
                 writer.ensure_indexes()  # payload indexes added by a newer rbh reach an unchanged index too
                 report.mode, report.reason = "unchanged", f"already at {commit[:8]}"
@@ -191,7 +197,8 @@ def sync(project, *, ref: str | None = None, worktree: bool = False, full: bool 
     return report
 
 
-def _full_reason(repo, prev, settings, commit: str | None, worktree: bool, full: bool) -> str | None:
+def _full_reason(repo: Repo, prev: IndexState | None, settings: IndexSettings, commit: str | None, worktree: bool,
+                 full: bool) -> str | None:
     if full:
         return "--full"
     if prev is None or not prev.complete:
@@ -200,7 +207,7 @@ def _full_reason(repo, prev, settings, commit: str | None, worktree: bool, full:
         old = prev.settings or {}
         diff = sorted(k for k, v in settings.as_dict().items() if old.get(k) != v)
         return f"settings changed: {', '.join(diff) or 'index format'}"
-    if worktree:
+    if worktree or commit is None:  # no commit: a work tree without commits
         return "work tree"
     if prev.worktree:
         return "the index was built from a work tree"
@@ -221,7 +228,7 @@ def _commit_exists(repo, sha: str) -> bool:
         return False
 
 
-def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str]) -> _Plan:
+def _plan_incremental(repo: Repo, project: Project, old: str, new: str, selected_now: set[str]) -> _Plan:
     from rbh.indexer.components.source import select_runbooks
 
     plan = _Plan()
@@ -229,7 +236,8 @@ def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str])
     old_candidates = [c.old_path or c.path for c in changes]
     # the selection at the old commit is decided on the old tree (the runbooks/ default may differ)
     selected_before = set(select_runbooks(project, rgit.list_files(repo, old))) & set(old_candidates) if changes else set()
-    renamed_pairs = [(c.old_path, c.path) for c in changes if c.status == "R" and c.old_path in selected_before and c.path in selected_now]
+    renamed_pairs = [(c.old_path, c.path) for c in changes
+                     if c.status == "R" and c.old_path is not None and c.old_path in selected_before and c.path in selected_now]
     old_blobs = rgit.blob_ids(repo, old, [o for o, _ in renamed_pairs]) if renamed_pairs else {}
     new_blobs = rgit.blob_ids(repo, new, [n for _, n in renamed_pairs]) if renamed_pairs else {}
     for c in changes:
@@ -237,10 +245,10 @@ def _plan_incremental(repo, project, old: str, new: str, selected_now: set[str])
         was, now = old_path in selected_before, c.path in selected_now
         if c.status == "R" and was and now:
             plan.renamed += 1
-            if old_blobs.get(c.old_path) == new_blobs.get(c.path):
-                plan.moves.append((c.old_path, c.path))
+            if old_blobs.get(old_path) == new_blobs.get(c.path):
+                plan.moves.append((old_path, c.path))
             else:
-                plan.remove.append(c.old_path)
+                plan.remove.append(old_path)
                 plan.embed.append(c.path)
         elif c.status == "M" and was and now:
             plan.changed += 1

@@ -11,11 +11,15 @@ import errno
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rbh import git as rgit
-from rbh.config import Config, load_config
-from rbh.paths import UNDECODABLE_NAME, select, walk_files
+from rbh.config import Config, Globs, load_config
+from rbh.paths import UNDECODABLE_NAME, glob_folder, select, walk_files
 from rbh.runbook import Runbook, parse_runbook, too_large_runbook
+
+if TYPE_CHECKING:
+    from git import Repo
 
 DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
 FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
@@ -23,24 +27,38 @@ FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", ".gi
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 
+def runbook_globs(config: Globs, has_runbooks_folder: bool) -> tuple[list[str], list[str]]:
+    """(include, exclude) runbook globs: the config's, else ``runbooks/**/*.md`` when the tree has a
+    ``runbooks`` folder, else every markdown file but the usual non-runbooks (README, CHANGELOG ...).
+    The one place runbook selection is decided: the work tree (``Project``) and an indexed tree
+    (``indexer.components.source``, which may be a remote clone) both ask here."""
+    if config.include:
+        return list(config.include), list(config.exclude)
+    if has_runbooks_folder:
+        return list(DEFAULT_RUNBOOK_GLOBS), list(config.exclude)
+    return list(FALLBACK_RUNBOOK_GLOBS), list(config.exclude) + FALLBACK_RUNBOOK_EXCLUDE
+
+
 @dataclass
 class Project:
     root: Path
     config: Config
     config_path: Path | None = None
-    repo: object | None = field(default=None, repr=False)  # git.Repo, when the root is a repository
+    repo: Repo | None = field(default=None, repr=False)  # when the root is a repository
 
     # ---------------------------------------------------------------- globs
     @property
     def runbook_include(self) -> list[str]:
-        if self.config.runbooks.include:
-            return self.config.runbooks.include
-        return DEFAULT_RUNBOOK_GLOBS if (self.root / "runbooks").is_dir() else FALLBACK_RUNBOOK_GLOBS
+        return runbook_globs(self.config.runbooks, (self.root / "runbooks").is_dir())[0]
 
     @property
     def runbook_exclude(self) -> list[str]:
-        extra = FALLBACK_RUNBOOK_EXCLUDE if not self.config.runbooks.include and not (self.root / "runbooks").is_dir() else []
-        return list(self.config.runbooks.exclude) + extra
+        return runbook_globs(self.config.runbooks, (self.root / "runbooks").is_dir())[1]
+
+    @property
+    def runbook_folder(self) -> str:
+        """Where runbook URLs map when the config gives no prefix (see ``rbh.runbook_urls``)."""
+        return glob_folder(self.runbook_include)
 
     @property
     def manifest_include(self) -> list[str]:

@@ -98,10 +98,20 @@ class FrontMatter(BaseModel):
     def extra(self) -> dict[str, Any]:
         return dict(self.model_extra or {})
 
-    def review_due(self) -> dt.date | None:
-        if self.last_reviewed and self.review_every:
-            return self.last_reviewed + dt.timedelta(days=self.review_every)
+    def review_due(self, default_days: int | None = None) -> dt.date | None:
+        """When the next review is due (see ``review_due``)."""
+        return review_due(self.last_reviewed, self.review_every, default_days)
+
+
+def review_due(last_reviewed: dt.date | None, review_every: int | None, default_days: int | None = None) -> dt.date | None:
+    """The date a runbook's next review is due: ``last_reviewed`` plus its ``review_every`` days, or
+    *default_days* when it declares none (``rbh.checks.api.default_review_days``); None when either
+    is missing. A review is overdue once today is past this date. The one rule that ``rbh check``
+    (RBH401), ``rbh ask`` and the site all apply."""
+    every = review_every or default_days
+    if last_reviewed is None or not every:
         return None
+    return last_reviewed + dt.timedelta(days=every)
 
 
 # --------------------------------------------------------------------------------------------

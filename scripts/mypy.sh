@@ -1,19 +1,11 @@
 #!/usr/bin/env bash
-# mypy on the core, the CLI root and rbh.checks ([tool.mypy] in pyproject.toml), as installed.
-#
-# mypy finds packages on the file system, and our package-dir mapping installs checks/ as rbh.checks
-# (and indexer/ as rbh.indexer); in the work tree they are siblings of rbh/, and the editable
-# install's import hook is invisible to mypy. So this links the installed layout under
-# build/typecheck (links, not copies: the cache stays valid and errors name the real files) and
-# checks it there. Plain `mypy` in the work tree checks the core alone.
+# mypy on the installed layout (scripts/in-installed-layout.sh): the core, the CLI root, rbh.checks and
+# the indexer's public APIs ([tool.mypy] and its overrides in pyproject.toml). A plain `mypy` in the
+# work tree checks the core and the CLI root only: there rbh.checks and rbh.indexer cannot be found
+# (our package-dir mapping; the editable install's import hook is invisible to mypy).
+# Error paths are mapped back to the work tree's checks/ and indexer/.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-layout="$root/build/typecheck"
-rm -rf "$layout"
-mkdir -p "$layout/rbh"
-ln -s "$root"/rbh/*.py "$layout/rbh/"
-ln -s "$root/checks" "$layout/rbh/checks"
-ln -s "$root/indexer" "$layout/rbh/indexer"  # followed silently for types, not checked yet
-cd "$layout"
-"${MYPY:-mypy}" --config-file "$root/pyproject.toml" --cache-dir "$root/.mypy_cache" rbh/*.py rbh/checks "$@" \
+bash "$root/scripts/in-installed-layout.sh" "${MYPY:-mypy}" --config-file pyproject.toml \
+  --cache-dir "$root/.mypy_cache/installed-layout" "$@" \
   | sed -e 's#^rbh/checks/#checks/#' -e 's#^rbh/indexer/#indexer/#'

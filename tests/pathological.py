@@ -66,7 +66,7 @@ def run_case(case: Case, scale: int = 1) -> dict[str, Any]:
         inv = load_all({"manifests/case.yaml": text.encode("utf-8")})
         return {"problems": [p.message for p in inv.problems]}
     if case.kind in ("alert", "url", "payload"):
-        from rbh.checks.runbook_urls import RunbookUrlResolver
+        from rbh.runbook_urls import RunbookUrlResolver
         from rbh.checks.sources import prometheus
         from rbh.checks.sources._yaml import clear_cache
         from rbh.indexer.alerts import AlertCatalog, read_payload

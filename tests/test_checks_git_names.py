@@ -16,7 +16,7 @@ from rbh import git as rgit
 from rbh.checks.engine import run_checks
 from rbh.checks.history import load_history
 from rbh.checks.history_cache import repo_history
-from rbh.checks.runbook_urls import runbook_renames
+from rbh.runbook_urls import runbook_renames
 from rbh.project import load_project
 from checks_support import commit_history
 

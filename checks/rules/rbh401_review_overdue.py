@@ -20,7 +20,6 @@ review_every: 90d
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Iterator
 
 from pydantic import Field
@@ -49,10 +48,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                                   reference="review/missing", strength="front-matter")
             continue
         every = fm.review_every or ctx.options.default_review_days
-        if not every:
-            continue
-        due = fm.last_reviewed + dt.timedelta(days=every)
-        if due >= ctx.today:
+        due = fm.review_due(ctx.options.default_review_days)
+        if due is None or due >= ctx.today:
             continue
         yield ctx.finding(rb.path, front_matter_line(rb, "last_reviewed"), 1,
                           f"review overdue since {due.isoformat()} (last reviewed {fm.last_reviewed.isoformat()}, every {every} days)",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from types import ModuleType
 from typing import Any
 
-from rbh.checks.inventory import FileProblem, Inventory
+from rbh.inventory import FileProblem, Inventory
 from rbh.checks.sources import catalog, compose, grafana, k8s, prometheus
 
 SOURCES: dict[str, ModuleType] = {

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from rbh.checks.inventory import FileProblem
+from rbh.inventory import FileProblem
 from rbh import yaml_load
 from rbh.yaml_load import AliasBomb, FastSafeLoader, build
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rbh.checks.inventory import CatalogEntity, Inventory, Location
+from rbh.inventory import CatalogEntity, Inventory, Location
 from rbh.checks.sources._yaml import claim_documents, mapping
 
 NAME = "catalog"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rbh.checks.inventory import ComposeService, Inventory, Location
+from rbh.inventory import ComposeService, Inventory, Location
 from rbh.checks.sources._yaml import Node, claim_documents
 
 NAME = "compose"

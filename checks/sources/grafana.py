@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rbh.checks.inventory import Dashboard, Inventory, Location
+from rbh.inventory import Dashboard, Inventory, Location
 from rbh.checks.sources._yaml import parse_file
 
 NAME = "grafana"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rbh.checks.inventory import (
+from rbh.inventory import (
     WORKLOAD_KINDS,
     Container,
     Inventory,
@@ -19,7 +19,7 @@ from rbh.checks.inventory import (
     ServicePort,
     Workload,
 )
-from rbh.checks.inventory import FileProblem
+from rbh.inventory import FileProblem
 from rbh.checks.sources._yaml import Node, mapping, parse_file
 
 NAME = "k8s"

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from rbh.checks import promql
-from rbh.checks.inventory import Alert, Inventory, Location, RecordingRule
-from rbh.checks.inventory import FileProblem
+from rbh.inventory import Alert, Inventory, Location, RecordingRule
+from rbh.inventory import FileProblem
 from rbh.checks.sources._yaml import Node, parse_file
 
 NAME = "prometheus"

@@ -18,7 +18,7 @@ from haystack import component, default_from_dict, default_to_dict
 
 from rbh import git as rgit
 from rbh.paths import UNDECODABLE_NAME, escape_name, is_undecodable, select, walk_files
-from rbh.project import DEFAULT_RUNBOOK_GLOBS, FALLBACK_RUNBOOK_EXCLUDE, FALLBACK_RUNBOOK_GLOBS, Project
+from rbh.project import Project, runbook_globs
 from rbh.anchors import slugger_for
 from rbh.runbook import Problem, Runbook, parse_runbook
 
@@ -28,19 +28,10 @@ log = logging.getLogger(__name__)
 INDEX_PROBLEMS = ("binary", "too-large", "encoding", "fence", "parse", "front-matter")
 
 
-def runbook_globs(project: Project, files: list[str]) -> tuple[list[str], list[str]]:
-    """(include, exclude) globs for the runbooks among *files* (the tree being indexed, which may
-    be a remote clone: the ``runbooks/`` default is decided on that tree, not on the local folder)."""
-    cfg = project.config.runbooks
-    if cfg.include:
-        return list(cfg.include), list(cfg.exclude)
-    if any(f.startswith("runbooks/") for f in files):
-        return list(DEFAULT_RUNBOOK_GLOBS), list(cfg.exclude)
-    return list(FALLBACK_RUNBOOK_GLOBS), list(cfg.exclude) + FALLBACK_RUNBOOK_EXCLUDE
-
-
 def select_runbooks(project: Project, files: list[str]) -> list[str]:
-    include, exclude = runbook_globs(project, files)
+    """The runbooks among *files* (the tree being indexed, which may be a remote clone: the
+    ``runbooks/`` default is decided on that tree, not on the local folder)."""
+    include, exclude = runbook_globs(project.config.runbooks, any(f.startswith("runbooks/") for f in files))
     return select(files, include, exclude)
 
 

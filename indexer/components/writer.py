@@ -12,6 +12,7 @@ from typing import Any
 from haystack import Document, component, default_from_dict, default_to_dict
 
 from rbh.indexer.store import point_id  # noqa: F401 - re-exported: the id of a chunk's Document
+from rbh.indexer.store.base import Target  # at run time: Haystack resolves run()'s annotations
 from rbh.indexer.store.document_store import to_record
 
 
@@ -34,7 +35,7 @@ class QdrantChunkWriter:
         return default_from_dict(cls, data)
 
     @component.output_types(documents_written=int)
-    def run(self, documents: list[Document], target: Any) -> dict[str, int]:
+    def run(self, documents: list[Document], target: Target) -> dict[str, int]:
         for i in range(0, len(documents), self.batch_size):
             target.upsert([to_record(d) for d in documents[i : i + self.batch_size]])
         return {"documents_written": len(documents)}

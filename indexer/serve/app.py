@@ -31,7 +31,7 @@ import threading
 import time
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
 
 from starlette.applications import Starlette
@@ -40,6 +40,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
 
+if TYPE_CHECKING:
+    from rbh.indexer.serve.warm import WarmIndex
+
+from rbh.indexer.alerts import mapping
 from rbh.indexer.serve.chat import RENDERERS, GroupNote, clean, note_for
 from rbh.indexer.serve.notify import Notifier
 
@@ -135,7 +139,7 @@ def grouped_findings(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(out, key=lambda g: ({"error": 0, "warning": 1}.get(g["severity"], 2), g["first"]))
 
 
-def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metrics | None = None) -> Starlette:
+def create_app(warm: WarmIndex, notifier: Notifier, settings: Settings, metrics: Metrics | None = None) -> Starlette:
     """The ASGI app over a ``WarmIndex`` and a ``Notifier`` (started and stopped with the app)."""
     metrics = metrics or Metrics()
     notifier.metrics = metrics
@@ -235,16 +239,16 @@ def create_app(warm: Any, notifier: Notifier, settings: Settings, metrics: Metri
                 follow_ups.popitem(last=False)
         else:
             follows = follow_ups.pop(group_key, None)
-        labels = payload.get("groupLabels") if isinstance(payload.get("groupLabels"), dict) else {}
-        note = GroupNote(status, group_key, clean(payload.get("receiver") or "", 100),
-                         {k: clean(v, 80) for k, v in labels.items()}, notes,
-                         omitted=len(alerts) - len(shown) + _count(payload.get("truncatedAlerts")),
-                         follows_up=follows)
-        queued = notifier.submit(lambda kind: RENDERERS[kind](note), note.title)
+        labels = mapping(payload.get("groupLabels"))
+        group = GroupNote(status, group_key, clean(payload.get("receiver") or "", 100),
+                          {k: clean(v, 80) for k, v in labels.items()}, notes,
+                          omitted=len(alerts) - len(shown) + _count(payload.get("truncatedAlerts")),
+                          follows_up=follows)
+        queued = notifier.submit(lambda kind: RENDERERS[kind](group), group.title)
         for name, depth in notifier.depth().items():
             metrics.queue.labels(target=name).set(depth)
         return JSONResponse({"status": "accepted", "alerts": len(alerts), "matched": matched,
-                             "targets": queued, "message": note.title})
+                             "targets": queued, "message": group.title})
 
     # ---------------------------------------------------------------- ask API
     def ask_options(data: dict[str, Any]):

@@ -138,8 +138,9 @@ def health_line(findings: list[dict[str, Any]] | None) -> str:
 
 def note_for(alert: dict[str, Any], result: dict[str, Any] | None) -> AlertNote:
     """An alert of the payload and its resolved section (one ``rbh ask --json`` result) as a note."""
-    labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
-    ann = alert.get("annotations") if isinstance(alert.get("annotations"), dict) else {}
+    from rbh.indexer.alerts import mapping
+
+    labels, ann = mapping(alert.get("labels")), mapping(alert.get("annotations"))
     shown = {k: clean(v, 80) for k, v in labels.items() if k not in ("alertname",) and isinstance(v, (str, int, float))}
     summary = clean(ann.get("summary") or ann.get("description") or ann.get("message") or "")
     status = "resolved" if alert.get("status") == "resolved" else "firing"
@@ -147,7 +148,7 @@ def note_for(alert: dict[str, Any], result: dict[str, Any] | None) -> AlertNote:
     if result is None:
         return AlertNote(status, name, shown, summary, safe_link(ann.get("runbook_url")), None, None, None, "", None)
     crumb = " > ".join(result.get("heading_path") or []) or result.get("heading") or ""
-    title = result.get("title") or result.get("path")
+    title = str(result.get("title") or result.get("path") or "")
     runbook = title if not crumb or crumb == title else (f"{title} > {crumb}" if not crumb.startswith(title) else crumb)
     link = safe_link(ann.get("runbook_url")) or safe_link(result.get("url"))
     return AlertNote(status, name, shown, summary, link, clean(runbook, 200), clean(result.get("citation"), 200),

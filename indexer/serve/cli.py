@@ -44,5 +44,6 @@ def serve_command(repo, host, port, token_env, allow_repo_webhooks, qdrant_url):
         raise ConfigError("rbh serve needs its extra: pip install 'runbook-health[serve]'") from None
     from rbh.indexer.serve.service import serve
 
-    serve(repo, host=host, port=port, token_env=token_env, allow_repo_webhooks=allow_repo_webhooks, qdrant_url=qdrant_url)
+    serve(repo, host=host, port=port, token_env=token_env, allow_repo_webhooks=allow_repo_webhooks, qdrant_url=qdrant_url,
+          on_ready=lambda line: click.echo(line, err=True))
     return 0

@@ -15,7 +15,10 @@ import logging
 import os
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    import httpx
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ class Notifier:
         self.on_delivered = on_delivered
         self._queues: dict[str, asyncio.Queue] = {}
         self._tasks: list[asyncio.Task] = []
-        self._http = None
+        self._http: httpx.AsyncClient | None = None  # opened by start()
 
     async def start(self) -> None:
         import httpx
@@ -135,6 +138,8 @@ class Notifier:
 
     async def _deliver(self, t: Target, body: dict[str, Any], what: str) -> bool:
         import httpx
+
+        assert self._http is not None, "Notifier.start() opens the client before any worker runs"
 
         reason = ""
         for attempt in range(self.retries + 1):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from rbh.indexer.serve.notify import Target
+    from rbh.project import Project
 
 from rbh.errors import ConfigError
 
@@ -29,7 +32,7 @@ def read_token(token_env: str) -> str:
     return token
 
 
-def chat_targets(project: Any, allow_repo_webhooks: bool) -> list:
+def chat_targets(project: Project, allow_repo_webhooks: bool) -> list[Target]:
     """Targets from RBH_SERVE_WEBHOOKS, plus rbh.yaml's serve.webhooks only when allowed: a pull
     request that edits rbh.yaml must not be able to send the alerts somewhere else."""
     from rbh.indexer.serve.notify import Target, targets_from_env
@@ -80,7 +83,9 @@ def bind(host: str, port: int) -> socket.socket:
 
 
 def serve(repo: Path | None, *, host: str | None, port: int | None, token_env: str, allow_repo_webhooks: bool,
-          qdrant_url: str | None) -> None:
+          qdrant_url: str | None, on_ready: Callable[[str], None] = lambda line: None) -> None:
+    """Run the service until stopped; *on_ready* gets the one line to tell the user once it listens
+    (the command prints it: library code does not write to the terminal)."""
     import uvicorn
 
     from rbh.project import load_project
@@ -97,9 +102,8 @@ def serve(repo: Path | None, *, host: str | None, port: int | None, token_env: s
 
     def ready() -> None:
         url_host = f"[{host}]" if ":" in host else host
-        sys.stderr.write(f"rbh serve: listening on http://{url_host}:{bound} (index at commit {(state.get('commit') or '-')[:8]}; "
-                         f"{len(targets)} chat target(s){': ' + ', '.join(t.name for t in targets) if targets else ''})\n")
-        sys.stderr.flush()
+        on_ready(f"rbh serve: listening on http://{url_host}:{bound} (index at commit {(state.get('commit') or '-')[:8]}; "
+                 f"{len(targets)} chat target(s){': ' + ', '.join(t.name for t in targets) if targets else ''})")
 
     app.state.on_ready = ready
     config = uvicorn.Config(app, log_config=None, access_log=False, server_header=False, proxy_headers=False,

@@ -27,7 +27,14 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rbh.indexer.alerts import AlertCatalog
+    from rbh.indexer.answer import AskOptions
+    from rbh.indexer.query import Retriever
+    from rbh.inventory import Inventory
+    from rbh.project import Project
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +63,11 @@ class HealthMemo:
 class Bundle:
     """Everything one index generation answers with."""
 
-    project: Any
-    retriever: Any
+    project: Project
+    retriever: Retriever
     state: dict[str, Any]
-    catalog: Any
-    inventory: Any
+    catalog: AlertCatalog
+    inventory: Inventory | None
     health: HealthMemo
     notices: list[str] = field(default_factory=list)
     answers: "collections.OrderedDict[str, dict | None]" = field(default_factory=collections.OrderedDict)
@@ -100,7 +107,7 @@ class WarmIndex:
         self.bundle = self._build(None)
 
     # -------------------------------------------------------------- lifecycle
-    def _build(self, retriever: Any) -> Bundle:
+    def _build(self, retriever: Retriever | None) -> Bundle:
         from rbh.indexer.alerts import catalog_for_project
         from rbh.indexer.query import Retriever
         from rbh.project import load_project
@@ -113,27 +120,26 @@ class WarmIndex:
         notices: list[str] = []
         inventory = None
         try:
-            from rbh.checks.sources import load_inventory
+            from rbh.checks.api import load_inventory
 
             inventory = load_inventory(project)
         except Exception as exc:  # noqa: BLE001 - alerts still resolve through the catalog's own loader
             log.debug("load_inventory failed", exc_info=True)
             notices.append(f"manifests could not be read for alerts ({type(exc).__name__})")
         runbooks = project.load_runbooks(with_git=False)
-        catalog = (catalog_for_project(project, runbooks, inventory=inventory) if inventory is not None
-                   else catalog_for_project(project, runbooks))
+        catalog = catalog_for_project(project, runbooks, inventory=inventory)
         retriever.dense_vector("warm up")  # load the embedding model now, not on the first page
         health = self._health_for(project, inventory)
         return Bundle(project, retriever, dict(retriever.state), catalog, inventory, health, notices)
 
     @staticmethod
-    def _health_for(project: Any, inventory: Any) -> HealthMemo:
-        """Store every runbook's findings for this repository state now (``checks.health_cache``:
+    def _health_for(project: Project, inventory: Inventory | None) -> HealthMemo:
+        """Store every runbook's findings for this repository state now (``rbh.checks.api.refresh_health``:
         incremental when an earlier state is stored), so no answer waits for the checks."""
-        from rbh.checks.health_cache import refresh
+        from rbh.checks.api import refresh_health
 
         try:
-            refresh(project, inventory=inventory)
+            refresh_health(project, inventory=inventory)
         except Exception as exc:  # noqa: BLE001 - answers then compute health themselves
             log.warning("health not prepared (%s: %s); computed per answer instead", type(exc).__name__, exc)
         return HealthMemo(dt.date.today())
@@ -195,30 +201,27 @@ class WarmIndex:
             self.checked.set()
 
     # -------------------------------------------------------------- queries
-    def ask(self, opts: Any) -> dict[str, Any]:
-        """The dict ``rbh ask --json`` prints, for an ``indexer.answer.AskOptions``."""
-        from rbh.indexer.alerts import read_payload
-        from rbh.indexer.answer import build_answer
-        from rbh.indexer.query import Filters, retrieve
+    def ask(self, opts: AskOptions) -> dict[str, Any]:
+        """The dict ``rbh ask --json`` prints, for an ``indexer.answer.AskOptions`` (resolved against
+        the serving generation's config as ``rbh ask`` resolves it; no reranker, no LLM here)."""
+        from rbh.indexer.answer import AskRequest, build_answer
+        from rbh.indexer.query import retrieve
 
         with self._query_lock:
             b = self.bundle
-            cfg = b.project.config
-            payload = read_payload(opts.payload_text) if opts.payload_text is not None else None
-            alert_lookup = cfg.ask.alert_lookup if opts.alert_lookup is None else opts.alert_lookup
-            catalog = b.catalog if (alert_lookup or payload is not None) else None
-            retrieval = retrieve(b.retriever, opts.query, catalog=catalog, payload=payload,
-                                 top_k=opts.top_k or cfg.ask.top_k, per_runbook=opts.per_runbook or cfg.ask.per_runbook,
-                                 filters=Filters(opts.service, opts.team, opts.tag),
-                                 min_score=cfg.ask.min_score if opts.min_score is None else opts.min_score)
-            answer = build_answer(b.project, opts.query, retrieval, state=b.state, inventory=b.inventory,
-                                  with_health=opts.health, cache=b.health)
+            req = AskRequest.resolve(opts, b.project.config)
+            retrieval = retrieve(b.retriever, req.query, catalog=b.catalog if req.alert_lookup else None,
+                                 payload=req.payload, top_k=req.top_k, per_runbook=req.per_runbook,
+                                 filters=req.filters, min_score=req.min_score)
+            answer = build_answer(b.project, req.query, retrieval, state=b.state, inventory=b.inventory,
+                                  with_health=req.health, cache=b.health)
         answer.notices[:0] = b.notices
         return answer.as_dict()
 
     def resolve_alerts(self, alerts: list[dict[str, Any]]) -> list[AlertAnswer]:
         """Each alert of a webhook payload to its runbook section: alert lookup (rules' runbook_url,
         front matter, rendered summary or description), else retrieval over its rendered text."""
+        from rbh.indexer.alerts import mapping
         from rbh.indexer.answer import AskOptions
 
         out = []
@@ -226,7 +229,7 @@ class WarmIndex:
             b = self.bundle
             # what the lookup reads: the name and the annotations (other labels only reach it rendered
             # into the annotations), so an alert that fires again is answered from memory
-            labels = alert.get("labels") if isinstance(alert.get("labels"), dict) else {}
+            labels = mapping(alert.get("labels"))
             key = json.dumps([labels.get("alertname"), alert.get("annotations")], sort_keys=True, default=str)
             with self._query_lock:
                 known = key in b.answers

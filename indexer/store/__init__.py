@@ -70,11 +70,16 @@ import os
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urlsplit, urlunsplit
 
 from rbh.errors import ConfigError, StoreError
 from rbh.redact import register_secret_env
+
+if TYPE_CHECKING:
+    from rbh.indexer.store.base import StoreReader
+    from rbh.project import Project
+    from rbh.config import Config
 
 DENSE_VECTOR = "text-dense"
 SPARSE_VECTOR = "text-sparse"
@@ -206,7 +211,7 @@ def _inside(path: Path, root: Path) -> bool:
         return False
 
 
-def store_settings(project, qdrant_url: str | None = None) -> StoreSettings:
+def store_settings(project: Project, qdrant_url: str | None = None) -> StoreSettings:
     """Settings from ``--qdrant-url`` > env ``RBH_QDRANT_URL`` > config ``store.url`` > local path.
 
     The local path is env ``RBH_STORE_PATH`` (trusted: the user's own environment) or config
@@ -275,11 +280,20 @@ def fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode("utf-8")).hexdigest()[:16]
 
 
-def model_signature(config) -> dict[str, Any]:
+def model_fingerprint(signature: Mapping[str, Any]) -> str:
+    """The fingerprint of the ``model_signature`` part of *signature* (which may hold more, such as
+    ``IndexSettings.as_dict()``): the one definition writers record and readers compare."""
+    return fingerprint({k: signature[k] for k in MODEL_KEYS})
+
+
+MODEL_KEYS = ("model", "dim", "lexical")  # the keys of model_signature
+
+
+def model_signature(config: Config) -> dict[str, Any]:
     """What makes query vectors comparable with stored ones: dense model, dimension, lexical encoder.
 
     Free of Haystack imports, so opening the store for ``rbh ask`` stays cheap;
-    ``IndexSettings.model_fingerprint`` is ``fingerprint()`` of this.
+    ``model_fingerprint()`` of this is what an index records.
     """
     from rbh.indexer.components.terms import AVG_LEN, B, K1, LEXICAL_VERSION
     from rbh.indexer.components.wordllama_model import parse_model
@@ -304,7 +318,7 @@ def check_readable(location: str, state: IndexState | None, stored: int | None, 
         raise StoreError(f"no index at {location} yet: run 'rbh index' first")
     if stored is None or stored != state.chunks:
         raise damaged(location, f"it holds {stored if stored is not None else 'no readable'} chunks, its state records {state.chunks}")
-    if state.model_fingerprint != fingerprint(wanted):
+    if state.model_fingerprint != model_fingerprint(wanted):
         built = state.settings.get("model", "?"), state.settings.get("dim", "?"), state.settings.get("lexical", "?")
         raise StoreError(
             f"index at {location} was built with model {built[0]} (dim {built[1]}, {built[2]}); the config asks for "
@@ -320,7 +334,7 @@ def check_readable(location: str, state: IndexState | None, stored: int | None, 
 # Opening
 
 
-def open_store(project, *, read_only: bool = True, qdrant_url: str | None = None):
+def open_store(project: Project, *, read_only: bool = True, qdrant_url: str | None = None) -> StoreReader:
     """Open the live index of *project* for querying (a ``StoreReader``; close it when done).
 
     Raises a one-line ``StoreError`` when there is no index yet, when the store cannot be reached,

@@ -39,7 +39,7 @@ class StoreReader:
 
     # -- shared
     def records_of(self, path: str) -> list[Record]:
-        return self.scroll({"field": "meta.path", "operator": "==", "value": path})
+        return self.scroll(path_filter([path]))
 
     @cached_property
     def document_store(self):
@@ -88,7 +88,7 @@ class Target:
 
     def points_of(self, path: str, with_vectors: bool = False) -> list[Record]:
         """Records of runbook *path* as they are in the target now."""
-        return self.scroll({"field": "meta.path", "operator": "==", "value": path}, with_vectors=with_vectors)
+        return self.scroll(path_filter([path]), with_vectors=with_vectors)
 
     def delete_paths(self, paths: list[str]) -> int:
         removed = 0

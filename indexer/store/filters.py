@@ -197,6 +197,7 @@ def to_client(filters: dict[str, Any] | None):
 
 
 def path_filter(paths: list[str]) -> dict[str, Any]:
+    """The chunks of the runbooks *paths*: the one filter on ``meta.path`` (readers, writers, queries)."""
     return {"field": "meta.path", "operator": "in", "value": list(paths)}
 
 

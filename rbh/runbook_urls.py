@@ -11,16 +11,21 @@ prefix matches one path segment (a branch name in GitHub-blob URLs). URL styles 
 
 With no prefix configured, ``site.url`` maps to the runbooks folder, and URLs ending in ``.md`` are
 matched by their path's tail (the longest suffix that names a runbook file).
+
+Core, because ``rbh check``, ``rbh ask``, ``rbh new`` and the site resolve the same URLs: each builds
+its resolver with ``resolver_for``, so they agree on which runbook an alert links to.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Collection
 from urllib.parse import unquote, urlsplit
 
 from rbh import git as rgit
-from rbh.anchors import github_slug  # noqa: F401  (kept importable from here)
+from rbh.config import Config
 from rbh.gotemplate import replace_actions
 from rbh.paths import glob_match
 
@@ -137,6 +142,30 @@ class RunbookUrlResolver:
         return Resolution(url, [], None, anchor, False, templated)
 
 
+def resolver_for(config: Config, runbook_paths: list[str], *, default_folder: str, site_url: str | None = None,
+                 root: Path | None = None, files: Collection[str] | None = None) -> tuple[RunbookUrlResolver, str | None]:
+    """The resolver as ``check.runbook_urls`` in *config* describes it, and a notice when it had to
+    decide something the config does not say.
+
+    *default_folder* is where ``site.url`` maps when no prefix is configured (the runbooks' folder,
+    ``rbh.project.glob_folder``); *site_url* stands in for an unset ``site.url`` (the MkDocs plugin
+    passes its own). With *root* and *files* (the repository's files), a Hugo site that lower-cases
+    page URLs makes the comparison case-insensitive, with a notice saying so.
+    """
+    cfg = config.check.runbook_urls
+    case_insensitive = cfg.case_insensitive
+    notice = None
+    if not case_insensitive and root is not None and files is not None:
+        hugo = hugo_lowercases_urls(root, files)
+        if hugo:
+            case_insensitive = True
+            notice = (f"Hugo site ({hugo}) lower-cases page URLs: runbook_url paths are compared case-insensitively "
+                      "(set `check.runbook_urls.case_insensitive` in rbh.yaml to say so explicitly)")
+    resolver = RunbookUrlResolver(cfg.prefixes, runbook_paths, case_insensitive, site_url=config.site.url or site_url,
+                                  default_folder=default_folder)
+    return resolver, notice
+
+
 def runbook_renames(repo, max_commits: int = 5000) -> dict[str, tuple[str, str]]:
     """old path -> (path it has now, short sha of the newest rename) for markdown files renamed in the
     repository's history (``git log -M --diff-filter=R``), rename chains followed to a path that exists."""
@@ -173,7 +202,7 @@ _HUGO_KEY = re.compile(r"""^\s*["']?(baseURL|baseurl|theme|contentDir)["']?\s*[:
 _HUGO_KEEP_CASE = re.compile(r"""^\s*["']?disablePathToLower["']?\s*[:=]\s*["']?true""", re.M | re.I)
 
 
-def hugo_lowercases_urls(root, files: set[str]) -> str | None:
+def hugo_lowercases_urls(root: Path, files: Collection[str]) -> str | None:
     """The Hugo config file when the repository is a Hugo site that lower-cases page URLs (Hugo's
     default unless ``disablePathToLower: true``), else None. Hugo serves ``content/x/KubeJobFailed.md``
     at ``/x/kubejobfailed/``, so a lower-cased runbook_url is right there."""
