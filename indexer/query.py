@@ -49,7 +49,6 @@ class RetrievalSettings:
     rrf_k: int = 20  # smaller than the usual 60: the first few ranks of each list matter most here
     dense_weight: float = 1.5
     sparse_weight: float = 1.0
-    field_weight: float = 1.0  # the third prefetch: BM25 on title + alerts + heading path (0: off)
     prefetch: int = 60  # candidates per prefetch (sections)
     group_by: str = "max"  # max | sum: how section scores make a runbook score (sum favours long runbooks)
     title_boost: float = 3.0  # fused score x (1 + title_boost x title match)
@@ -303,17 +302,14 @@ class Retriever:
         f = filters or Filters()
         dense = self.dense_vector(query)
         terms = self.sparse_terms(query)
-        from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, TITLE_VECTOR, Prefetch, SparseValues
+        from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Prefetch, SparseValues
         from rbh.indexer.store.filters import and_filters, path_filter
 
         limit = limit or s.prefetch
         n = max(limit, s.prefetch)
         prefetches = [Prefetch(DENSE_VECTOR, dense, n, s.dense_weight)]
         if terms:
-            query_terms = SparseValues(list(terms), [1.0] * len(terms))
-            prefetches.append(Prefetch(SPARSE_VECTOR, query_terms, n, s.sparse_weight))
-            if s.field_weight:
-                prefetches.append(Prefetch(TITLE_VECTOR, query_terms, n, s.field_weight))
+            prefetches.append(Prefetch(SPARSE_VECTOR, SparseValues(list(terms), [1.0] * len(terms)), n, s.sparse_weight))
         records = self.store.search(prefetches, limit=limit, rrf_k=s.rrf_k,
                                     filters=and_filters(path_filter(paths) if paths else None, f.to_filters()))
         hits = []

@@ -13,12 +13,10 @@ from functools import lru_cache
 from typing import Any
 
 #: Bumped whenever tokenization or weighting changes: it is part of the index fingerprint.
-#: lex-2: the field vector (``field_weights``: title, alerts, heading path) beside the body's.
-LEXICAL_VERSION = "lex-2"
+LEXICAL_VERSION = "lex-1"
 K1 = 1.2
 B = 0.75
 AVG_LEN = 120.0
-FIELD_AVG_LEN = 8.0  # terms of a typical title + heading path (the field vector's length norm)
 
 _TOKEN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_]|[-./:](?=[A-Za-z0-9]))*")
 _SEPARATORS = re.compile(r"[-_./:]+")
@@ -109,30 +107,16 @@ def _ids_of_token(token: str) -> tuple[int, ...]:
     return tuple(term_id(t) for t in _terms_of_token(token))
 
 
-def document_weights(text: str, avg_len: float = AVG_LEN) -> tuple[list[int], list[float]]:
+def document_weights(text: str) -> tuple[list[int], list[float]]:
     """BM25-weighted (indices, values) of a chunk's text (IDF comes from Qdrant at query time)."""
     ids: list[int] = []
     for token in _TOKEN.findall(text):
         ids.extend(_ids_of_token(token))
     counts = Counter(ids)
-    norm = K1 * (1 - B + B * len(ids) / avg_len)
+    norm = K1 * (1 - B + B * len(ids) / AVG_LEN)
     k1p1 = K1 + 1
     indices = sorted(counts)
     return indices, [counts[i] * k1p1 / (counts[i] + norm) for i in indices]
-
-
-def field_text(meta: dict[str, Any]) -> str:
-    """The fields of a chunk that name what it is about: its runbook's title, the front matter
-    ``alerts`` and the heading path (BM25F's short, specific fields, kept apart from the body)."""
-    parts = [str(meta.get("title") or "")]
-    parts.extend(str(a) for a in meta.get("alerts") or [] if isinstance(a, (str, int)))
-    parts.extend(str(h) for h in meta.get("heading_path") or [])
-    return "\n".join(p for p in parts if p)
-
-
-def field_weights(meta: dict[str, Any]) -> tuple[list[int], list[float]]:
-    """BM25-weighted (indices, values) of ``field_text`` (length norm ``FIELD_AVG_LEN``)."""
-    return document_weights(field_text(meta), FIELD_AVG_LEN)
 
 
 def query_terms(text: str) -> list[int]:

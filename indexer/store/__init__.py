@@ -15,8 +15,8 @@ The interface (what ``indexer.sync``, ``indexer.query`` and the Haystack documen
 - ``state``       ``IndexState`` (commit, counts, model), checked against the stored point count
 - ``location``    where the store is, for messages (a URL without credentials)
 - ``search(prefetches, *, limit, rrf_k, filters)`` one fused query: each ``Prefetch`` names a
-                  vector (``text-dense``, ``text-sparse`` or ``title-sparse``; more named vectors can
-                  be added to ``VECTORS``), its query and weight; fused by weighted RRF inside Qdrant
+                  vector (``text-dense`` or ``text-sparse``; more named vectors can be added to
+                  ``VECTORS``), its query and weight; fused by weighted RRF inside Qdrant
 - ``scroll(filters=None, with_vectors=False)``, ``count(filters=None)``
 - ``document_store`` a Haystack ``DocumentStore`` over this reader (``indexer.store.document_store``)
 
@@ -55,12 +55,6 @@ Point ids are ``point_id(document id)`` (a UUID5, 32 hex digits). The text that 
 stored: it is ``title``, the heading breadcrumb and ``content``
 (``indexer.components.terms.embedding_text``).
 
-Named vectors of a point: ``text-dense`` (WordLlama, cosine) and ``text-sparse`` (BM25 weights of the
-embedded text, IDF modifier) of the whole chunk, and ``title-sparse`` (IDF modifier): BM25 weights of
-the chunk's fields, its runbook's title, front matter ``alerts`` and heading path
-(``indexer.components.terms.field_text``), made from the payload when the record is written
-(``document_store.to_record``), so a reused or moved chunk gets it too.
-
 Damage is detected: an index whose stored point count differs from the recorded one, whose state
 is missing, or that cannot be read is refused with a one-line error naming ``rbh index --full``
 (which rebuilds whatever state the store is in); ``rbh index`` rebuilds such an index by itself.
@@ -84,13 +78,11 @@ from rbh.redact import register_secret_env
 
 DENSE_VECTOR = "text-dense"
 SPARSE_VECTOR = "text-sparse"
-TITLE_VECTOR = "title-sparse"  # the field-aware lexical vector: title, alerts, heading path
 #: Named vectors of a collection, name -> kind: "dense" (size from the index settings, cosine),
 #: "sparse-idf" (Qdrant's IDF modifier) or "sparse". Both adapters create a collection from this; a
-#: new named vector (like ``title-sparse``) is one more entry here, a ``Prefetch`` that uses it, and a
-#: bump of ``STORE_FORMAT`` or of ``LEXICAL_VERSION`` (part of the index fingerprint) so that existing
-#: indexes are rebuilt.
-VECTORS: dict[str, str] = {DENSE_VECTOR: "dense", SPARSE_VECTOR: "sparse-idf", TITLE_VECTOR: "sparse-idf"}
+#: new named vector (e.g. a field-aware sparse one) is one more entry here, a ``Prefetch`` that uses
+#: it, and a bump of ``STORE_FORMAT`` so that existing indexes are rebuilt.
+VECTORS: dict[str, str] = {DENSE_VECTOR: "dense", SPARSE_VECTOR: "sparse-idf"}
 STORE_FORMAT = 2  # 2: Qdrant Edge generations / JSON state (1 was Qdrant local mode)
 META_KEY = "rbh"
 

@@ -26,25 +26,17 @@ from haystack.dataclasses import SparseEmbedding
 from haystack.document_stores.errors import DocumentStoreError, DuplicateDocumentError
 from haystack.document_stores.types import DuplicatePolicy
 
-from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, TITLE_VECTOR, Record, SparseValues, point_id
+from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Record, SparseValues, point_id
 
 
 def to_record(doc: Document) -> Record:
-    """The stored record of a Haystack Document (payload ``id``, ``content``, ``meta``; named vectors).
-
-    The field vector (``title-sparse``) is made here from the metadata: a Haystack Document has one
-    sparse embedding, and every way a chunk reaches the store (embedded, reused, moved) passes here."""
-    from rbh.indexer.components.terms import field_weights
-
+    """The stored record of a Haystack Document (payload ``id``, ``content``, ``meta``; named vectors)."""
     vectors: dict[str, Any] = {}
     if doc.embedding is not None:
         vectors[DENSE_VECTOR] = [float(x) for x in doc.embedding]
     if doc.sparse_embedding is not None:
         sv = doc.sparse_embedding
         vectors[SPARSE_VECTOR] = SparseValues([int(i) for i in sv.indices], [float(x) for x in sv.values])
-    indices, values = field_weights(doc.meta or {})
-    if indices:
-        vectors[TITLE_VECTOR] = SparseValues(indices, values)
     return Record(id=point_id(doc.id), payload={"id": doc.id, "content": doc.content, "meta": doc.meta}, vectors=vectors)
 
 
