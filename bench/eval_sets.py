@@ -45,16 +45,19 @@ PREFIXES = {
     "cnpg": {"https://github.com/cloudnative-pg/charts/blob/*/": "runbooks/"},
     "srerun": {"https://srerun.github.io/prometheus-alerts/": "runbooks/content/"},
 }
+# Hugo publishes lower-cased page paths; without the site's Hugo config in the copy, the team says so
+CASE_INSENSITIVE = {"srerun"}
 
 
-def make_repo(runbooks: Path, dest: Path, prefixes: dict[str, str] | None = None) -> None:
+def make_repo(runbooks: Path, dest: Path, prefixes: dict[str, str] | None = None, case_insensitive: bool = False) -> None:
     import git
 
     shutil.copytree(runbooks, dest / "runbooks")
     if prefixes:
         import yaml
 
-        (dest / "rbh.yaml").write_text(yaml.safe_dump({"check": {"runbook_urls": {"prefixes": prefixes}}}), encoding="utf-8")
+        urls: dict = {"prefixes": prefixes, **({"case_insensitive": True} if case_insensitive else {})}
+        (dest / "rbh.yaml").write_text(yaml.safe_dump({"check": {"runbook_urls": urls}}), encoding="utf-8")
     repo = git.Repo.init(dest, initial_branch="main")
     with repo.config_writer() as cw:
         cw.set_value("user", "name", "bench")
@@ -103,7 +106,7 @@ def main() -> int:
                 continue
             if set_dir not in indexed:
                 repo = tmp / name
-                make_repo(set_dir / "runbooks", repo, PREFIXES.get(name) if args.rules else None)
+                make_repo(set_dir / "runbooks", repo, PREFIXES.get(name) if args.rules else None, name in CASE_INSENSITIVE)
                 project = load_project(repo)
                 sync(project)
                 indexed[set_dir] = (repo, project)
