@@ -17,7 +17,7 @@ Sets (inputs are bare git directories as the search tool's ``fetch`` brings them
 - ``cnpg``: runbooks of cloudnative-pg/charts (``charts/cluster/docs/runbooks/*.md``, setext headings,
   GitHub blob URLs); its Helm-templated rule files, with Helm and Prometheus placeholders filled.
 - ``srerun``: srerun/prometheus-alerts, a Hugo site (``content/runbooks/<exporter>/<Alert>.md``, front
-  matter, one alert a page, 431 SNMP-trap pages and 104 section indexes beside them) and the rule
+  matter, one alert a page, 407 SNMP-trap pages and 105 section indexes beside them) and the rule
   files it documents (``rules/**/*.yml``, awesome-prometheus-alerts' rules), whose ``runbook``
   annotation is the page URL as Hugo publishes it (lower-cased: ``.../runbooks/blackbox-exporter/
   blackboxprobefailed/``). Templates filled as for cnpg (``{{ $labels }}`` becomes one label value,
