@@ -16,8 +16,15 @@ Sets (inputs are bare git directories as the search tool's ``fetch`` brings them
   rule file with those alerts is written so alert lookup can be measured too.
 - ``cnpg``: runbooks of cloudnative-pg/charts (``charts/cluster/docs/runbooks/*.md``, setext headings,
   GitHub blob URLs); its Helm-templated rule files, with Helm and Prometheus placeholders filled.
+- ``srerun``: srerun/prometheus-alerts, a Hugo site (``content/runbooks/<exporter>/<Alert>.md``, front
+  matter, one alert a page, 407 SNMP-trap pages and 105 section indexes beside them) and the rule
+  files it documents (``rules/**/*.yml``, awesome-prometheus-alerts' rules), whose ``runbook``
+  annotation is the page URL as Hugo publishes it (lower-cased: ``.../runbooks/blackbox-exporter/
+  blackboxprobefailed/``). Templates filled as for cnpg (``{{ $labels }}`` becomes one label value,
+  not Prometheus' ``map[...]``). Each page quotes its alert rule, templates unrendered, in a
+  ``{{% comment %}}`` block, so the page source holds the query words: an easier set for any method.
 
-    python bench/build_ask_sets.py --mirror /work/.mirror --out /work/data/ask
+    python bench/build_ask_sets.py --mirror /work/.mirror --out /work/data/ask [--sets kubevirt,cnpg,srerun]
 """
 
 from __future__ import annotations
@@ -193,12 +200,55 @@ def build_cnpg(mirror: Path, out: Path) -> dict:
             "queries": len(records), "alerts": len(rules), "runbooks": len(docs)}
 
 
+def build_srerun(mirror: Path, out: Path) -> dict:
+    gd = mirror / "srerun+prometheus-alerts/repo"
+    pages = [p for p in files(gd, "content") if p.endswith(".md")]
+    for p in pages:
+        export(gd, p, out / "runbooks" / p)
+    by_url = {}  # Hugo's page path, lower-cased as Hugo publishes it -> file
+    for p in pages:
+        rel = p[len("content/"):-len(".md")]
+        # an empty page (7 of them: the alert's page was created and never written) answers nothing
+        if not rel.endswith("_index") and (out / "runbooks" / p).read_text(encoding="utf-8").strip():
+            by_url[rel.lower()] = p
+    records: list[dict] = []
+    seen: dict = {}
+    rule_files = [p for p in files(gd, "rules") if p.endswith((".yaml", ".yml"))]
+    rules = []
+    for rf in rule_files:
+        doc = yaml.safe_load(git(gd, "show", f"HEAD:{rf}")) or {}
+        for group in doc.get("groups") or []:
+            for rule in group.get("rules") or []:
+                ann = rule.get("annotations") or {}
+                url = str(ann.get("runbook") or ann.get("runbook_url") or "")
+                m = re.match(r"https://srerun\.github\.io/prometheus-alerts/(runbooks/.+?)/?$", url)
+                target = by_url.get(m.group(1).lower()) if m else None
+                if not rule.get("alert") or target is None:
+                    continue  # a URL that names no page, or an empty one: not a retrieval question
+                for kind in ("summary", "description"):
+                    if ann.get(kind):
+                        text, lossy = fill(str(ann[kind]))
+                        add_query(records, seen, text, kind, target, rule["alert"], f"{rf} :: annotations.{kind}",
+                                  **({"render_lossy": True} if lossy else {}))
+                rules.append({"alert": rule["alert"], "expr": "vector(1)",
+                              "annotations": {**{k: str(v) for k, v in ann.items()}, "runbook_url": url}})
+                add_query(records, seen, rule["alert"], "alert_name", target, rule["alert"], "alert name")
+    (out / "rules").mkdir(parents=True, exist_ok=True)
+    doc = {"groups": [{"name": "srerun", "rules": rules}]}
+    (out / "rules" / "srerun-alerts.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    write_queries(out, "srerun", records)
+    return {"sources": [("srerun/prometheus-alerts", *head(gd), "runbooks + rules", len(pages) + len(rule_files))],
+            "queries": len(records), "alerts": len(rules), "runbooks": len(pages)}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mirror", type=Path, default=Path("/work/.mirror"))
     ap.add_argument("--out", type=Path, default=Path("/work/data/ask"))
+    ap.add_argument("--sets", default="kubevirt,cnpg,srerun")
     args = ap.parse_args()
-    for name, build in (("kubevirt", build_kubevirt), ("cnpg", build_cnpg)):
+    builders = {"kubevirt": build_kubevirt, "cnpg": build_cnpg, "srerun": build_srerun}
+    for name, build in ((n, builders[n]) for n in args.sets.split(",") if n):
         dest = args.out / name
         if dest.exists():
             subprocess.run(["rm", "-rf", str(dest / "runbooks"), str(dest / "rules")], check=True)

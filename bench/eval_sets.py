@@ -1,12 +1,12 @@
 """`rbh eval` on every evaluation set, runbooks only (the realistic free-text case), one table.
 
 Sets: OpenShift (``../shared/bench-data/openshift``) and the sets ``bench/build_ask_sets.py`` builds
-under ``/work/data/ask`` (``kubevirt``, ``cnpg``), plus ``human`` (responder questions about the
+under ``/work/data/ask`` (``kubevirt``, ``cnpg``, ``srerun``), plus ``human`` (responder questions about the
 kubevirt runbooks, evaluated on that set's index). For each set the script copies ``<set>/runbooks``
 into a temporary git repository with no config file (every setting a default), runs ``rbh index``,
 then ``rbh eval --no-alert-lookup`` on summary + description queries (all queries for ``human``).
 
-    .venv/bin/python bench/eval_sets.py [--sets openshift,kubevirt,cnpg,human] [--misses N] [--json]
+    .venv/bin/python bench/eval_sets.py [--sets openshift,kubevirt,cnpg,human,srerun] [--misses N] [--json]
 
 ``--ref`` adds the reference hybrid (``bench/ref_baseline.py``, run in /work/data/ask/refvenv);
 ``--rules`` adds a row per set with its alert rules given and alert lookup on (``PREFIXES`` maps each
@@ -34,6 +34,7 @@ SETS = {  # name: (set dir with runbooks/, queries file, kinds)
     "kubevirt": (DATA / "kubevirt", None, ["summary", "description"]),
     "cnpg": (DATA / "cnpg", None, ["summary", "description"]),
     "human": (DATA / "kubevirt", DATA / "human/queries.jsonl", None),
+    "srerun": (DATA / "srerun", None, ["summary", "description"]),
 }
 REFVENV = DATA / "refvenv/bin/python"
 # where each set's runbook_url values point (for the alert-lookup rows, --rules); the same kind of
@@ -42,17 +43,21 @@ PREFIXES = {
     "openshift": {"https://github.com/openshift/runbooks/blob/*/": "runbooks/"},
     "kubevirt": {"https://kubevirt.io/monitoring/runbooks/": "runbooks/docs/runbooks/"},
     "cnpg": {"https://github.com/cloudnative-pg/charts/blob/*/": "runbooks/"},
+    "srerun": {"https://srerun.github.io/prometheus-alerts/": "runbooks/content/"},
 }
+# Hugo publishes lower-cased page paths; without the site's Hugo config in the copy, the team says so
+CASE_INSENSITIVE = {"srerun"}
 
 
-def make_repo(runbooks: Path, dest: Path, prefixes: dict[str, str] | None = None) -> None:
+def make_repo(runbooks: Path, dest: Path, prefixes: dict[str, str] | None = None, case_insensitive: bool = False) -> None:
     import git
 
     shutil.copytree(runbooks, dest / "runbooks")
     if prefixes:
         import yaml
 
-        (dest / "rbh.yaml").write_text(yaml.safe_dump({"check": {"runbook_urls": {"prefixes": prefixes}}}), encoding="utf-8")
+        urls: dict = {"prefixes": prefixes, **({"case_insensitive": True} if case_insensitive else {})}
+        (dest / "rbh.yaml").write_text(yaml.safe_dump({"check": {"runbook_urls": urls}}), encoding="utf-8")
     repo = git.Repo.init(dest, initial_branch="main")
     with repo.config_writer() as cw:
         cw.set_value("user", "name", "bench")
@@ -101,7 +106,7 @@ def main() -> int:
                 continue
             if set_dir not in indexed:
                 repo = tmp / name
-                make_repo(set_dir / "runbooks", repo, PREFIXES.get(name) if args.rules else None)
+                make_repo(set_dir / "runbooks", repo, PREFIXES.get(name) if args.rules else None, name in CASE_INSENSITIVE)
                 project = load_project(repo)
                 sync(project)
                 indexed[set_dir] = (repo, project)

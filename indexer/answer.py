@@ -22,6 +22,7 @@ import dataclasses
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,31 +62,45 @@ class Freshness:
                 "overdue_days": self.overdue_days if self.overdue else 0}
 
 
+# Word stems (a stem matches a whole word: the stem plus one of ``_ENDINGS``) and phrases. Matched
+# per word, not as substrings: "check" must not make "Checkout service" a section to act on.
 ACTION_WORDS = (
     "diagnos", "mitigat", "troubleshoot", "resolv", "resolution", "remediat", "fix", "step", "procedure",
     "investigat", "recover", "workaround", "action", "respond", "response", "what to do", "how to", "check",
-    "debug", "verify", "triage", "runbook", "restor", "repair", "solution", "handling", "instructions",
+    "debug", "verif", "triage", "runbook", "restor", "repair", "solution", "handling", "instruction",
 )
 
 
 CONTEXT_WORDS = (
     "meaning", "impact", "symptom", "overview", "summary", "description", "background", "context", "about",
     "severity", "detail", "cause", "prerequisite", "related", "reference", "see also", "link", "escalat",
-    "contact", "note", "purpose", "scope", "owner", "dashboard", "alert expression", "query",
+    "contact", "note", "purpose", "scope", "owner", "dashboard", "alert expression", "quer",
 )
+
+#: Inflections and derivations a stem may take (diagnos-is, mitigat-ion, verif-ying, debug-ging).
+_ENDINGS = ("", "s", "e", "es", "ed", "d", "ing", "ion", "ions", "ation", "ations", "is", "ic", "ics", "tic", "tics",
+            "y", "ies", "ied", "ying", "ication", "ications", "ging", "er", "ers", "able", "al", "ally", "ly")
+
+
+def _vocabulary(words: tuple[str, ...]) -> re.Pattern[str]:
+    stems = "|".join(r"\s+".join(re.escape(part) for part in w.split()) for w in sorted(words, key=len, reverse=True))
+    endings = "|".join(re.escape(e) for e in sorted(_ENDINGS, key=len, reverse=True))
+    return re.compile(rf"(?<![a-z0-9])(?:{stems})(?:{endings})(?![a-z0-9])")
+
+
+_ACTION = _vocabulary(ACTION_WORDS)
+_CONTEXT = _vocabulary(CONTEXT_WORDS)
 
 
 def is_context_heading(heading: str) -> bool:
     """A heading that explains the alert rather than names another topic (Meaning, Impact ...)."""
-    low = heading.lower()
-    return any(w in low for w in CONTEXT_WORDS)
+    return _CONTEXT.search(heading.lower()) is not None
 
 
 def is_action_heading(heading: str) -> bool:
     """A heading of what a responder does (diagnosis, mitigation, troubleshooting, steps ...), told
-    by general vocabulary, not by one corpus' section names."""
-    low = heading.lower()
-    return any(w in low for w in ACTION_WORDS)
+    by general vocabulary, not by one corpus' section names; whole words, so "Checkout" is not "check"."""
+    return _ACTION.search(heading.lower()) is not None
 
 
 @dataclass

@@ -136,3 +136,22 @@ def test_the_same_stale_name_on_many_lines_is_one_line_with_the_section_first():
         ("error", "RBH101", "deployment `checkout` not found", "checkout-api", "lines 62, 86, 90 (in this section)"),
         ("warning", "RBH402", "owner unknown", None, "line 5"),
     ]
+
+
+def test_action_and_context_headings_match_words_not_substrings():
+    """Vocabulary is matched per word with its inflections: "check" is not "Checkout", "action" is
+    not "Transaction", "respond" is not inside an alert name; "Verification" and "Checking the
+    logs" are still sections to act on."""
+    from rbh.indexer.answer import is_action_heading, is_context_heading
+
+    for heading in ("Diagnosis", "Diagnostics", "Mitigation", "Mitigating the outage", "Troubleshooting steps",
+                    "Checks", "Checking the logs", "Check for long-running queries", "Verification", "Debugging",
+                    "Resolve", "Recovery", "Remediation", "What to do", "How to fix", "Instructions", "Step 1"):
+        assert is_action_heading(heading), heading
+    for heading in ("Checkout", "Alert: CheckoutHighErrorRate", "For High Transaction Volume", "CephOSDDiskNotResponding",
+                    "Meaning", "Impact", "Prefix lists", "Stepwise regression"):
+        assert not is_action_heading(heading), heading
+    assert is_context_heading("Related alerts") and is_context_heading("PromQL queries") and is_context_heading("Notes")
+    assert not is_context_heading("Linkerd proxy") and not is_context_heading("Notebook server")
+    assert not is_context_heading("Correlated alerts")
+
