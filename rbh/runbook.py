@@ -243,8 +243,9 @@ _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")  
 _ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^()\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_REF_LABEL = re.compile(r"^ {0,3}\[([^\]]+)\]:", re.M)
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+# `[^1]: text` is a footnote (Python-Markdown, GFM, GitLab, Goldmark), not a link reference definition
+_REF_LABEL = re.compile(r"^ {0,3}\[(?!\^)([^\]]+)\]:", re.M)
+_REF_DEF = re.compile(r"^ {0,3}\[(?!\^)([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
 
@@ -433,7 +434,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
     refs = {m.group(1).strip().lower() for m in _REF_LABEL.finditer(text)} if "]:" in text else set()
 
     def add_heading(level: int, raw: str, lineno: int) -> None:
-        raw, explicit = split_attr_id(raw) if slugger.attr_list else (raw, None)
+        raw, explicit = split_attr_id(raw, slugger.attr_tight) if slugger.attr_list else (raw, None)
         plain = heading_plain_text(raw, refs)
         if explicit:
             ids.used.add(explicit)
