@@ -52,7 +52,43 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
         return rel, True  # a folder: the site or the repository view lists it
     if not rel.endswith(".md") and f"{rel.rstrip('/')}.md" in ctx.files:  # MkDocs-style link to a page without extension
         return f"{rel.rstrip('/')}.md", True
+    page = _site_page(ctx, rel + "/" if target.endswith("/") else rel)
+    if page is None and target.endswith("/") and not target.startswith("/"):
+        page = _site_page(ctx, _from_page_url(source, target))
+    if page is not None:
+        return page, True
     return rel, False
+
+
+# Static site generators publish `guide.md` (or Middleman's `guide.html.md.erb`) as `guide.html` or
+# as the folder URL `guide/`; a link written for the site names the page that way.
+_PAGE_SOURCES = (".md", ".html.md", ".html.md.erb", ".html.erb", ".md.erb")
+
+
+def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
+    """The runbook source a site URL path names (``a/guide.html``, ``a/guide/``), when one exists."""
+    if rel is None:
+        return None
+    base = rel.rstrip("/")
+    if base.endswith((".html", ".htm")):
+        stem = base.rsplit(".", 1)[0]
+        found = [f"{base}.md", f"{base}.md.erb", f"{base}.erb", f"{stem}.md"]
+    elif rel.endswith("/"):
+        found = [base + ext for ext in _PAGE_SOURCES] + [f"{base}/{name}" for name in ("index.md", "README.md", "_index.md")]
+    else:
+        return None
+    return next((f for f in found if f in ctx.files), None)
+
+
+def _from_page_url(source: str, target: str) -> str | None:
+    """*target* resolved from the folder URL the site gives *source* (``a/guide.md`` is served at
+    ``a/guide/``, so ``../other/`` there means ``a/other/``); index pages are served at their folder."""
+    folder = posixpath.dirname(source)
+    name = posixpath.basename(source).split(".", 1)[0]
+    if name.lower() not in ("index", "readme", "_index"):
+        folder = posixpath.join(folder, name)
+    joined = posixpath.normpath(posixpath.join(folder, target))
+    return None if joined.startswith("..") else joined + "/"
 
 
 def _stem(path: str) -> str:

@@ -1,0 +1,100 @@
+"""Round 3 of the new-user trial (bench/README.md): layouts of public runbook repositories that gave
+false errors, each reduced to a minimal reproduction in a real temporary git repository.
+
+- a Hugo site without rbh.yaml: archetypes (Go template front matter) are templates, not runbooks;
+  ``### Title{#id}`` (no space) sets the heading id, as Goldmark reads it;
+- a footnote definition (``[^1]: text``) is not a link reference definition;
+- links written for the built site: ``page.html`` to a Middleman ``page.html.md.erb`` source, and a
+  folder URL (``../other/``) from a page MkDocs or Hugo serves at ``page/``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ask_support import cli
+from checks_support import commit_history
+
+
+def check(root: Path) -> dict:
+    code, out, err = cli(["check", "--repo", str(root), "--format", "json", "--fail-on", "never"])
+    assert code == 0 and "Traceback" not in err, err
+    return json.loads(out)
+
+
+def found(report: dict) -> list[tuple[str, str, int, str]]:
+    return [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]]
+
+
+HUGO_PAGE = """\
+---
+title: Pod stuck in Pending
+---
+
+## Overview {#overview}
+
+1) [Check the events](#step-1)
+2) [Check the quotas](#step-2)
+3) [A missing step](#step-3)
+
+### 1) Check the events{#step-1}
+
+`kubectl describe pod`
+
+### 2) Check the quotas {#step-2}
+
+`kubectl describe quota`
+"""
+
+
+def test_hugo_site_without_config_archetypes_and_tight_heading_ids(tmp_path):
+    root = tmp_path / "hugo"
+    commit_history(root, [{
+        "config.toml": 'baseURL = "https://runbooks.example.org/"\ntitle = "Runbooks"\n',
+        "archetypes/default.md": '---\ntitle: "{{ replace .Name "-" " " | title }}"\ndate: {{ .Date }}\n---\n',
+        "themes/plain/exampleSite/content/post.md": "# Example\n\n[broken](nowhere.md)\n",
+        "content/kubernetes/pending.md": HUGO_PAGE,
+    }])
+    report = check(root)
+    # only the link to a heading that really has no id; no RBH001 for the archetype, nothing from the theme
+    assert found(report) == [("RBH302", "content/kubernetes/pending.md", 9,
+                              "anchor `#step-3` not found in `content/kubernetes/pending.md`")]
+    assert report["summary"]["runbooks_checked"] == 1
+
+
+def test_tight_attribute_stays_text_on_an_mkdocs_site(tmp_path):
+    """Python-Markdown's attr_list needs the space: on an MkDocs site `Title{#id}` sets no id."""
+    root = tmp_path / "mk"
+    commit_history(root, [{
+        "mkdocs.yml": "site_name: t\nmarkdown_extensions: [attr_list]\n",
+        "runbooks/pending.md": "# Pending\n\n[events](#step-1)\n\n## 1) Check the events{#step-1}\n\ntext\n",
+    }])
+    assert [f[0] for f in found(check(root))] == ["RBH302"]
+
+
+def test_footnote_definition_is_not_a_link(tmp_path):
+    root = tmp_path / "fn"
+    commit_history(root, [{
+        "runbooks/notes.md": "# Notes\n\nA claim.[^1] Another.[^note]\n\n  [^1]: Lorem ipsum dolor sit amet.\n"
+                             "[^note]: See https://example.org/doc for more.\n\n[ref]: missing.md\n",
+    }])
+    # the reference definition is still checked; the footnotes are not links
+    assert found(check(root)) == [("RBH301", "runbooks/notes.md", 8, "link target `missing.md` does not exist")]
+
+
+def test_site_urls_to_middleman_sources_and_folder_urls(tmp_path):
+    root = tmp_path / "site"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["source/**/*.html.md.erb", "docs/**/*.md"]\n',
+        "source/certs/index.html.md.erb": "---\ntitle: Certificates\n---\n# <%= current_page.data.title %>\n\n"
+                                          "- [Renew](renew.html)\n- [Order](order.html)\n- [Gone](gone.html)\n",
+        "source/certs/renew.html.md.erb": "# Renew\n\nSee [ordering](./order.html#steps).\n",
+        "source/certs/order.html.md.erb": "# Order\n\n## Steps\n\ntext\n",
+        "docs/elements/pymdown.md": "# Pymdown\n\nSee [admonitions][1] and [gone](../nothere/).\n\n  [1]: ../admonition/#collapsible-blocks\n",
+        "docs/elements/admonition.md": "# Admonition\n\n## Collapsible blocks\n\ntext\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH301", "docs/elements/pymdown.md", 3, "link target `../nothere/` does not exist"),
+        ("RBH301", "source/certs/index.html.md.erb", 8, "link target `gone.html` does not exist"),
+    ]
