@@ -60,7 +60,11 @@ CONTEXT_WORDS = (
     "meaning", "impact", "symptom", "overview", "summary", "description", "background", "context", "about",
     "severity", "detail", "cause", "prerequisite", "related", "reference", "see also", "link", "escalat",
     "contact", "note", "purpose", "scope", "owner", "dashboard", "alert expression", "query",
+    "information", "resources", "further reading",
 )
+
+
+MAX_PROCEDURE_SECTIONS = 12  # top-level sections of a one-topic page; more is a collection of topics
 
 
 def is_context_heading(heading: str) -> bool:
@@ -138,8 +142,10 @@ def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | Non
         prefix = alert_heading.split(":", 1)[0].strip().lower() + ":" if ":" in alert_heading else None
         if prefix and any(s.heading.lower().startswith(prefix) for s in tops):
             return False  # "## Alert: A", "## Alert: B": a page of several alerts, the section is the answer
-        return 1 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
-    return 2 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
+        return 1 <= len(tops) <= MAX_PROCEDURE_SECTIONS and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
+    # up to 12: troubleshooting templates run to 10 (Overview ... Check Resolution, Further Information, Owner)
+    return 2 <= len(tops) <= MAX_PROCEDURE_SECTIONS and any(s.action for s in tops) and all(
+        s.action or is_context_heading(s.heading) for s in tops)
 
 
 @dataclass

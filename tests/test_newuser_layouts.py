@@ -98,3 +98,83 @@ def test_site_urls_to_middleman_sources_and_folder_urls(tmp_path):
         ("RBH301", "docs/elements/pymdown.md", 3, "link target `../nothere/` does not exist"),
         ("RBH301", "source/certs/index.html.md.erb", 8, "link target `gone.html` does not exist"),
     ]
+
+
+TROUBLESHOOTING_PAGE = """\
+---
+title: Pod in CrashLoopBackOff
+---
+
+## Overview {#overview}
+
+A pod whose container keeps exiting is restarted with a growing back-off.
+
+## Check RunBook Match {#check-runbook-match}
+
+`kubectl get pods` shows `CrashLoopBackOff` in the STATUS column.
+
+## Initial Steps Overview {#initial-steps-overview}
+
+1) [Gather information](#step-1)
+
+## Detailed Steps {#detailed-steps}
+
+### 1) Gather information {#step-1}
+
+Save the pod description: `kubectl describe pod "$POD" > /tmp/describe.txt`
+
+## Solutions List {#solutions-list}
+
+A) [Fix the start command](#solution-a)
+
+## Solutions Detail {#solutions-detail}
+
+### A) Fix the start command {#solution-a}
+
+Set the container command in the pod spec and roll the deployment again.
+
+## Check Resolution {#check-resolution}
+
+The pod reaches Running and stays there.
+
+## Further Steps {#further-steps}
+
+Raise the probe timeouts when the application starts slowly.
+
+## Further Information {#further-information}
+
+The kubelet back-off doubles up to five minutes.
+
+## Owner {#owner}
+
+Platform team
+"""
+
+
+def test_troubleshooting_template_page_is_answered_as_its_procedure(tmp_path):
+    """A ten-section troubleshooting page (Overview ... Solutions Detail, Check Resolution, Further
+    Information, Owner) is one topic: the free-text answer is its procedure, not the two-line Overview."""
+    from ask_support import ask_json, index
+
+    from rbh.indexer.answer import ProcedureSection, is_action_heading, is_procedure_page
+
+    heads = ["Overview", "Check RunBook Match", "Initial Steps Overview", "Detailed Steps", "Solutions List",
+             "Solutions Detail", "Check Resolution", "Further Steps", "Further Information", "Owner"]
+    assert is_procedure_page([ProcedureSection(h, 2, h.lower(), i, f"## {h}", is_action_heading(h))
+                              for i, h in enumerate(heads)])
+    root = tmp_path / "ts"
+    commit_history(root, [{
+        "content/kubernetes/crashloopbackoff.md": TROUBLESHOOTING_PAGE,
+        "content/kubernetes/pending.md": HUGO_PAGE,
+    }])
+    index(root)
+    r = ask_json(root, "pod keeps restarting in CrashLoopBackOff", "--top-k", "1")["results"][0]
+    assert r["path"] == "content/kubernetes/crashloopbackoff.md"
+    # every section with text, in page order (a heading whose body is only subsections has no chunk)
+    assert [s["heading"] for s in r["procedure"]] == [
+        "Overview", "Check RunBook Match", "Initial Steps Overview", "1) Gather information", "Solutions List",
+        "A) Fix the start command", "Check Resolution", "Further Steps", "Further Information", "Owner"]
+    code, out, err = cli(["ask", "--repo", str(root), "pod keeps restarting in CrashLoopBackOff", "--top-k", "1"])
+    assert code == 0, err
+    assert "Set the container command in the pod spec and roll the deployment again." in out
+    assert out.index("## Overview") < out.index("### A) Fix the start command") < out.index("## Owner")
