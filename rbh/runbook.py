@@ -246,6 +246,8 @@ _INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^()\s>]*
 # `[^1]: text` is a footnote (Python-Markdown, GFM, GitLab, Goldmark), not a link reference definition
 _REF_LABEL = re.compile(r"^ {0,3}\[(?!\^)([^\]]+)\]:", re.M)
 _REF_DEF = re.compile(r"^ {0,3}\[(?!\^)([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+# a heading that is only template code (Middleman ERB, Go templates): filled from the front matter
+_TEMPLATE_ONLY = re.compile(r"\s*(?:<%=?.*?%>|\{\{.*?\}\})\s*")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
 
@@ -436,6 +438,8 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
     def add_heading(level: int, raw: str, lineno: int) -> None:
         raw, explicit = split_attr_id(raw, slugger.attr_tight) if slugger.attr_list else (raw, None)
         plain = heading_plain_text(raw, refs)
+        if fm.title and _TEMPLATE_ONLY.fullmatch(plain):
+            plain = fm.title  # `# <%= current_page.data.title %>`: the site renders the page title there
         if explicit:
             ids.used.add(explicit)
         anchor = explicit or ids.add(slugger(plain))

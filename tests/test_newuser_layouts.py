@@ -178,3 +178,21 @@ def test_troubleshooting_template_page_is_answered_as_its_procedure(tmp_path):
     assert code == 0, err
     assert "Set the container command in the pod spec and roll the deployment again." in out
     assert out.index("## Overview") < out.index("### A) Fix the start command") < out.index("## Owner")
+
+
+def test_template_only_title_heading_reads_as_the_page_title(tmp_path):
+    """Middleman (tech-docs-template) pages start with `# <%= current_page.data.title %>`: the site
+    shows the front matter title there, and so must citations and the crumbs of rbh ask."""
+    from ask_support import index
+
+    root = tmp_path / "erb"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["source/**/*.html.md.erb"]\n',
+        "source/aks/upgrade.html.md.erb": "---\ntitle: Upgrading AKS clusters\n---\n# <%= current_page.data.title %>\n\n"
+                                          "## Drain the node pool\n\nCordon and drain each node before the upgrade: "
+                                          "`kubectl drain \"$NODE\" --ignore-daemonsets`\n",
+    }])
+    index(root)
+    code, out, err = cli(["ask", "--repo", str(root), "drain the node pool before an AKS upgrade", "--top-k", "1"])
+    assert code == 0, err
+    assert "<%" not in out and "Upgrading AKS clusters" in out
