@@ -3,8 +3,10 @@
 ## What it does
 Resolves every relative link and image (`[escalation](../escalation.md)`, `![graph](img/p99.png)`)
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
-`README.md` counts). Links that would leave the repository are reported too; external URLs are not
-fetched.
+`README.md` counts). Links written for the built site count when they name a page: `guide` or
+`guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb`, and a folder
+URL from a page the site serves at `page/` (`../other/` from `docs/a/page.md` is `docs/a/other.md`).
+Links that would leave the repository are reported too; external URLs are not fetched.
 
 ## Why it matters
 Runbooks lean on each other ("then follow the database failover runbook"). A dead link in the middle
