@@ -175,6 +175,10 @@ def folder_links(docs_dir: Path, boundary: Path) -> list[str]:
         real = Path(os.path.realpath(folder))
         rel = folder.relative_to(root).as_posix()
         if not real.is_relative_to(boundary):
+            if not chain:  # docs_dir itself: a mkdocs.yml kept outside the runbook repository, not a link
+                problems.append(f"docs_dir {root} is outside the repository {boundary}; keep mkdocs.yml in the "
+                                "runbook repository or name it with the plugin's `repo` option")
+                break
             problems.append(f"docs folder {rel} links outside the repository")
             continue
         if real in chain:
@@ -281,7 +285,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         # out of the repository (to /) or back up the tree (a loop) would hang the build
         problems = folder_links(Path(config.docs_dir), self.boundary)
         if problems:
-            raise PluginError(f"rbh-health: {problems[0]} (remove the link; rbh publishes only the repository)"
+            hint = "" if problems[0].startswith("docs_dir ") else " (remove the link; rbh publishes only the repository)"
+            raise PluginError(f"rbh-health: {problems[0]}{hint}"
                               + (f"; {len(problems) - 1} more" if len(problems) > 1 else ""))
         self.site_url = config.site_url
         if self.config.source_link and source_link_template(None, None, self.config.source_link) is None:

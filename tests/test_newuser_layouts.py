@@ -196,3 +196,27 @@ def test_template_only_title_heading_reads_as_the_page_title(tmp_path):
     code, out, err = cli(["ask", "--repo", str(root), "drain the node pool before an AKS upgrade", "--top-k", "1"])
     assert code == 0, err
     assert "<%" not in out and "Upgrading AKS clusters" in out
+
+
+def test_mkdocs_yml_outside_the_repository_is_named_as_such(tmp_path, caplog):
+    """A mkdocs.yml kept outside the runbook repository stopped the build with 'docs folder . links
+    outside the repository (remove the link ...)', though nothing was a link; the error says what is."""
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, PluginError
+
+    import pytest
+
+    repo = tmp_path / "runbooks-repo"
+    commit_history(repo, [{"docs/index.md": "# Runbooks\n"}])
+    cfg = tmp_path / "elsewhere" / "mkdocs.yml"
+    cfg.parent.mkdir()
+    cfg.write_text(f"site_name: t\ndocs_dir: {repo / 'docs'}\nsite_dir: {tmp_path / 'site'}\nplugins:\n  - rbh-health\n")
+    with pytest.raises((Abort, PluginError)):
+        build(load_config(str(cfg)))
+    message = caplog.text
+    assert "is outside the repository" in message and "`repo` option" in message and "remove the link" not in message
+    # with the repo option it builds
+    cfg.write_text(cfg.read_text().replace("  - rbh-health\n", f"  - rbh-health:\n      repo: {repo}\n"))
+    build(load_config(str(cfg)))
+    assert (tmp_path / "site" / "index.html").is_file()
