@@ -480,7 +480,25 @@ def whole_runbooks(retriever: Any, hits: list[Any]) -> dict[str, list[ProcedureS
             out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
         elif by_alert or (first_free and is_procedure_page(sections)):
             out[h.path] = sections
+        elif first_free and (subtree := section_subtree(sections, h.anchor)):
+            out[h.path] = subtree
     return out
+
+
+def section_subtree(sections: list[ProcedureSection], anchor: str) -> list[ProcedureSection] | None:
+    """The section at *anchor* with its subsections, every one shown in full, when it has any (up to
+    ``MAX_PROCEDURE_SECTIONS``): ``## AlertName`` whose steps are ``### a. If ...`` and ``### b. If ...``
+    is one answer, and its two-line introduction alone is not."""
+    start = next((i for i, sec in enumerate(sections) if sec.anchor == anchor and sec.level > 0), None)
+    if start is None:
+        return None
+    level = sections[start].level
+    end = start + 1
+    while end < len(sections) and sections[end].level > level:
+        end += 1
+    if end == start + 1 or end - start > MAX_PROCEDURE_SECTIONS:
+        return None
+    return [dataclasses.replace(sec, action=True) for sec in sections[start:end]]
 
 
 def _load_inventory(project: Any, notices: list[str]) -> Any:

@@ -220,3 +220,48 @@ def test_mkdocs_yml_outside_the_repository_is_named_as_such(tmp_path, caplog):
     cfg.write_text(cfg.read_text().replace("  - rbh-health\n", f"  - rbh-health:\n      repo: {repo}\n"))
     build(load_config(str(cfg)))
     assert (tmp_path / "site" / "index.html").is_file()
+
+
+SUBTREE_PAGE = """\
+## ManagedClusterConditionUnknown
+
+Get the ManagedCluster and look for the condition `ManagedClusterJoined`:
+
+```bash
+oc get managedcluster "$CLUSTER" -o yaml
+```
+
+### a. If the condition does not exist
+
+The cluster was never imported: read the Klusterlet's `Available` condition.
+
+```bash
+oc get klusterlet "$KLUSTERLET" -o jsonpath='{.status.conditions}'
+```
+
+### b. If the condition exists
+
+Delete the import secret so the hub sends the current CA bundle again.
+"""
+
+
+def test_best_section_comes_with_its_subsections(tmp_path):
+    """One alert per file without a title: `## AlertName`, then the steps as `### a. If ...` and
+    `### b. If ...`. The answer was the two-line introduction; the steps are the subsections."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "sub"
+    commit_history(root, [{
+        "alerts/managedcluster_condition_unknown.md": SUBTREE_PAGE,
+        "alerts/other.md": "# Work apply failed\n\n## Check the work\n\n`oc get manifestwork -A`\n",
+    }])
+    index(root)
+    r = ask_json(root, "ManagedClusterConditionUnknown", "--top-k", "1")["results"][0]
+    assert r["anchor"] == "managedclusterconditionunknown"
+    assert [(s["heading"], s["action"]) for s in r["procedure"]] == [
+        ("ManagedClusterConditionUnknown", True), ("a. If the condition does not exist", True),
+        ("b. If the condition exists", True)]
+    code, out, err = cli(["ask", "--repo", str(root), "ManagedClusterConditionUnknown", "--top-k", "1"])
+    assert code == 0, err
+    assert "Delete the import secret so the hub sends the current CA bundle again." in out
+    assert "oc get klusterlet" in out
