@@ -265,3 +265,26 @@ def test_best_section_comes_with_its_subsections(tmp_path):
     assert code == 0, err
     assert "Delete the import secret so the hub sends the current CA bundle again." in out
     assert "oc get klusterlet" in out
+
+
+def test_absolute_link_to_the_own_site_is_checked_like_a_relative_one(tmp_path):
+    """hmcts/ops-runbooks links its own published pages by absolute URL; a restructuring deleted
+    `network/connecting-palos.html.md.erb` and the link stayed. With `site.url` set, such links are
+    checked against the repository (pages only: .html, .md, folder URLs; other pages of the site that
+    are not runbooks, images, other hosts are left alone)."""
+    site = "https://docs.example.org/ops/"
+    root = tmp_path / "own"
+    commit_history(root, [{
+        "rbh.yaml": f'runbooks:\n  include: ["source/**/*.html.md.erb"]\nsite:\n  url: {site}\n',
+        "source/network/index.html.md.erb": "# Network\n",
+        "source/network/palo.html.md.erb": "# Palo\n",
+        "source/about.html.erb": "<h1>About</h1>\n",
+        "source/monitoring/alerts.html.md.erb": (
+            f"# Alerts\n\n- [Palo]({site}network/palo.html#panorama)\n- [Network]({site}network/)\n"
+            f"- [About]({site}about.html)\n- [Diagram]({site}images/net.png)\n- [Elsewhere](https://other.example.org/x.html)\n"
+            f"- [Connecting]({site}network/connecting-palos.html#access)\n"),
+    }])
+    assert found(check(root)) == [(
+        "RBH301", "source/monitoring/alerts.html.md.erb", 8,
+        f"link `{site}network/connecting-palos.html#access` names a page of this site that no file provides "
+        "(looked for `source/network/connecting-palos.md`, `source/network/connecting-palos.html.md.erb`)")]

@@ -6,7 +6,9 @@ against the runbook's folder and checks that the file exists (a folder with `ind
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
 `guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb`, and a folder
 URL from a page the site serves at `page/` (`../other/` from `docs/a/page.md` is `docs/a/other.md`).
-Links that would leave the repository are reported too; external URLs are not fetched.
+Links that would leave the repository are reported too; external URLs are not fetched, but an
+absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
+names a page (`.html`, `.md`, a folder `/`) is checked against the repository like a relative one.
 
 ## Why it matters
 Runbooks lean on each other ("then follow the database failover runbook"). A dead link in the middle
@@ -98,6 +100,42 @@ def _stem(path: str) -> str:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
+    yield from _relative_links(ctx)
+    yield from _own_site_links(ctx)
+
+
+def _own_site_links(ctx: RuleContext) -> Iterator[Finding]:
+    """Absolute links to this repository's own published site (``site.url`` or a
+    ``check.runbook_urls.prefixes`` URL) are links to its pages too: a page moved or deleted leaves
+    them dead exactly like a relative link. Only URLs that name a page (``.html``, ``.md`` or a
+    folder ``/``) and match no file of the repository are reported."""
+    resolver = ctx.url_resolver
+    if not resolver.prefixes:
+        return
+    # every file by its path without extensions (`source/about.html.erb` -> `source/about`): a page of
+    # the site that is not a runbook still exists
+    stems = {posixpath.join(posixpath.dirname(f), posixpath.basename(f).split(".", 1)[0]) for f in ctx.files}
+    for rb in ctx.runbooks:
+        for link in rb.links:
+            url = link.target
+            if link.kind not in ("inline", "reference") or not url.startswith(("https://", "http://")) or "{{" in url:
+                continue
+            path = url.split("#", 1)[0].split("?", 1)[0]
+            if not path.endswith((".html", ".md", "/")):
+                continue
+            res = resolver.resolve(url)
+            if not res.managed or res.found is not None or not res.candidates:
+                continue
+            page = res.candidates[0].rsplit(".", 1)[0]  # `source/network.md` for `.../network/`
+            if any(c in ctx.files for c in res.candidates) or page in stems or page in ctx.directories:
+                continue  # a page that is not a runbook (an index, a template, a page the globs leave out)
+            yield ctx.finding(rb.path, link.line, link.column,
+                              f"link `{url}` names a page of this site that no file provides "
+                              f"(looked for {', '.join(f'`{c}`' for c in res.candidates[:2])})",
+                              reference=f"link/{url}", strength="prose")
+
+
+def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
         for ref in ctx.refs(rb, "link"):
             if not ref.name:
