@@ -367,7 +367,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
         try:
             trend = compute_trend(self.project.root, weeks=self.config.trend_weeks, max_points=self.config.trend_points,
-                                  config_update=self.config_overrides or None, cache=self.trend_cache)
+                                  config_update=self.config_overrides or None, cache=self.trend_cache,
+                                  fallback_config=self.project.config)
         except Exception as exc:  # noqa: BLE001
             log.warning(f"cannot compute health over time ({type(exc).__name__}: {exc}); no chart this build")
             return

@@ -288,3 +288,24 @@ def test_absolute_link_to_the_own_site_is_checked_like_a_relative_one(tmp_path):
         "RBH301", "source/monitoring/alerts.html.md.erb", 8,
         f"link `{site}network/connecting-palos.html#access` names a page of this site that no file provides "
         "(looked for `source/network/connecting-palos.md`, `source/network/connecting-palos.html.md.erb`)")]
+
+
+def test_trend_uses_the_current_config_where_a_commit_has_none_and_keeps_big_images(tmp_path):
+    """`rbh check --trend` on hmcts/ops-runbooks, whose rbh.yaml was not committed yet, counted 1
+    runbook at every past week (the defaults), and screenshots over 2 MB were left out of past trees,
+    so the links to them were errors the check of the work tree does not have."""
+    import datetime as dt
+
+    root = tmp_path / "trend"
+    page = "---\ntitle: Upgrade\n---\n# Upgrade\n\n![activity log](Images/shot.png)\n\n[gone](gone.html)\n"
+    commit_history(root, [
+        {"source/aks/upgrade.html.md.erb": page, "source/aks/Images/shot.png": b"\x89PNG" + b"\0" * 2_100_000},
+        {"source/aks/rebuild.html.md.erb": "# Rebuild\n\nSee [upgrade](upgrade.html).\n"},
+    ], start=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10))
+    (root / "rbh.yaml").write_text('runbooks:\n  include: ["source/**/*.html.md.erb"]\n')  # not committed
+    now = check(root)
+    assert [(f["rule"], f["message"]) for f in now["findings"]] == [("RBH301", "link target `gone.html` does not exist")]
+    code, out, err = cli(["check", "--repo", str(root), "--trend", "--format", "json"])
+    assert code == 0, err
+    points = json.loads(out)["points"]
+    assert [(p["runbooks"], p["findings"]["error"]) for p in points] == [(1, 1), (2, 1)]
