@@ -54,6 +54,8 @@ def test_hugo_site_without_config_archetypes_and_tight_heading_ids(tmp_path):
         "config.toml": 'baseURL = "https://runbooks.example.org/"\ntitle = "Runbooks"\n',
         "archetypes/default.md": '---\ntitle: "{{ replace .Name "-" " " | title }}"\ndate: {{ .Date }}\n---\n',
         "themes/plain/exampleSite/content/post.md": "# Example\n\n[broken](nowhere.md)\n",
+        "Readme.md": "# About this site\n\nCreate `docs/hooks.py` first.\n",
+        "SECURITY.md": "# Reporting\n\n[policy](policy.md)\n",
         "content/kubernetes/pending.md": HUGO_PAGE,
     }])
     report = check(root)
