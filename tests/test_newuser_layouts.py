@@ -311,3 +311,18 @@ def test_trend_uses_the_current_config_where_a_commit_has_none_and_keeps_big_ima
     assert code == 0, err
     points = json.loads(out)["points"]
     assert [(p["runbooks"], p["findings"]["error"]) for p in points] == [(1, 1), (2, 1)]
+
+
+def test_pre_commit_hooks_run_for_middleman_pages():
+    """The hooks' `files` filter decides whether they run at all: a tech-docs page
+    (`page.html.md.erb`) changed alone must run them."""
+    import re
+
+    import yaml
+
+    hooks = yaml.safe_load((Path(__file__).resolve().parent.parent / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+    for hook in hooks:
+        pattern = re.compile(hook["files"])
+        for path in ("source/aks/upgrade.html.md.erb", "docs/runbooks/a.md", "rbh.yaml", "rules/a.yml", "config.toml"):
+            assert pattern.search(path), (hook["id"], path)
+        assert not pattern.search("images/shot.png")
