@@ -377,6 +377,22 @@ def fragment_map(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> dict[st
     return found
 
 
+_HTML_ID = re.compile(r"<[A-Za-z][A-Za-z0-9-]*\s(?:[^<>]*?\s)?(?:id|name)\s*=\s*[\"']([^\"'<>\s]+)[\"']", re.I)
+
+
+def html_ids(text: str, skip_lines: set[int] | frozenset[int] = frozenset()) -> list[str]:
+    """Ids that raw HTML in the markdown gives (``<a id="runbook-cpu"></a>``, ``<a name="x">``,
+    ``<div id="y">``): a link's fragment lands on them on every site and on GitHub. Lines in
+    *skip_lines* (1-based: code blocks) are not read."""
+    if "id" not in text and "name" not in text:
+        return []
+    out: list[str] = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if "<" in line and lineno not in skip_lines:
+            out.extend(m.group(1) for m in _HTML_ID.finditer(line))
+    return out
+
+
 def accepted_anchors(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> set[str]:
     """Every fragment (lower case) that lands on one of these headings; see ``fragment_map``."""
     return set(fragment_map(headings, slugger))
