@@ -326,3 +326,32 @@ def test_pre_commit_hooks_run_for_middleman_pages():
         for path in ("source/aks/upgrade.html.md.erb", "docs/runbooks/a.md", "rbh.yaml", "rules/a.yml", "config.toml"):
             assert pattern.search(path), (hook["id"], path)
         assert not pattern.search("images/shot.png")
+
+
+def test_html_ids_redirections_and_moved_files(tmp_path):
+    """From a public ops repository with runbooks, Prometheus rules and a compose file:
+    - `## Runbook: High CPU <a id="runbook-cpu"></a>` is what `#runbook-cpu` lands on (7 false RBH302);
+    - `docker compose logs > debug-logs.txt` names no service `debug-logs.txt` (2 false RBH106), nor
+      does `kubectl get pods > pods.txt` a pod;
+    - a link broken by moving the page next to its target suggests that file, not a similarly named
+      one elsewhere."""
+    root = tmp_path / "ops"
+    commit_history(root, [{
+        "project/docker-compose.yml": "services:\n  web:\n    image: nginx\n",
+        "project/docs/OPERATIONS.md": "# Operations\n",
+        "other/wiki/operations.md": "# Wiki operations\n",
+        "project/.env.example": "A=1\n",
+        "project/docs/RUNBOOKS.md": (
+            "# Runbooks\n\n1. [High CPU](#runbook-cpu)\n2. [Old name](#legacy)\n3. [Missing](#runbook-db)\n\n"
+            "## Runbook: High CPU <a id=\"runbook-cpu\"></a>\n\n<a name='legacy'></a>\n\n```bash\n"
+            "docker compose logs > debug-logs.txt\ndocker compose ps >> status.txt 2>&1\ndocker compose logs web 2>/dev/null\n"
+            "kubectl get pods > pods.txt\n<a id=\"in-code\"></a>\n```\n\n"
+            "See [operations](./docs/OPERATIONS.md), [env](./.env.example) and [code](#in-code).\n"),
+        "rbh.yaml": 'runbooks:\n  include: ["project/docs/RUNBOOKS.md"]\nmanifests:\n  include: ["project/docker-compose.yml"]\n',
+    }])
+    assert [(f["rule"], f["line"], f["message"], f["suggestion"]) for f in check(root)["findings"]] == [
+        ("RBH302", 5, "anchor `#runbook-db` not found in `project/docs/RUNBOOKS.md`", None),
+        ("RBH301", 19, "link target `./docs/OPERATIONS.md` does not exist", "OPERATIONS.md"),
+        ("RBH301", 19, "link target `./.env.example` does not exist", "../.env.example"),
+        ("RBH302", 19, "anchor `#in-code` not found in `project/docs/RUNBOOKS.md`", None),
+    ]

@@ -95,6 +95,26 @@ def _from_page_url(source: str, target: str) -> str | None:
     return None if joined.startswith("..") else joined + "/"
 
 
+def _same_name_nearest(rel: str, source: str, pool: list[str]) -> str | None:
+    """A file with the very name the link gives (a moved file), the one nearest the linking runbook
+    first: `./docs/OPERATIONS.md` from `p/docs/README.md` means `p/docs/OPERATIONS.md`, not some
+    `operations.md` elsewhere that a similarity score would pick (it leaves exact names out)."""
+    name = rel.rsplit("/", 1)[-1]
+    if name.lower() in ("index.md", "readme.md", "_index.md"):
+        return None  # every folder has one: the nearest is no better a guess than none
+    same = [f for f in pool if f.rsplit("/", 1)[-1].lower() == name.lower()]
+    if not same:
+        return None
+    here = posixpath.dirname(source).split("/")
+
+    def distance(f: str) -> tuple[int, bool, int, str]:  # most shared folders, exact case, shallowest
+        parts = posixpath.dirname(f).split("/")
+        shared = next((i for i, (a, b) in enumerate(zip(parts, here)) if a != b), min(len(parts), len(here)))
+        return -shared, f.rsplit("/", 1)[-1] != name, len(parts), f
+
+    return min(same, key=distance)
+
+
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
@@ -153,7 +173,8 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             # shared folders made unrelated files look alike), never an index page; nearer folders win
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             same_folder = [f for f in pool if f.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0]]
-            best = best_match(stem, same_folder, key=_stem) or best_match(stem, pool, key=_stem)
+            best = (_same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
+                    or best_match(stem, pool, key=_stem))
             suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
             yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` does not exist",
                               suggestion=suggestion, reference=f"link/{ref.name}", strength=ref.strength)
