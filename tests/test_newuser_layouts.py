@@ -355,3 +355,21 @@ def test_html_ids_redirections_and_moved_files(tmp_path):
         ("RBH301", 19, "link target `./.env.example` does not exist", "../.env.example"),
         ("RBH302", 19, "anchor `#in-code` not found in `project/docs/RUNBOOKS.md`", None),
     ]
+
+
+def test_repository_path_relative_to_a_project_folder_in_a_monorepo(tmp_path):
+    """`assets/pbs/pbs-jobs.yaml` in `projects/p2/assets/runbooks/backup.md` is the project's file
+    `projects/p2/assets/pbs/pbs-jobs.yaml` (5 false RBH303 warnings); a path that exists nowhere is still
+    reported."""
+    root = tmp_path / "mono"
+    commit_history(root, [{
+        "assets/logo.txt": "x\n",
+        "scripts/setup.sh": "echo\n",
+        "projects/p2/assets/pbs/pbs-jobs.yaml": "jobs: []\n",
+        "projects/p2/assets/scripts/verify.sh": "echo\n",
+        "projects/p2/assets/runbooks/backup.md": "# Backup\n\nRead `assets/pbs/pbs-jobs.yaml`, run `scripts/verify.sh`, "
+                                                  "then `scripts/restore.sh`.\n",
+        "rbh.yaml": 'runbooks:\n  include: ["projects/**/runbooks/*.md"]\n',
+    }])
+    assert found(check(root)) == [("RBH303", "projects/p2/assets/runbooks/backup.md", 3,
+                                   "repository path `scripts/restore.sh` does not exist")]
