@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# New-user trial, round 3 (bench/README.md): rebuild the four public runbook repositories under
+# New-user trial, round 3 (bench/README.md): rebuild the five public runbook repositories under
 # /work/data/newuser/ from their fetched mirrors (full history) and print rbh check's counts per rule.
 #
 #   bash bench/newuser_round3.sh [RBH]      # RBH: the rbh to run (default: .venv/bin/rbh)
@@ -23,10 +23,21 @@ clone containersolutions ContainerSolutions+runbooks 6a87848
 clone stolostron stolostron+managed-service-runbooks c1fce8c
 clone voronenko Voronenko+runbooks-mkdocs 416c970
 clone hmcts hmcts+ops-runbooks 8dea67c
+clone portfolio samueljackson-collab+Portfolio-Project d971091
 # Middleman (tech-docs-template) pages are source/**/*.html.md.erb; the others need no config
 printf 'runbooks:\n  include: ["source/**/*.html.md.erb", "source/**/*.md"]\n' > "$DATA/hmcts/rbh.yaml"
+# one project of a monorepo: its runbooks, Prometheus rules, compose files and Grafana dashboards
+P=projects/01-sde-devops/PRJ-SDE-002
+cat > "$DATA/portfolio/rbh.yaml" <<EOF
+runbooks:
+  include: ["$P/assets/runbooks/*.md", "$P/assets/docs/runbooks/*.md", "$P/docs/*.md"]
+manifests:
+  include: ["$P/assets/prometheus/**/*.yml", "$P/assets/configs/alert-rules.yml", "$P/assets/configs/alerts/*.yml",
+            "$P/assets/configs/prometheus/*.yml", "$P/docker-compose.yml", "$P/assets/docker-compose.yml",
+            "$P/assets/grafana/dashboards/*.json", "$P/grafana/dashboards/*.json"]
+EOF
 
-for name in containersolutions stolostron voronenko hmcts; do
+for name in containersolutions stolostron voronenko hmcts portfolio; do
   "$RBH" check --repo "$DATA/$name" --format json --fail-on never | python3 -c '
 import collections, json, sys
 d = json.load(sys.stdin)
