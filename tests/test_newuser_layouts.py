@@ -373,3 +373,25 @@ def test_repository_path_relative_to_a_project_folder_in_a_monorepo(tmp_path):
     }])
     assert found(check(root)) == [("RBH303", "projects/p2/assets/runbooks/backup.md", 3,
                                    "repository path `scripts/restore.sh` does not exist")]
+
+
+def test_runbook_url_to_a_page_the_globs_leave_out_says_so(tmp_path):
+    """A runbook_url naming a page that exists outside `runbooks.include` said "create it with `rbh
+    new`": the fix is the config, not a second page."""
+    root = tmp_path / "globs"
+    commit_history(root, [{
+        "ops/pbs/pbs-restore-checklist.md": "# Restore\n",
+        "ops/runbooks/backup.md": "# Backup\n",
+        "ops/rules/alerts.yml": ("groups:\n  - name: b\n    rules:\n      - alert: BackupJobFailed\n        expr: up == 0\n"
+                                 "        annotations:\n          runbook_url: ../pbs/pbs-restore-checklist.md\n"
+                                 "      - alert: BackupTooOld\n        expr: up == 0\n"
+                                 "        annotations:\n          runbook_url: ../runbooks/backup-too-old.md\n"),
+        "rbh.yaml": 'runbooks:\n  include: ["ops/runbooks/*.md"]\nmanifests:\n  include: ["ops/rules/*.yml"]\n',
+    }])
+    messages = [f["message"] for f in check(root)["findings"] if f["rule"] == "RBH203"]
+    assert messages == [
+        "runbook_url of alert `BackupJobFailed` points to `pbs-restore-checklist.md`, which does not exist; "
+        "`ops/pbs/pbs-restore-checklist.md` has that name but is not a runbook (add it to `runbooks.include`)",
+        "runbook_url of alert `BackupTooOld` points to `backup-too-old.md`, which does not exist; "
+        "create it with `rbh new BackupTooOld`",
+    ]
