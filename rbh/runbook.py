@@ -185,6 +185,9 @@ class Runbook:
         for h in self.headings:
             if h.level == 1:
                 return h.text
+        first = self.headings[0] if self.headings else None
+        if first is not None and all(h.level > first.level for h in self.headings[1:]):
+            return first.text  # no H1, but one heading above all others (`## AlertName`, `### a. ...`)
         stem = self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         return stem.replace("-", " ").replace("_", " ").strip() or self.path
 

@@ -395,3 +395,15 @@ def test_runbook_url_to_a_page_the_globs_leave_out_says_so(tmp_path):
         "runbook_url of alert `BackupTooOld` points to `backup-too-old.md`, which does not exist; "
         "create it with `rbh new BackupTooOld`",
     ]
+
+
+def test_title_of_a_page_without_h1_is_its_lone_top_heading():
+    """`## ManagedClusterConditionUnknown` with `### a. ...` and `### b. ...` under it: the page is
+    titled by that heading, not `managedclulster condition unknown` from the file name; a page of
+    several `##` sections keeps the file name."""
+    from rbh.runbook import parse_markdown
+
+    one = parse_markdown("alerts/managedclulster_condition_unknown.md", SUBTREE_PAGE)
+    assert one.title == "ManagedClusterConditionUnknown"
+    several = parse_markdown("alerts/disk-full.md", "## Overview\n\ntext\n\n## Steps\n\ntext\n")
+    assert several.title == "disk full"
