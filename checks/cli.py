@@ -135,7 +135,7 @@ def _print_trend(project, fmt: str | None, weeks: int) -> None:
 
     if fmt not in (None, "json"):
         raise RbhError("--trend prints json only: use --trend --format json")
-    trend = compute_trend(project.root, weeks=weeks)
+    trend = compute_trend(project.root, weeks=weeks, fallback_config=project.config)
     json.dump(trend.as_dict(), sys.stdout, indent=2)
     sys.stdout.write("\n")
 

@@ -182,6 +182,10 @@ def folder_links(docs_dir: Path, boundary: Path) -> list[str]:
         real = Path(os.path.realpath(folder))
         rel = folder.relative_to(root).as_posix()
         if not real.is_relative_to(boundary):
+            if not chain:  # docs_dir itself: a mkdocs.yml kept outside the runbook repository, not a link
+                problems.append(f"docs_dir {root} is outside the repository {boundary}; keep mkdocs.yml in the "
+                                "runbook repository or name it with the plugin's `repo` option")
+                break
             problems.append(f"docs folder {rel} links outside the repository")
             continue
         if real in chain:
@@ -308,7 +312,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
         # out of the repository (to /) or back up the tree (a loop) would hang the build
         problems = folder_links(Path(config.docs_dir), self.boundary)
         if problems:
-            raise PluginError(f"rbh-health: {problems[0]} (remove the link; rbh publishes only the repository)"
+            hint = "" if problems[0].startswith("docs_dir ") else " (remove the link; rbh publishes only the repository)"
+            raise PluginError(f"rbh-health: {problems[0]}{hint}"
                               + (f"; {len(problems) - 1} more" if len(problems) > 1 else ""))
         self.site_url = config.site_url
         self.config_file = config.config_file_path
@@ -422,7 +427,8 @@ class RunbookHealthPlugin(BasePlugin[RunbookHealthConfig]):
 
         try:
             trend = compute_trend(self.project.root, weeks=self.config.trend_weeks, max_points=self.config.trend_points,
-                                  config_update=self.config_overrides or None, cache=self.trend_cache)
+                                  config_update=self.config_overrides or None, cache=self.trend_cache,
+                                  fallback_config=self.project.config)
         except Exception as exc:  # noqa: BLE001
             log.warning(f"cannot compute health over time ({type(exc).__name__}: {exc}); no chart this build")
             return

@@ -349,6 +349,9 @@ class RuleContext:
                 return None
             rb = parse_runbook(path, data, max_bytes=self.config.index.max_file_bytes)
         found = anchors.fragment_map(rb.headings, self.slugger)
+        in_code = {i for b in rb.code_blocks for i in range(b.line, b.end_line + 1)}
+        for ident in anchors.html_ids(rb.text, in_code):  # `<a id="runbook-cpu"></a>` in a heading or paragraph
+            found.setdefault(ident.lower(), ident)
         self._anchor_cache[path] = found
         site = list(dict.fromkeys(found[h.anchor.lower()] for h in rb.headings if h.anchor.lower() in found))
         self._heading_texts[path] = dict(zip(site, (h.text for h in rb.headings))) if len(site) == len(rb.headings) else {a: a for a in site}

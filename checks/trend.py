@@ -83,11 +83,15 @@ def sample_commits(commits: list[tuple[str, dt.datetime]], weeks: int, max_point
 
 
 def compute_trend(root: Path, *, weeks: int = 12, max_points: int = 12, ref: str = "HEAD",
-                  config_update: dict | None = None, cache: dict | None = None) -> Trend:
+                  config_update: dict | None = None, cache: dict | None = None, fallback_config=None) -> Trend:
     """Health at sampled past commits of the repository at *root* (see the module docstring).
 
     *config_update* overrides config keys at every commit (the plugin's runbook/manifest globs);
     *cache* maps a commit sha to its computed point, so ``mkdocs serve`` rebuilds reuse them.
+    *fallback_config* (the configuration ``rbh check`` uses now) checks commits that have no rbh.yaml
+    of their own: a repository that adopted rbh recently, or whose rbh.yaml is not committed yet,
+    would otherwise be checked with the defaults there (on hmcts/ops-runbooks: 1 runbook instead of
+    246 at every past week).
     """
     from rbh import git as rgit
 
@@ -105,12 +109,12 @@ def compute_trend(root: Path, *, weeks: int = 12, max_points: int = 12, ref: str
         blobs = Path(tmp) / "blobs"
         blobs.mkdir()
         for sha, when, label in picks:
-            key = (sha, repr(sorted((config_update or {}).keys())))
+            key = (sha, repr(sorted((config_update or {}).keys())), fallback_config is not None)
             if cache is not None and key in cache:
                 point = cache[key]
             else:
                 try:
-                    point = _point_at(repo, sha, when, label, Path(tmp), blobs, config_update)
+                    point = _point_at(repo, sha, when, label, Path(tmp), blobs, config_update, fallback_config)
                 except Exception as exc:  # noqa: BLE001 - one unreadable commit must not hide the rest
                     trend.notices.append(f"commit {sha[:8]} skipped: {type(exc).__name__}: {exc}"[:200])
                     continue
@@ -120,7 +124,8 @@ def compute_trend(root: Path, *, weeks: int = 12, max_points: int = 12, ref: str
     return trend
 
 
-def _point_at(repo, sha: str, when: dt.datetime, label: str, tmp: Path, blobs: Path, config_update: dict | None) -> TrendPoint:
+def _point_at(repo, sha: str, when: dt.datetime, label: str, tmp: Path, blobs: Path, config_update: dict | None,
+              fallback_config=None) -> TrendPoint:
     from rbh.checks.engine import run_checks
     from rbh.config import load_config
     from rbh.project import Project
@@ -131,6 +136,8 @@ def _point_at(repo, sha: str, when: dt.datetime, label: str, tmp: Path, blobs: P
         # a Project without a repository: load_project would look upwards for one, and a temporary
         # folder inside some other checkout (TMPDIR in a CI workspace) would make that the project
         config, config_path = load_config(dest)
+        if config_path is None and fallback_config is not None:
+            config = fallback_config  # no rbh.yaml at that commit: check it as rbh check does now
         project = Project(root=dest, config=config, config_path=config_path, repo=None)
         if config_update:
             project.config = project.config.model_copy(update=config_update)
@@ -160,7 +167,9 @@ def _point_at(repo, sha: str, when: dt.datetime, label: str, tmp: Path, blobs: P
     return point
 
 
-MAX_BLOB_BYTES = 2_000_000  # larger files are left out of past trees (runbooks that big are RBH001 anyway)
+MAX_BLOB_BYTES = 2_000_000  # larger files are not read from past trees (runbooks that big are RBH001 anyway)
+# files over the limit that the checks read are left out; others (screenshots) are empty stand-ins
+_READ_EXTENSIONS = (".md", ".markdown", ".erb", ".yaml", ".yml", ".json", ".toml")
 
 
 def _materialise(repo, sha: str, dest: Path, blobs: Path, limit: int) -> None:
@@ -174,9 +183,16 @@ def _materialise(repo, sha: str, dest: Path, blobs: Path, limit: int) -> None:
         if rel.startswith("/") or ".." in rel.split("/") or rel.split("/")[0] == ".git":
             continue
         stored = blobs / item.hexsha
+        if item.size > limit:
+            if rel.lower().endswith(_READ_EXTENSIONS):
+                continue  # a file the checks read: left out rather than read as empty
+            # an image or archive the runbooks link: only its existence matters (links to it are
+            # not broken at that commit); an empty file stands in for it
+            placeholder = dest / rel
+            placeholder.parent.mkdir(parents=True, exist_ok=True)
+            placeholder.touch()
+            continue
         if not stored.exists():
-            if item.size > limit:
-                continue
             stored.write_bytes(item.data_stream.read())
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)

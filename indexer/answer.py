@@ -75,6 +75,7 @@ CONTEXT_WORDS = (
     "meaning", "impact", "symptom", "overview", "summary", "description", "background", "context", "about",
     "severity", "detail", "cause", "prerequisite", "related", "reference", "see also", "link", "escalat",
     "contact", "note", "purpose", "scope", "owner", "dashboard", "alert expression", "quer",
+    "information", "resource", "further reading",
 )
 
 #: Inflections and derivations a stem may take (diagnos-is, mitigat-ion, verif-ying, debug-ging).
@@ -90,6 +91,9 @@ def _vocabulary(words: tuple[str, ...]) -> re.Pattern[str]:
 
 _ACTION = _vocabulary(ACTION_WORDS)
 _CONTEXT = _vocabulary(CONTEXT_WORDS)
+
+
+MAX_PROCEDURE_SECTIONS = 12  # top-level sections of a one-topic page; more is a collection of topics
 
 
 def is_context_heading(heading: str) -> bool:
@@ -165,8 +169,10 @@ def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | Non
         prefix = alert_heading.split(":", 1)[0].strip().lower() + ":" if ":" in alert_heading else None
         if prefix and any(s.heading.lower().startswith(prefix) for s in tops):
             return False  # "## Alert: A", "## Alert: B": a page of several alerts, the section is the answer
-        return 1 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
-    return 2 <= len(tops) <= 8 and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
+        return 1 <= len(tops) <= MAX_PROCEDURE_SECTIONS and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
+    # up to 12: troubleshooting templates run to 10 (Overview ... Check Resolution, Further Information, Owner)
+    return 2 <= len(tops) <= MAX_PROCEDURE_SECTIONS and any(s.action for s in tops) and all(
+        s.action or is_context_heading(s.heading) for s in tops)
 
 
 @dataclass
@@ -574,7 +580,25 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
             out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
         elif by_alert or (first_free and is_procedure_page(sections)):
             out[h.path] = sections
+        elif first_free and (subtree := section_subtree(sections, h.anchor)):
+            out[h.path] = subtree
     return out
+
+
+def section_subtree(sections: list[ProcedureSection], anchor: str) -> list[ProcedureSection] | None:
+    """The section at *anchor* with its subsections, every one shown in full, when it has any (up to
+    ``MAX_PROCEDURE_SECTIONS``): ``## AlertName`` whose steps are ``### a. If ...`` and ``### b. If ...``
+    is one answer, and its two-line introduction alone is not."""
+    start = next((i for i, sec in enumerate(sections) if sec.anchor == anchor and sec.level > 0), None)
+    if start is None:
+        return None
+    level = sections[start].level
+    end = start + 1
+    while end < len(sections) and sections[end].level > level:
+        end += 1
+    if end == start + 1 or end - start > MAX_PROCEDURE_SECTIONS:
+        return None
+    return [dataclasses.replace(sec, action=True) for sec in sections[start:end]]
 
 
 def _load_inventory(project: Project, notices: list[str]) -> Inventory | None:

@@ -40,6 +40,7 @@ _UNDER_EMPH = (re.compile(r"(?<!\w)(_{3})(?!_)(.+?)(?<!_)\1(?!\w)"), re.compile(
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _HTML_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<[A-Za-z][^<>]*/>")
 _ATTR_LIST = re.compile(r"[ \t]+\{:?([^}\n]*)\}[ \t]*$")  # attr_list's HEADER_RE: a space before the brace
+_ATTR_TIGHT = re.compile(r"\{([^{}\n]*)\}[ \t]*$")  # Goldmark (Hugo): `Title{#id}`, no space needed
 _ATTR_ID = re.compile(r"(?:^|\s)#([^\s}]+)")
 _STASH = re.compile("\x02(\\d+)\x03")
 _MARKUP_CHARS = frozenset("`[]*_~<>\\&!{")
@@ -92,11 +93,17 @@ def heading_text(markdown: str, refs: set[str] | None = None) -> str:
     return " ".join(html.unescape(text).split())
 
 
-def split_attr_id(markdown: str) -> tuple[str, str | None]:
-    """(heading markdown without a trailing ``{#id .class}`` attribute list, the explicit id or None)."""
+def split_attr_id(markdown: str, tight: bool = False) -> tuple[str, str | None]:
+    """(heading markdown without a trailing ``{#id .class}`` attribute list, the explicit id or None).
+    *tight*: also ``Title{#id}`` with no space before the brace, as Goldmark (Hugo) reads it; only
+    when the braces hold an ``#id``."""
     if "{" not in markdown:
         return markdown, None
     m = _ATTR_LIST.search(markdown)
+    if not m and tight:
+        t = _ATTR_TIGHT.search(markdown)
+        if t and _ATTR_ID.findall(t.group(1)):
+            m = t
     if not m:
         return markdown, None
     ids = _ATTR_ID.findall(m.group(1))
@@ -194,6 +201,7 @@ class Slugger:
     func: Callable[[str, str], str] = field(default=slugify, compare=False)
     separator: str = "-"
     attr_list: bool = True  # `## Title {#id}` sets the id (attr_list enabled, as Material sites do)
+    attr_tight: bool = False  # `## Title{#id}` (no space) sets it too: Goldmark, on sites that are not MkDocs
 
     def __call__(self, text: str) -> str:
         return self.func(text, self.separator)
@@ -311,8 +319,14 @@ def _toc_slugger(exts: Any) -> Slugger:
     return Slugger(name or DEFAULT.name, func, sep)
 
 
+# A repository without mkdocs.yml: GitHub/GitLab views or a Hugo (Goldmark) site, whose heading
+# attributes need no space before the brace (`### A) Fix it{#solution-a}`)
+NOT_MKDOCS = Slugger(attr_tight=True)
+
+
 def slugger_for(root: Path | str | None) -> Slugger:
-    """The slugger of the site built from the repository at *root* (its ``mkdocs.yml``)."""
+    """The slugger of the site built from the repository at *root* (its ``mkdocs.yml``;
+    ``NOT_MKDOCS`` without one)."""
     if root is None:
         return DEFAULT
     for name in ("mkdocs.yml", "mkdocs.yaml"):
@@ -327,7 +341,7 @@ def slugger_for(root: Path | str | None) -> Slugger:
             return slugger_from_mkdocs(_TagLoader.load(text))
         except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem; anchors use the default
             return DEFAULT
-    return DEFAULT
+    return NOT_MKDOCS
 
 
 # --------------------------------------------------------------------------------------------
@@ -361,6 +375,22 @@ def fragment_map(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> dict[st
     for anchor in site:  # the site's ids win over a repository-style alias that collides
         found[anchor.lower()] = anchor
     return found
+
+
+_HTML_ID = re.compile(r"<[A-Za-z][A-Za-z0-9-]*\s(?:[^<>]*?\s)?(?:id|name)\s*=\s*[\"']([^\"'<>\s]+)[\"']", re.I)
+
+
+def html_ids(text: str, skip_lines: set[int] | frozenset[int] = frozenset()) -> list[str]:
+    """Ids that raw HTML in the markdown gives (``<a id="runbook-cpu"></a>``, ``<a name="x">``,
+    ``<div id="y">``): a link's fragment lands on them on every site and on GitHub. Lines in
+    *skip_lines* (1-based: code blocks) are not read."""
+    if "id" not in text and "name" not in text:
+        return []
+    out: list[str] = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if "<" in line and lineno not in skip_lines:
+            out.extend(m.group(1) for m in _HTML_ID.finditer(line))
+    return out
 
 
 def accepted_anchors(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> set[str]:

@@ -119,8 +119,11 @@ KEY_ENV_NAMES: dict[str, tuple[str, ...]] = {
 #: The user (not the repository) may name one more variable per purpose through these, e.g.
 #: ``RBH_LLM_API_KEY_ENV=AZURE_OPENAI_KEY``; a comma-separated list names several.
 KEY_ENV_EXTENSION = {"store": "RBH_QDRANT_API_KEY_ENV", "llm": "RBH_LLM_API_KEY_ENV"}
-#: ``RBH_TRUST_REPO_URLS=1``: send keys to server URLs that come from the repository's config too.
+#: ``RBH_TRUST_REPO_URLS=1``: the one opt-in for URLs that come from the repository's config: keys
+#: go to ``store.url`` / ``llm.base_url`` from rbh.yaml, and ``rbh serve`` posts to ``serve.webhooks``.
 TRUST_REPO_URLS_ENV = "RBH_TRUST_REPO_URLS"
+#: The old, serve-only name of that opt-in: still honoured for ``serve.webhooks``, with a notice.
+DEPRECATED_REPO_WEBHOOKS_ENV = "RBH_SERVE_ALLOW_REPO_WEBHOOKS"
 _SETTING = {"store": "store.api_key_env", "llm": "llm.api_key_env"}
 
 
@@ -173,9 +176,25 @@ def is_loopback(host: str | None) -> bool:
         return False
 
 
+def _env_true(env: Mapping[str, str], name: str) -> bool:
+    return (env.get(name) or "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def trust_repo_urls(environ: Mapping[str, str] | None = None) -> bool:
+    return _env_true(os.environ if environ is None else environ, TRUST_REPO_URLS_ENV)
+
+
+def trust_repo_webhooks(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether ``rbh serve`` may post to the chat webhooks rbh.yaml lists: ``RBH_TRUST_REPO_URLS=1``,
+    or the deprecated ``RBH_SERVE_ALLOW_REPO_WEBHOOKS=1`` (still works, with a one-line notice)."""
     env = os.environ if environ is None else environ
-    return (env.get(TRUST_REPO_URLS_ENV) or "").strip().lower() in ("1", "true", "yes", "on")
+    if _env_true(env, TRUST_REPO_URLS_ENV):
+        return True
+    if _env_true(env, DEPRECATED_REPO_WEBHOOKS_ENV):
+        log.warning("%s is deprecated and will be removed: set %s=1 instead (the same opt-in for every URL "
+                    "that comes from rbh.yaml)", DEPRECATED_REPO_WEBHOOKS_ENV, TRUST_REPO_URLS_ENV)
+        return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -283,7 +302,7 @@ class ServeConfig(_Strict):
     notify_queue: int = Field(1000, ge=1, description="notifications waiting per chat target; beyond it they are dropped and logged")
     max_alerts_per_message: int = Field(10, ge=1, le=50)
     webhooks: list[ChatWebhookConfig] = Field(default_factory=list,
-                                              description="used only with --allow-repo-webhooks (or RBH_SERVE_ALLOW_REPO_WEBHOOKS=1)")
+                                              description="used only with --allow-repo-webhooks (or RBH_TRUST_REPO_URLS=1)")
 
 
 class Config(_Strict):

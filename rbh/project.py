@@ -1,7 +1,7 @@
 """A runbook repository: its root, its config and the files that are runbooks or manifests.
 
 Defaults when the config is silent: runbooks are ``runbooks/**/*.md`` when that folder exists, else
-every ``*.md`` file; manifests are ``manifests/**/*.y*ml`` and ``manifests/**/*.json`` when that
+every ``*.md`` file but the repository's meta files (README, CHANGELOG ...) and a Hugo site's ``archetypes/`` and ``themes/``; manifests are ``manifests/**/*.y*ml`` and ``manifests/**/*.json`` when that
 folder exists.
 """
 
@@ -23,7 +23,12 @@ if TYPE_CHECKING:
 
 DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
 FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
-FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "CHANGELOG.md", "CONTRIBUTING.md", ".github/**", "**/node_modules/**"]
+# Without a config and a runbooks/ folder every *.md is a runbook, except files that are never runbook
+# pages: repository meta files, and a Hugo site's archetypes (templates whose front matter is Go
+# template code, not YAML) and themes.
+FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "CHANGELOG.md", "CONTRIBUTING.md",
+                            "CODE_OF_CONDUCT.md", "SECURITY.md", "LICENSE.md", ".github/**", "**/node_modules/**",
+                            "archetypes/**", "themes/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 

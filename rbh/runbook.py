@@ -195,6 +195,9 @@ class Runbook:
         for h in self.headings:
             if h.level == 1:
                 return h.text
+        first = self.headings[0] if self.headings else None
+        if first is not None and all(h.level > first.level for h in self.headings[1:]):
+            return first.text  # no H1, but one heading above all others (`## AlertName`, `### a. ...`)
         stem = self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         return stem.replace("-", " ").replace("_", " ").strip() or self.path
 
@@ -253,8 +256,11 @@ _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")  
 _ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^()\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
-_REF_LABEL = re.compile(r"^ {0,3}\[([^\]]+)\]:", re.M)
-_REF_DEF = re.compile(r"^ {0,3}\[([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+# `[^1]: text` is a footnote (Python-Markdown, GFM, GitLab, Goldmark), not a link reference definition
+_REF_LABEL = re.compile(r"^ {0,3}\[(?!\^)([^\]]+)\]:", re.M)
+_REF_DEF = re.compile(r"^ {0,3}\[(?!\^)([^\]]+)\]:\s*<?(\S+?)>?(?:\s+.*)?$")
+# a heading that is only template code (Middleman ERB, Go templates): filled from the front matter
+_TEMPLATE_ONLY = re.compile(r"\s*(?:<%=?.*?%>|\{\{.*?\}\})\s*")
 _AUTOLINK = re.compile(r"<((?:https?|ftp)://[^<>\s]+)>")
 _BARE_URL = re.compile(r"(?<![(<\[\"'=])\bhttps?://[^\s<>)\]`\"']+")
 
@@ -443,8 +449,10 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
     refs = {m.group(1).strip().lower() for m in _REF_LABEL.finditer(text)} if "]:" in text else set()
 
     def add_heading(level: int, raw: str, lineno: int) -> None:
-        raw, explicit = split_attr_id(raw) if slugger.attr_list else (raw, None)
+        raw, explicit = split_attr_id(raw, slugger.attr_tight) if slugger.attr_list else (raw, None)
         plain = heading_plain_text(raw, refs)
+        if fm.title and _TEMPLATE_ONLY.fullmatch(plain):
+            plain = fm.title  # `# <%= current_page.data.title %>`: the site renders the page title there
         if explicit:
             ids.used.add(explicit)
         anchor = explicit or ids.add(slugger(plain))

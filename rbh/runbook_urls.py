@@ -79,12 +79,16 @@ class RunbookUrlResolver:
 
     def _candidates(self, rel: str) -> list[str]:
         rel = rel.strip("/")
+        sources: list[str] = []
         if rel.endswith(".html"):
+            sources = [f"{rel}.md.erb", f"{rel}.md"]  # Middleman (tech-docs-template) sources of page.html
             rel = rel[:-5]
             if rel.endswith("/index"):
                 rel = rel[:-6]
         if rel.endswith(".md"):
             return [rel]
+        if sources:
+            return [f"{rel}.md", *sources] if rel else ["index.md", "README.md", *sources]
         if not rel:
             return ["index.md", "README.md", "_index.md"]
         return [f"{rel}.md", f"{rel}/index.md", f"{rel}/README.md", f"{rel}/_index.md"]

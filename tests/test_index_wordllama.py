@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _texts() -> list[str]:
     texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "runbooks").rglob("*.md"))]
     texts += ["checkout p99 latency is high", "CheckoutHighLatency", "oom", "", "   ", "émoji ✅ ünïcode — dash",
-              "▁literal▁marks", "x" * 3000, "kubectl -n data exec postgresql-0 -- psql -c 'select 1'"]
+              "▁literal▁marks", "x" * 3000, "| vm-01 | web | prod |\n" * 800, "kubectl -n data exec postgresql-0 -- psql -c 'select 1'"]
     assert len(texts) > 20
     return texts
 

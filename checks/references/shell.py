@@ -151,6 +151,10 @@ def split_shell(text: str) -> list[tuple[str, int]]:
     return out
 
 
+# a redirection and its target are not arguments: `kubectl get pods > pods.txt` names no pod
+# `pods.txt`, `docker compose logs > debug-logs.txt` no service `debug-logs.txt`
+_REDIRECT = re.compile(r"(?:\d+|&)?(?:>>?|>\||<<?-?|<>|>&|<&)(.*)", re.S)
+
 MAX_SUBSTITUTION_DEPTH = 8  # $( $( ... ) ) nested deeper is not read for commands: each level rescans its text
 
 
@@ -160,7 +164,17 @@ def simple_commands(logical: LogicalLine, level: int = 0) -> Iterator[list[Token
     for offset, sub in inner if level < MAX_SUBSTITUTION_DEPTH else ():
         yield from simple_commands(logical.slice(offset, len(sub)), level + 1)
     current: list[Token] = []
+    pending = 0  # tokens still to drop after a redirection operator: its target (`> out.txt`, `2>&1`)
     for tok, start in split_shell(masked):
+        if pending:
+            pending -= 1
+            if tok == "&":  # `2>&1` splits as `2>`, `&`, `1`
+                pending = 1
+            continue
+        m = _REDIRECT.fullmatch(tok) if masked[start:start + 1] not in ("'", '"') else None
+        if m and not (tok.startswith("<") and tok.endswith(">")):  # `<pod-name>` is a placeholder
+            pending = 0 if m.group(1) else 1
+            continue
         if tok and tok[0] in "|&;()" and set(tok) <= set("|&;()"):
             if current:
                 yield current

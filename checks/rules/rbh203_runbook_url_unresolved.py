@@ -87,7 +87,8 @@ def _missing_runbook_hint(ctx: RuleContext, alert, candidates: list[str]) -> tup
     """(suggestion, its source, text added to the message) for a runbook_url naming a missing file:
     the file's rename in git history; else the same path in another letter case (once, the notice
     names the ``case_insensitive`` option); else a probably-right similar runbook (calibrated
-    threshold, never an index page); else how to create it with ``rbh new``."""
+    threshold, never an index page); else a file of that name the runbook globs leave out; else how to
+    create it with ``rbh new``."""
     renames = ctx.runbook_renames
     for c in candidates:
         hit = renames.get(c)
@@ -107,4 +108,8 @@ def _missing_runbook_hint(ctx: RuleContext, alert, candidates: list[str]) -> tup
     near = best_match(stem, [p for p in ctx.runbook_paths if p.rsplit("/", 1)[0] == folder] or ctx.runbook_paths, key=_stem)
     if near:
         return near, None, ""
+    runbooks = set(ctx.runbook_paths)
+    outside = sorted(f for f in ctx.files if (f == target or f.endswith("/" + target)) and f not in runbooks)
+    if outside:  # the page exists, the globs leave it out: creating another would be the wrong fix
+        return None, None, f"; `{outside[0]}` has that name but is not a runbook (add it to `runbooks.include`)"
     return None, None, f"; create it with `rbh new {alert.name}`"

@@ -3,8 +3,12 @@
 ## What it does
 Resolves every relative link and image (`[escalation](../escalation.md)`, `![graph](img/p99.png)`)
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
-`README.md` counts). Links that would leave the repository are reported too; external URLs are not
-fetched.
+`README.md` counts). Links written for the built site count when they name a page: `guide` or
+`guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb`, and a folder
+URL from a page the site serves at `page/` (`../other/` from `docs/a/page.md` is `docs/a/other.md`).
+Links that would leave the repository are reported too; external URLs are not fetched, but an
+absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
+names a page (`.html`, `.md`, a folder `/`) is checked against the repository like a relative one.
 
 ## Why it matters
 Runbooks lean on each other ("then follow the database failover runbook"). A dead link in the middle
@@ -52,7 +56,63 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
         return rel, True  # a folder: the site or the repository view lists it
     if not rel.endswith(".md") and f"{rel.rstrip('/')}.md" in ctx.files:  # MkDocs-style link to a page without extension
         return f"{rel.rstrip('/')}.md", True
+    page = _site_page(ctx, rel + "/" if target.endswith("/") else rel)
+    if page is None and target.endswith("/") and not target.startswith("/"):
+        page = _site_page(ctx, _from_page_url(source, target))
+    if page is not None:
+        return page, True
     return rel, False
+
+
+# Static site generators publish `guide.md` (or Middleman's `guide.html.md.erb`) as `guide.html` or
+# as the folder URL `guide/`; a link written for the site names the page that way.
+_PAGE_SOURCES = (".md", ".html.md", ".html.md.erb", ".html.erb", ".md.erb")
+
+
+def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
+    """The runbook source a site URL path names (``a/guide.html``, ``a/guide/``), when one exists."""
+    if rel is None:
+        return None
+    base = rel.rstrip("/")
+    if base.endswith((".html", ".htm")):
+        stem = base.rsplit(".", 1)[0]
+        found = [f"{base}.md", f"{base}.md.erb", f"{base}.erb", f"{stem}.md"]
+    elif rel.endswith("/"):
+        found = [base + ext for ext in _PAGE_SOURCES] + [f"{base}/{name}" for name in ("index.md", "README.md", "_index.md")]
+    else:
+        return None
+    return next((f for f in found if f in ctx.files), None)
+
+
+def _from_page_url(source: str, target: str) -> str | None:
+    """*target* resolved from the folder URL the site gives *source* (``a/guide.md`` is served at
+    ``a/guide/``, so ``../other/`` there means ``a/other/``); index pages are served at their folder."""
+    folder = posixpath.dirname(source)
+    name = posixpath.basename(source).split(".", 1)[0]
+    if name.lower() not in ("index", "readme", "_index"):
+        folder = posixpath.join(folder, name)
+    joined = posixpath.normpath(posixpath.join(folder, target))
+    return None if joined.startswith("..") else joined + "/"
+
+
+def _same_name_nearest(rel: str, source: str, pool: list[str]) -> str | None:
+    """A file with the very name the link gives (a moved file), the one nearest the linking runbook
+    first: `./docs/OPERATIONS.md` from `p/docs/README.md` means `p/docs/OPERATIONS.md`, not some
+    `operations.md` elsewhere that a similarity score would pick (it leaves exact names out)."""
+    name = rel.rsplit("/", 1)[-1]
+    if name.lower() in ("index.md", "readme.md", "_index.md"):
+        return None  # every folder has one: the nearest is no better a guess than none
+    same = [f for f in pool if f.rsplit("/", 1)[-1].lower() == name.lower()]
+    if not same:
+        return None
+    here = posixpath.dirname(source).split("/")
+
+    def distance(f: str) -> tuple[int, bool, int, str]:  # most shared folders, exact case, shallowest
+        parts = posixpath.dirname(f).split("/")
+        shared = next((i for i, (a, b) in enumerate(zip(parts, here)) if a != b), min(len(parts), len(here)))
+        return -shared, f.rsplit("/", 1)[-1] != name, len(parts), f
+
+    return min(same, key=distance)
 
 
 def _stem(path: str) -> str:
@@ -60,6 +120,42 @@ def _stem(path: str) -> str:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
+    yield from _relative_links(ctx)
+    yield from _own_site_links(ctx)
+
+
+def _own_site_links(ctx: RuleContext) -> Iterator[Finding]:
+    """Absolute links to this repository's own published site (``site.url`` or a
+    ``check.runbook_urls.prefixes`` URL) are links to its pages too: a page moved or deleted leaves
+    them dead exactly like a relative link. Only URLs that name a page (``.html``, ``.md`` or a
+    folder ``/``) and match no file of the repository are reported."""
+    resolver = ctx.url_resolver
+    if not resolver.prefixes:
+        return
+    # every file by its path without extensions (`source/about.html.erb` -> `source/about`): a page of
+    # the site that is not a runbook still exists
+    stems = {posixpath.join(posixpath.dirname(f), posixpath.basename(f).split(".", 1)[0]) for f in ctx.files}
+    for rb in ctx.runbooks:
+        for link in rb.links:
+            url = link.target
+            if link.kind not in ("inline", "reference") or not url.startswith(("https://", "http://")) or "{{" in url:
+                continue
+            path = url.split("#", 1)[0].split("?", 1)[0]
+            if not path.endswith((".html", ".md", "/")):
+                continue
+            res = resolver.resolve(url)
+            if not res.managed or res.found is not None or not res.candidates:
+                continue
+            page = res.candidates[0].rsplit(".", 1)[0]  # `source/network.md` for `.../network/`
+            if any(c in ctx.files for c in res.candidates) or page in stems or page in ctx.directories:
+                continue  # a page that is not a runbook (an index, a template, a page the globs leave out)
+            yield ctx.finding(rb.path, link.line, link.column,
+                              f"link `{url}` names a page of this site that no file provides "
+                              f"(looked for {', '.join(f'`{c}`' for c in res.candidates[:2])})",
+                              reference=f"link/{url}", strength="prose")
+
+
+def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
         for ref in ctx.refs(rb, "link"):
             if not ref.name:
@@ -77,7 +173,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             # shared folders made unrelated files look alike), never an index page; nearer folders win
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             same_folder = [f for f in pool if f.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0]]
-            best = best_match(stem, same_folder, key=_stem) or best_match(stem, pool, key=_stem)
+            best = (_same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
+                    or best_match(stem, pool, key=_stem))
             suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
             yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` does not exist",
                               suggestion=suggestion, reference=f"link/{ref.name}", strength=ref.strength)

@@ -3,7 +3,8 @@
 ## What it does
 Checks inline code that looks like a repository path (`manifests/checkout/deployment.yaml`,
 `scripts/failover.sh`) and the files of `kubectl apply/diff/delete -f PATH`, when they start with a
-top-level folder that exists in the repository. Paths outside the repository's known folders
+top-level folder that exists in the repository. A path that exists relative to a folder above the
+runbook (a project's folder in a monorepo) counts. Paths outside the repository's known folders
 (`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked.
 
 ## Why it matters
@@ -27,6 +28,19 @@ SEVERITY = Severity.warning
 Options = NoOptions
 
 
+def _under_an_ancestor(ctx: RuleContext, runbook: str, path: str) -> bool:
+    """Whether *path* exists relative to a folder above the runbook: in a monorepo a project's
+    runbooks name its files from the project's folder (`assets/pbs/jobs.yaml` in
+    `projects/p2/assets/runbooks/backup.md` is `projects/p2/assets/pbs/jobs.yaml`)."""
+    folder = runbook.rsplit("/", 1)[0] if "/" in runbook else ""
+    while folder:
+        candidate = f"{folder}/{path}"
+        if candidate in ctx.files or candidate in ctx.directories:
+            return True
+        folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
+    return False
+
+
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
         for ref in ctx.refs(rb, "path"):
@@ -34,7 +48,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             top = path.split("/", 1)[0]
             if top not in ctx.top_level or top.startswith("."):
                 continue
-            if path in ctx.files or path in ctx.directories:
+            if path in ctx.files or path in ctx.directories or _under_an_ancestor(ctx, rb.path, path):
                 continue
             suggestion = nearest(path, ctx.files | ctx.directories, cutoff=0.75)
             yield ctx.finding(rb.path, ref.line, ref.column, f"repository path `{ref.name}` does not exist",

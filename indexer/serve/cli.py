@@ -15,8 +15,9 @@ DEFAULT_TOKEN_ENV = "RBH_SERVE_TOKEN"
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port (default: serve.port, 8095; 0 picks a free one).")
 @click.option("--token-env", default=DEFAULT_TOKEN_ENV, envvar="RBH_SERVE_TOKEN_ENV", show_default=True, metavar="NAME",
               help="Environment variable holding the bearer token (never read from rbh.yaml).")
-@click.option("--allow-repo-webhooks", is_flag=True, envvar="RBH_SERVE_ALLOW_REPO_WEBHOOKS",
-              help="Also post to the chat webhooks listed in rbh.yaml (serve.webhooks); off by default.")
+@click.option("--allow-repo-webhooks", is_flag=True,
+              help="Also post to the chat webhooks listed in rbh.yaml (serve.webhooks); off by default. "
+                   "RBH_TRUST_REPO_URLS=1 in the environment does the same.")
 @click.option("--qdrant-url", default=None, metavar="URL", help="Qdrant server or cluster (default: store.url, env RBH_QDRANT_URL, else the local store).")
 def serve_command(repo, host, port, token_env, allow_repo_webhooks, qdrant_url):
     """Serve the runbooks over HTTP: Alertmanager webhook, ask API, search page, metrics.
@@ -42,8 +43,10 @@ def serve_command(repo, host, port, token_env, allow_repo_webhooks, qdrant_url):
         from rbh.errors import ConfigError
 
         raise ConfigError("rbh serve needs its extra: pip install 'runbook-health[serve]'") from None
+    from rbh.config import trust_repo_webhooks
     from rbh.indexer.serve.service import serve
 
+    allow_repo_webhooks = allow_repo_webhooks or trust_repo_webhooks()
     serve(repo, host=host, port=port, token_env=token_env, allow_repo_webhooks=allow_repo_webhooks, qdrant_url=qdrant_url,
           on_ready=lambda line: click.echo(line, err=True))
     return 0

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -172,4 +171,7 @@ class Notifier:
 
 
 def allow_repo_webhooks_from_env() -> bool:
-    return os.environ.get("RBH_SERVE_ALLOW_REPO_WEBHOOKS", "") in ("1", "true", "yes")
+    """``RBH_TRUST_REPO_URLS=1`` (or the deprecated ``RBH_SERVE_ALLOW_REPO_WEBHOOKS=1``): rbh.config decides."""
+    from rbh.config import trust_repo_webhooks
+
+    return trust_repo_webhooks()

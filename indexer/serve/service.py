@@ -43,7 +43,7 @@ def chat_targets(project: Project, allow_repo_webhooks: bool) -> list[Target]:
     repo_hooks = project.config.serve.webhooks
     if repo_hooks and not allow_repo_webhooks:
         log.warning("rbh.yaml lists %d chat webhook(s) in serve.webhooks; ignored without --allow-repo-webhooks "
-                    "(or set RBH_SERVE_WEBHOOKS)", len(repo_hooks))
+                    "or RBH_TRUST_REPO_URLS=1 (or set RBH_SERVE_WEBHOOKS)", len(repo_hooks))
     elif repo_hooks:
         targets += [Target(h.name, h.kind, h.url) for h in repo_hooks]
     names = [t.name for t in targets]

@@ -35,7 +35,7 @@ Chunk payload (the same on both adapters)
 
 ==================  ==========================================================================
 path                repository-relative POSIX path of the runbook
-title               runbook title (front matter ``title``, else its H1, else the file name)
+title               runbook title (front matter ``title``, else its H1, else a lone top heading, else the file name)
 heading             text of the section's heading (the title for the text before any heading)
 heading_path        list of heading texts, outermost first (empty before the first heading)
 anchor              MkDocs anchor of the heading ("" for the text before any heading)
