@@ -15,17 +15,22 @@ import re
 from dataclasses import dataclass, field
 from html import escape
 from typing import Callable, Iterable
-from urllib.parse import urlsplit
 
 import nh3
 from markupsafe import Markup
 
 from rbh.checks.model import Finding, Severity
-from rbh.checks.site_templates import SiteTemplates, default_templates, plural
-
-STATUS_ORDER = {"error": 0, "warning": 1, "known": 2, "unknown": 3, "healthy": 4}
-STATUS_LABEL = {"error": "Stale", "warning": "Warnings", "known": "Known issues", "unknown": "Health unknown",
-                "healthy": "Healthy"}
+from rbh.checks.site_templates import (  # noqa: F401 - the site vocabulary, importable from here too
+    ALERT_STATE_LABEL,
+    ALERT_STATE_ORDER,
+    STATUS_LABEL,
+    STATUS_ORDER,
+    SiteTemplates,
+    alert_anchor,
+    default_templates,
+    plural,
+    safe_href,
+)
 
 SourceLink = Callable[[str, int], "str | None"]  # (repo-relative path, line) -> URL of that line, if known
 
@@ -109,36 +114,7 @@ class AlertRow:
         return "ok" if self.url_state == "ok" else "broken-url"
 
 
-ALERT_STATE_ORDER = {"no-runbook": 0, "broken-url": 1, "no-url": 2, "undefined": 3, "external": 4, "ok": 5}
-ALERT_STATE_LABEL = {
-    "undefined": "No alert rule by this name",
-    "external": "External runbook, not checked",
-    "no-runbook": "No runbook",
-    "broken-url": "runbook_url does not resolve",
-    "no-url": "No runbook_url annotation",
-    "ok": "OK",
-}
-
-
 # ------------------------------------------------------------------------------------------ helpers
-
-
-def safe_href(url: str | None) -> str | None:
-    """*url* when it is an absolute http(s) URL (front matter is untrusted: no ``javascript:``)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme in ("http", "https") and parts.netloc:
-        return url.strip()
-    return None
-
-
-def alert_anchor(name: str) -> str:
-    """The element id of an alert in the alert index (alert names are ``[a-zA-Z_:][a-zA-Z0-9_:]*``)."""
-    return "alert-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
 
 
 def _status_line(rb: RunbookHealth) -> str:

@@ -22,6 +22,7 @@ from functools import lru_cache
 from html import escape
 from os import PathLike
 from typing import Any
+from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -64,6 +65,42 @@ def short_url(url: str, limit: int = 60) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
+# The site's vocabulary: what the templates and the renderer (site_render) both name. It lives here,
+# below the renderer, so the templates' helpers need no import of it.
+STATUS_ORDER = {"error": 0, "warning": 1, "known": 2, "unknown": 3, "healthy": 4}
+STATUS_LABEL = {"error": "Stale", "warning": "Warnings", "known": "Known issues", "unknown": "Health unknown",
+                "healthy": "Healthy"}
+
+ALERT_STATE_ORDER = {"no-runbook": 0, "broken-url": 1, "no-url": 2, "undefined": 3, "external": 4, "ok": 5}
+ALERT_STATE_LABEL = {
+    "undefined": "No alert rule by this name",
+    "external": "External runbook, not checked",
+    "no-runbook": "No runbook",
+    "broken-url": "runbook_url does not resolve",
+    "no-url": "No runbook_url annotation",
+    "ok": "OK",
+}
+
+
+def safe_href(url: str | None) -> str | None:
+    """*url* when it is an absolute http(s) URL (front matter is untrusted: no ``javascript:``)."""
+    if not url:
+        return None
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme in ("http", "https") and parts.netloc:
+        return url.strip()
+    return None
+
+
+def alert_anchor(name: str) -> str:
+    """The element id of an alert in the alert index (alert names are ``[a-zA-Z_:][a-zA-Z0-9_:]*``)."""
+    return "alert-" + re.sub(r"[^A-Za-z0-9_-]", "-", name)
+
+
+
 class SiteTemplates:
     """The site's templates, looked up in *search_dirs* (a theme's folders, first match wins), then ours."""
 
@@ -87,20 +124,19 @@ class SiteTemplates:
 
     @staticmethod
     def _helpers() -> dict[str, Any]:
-        from rbh.checks import site_render as sr
         from rbh.runbook import slugify
 
         return {
             "date": fmt_date,
             "plural": plural,
             "short_url": short_url,
-            "safe_href": sr.safe_href,
-            "alert_anchor": sr.alert_anchor,
+            "safe_href": safe_href,
+            "alert_anchor": alert_anchor,
             "slugify": slugify,
-            "status_labels": sr.STATUS_LABEL,
-            "status_order": sr.STATUS_ORDER,
-            "alert_state_labels": sr.ALERT_STATE_LABEL,
-            "alert_state_order": sr.ALERT_STATE_ORDER,
+            "status_labels": STATUS_LABEL,
+            "status_order": STATUS_ORDER,
+            "alert_state_labels": ALERT_STATE_LABEL,
+            "alert_state_order": ALERT_STATE_ORDER,
         }
 
     def render(self, name: str, **context: Any) -> str:

@@ -14,7 +14,8 @@ import click
 from rbh import __version__
 from rbh.errors import EXIT_UNEXPECTED, EXIT_USAGE, RbhError, UsageError
 from rbh.options import repo_option  # noqa: F401 - re-exported: command modules written before rbh.options import it from here
-from rbh.redact import RedactingFilter, redact
+from rbh.redact import redact
+from rbh.textsafe import RedactingFilter
 from rbh.textsafe import message_line as _safe
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}

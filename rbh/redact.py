@@ -17,7 +17,6 @@ words in the output.
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 from typing import Any
@@ -76,20 +75,3 @@ def redact_data(obj: Any, values: list[str] | None = None) -> Any:
     if isinstance(obj, (list, tuple)):
         return type(obj)(redact_data(v, values) for v in obj)
     return obj
-
-
-class RedactingFilter(logging.Filter):
-    """Log lines with secrets redacted and control characters shown as escapes (``rbh.textsafe``).
-
-    A log line often quotes a file name or a value from the repository; printed raw it could move
-    the cursor or start a CI workflow command, like any other untrusted text.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        from rbh.textsafe import inert_workflow_commands, one_line
-
-        msg = record.getMessage()
-        clean = inert_workflow_commands(one_line(redact(msg)))
-        if clean != msg:
-            record.msg, record.args = clean, ()
-        return True

@@ -26,7 +26,10 @@ what a reader sees is exactly what the bytes say.
 
 from __future__ import annotations
 
+import logging
 import re
+
+from rbh.redact import redact
 
 # What gets escaped: Unicode categories Cc (C0 and C1 controls, DEL), Cf (format characters: bidi
 # embeddings, overrides and isolates, zero-width space, word joiner, soft hyphen, BOM, tag
@@ -114,6 +117,19 @@ def inert_xml(serialised: str) -> str:
 
 def message_line(text: object) -> str:
     """One line for stderr: secrets redacted, controls as escapes, no workflow command."""
-    from rbh.redact import redact
-
     return inert_workflow_commands(one_line(redact(text if isinstance(text, str) else str(text))))
+
+
+class RedactingFilter(logging.Filter):
+    """Log lines with secrets redacted and control characters shown as escapes (``rbh.textsafe``).
+
+    A log line often quotes a file name or a value from the repository; printed raw it could move
+    the cursor or start a CI workflow command, like any other untrusted text.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        msg = record.getMessage()
+        clean = inert_workflow_commands(one_line(redact(msg)))
+        if clean != msg:
+            record.msg, record.args = clean, ()
+        return True
