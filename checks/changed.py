@@ -65,6 +65,24 @@ def _words(text: str, dotted_parts: bool = True) -> set[str]:
     return out
 
 
+# Up to this many needles, a text is first searched for each as a plain substring (fast); with more,
+# tokenizing it once is cheaper than that many scans.
+_SUBSTRING_NEEDLES = 32
+
+
+def _mentions_any(text: str, needles: set[str]) -> bool:
+    """Whether *text* states one of *needles* as a word (``_words``, dotted parts included).
+
+    Every word ``_words`` yields is a run of ASCII characters, lower-cased, so it is also a
+    substring of ``text.lower()``: a text that contains no needle as a substring cannot mention
+    one and is not tokenized. For a change of one runbook that is nearly every file."""
+    if len(needles) <= _SUBSTRING_NEEDLES:
+        low = text.lower()
+        if not any(n in low for n in needles):
+            return False
+    return not _words(text).isdisjoint(needles)
+
+
 def _scalar(v) -> bool:
     return isinstance(v, (str, int, float)) and not isinstance(v, bool)
 
@@ -281,7 +299,7 @@ def _compute(project, rev: str) -> ChangeScope:
                 text = (project.root / p).read_text(encoding="utf-8", errors="replace")
             except OSError:
                 continue
-            if _words(text) & needles:
+            if _mentions_any(text, needles):
                 scope.files.add(p)
     scope.reason = (
         f"{len(changed_runbooks)} runbook(s) and {len(changed_manifests)} manifest(s) changed since {base[:8]}"

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rbh.checks.changed import _changed_words
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rbh.checks.changed import _SUBSTRING_NEEDLES, _changed_words, _mentions_any, _words
 
 DEPLOY = """\
 apiVersion: apps/v1
@@ -111,3 +114,34 @@ def test_an_unparsable_manifest_falls_back_to_the_words_on_changed_lines():
     old = "kind: Deployment\nmetadata:\n  name: {{ .Values.name }}\n  replicas: {{ .Values.replicas }}\n"
     new = old.replace("replicas", "replicaCount")
     assert _changed_words(old, new) == {"replicas", "values.replicas", "replicacount", "values.replicacount"}
+
+
+# --------------------------------------------------------------- which files mention a needle
+# The scope search skips a file that holds no needle as a substring; it must decide exactly as
+# tokenizing every file does.
+
+_ALPHABET = "abcC.-_ 09İıΣσςK\u212a\n/"
+
+
+@pytest.mark.parametrize(
+    ("text", "needles", "expected"),
+    [
+        ("See cart.shop.svc for details", {"shop"}, True),  # a dotted name counts by part
+        ("Our cartography team", {"cart"}, False),  # a substring that is not a word
+        ("Restart CART-API now", {"cart-api"}, True),  # case does not matter
+        ("Open runbook-00001.md", {"runbook-00001.md", "runbook-00001"}, True),
+        ("Open runbook-000012.md", {"runbook-00001.md", "runbook-00001"}, False),
+        ("\u212aubectl: the Kelvin sign lower-cases to k", {"kubectl"}, False),  # not an ASCII word
+    ],
+)
+def test_a_file_mentions_a_needle_only_as_a_word(text, needles, expected):
+    assert _mentions_any(text, needles) is expected
+    assert _mentions_any(text, needles) == bool(_words(text) & needles)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=_ALPHABET, max_size=60),
+       needles=st.sets(st.text(alphabet="abc.-_09", min_size=1, max_size=6), max_size=_SUBSTRING_NEEDLES + 3))
+def test_the_substring_shortcut_decides_as_tokenizing_does(text, needles):
+    needles = {n.lower() for n in needles}
+    assert _mentions_any(text, needles) == bool(_words(text) & needles)
