@@ -636,8 +636,11 @@ class EdgeWriter:
         state.collection = target.generation.name
         state.complete = True
         gen = target.generation
-        target.shard.flush()
-        target.close()
+        shard, target.shard = target.shard, None
+        # Closing flushes every pending change (Qdrant's Edge docs: close "cleanly destroys the shard
+        # instance, ensuring the data is flushed"); a flush() before it added 0.1-0.2 s at 20,000
+        # chunks. Not suppressed: a failed flush must fail the run.
+        shard.close()
         # The first load after writes settles Edge's journals and id tracker on disk; once done
         # here, readers' loads change no file of a published generation.
         settled = _load(gen)
