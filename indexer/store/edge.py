@@ -50,6 +50,7 @@ import logging
 import os
 import shutil
 import subprocess
+import threading
 import time
 from contextlib import suppress
 from pathlib import Path
@@ -490,6 +491,7 @@ class EdgeWriter:
         self.notices: list[str] = []
         self._lock_fd: int | None = None
         self._store_id: str | None = None
+        self._sweeper: threading.Thread | None = None
 
     # -------------------------------------------------------------------------------- lifecycle
     def __enter__(self) -> "EdgeWriter":
@@ -521,7 +523,12 @@ class EdgeWriter:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._unlock()
+        try:
+            if self._sweeper is not None:  # generations are removed only under the writer lock
+                self._sweeper.join()
+                self._sweeper = None
+        finally:
+            self._unlock()
 
     def _lock(self) -> None:
         fd = os.open(self.root / WRITER_LOCK, os.O_CREAT | os.O_RDWR, 0o644)
@@ -653,7 +660,11 @@ class EdgeWriter:
         _write_json(self.root / POINTER, {"generation": gen.name, "published_at": utc_now()})  # the atomic switch
         _fsync_dir(self.root)
         self.state = state
-        self._sweep(keep=gen.name)
+        # Deleting the replaced generation is mostly the file system's work (tens of MB freed),
+        # so it runs in a thread while the caller goes on with work that does not touch the index
+        # (``rbh index`` refreshes the stored health); ``__exit__`` waits for it, under the lock.
+        self._sweeper = threading.Thread(target=self._sweep_quietly, args=(gen.name,), name="rbh-store-sweep", daemon=True)
+        self._sweeper.start()
 
     def abort(self, target: EdgeTarget) -> None:
         """Forget an unfinished target; the live index is untouched."""
@@ -686,6 +697,12 @@ class EdgeWriter:
         return cache
 
     # -------------------------------------------------------------------------------- clean-up
+    def _sweep_quietly(self, keep: str) -> None:
+        try:
+            self._sweep(keep=keep)
+        except Exception:  # noqa: BLE001 - a generation left behind is removed by the next run
+            log.info("removing replaced generations failed; the next rbh index retries", exc_info=True)
+
     def _sweep(self, keep: str | None) -> None:
         """Remove this store's generations that do not serve and that no reader holds.
 
