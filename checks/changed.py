@@ -70,17 +70,19 @@ def _words(text: str, dotted_parts: bool = True) -> set[str]:
 _SUBSTRING_NEEDLES = 32
 
 
-def _mentions_any(text: str, needles: set[str]) -> bool:
-    """Whether *text* states one of *needles* as a word (``_words``, dotted parts included).
+def _mentions_any(data: bytes, needles: set[str]) -> bool:
+    """Whether a file's bytes, read as UTF-8 text, state one of *needles* as a word (``_words``,
+    dotted parts included).
 
-    Every word ``_words`` yields is a run of ASCII characters, lower-cased, so it is also a
-    substring of ``text.lower()``: a text that contains no needle as a substring cannot mention
-    one and is not tokenized. For a change of one runbook that is nearly every file."""
+    Every word ``_words`` yields is a run of ASCII characters, lower-cased, and decoding keeps
+    ASCII bytes as they are (an invalid sequence never swallows one), so the word is also in the
+    bytes lower-cased: a file that holds no needle there cannot mention one and is neither decoded
+    nor tokenized. For a change of one runbook that is nearly every file."""
     if len(needles) <= _SUBSTRING_NEEDLES:
-        low = text.lower()
-        if not any(n in low for n in needles):
+        low = data.lower()  # ASCII letters only: what a word can hold
+        if not any(n.encode() in low for n in needles if n.isascii()):
             return False
-    return not _words(text).isdisjoint(needles)
+    return not _words(data.decode("utf-8", errors="replace")).isdisjoint(needles)
 
 
 def _scalar(v) -> bool:
@@ -296,10 +298,10 @@ def _compute(project, rev: str) -> ChangeScope:
             if p in scope.files:
                 continue
             try:
-                text = (project.root / p).read_text(encoding="utf-8", errors="replace")
+                data = (project.root / p).read_bytes()
             except OSError:
                 continue
-            if _mentions_any(text, needles):
+            if _mentions_any(data, needles):
                 scope.files.add(p)
     scope.reason = (
         f"{len(changed_runbooks)} runbook(s) and {len(changed_manifests)} manifest(s) changed since {base[:8]}"
