@@ -42,14 +42,22 @@ QUESTIONS = ["checkout p99 latency rollback", "payments webhook backlog", "CartH
              "queue consumer lag partitions broker"]
 
 
-def rusage_run(cmd: list[str], cwd: Path) -> tuple[float, float, int, str]:
-    """(wall seconds, peak RSS MB of that process, exit code, stderr tail) of one new process."""
+# rbh runs as a pip install leaves it: with its modules byte-compiled. A workplace that sets
+# PYTHONDONTWRITEBYTECODE would make both versions (editable installs) compile every module of
+# their own in every process (about 0.1 s each); the first run of each version writes them.
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def rusage_run(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, float]:
+    """(wall seconds, peak RSS MB of that process, exit code, stderr tail, CPU seconds user + system)
+    of one new process. CPU is the comparison that holds when other work shares the machine."""
     t = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV)
     err = proc.stderr.read() if proc.stderr else ""
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return time.perf_counter() - t, usage.ru_maxrss / 1024, proc.returncode, err.strip()[-300:]
+    return (time.perf_counter() - t, usage.ru_maxrss / 1024, proc.returncode, err.strip()[-300:],
+            usage.ru_utime + usage.ru_stime)
 
 
 def du(path: Path) -> int:
@@ -78,7 +86,8 @@ def measure(label: str, rbh: list[str], repo: Path, questions: int, one_file_run
     return {"full": full[0], "full_rss": full[1], "ask": statistics.median(a[0] for a in asks),
             "ask_rss": max(a[1] for a in asks), "one": statistics.median(o[0] for o in ones),
             "one_rss": max(o[1] for o in ones), "size": du(repo / ".rbh" / "qdrant"),
-            "errors": sum(1 for a in asks + ones if a[2] != 0)}
+            "errors": sum(1 for a in asks + ones if a[2] != 0),
+            "full_cpu": full[4], "ask_cpu": statistics.median(a[4] for a in asks), "one_cpu": statistics.median(o[4] for o in ones)}
 
 
 def main() -> int:
@@ -88,10 +97,11 @@ def main() -> int:
     ap.add_argument("--sizes", default="200,2000", help="runbook counts (default 200,2000)")
     ap.add_argument("--questions", type=int, default=7, help="asks per version and size (default 7)")
     ap.add_argument("--one-file-runs", type=int, default=3)
+    ap.add_argument("--only", choices=["this", "baseline"], default=None, help="run one version only")
     ap.add_argument("--baseline-python", type=Path, default=None, help="interpreter of a venv with the baseline installed")
     args = ap.parse_args()
-    versions = [("this checkout", [str(Path(sys.executable).with_name("rbh"))])]
-    if args.baseline_python:
+    versions = [("this checkout", [str(Path(sys.executable).with_name("rbh"))])] if args.only != "baseline" else []
+    if args.baseline_python and args.only != "this":
         versions.append(("baseline", [str(args.baseline_python.with_name("rbh"))]))
     tmp = Path(tempfile.mkdtemp(prefix="rbh-store-bench-"))
     rows = []
@@ -108,10 +118,12 @@ def main() -> int:
                 print(f"  {n} runbooks, {label}: {m}", file=sys.stderr, flush=True)
                 shutil.rmtree(repo, ignore_errors=True)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when done\n")
+        print("Wall seconds, CPU seconds (user + system) in brackets.\n")
         print("| runbooks | code | full `rbh index` | `rbh ask` (median) | one-file `rbh index` (median) | store size | peak memory: index / ask | errors |")
         print("|---:|---|---:|---:|---:|---:|---:|---:|")
         for n, label, m in rows:
-            print(f"| {n:,} | {label} | {m['full']:.1f} s | {m['ask']:.2f} s | {m['one']:.2f} s | {m['size'] / 1e6:.0f} MB | "
+            print(f"| {n:,} | {label} | {m['full']:.1f} s ({m['full_cpu']:.1f}) | {m['ask']:.2f} s ({m['ask_cpu']:.2f}) | "
+                  f"{m['one']:.2f} s ({m['one_cpu']:.2f}) | {m['size'] / 1e6:.0f} MB | "
                   f"{m['full_rss']:.0f} MB / {m['ask_rss']:.0f} MB | {m['errors']} |")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

@@ -65,6 +65,26 @@ def _words(text: str, dotted_parts: bool = True) -> set[str]:
     return out
 
 
+# Up to this many needles, a text is first searched for each as a plain substring (fast); with more,
+# tokenizing it once is cheaper than that many scans.
+_SUBSTRING_NEEDLES = 32
+
+
+def _mentions_any(data: bytes, needles: set[str]) -> bool:
+    """Whether a file's bytes, read as UTF-8 text, state one of *needles* as a word (``_words``,
+    dotted parts included).
+
+    Every word ``_words`` yields is a run of ASCII characters, lower-cased, and decoding keeps
+    ASCII bytes as they are (an invalid sequence never swallows one), so the word is also in the
+    bytes lower-cased: a file that holds no needle there cannot mention one and is neither decoded
+    nor tokenized. For a change of one runbook that is nearly every file."""
+    if len(needles) <= _SUBSTRING_NEEDLES:
+        low = data.lower()  # ASCII letters only: what a word can hold
+        if not any(n.encode() in low for n in needles if n.isascii()):
+            return False
+    return not _words(data.decode("utf-8", errors="replace")).isdisjoint(needles)
+
+
 def _scalar(v) -> bool:
     return isinstance(v, (str, int, float)) and not isinstance(v, bool)
 
@@ -278,10 +298,10 @@ def _compute(project, rev: str) -> ChangeScope:
             if p in scope.files:
                 continue
             try:
-                text = (project.root / p).read_text(encoding="utf-8", errors="replace")
+                data = (project.root / p).read_bytes()
             except OSError:
                 continue
-            if _words(text) & needles:
+            if _mentions_any(data, needles):
                 scope.files.add(p)
     scope.reason = (
         f"{len(changed_runbooks)} runbook(s) and {len(changed_manifests)} manifest(s) changed since {base[:8]}"

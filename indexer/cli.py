@@ -68,18 +68,25 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
         bar.__enter__()
         return bar.update
 
-    try:
-        report = sync(project, ref=ref, worktree=worktree, full=full, qdrant_url=qdrant_url, source=source,
-                      progress_start=progress_start)
-    finally:
+    def close_bar() -> None:
+        nonlocal bar
         if bar is not None:
             bar.__exit__(None, None, None)
+            bar = None
+
+    def store_health() -> None:
+        close_bar()
+        _store_health(project)
+
+    try:  # the health refresh runs while the store removes the replaced index generation
+        report = sync(project, ref=ref, worktree=worktree, full=full, qdrant_url=qdrant_url, source=source,
+                      progress_start=progress_start, then=None if source else store_health)
+    finally:
+        close_bar()
     from rbh.textsafe import message_line
 
     for w in report.warnings:
         click.echo(f"rbh: warning: {message_line(w)}", err=True)
-    if not source:
-        _store_health(project)
     if not quiet:
         click.echo(report.summary())
     return 0

@@ -93,12 +93,15 @@ Progress = Callable[[int], None]  # called with the number of files just process
 
 def sync(project: Project, *, ref: str | None = None, worktree: bool = False, full: bool = False,
          qdrant_url: str | None = None, source: str | None = None,
-         progress_start: Callable[[int], Progress] | None = None) -> SyncReport:
+         progress_start: Callable[[int], Progress] | None = None,
+         then: Callable[[], None] | None = None) -> SyncReport:
     """Index the runbooks of *project* at *ref* (or its work tree) and return what was done.
 
     *source* (default: config ``index.source``, else the project's own repository) is a git URL or
     path the runbooks are read from; config and store always belong to *project*.
-    *progress_start(total_files)* returns a callback for progress.
+    *progress_start(total_files)* returns a callback for progress. *then* is work that does not
+    touch the index, run once the index is up to date (not after a failure) while the store cleans
+    up after itself (the embedded store deletes the replaced generation meanwhile).
     """
     from rbh.indexer.components.source import GitRunbookLoader, select_runbooks
     from rbh.indexer.pipelines import IndexSettings
@@ -159,6 +162,8 @@ def sync(project: Project, *, ref: str | None = None, worktree: bool = False, fu
                 report.unchanged = report.files = len(paths)
                 report.chunks_total = prev.chunks
                 report.seconds = time.monotonic() - t0
+                if then is not None:
+                    then()
                 return report
             plan = _plan_incremental(repo, project, prev.commit, commit, set(paths))
             report.reason = f"{prev.commit[:8]}..{commit[:8]}"
@@ -193,7 +198,9 @@ def sync(project: Project, *, ref: str | None = None, worktree: bool = False, fu
             if store_exc is not None:
                 raise store_exc from None
             raise
-    report.seconds = time.monotonic() - t0
+        report.seconds = time.monotonic() - t0
+        if then is not None:
+            then()
     return report
 
 

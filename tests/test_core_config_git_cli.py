@@ -65,6 +65,29 @@ def test_last_changes_one_pass(git_repo):
     assert info["runbooks/b.md"].date.isoformat() == "2026-03-04T10:00:00+00:00"
 
 
+def test_list_files_lists_regular_files_only_and_escapes_undecodable_names(git_repo):
+    import os
+    import subprocess
+
+    git_repo.write("runbooks/a.md", "# A\n")
+    git_repo.write("runbooks/deep/er/b.md", "# B\n")
+    git_repo.write("run.sh", "#!/bin/sh\n")
+    (git_repo.root / "run.sh").chmod(0o755)
+    git_repo.write("name with spaces\tand tab.md", "# C\n")
+    os.symlink("runbooks/a.md", git_repo.root / "link.md")
+    with open(os.path.join(os.fsencode(git_repo.root), b"caf\xe9.md"), "wb") as f:  # a Latin-1 name
+        f.write(b"# D\n")
+    first = git_repo.commit("files")
+    # a submodule entry (gitlink) without the submodule itself
+    subprocess.run(["git", "-C", str(git_repo.root), "update-index", "--add", "--cacheinfo", f"160000,{first},vendor/sub"], check=True)
+    git_repo.commit("gitlink")
+    undecodable: set[str] = set()
+    files = rgit.list_files(git_repo.repo, "HEAD", undecodable)
+    assert files == sorted(["caf\\xe9.md", "name with spaces\tand tab.md", "run.sh", "runbooks/a.md", "runbooks/deep/er/b.md"])
+    assert undecodable == {"caf\\xe9.md"}
+    assert rgit.list_files(git_repo.repo, first) == [f for f in files if f != "vendor/sub"]
+
+
 def test_git_errors_are_one_line(tmp_path, git_repo):
     with pytest.raises(GitError, match="is not inside a git repository"):
         rgit.open_repo(tmp_path)

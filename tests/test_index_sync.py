@@ -505,3 +505,43 @@ def test_full_rebuild_embeds_only_chunks_whose_text_changed(indexed):
     assert (report.mode, report.chunks_embedded, report.chunks_reused) == ("full", 1, 11)
     top = ask(project, "fail over the payments deployment")[0]
     assert top.meta["path"] == "runbooks/payments.md" and "Fail over the payments" in top.content
+
+
+def test_work_after_the_index_runs_on_the_new_index_and_the_old_generation_is_gone_on_return(indexed):
+    """``sync(then=...)`` (``rbh index`` refreshes the stored health there) runs once the new
+    generation serves, while the replaced one is deleted; by the time sync returns it is gone."""
+    repo, project, _ = indexed
+    root = project.root / ".rbh" / "qdrant"
+    old = json.loads((root / POINTER).read_text())["generation"]
+    seen: list[tuple[str, str | None]] = []
+
+    def then():
+        with open_store(project) as store:
+            seen.append((store.collection, store.state.commit))
+
+    repo.write("runbooks/redis.md", FILES["runbooks/redis.md"] + "\nMore.\n")
+    sha = repo.commit("more")
+    report = sync(project, then=then)
+    new = json.loads((root / POINTER).read_text())["generation"]
+    assert report.mode == "incremental" and new != old
+    assert seen == [(new, sha)]
+    assert sorted(p.name for p in root.glob("edge-*")) == [new]
+    sync(project, then=then)  # up to date: the work still runs
+    assert seen == [(new, sha), (new, sha)]
+
+
+def test_work_after_the_index_does_not_run_when_indexing_fails(indexed, monkeypatch):
+    from rbh.indexer.store.edge import EdgeWriter
+
+    repo, project, _ = indexed
+    ran: list[bool] = []
+
+    def broken(self, target, state):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(EdgeWriter, "publish", broken)  # a full disk at the last step
+    repo.write("runbooks/redis.md", FILES["runbooks/redis.md"] + "\nMore.\n")
+    repo.commit("more")
+    with pytest.raises(StoreError, match="No space left on device"):
+        sync(project, then=lambda: ran.append(True))
+    assert ran == []

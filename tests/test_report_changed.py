@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from rbh.checks.changed import _changed_words
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rbh.checks.changed import _SUBSTRING_NEEDLES, _changed_words, _mentions_any, _words
 
 DEPLOY = """\
 apiVersion: apps/v1
@@ -111,3 +114,40 @@ def test_an_unparsable_manifest_falls_back_to_the_words_on_changed_lines():
     old = "kind: Deployment\nmetadata:\n  name: {{ .Values.name }}\n  replicas: {{ .Values.replicas }}\n"
     new = old.replace("replicas", "replicaCount")
     assert _changed_words(old, new) == {"replicas", "values.replicas", "replicacount", "values.replicacount"}
+
+
+# --------------------------------------------------------------- which files mention a needle
+# The scope search skips a file that holds no needle as a substring; it must decide exactly as
+# tokenizing every file does.
+
+_ALPHABET = "abcC.-_ 09İıΣσςK\u212a\n/"
+
+
+@pytest.mark.parametrize(
+    ("data", "needles", "expected"),
+    [
+        (b"See cart.shop.svc for details", {"shop"}, True),  # a dotted name counts by part
+        (b"Our cartography team", {"cart"}, False),  # a substring that is not a word
+        (b"Restart CART-API now", {"cart-api"}, True),  # case does not matter
+        (b"Open runbook-00001.md", {"runbook-00001.md", "runbook-00001"}, True),
+        (b"Open runbook-000012.md", {"runbook-00001.md", "runbook-00001"}, False),
+        ("\u212aubectl: the Kelvin sign is not an ASCII letter".encode(), {"kubectl"}, False),
+        (b"caf\xe9 \xe2\x82cart broken UTF-8 around a word", {"cart"}, True),
+        (b"\xe2\x82", {"\ufffd"}, False),  # a replacement character is not a word
+    ],
+)
+def test_a_file_mentions_a_needle_only_as_a_word(data, needles, expected):
+    assert _mentions_any(data, needles) is expected
+    assert _mentions_any(data, needles) == bool(_words(data.decode("utf-8", errors="replace")) & needles)
+
+
+_PIECES = st.one_of(st.text(alphabet=_ALPHABET, max_size=8).map(str.encode), st.binary(max_size=4),
+                    st.sampled_from([b"\xe2\x82", b"\xc3", b"\xff", b"\xe2\x84\xaa"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.lists(_PIECES, max_size=12).map(b"".join),
+       needles=st.sets(st.text(alphabet="abc.-_09", min_size=1, max_size=6), max_size=_SUBSTRING_NEEDLES + 3))
+def test_the_substring_shortcut_decides_as_tokenizing_does(data, needles):
+    needles = {n.lower() for n in needles}
+    assert _mentions_any(data, needles) == bool(_words(data.decode("utf-8", errors="replace")) & needles)
