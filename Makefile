@@ -28,6 +28,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	@MYPY=$(abspath $(BIN))/mypy bash scripts/mypy.sh
 	@LINT_IMPORTS=$(abspath $(BIN))/lint-imports bash scripts/lint-imports.sh
+	@bash scripts/in-installed-layout.sh $(abspath $(BIN))/python $(abspath scripts/no-import-cycles.py)
 
 browser:
 	@bash scripts/ensure-chromium.sh

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable
 
 if TYPE_CHECKING:
-    from rbh.indexer.components.wordllama_model import WordLlamaModel
+    from rbh.indexer.encoding.wordllama_model import WordLlamaModel
     from rbh.indexer.store.base import StoreReader
     from rbh.project import Project
 
@@ -183,7 +183,7 @@ def _fold(word: str) -> str:
 def title_words(text: str) -> set[str]:
     """Index terms of the word parts of *text* (CamelCase and snake_case split, stop words out),
     without the joined compounds the lexical index also keeps."""
-    from rbh.indexer.components.terms import _CAMEL, _word  # same package: the index's own word rules
+    from rbh.indexer.encoding.terms import _CAMEL, _word  # same package: the index's own word rules
 
     out: set[str] = set()
     for token in _WORD_PARTS.findall(text):
@@ -286,7 +286,7 @@ class Retriever:
     def dense_vector(self, text: str) -> list[float]:
         if text not in self._vectors:
             if self._model is None:
-                from rbh.indexer.components.wordllama_model import load_wordllama
+                from rbh.indexer.encoding.wordllama_model import load_wordllama
 
                 idx = self.project.config.index
                 self._model = load_wordllama(idx.model, idx.dim)
@@ -295,7 +295,7 @@ class Retriever:
 
     @staticmethod
     def sparse_terms(text: str) -> list[int]:
-        from rbh.indexer.components.terms import query_terms
+        from rbh.indexer.encoding.terms import query_terms
 
         return query_terms(text)
 

@@ -58,7 +58,7 @@ def test_stems_are_the_english_snowball_stems_whichever_implementation_runs():
     # snowballstemmer uses PyStemmer (compiled) when it is installed, else its own Python code; an
     # index built with one is queried with the other, so both must give these stems (the sparse
     # term ids are hashes of them). Compared on 870,000 words when PyStemmer was added: identical.
-    from rbh.indexer.components.terms import _stem
+    from rbh.indexer.encoding.terms import _stem
 
     words = {"restarted": "restart", "latencies": "latenc", "generously": "generous", "replication": "replic",
              "certificates": "certif", "throttling": "throttl", "dying": "die", "skies": "sky", "knightly": "knight"}
@@ -186,11 +186,11 @@ def test_unknown_model_is_a_config_error():
 
 
 def test_word_split_before_bpe_gives_wordllamas_own_tokens():
-    """The faster pre-tokenizer (indexer.components.wordllama_model) must not change any token."""
+    """The faster pre-tokenizer (indexer.encoding.wordllama_model) must not change any token."""
     import copy
     from pathlib import Path
 
-    from rbh.indexer.components.wordllama_model import load_wordllama
+    from rbh.indexer.encoding.wordllama_model import load_wordllama
 
     fast = load_wordllama("wordllama", 256).tokenizer
     plain = copy.deepcopy(fast)

@@ -14,6 +14,7 @@ import rbh.indexer.store.server as server_module
 from rbh.indexer.store import open_store, resolve_alias
 from rbh.indexer.sync import sync
 from rbh.project import load_project
+from rbh.indexer.store.document_store import RbhDocumentStore
 from test_index_sync import CHUNKS_PER_RUNBOOK, FILES
 
 
@@ -108,5 +109,5 @@ def test_deleted_runbook_is_gone_from_the_server_index(server_repo, server):
     report = sync(project)
     assert (report.deleted, report.chunks_deleted, report.chunks_total) == (1, 3, 9)
     with open_store(project) as store:
-        paths = {d.meta["path"] for d in store.document_store.filter_documents()}
+        paths = {d.meta["path"] for d in RbhDocumentStore.over_reader(store).filter_documents()}
     assert "runbooks/payments.md" not in paths and len(paths) == 3

@@ -18,6 +18,7 @@ from rbh.indexer.store import open_store
 from rbh.indexer.sync import sync
 from rbh.errors import StoreError
 from rbh.project import load_project
+from rbh.indexer.store.document_store import RbhDocumentStore
 from test_index_sync import CHUNKS_PER_RUNBOOK, FILES, runbook
 
 
@@ -161,7 +162,7 @@ def test_filters_in_haystack_syntax(indexed_repo):
         assert store.count({"field": "meta.line", "operator": ">=", "value": 16}) == 8
         assert store.count({"field": "meta.last_reviewed", "operator": "<", "value": "2026-02-01"}) == 12
         assert store.count({"field": "meta.team", "operator": "==", "value": None}) == 12
-        docs = store.document_store.filter_documents({"field": "meta.tags", "operator": "in", "value": ["kafka"]})
+        docs = RbhDocumentStore.over_reader(store).filter_documents({"field": "meta.tags", "operator": "in", "value": ["kafka"]})
         assert {d.meta["path"] for d in docs} == {"runbooks/kafka.md"} and all(len(d.embedding) == 256 for d in docs)
     assert top_path(project, "restart the deployment", Filters(service=("payments",))) == "runbooks/payments.md"
     assert top_path(project, "restart the deployment", Filters(team=("team-kafka",))) == "runbooks/kafka.md"

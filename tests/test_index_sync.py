@@ -18,6 +18,7 @@ from rbh.indexer.store.edge import GEN_MARKER, MARKER, POINTER, STATE_FILE
 from rbh.indexer.sync import sync
 from rbh.errors import StoreError
 from rbh.project import load_project
+from rbh.indexer.store.document_store import RbhDocumentStore
 
 
 def runbook(title: str, service: str, alert: str, body_words: str) -> str:
@@ -78,7 +79,7 @@ def ask(project, question: str, top_k: int = 10) -> list:
 
 def paths_in_store(project) -> dict[str, int]:
     with open_store(project) as store:
-        docs = store.document_store.filter_documents()
+        docs = RbhDocumentStore.over_reader(store).filter_documents()
     out: dict[str, int] = {}
     for d in docs:
         out[d.meta["path"]] = out.get(d.meta["path"], 0) + 1
@@ -98,7 +99,7 @@ def test_full_index_writes_every_section_with_its_metadata(indexed):
     repo, project, report = indexed
     assert (report.added, report.chunks_embedded, report.chunks_total) == (4, 4 * CHUNKS_PER_RUNBOOK, 4 * CHUNKS_PER_RUNBOOK)
     with open_store(project) as store:
-        docs = store.document_store.filter_documents({"field": "meta.path", "operator": "==", "value": "runbooks/checkout.md"})
+        docs = RbhDocumentStore.over_reader(store).filter_documents({"field": "meta.path", "operator": "==", "value": "runbooks/checkout.md"})
     docs.sort(key=lambda d: d.meta["chunk_index"])
     assert [d.meta["heading_path"] for d in docs] == [
         ["Checkout latency", "Symptoms"], ["Checkout latency", "Diagnosis"], ["Checkout latency", "Mitigation"]]

@@ -1,4 +1,4 @@
-"""Our WordLlama loader (indexer.components.wordllama_model) must give WordLlama's own vectors.
+"""Our WordLlama loader (indexer.encoding.wordllama_model) must give WordLlama's own vectors.
 
 The runtime path never imports the ``wordllama`` package (start-up time); this test does, to compare.
 """
@@ -28,7 +28,7 @@ def test_vectors_equal_wordllamas_own(dim):
     import wordllama
     from wordllama import WordLlama
 
-    from rbh.indexer.components.wordllama_model import _MODELS, load_wordllama
+    from rbh.indexer.encoding.wordllama_model import _MODELS, load_wordllama
 
     _MODELS.clear()  # the speedup's pre-tokenizer is part of what is compared, so load both fresh
     ours = load_wordllama("wordllama", dim)
@@ -45,7 +45,7 @@ def test_vectors_equal_wordllamas_own(dim):
 
 
 def test_unshipped_dimension_is_a_config_error():
-    from rbh.indexer.components.wordllama_model import load_wordllama
+    from rbh.indexer.encoding.wordllama_model import load_wordllama
     from rbh.errors import ConfigError
 
     with pytest.raises(ConfigError, match=r"cannot load WordLlama 'l2_supercat' with dim 512 .*at most 256"):
@@ -57,7 +57,7 @@ def test_unshipped_dimension_is_a_config_error():
 
 
 def test_query_path_does_not_import_the_wordllama_package():
-    code = ("import sys; from indexer.components.wordllama_model import load_wordllama; "
+    code = ("import sys; from indexer.encoding.wordllama_model import load_wordllama; "
             "v = load_wordllama('wordllama', 256).embed(['disk full'])[0]; "
             "assert abs(float((v * v).sum()) - 1) < 1e-5; "
             "print(sorted(m for m in sys.modules if m == 'wordllama' or m.startswith(('wordllama.', 'requests', 'haystack'))))")

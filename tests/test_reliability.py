@@ -16,6 +16,7 @@ from collections import Counter
 import pytest
 
 from rbh.checks.sources._yaml import MAX_MANIFEST_BYTES
+from rbh.indexer.store.document_store import RbhDocumentStore
 
 GITIGNORE = ".rbh/\n"  # the index lives in the work tree; the fixtures commit with `git add -A`
 
@@ -68,7 +69,7 @@ def store_paths(root) -> Counter:
     from rbh.project import load_project
 
     with open_store(load_project(root)) as store:
-        return Counter(d.meta["path"] for d in store.document_store.filter_documents())
+        return Counter(d.meta["path"] for d in RbhDocumentStore.over_reader(store).filter_documents())
 
 
 def store_anchors(root, path: str) -> list[str]:
@@ -76,7 +77,7 @@ def store_anchors(root, path: str) -> list[str]:
     from rbh.project import load_project
 
     with open_store(load_project(root)) as store:
-        return sorted(d.meta["anchor"] for d in store.document_store.filter_documents() if d.meta["path"] == path)
+        return sorted(d.meta["anchor"] for d in RbhDocumentStore.over_reader(store).filter_documents() if d.meta["path"] == path)
 
 
 def files_containing(root, needle: bytes) -> list[str]:

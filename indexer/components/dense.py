@@ -13,7 +13,7 @@ from haystack import Document, component, default_from_dict, default_to_dict
 
 from rbh.indexer.components.lexical import embedding_text
 # Model loading lives in ``wordllama_model`` (no Haystack import: the query path uses it).
-from rbh.indexer.components.wordllama_model import DEFAULT_CONFIG, WordLlamaModel, load_wordllama, parse_model  # noqa: F401 - re-exported
+from rbh.indexer.encoding.wordllama_model import DEFAULT_CONFIG, WordLlamaModel, load_wordllama, parse_model  # noqa: F401 - re-exported
 
 
 class _WordLlamaBase:

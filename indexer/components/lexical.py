@@ -25,7 +25,7 @@ from haystack import Document, component
 from haystack.dataclasses import SparseEmbedding
 
 # The pure tokenizer and weights live in ``terms`` (no Haystack import: the query path uses them).
-from rbh.indexer.components.terms import (  # noqa: F401 - re-exported
+from rbh.indexer.encoding.terms import (  # noqa: F401 - re-exported
     AVG_LEN,
     B,
     K1,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import Any
 
-from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings
+from rbh.indexer.store.model import DENSE_VECTOR, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings
 from rbh.indexer.store.filters import path_filter
 
 
@@ -40,13 +39,6 @@ class StoreReader:
     # -- shared
     def records_of(self, path: str) -> list[Record]:
         return self.scroll(path_filter([path]))
-
-    @cached_property
-    def document_store(self):
-        """A Haystack ``DocumentStore`` over this reader (read-only: writes go through ``rbh index``)."""
-        from rbh.indexer.store.document_store import RbhDocumentStore
-
-        return RbhDocumentStore.over_reader(self)
 
     def __enter__(self) -> "StoreReader":
         return self

@@ -26,7 +26,7 @@ from haystack.dataclasses import SparseEmbedding
 from haystack.document_stores.errors import DocumentStoreError, DuplicateDocumentError
 from haystack.document_stores.types import DuplicatePolicy
 
-from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Record, SparseValues, point_id
+from rbh.indexer.store.model import DENSE_VECTOR, SPARSE_VECTOR, Record, SparseValues, point_id
 
 
 def to_record(doc: Document) -> Record:

@@ -56,7 +56,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
-from rbh.indexer.store import (
+from rbh.indexer.store.model import (
     DENSE_VECTOR,
     PAYLOAD_INDEXES,
     SPARSE_VECTOR,
@@ -693,10 +693,10 @@ class EdgeWriter:
         """Payload indexes are made with each generation; nothing to add to a published one."""
 
     def vector_cache(self) -> dict:
-        """Vectors of the serving index by embedding-text hash (``indexer.components.reuse``)."""
-        from rbh.indexer.components.reuse import text_key
+        """Vectors of the serving index by embedding-text hash (``indexer.encoding.vectors``)."""
+        from rbh.indexer.encoding.vectors import text_key
 
-        from rbh.indexer.components.reuse import VectorCache
+        from rbh.indexer.encoding.vectors import VectorCache
 
         cache = VectorCache()
         gen = self._serving() if self.state is not None else None

@@ -16,7 +16,7 @@ import warnings
 from contextlib import suppress
 from typing import Any, Callable
 
-from rbh.indexer.store import (
+from rbh.indexer.store.model import (
     DENSE_VECTOR,
     PAYLOAD_INDEXES,
     SPARSE_VECTOR,
@@ -327,9 +327,9 @@ class ServerWriter:
             with_retries(self.settings, lambda: ensure_payload_indexes(self.client, self.state.collection), "create payload indexes")
 
     def vector_cache(self) -> dict:
-        from rbh.indexer.components.reuse import text_key
+        from rbh.indexer.encoding.vectors import text_key
 
-        from rbh.indexer.components.reuse import VectorCache
+        from rbh.indexer.encoding.vectors import VectorCache
 
         cache = VectorCache()
         if self.state is None:

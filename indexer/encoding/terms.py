@@ -124,9 +124,13 @@ def query_terms(text: str) -> list[int]:
     return sorted({term_id(t) for t in tokenize(text)})
 
 
-def embedding_text(doc: Any) -> str:
+def chunk_text(title: str | None, heading_path: list[str] | None, content: str | None) -> str:
     """What a chunk is embedded as: runbook title, heading breadcrumb, then the verbatim section."""
-    meta = doc.meta
-    crumbs = " > ".join(meta.get("heading_path") or [])
-    head = meta.get("title") or ""
-    return f"{head}\n{crumbs}\n\n{doc.content or ''}" if crumbs else f"{head}\n\n{doc.content or ''}"
+    crumbs = " > ".join(heading_path or [])
+    head = title or ""
+    return f"{head}\n{crumbs}\n\n{content or ''}" if crumbs else f"{head}\n\n{content or ''}"
+
+
+def embedding_text(doc: Any) -> str:
+    """``chunk_text`` of a Haystack ``Document`` (its ``title`` and ``heading_path`` meta, its content)."""
+    return chunk_text(doc.meta.get("title"), doc.meta.get("heading_path"), doc.content)
