@@ -240,8 +240,13 @@ class Retriever:
 
     def __init__(self, project: Project, *, qdrant_url: str | None = None, settings: RetrievalSettings | None = None,
                  backend: StoreReader | None = None):
-        self.project = project
-        self.qdrant_url = qdrant_url
+        from rbh.indexer.store import model_signature, store_settings
+
+        # Narrow settings, not the project: where the store is, the model signature the query
+        # vectors have, and the index config that names the model (rbh serve swaps it on reload).
+        self.store_settings = store_settings(project, qdrant_url)
+        self.model_signature = model_signature(project.config)
+        self.index_config = project.config.index
         self.settings = settings or RetrievalSettings()
         self._backend = backend
         self._state: dict[str, Any] | None = None
@@ -251,9 +256,9 @@ class Retriever:
     # -------------------------------------------------------------- lifecycle
     def open(self) -> "Retriever":
         if self._backend is None:
-            from rbh.indexer.store import open_store
+            from rbh.indexer.store import open_reader
 
-            self._backend = open_store(self.project, qdrant_url=self.qdrant_url)
+            self._backend = open_reader(self.store_settings, self.model_signature)
         if self._state is None:
             s = self._backend.state
             self._state = {"commit": s.commit, "ref": s.ref, "indexed_at": s.indexed_at, "worktree": s.worktree,
@@ -288,7 +293,7 @@ class Retriever:
             if self._model is None:
                 from rbh.indexer.encoding.wordllama_model import load_wordllama
 
-                idx = self.project.config.index
+                idx = self.index_config
                 self._model = load_wordllama(idx.model, idx.dim)
             self._vectors[text] = self._model.embed([text], norm=True)[0].tolist()
         return self._vectors[text]

@@ -116,7 +116,7 @@ class WarmIndex:
         if retriever is None:
             retriever = Retriever(project, qdrant_url=self.qdrant_url).open()
         else:
-            retriever.project = project  # the same generation seen through the reloaded config
+            retriever.index_config = project.config.index  # the same generation seen through the reloaded config
         notices: list[str] = []
         inventory = None
         try:

@@ -91,8 +91,12 @@ def open_store(project: Project, *, read_only: bool = True, qdrant_url: str | No
     opened), or was built with another model than the config names (its vectors would not match
     the query's; run ``rbh index`` to rebuild). ``read_only`` is kept for callers: readers never write.
     """
-    settings = store_settings(project, qdrant_url)
-    wanted = model_signature(project.config)
+    return open_reader(store_settings(project, qdrant_url), model_signature(project.config))
+
+
+def open_reader(settings: StoreSettings, wanted: dict[str, Any]) -> StoreReader:
+    """``open_store`` from narrow inputs: where the store is (*settings*) and the model signature
+    the query vectors will have (*wanted*, ``model_signature``)."""
     if settings.is_local:
         from rbh.indexer.store.edge import EdgeReader
 
