@@ -143,8 +143,13 @@ def run(argv: list[str] | None = None) -> int:
     except click.exceptions.Abort:
         click.echo("rbh: aborted", err=True)
         return 130
+    except click.UsageError as exc:
+        # One line, like every other error (click's own form is three: usage, "Try ...", error).
+        where = exc.ctx.command_path if exc.ctx is not None else "rbh"
+        click.echo(f"rbh: error: {_safe(exc.format_message())} (see '{where} --help')", err=True)
+        return EXIT_USAGE
     except click.ClickException as exc:
-        exc.show()
+        click.echo(f"rbh: error: {_safe(exc.format_message())}", err=True)
         return EXIT_USAGE if exc.exit_code == 2 else exc.exit_code
     except click.exceptions.Exit as exc:
         return exc.exit_code

@@ -124,7 +124,18 @@ def test_cli_version_help_and_exit_codes(rbh, tmp_path):
     code, out, _ = rbh(["--help"])
     assert code == 0 and "Examples:" in out
     code, _, err = rbh(["no-such-command"])
-    assert code == 2 and "No such command" in err
+    assert code == 2 and err == "rbh: error: No such command 'no-such-command'. (see 'rbh --help')\n"
+
+
+@pytest.mark.parametrize("args, message", [
+    (["explain", "--repo", ".", "RBH101"], "rbh: error: No such option '--repo'. Did you mean '--help'? (see 'rbh explain --help')"),
+    (["check", "--fail-on", "bogus"], "rbh: error: Invalid value for '--fail-on': 'bogus' is not one of 'error', 'warning', "
+                                      "'info', 'never'. (see 'rbh check --help')"),
+])
+def test_usage_errors_are_one_line_with_exit_2(rbh, args, message):
+    """Click's own form is three lines (usage, "Try ...", error); rbh prints one, like its other errors."""
+    code, out, err = rbh(args)
+    assert (code, out, err) == (2, "", message + "\n")
 
 
 def test_every_command_is_named_in_the_lazy_registry():
