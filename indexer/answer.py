@@ -528,6 +528,8 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
                 notices.append(notice)
         procedures = whole_runbooks(retriever, retrieval.hits)
         state = retriever.state
+        if req.filters and not retrieval.hits and retriever.store.count(req.filters.to_filters()) == 0:
+            notices.append(f"no indexed runbook has {req.filters.describe()}: the filter left nothing to search")
     answer = build_answer(project, req.query, retrieval, state=state, inventory=inventory, today=today,
                           with_health=req.health, cache=cache, procedures=procedures)
     if cache is not None:

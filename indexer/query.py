@@ -88,6 +88,12 @@ class Filters:
             return False
         return True
 
+    def describe(self) -> str:
+        """The restriction in words, for a notice: ``tag 'db' or 'kafka' and service 'checkout'``."""
+        parts = [f"{kind} " + " or ".join(repr(v) for v in values)
+                 for kind, values in (("service", self.service), ("team or owner", self.team), ("tag", self.tag)) if values]
+        return " and ".join(parts)
+
     def to_filters(self) -> dict[str, Any] | None:
         """The same restriction in Haystack's filter syntax (what the store interface takes)."""
         if not self:

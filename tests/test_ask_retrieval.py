@@ -68,6 +68,17 @@ def test_filters(shop):
     assert set(paths(by_tag)) == {"runbooks/redis.md", "runbooks/search.md"}
     both = ask_json(shop, "restart", "--service", "search", "--team", "data-team")
     assert both["results"] == [] and both["no_match"] is True
+    assert both["notices"] == ["no indexed runbook has service 'search' and team or owner 'data-team': "
+                               "the filter left nothing to search"]
+
+
+def test_a_filter_that_matches_no_runbook_says_so(shop):
+    """A typo in --tag must not read as "no runbook is about this"."""
+    code, out, err = cli(["ask", "--repo", str(shop), "restart the cache", "--tag", "nope"])
+    assert code == 0 and out.startswith("No runbook matches this question.")
+    assert "no indexed runbook has tag 'nope': the filter left nothing to search" in err
+    matching = ask_json(shop, "how do I bake sourdough bread", "--tag", "cache")
+    assert matching["no_match"] is True and matching["notices"] == []  # the filter matched: no notice
 
 
 def test_filters_apply_to_alert_hits(shop):

@@ -117,4 +117,4 @@ def test_redteam_empty_index_is_not_a_confident_no_match(make_repo, rbh):
     code, _, err = rbh(["index", "--repo", str(repo.root)])
     assert code == 0 and "the index is empty" in err
     code, out, err = rbh(["ask", "--repo", str(repo.root), "--no-cache", "redis memory"])
-    assert (code, out) == (2, "") and "is empty: no runbook matched the runbook globs" in err and "rbh index --full" in err
+    assert (code, out) == (2, "") and "is empty: the commit it was built from has no runbook text under the runbook globs" in err and "rbh index --full" in err

@@ -265,8 +265,9 @@ def check_readable(location: str, state: IndexState | None, stored: int | None, 
             f"{wanted['model']} (dim {wanted['dim']}, {wanted['lexical']}): run 'rbh index' to rebuild it"
         )
     if state.chunks == 0:
-        raise StoreError(f"index at {location} is empty: no runbook matched the runbook globs (config "
-                         "'runbooks.include') when it was built; fix them and run 'rbh index --full'")
+        raise StoreError(f"index at {location} is empty: the commit it was built from has no runbook text under the "
+                         "runbook globs (config 'runbooks.include'); rbh index reads committed files: commit the "
+                         "runbooks (or use 'rbh index --worktree'), fix the globs if they miss them, and run 'rbh index --full'")
     return state
 
 
