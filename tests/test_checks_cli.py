@@ -37,7 +37,7 @@ def test_text_output_and_exit_code(repo, rbh):
         "runbooks/checkout.md:3:1  warning  RBH401  review overdue since 2020-01-31 (last reviewed 2020-01-01, every 30 days)",
         "runbooks/checkout.md:9:28  error    RBH101  deployment `chekout` not found in namespace `shop` or any other  (did you mean `checkout`)",
         "",
-        "1 error, 1 warning, 0 info (1 runbooks, 1 manifest files checked)",
+        "1 error, 1 warning, 0 info (1 runbook, 1 manifest file checked)",
     ]
 
 

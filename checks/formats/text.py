@@ -55,6 +55,8 @@ def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
         out.write("\n")
     parts = ", ".join(_plural(s[k], k) for k in ("error", "warning", "info"))
     tail = f", {s['suppressed']} suppressed" if s["suppressed"] else ""
-    line = f"{parts}{tail} ({s['runbooks_checked']} runbooks, {s['manifest_files']} manifest files checked)"
+    n_rb, n_mf = s["runbooks_checked"], s["manifest_files"]
+    line = (f"{parts}{tail} ({n_rb} runbook{'' if n_rb == 1 else 's'}, "
+            f"{n_mf} manifest file{'' if n_mf == 1 else 's'} checked)")
     worst = result.worst()
     out.write((paint(line, _COLORS[worst]) if worst is not None else line) + "\n")
