@@ -160,7 +160,9 @@ def _head(r: Result, st: Callable[..., str]) -> str:
     crumb = one_line(" > ".join(str(x) for x in m.get("heading_path") or []) or h.heading)
     head = f"[{r.rank}] {title}"
     anchored = h.via == "alert" and bool(h.anchor)  # the alert links a section: name it, procedure or not
-    if (r.procedure is None or anchored) and crumb and crumb != title:
+    # a section shown with its subsections is that section, not the whole page: name it too
+    subtree = bool(r.procedure) and r.procedure[0].anchor == h.anchor and r.procedure[0].level > 1
+    if (r.procedure is None or anchored or subtree) and crumb and crumb != title:
         head += f" > {crumb}" if not crumb.startswith(title) else crumb[len(title):]
     if h.via == "alert" and h.alert is not None:
         head += st(one_line(f"  (alert {h.alert.alert} -> {h.alert.via})"), fg="cyan")
@@ -219,7 +221,8 @@ def _render_result(r: Result, st: Callable[..., str], width: int, full: bool) ->
         lines.extend(_render_procedure(r, st, width, full))
     else:
         lines.extend(wrap_block(block(h.text), width))
-    lines.append("")
+    if lines[-1] != "":
+        lines.append("")  # one blank line after a result (a procedure ends with one already)
     return lines
 
 

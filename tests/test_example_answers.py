@@ -63,3 +63,15 @@ def test_alert_section_on_a_page_of_several_alerts_stays_one_section(indexed_exa
     assert code == 0, err
     top = json.loads(out)["results"][0]
     assert (top["anchor"], top["procedure"]) == ("alert-checkouthighlatency", None)
+
+
+def test_a_section_shown_with_its_subsections_is_named_and_spaced_once(indexed_example, rbh):
+    """The best free-text result is the alert section with its steps: its head names that section
+    (not only the page), and one blank line, not two, separates it from 'Also relevant:'."""
+    code, out, err = rbh(["ask", "--repo", str(indexed_example), "--top-k", "3", "--no-alert-lookup",
+                          "payments provider returning errors"])
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0] == "[1] Payments > Alert: PaymentsProviderErrors"
+    at = lines.index("Also relevant:")
+    assert lines[at - 1] == "" and lines[at - 2] != ""
