@@ -181,6 +181,8 @@ def test_write_baseline_then_check_is_clean_until_new_debt_appears(rbh, shop):
     assert code == 0
     findings = json.loads(out)["findings"]
     assert [(f["rule"], f.get("suppressed")) for f in findings] == [("RBH101", "baseline")]
+    code, out, _ = check(rbh, shop)
+    assert code == 0 and out.splitlines()[-1].startswith("0 errors, 0 warnings, 0 info, 1 known from the baseline (")
 
     # Moving the known finding down does not bring it back; a new stale reference fails.
     shop.write("runbooks/cart.md", CART.replace("## Diagnosis\n", "## Diagnosis\n\nSome words.\n\n")

@@ -32,6 +32,7 @@ def summary(result: CheckResult) -> dict[str, Any]:
     return {
         **counts,
         "suppressed": sum(1 for f in result.findings if f.suppressed),
+        "known": sum(1 for f in result.findings if f.suppressed == "baseline"),  # of "suppressed": the baseline's
         "runbooks_checked": result.files_checked,
         "runbooks_with_findings": len({f.path for f in result.active if f.path in runbook_paths}),
         "manifest_files": len(getattr(result.inventory, "files", []) or []),

@@ -1,7 +1,8 @@
 """Machine output: ``{"version", "findings": [Finding.as_dict()...], "summary", "notices"}``.
 
 Suppressed findings are included and marked (``"suppressed": "inline" | "snooze" | "baseline"``);
-``summary`` counts only active ones.
+``summary`` counts only active ones per severity, then ``suppressed`` (all of them) and ``known`` (those
+the baseline suppressed).
 """
 
 from __future__ import annotations

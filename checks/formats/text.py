@@ -54,7 +54,9 @@ def render(result: CheckResult, out: TextIO, *, color: bool = False) -> None:
     if current is not None:
         out.write("\n")
     parts = ", ".join(_plural(s[k], k) for k in ("error", "warning", "info"))
-    tail = f", {s['suppressed']} suppressed" if s["suppressed"] else ""
+    # baselined findings are "known" (the site's word too); inline and snoozed ones "suppressed"
+    others = s["suppressed"] - s["known"]
+    tail = (f", {s['known']} known from the baseline" if s["known"] else "") + (f", {others} suppressed" if others else "")
     n_rb, n_mf = s["runbooks_checked"], s["manifest_files"]
     line = (f"{parts}{tail} ({n_rb} runbook{'' if n_rb == 1 else 's'}, "
             f"{n_mf} manifest file{'' if n_mf == 1 else 's'} checked)")
