@@ -236,6 +236,29 @@ def _inline_refs(rb: Runbook) -> Iterator[Reference]:
             yield Reference("path", text.removeprefix("./"), rb.path, ic.line, ic.column, "prose", text=text)
 
 
+# Static-site templates (Jekyll/Liquid, Hugo, Jinja) in a link target: `{{ site.baseurl }}/docs/x.html`
+# is the site-root path `/docs/x.html`; `{{ '/docs/x.html' | relative_url }}` names that path too; any
+# other expression (`{{ site.data.links.dashboard }}`, `{{< ref "x" >}}`, `{% link x.md %}`) is a value
+# only the site build knows, so the link cannot be checked from the repository.
+_SITE_BASE = re.compile(r"^(?:\{\{-?\s*(?:site\.|page\.|\.Site\.)?(?:url|baseurl|base_url|base_path|basepath|baseURL|root_url)\s*-?\}\})+(?=/)")
+_URL_FILTER = re.compile(r"""^\{\{-?\s*(['"])(/?[^'"{}]*)\1\s*\|\s*(?:relative_url|absolute_url|relURL|absURL|url)\s*-?\}\}(#[^{}]*)?$""")
+
+
+def site_template_target(target: str) -> str | None:
+    """*target* with a static-site base expression resolved to a site-root path, None when a template
+    expression leaves it unknowable; plain targets come back unchanged."""
+    if "{{" not in target and "{%" not in target:
+        return target
+    m = _URL_FILTER.match(target)
+    if m:
+        path = m.group(2)
+        return ("/" + path.lstrip("/") if path else "/") + (m.group(3) or "")
+    rest = _SITE_BASE.sub("", target, count=1)
+    if "{{" in rest or "{%" in rest:
+        return None
+    return rest
+
+
 def extract_references(rb: Runbook) -> list[Reference]:
     """Every reference in *rb*, in file order. Never raises on content."""
     refs: list[Reference] = []
@@ -278,7 +301,10 @@ def extract_references(rb: Runbook) -> list[Reference]:
             refs.append(Reference("dashboard", m.group(1), rb.path, link.line, link.column, "prose", text=target))
             continue
         if link.kind in ("inline", "reference", "image") and not _URL_SCHEME.match(target) and not target.startswith("//"):
-            path_part, _, anchor = target.partition("#")
+            resolved = site_template_target(target)
+            if resolved is None:
+                continue
+            path_part, _, anchor = resolved.partition("#")
             refs.append(Reference("link", path_part, rb.path, link.line, link.column, "prose", anchor=anchor or None, text=target))
     if ".svc" in rb.text:  # in-cluster names in prose (code blocks and inline code were read above)
         seen = {r.line for r in refs if r.kind == "dns"}

@@ -176,5 +176,6 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             best = (_same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
                     or best_match(stem, pool, key=_stem))
             suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
-            yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` does not exist",
+            written = ref.text.partition("#")[0] if ref.text and "{" in ref.text else ref.name  # as the page has it
+            yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{written}` does not exist",
                               suggestion=suggestion, reference=f"link/{ref.name}", strength=ref.strength)

@@ -1,0 +1,78 @@
+"""Round 4 of the new-user trial (bench/README.md, plain runbook repositories): layouts that gave
+false errors, each reduced to a minimal reproduction in a real temporary git repository.
+
+- a Jekyll site: links written with Liquid (`{{site.baseurl}}/docs/page.html`, a variable
+  `{{dashboard-link}}`), partials in `_includes/` and layouts;
+- files for coding agents (`AGENTS.md`, `.claude/skills/...`) and page templates (`_templates/`) are
+  not runbooks when rbh falls back to every markdown file.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ask_support import cli
+from checks_support import commit_history
+
+
+def check(root: Path) -> dict:
+    code, out, err = cli(["check", "--repo", str(root), "--format", "json", "--fail-on", "never"])
+    assert code == 0 and "Traceback" not in err, err
+    return json.loads(out)
+
+
+def found(report: dict) -> list[tuple[str, str, int, str]]:
+    return [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]]
+
+
+JEKYLL_PAGE = """\
+---
+layout: default
+title: Restart the ingest workers
+---
+
+# Restart the ingest workers
+
+1. Check the [ingest dashboard]({{ingest-dashboard-link}}) and the [logs]({{ site.data[site.target].logs.url }}).
+2. Follow [the bastion guide]({{site.baseurl}}/docs/bastion.html#login) to log in.
+3. Read [the overview]({{ '/docs/overview.html' | relative_url }}).
+4. Then [the deleted page]({{site.url}}{{site.baseurl}}/docs/gone.html) and [a lost step]({{site.baseurl}}/docs/bastion.html#logout).
+
+{% include contacts.md %}
+"""
+
+
+def test_liquid_links_on_a_jekyll_site(tmp_path):
+    root = tmp_path / "jekyll"
+    commit_history(root, [{
+        "_config.yml": "name: Ops\nmarkdown: kramdown\n",
+        "index.md": "# Ops runbooks\n\n- [Ingest]({{site.baseurl}}/docs/ingest.html)\n",
+        "docs/ingest.md": JEKYLL_PAGE,
+        "docs/bastion.md": "# Bastion\n\n## Login\n\n`ssh bastion`\n",
+        "docs/overview.md": "# Overview\n",
+        "_includes/contacts.md": "Ask in [#ops]({{slack-ops-link}}) or see [the list](people.html).\n",
+        "_layouts/default.html": "<html>{{ content }}</html>\n",
+    }])
+    report = check(root)
+    # the base-URL links are checked as site-root paths (the deleted page is reported, as written);
+    # variables only the site build knows are not links rbh can check; the partial is no page
+    assert found(report) == [
+        ("RBH301", "docs/ingest.md", 11, "link target `{{site.url}}{{site.baseurl}}/docs/gone.html` does not exist"),
+        ("RBH302", "docs/ingest.md", 11, "anchor `#logout` not found in `docs/bastion.md`"),
+    ]
+
+
+def test_agent_instructions_and_page_templates_are_not_runbooks(tmp_path):
+    root = tmp_path / "kb"
+    commit_history(root, [{
+        "AGENTS.md": "# Agents\n\nEdit [the index](docs/index.md).\n",
+        "CLAUDE.md": "# Claude\n\nSee `scripts/missing.sh`.\n",
+        ".claude/skills/import/SKILL.md": "# Import\n\nWrite `docs/reference/alerts.md`.\n",
+        "_templates/RUNBOOK_TEMPLATE.md": "# <Component> runbook\n\n- [Concepts](./CONCEPT.md)\n",
+        "postgres/RUNBOOK.md": "# Postgres runbook\n\n## Failover\n\n`kubectl cnpg promote pg-main 2`\n",
+    }])
+    report = check(root)
+    assert found(report) == []
+    code, out, err = cli(["check", "--repo", str(root)])
+    assert code == 0 and "(1 runbook, 0 manifest files checked)" in out + err, out + err
