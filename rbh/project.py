@@ -24,11 +24,16 @@ if TYPE_CHECKING:
 DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
 FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
 # Without a config and a runbooks/ folder every *.md is a runbook, except files that are never runbook
-# pages: repository meta files, and a Hugo site's archetypes (templates whose front matter is Go
-# template code, not YAML) and themes.
+# pages: repository meta files, a Hugo site's archetypes (templates whose front matter is Go
+# template code, not YAML) and themes, coding-agent instructions, Jekyll partials and page templates.
 FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "CHANGELOG.md", "CONTRIBUTING.md",
                             "CODE_OF_CONDUCT.md", "SECURITY.md", "LICENSE.md", ".github/**", "**/node_modules/**",
-                            "archetypes/**", "themes/**"]
+                            "archetypes/**", "themes/**",
+                            # instructions for coding agents, not for responders
+                            "AGENTS.md", "CLAUDE.md", "GEMINI.md", ".claude/**", ".cursor/**",
+                            # Jekyll partials and layouts (fragments whose links resolve from the page
+                            # that includes them), a built site, and page templates to copy
+                            "_includes/**", "_layouts/**", "_site/**", "_templates/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 
