@@ -405,6 +405,24 @@ class RuleContext:
         return {f.split("/", 1)[0] for f in self.files}
 
     @cached_property
+    def site_roots(self) -> list[str]:
+        """Folders a static site in a subfolder serves at ``/``, for site-root links (``/blog``,
+        ``/docs/intro``, ``/img/x.png``): a Docusaurus site's folder and its ``static/``, a Hugo
+        site's ``content/`` and ``static/``, a Jekyll site's folder; the repository root is tried first
+        by the caller."""
+        roots: list[str] = []
+        for f in sorted(self.files):
+            folder, _, name = f.rpartition("/")
+            if name.startswith("docusaurus.config.") or name == "_config.yml":
+                bases = [folder, f"{folder}/static" if folder else "static"]
+            elif name in ("hugo.toml", "hugo.yaml", "hugo.json"):
+                bases = [f"{folder}/content" if folder else "content", f"{folder}/static" if folder else "static"]
+            else:
+                continue
+            roots.extend(b for b in bases if b and b not in roots and (b == folder or b in self.directories))
+        return roots
+
+    @cached_property
     def directories(self) -> set[str]:
         dirs: set[str] = set()
         for f in self.files:

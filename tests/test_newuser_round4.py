@@ -76,3 +76,19 @@ def test_agent_instructions_and_page_templates_are_not_runbooks(tmp_path):
     assert found(report) == []
     code, out, err = cli(["check", "--repo", str(root)])
     assert code == 0 and "(1 runbook, 0 manifest files checked)" in out + err, out + err
+
+
+def test_site_root_links_of_a_docusaurus_site_in_a_subfolder(tmp_path):
+    root = tmp_path / "docusaurus"
+    commit_history(root, [{
+        "website/docusaurus.config.js": "module.exports = { title: 'Ops', baseUrl: '/' };\n",
+        "website/blog/2025-01-01-welcome/index.md": "# Welcome\n",
+        "website/static/img/flow.png": b"\x89PNG\r\n\x1a\n",
+        "website/docs/intro.md": (
+            "# Intro\n\n- [Blog](/blog)\n- [Runbooks](/docs/runbooks/overview)\n- ![flow](/img/flow.png)\n"
+            "- [Gone](/docs/runbooks/deleted)\n"),
+        "website/docs/runbooks/overview.md": "# Runbooks overview\n\n`kubectl rollout restart deploy/api`\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH301", "website/docs/intro.md", 6, "link target `/docs/runbooks/deleted` does not exist"),
+    ]

@@ -42,10 +42,15 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
     target = unquote(target.split("?", 1)[0])
     if target.startswith("/"):
         rel = safe_relpath(ctx.root, target.lstrip("/"))
-        if rel is not None and rel not in ctx.files and ctx.runbook_folder:
-            alt = safe_relpath(ctx.root, f"{ctx.runbook_folder}/{target.lstrip('/')}")
-            if alt is not None and (alt in ctx.files or alt in ctx.directories):
-                rel = alt
+        if rel is not None and rel not in ctx.files:
+            # a site-root link from a site that lives in a subfolder (the runbook folder, a
+            # Docusaurus or Hugo site's folder): the first base where the page exists
+            for base in [ctx.runbook_folder, *ctx.site_roots]:
+                alt = safe_relpath(ctx.root, f"{base}/{target.lstrip('/')}") if base else None
+                if alt is not None and (alt in ctx.files or alt in ctx.directories or _site_page(ctx, alt) is not None
+                                        or f"{alt.rstrip('/')}.md" in ctx.files):
+                    rel = alt
+                    break
     else:
         rel = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(source), target))
     if rel is None:
