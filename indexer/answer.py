@@ -94,6 +94,10 @@ _CONTEXT = _vocabulary(CONTEXT_WORDS)
 
 
 MAX_PROCEDURE_SECTIONS = 12  # top-level sections of a one-topic page; more is a collection of topics
+# lines of a page shown whole for a free question: one-alert pages run to ~350 lines (the longest
+# OpenShift and KubeVirt ones); a longer page of responder-sounding parts is a course or a handbook
+# (a workshop of "Part 1: Setup" ... "Part 9: Recovery"), whose best section is the answer
+MAX_PROCEDURE_LINES = 450
 
 
 def is_context_heading(heading: str) -> bool:
@@ -580,11 +584,17 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
         if by_alert_section and is_procedure_page(sections, alert_heading=h.heading):
             # the section the alert links is shown in full too: it is what the alert points at
             out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
-        elif by_alert or (first_free and is_procedure_page(sections)):
+        elif by_alert or (first_free and is_procedure_page(sections) and _page_lines(sections) <= MAX_PROCEDURE_LINES):
             out[h.path] = sections
         elif first_free and (subtree := section_subtree(sections, h.anchor)):
             out[h.path] = subtree
     return out
+
+
+def _page_lines(sections: list[ProcedureSection]) -> int:
+    """Lines from the first section to the end of the last one."""
+    last = sections[-1]
+    return last.line + last.text.count("\n") - sections[0].line + 1
 
 
 def section_subtree(sections: list[ProcedureSection], anchor: str) -> list[ProcedureSection] | None:

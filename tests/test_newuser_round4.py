@@ -92,3 +92,42 @@ def test_site_root_links_of_a_docusaurus_site_in_a_subfolder(tmp_path):
     assert found(check(root)) == [
         ("RBH301", "website/docs/intro.md", 6, "link target `/docs/runbooks/deleted` does not exist"),
     ]
+
+
+def _workshop_page() -> str:
+    """A hands-on course: responder-sounding parts (Setup, Deploy, Failover, Backup), each of many
+    tasks, 600+ lines in all."""
+    parts = ["Setup", "Deploy the Cluster", "Scale", "Failover & Recovery", "Backup & Restore", "Monitoring"]
+    out = ["# Postgres Workshop: Hands-On Lab", "", "## Overview", "", "Build a cluster and break it.", ""]
+    for p, part in enumerate(parts, start=1):
+        out += [f"## Part {p}: {part}", ""]
+        for t in range(1, 9):
+            what = "Simulate Primary Failure" if (part.startswith("Failover") and t == 1) else f"Exercise {p}.{t}"
+            cmd = ("kubectl delete pod pg-main-1 -n databases  # the operator promotes a replica"
+                   if what.startswith("Simulate") else f"kubectl get pods -n lab{p}{t}")
+            out += [f"### Task {p}.{t}: {what}", "", "```bash", cmd, "", "# Expected output:",
+                    "# NAME READY STATUS", "# pod 1/1 Running", "```", ""]
+    out += ["## Troubleshooting Common Issues", "", "Ask in #db-help.", "", "## Next Steps", "", "Read the concepts page.", ""]
+    return "\n".join(out) + "\n"
+
+
+def test_a_long_course_page_is_answered_by_its_best_section_not_shown_whole(tmp_path):
+    """A 600-line workshop whose parts sound like a procedure (Setup, Failover & Recovery ...) was shown
+    whole, from its Overview, for a question its Task 4.1 answers; the answer is that task."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "course"
+    page = _workshop_page()
+    assert page.count("\n") > 450
+    commit_history(root, [{
+        "postgres/WORKSHOP.md": page,
+        "redis/RUNBOOK.md": "# Redis runbook\n\n## Flush the cache\n\n`redis-cli FLUSHALL`\n",
+    }])
+    index(root)
+    r = ask_json(root, "simulate primary failure of the postgres cluster", "--top-k", "1")["results"][0]
+    assert (r["path"], r["anchor"]) == ("postgres/WORKSHOP.md", "task-41-simulate-primary-failure")
+    assert r["procedure"] is None
+    code, out, err = cli(["ask", "--repo", str(root), "simulate primary failure of the postgres cluster", "--top-k", "1"])
+    assert code == 0, err
+    assert "kubectl delete pod pg-main-1" in out and "Build a cluster and break it." not in out
+    assert len(out.splitlines()) < 40
