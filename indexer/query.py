@@ -359,6 +359,11 @@ class Retriever:
             title = h.meta.get("title") or ""
             if title not in cache:
                 cache[title] = _title_match(q, title_words(title), self.settings.title_match)
+            # a page template ("PD Alert Template", `runbook_template.md`) shares its title's words with
+            # the questions about the real pages it stands for; its title counts only for a question
+            # about templates
+            if _is_template(title, h.path) and not q & _TEMPLATE_WORDS:
+                continue
             h.score *= 1.0 + self.settings.title_boost * cache[title]
         return sorted(hits, key=lambda h: -h.score)
 
@@ -428,6 +433,14 @@ class Retriever:
             if ranked:
                 return ranked[0]
         return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+
+_TEMPLATE_WORDS = title_words("template templates skeleton boilerplate")  # folded as titles are
+
+
+def _is_template(title: str, path: str) -> bool:
+    name = path.rsplit("/", 1)[-1].lower()
+    return bool(title_words(title) & _TEMPLATE_WORDS) or "template" in name
 
 
 def rank_sections(retriever: Retriever, text: str, filters: Filters | None = None) -> list[Hit]:

@@ -131,3 +131,26 @@ def test_a_long_course_page_is_answered_by_its_best_section_not_shown_whole(tmp_
     assert code == 0, err
     assert "kubectl delete pod pg-main-1" in out and "Build a cluster and break it." not in out
     assert len(out.splitlines()) < 40
+
+
+def test_a_page_template_does_not_win_on_its_title(tmp_path):
+    """`PD Alert Template` ("This is a sample template for what a PD alert should look like.") was the
+    one-line answer to "who do I escalate to for a pagerduty alert": its title's words matched.
+    A template's title counts only for a question about templates."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "tmpl"
+    commit_history(root, [{
+        "docs/doc_updates/pd_template.md": (
+            "---\ntitle: PD Alert Template\n---\n\nThis is a sample template for what a PD alert should look like.\n\n"
+            "# PD Description\n\nThe description should name the environment and the service.\n"),
+        "docs/ops/onduty.md": (
+            "# On Duty\n\n## Acknowledge the page\n\nAcknowledge within 30 minutes.\n\n"
+            "## Escalation\n\nIf a PagerDuty event is not acknowledged it escalates to the nursery phone, "
+            "who calls the person on duty and then the rest of the rota.\n"),
+    }])
+    index(root)
+    r = ask_json(root, "who do I escalate to for a pagerduty alert", "--top-k", "1")["results"][0]
+    assert (r["path"], r["anchor"]) == ("docs/ops/onduty.md", "escalation")
+    r = ask_json(root, "what does the PD alert template look like", "--top-k", "1")["results"][0]
+    assert r["path"] == "docs/doc_updates/pd_template.md"
