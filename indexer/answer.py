@@ -121,6 +121,7 @@ class ProcedureSection:
     line: int
     text: str
     action: bool  # a section the responder acts on: shown in full (capped)
+    parents: tuple[str, ...] = ()  # the headings above it, the page's title first
 
     def as_dict(self) -> dict[str, Any]:
         return {"heading": self.heading, "level": self.level, "anchor": self.anchor, "line": self.line,
@@ -145,8 +146,9 @@ def procedure_from_chunks(chunks: list[Any]) -> list[ProcedureSection]:
             heading = m.get("heading") or ""
             if not m.get("level"):
                 heading = ""  # the text before the first heading
+            crumbs = tuple(str(h) for h in (m.get("heading_path") or []))
             out.append(ProcedureSection(heading, int(m.get("level") or 0), m.get("anchor") or "", line, text,
-                                        is_action_heading(heading)))
+                                        is_action_heading(heading), crumbs[:-1] if heading else crumbs))
         last_end = max(last_end, end)
     return out
 
@@ -174,6 +176,12 @@ def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | Non
         if prefix and any(s.heading.lower().startswith(prefix) for s in tops):
             return False  # "## Alert: A", "## Alert: B": a page of several alerts, the section is the answer
         return 1 <= len(tops) <= MAX_PROCEDURE_SECTIONS and any(s.action for s in tops) and all(s.action or is_context_heading(s.heading) for s in tops)
+    # a heading whose body is only subsections has no chunk of its own, but it is a part of the page
+    # as much as any other: "## Contributing to Runbooks" over "### Adding New Runbooks" says the page
+    # covers more than one procedure (its crumbs below the title name it)
+    known = {s.heading for s in sections}
+    containers = {c for s in headed for c in s.parents[1:] if c not in known}
+    tops = tops + [ProcedureSection(c, top, "", 0, "", is_action_heading(c)) for c in sorted(containers)]
     # up to 12: troubleshooting templates run to 10 (Overview ... Check Resolution, Further Information, Owner)
     return 2 <= len(tops) <= MAX_PROCEDURE_SECTIONS and any(s.action for s in tops) and all(
         s.action or is_context_heading(s.heading) for s in tops)

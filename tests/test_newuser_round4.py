@@ -154,3 +154,68 @@ def test_a_page_template_does_not_win_on_its_title(tmp_path):
     assert (r["path"], r["anchor"]) == ("docs/ops/onduty.md", "escalation")
     r = ask_json(root, "what does the PD alert template look like", "--top-k", "1")["results"][0]
     assert r["path"] == "docs/doc_updates/pd_template.md"
+
+
+INDEX_PAGE = """\
+# Operations Runbooks
+
+## Overview
+
+Operational runbooks for the optimizer: procedures for incidents and maintenance.
+
+## Runbook Categories
+
+### Incident Response
+- [**Service Unavailable**](incident-response.md#service-unavailable) - Application becomes unresponsive
+- [**Memory Leaks**](incident-response.md#memory-leaks) - Memory grows over time
+
+### Maintenance Procedures
+- [**Certificate Renewal**](maintenance.md#certificate-renewal) - TLS certificate management
+
+## Runbook Structure
+
+Each runbook has an overview, detection, response and resolution.
+
+## Usage Guidelines
+
+### Before Using Runbooks
+1. Read the whole runbook first.
+2. Tell the incident channel.
+"""
+
+NO_LEADER = """\
+# EtcdNoLeader
+
+## Meaning
+
+The etcd cluster has no leader.
+
+## Diagnosis
+
+### Control plane nodes
+
+`oc get nodes -l node-role.kubernetes.io/master`
+
+## Mitigation
+
+### Restore quorum
+
+Follow the disaster recovery procedure to restore etcd quorum.
+"""
+
+
+def test_headings_with_only_subsections_count_as_parts_of_the_page(tmp_path):
+    """A heading whose body is only subsections has no chunk; it was left out when telling a one-topic
+    page from a collection. An index of runbooks (`## Runbook Categories`, `## Usage Guidelines`) was shown
+    whole (180 lines) for "service is unavailable"; an alert page whose `## Diagnosis` and
+    `## Mitigation` hold only `###` steps was not shown as its procedure."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "parts"
+    commit_history(root, [{"docs/runbooks/README.md": INDEX_PAGE, "docs/alerts/etcd-no-leader.md": NO_LEADER}])
+    index(root)
+    r = ask_json(root, "service is unavailable how do I recover", "--top-k", "1")["results"][0]
+    assert (r["path"], r["anchor"], r["procedure"]) == ("docs/runbooks/README.md", "incident-response", None)
+    r = ask_json(root, "etcd has no leader", "--top-k", "1")["results"][0]
+    assert r["path"] == "docs/alerts/etcd-no-leader.md"
+    assert [s["heading"] for s in r["procedure"]] == ["Meaning", "Control plane nodes", "Restore quorum"]
