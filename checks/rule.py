@@ -423,6 +423,14 @@ class RuleContext:
         return roots
 
     @cached_property
+    def serves_folder_urls(self) -> bool:
+        """A site generator that serves ``page.md`` at ``page/`` (MkDocs, Hugo, Docusaurus) builds this
+        repository: a relative link is then resolved by the browser from that folder URL."""
+        names = ("mkdocs.yml", "mkdocs.yaml", "hugo.toml", "hugo.yaml", "hugo.json")
+        return any(f.rpartition("/")[2] in names or f.rpartition("/")[2].startswith("docusaurus.config.")
+                   for f in self.files)
+
+    @cached_property
     def directories(self) -> set[str]:
         dirs: set[str] = set()
         for f in self.files:

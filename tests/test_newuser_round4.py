@@ -219,3 +219,20 @@ def test_headings_with_only_subsections_count_as_parts_of_the_page(tmp_path):
     r = ask_json(root, "etcd has no leader", "--top-k", "1")["results"][0]
     assert r["path"] == "docs/alerts/etcd-no-leader.md"
     assert [s["heading"] for s in r["procedure"]] == ["Meaning", "Control plane nodes", "Restore quorum"]
+
+
+def test_page_url_without_trailing_slash_on_an_mkdocs_site(tmp_path):
+    """MkDocs serves `docs/python/fastapi/fastapi.md` at `python/fastapi/fastapi/`, where the browser
+    resolves `../../../devops/ssl/keys` to the page of `docs/devops/ssl/keys.md`. Without a site
+    generator that serves folder URLs the same link is broken (GitHub resolves it from the file)."""
+    page = "# FastAPI\n\n- [enable https](../../../devops/ssl/keys)\n- [gone](../../../devops/ssl/gone)\n"
+    files = {"docs/python/fastapi/fastapi.md": page, "docs/devops/ssl/keys.md": "# Keys\n\n`openssl genrsa 2048`\n"}
+    site = tmp_path / "site"
+    commit_history(site, [{"mkdocs.yml": "site_name: Runbooks\n", **files}])
+    assert found(check(site)) == [
+        ("RBH301", "docs/python/fastapi/fastapi.md", 4, "link target `../../../devops/ssl/gone` does not exist"),
+    ]
+    plain = tmp_path / "plain"
+    commit_history(plain, [files])
+    assert [f[3] for f in found(check(plain))] == [
+        "link target `../../../devops/ssl/keys` does not exist", "link target `../../../devops/ssl/gone` does not exist"]

@@ -5,7 +5,8 @@ Resolves every relative link and image (`[escalation](../escalation.md)`, `![gra
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
 `guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb`, and a folder
-URL from a page the site serves at `page/` (`../other/` from `docs/a/page.md` is `docs/a/other.md`).
+URL from a page the site serves at `page/` (`../other/` or `../other` from `docs/a/page.md` is
+`docs/a/other.md`).
 Links that would leave the repository are reported too; external URLs are not fetched, but an
 absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
 names a page (`.html`, `.md`, a folder `/`) is checked against the repository like a relative one.
@@ -62,8 +63,12 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
     if not rel.endswith(".md") and f"{rel.rstrip('/')}.md" in ctx.files:  # MkDocs-style link to a page without extension
         return f"{rel.rstrip('/')}.md", True
     page = _site_page(ctx, rel + "/" if target.endswith("/") else rel)
-    if page is None and target.endswith("/") and not target.startswith("/"):
-        page = _site_page(ctx, _from_page_url(source, target))
+    if page is None and not target.startswith("/"):
+        last = target.rstrip("/").rsplit("/", 1)[-1]
+        if target.endswith("/"):
+            page = _site_page(ctx, _from_page_url(source, target))
+        elif last and "." not in last and ctx.serves_folder_urls:  # `../../ssl/keys`: a page URL, no slash
+            page = _site_page(ctx, _from_page_url(source, target + "/"))
     if page is not None:
         return page, True
     return rel, False
