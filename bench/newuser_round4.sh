@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# New-user trial, round 4 (bench/README.md, plain runbook repositories): rebuild the five public
+# New-user trial, round 4 (bench/README.md, plain runbook repositories): rebuild the six public
 # repositories under /work/data/qa2/ from their fetched mirrors (full history), run rbh check (text
 # and github), rbh index and the five questions per repository written before the answers were read.
 #
@@ -25,6 +25,7 @@ clone prasetiyohadi prasetiyohadi+runbooks 3e2b448
 clone arcana niran+arcana b449060
 clone raqibdev raqibdev+practical-monitoring-observability-blueprint 94ff5ae
 clone dockeropt danieleschmidt+docker-optimizer-agent 32c7ded
+clone mkdocsrb mingliangguo+runbooks f90a7ba
 printf 'manifests:\n  include: ["docker-compose.yml", "observability/**/*.yml", "observability/**/*.yaml"]\n' > "$DATA/raqibdev/rbh.yaml"
 cat > "$DATA/dockeropt/rbh.yaml" <<'YAML'
 runbooks:
@@ -59,9 +60,14 @@ dockeropt|how do I roll back a bad deployment
 dockeropt|high memory usage alert
 dockeropt|how do I run the observability stack locally
 dockeropt|security scan fails in CI
+mkdocsrb|how do I generate an ssl key pair
+mkdocsrb|how do I load env variables from a .env file
+mkdocsrb|postgres backup and restore
+mkdocsrb|how do I set up my mac
+mkdocsrb|kubernetes pod logs
 Q
 
-for name in dataops prasetiyohadi arcana raqibdev dockeropt; do
+for name in dataops prasetiyohadi arcana raqibdev dockeropt mkdocsrb; do
   cd "$DATA/$name"
   "$RBH" check --fail-on never > "$DATA/$name.check.txt" 2>&1 || true
   "$RBH" check --format github --fail-on never > "$DATA/$name.github.txt" 2>&1 || true
