@@ -236,3 +236,17 @@ def test_page_url_without_trailing_slash_on_an_mkdocs_site(tmp_path):
     commit_history(plain, [files])
     assert [f[3] for f in found(check(plain))] == [
         "link target `../../../devops/ssl/keys` does not exist", "link target `../../../devops/ssl/gone` does not exist"]
+
+
+def test_web_address_without_scheme_is_named_as_such(tmp_path):
+    """`[#ops](acme.slack.com)` is a relative link on the built site and on GitHub (a true error); the
+    finding says why and suggests the URL the author meant."""
+    root = tmp_path / "scheme"
+    commit_history(root, [{"runbooks/chat.md": "# Chat\n\nAsk in [#ops](acme.slack.com) or [docs](www.example.org/guide#top).\n"}])
+    report = check(root)
+    assert [(f["rule"], f["line"], f["message"], f.get("suggestion")) for f in report["findings"]] == [
+        ("RBH301", 3, "link target `acme.slack.com` does not exist: without `https://` a web address is a relative link",
+         "https://acme.slack.com"),
+        ("RBH301", 3, "link target `www.example.org/guide` does not exist: without `https://` a web address is a relative link",
+         "https://www.example.org/guide#top"),
+    ]

@@ -25,6 +25,7 @@ See [the failover runbook](../postgres/failover.md).
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Iterator
 from urllib.parse import unquote
 
@@ -125,6 +126,12 @@ def _same_name_nearest(rel: str, source: str, pool: list[str]) -> str | None:
     return min(same, key=distance)
 
 
+# `[Slack](acme.slack.com)`, `[docs](www.example.org/guide)`: a web address written without its scheme,
+# which the browser reads as a relative link; the suggestion is the URL the author meant
+_HOST_LINK = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|app|cloud|gov|edu|co|us|uk|de|fr|eu|ai)(?:[:/?#]|$)",
+                        re.I)
+
+
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
@@ -176,6 +183,12 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             if rel is None:
                 yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` points outside the repository",
                                   reference=f"link/{ref.name}", strength=ref.strength)
+                continue
+            if _HOST_LINK.match(ref.name) and not ref.name.startswith("."):
+                yield ctx.finding(rb.path, ref.line, ref.column,
+                                  f"link target `{ref.name}` does not exist: without `https://` a web address is a relative link",
+                                  suggestion=f"https://{ref.text or ref.name}", reference=f"link/{ref.name}",
+                                  strength=ref.strength)
                 continue
             ext = rel.rsplit(".", 1)[-1] if "." in rel.rsplit("/", 1)[-1] else ""
             pool = [f for f in ctx.files if f.endswith("." + ext)] if ext else list(ctx.files)
