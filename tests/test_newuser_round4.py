@@ -250,3 +250,21 @@ def test_web_address_without_scheme_is_named_as_such(tmp_path):
         ("RBH301", 3, "link target `www.example.org/guide` does not exist: without `https://` a web address is a relative link",
          "https://www.example.org/guide#top"),
     ]
+
+
+def test_a_document_named_in_capitals_is_not_an_alert_page(tmp_path):
+    """`SDLC_IMPLEMENTATION_SUMMARY.md` titled "SDLC Implementation Summary" was read as a page for an
+    alert `SDLCImplementationSummary` (RBH204); `kube-job-completion.md` titled `KubeJobCompletion`
+    still is one."""
+    root = tmp_path / "caps"
+    rules = ("groups:\n- name: app\n  rules:\n  - alert: AppDown\n    expr: up == 0\n"
+             "    annotations:\n      runbook_url: https://example.org/docs/app-down.md\n")
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["monitoring/*.yml"]\n',
+        "monitoring/alerts.yml": rules,
+        "docs/app-down.md": "# AppDown\n\n## Mitigation\n\n`docker compose restart app`\n",
+        "docs/SDLC_IMPLEMENTATION_SUMMARY.md": "# SDLC Implementation Summary\n\nWhat the pipeline does.\n",
+        "docs/kube-job-completion.md": "# KubeJobCompletion\n\n## Mitigation\n\nDelete the job.\n",
+    }])
+    assert [(f["rule"], f["path"]) for f in check(root)["findings"] if f["rule"] == "RBH204"] == [
+        ("RBH204", "docs/kube-job-completion.md")]

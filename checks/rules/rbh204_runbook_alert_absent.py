@@ -9,6 +9,8 @@ alert name the page is named after, the way people write alert pages:
   `kube-job-completion.md` titled `KubeJobCompletion`;
 - a title or H1 alone counts when it is a CamelCase identifier of three words or more
   (`OvnMasterDown`);
+- a file name in capitals (`SDLC_IMPLEMENTATION_SUMMARY.md`, `ALERT_RUNBOOK_INDEX.md`) names a
+  document, not an alert, whatever its title;
 - single words without an inner capital (`influxdb.md`, `postgres.md`) are not alert names, nor
   is a product name that only capitalises its file name (`gitlab.md` titled `GitLab`); a prose title
   that disagrees with the file name (`accessToolbox.md`, "Access the toolbox") marks a helper page.
@@ -103,7 +105,8 @@ def inferred_alerts(rb, options) -> list[tuple[str, int]]:
         if not titles or any(_norm(t) == _norm(stem) or stem.lower() in t.lower() or (options.from_title and alert_shaped(t))
                              for t, _ in titles):
             found.append((stem, 1))
-    elif options.from_file_name and options.from_title and len(words(stem.replace("-", " ").title().replace(" ", ""))) > 1:
+    elif (options.from_file_name and options.from_title and not stem.isupper()  # SDLC_SUMMARY.md: a document's name
+          and len(words(stem.replace("-", " ").title().replace(" ", ""))) > 1):
         # kube-job-completion.md titled KubeJobCompletion / Kube Job Completion
         for t, line in titles:
             j = _joined(t)
