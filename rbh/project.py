@@ -25,10 +25,11 @@ DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
 FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
 # Without a config and a runbooks/ folder every *.md is a runbook, except files that are never runbook
 # pages: repository meta files, and a Hugo site's archetypes (templates whose front matter is Go
-# template code, not YAML) and themes.
+# template code, not YAML) and themes, at any depth: a docs site often lives in a subfolder
+# (``operator/website/archetypes/``) of a project that keeps its runbooks elsewhere.
 FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "CHANGELOG.md", "CONTRIBUTING.md",
                             "CODE_OF_CONDUCT.md", "SECURITY.md", "LICENSE.md", ".github/**", "**/node_modules/**",
-                            "archetypes/**", "themes/**"]
+                            "**/archetypes/**", "**/themes/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 

@@ -1,0 +1,38 @@
+"""Round 4 of the new-user trial (bench/README.md): projects that ship Prometheus alert rules with
+runbook links and the runbooks they link to, each false error reduced to a minimal reproduction in
+a real temporary git repository.
+
+- a project whose Hugo docs site sits in a subfolder (``operator/website/``): its archetypes are
+  templates at any depth, not runbooks (RBH001 on their Go template front matter was false).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ask_support import cli
+from checks_support import commit_history
+
+
+def check(root: Path) -> dict:
+    code, out, err = cli(["check", "--repo", str(root), "--format", "json", "--fail-on", "never"])
+    assert code == 0 and "Traceback" not in err, err
+    return json.loads(out)
+
+
+def found(report: dict) -> list[tuple[str, str, int, str]]:
+    return [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]]
+
+
+def test_nested_hugo_site_archetypes_and_themes_are_not_runbooks(tmp_path):
+    root = tmp_path / "operator"
+    commit_history(root, [{
+        "operator/website/config.toml": 'baseURL = "https://operator.example.org/"\n',
+        "operator/website/archetypes/default.md": '---\ntitle: "{{ replace .Name "-" " " | title }}"\ndate: {{ .Date }}\n---\n',
+        "operator/website/themes/doks/README.md": "# Theme\n\n[broken](nowhere.md)\n",
+        "operator/docs/sop.md": "# SOP\n\n## Loki Request Errors\n\n[back](#sop)\n",
+    }])
+    report = check(root)
+    assert found(report) == []
+    assert report["summary"]["runbooks_checked"] == 1
