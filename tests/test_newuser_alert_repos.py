@@ -36,3 +36,30 @@ def test_nested_hugo_site_archetypes_and_themes_are_not_runbooks(tmp_path):
     report = check(root)
     assert found(report) == []
     assert report["summary"]["runbooks_checked"] == 1
+
+
+ALERTS = """\
+groups:
+- name: loki
+  rules:
+  - alert: LokiRequestErrors
+    expr: sum(rate(loki_request_duration_seconds_count{status_code=~"5.."}[1m])) > 10
+    labels: {severity: critical}
+    annotations:
+      runbook_url: https://github.com/example/loki/blob/main/docs/lokistack/sop.md#loki-request-errors
+"""
+
+
+def test_doc_pages_beside_alert_pages_are_not_named_after_alerts(tmp_path):
+    """A kebab or snake file name with a title of plain words is a doc page, even in the folder an
+    alert's runbook_url links into: no RBH204 'named after alert `ObjectStorage`'."""
+    root = tmp_path / "alerts"
+    commit_history(root, [{
+        "rules/alerts.yaml": ALERTS,
+        "docs/lokistack/sop.md": "# SOP\n\n## Loki Request Errors\n\nCheck the ingesters.\n",
+        "docs/lokistack/object_storage.md": '---\ntitle: "Object Storage"\n---\n\nSet up the bucket.\n',
+        "docs/lokistack/troubleshooting-guide.md": "# Troubleshooting Guide\n\nGather versions.\n",
+        "rbh.yaml": "runbooks: {include: ['docs/**/*.md']}\nmanifests: {include: ['rules/*.yaml']}\n"
+                    "check: {runbook_urls: {prefixes: {'https://github.com/example/loki/blob/main/': ''}}}\n",
+    }])
+    assert found(check(root)) == []
