@@ -63,3 +63,16 @@ def test_doc_pages_beside_alert_pages_are_not_named_after_alerts(tmp_path):
                     "check: {runbook_urls: {prefixes: {'https://github.com/example/loki/blob/main/': ''}}}\n",
     }])
     assert found(check(root)) == []
+
+
+def test_site_root_link_to_a_middleman_page_in_the_runbook_folder(tmp_path):
+    """`/recycle-all-nodes.html` on a site built from `source/` names `source/recycle-all-nodes.html.md.erb`
+    (the runbook folder is the site's root); a root link to a page that no file provides is still broken."""
+    root = tmp_path / "mm"
+    commit_history(root, [{
+        "source/recycle-all-nodes.html.md.erb": "---\ntitle: Recycle all nodes\n---\n# Recycle\n\n## Drain\n\ntext\n",
+        "source/upgrade.html.md.erb": "# Upgrade\n\nThen [recycle the nodes](/recycle-all-nodes.html) and "
+                                      "[drain](/recycle-all-nodes.html#drain), not [this](/gone.html).\n",
+        "rbh.yaml": "runbooks: {include: ['source/**/*.html.md.erb']}\n",
+    }])
+    assert found(check(root)) == [("RBH301", "source/upgrade.html.md.erb", 3, "link target `/gone.html` does not exist")]

@@ -4,7 +4,8 @@
 Resolves every relative link and image (`[escalation](../escalation.md)`, `![graph](img/p99.png)`)
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
-`guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb`, and a folder
+`guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
+root `/guide.html` too, the runbook folder being the site's root), and a folder
 URL from a page the site serves at `page/` (`../other/` from `docs/a/page.md` is `docs/a/other.md`).
 Links that would leave the repository are reported too; external URLs are not fetched, but an
 absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
@@ -46,6 +47,10 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
             alt = safe_relpath(ctx.root, f"{ctx.runbook_folder}/{target.lstrip('/')}")
             if alt is not None and (alt in ctx.files or alt in ctx.directories):
                 rel = alt
+            elif alt is not None and (page := _site_page(ctx, alt)) is not None:
+                # `/recycle-all-nodes.html` on a site built from `source/`: the site's root is the
+                # runbook folder, whose `recycle-all-nodes.html.md.erb` serves that URL
+                return page, True
     else:
         rel = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(source), target))
     if rel is None:
