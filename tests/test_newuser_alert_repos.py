@@ -76,3 +76,25 @@ def test_site_root_link_to_a_middleman_page_in_the_runbook_folder(tmp_path):
         "rbh.yaml": "runbooks: {include: ['source/**/*.html.md.erb']}\n",
     }])
     assert found(check(root)) == [("RBH301", "source/upgrade.html.md.erb", 3, "link target `/gone.html` does not exist")]
+
+
+TIGHT = "# Monitor\n\n####Sorting for nodes\n\ntext\n\n## Pods\n\nSee [Sorting for nodes](#sorting-for-nodes) and [gone](#nowhere).\n"
+
+
+def test_tight_atx_heading_has_an_anchor_where_the_site_renderer_reads_it(tmp_path):
+    """`####Title` (no space) is a heading for Redcarpet/kramdown (Middleman) and Python-Markdown
+    (MkDocs), not for CommonMark: its anchor counts on such sites, and only there."""
+    root = tmp_path / "tight"
+    commit_history(root, [{
+        "source/monitor.html.md.erb": TIGHT,
+        "docs/monitor.md": TIGHT,
+        "rbh.yaml": "runbooks: {include: ['source/**/*.html.md.erb', 'docs/**/*.md']}\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH302", "docs/monitor.md", 9, "anchor `#sorting-for-nodes` not found in `docs/monitor.md`"),
+        ("RBH302", "docs/monitor.md", 9, "anchor `#nowhere` not found in `docs/monitor.md`"),
+        ("RBH302", "source/monitor.html.md.erb", 9, "anchor `#nowhere` not found in `source/monitor.html.md.erb`"),
+    ]
+    mk = tmp_path / "mk"
+    commit_history(mk, [{"mkdocs.yml": "site_name: t\n", "docs/monitor.md": TIGHT}])
+    assert [f[3] for f in found(check(mk))] == ["anchor `#nowhere` not found in `docs/monitor.md`"]
