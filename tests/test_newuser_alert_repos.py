@@ -98,3 +98,14 @@ def test_tight_atx_heading_has_an_anchor_where_the_site_renderer_reads_it(tmp_pa
     mk = tmp_path / "mk"
     commit_history(mk, [{"mkdocs.yml": "site_name: t\n", "docs/monitor.md": TIGHT}])
     assert [f[3] for f in found(check(mk))] == ["anchor `#nowhere` not found in `docs/monitor.md`"]
+
+
+def test_extensionless_link_to_a_middleman_page(tmp_path):
+    """`connecting` next to `connecting.html.md.erb` is the page the host serves as `connecting.html`."""
+    root = tmp_path / "mm2"
+    commit_history(root, [{
+        "source/cp30/connecting.html.md.erb": "# Connecting\n",
+        "source/cp30/access.html.md.erb": "# Access\n\nFirst [connect](connecting), then [log in](login).\n",
+        "rbh.yaml": "runbooks: {include: ['source/**/*.html.md.erb']}\n",
+    }])
+    assert [f[3] for f in found(check(root))] == ["link target `login` does not exist"]

@@ -4,7 +4,7 @@
 Resolves every relative link and image (`[escalation](../escalation.md)`, `![graph](img/p99.png)`)
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
-`guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
+`guide/` for `guide.md`, `guide` or `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
 root `/guide.html` too, the runbook folder being the site's root), and a folder
 URL from a page the site serves at `page/` (`../other/` from `docs/a/page.md` is `docs/a/other.md`).
 Links that would leave the repository are reported too; external URLs are not fetched, but an
@@ -84,6 +84,10 @@ def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
         found = [f"{base}.md", f"{base}.md.erb", f"{base}.erb", f"{stem}.md"]
     elif rel.endswith("/"):
         found = [base + ext for ext in _PAGE_SOURCES] + [f"{base}/{name}" for name in ("index.md", "README.md", "_index.md")]
+    elif "." not in base.rsplit("/", 1)[-1]:
+        # `guide` without an extension: hosts serve `guide.html` for it (GitHub Pages, Netlify), so a
+        # Middleman `guide.html.md.erb` counts like MkDocs' `guide.md`
+        found = [base + ext for ext in _PAGE_SOURCES]
     else:
         return None
     return next((f for f in found if f in ctx.files), None)
