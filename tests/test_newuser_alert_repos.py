@@ -109,3 +109,56 @@ def test_extensionless_link_to_a_middleman_page(tmp_path):
         "rbh.yaml": "runbooks: {include: ['source/**/*.html.md.erb']}\n",
     }])
     assert [f[3] for f in found(check(root))] == ["link target `login` does not exist"]
+
+
+SOP = """\
+# Standard Operational Procedures
+
+## Loki Request Errors
+
+### Impact
+
+Requests fail for the tenants of the stack.
+
+### Steps
+
+Check the distributor logs.
+
+## LokiStack Read Request Errors
+
+### Impact
+
+Queries fail at the gateway.
+
+### Summary
+
+At least 10% of requests are responded by 5xx server errors at the gateway (LokiRequestErrors).
+"""
+
+SOP_ALERTS = """\
+groups:
+- name: loki
+  rules:
+  - alert: LokiRequestErrors
+    expr: sum(rate(loki_request_duration_seconds_count{status_code=~"5.."}[1m])) > 10
+    annotations:
+      summary: At least 10% of requests are responded by 5xx server errors.
+      runbook_url: https://github.com/example/loki/blob/main/docs/sop.md#Loki-Request-Errors
+"""
+
+
+def test_alert_anchor_on_a_heading_with_only_subsections_answers_its_own_section(tmp_path):
+    """`## Loki Request Errors` has no text before `### Impact`, so no chunk of its own: `rbh ask
+    LokiRequestErrors` answers with its first subsection, not a sibling alert's best-matching one."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "sop"
+    commit_history(root, [{
+        "docs/sop.md": SOP,
+        "rules/alerts.yaml": SOP_ALERTS,
+        "rbh.yaml": "runbooks: {include: ['docs/**/*.md']}\nmanifests: {include: ['rules/*.yaml']}\n"
+                    "check: {runbook_urls: {prefixes: {'https://github.com/example/loki/blob/main/': ''}}}\n",
+    }])
+    index(root)
+    first = ask_json(root, "LokiRequestErrors")["results"][0]
+    assert (first["via"], first["heading_path"], first["line"]) == ("alert", ["Standard Operational Procedures", "Loki Request Errors", "Impact"], 5)
