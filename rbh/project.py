@@ -27,8 +27,10 @@ FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
 # pages: repository meta files, and a Hugo site's archetypes (templates whose front matter is Go
 # template code, not YAML) and themes, at any depth: a docs site often lives in a subfolder
 # (``operator/website/archetypes/``) of a project that keeps its runbooks elsewhere.
-FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "CHANGELOG.md", "CONTRIBUTING.md",
-                            "CODE_OF_CONDUCT.md", "SECURITY.md", "LICENSE.md", ".github/**", "**/node_modules/**",
+# A README below the root may be a folder's runbook index; the other meta files are never runbooks,
+# wherever a monorepo keeps them (`operator/CONTRIBUTING.md`).
+FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "**/CHANGELOG.md", "**/CONTRIBUTING.md",
+                            "**/CODE_OF_CONDUCT.md", "**/SECURITY.md", "**/LICENSE.md", ".github/**", "**/node_modules/**",
                             "**/archetypes/**", "**/themes/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 

@@ -3,7 +3,12 @@ runbook links and the runbooks they link to, each false error reduced to a minim
 a real temporary git repository.
 
 - a project whose Hugo docs site sits in a subfolder (``operator/website/``): its archetypes are
-  templates at any depth, not runbooks (RBH001 on their Go template front matter was false).
+  templates at any depth, not runbooks (RBH001 on their Go template front matter was false), and a
+  monorepo's ``operator/CONTRIBUTING.md`` is no runbook either;
+- a doc page beside alert pages (``object_storage.md``, "Object Storage") is not named after an alert;
+- a Middleman site's links: ``/page.html`` from the site root, ``page`` without an extension, and
+  ``####Title`` headings (Redcarpet reads them; so does MkDocs);
+- ``rbh ask ALERT`` whose runbook_url anchor is a heading with only subsections.
 """
 
 from __future__ import annotations
@@ -25,12 +30,14 @@ def found(report: dict) -> list[tuple[str, str, int, str]]:
     return [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]]
 
 
-def test_nested_hugo_site_archetypes_and_themes_are_not_runbooks(tmp_path):
+def test_nested_hugo_site_archetypes_and_themes_and_meta_files_are_not_runbooks(tmp_path):
     root = tmp_path / "operator"
     commit_history(root, [{
         "operator/website/config.toml": 'baseURL = "https://operator.example.org/"\n',
         "operator/website/archetypes/default.md": '---\ntitle: "{{ replace .Name "-" " " | title }}"\ndate: {{ .Date }}\n---\n',
         "operator/website/themes/doks/README.md": "# Theme\n\n[broken](nowhere.md)\n",
+        "operator/CONTRIBUTING.md": "# Contributing\n\n[license](../../../LICENSE)\n",
+        "operator/docs/CHANGELOG.md": "# Changes\n\n[old](gone.md)\n",
         "operator/docs/sop.md": "# SOP\n\n## Loki Request Errors\n\n[back](#sop)\n",
     }])
     report = check(root)
