@@ -83,7 +83,7 @@ d = json.load(sys.stdin)
 s = d["summary"]
 rules = collections.Counter((f["rule"], f["severity"]) for f in d["findings"])
 print("%-12s %-7s runbooks %4d  manifests %3d  errors %3d  warnings %3d  %s" % (sys.argv[1], sys.argv[2],
-      s["runbooks_checked"], s.get("manifests_checked", 0), s["error"], s["warning"],
+      s["runbooks_checked"], s.get("manifest_files", 0), s["error"], s["warning"],
       " ".join("%s:%s=%d" % (r, sev[0], n) for (r, sev), n in sorted(rules.items()))))
 ' "$name" "$mode"
 done
