@@ -370,6 +370,14 @@ class RuleContext:
         if self.fragments_of(path) is None:
             return None
         texts = self._heading_texts.get(path, {})
+        # the heading's own text written as the fragment (`#NginxIngress-Latency(ms)---warning`): its
+        # anchor is the fix; best_match leaves out a candidate named exactly like the query
+        same = next((a for a, t in texts.items() if t.strip().lower() == fragment.lower()), None)
+        if same is not None:
+            from rbh import anchors
+
+            # without an MkDocs site the page is read on GitHub or GitLab: their slug is the anchor
+            return anchors.github_slug(texts[same]) if self.slugger is anchors.NOT_MKDOCS else same
         return best_match(fragment, list(texts), key=lambda anchor: texts[anchor])
 
     @cached_property

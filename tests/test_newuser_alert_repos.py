@@ -169,3 +169,20 @@ def test_alert_anchor_on_a_heading_with_only_subsections_answers_its_own_section
     index(root)
     first = ask_json(root, "LokiRequestErrors")["results"][0]
     assert (first["via"], first["heading_path"], first["line"]) == ("alert", ["Standard Operational Procedures", "Loki Request Errors", "Impact"], 5)
+
+
+def test_runbook_url_anchor_written_as_the_heading_text_suggests_the_heading_anchor(tmp_path):
+    """`#NginxIngress-Latency(ms)---warning` copies the heading's text, which is no anchor on GitHub
+    (`nginxingress-latencyms---warning`): the error stays, with the anchor to write instead."""
+    root = tmp_path / "readme"
+    commit_history(root, [{
+        "resources/alerts/README.md": "# Custom Alarms\n\n## NginxIngress-Latency(ms)---warning\n\n### Action\n\nScale.\n\n"
+                                      "## Memory-High\n\n### Action\n\nCheck.\n",
+        "resources/alerts/nginx.yaml": "groups:\n- name: n\n  rules:\n  - alert: NginxLatencyHigh\n    expr: x > 1\n"
+                                       "    annotations:\n      runbook_url: https://github.com/example/mon/blob/main/"
+                                       "resources/alerts/README.md#NginxIngress-Latency(ms)---warning\n",
+        "rbh.yaml": "runbooks: {include: ['resources/**/*.md']}\nmanifests: {include: ['resources/**/*.yaml']}\n"
+                    "check: {runbook_urls: {prefixes: {'https://github.com/example/mon/blob/main/': ''}}}\n",
+    }])
+    (f,) = check(root)["findings"]
+    assert (f["rule"], f["suggestion"]) == ("RBH203", "nginxingress-latencyms---warning")
