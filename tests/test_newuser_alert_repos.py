@@ -186,3 +186,17 @@ def test_runbook_url_anchor_written_as_the_heading_text_suggests_the_heading_anc
     }])
     (f,) = check(root)["findings"]
     assert (f["rule"], f["suggestion"]) == ("RBH203", "nginxingress-latencyms---warning")
+
+
+def test_inline_link_to_a_reference_label_suggests_the_reference_link(tmp_path):
+    """`[Loki Labels](loki-labels)` with `[loki-labels]: https://...` on the page: still a broken link
+    (GitHub and every site resolve it as a relative file), with the reference link as the fix."""
+    root = tmp_path / "refs"
+    commit_history(root, [{
+        "docs/otel.md": "# OTel\n\nSee [Loki Labels](loki-labels) and [gone](nowhere).\n\n"
+                        "[loki-labels]: https://grafana.com/docs/loki/latest/get-started/labels/\n",
+    }])
+    assert [(f["message"], f["suggestion"]) for f in check(root)["findings"]] == [
+        ("link target `loki-labels` does not exist", "[...][loki-labels]"),
+        ("link target `nowhere` does not exist", None),
+    ]

@@ -166,11 +166,20 @@ def _own_site_links(ctx: RuleContext) -> Iterator[Finding]:
 
 def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
+        labels = {link.text.lower(): link.text for link in rb.links if link.kind == "reference"}
         for ref in ctx.refs(rb, "link"):
             if not ref.name:
                 continue
             rel, exists = resolve_link(ctx, rb.path, ref.name)
             if exists:
+                continue
+            label = labels.get(ref.name.lower())
+            if label is not None:
+                # `[Loki Labels](loki-labels)` beside `[loki-labels]: https://...`: the page defines that
+                # label, so the link was meant as a reference link; as written it names a missing file
+                yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` does not exist",
+                                  suggestion=f"[...][{label}]", suggestion_source="the page defines that reference label",
+                                  reference=f"link/{ref.name}", strength=ref.strength)
                 continue
             if rel is None:
                 yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` points outside the repository",
