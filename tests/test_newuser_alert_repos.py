@@ -200,3 +200,30 @@ def test_inline_link_to_a_reference_label_suggests_the_reference_link(tmp_path):
         ("link target `loki-labels` does not exist", "[...][loki-labels]"),
         ("link target `nowhere` does not exist", None),
     ]
+
+
+def test_astro_starlight_site_mdx_pages_public_files_and_runbook_urls(tmp_path):
+    """An MDX docs site (Astro Starlight) under `docs/src/content/docs/`: `/sdks/admin/` names
+    `sdks/admin.mdx`, `/schemas/a.json` a file of `docs/public/`, and a runbook_url
+    `https://docs.example.run/operations/alerts/#anchor` the `operations/alerts.mdx` section; broken
+    ones are still reported (anchors in `.mdx` pages are checked too)."""
+    root = tmp_path / "astro"
+    content = "docs/src/content/docs"
+    commit_history(root, [{
+        f"{content}/sdks/admin.mdx": "---\ntitle: Admin SDK\n---\nimport { Aside } from '@astrojs/starlight/components';\n\n## Install\n\ntext\n",
+        f"{content}/operations/alerts.mdx": "---\ntitle: Alerts\n---\n\n## CaracalAuditDLQNonEmpty\n\nDrain the DLQ.\n",
+        f"{content}/guides/setup.mdx": "---\ntitle: Setup\n---\n\nUse the [admin SDK](/sdks/admin/#install), the "
+                                        "[schema](/schemas/a.json), not [this](/sdks/gone/) nor [that](/sdks/admin/#nope).\n",
+        "docs/public/schemas/a.json": "{}\n",
+        "rules/alerts.yaml": "groups:\n- name: c\n  rules:\n  - alert: CaracalAuditDLQNonEmpty\n    expr: x > 0\n"
+                             "    annotations:\n      runbook_url: https://docs.example.run/operations/alerts/#caracalauditdlqnonempty\n"
+                             "  - alert: CaracalGone\n    expr: y > 0\n"
+                             "    annotations:\n      runbook_url: https://docs.example.run/operations/gone/\n",
+        "rbh.yaml": f"runbooks: {{include: ['{content}/**/*.mdx']}}\nmanifests: {{include: ['rules/*.yaml']}}\n"
+                    f"check: {{runbook_urls: {{prefixes: {{'https://docs.example.run/': '{content}/'}}}}}}\n",
+    }])
+    assert sorted((f[0], f[3].split(",")[0]) for f in found(check(root))) == [
+        ("RBH203", f"runbook_url of alert `CaracalGone` points to `{content}/operations/gone.md`"),
+        ("RBH301", "link target `/sdks/gone/` does not exist"),
+        ("RBH302", f"anchor `#nope` not found in `{content}/sdks/admin.mdx`"),
+    ]

@@ -5,7 +5,8 @@ Resolves every relative link and image (`[escalation](../escalation.md)`, `![gra
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
 `guide/` for `guide.md`, `guide` or `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
-root `/guide.html` too, the runbook folder being the site's root), and a folder
+root `/guide.html` too, the runbook folder being the site's root; `.mdx` pages count like `.md`; a
+root URL of a static file in the site's `public/` or `static/` folder counts), and a folder
 URL from a page the site serves at `page/` (`../other/` from `docs/a/page.md` is `docs/a/other.md`).
 Links that would leave the repository are reported too; external URLs are not fetched, but an
 absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
@@ -51,6 +52,8 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
                 # `/recycle-all-nodes.html` on a site built from `source/`: the site's root is the
                 # runbook folder, whose `recycle-all-nodes.html.md.erb` serves that URL
                 return page, True
+            elif (static := _static_file(ctx, target.lstrip("/"))) is not None:
+                return static, True
     else:
         rel = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(source), target))
     if rel is None:
@@ -71,7 +74,8 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
 
 # Static site generators publish `guide.md` (or Middleman's `guide.html.md.erb`) as `guide.html` or
 # as the folder URL `guide/`; a link written for the site names the page that way.
-_PAGE_SOURCES = (".md", ".html.md", ".html.md.erb", ".html.erb", ".md.erb")
+# MDX pages (Astro Starlight, Docusaurus) are served the same way: `guide.mdx` at `guide/`.
+_PAGE_SOURCES = (".md", ".mdx", ".html.md", ".html.md.erb", ".html.erb", ".md.erb")
 
 
 def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
@@ -83,7 +87,7 @@ def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
         stem = base.rsplit(".", 1)[0]
         found = [f"{base}.md", f"{base}.md.erb", f"{base}.erb", f"{stem}.md"]
     elif rel.endswith("/"):
-        found = [base + ext for ext in _PAGE_SOURCES] + [f"{base}/{name}" for name in ("index.md", "README.md", "_index.md")]
+        found = [base + ext for ext in _PAGE_SOURCES] + [f"{base}/{name}" for name in ("index.md", "index.mdx", "README.md", "_index.md")]
     elif "." not in base.rsplit("/", 1)[-1]:
         # `guide` without an extension: hosts serve `guide.html` for it (GitHub Pages, Netlify), so a
         # Middleman `guide.html.md.erb` counts like MkDocs' `guide.md`
@@ -91,6 +95,24 @@ def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
     else:
         return None
     return next((f for f in found if f in ctx.files), None)
+
+
+_STATIC_FOLDERS = ("public", "static")
+
+
+def _static_file(ctx: RuleContext, path: str) -> str | None:
+    """The file a site-root URL names in a static folder the site serves at its root: ``public/``
+    (Astro, Vite, Next.js) or ``static/`` (Hugo, Docusaurus) beside the runbook folder or above it
+    (``/schemas/a.json`` from ``docs/src/content/docs/`` is ``docs/public/schemas/a.json``)."""
+    folder = ctx.runbook_folder
+    while True:
+        for name in _STATIC_FOLDERS:
+            rel = safe_relpath(ctx.root, posixpath.join(folder, name, path))
+            if rel is not None and rel in ctx.files:
+                return rel
+        if not folder:
+            return None
+        folder = posixpath.dirname(folder)
 
 
 def _from_page_url(source: str, target: str) -> str | None:

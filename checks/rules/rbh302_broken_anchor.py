@@ -40,7 +40,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if ref.name:
                 target, exists = resolve_link(ctx, rb.path, ref.name)
-                if not exists or target is None or not target.endswith(".md"):
+                if not exists or target is None or not target.endswith((".md", ".mdx")):
                     continue
             else:
                 target = rb.path
