@@ -33,6 +33,10 @@ clone mojmon ministryofjustice+cloud-platform-terraform-monitoring bef9163 '/*'
 # ministryofjustice/cloud-platform: the Middleman runbook site the rules above also link to
 clone mojrunbooks ministryofjustice+cloud-platform 7f879f3 '/*'
 
+# Garudex-Labs/caracal: an Astro Starlight docs site (489 .mdx pages, one section per alert on
+# operations/alerts.mdx) and a Helm-templated PrometheusRule whose runbook_urls name that site
+clone caracal Garudex-Labs+caracal 6b5b47f21 'docs/' 'infra/' 'tests/' '/*.md' '!*.png' '!*.jpg' '!*.gif' '!*.webp'
+
 mode=${ROUND4_MODE:-config}
 if [ "$mode" = config ]; then
   # render the operator's template the way the operator does (its default RunbookURL)
@@ -72,11 +76,39 @@ check:
 site:
   url: https://runbooks.cloud-platform.service.justice.gov.uk/
 YAML
+  # no helm here: the chart's one template rendered by dropping its control lines and using 1 for
+  # the threshold values (`helm template` in CI gives the same rules)
+  mkdir -p "$DATA/caracal/rendered"
+  python3 - "$DATA/caracal" <<'PY'
+import re, sys
+root = sys.argv[1]
+src = open(f"{root}/infra/helm/caracal/templates/prometheusrule.yaml").read()
+src = re.sub(r"\{\{/\*.*?\*/\}\}\n", "", src, flags=re.S)
+out = []
+for line in src.splitlines():
+    s = line.strip()
+    if s.startswith("{{-") or (s.startswith("{{") and s.endswith("}}") and ":" not in s):
+        continue
+    line = line.replace('{{ include "caracal.fullname" . }}', "caracal")
+    out.append(re.sub(r"\{\{ *\.Values\.[A-Za-z0-9.]+ *\}\}", "1", line))
+open(f"{root}/rendered/caracal-rules.yaml", "w").write("\n".join(out) + "\n")
+PY
+  cat > "$DATA/caracal/rbh.yaml" <<'YAML'
+runbooks:
+  include: ["docs/src/content/docs/**/*.mdx", "docs/src/content/docs/**/*.md"]
+manifests:
+  include: ["rendered/*.yaml"]
+check:
+  runbook_urls:
+    prefixes: {"https://docs.caracal.run/": "docs/src/content/docs/"}
+site:
+  url: https://docs.caracal.run/
+YAML
 else  # defaults: what a new user sees before writing any rbh.yaml
-  rm -f "$DATA"/{loki,promscale,mojmon,mojrunbooks}/rbh.yaml
+  rm -f "$DATA"/{loki,promscale,mojmon,mojrunbooks,caracal}/rbh.yaml
 fi
 
-for name in loki promscale mojmon mojrunbooks; do
+for name in loki promscale mojmon mojrunbooks caracal; do
   "$RBH" check --repo "$DATA/$name" --format json --fail-on never | python3 -c '
 import collections, json, sys
 d = json.load(sys.stdin)
