@@ -148,6 +148,8 @@ def doc_sections(rule: Rule) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------ registration
 
+# Middleman page sources (rendered by Redcarpet or kramdown, which read `####Title` as a heading)
+_REDCARPET_SOURCES = (".html.md.erb", ".html.md", ".md.erb")
 _ID = re.compile(r"RBH\d{3}")
 _NAME = re.compile(r"[a-z]+(-[a-z0-9]+)+")
 
@@ -352,6 +354,11 @@ class RuleContext:
         in_code = {i for b in rb.code_blocks for i in range(b.line, b.end_line + 1)}
         for ident in anchors.html_ids(rb.text, in_code):  # `<a id="runbook-cpu"></a>` in a heading or paragraph
             found.setdefault(ident.lower(), ident)
+        if path.endswith(_REDCARPET_SOURCES) or self.slugger is not anchors.NOT_MKDOCS:
+            # the site's renderer reads `####Title` as a heading (see anchors.tight_heading_texts)
+            for text in anchors.tight_heading_texts(rb.text, in_code):
+                for slug in (self.slugger(text), anchors.github_slug(text)):
+                    found.setdefault(slug.lower(), slug)
         self._anchor_cache[path] = found
         site = list(dict.fromkeys(found[h.anchor.lower()] for h in rb.headings if h.anchor.lower() in found))
         self._heading_texts[path] = dict(zip(site, (h.text for h in rb.headings))) if len(site) == len(rb.headings) else {a: a for a in site}
@@ -363,6 +370,14 @@ class RuleContext:
         if self.fragments_of(path) is None:
             return None
         texts = self._heading_texts.get(path, {})
+        # the heading's own text written as the fragment (`#NginxIngress-Latency(ms)---warning`): its
+        # anchor is the fix; best_match leaves out a candidate named exactly like the query
+        same = next((a for a, t in texts.items() if t.strip().lower() == fragment.lower()), None)
+        if same is not None:
+            from rbh import anchors
+
+            # without an MkDocs site the page is read on GitHub or GitLab: their slug is the anchor
+            return anchors.github_slug(texts[same]) if self.slugger is anchors.NOT_MKDOCS else same
         return best_match(fragment, list(texts), key=lambda anchor: texts[anchor])
 
     @cached_property

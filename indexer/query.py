@@ -428,6 +428,14 @@ class Retriever:
             for c in chunks:
                 if c.anchor == anchor:
                     return c
+            # A heading with nothing of its own before its subsections (`## Loki Request Errors`, then
+            # `### Impact`) has no chunk: its first subsection is where the alert points, not the
+            # page's best match for the query (a sibling alert's `### Summary`).
+            from rbh.anchors import DEFAULT, github_slug
+
+            for c in chunks:
+                if any(anchor in (DEFAULT(t), github_slug(t)) for t in c.meta.get("heading_path") or []):
+                    return c
         if query:
             ranked = self.search_sections(query, limit=max(5, len(chunks)), paths=[path])
             if ranked:

@@ -393,6 +393,23 @@ def html_ids(text: str, skip_lines: set[int] | frozenset[int] = frozenset()) -> 
     return out
 
 
+_TIGHT_ATX = re.compile(r" {0,3}#{1,6}(?=[^#\s])")
+
+
+def tight_heading_texts(text: str, skip_lines: set[int] | frozenset[int] = frozenset()) -> list[str]:
+    """Plain texts of ``####Title`` lines (no space after the #s). CommonMark (GitHub, GitLab, Hugo)
+    reads them as text, but Python-Markdown (MkDocs) and Redcarpet or kramdown (Middleman, Jekyll)
+    make them headings with ids, so a site built that way has their anchors. Lines in *skip_lines*
+    (1-based: code blocks) are not read."""
+    out: list[str] = []
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if line.lstrip(" ").startswith("#") and lineno not in skip_lines:
+            m = _TIGHT_ATX.match(line)
+            if m:
+                out.append(heading_text(line[m.end():].strip().rstrip("#").strip()))
+    return out
+
+
 def accepted_anchors(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> set[str]:
     """Every fragment (lower case) that lands on one of these headings; see ``fragment_map``."""
     return set(fragment_map(headings, slugger))

@@ -24,16 +24,19 @@ if TYPE_CHECKING:
 DEFAULT_RUNBOOK_GLOBS = ["runbooks/**/*.md"]
 FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
 # Without a config and a runbooks/ folder every *.md is a runbook, except files that are never runbook
-# pages: repository meta files, a Hugo site's archetypes (templates whose front matter is Go
-# template code, not YAML) and themes, coding-agent instructions, Jekyll partials and page templates.
-FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "CHANGELOG.md", "CONTRIBUTING.md",
-                            "CODE_OF_CONDUCT.md", "SECURITY.md", "LICENSE.md", ".github/**", "**/node_modules/**",
-                            "archetypes/**", "themes/**",
+# pages: repository meta files (a README below the root may be a folder's runbook index; the other
+# meta files are never runbooks, wherever a monorepo keeps them: `operator/CONTRIBUTING.md`), a Hugo
+# site's archetypes (templates whose front matter is Go template code, not YAML) and themes,
+# coding-agent instructions, Jekyll partials and page templates, at any depth: a docs site often
+# lives in a subfolder (``operator/website/archetypes/``) of a project that keeps its runbooks elsewhere.
+FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "**/CHANGELOG.md", "**/CONTRIBUTING.md",
+                            "**/CODE_OF_CONDUCT.md", "**/SECURITY.md", "**/LICENSE.md", ".github/**", "**/node_modules/**",
+                            "**/archetypes/**", "**/themes/**",
                             # instructions for coding agents, not for responders
-                            "AGENTS.md", "CLAUDE.md", "GEMINI.md", ".claude/**", ".cursor/**",
+                            "**/AGENTS.md", "**/CLAUDE.md", "**/GEMINI.md", "**/.claude/**", "**/.cursor/**",
                             # Jekyll partials and layouts (fragments whose links resolve from the page
                             # that includes them), a built site, and page templates to copy
-                            "_includes/**", "_layouts/**", "_site/**", "_templates/**"]
+                            "**/_includes/**", "**/_layouts/**", "**/_site/**", "**/_templates/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 

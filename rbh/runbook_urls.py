@@ -6,7 +6,7 @@ prefix matches one path segment (a branch name in GitHub-blob URLs). URL styles 
 - GitHub blob: ``https://github.com/org/runbooks/blob/main/alerts/X.md#anchor`` -> ``<folder>/alerts/X.md``
 - MkDocs: ``https://runbooks.example.com/checkout/high-latency/`` -> ``checkout/high-latency.md``,
   ``checkout/high-latency/index.md`` or ``README.md``; ``.html`` pages map to ``.md``
-- Hugo: the same, plus ``_index.md`` section pages
+- Hugo: the same, plus ``_index.md`` section pages; MDX sites (Astro Starlight, Docusaurus): ``.mdx``
 - Templated URLs (``{{ $labels.alertname }}``): each template becomes a wildcard; any match resolves.
 
 With no prefix configured, ``site.url`` maps to the runbooks folder, and URLs ending in ``.md`` are
@@ -89,9 +89,10 @@ class RunbookUrlResolver:
             return [rel]
         if sources:
             return [f"{rel}.md", *sources] if rel else ["index.md", "README.md", *sources]
+        # `.mdx` after `.md`: an MDX site (Astro Starlight, Docusaurus) serves `alerts.mdx` at `alerts/`
         if not rel:
-            return ["index.md", "README.md", "_index.md"]
-        return [f"{rel}.md", f"{rel}/index.md", f"{rel}/README.md", f"{rel}/_index.md"]
+            return ["index.md", "README.md", "_index.md", "index.mdx"]
+        return [f"{rel}.md", f"{rel}/index.md", f"{rel}/README.md", f"{rel}/_index.md", f"{rel}.mdx", f"{rel}/index.mdx"]
 
     def _find(self, candidates: list[str], templated: bool) -> str | None:
         for c in candidates:

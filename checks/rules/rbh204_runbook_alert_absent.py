@@ -6,7 +6,9 @@ alert name the page is named after, the way people write alert pages:
 
 - the file name, the H1 and the front-matter `title` count when they agree, compared case- and
   space-insensitively: `KubeJobCompletion.md` titled `Kube Job Completion` or `KubeProxy Down`,
-  `kube-job-completion.md` titled `KubeJobCompletion`;
+  `kube-job-completion.md` titled `KubeJobCompletion`; a kebab or snake file name under a title of
+  plain words (`object_storage.md`, "Object Storage") is how any doc page is named, and counts only
+  when the manifests' history shows the alert was removed;
 - a title or H1 alone counts when it is a CamelCase identifier of three words or more
   (`OvnMasterDown`);
 - a file name in capitals (`SDLC_IMPLEMENTATION_SUMMARY.md`, `ALERT_RUNBOOK_INDEX.md`) names a
@@ -46,7 +48,7 @@ from another project.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from typing import Container, Iterator
 
 from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity
 
@@ -93,8 +95,11 @@ def _joined(title: str) -> str | None:
     return "".join(parts)
 
 
-def inferred_alerts(rb, options) -> list[tuple[str, int]]:
-    """Alert names the runbook is named after, with the line that names them (see the docstring)."""
+def inferred_alerts(rb, options, removed: Container[str] = ()) -> list[tuple[str, int]]:
+    """Alert names the runbook is named after, with the line that names them (see the docstring).
+    A kebab or snake file name under a title of plain words (``object_storage.md``, "Object Storage";
+    ``troubleshooting-guide.md``, "Troubleshooting Guide") is how any doc page is named: it counts only
+    when the manifests' history shows that alert in *removed*."""
     stem = rb.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     h1 = next((h for h in rb.headings if h.level == 1), None)
     titles = [(_MARKER.sub("", t).strip(), line) for t, line in
@@ -111,6 +116,9 @@ def inferred_alerts(rb, options) -> list[tuple[str, int]]:
         for t, line in titles:
             j = _joined(t)
             if j and alert_shaped(j) and _norm(j) == _norm(stem) and len(words(j)) >= 2:
+                parts = [p for p in _SPLIT.split(t.strip()) if p]
+                if len(parts) > 1 and not any(alert_shaped(p) for p in parts) and j not in removed:
+                    continue  # plain words: a doc page's title, unless the alert once existed
                 found.append((j, line))
                 break
     if options.from_title:
@@ -137,10 +145,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     rule_files = sorted({a.loc.path for a in inv.alerts})
     covered_folders: set[str] = set()
     candidates = []
+    history = ctx.history
+    removed = history.removed if history is not None else {}
     for rb in ctx.runbooks:
         if rb.front_matter.alerts or rb.problems and not rb.text:
             continue
-        got = inferred_alerts(rb, ctx.options)
+        got = inferred_alerts(rb, ctx.options, removed)
         if not got:
             continue
         rb_folder = "/".join(rb.path.split("/")[:-1])
@@ -155,8 +165,6 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             for res in ctx.url_resolver.resolve_all(a.runbook_url):
                 if res.found:
                     covered_folders.add("/".join(res.found.split("/")[:-1]))
-    history = ctx.history
-    removed = history.removed if history is not None else {}
     inputs = _describe_inputs(ctx, rule_files)
     for rb, got in candidates:
         name, line = got[0]

@@ -4,9 +4,11 @@
 Resolves every relative link and image (`[escalation](../escalation.md)`, `![graph](img/p99.png)`)
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
-`guide/` for `guide.md`, `guide.html` for `guide.md` or a Middleman `guide.html.md.erb`, and a folder
-URL from a page the site serves at `page/` (`../other/` or `../other` from `docs/a/page.md` is
-`docs/a/other.md`).
+`guide/` for `guide.md`, `guide` or `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
+root `/guide.html` too, the runbook folder or a Docusaurus, Hugo or Jekyll site's folder being the site's
+root; `.mdx` pages count like `.md`; a root URL of a static file in the site's `public/` or `static/`
+folder counts), and a folder URL from a page the site serves at `page/` (`../other/` or `../other`
+from `docs/a/page.md` is `docs/a/other.md`).
 Links that would leave the repository are reported too; external URLs are not fetched, but an
 absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
 names a page (`.html`, `.md`, a folder `/`) is checked against the repository like a relative one.
@@ -49,10 +51,18 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
             # Docusaurus or Hugo site's folder): the first base where the page exists
             for base in [ctx.runbook_folder, *ctx.site_roots]:
                 alt = safe_relpath(ctx.root, f"{base}/{target.lstrip('/')}") if base else None
-                if alt is not None and (alt in ctx.files or alt in ctx.directories or _site_page(ctx, alt) is not None
-                                        or f"{alt.rstrip('/')}.md" in ctx.files):
+                if alt is None:
+                    continue
+                if alt in ctx.files or alt in ctx.directories or f"{alt.rstrip('/')}.md" in ctx.files:
                     rel = alt
                     break
+                if (page := _site_page(ctx, alt)) is not None:
+                    # `/recycle-all-nodes.html` on a site built from `source/`: the site's root is
+                    # the runbook folder, whose `recycle-all-nodes.html.md.erb` serves that URL
+                    return page, True
+            else:
+                if (static := _static_file(ctx, target.lstrip("/"))) is not None:
+                    return static, True
     else:
         rel = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(source), target))
     if rel is None:
@@ -77,7 +87,8 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
 
 # Static site generators publish `guide.md` (or Middleman's `guide.html.md.erb`) as `guide.html` or
 # as the folder URL `guide/`; a link written for the site names the page that way.
-_PAGE_SOURCES = (".md", ".html.md", ".html.md.erb", ".html.erb", ".md.erb")
+# MDX pages (Astro Starlight, Docusaurus) are served the same way: `guide.mdx` at `guide/`.
+_PAGE_SOURCES = (".md", ".mdx", ".html.md", ".html.md.erb", ".html.erb", ".md.erb")
 
 
 def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
@@ -89,10 +100,32 @@ def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
         stem = base.rsplit(".", 1)[0]
         found = [f"{base}.md", f"{base}.md.erb", f"{base}.erb", f"{stem}.md"]
     elif rel.endswith("/"):
-        found = [base + ext for ext in _PAGE_SOURCES] + [f"{base}/{name}" for name in ("index.md", "README.md", "_index.md")]
+        found = [base + ext for ext in _PAGE_SOURCES] + [f"{base}/{name}" for name in ("index.md", "index.mdx", "README.md", "_index.md")]
+    elif "." not in base.rsplit("/", 1)[-1]:
+        # `guide` without an extension: hosts serve `guide.html` for it (GitHub Pages, Netlify), so a
+        # Middleman `guide.html.md.erb` counts like MkDocs' `guide.md`
+        found = [base + ext for ext in _PAGE_SOURCES]
     else:
         return None
     return next((f for f in found if f in ctx.files), None)
+
+
+_STATIC_FOLDERS = ("public", "static")
+
+
+def _static_file(ctx: RuleContext, path: str) -> str | None:
+    """The file a site-root URL names in a static folder the site serves at its root: ``public/``
+    (Astro, Vite, Next.js) or ``static/`` (Hugo, Docusaurus) beside the runbook folder or above it
+    (``/schemas/a.json`` from ``docs/src/content/docs/`` is ``docs/public/schemas/a.json``)."""
+    folder = ctx.runbook_folder
+    while True:
+        for name in _STATIC_FOLDERS:
+            rel = safe_relpath(ctx.root, posixpath.join(folder, name, path))
+            if rel is not None and rel in ctx.files:
+                return rel
+        if not folder:
+            return None
+        folder = posixpath.dirname(folder)
 
 
 def _from_page_url(source: str, target: str) -> str | None:
@@ -174,11 +207,20 @@ def _own_site_links(ctx: RuleContext) -> Iterator[Finding]:
 
 def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
+        labels = {link.text.lower(): link.text for link in rb.links if link.kind == "reference"}
         for ref in ctx.refs(rb, "link"):
             if not ref.name:
                 continue
             rel, exists = resolve_link(ctx, rb.path, ref.name)
             if exists:
+                continue
+            label = labels.get(ref.name.lower())
+            if label is not None:
+                # `[Loki Labels](loki-labels)` beside `[loki-labels]: https://...`: the page defines that
+                # label, so the link was meant as a reference link; as written it names a missing file
+                yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` does not exist",
+                                  suggestion=f"[...][{label}]", suggestion_source="the page defines that reference label",
+                                  reference=f"link/{ref.name}", strength=ref.strength)
                 continue
             if rel is None:
                 yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{ref.name}` points outside the repository",

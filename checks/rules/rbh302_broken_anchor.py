@@ -4,7 +4,9 @@
 For links with a fragment (`#mitigation`, `other.md#failover`), checks the fragment against the
 target markdown file's heading anchors (`rbh.anchors`): as MkDocs generates them (Python-Markdown's
 `toc`, or the `toc.slugify` set in `mkdocs.yml`; intraword underscores kept, duplicates `_1`, `_2`),
-and as GitHub and GitLab do (duplicates `-1`, `-2`), case-insensitively. A suggestion is offered only
+and as GitHub and GitLab do (duplicates `-1`, `-2`), case-insensitively; `.mdx` pages too. On a
+Middleman (`.html.md.erb`) or MkDocs site a `####Title` line without the space is a heading with an
+anchor, as Redcarpet, kramdown and Python-Markdown read it (CommonMark, on GitHub and Hugo, does not). A suggestion is offered only
 when a heading's anchor is probably the one meant (the calibrated similarity threshold). Links into
 missing files are RBH301's; non-markdown targets are not checked.
 
@@ -40,7 +42,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if ref.name:
                 target, exists = resolve_link(ctx, rb.path, ref.name)
-                if not exists or target is None or not target.endswith(".md"):
+                if not exists or target is None or not target.endswith((".md", ".mdx")):
                     continue
             else:
                 target = rb.path

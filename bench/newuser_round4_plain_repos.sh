@@ -3,7 +3,7 @@
 # repositories under /work/data/qa2/ from their fetched mirrors (full history), run rbh check (text
 # and github), rbh index and the five questions per repository written before the answers were read.
 #
-#   bash bench/newuser_round4.sh [RBH]      # RBH: the rbh to run (default: .venv/bin/rbh)
+#   bash bench/newuser_round4_plain_repos.sh [RBH]      # RBH: the rbh to run (default: .venv/bin/rbh)
 #
 # The mirrors come from the `fetch` tool: /work/.mirror/<owner>+<name>/repo. rbh.yaml is written only
 # where the defaults fail a reasonable user (compose files and Kubernetes manifests outside manifests/).
