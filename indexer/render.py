@@ -161,7 +161,8 @@ def _head(r: Result, st: Callable[..., str]) -> str:
     head = f"[{r.rank}] {title}"
     anchored = h.via == "alert" and bool(h.anchor)  # the alert links a section: name it, procedure or not
     # a section shown with its subsections is that section, not the whole page: name it too
-    subtree = bool(r.procedure) and r.procedure[0].anchor == h.anchor and r.procedure[0].level > 1
+    first = r.procedure[0] if r.procedure else None
+    subtree = first is not None and first.anchor == h.anchor and first.level > 1
     if (r.procedure is None or anchored or subtree) and crumb and crumb != title:
         head += f" > {crumb}" if not crumb.startswith(title) else crumb[len(title):]
     if h.via == "alert" and h.alert is not None:
