@@ -13,21 +13,9 @@ a real temporary git repository.
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 
-from ask_support import cli
 from checks_support import commit_history
-
-
-def check(root: Path) -> dict:
-    code, out, err = cli(["check", "--repo", str(root), "--format", "json", "--fail-on", "never"])
-    assert code == 0 and "Traceback" not in err, err
-    return json.loads(out)
-
-
-def found(report: dict) -> list[tuple[str, str, int, str]]:
-    return [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]]
+from newuser_support import check, found
 
 
 def test_nested_hugo_site_archetypes_and_themes_and_meta_files_are_not_runbooks(tmp_path):

@@ -15,16 +15,7 @@ from pathlib import Path
 
 from ask_support import cli
 from checks_support import commit_history
-
-
-def check(root: Path) -> dict:
-    code, out, err = cli(["check", "--repo", str(root), "--format", "json", "--fail-on", "never"])
-    assert code == 0 and "Traceback" not in err, err
-    return json.loads(out)
-
-
-def found(report: dict) -> list[tuple[str, str, int, str]]:
-    return [(f["rule"], f["path"], f["line"], f["message"]) for f in report["findings"]]
+from newuser_support import check, found
 
 
 HUGO_PAGE = """\
