@@ -191,6 +191,11 @@ def _run_checks(project: Project, *, paths: list[str] | None, inventory: Invento
     facts = history() if history.loaded else None
     if facts is not None:
         notices.extend(n for n in facts.notices if n not in notices)
+    if paths is None and report is None and only_rules is None and inventory is None:  # we read the manifests
+        from rbh.checks.sources import no_manifests_notice
+
+        if hint := no_manifests_notice(project):
+            notices.append(hint)
     result = CheckResult(findings=ordered, runbooks=runbooks, inventory=inv, files_checked=len(runbooks),
                          notices=notices)
     if use_cache and paths is None and only_rules is None and report is None:

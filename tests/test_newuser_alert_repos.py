@@ -215,3 +215,25 @@ def test_astro_starlight_site_mdx_pages_public_files_and_runbook_urls(tmp_path):
         ("RBH301", "link target `/sdks/gone/` does not exist"),
         ("RBH302", f"anchor `#nope` not found in `{content}/sdks/admin.mdx`"),
     ]
+
+
+def test_a_repository_with_no_manifests_configured_is_told_what_was_not_checked(tmp_path):
+    """Without rbh.yaml and a manifests/ folder rbh check cannot compare runbooks with alert rules or
+    workloads; it says so once, naming files that look like manifests (rules first, Helm templates
+    left out) and the globs to configure, instead of a silent '0 manifest files checked'."""
+    root = tmp_path / "svc"
+    commit_history(root, [{
+        "runbooks/api-down.md": "# API down\n\nRestart it: `kubectl -n shop rollout restart deployment/api`\n",
+        "deploy/app.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: shop}\n",
+        "monitoring/rules/api.yml": "groups:\n- name: api\n  rules:\n  - alert: ApiDown\n    expr: up == 0\n",
+        "chart/templates/rules.yaml": "groups:\n- rules:\n  - alert: {{ .Values.name }}\n    expr: up == 0\n",
+    }])
+    report = check(root)
+    assert report["notices"] == [
+        "no manifests configured (and no manifests/ folder): runbooks were checked for links, anchors and "
+        "reviews only, not against alert rules or workloads; files that look like manifests: "
+        "monitoring/rules/api.yml, deploy/app.yaml; to check against them, set manifests.include in rbh.yaml, "
+        "e.g. [deploy/**/*.y*ml, monitoring/rules/**/*.y*ml]"]
+    (root / "rbh.yaml").write_text("manifests:\n  include: ['deploy/**/*.yaml', 'monitoring/**/*.yml']\n")
+    report = check(root)
+    assert report["notices"] == [] and report["summary"]["manifest_files"] == 2

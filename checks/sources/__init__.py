@@ -8,6 +8,7 @@ parsed once and shared (``_yaml.parse_file`` is cached).
 
 from __future__ import annotations
 
+import re
 from types import ModuleType
 from typing import Any
 
@@ -68,3 +69,65 @@ def load_inventory(project: Any) -> Inventory:
     inv = load_all(files)
     inv.problems[:0] = problems
     return inv
+
+
+# What a file that rbh could read as a manifest starts with, told from its text alone: Prometheus
+# rules (an alert or record with its expr), Kubernetes objects, and compose files by their name.
+_RULE_SHAPE = re.compile(rb"^\s*-?\s*(?:alert|record)\s*:.*$(?:\n.*){0,40}?^\s*expr\s*:", re.M)
+_K8S_SHAPE = re.compile(rb"^apiVersion\s*:.*$(?:\n.*){0,5}?^kind\s*:|^kind\s*:.*$(?:\n.*){0,5}?^apiVersion\s*:", re.M)
+_COMPOSE_NAME = re.compile(r"(?:^|/)(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$")
+_SKIPPED_FOLDERS = (".github/", "node_modules/", "vendor/", "testdata/", "test/", "tests/", "fixtures/")
+MAX_CANDIDATE_FILES = 3000  # files looked at; a bigger repository is sampled in path order
+MAX_CANDIDATE_BYTES = 256 * 1024
+
+
+def manifest_candidates(project: Any) -> list[str]:
+    """Work-tree files that look like manifests rbh can read (Prometheus rules, Kubernetes objects,
+    compose files), for a repository that configures none: a hint, never a finding. Helm and other
+    templates (``{{``) are left out: rbh does not render them."""
+    found: list[str] = []
+    rules: list[str] = []
+    looked = 0
+    for path in project.worktree_files:
+        if not path.endswith((".yaml", ".yml")) or any(f"/{d}" in f"/{path}" for d in _SKIPPED_FOLDERS):
+            continue
+        looked += 1
+        if looked > MAX_CANDIDATE_FILES:
+            break
+        if _COMPOSE_NAME.search(path):
+            found.append(path)
+            continue
+        try:
+            data = project.read_bytes(path)
+        except OSError:
+            continue
+        if len(data) > MAX_CANDIDATE_BYTES or b"{{" in data:
+            continue
+        if _RULE_SHAPE.search(data):
+            rules.append(path)
+        elif _K8S_SHAPE.search(data):
+            found.append(path)
+    return rules + found  # alert rules first: the most a runbook repository gains from
+
+
+def no_manifests_notice(project: Any) -> str | None:
+    """One line for a repository with no manifests configured and no ``manifests/`` folder: what was
+    not checked, and the files that look like manifests, as globs to put in ``rbh.yaml``."""
+    if project.manifest_include:
+        return None
+    from rbh.paths import glob_folder
+
+    found = manifest_candidates(project)
+    base = ("no manifests configured (and no manifests/ folder): runbooks were checked for links, anchors "
+            "and reviews only, not against alert rules or workloads")
+    if not found:
+        return base
+    folders: list[str] = []
+    for folder in sorted({glob_folder([p]) for p in found}, key=lambda f: (f.count("/"), f)):
+        if not any(folder == f or folder.startswith(f + "/") or not f for f in folders):
+            folders.append(folder)  # a folder under one already listed adds nothing: `X/**` covers it
+    globs = ", ".join(f"{folder}/**/*.y*ml" if folder else "**/*.y*ml" for folder in sorted(folders)[:3])
+    globs += ", ..." if len(folders) > 3 else ""
+    shown = ", ".join(found[:3]) + (f" (+{len(found) - 3} more)" if len(found) > 3 else "")
+    return (f"{base}; files that look like manifests: {shown}; to check against them, set "
+            f"manifests.include in rbh.yaml, e.g. [{globs}]")
