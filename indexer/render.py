@@ -159,7 +159,9 @@ def _head(r: Result, st: Callable[..., str]) -> str:
     title = one_line(m.get("title") or h.path)
     crumb = one_line(" > ".join(str(x) for x in m.get("heading_path") or []) or h.heading)
     head = f"[{r.rank}] {title}"
-    anchored = h.via == "alert" and bool(h.anchor)  # the alert links a section: name it, procedure or not
+    # the alert links a section: name it, procedure or not (a runbook_url without an anchor links the
+    # whole page, whose best-matching section the hit happens to be)
+    anchored = h.via == "alert" and bool(h.anchor) and not getattr(h.alert, "whole_runbook", False)
     # a section shown with its subsections is that section, not the whole page: name it too
     first = r.procedure[0] if r.procedure else None
     subtree = first is not None and first.anchor == h.anchor and first.level > 1

@@ -184,3 +184,25 @@ def test_setext_runbook_through_a_github_blob_url(tmp_path):
         assert out.count("## Diagnosis") == 1 and "## Mitigation" in out and "---------" not in out
         assert "    kubectl get pods -l role=instance -o wide" in out
         assert "Scale the cluster back to three instances." in out
+
+
+def test_an_anchorless_runbook_url_names_the_page_not_the_best_section(tmp_path):
+    """The runbook_url links the whole page: the answer's head names the page, though the section
+    the alert's text matched best (here Impact) is where the citation points."""
+    root = tmp_path / "svc"
+    commit_history(root, [{
+        "docs/runbooks/IngestHighLatency.md": "# IngestHighLatency\n\n## Meaning\n\nIngestion is slow.\n\n"
+                                              "## Impact\n\nIngestion performance will be poor\n\n"
+                                              "## Diagnosis\n\n1. Check the latency panel.\n\n"
+                                              "## Mitigation\n\n1. Allocate more resources to the database.\n",
+        "alerts.yaml": "groups:\n- name: ingest\n  rules:\n  - alert: IngestHighLatency\n    expr: vector(1)\n"
+                       "    annotations:\n      summary: Ingestion performance will be poor\n"
+                       "      runbook_url: https://github.com/acme/svc/blob/main/docs/runbooks/IngestHighLatency.md\n",
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["alerts.yaml"]\n'
+                    'check:\n  runbook_urls:\n    prefixes:\n      "https://github.com/acme/svc/blob/*/": ""\n',
+    }])
+    index(root)
+    code, out, err = cli(["ask", "--repo", str(root), "IngestHighLatency", "--top-k", "1"])
+    assert code == 0, err
+    assert out.splitlines()[0] == "[1] IngestHighLatency  (alert IngestHighLatency -> runbook_url)"
+    assert "## Diagnosis" in out and "Allocate more resources to the database." in out
