@@ -163,8 +163,10 @@ def _head(r: Result, st: Callable[..., str]) -> str:
     # whole page, whose best-matching section the hit happens to be)
     anchored = h.via == "alert" and bool(h.anchor) and not getattr(h.alert, "whole_runbook", False)
     # a section shown with its subsections is that section, not the whole page: name it too
+    # (a whole page whose first section matched best is not one: its other sections are siblings)
     first = r.procedure[0] if r.procedure else None
-    subtree = first is not None and first.anchor == h.anchor and first.level > 1
+    subtree = (first is not None and first.anchor == h.anchor and first.level > 1
+               and all(sec.level > first.level for sec in (r.procedure or [])[1:]))
     if (r.procedure is None or anchored or subtree) and crumb and crumb != title:
         head += f" > {crumb}" if not crumb.startswith(title) else crumb[len(title):]
     if h.via == "alert" and h.alert is not None:
