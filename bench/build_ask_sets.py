@@ -82,6 +82,13 @@ def fill(text: str) -> tuple[str, bool]:
     return re.sub(r"[ \t]+", " ", out).strip(), lossy
 
 
+def write_rules(out: Path, name: str, rules: list[dict]) -> None:
+    """The set's alert rules as one plain Prometheus rule file, ``rules/<name>-alerts.yaml``."""
+    (out / "rules").mkdir(parents=True, exist_ok=True)
+    doc = {"groups": [{"name": name, "rules": rules}]}
+    (out / "rules" / f"{name}-alerts.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+
+
 def write_queries(out: Path, name: str, records: list[dict]) -> None:
     with (out / "queries.jsonl").open("w", encoding="utf-8") as fh:
         for i, rec in enumerate(records, start=1):
@@ -192,9 +199,7 @@ def build_cnpg(mirror: Path, out: Path) -> dict:
         rules.append({"alert": rule["alert"], "expr": "vector(1)",
                       "annotations": {k: str(v) for k, v in ann.items()}})
         add_query(records, seen, rule["alert"], "alert_name", m.group(1), rule["alert"], "alert name")
-    (out / "rules").mkdir(parents=True, exist_ok=True)
-    doc = {"groups": [{"name": "cnpg", "rules": rules}]}
-    (out / "rules" / "cnpg-alerts.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    write_rules(out, "cnpg", rules)
     write_queries(out, "cnpg", records)
     return {"sources": [("cloudnative-pg/charts", *head(gd), "runbooks + rules", len(docs) + len(rule_files))],
             "queries": len(records), "alerts": len(rules), "runbooks": len(docs)}
@@ -233,9 +238,7 @@ def build_srerun(mirror: Path, out: Path) -> dict:
                 rules.append({"alert": rule["alert"], "expr": "vector(1)",
                               "annotations": {**{k: str(v) for k, v in ann.items()}, "runbook_url": url}})
                 add_query(records, seen, rule["alert"], "alert_name", target, rule["alert"], "alert name")
-    (out / "rules").mkdir(parents=True, exist_ok=True)
-    doc = {"groups": [{"name": "srerun", "rules": rules}]}
-    (out / "rules" / "srerun-alerts.yaml").write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    write_rules(out, "srerun", rules)
     write_queries(out, "srerun", records)
     return {"sources": [("srerun/prometheus-alerts", *head(gd), "runbooks + rules", len(pages) + len(rule_files))],
             "queries": len(records), "alerts": len(rules), "runbooks": len(pages)}

@@ -32,17 +32,22 @@ DEFAULT_DATA = Path("/work/shared/bench-data/openshift")
 
 
 def make_repo(data: Path, dest: Path, heading_levels: int | None) -> None:
-    import git
-
     shutil.copytree(data / "runbooks", dest / "runbooks")
     if heading_levels:
         (dest / "rbh.yaml").write_text(f"index:\n  heading_levels: {heading_levels}\n", encoding="utf-8")
+    commit_bench_copy(dest, "openshift runbooks (bench copy)")
+
+
+def commit_bench_copy(dest: Path, message: str) -> None:
+    """*dest* as a new git repository with everything in it committed once (bench data copies)."""
+    import git
+
     repo = git.Repo.init(dest, initial_branch="main")
     with repo.config_writer() as cw:
         cw.set_value("user", "name", "bench")
         cw.set_value("user", "email", "bench@example.invalid")
     repo.git.add("-A")
-    repo.git.commit("-q", "-m", "openshift runbooks (bench copy)")
+    repo.git.commit("-q", "-m", message)
 
 
 def main() -> int:

@@ -50,7 +50,6 @@ CASE_INSENSITIVE = {"srerun"}
 
 
 def make_repo(runbooks: Path, dest: Path, prefixes: dict[str, str] | None = None, case_insensitive: bool = False) -> None:
-    import git
 
     shutil.copytree(runbooks, dest / "runbooks")
     if prefixes:
@@ -58,12 +57,9 @@ def make_repo(runbooks: Path, dest: Path, prefixes: dict[str, str] | None = None
 
         urls: dict = {"prefixes": prefixes, **({"case_insensitive": True} if case_insensitive else {})}
         (dest / "rbh.yaml").write_text(yaml.safe_dump({"check": {"runbook_urls": urls}}), encoding="utf-8")
-    repo = git.Repo.init(dest, initial_branch="main")
-    with repo.config_writer() as cw:
-        cw.set_value("user", "name", "bench")
-        cw.set_value("user", "email", "bench@example.invalid")
-    repo.git.add("-A")
-    repo.git.commit("-q", "-m", "runbooks (bench copy)")
+    from eval_openshift import commit_bench_copy  # bench/ is on sys.path when a script in it runs
+
+    commit_bench_copy(dest, "runbooks (bench copy)")
 
 
 def reference(set_dir: Path, queries: Path, kinds: list[str] | None) -> dict | None:

@@ -12,15 +12,12 @@ RBH=${1:-$(pwd)/.venv/bin/rbh}
 DATA=/work/data/qa1
 mkdir -p "$DATA"
 
+# shellcheck source=bench/mirror.sh
+source "$(dirname "$0")/mirror.sh"
 clone() {  # name owner+repo commit [sparse patterns...]
-  local dir="$DATA/$1" mirror="/work/.mirror/$2/repo" commit=$3
-  shift 3
-  if [ ! -d "$dir/.git" ]; then
-    git clone -q --no-checkout "$mirror" "$dir"
-    # the mirrors lack a few large blobs (test data): leave those paths out of the work tree
-    git -C "$dir" sparse-checkout set --no-cone "$@"
-  fi
-  git -C "$dir" checkout -q "$commit" 2>/dev/null || true
+  local name=$1
+  shift
+  clone_mirror "$DATA/$name" "$@"
 }
 
 # grafana/loki: the Loki operator's alerts (a Go template: runbook_url "[[ .RunbookURL ]]#Anchor") and

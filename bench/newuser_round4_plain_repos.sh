@@ -12,12 +12,12 @@ RBH=${1:-$(pwd)/.venv/bin/rbh}
 DATA=/work/data/qa2
 mkdir -p "$DATA"
 
-clone() {  # name owner+repo commit
-  local dir="$DATA/$1"
-  if [ ! -d "$dir/.git" ]; then
-    git clone -q "/work/.mirror/$2/repo" "$dir"
-  fi
-  git -C "$dir" checkout -q "$3"
+# shellcheck source=bench/mirror.sh
+source "$(dirname "$0")/mirror.sh"
+clone() {  # name owner+repo commit [sparse patterns...]
+  local name=$1
+  shift
+  clone_mirror "$DATA/$name" "$@"
 }
 
 clone dataops lincytv+dataops 3b7d12c

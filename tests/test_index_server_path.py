@@ -10,35 +10,17 @@ from __future__ import annotations
 
 import pytest
 
-import rbh.indexer.store.server as server_module
 from rbh.indexer.store import open_store, resolve_alias
 from rbh.indexer.sync import sync
 from rbh.project import load_project
 from rbh.indexer.store.document_store import RbhDocumentStore
+from store_support import in_process_server
 from test_index_sync import CHUNKS_PER_RUNBOOK, FILES
-
-
-class _SharedClient:
-    """One in-memory Qdrant engine for every connection, as one server is for many processes."""
-
-    def __init__(self):
-        from qdrant_client import QdrantClient
-
-        self.engine = QdrantClient(":memory:")
-
-    def __getattr__(self, name):
-        return getattr(self.engine, name)
-
-    def close(self, *a, **k):  # connections close, the server stays up
-        pass
 
 
 @pytest.fixture
 def server(monkeypatch):
-    shared = _SharedClient()
-    monkeypatch.setattr(server_module, "connect", lambda settings: shared)
-    monkeypatch.delenv("RBH_QDRANT_URL", raising=False)
-    return shared
+    return in_process_server(monkeypatch)
 
 
 @pytest.fixture

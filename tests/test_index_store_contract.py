@@ -12,35 +12,21 @@ import json
 
 import pytest
 
-import rbh.indexer.store.server as server_module
 from rbh.indexer.query import Filters, Retriever
 from rbh.indexer.store import open_store
 from rbh.indexer.sync import sync
 from rbh.errors import StoreError
 from rbh.project import load_project
 from rbh.indexer.store.document_store import RbhDocumentStore
+from store_support import in_process_server
 from test_index_sync import CHUNKS_PER_RUNBOOK, FILES, runbook
-
-
-class _SharedServer:
-    def __init__(self):
-        from qdrant_client import QdrantClient
-
-        self.engine = QdrantClient(":memory:")
-
-    def __getattr__(self, name):
-        return getattr(self.engine, name)
-
-    def close(self, *a, **k):  # connections close, the server stays up
-        pass
 
 
 @pytest.fixture(params=["edge", "server"])
 def backend(request, monkeypatch):
     monkeypatch.delenv("RBH_QDRANT_URL", raising=False)
     if request.param == "server":
-        shared = _SharedServer()
-        monkeypatch.setattr(server_module, "connect", lambda settings: shared)
+        shared = in_process_server(monkeypatch)
         return request.param, shared, "store:\n  url: http://qdrant.test:6333\n"
     return request.param, None, ""
 
