@@ -18,7 +18,8 @@ def is_compose(doc: Any) -> bool:
 
 def _ports(spec: dict) -> list[int]:
     found: list[int] = []
-    for p in (spec.get("ports") or []) + (spec.get("expose") or []):
+    listed = [spec.get(key) for key in ("ports", "expose")]  # lists in a valid file; anything else is ignored
+    for p in [p for value in listed if isinstance(value, list) for p in value]:
         if isinstance(p, int) and not isinstance(p, bool):
             found.append(p)
         elif isinstance(p, str):
