@@ -227,6 +227,10 @@ class AlertCatalog:
             return None
         res = self.resolver.resolve(url)
         if not res.found:
+            if res.templated and res.anchor and not res.candidates:  # `[[ .RunbookURL ]]#Anchor`: the one runbook with it
+                key = res.anchor.lower()
+                having = [(path, fragments[key]) for path, fragments in self.anchors.items() if key in fragments]
+                return having[0] if len(having) == 1 else None
             return None
         anchor = self.anchors.get(res.found, {}).get(res.anchor.lower()) if res.anchor else None
         return res.found, anchor

@@ -589,7 +589,11 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
         sections = procedure_from_chunks(retriever.sections_of(h.path))
         if not sections:
             continue
-        if by_alert_section and is_procedure_page(sections, alert_heading=h.heading):
+        if by_alert_section and (container := _anchored_container(sections, h)):
+            # the answer is that heading: the hit (its first subsection) is cited and named as it
+            crumbs, out[h.path] = container
+            h.meta = {**h.meta, "heading": crumbs[-1], "heading_path": crumbs, "anchor": h.alert.anchor}
+        elif by_alert_section and is_procedure_page(sections, alert_heading=h.heading):
             # the section the alert links is shown in full too: it is what the alert points at
             out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
         elif by_alert or (first_free and is_procedure_page(sections) and _page_lines(sections) <= MAX_PROCEDURE_LINES):
@@ -597,6 +601,28 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
         elif first_free and (subtree := section_subtree(sections, h.anchor)):
             out[h.path] = subtree
     return out
+
+
+def _anchored_container(sections: list[ProcedureSection], hit: Hit) -> tuple[list[str], list[ProcedureSection]] | None:
+    """(heading path, subsections) of the heading an alert anchors when that heading has no text of
+    its own (``## Loki Request Errors`` over ``### Impact`` ... ``### Steps``): the hit is its first
+    subsection (``Retriever.section_for``), and the alert's procedure is all of them, shown in full."""
+    from rbh.anchors import DEFAULT, github_slug
+
+    anchor = getattr(hit.alert, "anchor", None)
+    if not anchor or anchor == hit.anchor:
+        return None
+    crumbs = [str(t) for t in hit.meta.get("heading_path") or []][:-1]
+    depth = next((i for i in range(len(crumbs) - 1, -1, -1) if anchor in (DEFAULT(crumbs[i]), github_slug(crumbs[i]))), None)
+    start = next((i for i, sec in enumerate(sections) if sec.anchor == hit.anchor and sec.level > 0), None)
+    if depth is None or start is None:
+        return None
+    end = start
+    while end < len(sections) and sections[end].parents[:depth + 1] == tuple(crumbs[:depth + 1]):
+        end += 1
+    if end - start > MAX_PROCEDURE_SECTIONS:
+        return None
+    return crumbs[:depth + 1], [dataclasses.replace(sec, action=True) for sec in sections[start:end]]
 
 
 def _page_lines(sections: list[ProcedureSection]) -> int:

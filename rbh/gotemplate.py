@@ -11,18 +11,21 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 
-def actions(text: str) -> Iterator[tuple[int, int]]:
-    """(start, end) of each ``{{ ... }}`` action, left to right; an unclosed ``{{`` is literal text."""
+def actions(text: str, left: str = "{{", right: str = "}}") -> Iterator[tuple[int, int]]:
+    """(start, end) of each ``{{ ... }}`` action, left to right; an unclosed ``{{`` is literal text.
+
+    *left* and *right* are other delimiters a template engine was told to use (Go's ``Delims``:
+    operators that ship rules through Helm write ``[[ .RunbookURL ]]`` so that Helm leaves them alone)."""
     pos = 0
     while True:
-        start = text.find("{{", pos)
+        start = text.find(left, pos)
         if start < 0:
             return
-        end = text.find("}}", start + 2)
+        end = text.find(right, start + len(left))
         if end < 0:
             return
-        yield start, end + 2
-        pos = end + 2
+        yield start, end + len(right)
+        pos = end + len(right)
 
 
 def split_template(text: str) -> list[str]:
@@ -36,11 +39,11 @@ def split_template(text: str) -> list[str]:
     return pieces
 
 
-def replace_actions(text: str, replacement: Callable[[str], str]) -> str:
+def replace_actions(text: str, replacement: Callable[[str], str], left: str = "{{", right: str = "}}") -> str:
     """*text* with each action replaced by ``replacement(action text, braces included)``."""
     out: list[str] = []
     pos = 0
-    for start, end in actions(text):
+    for start, end in actions(text, left, right):
         out.append(text[pos:start])
         out.append(replacement(text[start:end]))
         pos = end

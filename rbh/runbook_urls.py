@@ -8,6 +8,10 @@ prefix matches one path segment (a branch name in GitHub-blob URLs). URL styles 
   ``checkout/high-latency/index.md`` or ``README.md``; ``.html`` pages map to ``.md``
 - Hugo: the same, plus ``_index.md`` section pages; MDX sites (Astro Starlight, Docusaurus): ``.mdx``
 - Templated URLs (``{{ $labels.alertname }}``): each template becomes a wildcard; any match resolves.
+  When the template is the whole base (``{{ .Values.runbookBase }}/alertmanager/x``, Go's other
+  delimiters ``[[ .RunbookURL ]]#Loki-Request-Errors``), the literal rest still names the runbook: its
+  path by the one runbook file that path ends in, an anchor alone by the one runbook that has it
+  (``AlertCatalog`` looks that up). Such a URL is not ours to report: its base may point anywhere.
 
 With no prefix configured, ``site.url`` maps to the runbooks folder, and URLs ending in ``.md`` are
 matched by their path's tail (the longest suffix that names a runbook file).
@@ -29,7 +33,9 @@ from rbh.config import Config
 from rbh.gotemplate import replace_actions
 from rbh.paths import glob_match
 
-_CONTROL = re.compile(r"\{\{-?\s*(?:if|else|end|range|with|define|template|block)\b")
+_CONTROL = re.compile(r"(?:\{\{|\[\[)-?\s*(?:if|else|end|range|with|define|template|block)\b")
+#: Go template delimiters: the default, and the pair operators pick when Helm renders the same file
+_DELIMS = (("{{", "}}"), ("[[", "]]"))
 _URL_IN = re.compile(r"https?://\S+")
 
 
@@ -110,14 +116,34 @@ class RunbookUrlResolver:
         """Every URL an annotation can produce: a Go template may choose between several
         (``{{ if ... }}https://a{{ else }}https://b{{ end }}``); value templates are wildcards."""
         raw = url.strip()
-        if "{{" not in raw:
+        delims = [(left, right) for left, right in _DELIMS if left in raw and right in raw]
+        if not delims:
             return [self._resolve_one(url, raw, False)]
         # control actions vanish, value actions become wildcards (a linear scan: rbh.gotemplate)
-        text = replace_actions(raw, lambda action: " " if _CONTROL.match(action) else "*")
+        text = raw
+        for left, right in delims:
+            text = replace_actions(text, lambda action: " " if _CONTROL.match(action) else "*", left, right)
         found = _URL_IN.findall(text)
         if not found:
+            rest = text.strip()
+            if rest.startswith("*") and "*" not in rest.lstrip("*"):
+                return [self._resolve_tail(url, rest.lstrip("*"))]
             return [Resolution(url, [], None, None, False, True)]
         return [self._resolve_one(url, u, True) for u in found]
+
+    def _resolve_tail(self, url: str, rest: str) -> Resolution:
+        """A URL whose base is a template: the one runbook its literal path ends in (longest tail
+        first, only when one file fits), and its anchor. Never ``managed``: the base is unknown."""
+        anchor = unquote(urlsplit(rest).fragment) or None
+        segments = [s for s in unquote(rest.split("#", 1)[0].split("?", 1)[0]).split("/") if s]
+        for i in range(len(segments)):
+            for candidate in self._candidates("/".join(segments[i:])):
+                hits = self._ending_with(candidate)
+                if len(hits) == 1:
+                    return Resolution(url, hits, hits[0], anchor, False, True)
+                if hits:  # several runbooks end so: a longer tail did not decide, a shorter one cannot
+                    return Resolution(url, hits, None, anchor, False, True)
+        return Resolution(url, [], None, anchor, False, True)
 
     def resolve(self, url: str) -> Resolution:
         """The first URL of *url* (see ``resolve_all``)."""

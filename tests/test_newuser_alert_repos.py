@@ -144,7 +144,8 @@ groups:
 
 def test_alert_anchor_on_a_heading_with_only_subsections_answers_its_own_section(tmp_path):
     """`## Loki Request Errors` has no text before `### Impact`, so no chunk of its own: `rbh ask
-    LokiRequestErrors` answers with its first subsection, not a sibling alert's best-matching one."""
+    LokiRequestErrors` answers with that heading's subsections (its procedure, cited from its first
+    line of text), not a sibling alert's best-matching one."""
     from ask_support import ask_json, index
 
     root = tmp_path / "sop"
@@ -156,7 +157,9 @@ def test_alert_anchor_on_a_heading_with_only_subsections_answers_its_own_section
     }])
     index(root)
     first = ask_json(root, "LokiRequestErrors")["results"][0]
-    assert (first["via"], first["heading_path"], first["line"]) == ("alert", ["Standard Operational Procedures", "Loki Request Errors", "Impact"], 5)
+    assert (first["via"], first["heading_path"], first["anchor"], first["line"]) == (
+        "alert", ["Standard Operational Procedures", "Loki Request Errors"], "loki-request-errors", 5)
+    assert [s["heading"] for s in first["procedure"]] == ["Impact", "Steps"]
 
 
 def test_runbook_url_anchor_written_as_the_heading_text_suggests_the_heading_anchor(tmp_path):
