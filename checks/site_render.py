@@ -384,9 +384,10 @@ def trend_html(trend: dict, *, per_owner: bool = True, templates: SiteTemplates 
     if points:
         first, last = points[0], points[-1]
         span = (f"per week over the last {trend.get('window_weeks')} weeks" if trend.get("bucket") == "week"
-                else f"at {len(points)} commits from {first['date']} to {last['date']} (the history is younger than two weeks)")
-        summary = (f"Open findings and stale runbooks {span}. Now: {last['findings']['error']} errors, "
-                   f"{last['findings']['warning']} warnings, {last['stale']} stale runbooks.")
+                else f"at {len(points)} commits from {first['date']} to {last['date']} (the history is younger than two weeks)"
+                if len(points) > 1 else f"at its one commit of {first['date']}")
+        summary = (f"Open findings and stale runbooks {span}. Now: {plural(last['findings']['error'], 'error')}, "
+                   f"{plural(last['findings']['warning'], 'warning')}, {plural(last['stale'], 'stale runbook')}.")
         chart = _chart(points, caption="Health over time: " + summary)
         owners = sorted({o for p in points for o in p.get("owners", {})}, key=str.lower)
         if per_owner and [o for o in owners if not o.startswith("(")]:

@@ -341,3 +341,14 @@ def test_search_index_in_mkdocs_own_search_has_keywords_and_no_plugin_pages(make
     assert pages == {"", "a/"}
     entry = next(d for d in index["docs"] if d["location"] == "a/")
     assert entry["text"].endswith(" AlphaDown alpha") and entry["tags"] == ["AlphaDown", "alpha"]
+
+
+def test_trend_summary_counts_in_words_for_a_one_commit_history():
+    from rbh.checks.site_render import trend_html
+
+    point = {"label": "abc1234", "date": "2026-11-20", "findings": {"error": 1, "warning": 2}, "stale": 1, "owners": {}}
+    html = trend_html({"bucket": "commit", "points": [point]}, per_owner=False)
+    assert ("Open findings and stale runbooks at its one commit of 2026-11-20. "
+            "Now: 1 error, 2 warnings, 1 stale runbook.") in html
+    two = trend_html({"bucket": "commit", "points": [point, {**point, "date": "2026-11-21"}]}, per_owner=False)
+    assert "at 2 commits from 2026-11-20 to 2026-11-21" in two
