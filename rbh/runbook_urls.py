@@ -14,7 +14,8 @@ prefix matches one path segment (a branch name in GitHub-blob URLs). URL styles 
   (``AlertCatalog`` looks that up). Such a URL is not ours to report: its base may point anywhere.
 
 With no prefix configured, ``site.url`` maps to the runbooks folder, and URLs ending in ``.md`` are
-matched by their path's tail (the longest suffix that names a runbook file).
+matched by their path's tail (the longest suffix that names a runbook file); so is a repository path
+(``runbook: docs/patroni/alerts.md``) whatever prefixes are configured.
 
 Core, because ``rbh check``, ``rbh ask``, ``rbh new`` and the site resolve the same URLs: each builds
 its resolver with ``resolver_for``, so they agree on which runbook an alert links to.
@@ -161,7 +162,9 @@ class RunbookUrlResolver:
             folder = folder.strip("/")
             candidates = [f"{folder}/{c}" if folder else c for c in self._candidates(rel)]
             return Resolution(url, candidates, self._find(candidates, templated), anchor, True, templated)
-        if base.endswith(".md") and not self.prefixes:
+        # a repository path (`runbook: docs/patroni/alerts.md`, no scheme) is one whatever the
+        # prefixes say: they map site URLs, and such a path never matches them
+        if base.endswith(".md") and (not self.prefixes or not (parts.scheme or parts.netloc)):
             path = unquote(parts.path).strip("/")
             segments = path.split("/")
             for i in range(len(segments)):

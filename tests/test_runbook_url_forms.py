@@ -1,4 +1,4 @@
-"""A ``runbook_url`` whose base is a template variable still names its runbook.
+"""A ``runbook_url`` whose base is a template variable, or a repository path, still names its runbook.
 
 Operators that ship their alert rules through Helm write the runbook base as a Go template with the
 other delimiters, so Helm leaves it alone (the Loki operator: ``[[ .RunbookURL ]]#Loki-Request-Errors``).
@@ -118,3 +118,26 @@ def test_the_literal_rest_of_a_templated_url_resolves_only_when_one_runbook_fits
     assert (anchor_only.found, anchor_only.candidates, anchor_only.anchor) == (None, [], "Loki-Request-Errors")
     # a template with a literal URL inside stays what it was: wildcards in a URL
     assert resolver.resolve("{{ if .X }}https://a.example/x{{ end }}").templated
+
+
+def test_a_repository_path_annotation_resolves_when_site_url_is_set(tmp_path):
+    """`runbook: docs/patroni/alerts.md#lag` names a file of this repository. With `site.url` set
+    (which a new user does for links) the path matched no site prefix and was skipped silently: a
+    missing runbook went unreported and `rbh ask` did not follow the alert."""
+    root = tmp_path / "paths"
+    commit_history(root, [{
+        "docs/patroni/alerts.md": "# Patroni alerts\n\n## Lag\n\nCheck the replica's WAL receiver.\n\n## Failover\n\nRun the failover.\n",
+        "docs/patroni/README.md": "# Patroni\n\nThe service.\n",
+        "rules/patroni.yml": ("groups:\n- name: patroni\n  rules:\n"
+                              "  - alert: PatroniReplicaLag\n    expr: pg_replication_lag > 60\n"
+                              "    annotations:\n      runbook: docs/patroni/alerts.md#lag\n"
+                              "  - alert: PatroniDown\n    expr: up == 0\n"
+                              "    annotations:\n      runbook: docs/patroni/down.md\n"),
+        "rbh.yaml": "site: {url: 'https://runbooks.example.com/'}\nrunbooks: {include: ['docs/**/*.md']}\n"
+                    "manifests: {include: ['rules/*.yml']}\n",
+    }])
+    assert [(f[0], f[3]) for f in found(check(root))] == [
+        ("RBH203", "runbook_url of alert `PatroniDown` points to `down.md`, which does not exist; create it with `rbh new PatroniDown`")]
+    index(root)
+    lag = ask_json(root, "PatroniReplicaLag")["results"][0]
+    assert (lag["path"], lag["anchor"], lag["alert"]["via"]) == ("docs/patroni/alerts.md", "lag", "runbook_url")
