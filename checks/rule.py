@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -432,6 +433,10 @@ class RuleContext:
                 bases = [folder, f"{folder}/static" if folder else "static"]
             elif name in ("hugo.toml", "hugo.yaml", "hugo.json"):
                 bases = [f"{folder}/content" if folder else "content", f"{folder}/static" if folder else "static"]
+            elif name in ("mkdocs.yml", "mkdocs.yaml"):
+                # MkDocs serves its docs_dir at `/`: `/before/roles/` is `docs/before/roles.md`
+                docs = _mkdocs_docs_dir(self.root / f)
+                bases = [posixpath.normpath(f"{folder}/{docs}") if folder else posixpath.normpath(docs)]
             else:
                 continue
             roots.extend(b for b in bases if b and b not in roots and (b == folder or b in self.directories))
@@ -455,3 +460,14 @@ class RuleContext:
         return dirs
 
 
+_DOCS_DIR = re.compile(r"""^docs_dir:[ \t]*['"]?([^'"#\s]+)""", re.M)
+
+
+def _mkdocs_docs_dir(path: Path) -> str:
+    """The ``docs_dir`` a mkdocs.yml names (``docs`` when it names none). Read as text: a mkdocs.yml
+    may hold ``!!python/name:`` tags that a safe YAML loader refuses."""
+    try:
+        found = _DOCS_DIR.search(path.read_text(encoding="utf-8", errors="replace"))
+    except OSError:
+        return "docs"
+    return found.group(1).rstrip("/") if found else "docs"

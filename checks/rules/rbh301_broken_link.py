@@ -5,10 +5,11 @@ Resolves every relative link and image (`[escalation](../escalation.md)`, `![gra
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
 `guide/` for `guide.md`, `guide` or `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
-root `/guide.html` too, the runbook folder or a Docusaurus, Hugo or Jekyll site's folder being the site's
-root; `.mdx` pages count like `.md`; a root URL of a static file in the site's `public/` or `static/`
-folder counts), and a folder URL from a page the site serves at `page/` (`../other/` or `../other`
-from `docs/a/page.md` is `docs/a/other.md`).
+root `/guide.html` too, the runbook folder, an MkDocs site's `docs_dir` or a Docusaurus, Hugo or Jekyll
+site's folder being the site's root; `.mdx` pages count like `.md`; a root URL of a static file in the
+site's `public/` or `static/` folder counts; `/apps.json` counts for a Middleman template `apps.json.erb`;
+`/` is the site's home page), and a folder URL from a page the site serves at `page/` (`../other/` or
+`../other` from `docs/a/page.md` is `docs/a/other.md`).
 Links that would leave the repository are reported too; external URLs are not fetched, but an
 absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
 names a page (`.html`, `.md`, a folder `/`) is checked against the repository like a relative one.
@@ -44,6 +45,10 @@ Options = NoOptions
 def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None, bool]:
     """(repository path the link names, whether it exists); path None when it leaves the repository."""
     target = unquote(target.split("?", 1)[0])
+    if target.startswith("/") and not target.strip("/"):
+        # `[GOV.UK Developer Docs](/)`: the site's home page, which the repository always has (its
+        # root is a folder); it does not leave the repository
+        return "", True
     if target.startswith("/"):
         rel = safe_relpath(ctx.root, target.lstrip("/"))
         if rel is not None and rel not in ctx.files:
@@ -106,8 +111,14 @@ def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
         # Middleman `guide.html.md.erb` counts like MkDocs' `guide.md`
         found = [base + ext for ext in _PAGE_SOURCES]
     else:
-        return None
+        # `/apps.json`, `document-types.csv`: Middleman builds any `NAME.EXT` from a template source
+        # `NAME.EXT.erb` (or another template engine's extension), as it builds `page.html.md.erb`
+        found = [base + ext for ext in _TEMPLATE_ENGINES]
     return next((f for f in found if f in ctx.files), None)
+
+
+# Middleman's template engines: `source/apps.json.erb` is served as `/apps.json`
+_TEMPLATE_ENGINES = (".erb", ".haml", ".slim", ".builder")
 
 
 _STATIC_FOLDERS = ("public", "static")
