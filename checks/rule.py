@@ -443,6 +443,42 @@ class RuleContext:
         return roots
 
     @cached_property
+    def site_redirects(self) -> dict[str, str]:
+        """Old page -> new page, as repository paths without page extensions, from the redirects a
+        site declares: a tech-docs (Middleman) site's ``config/tech-docs.yml`` ``redirects:`` (site
+        URLs, served from ``source/``) and the MkDocs redirects plugin's ``redirect_maps`` (docs
+        pages). The site serves a redirect at the old URL, so a link to it still reaches a page."""
+        found: dict[str, str] = {}
+        for f in sorted(self.files):
+            folder, _, name = f.rpartition("/")
+            if f == "config/tech-docs.yml" or f.endswith("/config/tech-docs.yml"):
+                site = posixpath.join(folder.rpartition("/")[0] if "/" in folder else "", "source")
+                pairs = _yaml_map(self.root / f, "redirects")
+                found.update((page_key(site, old), page_key(site, new)) for old, new in pairs)
+            elif name in ("mkdocs.yml", "mkdocs.yaml"):
+                site = posixpath.normpath(posixpath.join(folder, _mkdocs_docs_dir(self.root / f)))
+                for plugin in _yaml_map(self.root / f, "plugins", listed=True):
+                    if plugin[0] == "redirects" and isinstance(plugin[1], dict):
+                        maps = plugin[1].get("redirect_maps") or {}
+                        found.update((page_key(site, str(old)), page_key(site, str(new)))
+                                     for old, new in (maps.items() if isinstance(maps, dict) else []))
+        return found
+
+    @cached_property
+    def generated_prefixes(self) -> list[str]:
+        """Site URL folders whose pages a Middleman site makes from code: its ``config.rb`` calls
+        ``proxy`` and its Ruby code builds the paths (``path: "/repos/#{repo.app_name}.html"`` gives
+        ``/repos/``). Such pages have no source file, so links into those folders are not checked."""
+        configs = [f for f in self.files if f == "config.rb" or f.endswith("/config.rb")]
+        if not any(re.search(r"^\s*proxy\b", _read(self.root / f), re.M) for f in configs):
+            return []
+        found: set[str] = set()
+        for f in self.files:
+            if f.endswith(".rb") and not re.match(r"(spec|test|vendor)/", f):
+                found.update(m.group(1) for m in _RUBY_PATH.finditer(_read(self.root / f)))
+        return sorted(found)
+
+    @cached_property
     def serves_folder_urls(self) -> bool:
         """A site generator that serves ``page.md`` at ``page/`` (MkDocs, Hugo, Docusaurus) builds this
         repository: a relative link is then resolved by the browser from that folder URL."""
@@ -471,3 +507,48 @@ def _mkdocs_docs_dir(path: Path) -> str:
     except OSError:
         return "docs"
     return found.group(1).rstrip("/") if found else "docs"
+
+
+def page_key(site: str, url: str) -> str:
+    """A site URL or page path as a repository path without its page extension: ``/manual/a.html``
+    on a site served from ``source`` is ``source/manual/a``; an external URL stays as written."""
+    if url.startswith(("https://", "http://")):
+        return url
+    path = url.split("#", 1)[0].split("?", 1)[0].strip("/")
+    for ext in (".html.md.erb", ".html.md", ".html.erb", ".html", ".htm", ".md", ".mdx"):
+        if path.endswith(ext):
+            path = path[: -len(ext)]
+            break
+    if path.endswith("/index") or path == "index":
+        path = path[: -len("index")].rstrip("/")
+    return posixpath.normpath(posixpath.join(site, path)) if path else (site or ".")
+
+
+def _yaml_map(path: Path, key: str, *, listed: bool = False) -> list[tuple[str, Any]]:
+    """The pairs under *key* of a small YAML config file (a list of one-key maps when *listed*,
+    like MkDocs ``plugins``); nothing when the file does not parse (a mkdocs.yml with
+    ``!!python/name:`` tags, which the safe loader refuses)."""
+    import yaml
+
+    from rbh import yaml_load
+
+    try:
+        data = yaml_load.safe_load(path.read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError, yaml.YAMLError):
+        return []
+    value = data.get(key) if isinstance(data, dict) else None
+    if listed:
+        items = value if isinstance(value, list) else []
+        return [next(iter(i.items())) if isinstance(i, dict) and len(i) == 1 else (str(i), None) for i in items]
+    return [(str(k), v) for k, v in value.items() if isinstance(v, str)] if isinstance(value, dict) else []
+
+
+# a Ruby string that builds a site path in a folder from a value: "/repos/#{repo.app_name}.html"
+_RUBY_PATH = re.compile(r"""["'](/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/)#\{""")
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

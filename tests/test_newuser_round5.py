@@ -62,3 +62,89 @@ def test_mkdocs_site_root_links_name_pages_of_docs_dir(tmp_path):
         "pages/escalation.md": "# Escalation\n\ntext\n",
     }])
     assert found(check(other)) == []
+
+
+TECH_DOCS = """\
+host: https://docs.example.gov.uk
+redirects:
+  /manual/error-reporting.html: /manual/sentry.html
+  /apis/search/search-api.html: /apps/search-api.html
+  /apps/search-api.html: /repos/search-api.html
+  /manual/old-gone.html: /manual/also-gone.html
+"""
+
+
+def test_links_to_urls_the_site_redirects_reach_the_new_page(tmp_path):
+    """GOV.UK's tech-docs site declares `redirects:` in config/tech-docs.yml; `/manual/error-reporting.html`
+    is served as a redirect to `/manual/sentry.html`, so the link works. A redirect to a page that no
+    file provides is still broken."""
+    root = tmp_path / "docs"
+    commit_history(root, [{
+        "config.rb": 'require "govuk_tech_docs"\n',
+        "config/tech-docs.yml": TECH_DOCS,
+        "source/manual/sentry.html.md": "# Sentry\n\ntext\n",
+        "source/manual/errors.html.md": "# Errors\n\n[report exceptions](/manual/error-reporting.html), "
+                                        "[old](/manual/old-gone.html), [relative](error-reporting.html)\n",
+        "rbh.yaml": MIDDLEMAN,
+    }])
+    assert found(check(root)) == [("RBH301", "source/manual/errors.html.md", 3, "link target `/manual/old-gone.html` does not exist")]
+
+
+def test_mkdocs_redirect_maps_count(tmp_path):
+    root = tmp_path / "mk"
+    commit_history(root, [{
+        "mkdocs.yml": "site_name: Ops\nplugins:\n  - search\n  - redirects:\n      redirect_maps:\n"
+                      "        'old/page.md': 'new/page.md'\n        'gone.md': 'https://example.org/'\n",
+        "docs/new/page.md": "# Page\n\ntext\n",
+        "docs/index.md": "# Home\n\n[old](old/page.md), [gone](gone.md), [missing](missing.md)\n",
+    }])
+    assert found(check(root)) == [("RBH301", "docs/index.md", 3, "link target `missing.md` does not exist")]
+
+
+PROXY_PAGES = '''\
+class ProxyPages
+  def self.repo_overviews
+    Repos.all.map do |repo|
+      { path: "/repos/#{repo.app_name}.html", template: "templates/repo_template.html" }
+    end
+  end
+end
+'''
+
+
+def test_pages_a_middleman_site_generates_from_code_are_not_checked(tmp_path):
+    """config.rb proxies pages whose paths its Ruby code builds (`"/repos/#{repo.app_name}.html"`): links
+    into `/repos/` name pages with no source file, also through a redirect and as an own-site URL; a
+    page that is missing from a folder of sources is still broken. Without `proxy` nothing is skipped."""
+    root = tmp_path / "docs"
+    files = {
+        "config.rb": 'require "govuk_tech_docs"\nProxyPages.resources.each do |r|\n  proxy r[:path], r[:template]\nend\n',
+        "app/proxy_pages.rb": PROXY_PAGES,
+        "config/tech-docs.yml": TECH_DOCS,
+        "source/repos/by-team.html.md.erb": "# Repos by team\n",
+        "source/manual/signon.html.md": "# Signon\n\nSee [signon](/repos/signon.html), [search](/apis/search/search-api.html), "
+                                        "[docs](https://docs.example.gov.uk/repos/signon/setup.html) and [gone](/manual/gone.html).\n",
+        "rbh.yaml": MIDDLEMAN + "check: {runbook_urls: {prefixes: {'https://docs.example.gov.uk/': 'source/'}}}\n"
+                                "site: {url: 'https://docs.example.gov.uk/'}\n",
+    }
+    commit_history(root, [files])
+    assert found(check(root)) == [("RBH301", "source/manual/signon.html.md", 3, "link target `/manual/gone.html` does not exist")]
+
+    plain = tmp_path / "plain"
+    commit_history(plain, [{**files, "config.rb": 'require "govuk_tech_docs"\n'}])
+    assert sorted(f[3] for f in found(check(plain))) == [
+        "link `https://docs.example.gov.uk/repos/signon/setup.html` names a page of this site that no file provides "
+        "(looked for `source/repos/signon/setup.md`, `source/repos/signon/setup.html.md.erb`)",
+        "link target `/apis/search/search-api.html` does not exist",
+        "link target `/manual/gone.html` does not exist",
+        "link target `/repos/signon.html` does not exist",
+    ]
+
+
+def test_generated_option_declares_pages_a_site_builds(tmp_path):
+    root = tmp_path / "hugo"
+    commit_history(root, [{
+        "runbooks/db.md": "# DB\n\nSee [the owners](/teams/dba.html) and [gone](/gone.html).\n",
+        "rbh.yaml": "check: {rules: {RBH301: {options: {generated: ['/teams/*']}}}}\n",
+    }])
+    assert found(check(root)) == [("RBH301", "runbooks/db.md", 3, "link target `/gone.html` does not exist")]
