@@ -436,11 +436,53 @@ class Retriever:
             for c in chunks:
                 if any(anchor in (DEFAULT(t), github_slug(t)) for t in c.meta.get("heading_path") or []):
                     return c
+            # A heading deeper than the index splits at (`#### SidekiqAnswerQueueLength` inside
+            # `### Slack Alerts`, beside five other alerts): that heading's own part of the chunk
+            for c in chunks:
+                if (deep := deep_section(c, anchor)) is not None:
+                    return deep
         if query:
             ranked = self.search_sections(query, limit=max(5, len(chunks)), paths=[path])
             if ranked:
                 return ranked[0]
         return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+
+_DEEP_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def deep_section(chunk: Hit, anchor: str) -> Hit | None:
+    """The part of *chunk* under a heading inside its text whose anchor is *anchor* (a heading below
+    the index's ``heading_levels``), up to the next heading of the same or a higher level, as a hit
+    of its own: heading, anchor, line and heading path are that heading's."""
+    from rbh.anchors import DEFAULT, github_slug
+
+    lines = chunk.text.split("\n")
+    fenced = False
+    start = level = None
+    end = len(lines)
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        m = None if fenced or i == 0 else _DEEP_HEADING.match(line)
+        if m is None:
+            continue
+        if start is None:
+            if anchor in (DEFAULT(m.group(2)), github_slug(m.group(2))):
+                start, level = i, len(m.group(1))
+        elif len(m.group(1)) <= (level or 0):
+            end = i
+            break
+    if start is None:
+        return None
+    heading = lines[start].lstrip("#").strip().rstrip("#").strip()
+    meta = dict(chunk.meta)
+    meta.update(heading=heading, anchor=anchor, line=chunk.line + start, end_line=chunk.line + end - 1,
+                heading_path=[*(chunk.meta.get("heading_path") or []), heading])
+    return Hit(id=chunk.id, text="\n".join(lines[start:end]).rstrip(), meta=meta, score=chunk.score,
+               cosine=chunk.cosine, coverage=chunk.coverage, via=chunk.via, alert=chunk.alert)
 
 
 _TEMPLATE_WORDS = title_words("template templates skeleton boilerplate")  # folded as titles are

@@ -148,3 +148,73 @@ def test_generated_option_declares_pages_a_site_builds(tmp_path):
         "rbh.yaml": "check: {rules: {RBH301: {options: {generated: ['/teams/*']}}}}\n",
     }])
     assert found(check(root)) == [("RBH301", "runbooks/db.md", 3, "link target `/gone.html` does not exist")]
+
+
+CHAT_ALERTS = """\
+---
+title: Chat Alerts
+---
+
+## Alerts by Priority
+
+### Slack Alerts
+
+#### LongRequestDuration
+
+The LongRequestDuration alert means a backend part of the service is slow.
+
+#### HighPod* alerts
+
+The HighPodCPU alerts relate to EKS pod performance.
+
+#### SidekiqAnswerQueueLength
+
+The answer queue length scales the worker pods; check that autoscaling works.
+
+##### Queue dashboard
+
+Open the Sidekiq dashboard.
+
+#### SidekiqAnswerJobAge
+
+A job waited 15 minutes in the answer queue.
+"""
+
+CHAT_RULES = """\
+groups:
+- name: chat
+  rules:
+  - alert: SidekiqAnswerQueueLength
+    expr: sidekiq_queue_size{queue="answer"} > 10
+    annotations:
+      summary: Sidekiq Answer Queue Length High
+      runbook_url: https://docs.example.gov.uk/manual/alerts/chat-alerts.html#sidekiqanswerqueuelength
+  - alert: HighPodCPUFE
+    expr: cpu > 1
+    annotations:
+      runbook_url: https://docs.example.gov.uk/manual/alerts/chat-alerts.html#highpod-alerts
+"""
+
+
+def test_alert_anchor_on_a_heading_below_the_index_split_answers_that_heading(tmp_path):
+    """GOV.UK's chat alerts page holds one `####` heading per alert under `### Slack Alerts`; the index
+    splits at `###`, so the alert's anchor named no chunk and `rbh ask SidekiqAnswerQueueLength` showed
+    the whole Slack Alerts section, five alerts long. Now the anchored heading's own part answers,
+    its subsections included, with its line and heading path."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "docs"
+    commit_history(root, [{
+        "source/manual/alerts/chat-alerts.html.md": CHAT_ALERTS,
+        "monitoring/chat.yaml": CHAT_RULES,
+        "rbh.yaml": MIDDLEMAN + "manifests: {include: ['monitoring/*.yaml']}\n"
+                                "check: {runbook_urls: {prefixes: {'https://docs.example.gov.uk/': 'source/'}}}\n",
+    }])
+    index(root)
+    first = ask_json(root, "SidekiqAnswerQueueLength")["results"][0]
+    assert (first["via"], first["heading_path"], first["line"], first["anchor"]) == (
+        "alert", ["Alerts by Priority", "Slack Alerts", "SidekiqAnswerQueueLength"], 17, "sidekiqanswerqueuelength")
+    assert first["text"] == ("#### SidekiqAnswerQueueLength\n\nThe answer queue length scales the worker pods; check that "
+                             "autoscaling works.\n\n##### Queue dashboard\n\nOpen the Sidekiq dashboard.")
+    first = ask_json(root, "HighPodCPUFE")["results"][0]
+    assert (first["heading"], first["line"]) == ("HighPod* alerts", 13)
