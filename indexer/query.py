@@ -123,6 +123,7 @@ class Hit:
     coverage: float | None = None  # share of query terms present in the section
     via: str = "retrieval"  # retrieval | alert
     alert: Any = None  # indexer.alerts.AlertMatch when via == "alert"
+    linked_page: bool = False  # the page a best-ranked list of links pointed to (``hand_over_hub``)
 
     @property
     def path(self) -> str:
@@ -615,4 +616,59 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
         for h in group_by_runbook([h for h in ranked if h.id not in taken and shown.get(h.path, 0) == 0],
                                   top_k - len(hits), per_runbook, retriever.settings.group_by):
             hits.append(h)
+        if hits and hits[0].via != "alert":
+            hits = hand_over_hub(hits)
     return Retrieval(hits, matches, missing, no_match=not hits, best_relevance=best)
+
+
+_LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-*+]|\d+[.)])[ \t]+")
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")
+_REF_USE = re.compile(r"\]\[([^\]]*)\]")
+_REF_DEF = re.compile(r"^[ \t]{0,3}\[([^\]]+)\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$")
+
+
+def _page_stem(target: str) -> str:
+    """``../after/post_mortem_process.md#x`` -> ``post_mortem_process``; a folder URL names its page."""
+    name = target.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return name.split(".", 1)[0].lower()
+
+
+def hub_targets(text: str) -> set[str]:
+    """The pages a hub section links to, by file stem, when the section is a list of links (every
+    list item holds a link: a table of contents, an index page's "After an Incident" list); empty
+    for any other section. External URLs are no pages of the site."""
+    lines = text.split("\n")
+    defs = {m.group(1).lower(): m.group(2) for line in lines if (m := _REF_DEF.match(line))}
+    items: list[list[str]] = []
+    for line in lines[1:]:  # the first line is the section's heading
+        if _LIST_ITEM.match(line):
+            items.append([line])
+        elif items and line.startswith((" ", "\t")) and line.strip():
+            items[-1].append(line)  # an item's continuation
+    stems: set[str] = set()
+    if len(items) < 2:
+        return stems
+    for item in items:
+        body = " ".join(item)
+        targets = _LINK_TARGET.findall(body) + [defs.get(label.lower(), "") for label in _REF_USE.findall(body)]
+        if not any(targets):
+            return set()  # an item without a link: prose, not a table of contents
+        stems |= {_page_stem(t) for t in targets if t and not t.startswith(("http://", "https://", "mailto:", "#"))}
+    stems.discard("")
+    return stems
+
+
+def hand_over_hub(hits: list[Hit]) -> list[Hit]:
+    """When the best free-text section is a list of links to other pages, and one of the pages it
+    links also matched, that page answers first: the hub pointed at the answer, it is not one (GOV.UK's
+    "Help with publishing content" list over "If documents aren't live after being published")."""
+    targets = hub_targets(hits[0].text)
+    if not targets:
+        return hits
+    for i, h in enumerate(hits[1:], start=1):
+        if h.via != "alert" and _page_stem(h.path) in targets:
+            # the hub linked the page, not one of its sections: it is shown and cited as a whole
+            h.linked_page = True
+            h.meta = {**h.meta, "anchor": "", "heading": "", "heading_path": [], "line": 1}
+            return [h, *hits[:i], *hits[i + 1:]]
+    return hits

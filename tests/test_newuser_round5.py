@@ -218,3 +218,69 @@ def test_alert_anchor_on_a_heading_below_the_index_split_answers_that_heading(tm
                              "autoscaling works.\n\n##### Queue dashboard\n\nOpen the Sidekiq dashboard.")
     first = ask_json(root, "HighPodCPUFE")["results"][0]
     assert (first["heading"], first["line"]) == ("HighPod* alerts", 13)
+
+
+HOME = """\
+# Incident response
+
+This documentation covers the incident response process.
+
+## After an Incident
+
+How we write postmortems after an incident and make sure we don't repeat mistakes.
+
+* [Postmortem Process](after/post_mortem_process.md) - _how to write or run a postmortem._
+* [Postmortem Template](after/post_mortem_template.md) - _the template we use for writing postmortems._
+* [Effective Postmortems](https://example.org/postmortems) - _a guide elsewhere._
+"""
+
+PROCESS = """\
+# Postmortem process
+
+For every major incident we follow up with a postmortem.
+
+## Owner
+
+The incident commander picks the owner of the postmortem within 24 hours.
+
+## Writing the postmortem
+
+Write the timeline, the root cause and the action items in the template, then schedule the review.
+"""
+
+PROCESS_LIST = """\
+# Postmortem process
+
+## Steps
+
+- Write [the timeline](timeline.md) within a day.
+- Then hold the postmortem meeting, see the checklist below.
+"""
+
+
+def test_a_best_ranked_list_of_links_hands_over_to_the_page_it_links(tmp_path):
+    """PagerDuty's home page lists the postmortem pages under `## After an Incident`; that list ranked
+    first for "how do I write a postmortem", GOV.UK's "Help with publishing content" list over the page
+    it links. A section whose every list item links a page is a table of contents: the linked page
+    that matched too answers, as a whole page; the list follows. A list with one item that links no
+    page is no table of contents."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "ir"
+    commit_history(root, [{
+        "mkdocs.yml": "site_name: IR\n",
+        "docs/index.md": HOME,
+        "docs/after/post_mortem_process.md": PROCESS,
+        "docs/after/post_mortem_template.md": "# Postmortem template\n\n## Summary\n\nWhat happened.\n",
+    }])
+    index(root)
+    results = ask_json(root, "how do I write a postmortem after an incident")["results"]
+    assert [(r["path"], r["anchor"], r["line"]) for r in results[:2]] == [
+        ("docs/after/post_mortem_process.md", "", 1), ("docs/index.md", "after-an-incident", 5)]
+    assert results[0]["procedure"] is not None
+
+    from rbh.indexer.query import hub_targets
+
+    assert hub_targets(HOME.split("## After an Incident", 1)[1].join(["## After an Incident", ""])) == {
+        "post_mortem_process", "post_mortem_template"}
+    assert hub_targets(PROCESS_LIST.split("## Steps")[1].join(["## Steps", ""])) == set()
