@@ -138,6 +138,11 @@ class Project:
                 runbooks.append(Runbook(path=p, text="", problems=[Problem(1, f"cannot read: {exc.strerror}", "parse")]))
                 continue
             runbooks.append(parse_runbook(p, data, max_bytes=limit, slugger=self.slugger))
+        from rbh.anchors import mkdocs_nav_titles
+
+        titles = mkdocs_nav_titles(self.root)
+        for rb in runbooks:
+            rb.site_title = titles.get(rb.path)
         if with_git and self.repo is not None and runbooks and rgit.has_commits(self.repo):
             info = rgit.last_changes(self.repo, "HEAD", paths=[r.path for r in runbooks])
             for rb in runbooks:

@@ -183,6 +183,7 @@ class Runbook:
     comments: list[Comment] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     git: Any = None  # rbh.git.CommitInfo of the file's last change, when known
+    site_title: str | None = None  # the site's own name for the page (an MkDocs nav entry), when it has one
 
     @property
     def lines(self) -> list[str]:
@@ -195,6 +196,8 @@ class Runbook:
         for h in self.headings:
             if h.level == 1:
                 return h.text
+        if self.site_title:
+            return self.site_title
         first = self.headings[0] if self.headings else None
         if first is not None and all(h.level > first.level for h in self.headings[1:]):
             return first.text  # no H1, but one heading above all others (`## AlertName`, `### a. ...`)

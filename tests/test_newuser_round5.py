@@ -284,3 +284,30 @@ def test_a_best_ranked_list_of_links_hands_over_to_the_page_it_links(tmp_path):
     assert hub_targets(HOME.split("## After an Incident", 1)[1].join(["## After an Incident", ""])) == {
         "post_mortem_process", "post_mortem_template"}
     assert hub_targets(PROCESS_LIST.split("## Steps")[1].join(["## Steps", ""])) == set()
+
+
+def test_mkdocs_pages_without_h1_are_titled_by_their_nav_entry(tmp_path):
+    """PagerDuty's pages start with front matter (cover, description) and prose, no H1: answers were
+    titled from file names (`incident commander > Purpose`, `index > After an Incident`). MkDocs
+    titles them by the nav (`Incident Commander`, `Home`); an H1 or a front matter title still wins,
+    and a page the nav leaves out keeps its file name."""
+    from ask_support import ask_json, index
+
+    from rbh.project import load_project
+
+    root = tmp_path / "ir"
+    commit_history(root, [{
+        "mkdocs.yml": "site_name: IR\nnav:\n  - Home: 'index.md'\n  - Training:\n"
+                      "    - Incident Commander: 'training/incident_commander.md'\n    - Deputy: 'training/deputy.md'\n",
+        "docs/index.md": "---\ncover: a.png\n---\nThis documentation covers incident response.\n",
+        "docs/training/incident_commander.md": "---\ndescription: Be an IC.\n---\nSo you want to be an IC?\n\n"
+                                               "## Purpose\n\nKeep the incident moving towards resolution.\n",
+        "docs/training/deputy.md": "# Deputy Training\n\n## Purpose\n\nSupport the incident commander.\n",
+        "docs/training/scribe.md": "So you want to be a scribe?\n\n## Purpose\n\nWrite the timeline.\n",
+    }])
+    titles = {rb.path: rb.title for rb in load_project(root).load_runbooks(with_git=False)}
+    assert titles == {"docs/index.md": "Home", "docs/training/incident_commander.md": "Incident Commander",
+                      "docs/training/deputy.md": "Deputy Training", "docs/training/scribe.md": "Purpose"}
+    index(root)
+    first = ask_json(root, "keep the incident moving towards resolution")["results"][0]
+    assert (first["title"], first["heading"]) == ("Incident Commander", "Purpose")
