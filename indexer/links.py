@@ -9,7 +9,8 @@ site's layout (``site.layout``, detected when ``auto``):
   config of an untrusted repository never imports its Python files;
 - ``hugo``: ``content/`` (or the config's ``contentDir``), paths lower-cased as Hugo does by default,
   ``_index.md``/``index.md`` as their folder, GitHub-style heading anchors (Goldmark's default);
-- ``middleman``: a ``config.rb`` beside ``source/`` (tech-docs-template sites): ``source/a/page.html.md.erb``
+- ``middleman``: a ``config.rb`` or ``config/tech-docs.yml`` beside ``source/`` (tech-docs-template sites,
+  also when a publisher image brings the ``config.rb``): ``source/a/page.html.md.erb``
   (or ``.html.md``, ``.md``) is ``a/page.html``, ``index`` pages their folder;
 - ``github`` / ``gitlab``: ``site.url`` is the repository; a blob URL at the indexed commit.
 
@@ -113,7 +114,8 @@ def detect_layout(root: Path, site_url: str | None, layout: str = "auto", conten
         elif any((root / n).is_file() for n in HUGO_CONFIGS[:4]) or (
                 any((root / n).is_file() for n in HUGO_CONFIGS[4:]) and (root / (content_dir or "content")).is_dir()):
             layout = "hugo"
-        elif (root / "config.rb").is_file() and (root / "source").is_dir():
+        elif ((root / "config.rb").is_file() or (root / "config" / "tech-docs.yml").is_file()) and (root / "source").is_dir():
+            # Middleman: its config.rb, or only a tech-docs config when a publisher image builds the site
             layout = "middleman"
         elif host == "github.com" or host.endswith(".github.com"):
             layout = "github"
@@ -170,7 +172,7 @@ def layout_for(root: Path, site: SiteConfig, cache: LayoutCache | None = None) -
 
 def _stamp(root: Path, key: tuple[Any, ...]) -> str:
     parts = [repr(key[1:])]
-    for name in ("mkdocs.yml", *HUGO_CONFIGS, "config.rb"):
+    for name in ("mkdocs.yml", *HUGO_CONFIGS, "config.rb", "config/tech-docs.yml"):
         try:
             st = (root / name).stat()
             parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")

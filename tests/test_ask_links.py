@@ -100,3 +100,8 @@ def test_middleman_layout_pages_and_index_pages(tmp_path):
     assert page_url(lay, "source/kubernetes/fix-app/index.html.md") == "https://docs.example.gov.uk/kubernetes/fix-app/"
     assert page_url(lay, "source/index.html.md.erb") == "https://docs.example.gov.uk/"
     assert page_url(lay, "docs/outside.md") is None
+    published = tmp_path / "moj"  # built by a publisher image: only config/tech-docs.yml in the repository
+    (published / "source").mkdir(parents=True)
+    (published / "config").mkdir()
+    (published / "config" / "tech-docs.yml").write_text("host: https://runbooks.example.gov.uk\n")
+    assert detect_layout(published, "https://runbooks.example.gov.uk/").kind == "middleman"
