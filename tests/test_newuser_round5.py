@@ -311,3 +311,28 @@ def test_mkdocs_pages_without_h1_are_titled_by_their_nav_entry(tmp_path):
     index(root)
     first = ask_json(root, "keep the incident moving towards resolution")["results"][0]
     assert (first["title"], first["heading"]) == ("Incident Commander", "Purpose")
+
+
+def test_trend_point_survives_a_blob_git_cannot_read(tmp_path):
+    """The PagerDuty mirror lacks a PDF's object (a partial clone does too): the commit that names it
+    was skipped whole ("SHA ... could not be resolved") and the dashboard said "No history to show
+    yet". The file stands in as present; the runbooks are checked as before."""
+    import datetime as dt
+    import json
+
+    from ask_support import cli
+
+    root = tmp_path / "ir"
+    repo, _ = commit_history(root, [
+        {"docs/training.md": "# Training\n\n[slides](assets/training.pdf) and [gone](gone.md)\n",
+         "docs/assets/training.pdf": b"%PDF-1.4 " + b"\0" * 4096},
+        {"docs/deputy.md": "# Deputy\n\n[training](training.md)\n"},
+    ], start=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=10))
+    pdf = repo.head.commit.tree / "docs/assets/training.pdf"
+    (root / ".git" / "objects" / pdf.hexsha[:2] / pdf.hexsha[2:]).unlink()  # a loose object gone
+    (root / "docs/assets/training.pdf").unlink()
+    code, out, err = cli(["check", "--repo", str(root), "--trend", "--format", "json"])
+    assert code == 0, err
+    report = json.loads(out)
+    assert [(p["runbooks"], p["findings"]["error"]) for p in report["points"]] == [(1, 1), (2, 1)]
+    assert report.get("notices", []) == []
