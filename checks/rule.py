@@ -424,8 +424,8 @@ class RuleContext:
     def site_roots(self) -> list[str]:
         """Folders a static site in a subfolder serves at ``/``, for site-root links (``/blog``,
         ``/docs/intro``, ``/img/x.png``): a Docusaurus site's folder and its ``static/``, a Hugo
-        site's ``content/`` and ``static/``, a Jekyll site's folder; the repository root is tried first
-        by the caller."""
+        site's ``content/`` and ``static/``, a Jekyll site's folder, an MkDocs ``docs_dir``, a
+        Middleman ``source/``; the repository root is tried first by the caller."""
         roots: list[str] = []
         for f in sorted(self.files):
             folder, _, name = f.rpartition("/")
@@ -433,6 +433,11 @@ class RuleContext:
                 bases = [folder, f"{folder}/static" if folder else "static"]
             elif name in ("hugo.toml", "hugo.yaml", "hugo.json"):
                 bases = [f"{folder}/content" if folder else "content", f"{folder}/static" if folder else "static"]
+            elif name == "config.rb" or (name == "tech-docs.yml" and folder.rpartition("/")[2] == "config"):
+                # Middleman serves `source/` at `/` (a tech-docs site's config/tech-docs.yml stands
+                # for the config.rb a publisher image brings)
+                top = folder if name == "config.rb" else folder.rpartition("/")[0]
+                bases = [f"{top}/source" if top else "source"]
             elif name in ("mkdocs.yml", "mkdocs.yaml"):
                 # MkDocs serves its docs_dir at `/`: `/before/roles/` is `docs/before/roles.md`
                 docs = _mkdocs_docs_dir(self.root / f)

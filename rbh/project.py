@@ -36,7 +36,10 @@ FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "**/CHANGELOG
                             "**/AGENTS.md", "**/CLAUDE.md", "**/GEMINI.md", "**/.claude/**", "**/.cursor/**",
                             # Jekyll partials and layouts (fragments whose links resolve from the page
                             # that includes them), a built site, and page templates to copy
-                            "**/_includes/**", "**/_layouts/**", "**/_site/**", "**/_templates/**"]
+                            "**/_includes/**", "**/_layouts/**", "**/_site/**", "**/_templates/**",
+                            # test inputs (`spec/fixtures/markdown.md`, Go's `testdata/`): pages written to
+                            # exercise a renderer, their links made up
+                            "**/fixtures/**", "**/testdata/**", "**/__fixtures__/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 

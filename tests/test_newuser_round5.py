@@ -336,3 +336,23 @@ def test_trend_point_survives_a_blob_git_cannot_read(tmp_path):
     report = json.loads(out)
     assert [(p["runbooks"], p["findings"]["error"]) for p in report["points"]] == [(1, 1), (2, 1)]
     assert report.get("notices", []) == []
+
+
+def test_without_config_a_middleman_site_serves_source_at_the_root_and_fixtures_are_no_runbooks(tmp_path):
+    """GOV.UK's developer docs without an rbh.yaml: every `*.md` is a runbook, so the runbook folder is
+    the repository root and `/manual/sentry.html` was looked for at `manual/`: 328 errors. Middleman
+    serves `source/` at `/` (config.rb, or config/tech-docs.yml alone); and `spec/fixtures/markdown.md`,
+    a renderer's test input with made-up links, is no runbook."""
+    files = {
+        "config/tech-docs.yml": "host: https://docs.example.gov.uk\n",
+        "source/manual/sentry.html.md": "# Sentry\n\ntext\n",
+        "source/manual/errors.html.md": "# Errors\n\n[report exceptions](/manual/sentry.html), [gone](/manual/gone.html)\n",
+        "spec/fixtures/markdown.md": "# Fixture\n\n[inline](./inline-link.md)\n",
+        "lib/testdata/page.md": "# Test data\n\n[made up](nowhere.md)\n",
+    }
+    for name, extra in (("published", {}), ("middleman", {"config.rb": 'require "govuk_tech_docs"\n'})):
+        root = tmp_path / name
+        commit_history(root, [{**files, **extra}])
+        report = check(root)
+        assert found(report) == [("RBH301", "source/manual/errors.html.md", 3, "link target `/manual/gone.html` does not exist")]
+        assert report["summary"]["runbooks_checked"] == 2
