@@ -90,9 +90,34 @@ certmgr|[FIRING:1] CertManagerHittingRateLimits Cert manager hitting LetsEncrypt
 certmgr|certificate is not ready, ingress serves the wrong cert
 certmgr|cert-manager pod is gone from prometheus
 certmgr|how do I renew a certificate that is about to expire
+kubermatic|KubermaticAPIDown
+kubermatic|KubePersistentVolumeFillingUp
+kubermatic|[FIRING:1] HttpProbeFailed Probing the blackbox-exporter target https://dashboard.example.com failed.
+kubermatic|how do I back up and restore etcd of a user cluster
+kubermatic|how do I upgrade KKP to a new version
+kubermatic|machine deployment nodes are not joining the cluster
 Q
 
-NAMES=${ROUND5_NAMES:-govuk pagerduty certmgr}
+# kubermatic/docs: a Hugo site with one content tree per release (content/kubermatic/v2.29/...), every
+# page a folder's `_index.en.md`; the alert rules sit in the site's data (data/kubermatic/<version>/
+# runbook.json, Prometheus rule groups as JSON) and a layout renders the "Alerting Runbook" page from
+# them. The rules' runbook_urls name https://docs.kubermatic.com/kubermatic/latest/... (latest = the
+# newest release). Images left out of the checkout.
+clone kubermatic kubermatic+docs 1fb86c415 '/*' '/content/kubermatic/v2.29/' '/data/kubermatic/v2.29/' '/layouts/' \
+  '!*.png' '!*.jpg' '!*.jpeg' '!*.gif' '!*.svg' '!*.webp'
+cat > "$DATA/kubermatic/rbh.yaml" <<'YAML'
+runbooks:
+  include: ["content/kubermatic/v2.29/**/*.md"]
+manifests:
+  include: ["data/kubermatic/v2.29/*.json"]
+check:
+  runbook_urls:
+    prefixes: {"https://docs.kubermatic.com/kubermatic/latest/": "content/kubermatic/v2.29/"}
+site:
+  url: https://docs.kubermatic.com/kubermatic/v2.29/
+YAML
+
+NAMES=${ROUND5_NAMES:-govuk pagerduty certmgr kubermatic}
 for name in $NAMES; do
   cd "$DATA/$name"
   "$RBH" check --fail-on never > "$DATA/$name.check.txt" 2>&1 || true
