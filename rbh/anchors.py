@@ -449,5 +449,7 @@ def accepted_anchors(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> set
 
 
 def has_anchor(fragment: str, accepted: set[str] | dict[str, str]) -> bool:
-    """Whether a link's fragment lands on a heading (case-insensitively, as every style lower-cases)."""
-    return fragment in accepted or fragment.lower() in accepted
+    """Whether a link's fragment lands on a heading (case-insensitively, as every style lower-cases).
+    ``#top`` always lands: browsers scroll to the top of the page for it when no element has that id
+    (HTML's "indicated part of the document"), so "[Back to top](#top)" is never broken."""
+    return fragment in accepted or fragment.lower() in accepted or fragment.lower() == "top"
