@@ -102,9 +102,8 @@ Q
 # page a folder's `_index.en.md`; the alert rules sit in the site's data (data/kubermatic/<version>/
 # runbook.json, Prometheus rule groups as JSON) and a layout renders the "Alerting Runbook" page from
 # them. The rules' runbook_urls name https://docs.kubermatic.com/kubermatic/latest/... (latest = the
-# newest release). Images left out of the checkout.
-clone kubermatic kubermatic+docs 1fb86c415 '/*' '/content/kubermatic/v2.29/' '/data/kubermatic/v2.29/' '/layouts/' \
-  '!*.png' '!*.jpg' '!*.jpeg' '!*.gif' '!*.svg' '!*.webp'
+# newest release). The runbook globs take that release's tree only.
+clone kubermatic kubermatic+docs 1fb86c415
 cat > "$DATA/kubermatic/rbh.yaml" <<'YAML'
 runbooks:
   include: ["content/kubermatic/v2.29/**/*.md"]

@@ -431,7 +431,10 @@ class RuleContext:
             folder, _, name = f.rpartition("/")
             if name.startswith("docusaurus.config.") or name == "_config.yml":
                 bases = [folder, f"{folder}/static" if folder else "static"]
-            elif name in ("hugo.toml", "hugo.yaml", "hugo.json"):
+            elif name in ("hugo.toml", "hugo.yaml", "hugo.json") or (
+                    name in ("config.toml", "config.yaml", "config.yml")
+                    and (f"{folder}/content" if folder else "content") in self.directories):
+                # a Hugo site (its older config name counts beside a content/ folder)
                 bases = [f"{folder}/content" if folder else "content", f"{folder}/static" if folder else "static"]
             elif name == "config.rb" or (name == "tech-docs.yml" and folder.rpartition("/")[2] == "config"):
                 # Middleman serves `source/` at `/` (a tech-docs site's config/tech-docs.yml stands

@@ -366,3 +366,26 @@ def test_back_to_top_links_are_never_broken(tmp_path):
         "runbooks/crds.md": "# CRDs\n\n## Addon\n\n[Back to top](#top) [Back to TOP](#TOP)\n\n## Cluster\n\n[gone](#nowhere)\n",
     }])
     assert found(check(root)) == [("RBH302", "runbooks/crds.md", 9, "anchor `#nowhere` not found in `runbooks/crds.md`")]
+
+
+def test_content_root_links_and_hugo_site_root_with_config_toml(tmp_path):
+    """kubermatic's docs write images as `@/images/ui/x.png?height=400px` (Zola's content-root syntax,
+    which its Hugo theme resolves under the page's product and release with a render hook): 281 false
+    errors. The file is looked for under the page's folder and each folder above it. A Hugo site
+    configured by `config.toml` beside `content/` serves `content/` at `/` like `hugo.toml` does."""
+    root = tmp_path / "kkp"
+    commit_history(root, [{
+        "config.toml": 'baseURL = "https://docs.example.com/"\n',
+        "content/kkp/v2.29/images/ui/admission-plugins.png": b"\x89PNG",
+        "content/kkp/v2.29/concepts/networking/images/expose-np.png": b"\x89PNG",
+        "content/kkp/v2.29/concepts/networking/_index.en.md":
+            "+++\ntitle = 'Networking'\n+++\n\n![plugins](@/images/ui/admission-plugins.png?height=400px&classes=shadow)\n\n"
+            "![np](@/concepts/networking/images/expose-np.png)\n\n![gone](@/images/ui/gone.png)\n\n"
+            "See [KubeOne](/kubeone/v1.5/upgrading/) and [gone](/kubeone/v1.4/gone/).\n",
+        "content/kubeone/v1.5/upgrading/_index.en.md": "+++\ntitle = 'Upgrading'\n+++\n\ntext\n",
+        "rbh.yaml": "runbooks: {include: ['content/kkp/v2.29/**/*.md']}\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH301", "content/kkp/v2.29/concepts/networking/_index.en.md", 9, "link target `@/images/ui/gone.png` does not exist"),
+        ("RBH301", "content/kkp/v2.29/concepts/networking/_index.en.md", 11, "link target `/kubeone/v1.4/gone/` does not exist"),
+    ]

@@ -9,7 +9,8 @@ root `/guide.html` too, the runbook folder, an MkDocs site's `docs_dir` or a Doc
 site's folder being the site's root; `.mdx` pages count like `.md`; a root URL of a static file in the
 site's `public/` or `static/` folder counts; `/apps.json` counts for a Middleman template `apps.json.erb`;
 `/` is the site's home page), and a folder URL from a page the site serves at `page/` (`../other/` or
-`../other` from `docs/a/page.md` is `docs/a/other.md`).
+`../other` from `docs/a/page.md` is `docs/a/other.md`). `@/images/x.png` (Zola's content-root syntax, also a Hugo
+render hook's) names a file under the page's folder or a folder above it.
 A link to a URL the site redirects (a tech-docs site's `redirects:` in `config/tech-docs.yml`, the
 MkDocs redirects plugin's `redirect_maps`) counts when the redirect reaches a page. Pages the site
 generates at build time have no source file and are not checked: on a Middleman site whose
@@ -89,6 +90,23 @@ def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None
     return rel, exists
 
 
+def _content_root_path(ctx: RuleContext, source: str, path: str) -> tuple[str | None, bool]:
+    """``@/images/ui/x.png``: a path from a content root, Zola's internal-link syntax, which Hugo sites
+    copy with a render hook (kubermatic's docs resolve it under the page's product and release,
+    ``content/kubermatic/v2.29/``). No browser or forge reads ``@/``, so the file is looked for under
+    the page's folder and each folder above it, up to the repository root."""
+    folder = posixpath.dirname(source)
+    first = None
+    while True:
+        rel = safe_relpath(ctx.root, posixpath.join(folder, path)) if folder else safe_relpath(ctx.root, path)
+        first = first or rel
+        if rel is not None and (rel in ctx.files or rel in ctx.directories or _site_page(ctx, rel) is not None):
+            return rel, True
+        if not folder:
+            return first, False
+        folder = posixpath.dirname(folder)
+
+
 def _page_key(rel: str) -> str:
     """*rel* without its page extension (``source/manual/a.html`` -> ``source/manual/a``), as
     ``RuleContext.site_redirects`` keys pages."""
@@ -97,6 +115,8 @@ def _page_key(rel: str) -> str:
 
 def _resolve(ctx: RuleContext, source: str, target: str) -> tuple[str | None, bool]:
     target = unquote(target.split("?", 1)[0])
+    if target.startswith("@/"):
+        return _content_root_path(ctx, source, target[2:])
     if target.startswith("/") and not target.strip("/"):
         # `[GOV.UK Developer Docs](/)`: the site's home page, which the repository always has (its
         # root is a folder); it does not leave the repository
