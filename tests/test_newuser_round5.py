@@ -389,3 +389,20 @@ def test_content_root_links_and_hugo_site_root_with_config_toml(tmp_path):
         ("RBH301", "content/kkp/v2.29/concepts/networking/_index.en.md", 9, "link target `@/images/ui/gone.png` does not exist"),
         ("RBH301", "content/kkp/v2.29/concepts/networking/_index.en.md", 11, "link target `/kubeone/v1.4/gone/` does not exist"),
     ]
+
+
+def test_hugo_toml_front_matter_and_language_suffixed_index_pages_are_titled(tmp_path):
+    """kubermatic's pages are `_index.en.md` bundles with TOML front matter (`+++ title = "..." +++`),
+    which was read as body text: answers were titled `index.en`. The title comes from the TOML front
+    matter; without one, a folder's index page is named by its folder and `page.en.md` by `page`; a
+    TOML error is one problem, not a crash."""
+    from rbh.runbook import parse_runbook
+
+    rb = parse_runbook("content/kkp/v2.29/cheat-sheets/alerting-runbook/_index.en.md",
+                       b'+++\ntitle = "Alerting Runbook"\ndate = 2018-08-17T12:07:15+02:00\nweight = 30\n+++\n\nUnder development.\n')
+    assert (rb.title, rb.body_line, rb.problems) == ("Alerting Runbook", 6, [])
+    assert parse_runbook("content/kkp/etcd-backup/_index.en.md", b"Back up etcd.\n").title == "etcd backup"
+    assert parse_runbook("content/kkp/upgrading.en.md", b"Upgrade.\n").title == "upgrading"
+    assert parse_runbook("docs/v1.2-notes.md", b"Notes.\n").title == "v1.2 notes"
+    broken = parse_runbook("content/a/_index.md", b'+++\ntitle = "unclosed\n+++\n\ntext\n')
+    assert [p.message[:32] for p in broken.problems] == ["front matter is not valid TOML: "]
