@@ -103,7 +103,7 @@ Q
 # runbook.json, Prometheus rule groups as JSON) and a layout renders the "Alerting Runbook" page from
 # them. The rules' runbook_urls name https://docs.kubermatic.com/kubermatic/latest/... (latest = the
 # newest release). The runbook globs take that release's tree only.
-clone kubermatic kubermatic+docs 1fb86c415
+clone kubermatic kubermatic+docs 1fb86c415 '/*'  # the pattern tolerates a few images missing from the mirror
 cat > "$DATA/kubermatic/rbh.yaml" <<'YAML'
 runbooks:
   include: ["content/kubermatic/v2.29/**/*.md"]

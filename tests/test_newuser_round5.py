@@ -406,3 +406,48 @@ def test_hugo_toml_front_matter_and_language_suffixed_index_pages_are_titled(tmp
     assert parse_runbook("docs/v1.2-notes.md", b"Notes.\n").title == "v1.2 notes"
     broken = parse_runbook("content/a/_index.md", b'+++\ntitle = "unclosed\n+++\n\ntext\n')
     assert [p.message[:32] for p in broken.problems] == ["front matter is not valid TOML: "]
+
+
+RUNBOOK_JSON = """{
+  "groups": [
+    {"name": "kubermatic", "rules": [
+      {"alert": "KubermaticAPIDown", "expr": "absent(up{job=\\"kubermatic-api\\"} == 1)",
+       "annotations": {"runbook_url": "https://docs.example.com/kkp/latest/cheat-sheets/alerting-runbook/#alert-kubermaticapidown"},
+       "runbook": {"steps": ["Check the API pod's logs."]}},
+      {"alert": "KubermaticSeedNotHealthy", "expr": "kubermatic_seed_healthy == 0",
+       "annotations": {"runbook_url": "https://docs.example.com/kkp/latest/cheat-sheets/alerting-runbook/#alert-kubermaticseednothealthy"}},
+      {"alert": "KubeletCGroupManagerDurationHigh", "expr": "kubelet_cgroup_manager_duration_seconds > 1",
+       "annotations": {"runbook_url": "https://docs.example.com/kkp/latest/cheat-sheets/alerting-runbook/#alert-kubeletcgroupmanagerlatencyhigh"}},
+      {"alert": "NodeTimeDrift", "expr": "abs(node_timex_offset_seconds) > 0.05"},
+      {"record": "job:up:sum", "expr": "sum(up) by (job)"}
+    ]}
+  ]
+}
+"""
+
+
+def test_rule_groups_in_json_and_anchors_a_site_renders_from_them(tmp_path):
+    """kubermatic keeps its alert rules as site data (`data/kubermatic/v2.29/runbook.json`, rule groups
+    in JSON, which promtool reads) and a Hugo layout renders the "Alerting Runbook" page from them, one
+    `#alert-<name>` anchor per alert; the page's markdown is one sentence. JSON rule files were not read
+    at all (no alert checked); read, every anchor was a false RBH203. Now anchors into a page without
+    headings follow the pattern two or more alerts establish, and the one named after an old alert name
+    is the error, with the anchor to write. A dashboard JSON is still not a rule file."""
+    root = tmp_path / "kkp"
+    commit_history(root, [{
+        "content/kkp/v2.29/cheat-sheets/alerting-runbook/_index.en.md":
+            '+++\ntitle = "Alerting Runbook"\ntype = "runbook"\n+++\n\nThe alerts a standard setup can fire.\n',
+        "data/kkp/v2.29/runbook.json": RUNBOOK_JSON,
+        "data/kkp/v2.29/dashboard.json": '{"title": "Nodes", "panels": [], "groups": ["ops"]}\n',
+        "rbh.yaml": "runbooks: {include: ['content/kkp/v2.29/**/*.md']}\nmanifests: {include: ['data/kkp/v2.29/*.json']}\n"
+                    "check: {runbook_urls: {prefixes: {'https://docs.example.com/kkp/latest/': 'content/kkp/v2.29/'}}}\n",
+    }])
+    report = check(root)
+    # (JSON rule files carry no line numbers: every finding is on line 1)
+    assert sorted((f["rule"], f["line"], f["message"], f.get("suggestion")) for f in report["findings"]) == [
+        ("RBH202", 1, "alert `NodeTimeDrift` has no runbook_url annotation", None),
+        ("RBH203", 1, "runbook_url of alert `KubeletCGroupManagerDurationHigh` points to anchor "
+                       "`#alert-kubeletcgroupmanagerlatencyhigh`, which `content/kkp/v2.29/cheat-sheets/alerting-runbook/_index.en.md` "
+                       "does not have: the page has no headings of its own (the site renders its sections), and 2 other "
+                       "alerts' anchors there are `#alert-<alert name>`", "#alert-kubeletcgroupmanagerdurationhigh"),
+    ]
