@@ -113,7 +113,7 @@ check:
   runbook_urls:
     prefixes: {"https://docs.kubermatic.com/kubermatic/latest/": "content/kubermatic/v2.29/"}
 site:
-  url: https://docs.kubermatic.com/kubermatic/v2.29/
+  url: https://docs.kubermatic.com/
 YAML
 
 NAMES=${ROUND5_NAMES:-govuk pagerduty certmgr kubermatic}

@@ -198,6 +198,8 @@ def page_url(layout: SiteLayout, path: str, anchor: str | None = None, heading: 
     if not path.startswith(prefix):
         return None
     rel = path[len(prefix):-3]
+    if layout.kind == "hugo":
+        rel = re.sub(r"\.[a-z]{2}(?:-[a-zA-Z]{2})?$", "", rel)  # multilingual `_index.en.md`, `page.en.md`
     index_names = ("index", "README") if layout.kind == "mkdocs" else ("_index", "index")
     name = rel.rsplit("/", 1)[-1]
     is_index = name in index_names

@@ -105,3 +105,14 @@ def test_middleman_layout_pages_and_index_pages(tmp_path):
     (published / "config").mkdir()
     (published / "config" / "tech-docs.yml").write_text("host: https://runbooks.example.gov.uk\n")
     assert detect_layout(published, "https://runbooks.example.gov.uk/").kind == "middleman"
+
+
+def test_hugo_multilingual_file_names(tmp_path):
+    """kubermatic's pages are `_index.en.md`: their URL is the folder, not `.../_index.en/`."""
+    (tmp_path / "content" / "kkp").mkdir(parents=True)
+    (tmp_path / "config.toml").write_text('baseURL = "https://docs.example.com/"\n')
+    lay = detect_layout(tmp_path, "https://docs.example.com/")
+    assert lay.kind == "hugo"
+    assert page_url(lay, "content/kkp/v2.29/references/crds/_index.en.md", "kubermaticsetting", "KubermaticSetting") == (
+        "https://docs.example.com/kkp/v2.29/references/crds/#kubermaticsetting")
+    assert page_url(lay, "content/kkp/upgrading.en.md") == "https://docs.example.com/kkp/upgrading/"
