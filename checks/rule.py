@@ -510,10 +510,7 @@ _DOCS_DIR = re.compile(r"""^docs_dir:[ \t]*['"]?([^'"#\s]+)""", re.M)
 def _mkdocs_docs_dir(path: Path) -> str:
     """The ``docs_dir`` a mkdocs.yml names (``docs`` when it names none). Read as text: a mkdocs.yml
     may hold ``!!python/name:`` tags that a safe YAML loader refuses."""
-    try:
-        found = _DOCS_DIR.search(path.read_text(encoding="utf-8", errors="replace"))
-    except OSError:
-        return "docs"
+    found = _DOCS_DIR.search(_read(path))
     return found.group(1).rstrip("/") if found else "docs"
 
 
@@ -541,8 +538,8 @@ def _yaml_map(path: Path, key: str, *, listed: bool = False) -> list[tuple[str, 
     from rbh import yaml_load
 
     try:
-        data = yaml_load.safe_load(path.read_text(encoding="utf-8", errors="replace"))
-    except (OSError, ValueError, yaml.YAMLError):
+        data = yaml_load.safe_load(_read(path))
+    except (ValueError, yaml.YAMLError):
         return []
     value = data.get(key) if isinstance(data, dict) else None
     if listed:
@@ -555,8 +552,15 @@ def _yaml_map(path: Path, key: str, *, listed: bool = False) -> list[tuple[str, 
 _RUBY_PATH = re.compile(r"""["'](/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/)#\{""")
 
 
+_MAX_CONFIG_BYTES = 1_000_000
+
+
 def _read(path: Path) -> str:
+    """A site config or source file's text, or "" for a symlink (it could point out of the
+    repository), an unreadable file or one over 1 MB (no config is that big)."""
     try:
+        if path.is_symlink() or path.stat().st_size > _MAX_CONFIG_BYTES:
+            return ""
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""

@@ -353,8 +353,8 @@ def mkdocs_nav_titles(root: Path | str | None) -> dict[str, str]:
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         path = Path(root) / name
         try:
-            if not path.is_file() or path.stat().st_size > 1_000_000:
-                continue
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
+                continue  # a symlink could name a file outside the repository, whose text titles would show
             conf = _TagLoader.load(path.read_text(encoding="utf-8", errors="replace"))
         except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem: no titles
             return {}

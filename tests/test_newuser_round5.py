@@ -451,3 +451,22 @@ def test_rule_groups_in_json_and_anchors_a_site_renders_from_them(tmp_path):
                        "does not have: the page has no headings of its own (the site renders its sections), and 2 other "
                        "alerts' anchors there are `#alert-<alert name>`", "#alert-kubeletcgroupmanagerdurationhigh"),
     ]
+
+
+def test_site_configs_reached_through_a_symlink_are_not_read(tmp_path):
+    """The site files read for redirects, docs_dir and nav titles are the repository's own: a
+    symlinked mkdocs.yml or tech-docs.yml (which could name a file outside it) is ignored."""
+    from rbh.anchors import mkdocs_nav_titles
+
+    outside = tmp_path / "outside.yml"
+    outside.write_text("nav:\n  - Secret: 'oncall.md'\nredirects:\n  /manual/old.html: /manual/new.html\n")
+    root = tmp_path / "site"
+    commit_history(root, [{
+        "docs/oncall.md": "On call.\n\n[old](/manual/old.html)\n",
+        "source/manual/new.html.md": "# New\n",
+    }])
+    (root / "mkdocs.yml").symlink_to(outside)
+    (root / "config").mkdir()
+    (root / "config" / "tech-docs.yml").symlink_to(outside)
+    assert mkdocs_nav_titles(root) == {}
+    assert [f[3] for f in found(check(root))] == ["link target `/manual/old.html` does not exist"]
