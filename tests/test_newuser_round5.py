@@ -443,10 +443,10 @@ def test_rule_groups_in_json_and_anchors_a_site_renders_from_them(tmp_path):
                     "check: {runbook_urls: {prefixes: {'https://docs.example.com/kkp/latest/': 'content/kkp/v2.29/'}}}\n",
     }])
     report = check(root)
-    # (JSON rule files carry no line numbers: every finding is on line 1)
+    # lines as the JSON file has them: the runbook_url's line, the alert's line
     assert sorted((f["rule"], f["line"], f["message"], f.get("suggestion")) for f in report["findings"]) == [
-        ("RBH202", 1, "alert `NodeTimeDrift` has no runbook_url annotation", None),
-        ("RBH203", 1, "runbook_url of alert `KubeletCGroupManagerDurationHigh` points to anchor "
+        ("RBH202", 11, "alert `NodeTimeDrift` has no runbook_url annotation", None),
+        ("RBH203", 10, "runbook_url of alert `KubeletCGroupManagerDurationHigh` points to anchor "
                        "`#alert-kubeletcgroupmanagerlatencyhigh`, which `content/kkp/v2.29/cheat-sheets/alerting-runbook/_index.en.md` "
                        "does not have: the page has no headings of its own (the site renders its sections), and 2 other "
                        "alerts' anchors there are `#alert-<alert name>`", "#alert-kubeletcgroupmanagerdurationhigh"),

@@ -6,6 +6,7 @@ the metric names every expression uses.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rbh.checks import promql
@@ -78,5 +79,34 @@ def load(files: dict[str, bytes]) -> Inventory:
                     continue
                 inv.claimed.add((path, doc.index))
                 inv.sources_seen.add(NAME)
+                first = len(inv.alerts)
                 _read_groups(inv, path, groups, getattr(item, "line", doc.line))
+                if is_json:
+                    _json_alert_lines(inv.alerts[first:], data)
     return inv
+
+
+_JSON_KEY = re.compile(rb'"(alert|runbook_url|runbook)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _json_alert_lines(alerts: list[Alert], data: bytes) -> None:
+    """Lines for alerts read from JSON, which the JSON parser does not keep: each alert is where its
+    `"alert": "Name"` stands (in file order, as the rules were read), its runbook_url where the next
+    `"runbook_url"` key stands before the following alert."""
+    keys: list[tuple[bytes, str, int]] = []
+    line, pos = 1, 0
+    for m in _JSON_KEY.finditer(data):
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        keys.append((m.group(1), m.group(2).decode("utf-8", "replace"), line))
+    starts = [i for i, k in enumerate(keys) if k[0] == b"alert"]
+    taken = 0
+    for alert in alerts:
+        n = next((n for n in range(taken, len(starts)) if keys[starts[n]][1] == alert.name), None)
+        if n is None:
+            continue
+        at, taken = starts[n], n + 1
+        alert.loc = Location(alert.loc.path, keys[at][2])
+        end = starts[taken] if taken < len(starts) else len(keys)
+        for key, _, key_line in keys[at + 1:end]:
+            alert.annotation_lines.setdefault(key.decode(), key_line)
