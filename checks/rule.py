@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -423,19 +424,67 @@ class RuleContext:
     def site_roots(self) -> list[str]:
         """Folders a static site in a subfolder serves at ``/``, for site-root links (``/blog``,
         ``/docs/intro``, ``/img/x.png``): a Docusaurus site's folder and its ``static/``, a Hugo
-        site's ``content/`` and ``static/``, a Jekyll site's folder; the repository root is tried first
-        by the caller."""
+        site's ``content/`` and ``static/``, a Jekyll site's folder, an MkDocs ``docs_dir``, a
+        Middleman ``source/``; the repository root is tried first by the caller."""
         roots: list[str] = []
         for f in sorted(self.files):
             folder, _, name = f.rpartition("/")
             if name.startswith("docusaurus.config.") or name == "_config.yml":
                 bases = [folder, f"{folder}/static" if folder else "static"]
-            elif name in ("hugo.toml", "hugo.yaml", "hugo.json"):
+            elif name in ("hugo.toml", "hugo.yaml", "hugo.json") or (
+                    name in ("config.toml", "config.yaml", "config.yml")
+                    and (f"{folder}/content" if folder else "content") in self.directories):
+                # a Hugo site (its older config name counts beside a content/ folder)
                 bases = [f"{folder}/content" if folder else "content", f"{folder}/static" if folder else "static"]
+            elif name == "config.rb" or (name == "tech-docs.yml" and folder.rpartition("/")[2] == "config"):
+                # Middleman serves `source/` at `/` (a tech-docs site's config/tech-docs.yml stands
+                # for the config.rb a publisher image brings)
+                top = folder if name == "config.rb" else folder.rpartition("/")[0]
+                bases = [f"{top}/source" if top else "source"]
+            elif name in ("mkdocs.yml", "mkdocs.yaml"):
+                # MkDocs serves its docs_dir at `/`: `/before/roles/` is `docs/before/roles.md`
+                docs = _mkdocs_docs_dir(self.root / f)
+                bases = [posixpath.normpath(f"{folder}/{docs}") if folder else posixpath.normpath(docs)]
             else:
                 continue
             roots.extend(b for b in bases if b and b not in roots and (b == folder or b in self.directories))
         return roots
+
+    @cached_property
+    def site_redirects(self) -> dict[str, str]:
+        """Old page -> new page, as repository paths without page extensions, from the redirects a
+        site declares: a tech-docs (Middleman) site's ``config/tech-docs.yml`` ``redirects:`` (site
+        URLs, served from ``source/``) and the MkDocs redirects plugin's ``redirect_maps`` (docs
+        pages). The site serves a redirect at the old URL, so a link to it still reaches a page."""
+        found: dict[str, str] = {}
+        for f in sorted(self.files):
+            folder, _, name = f.rpartition("/")
+            if f == "config/tech-docs.yml" or f.endswith("/config/tech-docs.yml"):
+                site = posixpath.join(folder.rpartition("/")[0] if "/" in folder else "", "source")
+                pairs = _yaml_map(self.root / f, "redirects")
+                found.update((page_key(site, old), page_key(site, new)) for old, new in pairs)
+            elif name in ("mkdocs.yml", "mkdocs.yaml"):
+                site = posixpath.normpath(posixpath.join(folder, _mkdocs_docs_dir(self.root / f)))
+                for plugin in _yaml_map(self.root / f, "plugins", listed=True):
+                    if plugin[0] == "redirects" and isinstance(plugin[1], dict):
+                        maps = plugin[1].get("redirect_maps") or {}
+                        found.update((page_key(site, str(old)), page_key(site, str(new)))
+                                     for old, new in (maps.items() if isinstance(maps, dict) else []))
+        return found
+
+    @cached_property
+    def generated_prefixes(self) -> list[str]:
+        """Site URL folders whose pages a Middleman site makes from code: its ``config.rb`` calls
+        ``proxy`` and its Ruby code builds the paths (``path: "/repos/#{repo.app_name}.html"`` gives
+        ``/repos/``). Such pages have no source file, so links into those folders are not checked."""
+        configs = [f for f in self.files if f == "config.rb" or f.endswith("/config.rb")]
+        if not any(re.search(r"^\s*proxy\b", _read(self.root / f), re.M) for f in configs):
+            return []
+        found: set[str] = set()
+        for f in self.files:
+            if f.endswith(".rb") and not re.match(r"(spec|test|vendor)/", f):
+                found.update(m.group(1) for m in _RUBY_PATH.finditer(_read(self.root / f)))
+        return sorted(found)
 
     @cached_property
     def serves_folder_urls(self) -> bool:
@@ -455,3 +504,63 @@ class RuleContext:
         return dirs
 
 
+_DOCS_DIR = re.compile(r"""^docs_dir:[ \t]*['"]?([^'"#\s]+)""", re.M)
+
+
+def _mkdocs_docs_dir(path: Path) -> str:
+    """The ``docs_dir`` a mkdocs.yml names (``docs`` when it names none). Read as text: a mkdocs.yml
+    may hold ``!!python/name:`` tags that a safe YAML loader refuses."""
+    found = _DOCS_DIR.search(_read(path))
+    return found.group(1).rstrip("/") if found else "docs"
+
+
+def page_key(site: str, url: str) -> str:
+    """A site URL or page path as a repository path without its page extension: ``/manual/a.html``
+    on a site served from ``source`` is ``source/manual/a``; an external URL stays as written."""
+    if url.startswith(("https://", "http://")):
+        return url
+    path = url.split("#", 1)[0].split("?", 1)[0].strip("/")
+    for ext in (".html.md.erb", ".html.md", ".html.erb", ".html", ".htm", ".md", ".mdx"):
+        if path.endswith(ext):
+            path = path[: -len(ext)]
+            break
+    if path.endswith("/index") or path == "index":
+        path = path[: -len("index")].rstrip("/")
+    return posixpath.normpath(posixpath.join(site, path)) if path else (site or ".")
+
+
+def _yaml_map(path: Path, key: str, *, listed: bool = False) -> list[tuple[str, Any]]:
+    """The pairs under *key* of a small YAML config file (a list of one-key maps when *listed*,
+    like MkDocs ``plugins``); nothing when the file does not parse (a mkdocs.yml with
+    ``!!python/name:`` tags, which the safe loader refuses)."""
+    import yaml
+
+    from rbh import yaml_load
+
+    try:
+        data = yaml_load.safe_load(_read(path))
+    except (ValueError, yaml.YAMLError):
+        return []
+    value = data.get(key) if isinstance(data, dict) else None
+    if listed:
+        items = value if isinstance(value, list) else []
+        return [next(iter(i.items())) if isinstance(i, dict) and len(i) == 1 else (str(i), None) for i in items]
+    return [(str(k), v) for k, v in value.items() if isinstance(v, str)] if isinstance(value, dict) else []
+
+
+# a Ruby string that builds a site path in a folder from a value: "/repos/#{repo.app_name}.html"
+_RUBY_PATH = re.compile(r"""["'](/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/)#\{""")
+
+
+_MAX_CONFIG_BYTES = 1_000_000
+
+
+def _read(path: Path) -> str:
+    """A site config or source file's text, or "" for a symlink (it could point out of the
+    repository), an unreadable file or one over 1 MB (no config is that big)."""
+    try:
+        if path.is_symlink() or path.stat().st_size > _MAX_CONFIG_BYTES:
+            return ""
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""

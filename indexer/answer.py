@@ -596,7 +596,8 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
         elif by_alert_section and is_procedure_page(sections, alert_heading=h.heading):
             # the section the alert links is shown in full too: it is what the alert points at
             out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
-        elif by_alert or (first_free and is_procedure_page(sections) and _page_lines(sections) <= MAX_PROCEDURE_LINES):
+        elif by_alert or (first_free and (h.linked_page or is_procedure_page(sections))
+                          and _page_lines(sections) <= MAX_PROCEDURE_LINES):
             out[h.path] = sections
         elif first_free and (subtree := section_subtree(sections, h.anchor)):
             out[h.path] = subtree

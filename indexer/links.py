@@ -9,6 +9,9 @@ site's layout (``site.layout``, detected when ``auto``):
   config of an untrusted repository never imports its Python files;
 - ``hugo``: ``content/`` (or the config's ``contentDir``), paths lower-cased as Hugo does by default,
   ``_index.md``/``index.md`` as their folder, GitHub-style heading anchors (Goldmark's default);
+- ``middleman``: a ``config.rb`` or ``config/tech-docs.yml`` beside ``source/`` (tech-docs-template sites,
+  also when a publisher image brings the ``config.rb``): ``source/a/page.html.md.erb``
+  (or ``.html.md``, ``.md``) is ``a/page.html``, ``index`` pages their folder;
 - ``github`` / ``gitlab``: ``site.url`` is the repository; a blob URL at the indexed commit.
 
 When nothing fits (no layout detected, or the runbook lies outside the site's content folder) the
@@ -111,19 +114,24 @@ def detect_layout(root: Path, site_url: str | None, layout: str = "auto", conten
         elif any((root / n).is_file() for n in HUGO_CONFIGS[:4]) or (
                 any((root / n).is_file() for n in HUGO_CONFIGS[4:]) and (root / (content_dir or "content")).is_dir()):
             layout = "hugo"
+        elif ((root / "config.rb").is_file() or (root / "config" / "tech-docs.yml").is_file()) and (root / "source").is_dir():
+            # Middleman: its config.rb, or only a tech-docs config when a publisher image builds the site
+            layout = "middleman"
         elif host == "github.com" or host.endswith(".github.com"):
             layout = "github"
         elif "gitlab" in host:
             layout = "gitlab"
         else:
-            return SiteLayout("none", base, reason="no mkdocs.yml or Hugo config found and site.url is not a GitHub/GitLab "
-                                                   "repository (set site.layout)")
+            return SiteLayout("none", base, reason="no mkdocs.yml, Hugo or Middleman config found and site.url is not a "
+                                                   "GitHub/GitLab repository (set site.layout)")
     if layout == "mkdocs":
         if not (root / "mkdocs.yml").is_file():
             return SiteLayout("none", base, reason="site.layout is mkdocs but there is no mkdocs.yml")
         return _mkdocs(root, base)
     if layout == "hugo":
         return _hugo(root, base, content_dir)
+    if layout == "middleman":
+        return SiteLayout("middleman", base, content_dir=content_dir or "source", directory_urls=False)
     return SiteLayout(layout, base)
 
 
@@ -164,7 +172,7 @@ def layout_for(root: Path, site: SiteConfig, cache: LayoutCache | None = None) -
 
 def _stamp(root: Path, key: tuple[Any, ...]) -> str:
     parts = [repr(key[1:])]
-    for name in ("mkdocs.yml", *HUGO_CONFIGS):
+    for name in ("mkdocs.yml", *HUGO_CONFIGS, "config.rb", "config/tech-docs.yml"):
         try:
             st = (root / name).stat()
             parts.append(f"{name}:{st.st_size}:{st.st_mtime_ns}")
@@ -182,12 +190,16 @@ def page_url(layout: SiteLayout, path: str, anchor: str | None = None, heading: 
         url = f"{layout.base}{sep}{ref}/{quote(path)}"
         frag = github_anchor(heading) if heading else anchor
         return f"{url}#{frag}" if frag else url
+    if layout.kind == "middleman":
+        return _middleman_url(layout, path, anchor)
     if layout.kind not in ("mkdocs", "hugo") or not path.endswith(".md"):
         return None
     prefix = layout.content_dir + "/" if layout.content_dir else ""
     if not path.startswith(prefix):
         return None
     rel = path[len(prefix):-3]
+    if layout.kind == "hugo":
+        rel = re.sub(r"\.[a-z]{2}(?:-[a-zA-Z]{2})?$", "", rel)  # multilingual `_index.en.md`, `page.en.md`
     index_names = ("index", "README") if layout.kind == "mkdocs" else ("_index", "index")
     name = rel.rsplit("/", 1)[-1]
     is_index = name in index_names
@@ -206,6 +218,25 @@ def page_url(layout: SiteLayout, path: str, anchor: str | None = None, heading: 
     url = layout.base + "/" + quote(page)
     frag = anchor if layout.kind == "mkdocs" else (github_anchor(heading) if heading else anchor)
     return f"{url}#{frag}" if frag else url
+
+
+_MIDDLEMAN_SOURCES = (".html.md.erb", ".html.md", ".html.erb", ".md.erb", ".md")
+
+
+def _middleman_url(layout: SiteLayout, path: str, anchor: str | None) -> str | None:
+    """Middleman builds ``source/a/page.html.md.erb`` (``.html.md``, ``.md``) as ``a/page.html``; an
+    ``index`` page is its folder's URL. The anchor is the one rbh computed for the heading."""
+    prefix = layout.content_dir + "/" if layout.content_dir else ""
+    ext = next((e for e in _MIDDLEMAN_SOURCES if path.endswith(e)), None)
+    if ext is None or not path.startswith(prefix):
+        return None
+    rel = path[len(prefix):-len(ext)]
+    if rel == "index" or rel.endswith("/index"):
+        page = rel[: -len("index")]
+    else:
+        page = rel + ".html"
+    url = layout.base + "/" + quote(page)
+    return f"{url}#{anchor}" if anchor else url
 
 
 def no_layout_notice(layout: SiteLayout, path: str) -> str:

@@ -123,6 +123,7 @@ class Hit:
     coverage: float | None = None  # share of query terms present in the section
     via: str = "retrieval"  # retrieval | alert
     alert: Any = None  # indexer.alerts.AlertMatch when via == "alert"
+    linked_page: bool = False  # the page a best-ranked list of links pointed to (``hand_over_hub``)
 
     @property
     def path(self) -> str:
@@ -436,11 +437,53 @@ class Retriever:
             for c in chunks:
                 if any(anchor in (DEFAULT(t), github_slug(t)) for t in c.meta.get("heading_path") or []):
                     return c
+            # A heading deeper than the index splits at (`#### SidekiqAnswerQueueLength` inside
+            # `### Slack Alerts`, beside five other alerts): that heading's own part of the chunk
+            for c in chunks:
+                if (deep := deep_section(c, anchor)) is not None:
+                    return deep
         if query:
             ranked = self.search_sections(query, limit=max(5, len(chunks)), paths=[path])
             if ranked:
                 return ranked[0]
         return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+
+_DEEP_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+_FENCE = re.compile(r"^[ \t]*(```|~~~)")
+
+
+def deep_section(chunk: Hit, anchor: str) -> Hit | None:
+    """The part of *chunk* under a heading inside its text whose anchor is *anchor* (a heading below
+    the index's ``heading_levels``), up to the next heading of the same or a higher level, as a hit
+    of its own: heading, anchor, line and heading path are that heading's."""
+    from rbh.anchors import DEFAULT, github_slug
+
+    lines = chunk.text.split("\n")
+    fenced = False
+    start = level = None
+    end = len(lines)
+    for i, line in enumerate(lines):
+        if _FENCE.match(line):
+            fenced = not fenced
+            continue
+        m = None if fenced or i == 0 else _DEEP_HEADING.match(line)
+        if m is None:
+            continue
+        if start is None:
+            if anchor in (DEFAULT(m.group(2)), github_slug(m.group(2))):
+                start, level = i, len(m.group(1))
+        elif len(m.group(1)) <= (level or 0):
+            end = i
+            break
+    if start is None:
+        return None
+    heading = lines[start].lstrip("#").strip().rstrip("#").strip()
+    meta = dict(chunk.meta)
+    meta.update(heading=heading, anchor=anchor, line=chunk.line + start, end_line=chunk.line + end - 1,
+                heading_path=[*(chunk.meta.get("heading_path") or []), heading])
+    return Hit(id=chunk.id, text="\n".join(lines[start:end]).rstrip(), meta=meta, score=chunk.score,
+               cosine=chunk.cosine, coverage=chunk.coverage, via=chunk.via, alert=chunk.alert)
 
 
 _TEMPLATE_WORDS = title_words("template templates skeleton boilerplate")  # folded as titles are
@@ -573,4 +616,59 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
         for h in group_by_runbook([h for h in ranked if h.id not in taken and shown.get(h.path, 0) == 0],
                                   top_k - len(hits), per_runbook, retriever.settings.group_by):
             hits.append(h)
+        if hits and hits[0].via != "alert":
+            hits = hand_over_hub(hits)
     return Retrieval(hits, matches, missing, no_match=not hits, best_relevance=best)
+
+
+_LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-*+]|\d+[.)])[ \t]+")
+_LINK_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)")
+_REF_USE = re.compile(r"\]\[([^\]]*)\]")
+_REF_DEF = re.compile(r"^[ \t]{0,3}\[([^\]]+)\]:[ \t]*<?(\S+?)>?(?:[ \t].*)?$")
+
+
+def _page_stem(target: str) -> str:
+    """``../after/post_mortem_process.md#x`` -> ``post_mortem_process``; a folder URL names its page."""
+    name = target.split("#", 1)[0].split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    return name.split(".", 1)[0].lower()
+
+
+def hub_targets(text: str) -> set[str]:
+    """The pages a hub section links to, by file stem, when the section is a list of links (every
+    list item holds a link: a table of contents, an index page's "After an Incident" list); empty
+    for any other section. External URLs are no pages of the site."""
+    lines = text.split("\n")
+    defs = {m.group(1).lower(): m.group(2) for line in lines if (m := _REF_DEF.match(line))}
+    items: list[list[str]] = []
+    for line in lines[1:]:  # the first line is the section's heading
+        if _LIST_ITEM.match(line):
+            items.append([line])
+        elif items and line.startswith((" ", "\t")) and line.strip():
+            items[-1].append(line)  # an item's continuation
+    stems: set[str] = set()
+    if len(items) < 2:
+        return stems
+    for item in items:
+        body = " ".join(item)
+        targets = _LINK_TARGET.findall(body) + [defs.get(label.lower(), "") for label in _REF_USE.findall(body)]
+        if not any(targets):
+            return set()  # an item without a link: prose, not a table of contents
+        stems |= {_page_stem(t) for t in targets if t and not t.startswith(("http://", "https://", "mailto:", "#"))}
+    stems.discard("")
+    return stems
+
+
+def hand_over_hub(hits: list[Hit]) -> list[Hit]:
+    """When the best free-text section is a list of links to other pages, and one of the pages it
+    links also matched, that page answers first: the hub pointed at the answer, it is not one (GOV.UK's
+    "Help with publishing content" list over "If documents aren't live after being published")."""
+    targets = hub_targets(hits[0].text)
+    if not targets:
+        return hits
+    for i, h in enumerate(hits[1:], start=1):
+        if h.via != "alert" and _page_stem(h.path) in targets:
+            # the hub linked the page, not one of its sections: it is shown and cited as a whole
+            h.linked_page = True
+            h.meta = {**h.meta, "anchor": "", "heading": "", "heading_path": [], "line": 1}
+            return [h, *hits[:i], *hits[i + 1:]]
+    return hits

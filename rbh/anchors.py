@@ -344,6 +344,39 @@ def slugger_for(root: Path | str | None) -> Slugger:
     return NOT_MKDOCS
 
 
+def mkdocs_nav_titles(root: Path | str | None) -> dict[str, str]:
+    """Repository path -> title of the pages an MkDocs site's ``nav`` names (``- Incident Commander:
+    'training/incident_commander.md'`` gives ``docs/training/incident_commander.md``): MkDocs titles
+    a page by its nav entry, so a page without an H1 or front matter title has that name on the site."""
+    if root is None:
+        return {}
+    for name in ("mkdocs.yml", "mkdocs.yaml"):
+        path = Path(root) / name
+        try:
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
+                continue  # a symlink could name a file outside the repository, whose text titles would show
+            conf = _TagLoader.load(path.read_text(encoding="utf-8", errors="replace"))
+        except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem: no titles
+            return {}
+        if not isinstance(conf, dict):
+            return {}
+        titles: dict[str, str] = {}
+        _nav_titles(conf.get("nav"), str(conf.get("docs_dir") or "docs").strip("/"), titles)
+        return titles
+    return {}
+
+
+def _nav_titles(items: Any, docs: str, titles: dict[str, str]) -> None:
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        for title, value in item.items():
+            if isinstance(value, list):
+                _nav_titles(value, docs, titles)
+            elif isinstance(value, str) and value.endswith((".md", ".markdown")) and "://" not in value:
+                titles.setdefault(f"{docs}/{value.lstrip('/')}", str(title))
+
+
 # --------------------------------------------------------------------------------------------
 # Anchors of a document
 
@@ -416,5 +449,7 @@ def accepted_anchors(headings: Iterable[Any], slugger: Slugger = DEFAULT) -> set
 
 
 def has_anchor(fragment: str, accepted: set[str] | dict[str, str]) -> bool:
-    """Whether a link's fragment lands on a heading (case-insensitively, as every style lower-cases)."""
-    return fragment in accepted or fragment.lower() in accepted
+    """Whether a link's fragment lands on a heading (case-insensitively, as every style lower-cases).
+    ``#top`` always lands: browsers scroll to the top of the page for it when no element has that id
+    (HTML's "indicated part of the document"), so "[Back to top](#top)" is never broken."""
+    return fragment in accepted or fragment.lower() in accepted or fragment.lower() == "top"

@@ -274,9 +274,10 @@ class CheckConfig(_Strict):
 
 class SiteConfig(_Strict):
     url: str | None = Field(None, description="public URL of the docs site, used in citations")
-    layout: Literal["auto", "mkdocs", "hugo", "github", "gitlab"] = Field(
+    layout: Literal["auto", "mkdocs", "hugo", "middleman", "github", "gitlab"] = Field(
         "auto", description="how site.url maps a runbook path to its page: auto detects mkdocs.yml, a Hugo "
-        "config, or a github/gitlab URL (then site.url is the repository URL and pages are blob URLs)")
+        "config, a Middleman config.rb with source/, or a github/gitlab URL (then site.url is the repository "
+        "URL and pages are blob URLs)")
     content_dir: str | None = Field(None, description="Hugo content folder (default: contentDir of the Hugo config, else 'content')")
 
 

@@ -36,7 +36,10 @@ FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "**/CHANGELOG
                             "**/AGENTS.md", "**/CLAUDE.md", "**/GEMINI.md", "**/.claude/**", "**/.cursor/**",
                             # Jekyll partials and layouts (fragments whose links resolve from the page
                             # that includes them), a built site, and page templates to copy
-                            "**/_includes/**", "**/_layouts/**", "**/_site/**", "**/_templates/**"]
+                            "**/_includes/**", "**/_layouts/**", "**/_site/**", "**/_templates/**",
+                            # test inputs (`spec/fixtures/markdown.md`, Go's `testdata/`): pages written to
+                            # exercise a renderer, their links made up
+                            "**/fixtures/**", "**/testdata/**", "**/__fixtures__/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 
@@ -138,6 +141,11 @@ class Project:
                 runbooks.append(Runbook(path=p, text="", problems=[Problem(1, f"cannot read: {exc.strerror}", "parse")]))
                 continue
             runbooks.append(parse_runbook(p, data, max_bytes=limit, slugger=self.slugger))
+        from rbh.anchors import mkdocs_nav_titles
+
+        titles = mkdocs_nav_titles(self.root)
+        for rb in runbooks:
+            rb.site_title = titles.get(rb.path)
         if with_git and self.repo is not None and runbooks and rgit.has_commits(self.repo):
             info = rgit.last_changes(self.repo, "HEAD", paths=[r.path for r in runbooks])
             for rb in runbooks:

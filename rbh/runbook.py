@@ -183,6 +183,7 @@ class Runbook:
     comments: list[Comment] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     git: Any = None  # rbh.git.CommitInfo of the file's last change, when known
+    site_title: str | None = None  # the site's own name for the page (an MkDocs nav entry), when it has one
 
     @property
     def lines(self) -> list[str]:
@@ -195,10 +196,15 @@ class Runbook:
         for h in self.headings:
             if h.level == 1:
                 return h.text
+        if self.site_title:
+            return self.site_title
         first = self.headings[0] if self.headings else None
         if first is not None and all(h.level > first.level for h in self.headings[1:]):
             return first.text  # no H1, but one heading above all others (`## AlertName`, `### a. ...`)
-        stem = self.path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        folder, _, name = self.path.rpartition("/")
+        stem = re.sub(r"\.[a-z]{2}(?:-[a-zA-Z]{2})?$", "", name.rsplit(".", 1)[0])  # Hugo's `page.en.md`
+        if stem.lower() in ("index", "_index", "readme") and folder:
+            stem = folder.rsplit("/", 1)[-1]  # a folder's page (`backup/_index.en.md`) is named by its folder
         return stem.replace("-", " ").replace("_", " ").strip() or self.path
 
     @property
@@ -312,8 +318,27 @@ def decode(data: bytes) -> tuple[str | None, list[Problem]]:
     return text.replace("\r\n", "\n").replace("\r", "\n"), problems
 
 
+_TOML_FENCE = re.compile(r"^\+\+\+\s*$")
+
+
+def _parse_toml_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Problem]]:
+    """Hugo's TOML front matter between ``+++`` lines (``title = "Alerting Runbook"``)."""
+    import tomllib
+
+    end = next((i for i in range(1, min(len(lines), 2000)) if _TOML_FENCE.match(lines[i])), None)
+    if end is None:
+        return {}, 0, [Problem(1, "front matter starts with '+++' but is never closed; treated as text", "front-matter")]
+    try:
+        data = tomllib.loads("\n".join(lines[1:end]))
+    except tomllib.TOMLDecodeError as exc:
+        return {}, end + 1, [Problem(1, f"front matter is not valid TOML: {str(exc).splitlines()[0]}", "front-matter")]
+    return data, end + 1, []
+
+
 def _parse_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Problem]]:
     """Returns (mapping, first body line index (0-based), problems)."""
+    if lines and _TOML_FENCE.match(lines[0]):
+        return _parse_toml_front_matter(lines)
     if not lines or not _FM_OPEN.match(lines[0]):
         return {}, 0, []
     end = None

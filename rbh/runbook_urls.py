@@ -6,7 +6,7 @@ prefix matches one path segment (a branch name in GitHub-blob URLs). URL styles 
 - GitHub blob: ``https://github.com/org/runbooks/blob/main/alerts/X.md#anchor`` -> ``<folder>/alerts/X.md``
 - MkDocs: ``https://runbooks.example.com/checkout/high-latency/`` -> ``checkout/high-latency.md``,
   ``checkout/high-latency/index.md`` or ``README.md``; ``.html`` pages map to ``.md``
-- Hugo: the same, plus ``_index.md`` section pages; MDX sites (Astro Starlight, Docusaurus): ``.mdx``
+- Hugo: the same, plus ``_index.md`` section pages and multilingual names (``_index.en.md``); MDX sites (Astro Starlight, Docusaurus): ``.mdx``
 - Templated URLs (``{{ $labels.alertname }}``): each template becomes a wildcard; any match resolves.
   When the template is the whole base (``{{ .Values.runbookBase }}/alertmanager/x``, Go's other
   delimiters ``[[ .RunbookURL ]]#Loki-Request-Errors``), the literal rest still names the runbook: its
@@ -40,6 +40,9 @@ _DELIMS = (("{{", "}}"), ("[[", "]]"))
 _URL_IN = re.compile(r"https?://\S+")
 
 
+_LANGUAGE_SUFFIX = re.compile(r"\.[a-z]{2}(?:-[a-zA-Z]{2})?\.md$")
+
+
 @dataclass(frozen=True)
 class Resolution:
     url: str
@@ -59,6 +62,11 @@ class RunbookUrlResolver:
         self.case_insensitive = case_insensitive
         self.files = list(runbook_files)
         self._lookup = {self._norm(f): f for f in self.files}
+        # Hugo's multilingual file names: `alerting-runbook/_index.en.md` serves what `_index.md` would
+        for f in self.files:
+            plain = _LANGUAGE_SUFFIX.sub(".md", f)
+            if plain != f:
+                self._lookup.setdefault(self._norm(plain), f)
         self._by_suffix: dict[str, list[str]] | None = None
 
     def _ending_with(self, tail: str) -> list[str]:

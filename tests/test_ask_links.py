@@ -68,8 +68,8 @@ def test_no_layout_fits(tmp_path):
     lay = detect_layout(tmp_path, "https://docs.example.test")
     assert lay.kind == "none" and page_url(lay, "runbooks/x.md") is None
     assert no_layout_notice(lay, "runbooks/x.md") == (
-        "site.url is set but no site layout fits: no mkdocs.yml or Hugo config found and site.url is not a "
-        "GitHub/GitLab repository (set site.layout); links left out")
+        "site.url is set but no site layout fits: no mkdocs.yml, Hugo or Middleman config found and site.url is not "
+        "a GitHub/GitLab repository (set site.layout); links left out")
 
 
 def test_ask_cites_runbook_url_for_alerts_and_notices_once_without_a_layout(tmp_path):
@@ -78,10 +78,41 @@ def test_ask_cites_runbook_url_for_alerts_and_notices_once_without_a_layout(tmp_
     index(root)
     free = ask_json(root, "redis evictions", "--top-k", "2", "--no-alert-lookup")
     assert [r["url"] for r in free["results"]] == [None, None]
-    assert free["notices"].count("site.url is set but no site layout fits: no mkdocs.yml or Hugo config found and "
-                                 "site.url is not a GitHub/GitLab repository (set site.layout); links left out") == 1
+    assert free["notices"].count("site.url is set but no site layout fits: no mkdocs.yml, Hugo or Middleman config "
+                                 "found and site.url is not a GitHub/GitLab repository (set site.layout); links left out") == 1
     root2 = make_shop(tmp_path / "shop2", {"mkdocs.yml": None, "rbh.yaml": RBH_YAML.replace(
         "https://runbooks.example.test", "https://github.com/acme/shop")})
     index(root2)
     gh = ask_json(root2, "redis evictions", "--top-k", "1", "--no-alert-lookup")["results"][0]
     assert gh["url_source"] == "site" and gh["url"].startswith(f"https://github.com/acme/shop/blob/{gh['commit']}/runbooks/")
+
+
+def test_middleman_layout_pages_and_index_pages(tmp_path):
+    """A tech-docs (Middleman) site: `config.rb` beside `source/`; GOV.UK's developer docs and the two
+    round-3/4 Middleman sites had no page URLs in answers, only a notice on every ask."""
+    (tmp_path / "source" / "manual").mkdir(parents=True)
+    (tmp_path / "config.rb").write_text('require "govuk_tech_docs"\n')
+    lay = detect_layout(tmp_path, "https://docs.example.gov.uk/")
+    assert lay.kind == "middleman"
+    assert page_url(lay, "source/manual/clear-the-redis-cache.html.md", "steps") == (
+        "https://docs.example.gov.uk/manual/clear-the-redis-cache.html#steps")
+    assert page_url(lay, "source/manual/alerts/whitehall.html.md.erb") == "https://docs.example.gov.uk/manual/alerts/whitehall.html"
+    assert page_url(lay, "source/kubernetes/fix-app/index.html.md") == "https://docs.example.gov.uk/kubernetes/fix-app/"
+    assert page_url(lay, "source/index.html.md.erb") == "https://docs.example.gov.uk/"
+    assert page_url(lay, "docs/outside.md") is None
+    published = tmp_path / "moj"  # built by a publisher image: only config/tech-docs.yml in the repository
+    (published / "source").mkdir(parents=True)
+    (published / "config").mkdir()
+    (published / "config" / "tech-docs.yml").write_text("host: https://runbooks.example.gov.uk\n")
+    assert detect_layout(published, "https://runbooks.example.gov.uk/").kind == "middleman"
+
+
+def test_hugo_multilingual_file_names(tmp_path):
+    """kubermatic's pages are `_index.en.md`: their URL is the folder, not `.../_index.en/`."""
+    (tmp_path / "content" / "kkp").mkdir(parents=True)
+    (tmp_path / "config.toml").write_text('baseURL = "https://docs.example.com/"\n')
+    lay = detect_layout(tmp_path, "https://docs.example.com/")
+    assert lay.kind == "hugo"
+    assert page_url(lay, "content/kkp/v2.29/references/crds/_index.en.md", "kubermaticsetting", "KubermaticSetting") == (
+        "https://docs.example.com/kkp/v2.29/references/crds/#kubermaticsetting")
+    assert page_url(lay, "content/kkp/upgrading.en.md") == "https://docs.example.com/kkp/upgrading/"

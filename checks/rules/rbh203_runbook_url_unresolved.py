@@ -7,6 +7,10 @@ when the URL has a `#fragment`, that the runbook has a heading with that anchor 
 style). MkDocs and Hugo page URLs (`.../checkout/high-latency/`), `.html` pages and GitHub-blob URLs
 are understood; templates (`{{ $labels.x }}`) match any file. `case_insensitive: true` in the
 config compares paths case-insensitively. URLs outside every configured prefix are not checked.
+A page without headings of its own whose sections the site renders from the rules (a template that
+writes `#alert-<name>` for each alert) is checked against the pattern its runbook_urls share: when two
+or more alerts' anchors are one prefix plus the alert's name, an anchor that is not (a rename the URL
+missed) is the error, with the anchor to write. Hugo's multilingual `_index.en.md` serves a folder URL.
 
 "Did you mean" is offered only when it is probably right: the file's rename in git history, the same
 path in another letter case (a notice then names the `case_insensitive` option, once), or a runbook
@@ -46,13 +50,50 @@ Options = NoOptions
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     resolver = ctx.url_resolver
+    pending = []
     for alert in ctx.inventory.alerts:
         url = alert.runbook_url
         if not url:
             continue
         line = alert.annotation_lines.get("runbook_url", alert.loc.line)
         for res in resolver.resolve_all(url):
-            yield from _check_one(ctx, alert, res, line)
+            pending.append((alert, res, line))
+    generated = _generated_anchors(ctx, pending)
+    for alert, res, line in pending:
+        if res.found is not None and res.found in generated and res.anchor:
+            prefix, count = generated[res.found]
+            if res.anchor.lower() == prefix + alert.name.lower():
+                continue  # the anchor the site renders for this alert
+            yield ctx.finding(alert.loc.path, line, 1,
+                              f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` "
+                              f"does not have: the page has no headings of its own (the site renders its sections), "
+                              f"and {count} other alerts' anchors there are `#{prefix}<alert name>`",
+                              suggestion=f"#{prefix}{alert.name.lower()}", reference=f"runbook_url/{alert.name}#",
+                              strength="manifest")
+            continue
+        yield from _check_one(ctx, alert, res, line)
+
+
+def _generated_anchors(ctx: RuleContext, pending) -> dict[str, tuple[str, int]]:
+    """Pages with no headings of their own whose runbook_url anchors are built from alert names:
+    page -> (anchor prefix, alerts following it). kubermatic's "Alerting Runbook" page is rendered by
+    a site template from the rule data (`#alert-<name>` for each alert); its markdown holds one
+    sentence. The anchors are checked against that pattern, which two or more alerts establish: one
+    named after another alert (a rename the runbook_url missed) or another scheme stays an error."""
+    headless = {rb.path for rb in ctx.runbooks if not rb.headings}
+    prefixes: dict[str, dict[str, int]] = {}
+    for alert, res, _ in pending:
+        if res.found in headless and res.anchor and not res.templated:
+            anchor, name = res.anchor.lower(), alert.name.lower()
+            if anchor.endswith(name):
+                found = prefixes.setdefault(res.found, {})
+                found[anchor[: -len(name)]] = found.get(anchor[: -len(name)], 0) + 1
+    out: dict[str, tuple[str, int]] = {}
+    for page, counts in prefixes.items():
+        prefix, count = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+        if count >= 2:
+            out[page] = (prefix, count)
+    return out
 
 
 def _stem(path: str) -> str:

@@ -5,10 +5,17 @@ Resolves every relative link and image (`[escalation](../escalation.md)`, `![gra
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
 `guide/` for `guide.md`, `guide` or `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
-root `/guide.html` too, the runbook folder or a Docusaurus, Hugo or Jekyll site's folder being the site's
-root; `.mdx` pages count like `.md`; a root URL of a static file in the site's `public/` or `static/`
-folder counts), and a folder URL from a page the site serves at `page/` (`../other/` or `../other`
-from `docs/a/page.md` is `docs/a/other.md`).
+root `/guide.html` too, the runbook folder, an MkDocs site's `docs_dir` or a Docusaurus, Hugo or Jekyll
+site's folder being the site's root; `.mdx` pages count like `.md`; a root URL of a static file in the
+site's `public/` or `static/` folder counts; `/apps.json` counts for a Middleman template `apps.json.erb`;
+`/` is the site's home page), and a folder URL from a page the site serves at `page/` (`../other/` or
+`../other` from `docs/a/page.md` is `docs/a/other.md`). `@/images/x.png` (Zola's content-root syntax, also a Hugo
+render hook's) names a file under the page's folder or a folder above it.
+A link to a URL the site redirects (a tech-docs site's `redirects:` in `config/tech-docs.yml`, the
+MkDocs redirects plugin's `redirect_maps`) counts when the redirect reaches a page. Pages the site
+generates at build time have no source file and are not checked: on a Middleman site whose
+`config.rb` calls `proxy`, links into a folder its Ruby code builds paths in (`"/repos/#{name}.html"`),
+and any site URL matching the rule's `generated` option (`{generated: ["/teams/*"]}`, `*` spans folders).
 Links that would leave the repository are reported too; external URLs are not fetched, but an
 absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
 names a page (`.html`, `.md`, a folder `/`) is checked against the repository like a relative one.
@@ -26,24 +33,94 @@ See [the failover runbook](../postgres/failover.md).
 
 from __future__ import annotations
 
+import fnmatch
 import posixpath
 import re
 from typing import Iterator
 from urllib.parse import unquote
 
-from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity, page_key
 from rbh.checks.suggest import best_match
 from rbh.paths import safe_relpath
 
 ID = "RBH301"
 NAME = "broken-link"
 SEVERITY = Severity.error
-Options = NoOptions
+
+
+class Options(RuleOptions):
+    # site URL paths of pages the site generates at build time from code or data (Middleman `proxy`
+    # pages, pages built from an API): links to them are not checked. `*` spans folders: "/repos/*"
+    generated: list[str] = []
+
+
+def _generated(ctx: RuleContext, url_path: str) -> bool:
+    """A site URL of a page the site makes at build time: in the rule's `generated` option, or in a
+    folder a Middleman site's Ruby code builds pages in (`RuleContext.generated_prefixes`)."""
+    path = "/" + url_path.split("#", 1)[0].split("?", 1)[0].lstrip("/")
+    declared = getattr(ctx.options, "generated", [])  # RBH302 resolves links through here with its own options
+    return (any(fnmatch.fnmatchcase(path, "/" + g.lstrip("/")) for g in declared)
+            or any(path.startswith(p) for p in ctx.generated_prefixes))
 
 
 def resolve_link(ctx: RuleContext, source: str, target: str) -> tuple[str | None, bool]:
     """(repository path the link names, whether it exists); path None when it leaves the repository."""
+    rel, exists = _resolve(ctx, source, target)
+    if exists or rel is None or not ctx.site_redirects:
+        return rel, exists
+    # a page the site redirects (`/manual/error-reporting.html` -> `/manual/sentry.html`): the link
+    # reaches the new page, which must exist
+    path = unquote(target.split("?", 1)[0])
+    tried = [rel] + ([f"{base}/{path.lstrip('/')}" for base in [ctx.runbook_folder, *ctx.site_roots] if base]
+                     if path.startswith("/") else [])
+    for cand in tried:
+        new = ctx.site_redirects.get(_page_key(cand))
+        for _ in range(5):  # redirects to redirects (`/apis/x.html` -> `/apps/x.html` -> ...), no cycle
+            if new is None or new.startswith(("https://", "http://")):
+                break
+            page = next((p for p in (new, *(new + ext for ext in _PAGE_SOURCES), f"{new}/index.md") if p in ctx.files), None)
+            if page is not None:
+                return page, True
+            if any(base and new.startswith(base + "/") and _generated(ctx, new[len(base):])
+                   for base in [ctx.runbook_folder, *ctx.site_roots]):
+                return cand, True  # `/apps/signon.html` -> `/repos/signon.html`, a page the site generates
+            new = ctx.site_redirects.get(new)
+        if new is not None and new.startswith(("https://", "http://")):
+            return cand, True
+    return rel, exists
+
+
+def _content_root_path(ctx: RuleContext, source: str, path: str) -> tuple[str | None, bool]:
+    """``@/images/ui/x.png``: a path from a content root, Zola's internal-link syntax, which Hugo sites
+    copy with a render hook (kubermatic's docs resolve it under the page's product and release,
+    ``content/kubermatic/v2.29/``). No browser or forge reads ``@/``, so the file is looked for under
+    the page's folder and each folder above it, up to the repository root."""
+    folder = posixpath.dirname(source)
+    first = None
+    while True:
+        rel = safe_relpath(ctx.root, posixpath.join(folder, path)) if folder else safe_relpath(ctx.root, path)
+        first = first or rel
+        if rel is not None and (rel in ctx.files or rel in ctx.directories or _site_page(ctx, rel) is not None):
+            return rel, True
+        if not folder:
+            return first, False
+        folder = posixpath.dirname(folder)
+
+
+def _page_key(rel: str) -> str:
+    """*rel* without its page extension (``source/manual/a.html`` -> ``source/manual/a``), as
+    ``RuleContext.site_redirects`` keys pages."""
+    return page_key("", rel)
+
+
+def _resolve(ctx: RuleContext, source: str, target: str) -> tuple[str | None, bool]:
     target = unquote(target.split("?", 1)[0])
+    if target.startswith("@/"):
+        return _content_root_path(ctx, source, target[2:])
+    if target.startswith("/") and not target.strip("/"):
+        # `[GOV.UK Developer Docs](/)`: the site's home page, which the repository always has (its
+        # root is a folder); it does not leave the repository
+        return "", True
     if target.startswith("/"):
         rel = safe_relpath(ctx.root, target.lstrip("/"))
         if rel is not None and rel not in ctx.files:
@@ -106,8 +183,14 @@ def _site_page(ctx: RuleContext, rel: str | None) -> str | None:
         # Middleman `guide.html.md.erb` counts like MkDocs' `guide.md`
         found = [base + ext for ext in _PAGE_SOURCES]
     else:
-        return None
+        # `/apps.json`, `document-types.csv`: Middleman builds any `NAME.EXT` from a template source
+        # `NAME.EXT.erb` (or another template engine's extension), as it builds `page.html.md.erb`
+        found = [base + ext for ext in _TEMPLATE_ENGINES]
     return next((f for f in found if f in ctx.files), None)
+
+
+# Middleman's template engines: `source/apps.json.erb` is served as `/apps.json`
+_TEMPLATE_ENGINES = (".erb", ".haml", ".slim", ".builder")
 
 
 _STATIC_FOLDERS = ("public", "static")
@@ -196,6 +279,9 @@ def _own_site_links(ctx: RuleContext) -> Iterator[Finding]:
             res = resolver.resolve(url)
             if not res.managed or res.found is not None or not res.candidates:
                 continue
+            site_path = "/" + url.split("://", 1)[-1].split("/", 1)[-1] if url.count("/") > 2 else "/"
+            if _generated(ctx, site_path):
+                continue
             page = res.candidates[0].rsplit(".", 1)[0]  # `source/network.md` for `.../network/`
             if any(c in ctx.files for c in res.candidates) or page in stems or page in ctx.directories:
                 continue  # a page that is not a runbook (an index, a template, a page the globs leave out)
@@ -212,7 +298,7 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             if not ref.name:
                 continue
             rel, exists = resolve_link(ctx, rb.path, ref.name)
-            if exists:
+            if exists or (ref.name.startswith("/") and _generated(ctx, ref.name)):
                 continue
             label = labels.get(ref.name.lower())
             if label is not None:

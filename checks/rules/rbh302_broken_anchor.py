@@ -6,7 +6,8 @@ target markdown file's heading anchors (`rbh.anchors`): as MkDocs generates them
 `toc`, or the `toc.slugify` set in `mkdocs.yml`; intraword underscores kept, duplicates `_1`, `_2`),
 and as GitHub and GitLab do (duplicates `-1`, `-2`), case-insensitively; `.mdx` pages too. On a
 Middleman (`.html.md.erb`) or MkDocs site a `####Title` line without the space is a heading with an
-anchor, as Redcarpet, kramdown and Python-Markdown read it (CommonMark, on GitHub and Hugo, does not). A suggestion is offered only
+anchor, as Redcarpet, kramdown and Python-Markdown read it (CommonMark, on GitHub and Hugo, does not).
+`#top` is never broken: browsers scroll to the top of the page for it. A suggestion is offered only
 when a heading's anchor is probably the one meant (the calibrated similarity threshold). Links into
 missing files are RBH301's; non-markdown targets are not checked.
 

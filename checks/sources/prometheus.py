@@ -6,6 +6,7 @@ the metric names every expression uses.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rbh.checks import promql
@@ -25,6 +26,10 @@ def _groups_of(doc: Any) -> list[Any] | None:
     if "kind" not in doc and isinstance(doc.get("groups"), list):
         return doc["groups"]
     return None
+
+
+def _all_rule_groups(groups: list[Any]) -> bool:
+    return bool(groups) and all(isinstance(g, dict) and isinstance(g.get("rules"), list) for g in groups)
 
 
 def _strs(v: Any) -> dict[str, str]:
@@ -60,16 +65,48 @@ def _read_groups(inv: Inventory, path: str, groups: list[Any], doc_line: int) ->
 def load(files: dict[str, bytes]) -> Inventory:
     inv = Inventory()
     for path, data in files.items():
-        if path.lower().endswith(".json"):
-            continue
+        is_json = path.lower().endswith(".json")
+        if is_json and b'"groups"' not in data:
+            continue  # a dashboard or any other JSON: not read here
         parsed = parse_file(path, data)
         for doc in parsed.documents:
             items = doc.data.get("items") if isinstance(doc.data, dict) and str(doc.data.get("kind", "")).endswith("List") else None
             for item in (items if isinstance(items, list) else [doc.data]):
                 groups = _groups_of(item)
-                if groups is None:
+                if groups is None or (is_json and not _all_rule_groups(groups)):
+                    # rule groups written as JSON (promtool reads them: JSON is YAML; kubermatic's docs
+                    # keep their alert rules as site data) count only when every group has its rules
                     continue
                 inv.claimed.add((path, doc.index))
                 inv.sources_seen.add(NAME)
+                first = len(inv.alerts)
                 _read_groups(inv, path, groups, getattr(item, "line", doc.line))
+                if is_json:
+                    _json_alert_lines(inv.alerts[first:], data)
     return inv
+
+
+_JSON_KEY = re.compile(rb'"(alert|runbook_url|runbook)"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+
+def _json_alert_lines(alerts: list[Alert], data: bytes) -> None:
+    """Lines for alerts read from JSON, which the JSON parser does not keep: each alert is where its
+    `"alert": "Name"` stands (in file order, as the rules were read), its runbook_url where the next
+    `"runbook_url"` key stands before the following alert."""
+    keys: list[tuple[bytes, str, int]] = []
+    line, pos = 1, 0
+    for m in _JSON_KEY.finditer(data):
+        line += data.count(b"\n", pos, m.start())
+        pos = m.start()
+        keys.append((m.group(1), m.group(2).decode("utf-8", "replace"), line))
+    starts = [i for i, k in enumerate(keys) if k[0] == b"alert"]
+    taken = 0
+    for alert in alerts:
+        n = next((n for n in range(taken, len(starts)) if keys[starts[n]][1] == alert.name), None)
+        if n is None:
+            continue
+        at, taken = starts[n], n + 1
+        alert.loc = Location(alert.loc.path, keys[at][2])
+        end = starts[taken] if taken < len(starts) else len(keys)
+        for key, _, key_line in keys[at + 1:end]:
+            alert.annotation_lines.setdefault(key.decode(), key_line)

@@ -19,7 +19,7 @@ from haystack import component, default_from_dict, default_to_dict
 from rbh import git as rgit
 from rbh.paths import UNDECODABLE_NAME, escape_name, is_undecodable, select, walk_files
 from rbh.project import Project, runbook_globs
-from rbh.anchors import slugger_for
+from rbh.anchors import mkdocs_nav_titles, slugger_for
 from rbh.runbook import Problem, Runbook, parse_runbook
 
 log = logging.getLogger(__name__)
@@ -91,6 +91,7 @@ class GitRunbookLoader:
         runbooks: list[Runbook] = []
         blobs: dict[str, str] = {}
         slugger = slugger_for(self.repo_path)  # citations carry the site's anchors (its toc.slugify)
+        titles = mkdocs_nav_titles(self.repo_path)  # an MkDocs page without an H1 is titled by its nav entry
         for path in paths:
             raw = data.get(path)
             if raw is None and (path in self._undecodable or is_undecodable(path)):
@@ -102,6 +103,7 @@ class GitRunbookLoader:
             blobs[path] = worktree_blob_id(raw)
             rb = parse_runbook(path, raw, max_bytes=self.max_file_bytes, slugger=slugger)
             rb.git = info.get(path)
+            rb.site_title = titles.get(path)
             runbooks.append(rb)
         problems = [f"{rb.path}:{p.line}: {p.message}" for rb in runbooks for p in rb.problems if p.code in INDEX_PROBLEMS]
         return {"runbooks": runbooks, "blobs": blobs, "problems": problems}
