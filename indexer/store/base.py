@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from rbh.indexer.store.model import DENSE_VECTOR, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings
+from rbh.indexer.store.model import DENSE_VECTOR, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings, fuse_rrf, record_order
 from rbh.indexer.store.filters import path_filter
 
 
 class StoreReader:
-    """An open, checked, live index. Subclasses implement ``search``, ``scroll``, ``count``, ``close``."""
+    """An open, checked, live index. Subclasses implement ``nearest``, ``scroll``, ``count``, ``close``."""
 
     dense_vector = DENSE_VECTOR
     sparse_vector = SPARSE_VECTOR
@@ -23,8 +23,10 @@ class StoreReader:
         self.dim = dim
 
     # -- implemented by the adapters
-    def search(self, prefetches: list[Prefetch], *, limit: int, rrf_k: int = 60,
-               filters: dict[str, Any] | None = None, with_vectors: bool = True) -> list[Record]:
+    def nearest(self, queries: list[tuple[Prefetch, int]], filters: dict[str, Any] | None,
+                with_vectors: bool) -> list[list[Record]]:
+        """For each (prefetch, n): the n chunks nearest to the prefetch's query on its vector, best
+        first, in one request to the engine."""
         raise NotImplementedError
 
     def scroll(self, filters: dict[str, Any] | None = None, *, with_vectors: bool = False) -> list[Record]:
@@ -37,6 +39,37 @@ class StoreReader:
         raise NotImplementedError
 
     # -- shared
+    def search(self, prefetches: list[Prefetch], *, limit: int, rrf_k: int = 60,
+               filters: dict[str, Any] | None = None, with_vectors: bool = True) -> list[Record]:
+        """The *limit* best chunks by weighted RRF of the prefetches' rankings, best first.
+
+        Fused here, not by Qdrant's RRF query: Qdrant breaks equal scores by its internal point
+        order, which differs from one build of the same commit to the next (``record_order``), and
+        both the rankings and the fusion must break them by a key of ours to give the same answer."""
+        return fuse_rrf(self.rankings(prefetches, filters, with_vectors), [p.weight for p in prefetches], rrf_k, limit)
+
+    def rankings(self, prefetches: list[Prefetch], filters: dict[str, Any] | None = None,
+                 with_vectors: bool = True) -> list[list[Record]]:
+        """Each prefetch's ``limit`` best chunks in ``record_order``.
+
+        Chunks that tie at the cut-off are all fetched before the cut (Qdrant would keep whichever
+        come first in its point order): one more than the limit is asked for, and while the last
+        chunk fetched still scores as much as the one at the cut, twice as many."""
+        out: list[list[Record]] = [[] for _ in prefetches]
+        fetch = {i: p.limit + 1 for i, p in enumerate(prefetches) if p.limit > 0}
+        while fetch:
+            todo = list(fetch)
+            got = self.nearest([(prefetches[i], fetch[i]) for i in todo], filters, with_vectors)
+            for i, records in zip(todo, got):
+                ranked = sorted(records, key=record_order)
+                n = prefetches[i].limit
+                if len(records) >= fetch[i] and ranked[-1].score >= ranked[n - 1].score:
+                    fetch[i] *= 2  # the tie at the cut-off may go on past what was fetched
+                    continue
+                out[i] = ranked[:n]
+                del fetch[i]
+        return out
+
     def records_of(self, path: str) -> list[Record]:
         return self.scroll(path_filter([path]))
 

@@ -82,6 +82,50 @@ class Prefetch:
     weight: float = 1.0
 
 
+def record_position(r: Record) -> tuple[str, int, str]:
+    """Where a chunk is: runbook path, chunk position in it, point id (the order a build writes in)."""
+    meta = r.payload.get("meta") or {}
+    return (str(meta.get("path") or ""), int(meta.get("chunk_index") or 0), r.id)
+
+
+def record_order(r: Record) -> tuple[float, str, int, str]:
+    """Sort key of ranked records: best score first, then runbook path, chunk position and point id.
+
+    Qdrant breaks equal scores by its internal point order, and that order is not ours to fix:
+    Qdrant Edge numbers the points of one multi-point upsert in a per-process random order, and a
+    server reorders its segments as it optimizes them. Two sections with the same text (a Warning
+    and a Critical runbook sharing a paragraph), or the equally long sections of a one-alert-per-
+    file runbook, tie exactly; only a key of our own gives the same answer after every rebuild."""
+    return (-r.score, *record_position(r))
+
+
+def rrf_score(position: int, weight: float, k: int) -> float:
+    """Qdrant's weighted Reciprocal Rank Fusion term for a 0-based *position* in one ranking:
+    ``1 / ((position + 1) / weight + k - 1)`` (``1 / (position + k)`` at weight 1), as Qdrant computes
+    it (``qdrant_client.hybrid.fusion.reciprocal_rank_fusion``, the same formula as the engine's)."""
+    if weight <= 0:
+        return 0.0
+    return 1.0 / ((position + 1.0) / weight + k - 1.0)
+
+
+def fuse_rrf(rankings: list[list[Record]], weights: list[float], k: int, limit: int) -> list[Record]:
+    """Weighted RRF of several rankings (each best first, ties already in ``record_order``), the
+    fused score in ``Record.score``, best first and ties in ``record_order``; *limit* records.
+
+    Equal weights count as 1.0, as the adapters passed them to Qdrant before (no weights at all)."""
+    if len(set(weights)) <= 1:
+        weights = [1.0] * len(rankings)
+    fused: dict[str, Record] = {}
+    for ranking, weight in zip(rankings, weights):
+        for position, r in enumerate(ranking):
+            add = rrf_score(position, weight, k)
+            if r.id in fused:
+                fused[r.id].score += add
+            else:
+                fused[r.id] = Record(id=r.id, payload=r.payload, vectors=r.vectors, score=add)
+    return sorted(fused.values(), key=record_order)[:limit]
+
+
 # ------------------------------------------------------------------------------------------------
 # Settings
 
