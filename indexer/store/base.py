@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rbh.indexer.store.model import DENSE_VECTOR, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings, fuse_rrf, record_order
+from rbh.indexer.store.model import (DENSE_VECTOR, RANK_PAYLOAD, SPARSE_VECTOR, IndexState, Prefetch, Record, StoreSettings,
+                                    fuse_rrf, record_order, through_ties, tied)
 from rbh.indexer.store.filters import path_filter
 
 
@@ -23,10 +24,14 @@ class StoreReader:
         self.dim = dim
 
     # -- implemented by the adapters
-    def nearest(self, queries: list[tuple[Prefetch, int]], filters: dict[str, Any] | None,
-                with_vectors: bool) -> list[list[Record]]:
+    def nearest(self, queries: list[tuple[Prefetch, int]], filters: dict[str, Any] | None) -> list[list[Record]]:
         """For each (prefetch, n): the n chunks nearest to the prefetch's query on its vector, best
-        first, in one request to the engine."""
+        first, in one request to the engine; ids and scores only (reading payloads is most of a
+        query's time)."""
+        raise NotImplementedError
+
+    def retrieve(self, ids: list[str], *, payload: bool | list[str] = True, with_vectors: bool = False) -> dict[str, Record]:
+        """The stored points *ids* by point id: their payload (or only the keys listed) and vectors."""
         raise NotImplementedError
 
     def scroll(self, filters: dict[str, Any] | None = None, *, with_vectors: bool = False) -> list[Record]:
@@ -46,11 +51,14 @@ class StoreReader:
         Fused here, not by Qdrant's RRF query: Qdrant breaks equal scores by its internal point
         order, which differs from one build of the same commit to the next (``record_order``), and
         both the rankings and the fusion must break them by a key of ours to give the same answer."""
-        return fuse_rrf(self.rankings(prefetches, filters, with_vectors), [p.weight for p in prefetches], rrf_k, limit)
+        fused = through_ties(fuse_rrf(self.rankings(prefetches, filters), [p.weight for p in prefetches], rrf_k), limit)
+        stored = self.retrieve([r.id for r in fused], with_vectors=with_vectors) if fused else {}
+        out = [Record(r.id, stored[r.id].payload, stored[r.id].vectors, r.score) for r in fused if r.id in stored]
+        return sorted(out, key=record_order)[:limit]
 
-    def rankings(self, prefetches: list[Prefetch], filters: dict[str, Any] | None = None,
-                 with_vectors: bool = True) -> list[list[Record]]:
-        """Each prefetch's ``limit`` best chunks in ``record_order``.
+    def rankings(self, prefetches: list[Prefetch], filters: dict[str, Any] | None = None) -> list[list[Record]]:
+        """Each prefetch's ``limit`` best chunks in ``record_order``; the payload holds path and chunk
+        index (``RANK_PAYLOAD``) of the chunks that tie, and is empty for the others.
 
         Chunks that tie at the cut-off are all fetched before the cut (Qdrant would keep whichever
         come first in its point order): one more than the limit is asked for, and while the last
@@ -59,16 +67,23 @@ class StoreReader:
         fetch = {i: p.limit + 1 for i, p in enumerate(prefetches) if p.limit > 0}
         while fetch:
             todo = list(fetch)
-            got = self.nearest([(prefetches[i], fetch[i]) for i in todo], filters, with_vectors)
+            got = self.nearest([(prefetches[i], fetch[i]) for i in todo], filters)
             for i, records in zip(todo, got):
-                ranked = sorted(records, key=record_order)
+                records = sorted(records, key=lambda r: -r.score)
                 n = prefetches[i].limit
-                if len(records) >= fetch[i] and ranked[-1].score >= ranked[n - 1].score:
+                if len(records) >= fetch[i] and records[-1].score >= records[n - 1].score:
                     fetch[i] *= 2  # the tie at the cut-off may go on past what was fetched
                     continue
-                out[i] = ranked[:n]
+                out[i] = through_ties(records, n)
                 del fetch[i]
-        return out
+        ties = sorted({r.id for ranking in out for r in tied(ranking)})
+        if ties:  # path and chunk index are read only where they decide the order
+            keys = self.retrieve(ties, payload=RANK_PAYLOAD)
+            for ranking in out:
+                for r in ranking:
+                    if r.id in keys:
+                        r.payload = keys[r.id].payload
+        return [sorted(ranking, key=record_order)[:p.limit] for ranking, p in zip(out, prefetches)]
 
     def records_of(self, path: str) -> list[Record]:
         return self.scroll(path_filter([path]))

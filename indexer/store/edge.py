@@ -342,18 +342,27 @@ class EdgeReader(StoreReader):
             return cls(settings, state, wanted["dim"], shard, lease)
         raise StoreError(f"index at {location} keeps changing while being opened; try again")
 
-    def nearest(self, queries: list[tuple[Prefetch, int]], filters: dict[str, Any] | None,
-                with_vectors: bool) -> list[list[Record]]:
+    def nearest(self, queries: list[tuple[Prefetch, int]], filters: dict[str, Any] | None) -> list[list[Record]]:
         import qdrant_edge as qe
 
         flt = to_edge(filters)
         batch = qe.QueryBatchRequest([qe.QueryRequest(limit=n, query=qe.Query.Nearest(_query(p.query, qe), using=p.using), filter=flt,
-                                                      with_payload=True, with_vector=with_vectors) for p, n in queries])
+                                                      with_payload=False, with_vector=False) for p, n in queries])
         try:
             results = self._shard.query_batch(batch)
         except Exception as exc:  # noqa: BLE001 - one line for the user
-            raise StoreError(f"index at {self.location}: query failed: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}") from None
-        return [[_to_record(p, with_vectors) for p in points] for points in results]
+            raise self._failed(exc) from None
+        return [[Record(id=norm_id(p.id), payload={}, score=p.score) for p in points] for points in results]
+
+    def retrieve(self, ids: list[str], *, payload: bool | list[str] = True, with_vectors: bool = False) -> dict[str, Record]:
+        try:
+            points = self._shard.retrieve(list(ids), with_payload=payload, with_vector=with_vectors)
+        except Exception as exc:  # noqa: BLE001 - one line for the user
+            raise self._failed(exc) from None
+        return {r.id: r for r in (_to_record(p, with_vectors) for p in points)}
+
+    def _failed(self, exc: Exception) -> StoreError:
+        return StoreError(f"index at {self.location}: query failed: {str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__}")
 
     def scroll(self, filters: dict[str, Any] | None = None, *, with_vectors: bool = False) -> list[Record]:
         return _scroll(self._shard, to_edge(filters), with_vectors)

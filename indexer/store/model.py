@@ -46,6 +46,8 @@ def point_id(doc_id: str) -> str:
 
 def norm_id(value: Any) -> str:
     """A point id as both engines hand it back (UUID object, dashed or plain string) -> 32 hex digits."""
+    if isinstance(value, uuid.UUID):  # what Qdrant Edge hands back: no need to parse it again
+        return value.hex
     try:
         return uuid.UUID(str(value)).hex
     except ValueError:
@@ -82,6 +84,10 @@ class Prefetch:
     weight: float = 1.0
 
 
+#: The payload keys ``record_order`` reads: all that a ranking needs of a candidate.
+RANK_PAYLOAD = ["meta.path", "meta.chunk_index"]
+
+
 def record_position(r: Record) -> tuple[str, int, str]:
     """Where a chunk is: runbook path, chunk position in it, point id (the order a build writes in)."""
     meta = r.payload.get("meta") or {}
@@ -108,7 +114,7 @@ def rrf_score(position: int, weight: float, k: int) -> float:
     return 1.0 / ((position + 1.0) / weight + k - 1.0)
 
 
-def fuse_rrf(rankings: list[list[Record]], weights: list[float], k: int, limit: int) -> list[Record]:
+def fuse_rrf(rankings: list[list[Record]], weights: list[float], k: int, limit: int | None = None) -> list[Record]:
     """Weighted RRF of several rankings (each best first, ties already in ``record_order``), the
     fused score in ``Record.score``, best first and ties in ``record_order``; *limit* records.
 
@@ -124,6 +130,25 @@ def fuse_rrf(rankings: list[list[Record]], weights: list[float], k: int, limit: 
             else:
                 fused[r.id] = Record(id=r.id, payload=r.payload, vectors=r.vectors, score=add)
     return sorted(fused.values(), key=record_order)[:limit]
+
+
+def through_ties(records: list[Record], n: int) -> list[Record]:
+    """The first *n* of *records* (best first) and any after them that score as much as the n-th."""
+    if len(records) <= n:
+        return list(records)
+    if n <= 0:
+        return []
+    cut = records[n - 1].score
+    end = n
+    while end < len(records) and records[end].score >= cut:
+        end += 1
+    return records[:end]
+
+
+def tied(records: list[Record]) -> list[Record]:
+    """Those of *records* (best first) that score as much as a neighbour."""
+    return [r for i, r in enumerate(records)
+            if (i and records[i - 1].score == r.score) or (i + 1 < len(records) and records[i + 1].score == r.score)]
 
 
 # ------------------------------------------------------------------------------------------------
