@@ -198,3 +198,30 @@ def test_both_store_adapters_rank_the_same_sections(tmp_path, monkeypatch):
             got[kind] = {q: [(h.path, h.anchor) for h in rank_sections(r, q)] for q in QUESTIONS}
     assert all(got["edge"][q] for q in QUESTIONS)
     assert got["server"] == got["edge"]
+
+
+def test_an_incremental_sync_answers_as_a_full_rebuild_of_the_same_commit(tmp_path, monkeypatch):
+    import git
+
+    from rbh.indexer.query import Retriever, rank_sections
+    from rbh.indexer.sync import sync
+    from rbh.project import load_project
+
+    monkeypatch.delenv("RBH_QDRANT_URL", raising=False)
+    root = tmp_path / "queues"
+    files = {"rbh.yaml": RBH_YAML, "manifests/prometheus/queues.yaml": rules(),
+             **{f"runbooks/alerts/{a}.md": runbook(a) for a in ALERTS}}
+    later = [f"runbooks/alerts/{a}.md" for a in ALERTS[::2]]  # the Warning runbooks come in a second commit
+    commit_history(root, [{k: v for k, v in files.items() if k not in later}, {k: files[k] for k in later}])
+    project = load_project(root)
+    repo = git.Repo(root)
+    sync(project, ref="HEAD~1")
+    assert sync(project, ref=repo.head.commit.hexsha).mode == "incremental"
+
+    def answers() -> dict[str, list[tuple[str, str]]]:
+        with Retriever(project) as r:
+            return {q: [(h.path, h.anchor) for h in rank_sections(r, q)] for q in QUESTIONS}
+
+    incremental = answers()
+    assert sync(project, ref=repo.head.commit.hexsha, full=True).mode == "full"
+    assert answers() == incremental
