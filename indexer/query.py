@@ -1,8 +1,11 @@
 """Hybrid retrieval: dense and sparse queries fused inside Qdrant, then grouped per runbook.
 
-One ``query_points`` call does the work: two prefetches (WordLlama vector on ``text-dense``, BM25
-terms on ``text-sparse`` with Qdrant's IDF modifier) fused with weighted Reciprocal Rank Fusion,
-filters (service, team/owner, tag) applied inside both prefetches. The fused sections are then
+One batch of two nearest-neighbour queries does the work (WordLlama vector on ``text-dense``, BM25
+terms on ``text-sparse`` with Qdrant's IDF modifier), filters (service, team/owner, tag) applied
+inside both, fused with Qdrant's weighted Reciprocal Rank Fusion formula by the store interface.
+Every ranking breaks equal scores by runbook path and chunk position (``hit_order``,
+``indexer.store.model.record_order``), never by Qdrant's internal point order, so the same question
+gets the same answer after every rebuild of the same commit. The fused sections are then
 re-weighted by how much of their runbook's title the query names (a BM25F-style title field: the
 index has one sparse vector per section, so the title weight is applied here), and grouped per
 runbook: a runbook ranks by its best section, and shows at most ``per_runbook`` sections before the
@@ -220,16 +223,24 @@ def _cosine(a: Iterable[float], b: Iterable[float]) -> float:
     return dot / (na * nb) if na and nb else 0.0
 
 
+def hit_order(h: Hit) -> tuple[float, str, int, int, str]:
+    """Sort key of every ranking of hits: best score first, then runbook path, chunk position, line
+    and id. Never the input order: equal scores are common (sections with the same text, equally
+    long sections matching only their runbook's title), and the order hits arrive in came from
+    Qdrant's internal point order, which differs from one build of the same commit to the next."""
+    return (-h.score, h.path, int(h.meta.get("chunk_index") or 0), h.line, h.id)
+
+
 def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "max") -> list[Hit]:
     """Sections ranked, then grouped: runbooks ordered by best (or summed) section score, each
-    contributing up to *per_runbook* sections, *top_k* sections in all."""
+    contributing up to *per_runbook* sections, *top_k* sections in all. Equal runbooks go by path."""
     groups: dict[str, list[Hit]] = {}
-    for h in hits:  # hits arrive best first
+    for h in sorted(hits, key=hit_order):
         groups.setdefault(h.path, []).append(h)
     if how == "sum":
-        order = sorted(groups, key=lambda p: -sum(h.score for h in groups[p]))
+        order = sorted(groups, key=lambda p: (-sum(h.score for h in groups[p]), p))
     else:
-        order = sorted(groups, key=lambda p: -groups[p][0].score)
+        order = sorted(groups, key=lambda p: (-groups[p][0].score, p))
     out: list[Hit] = []
     for path in order:
         out.extend(groups[path][:per_runbook])
@@ -366,7 +377,7 @@ class Retriever:
             if _is_template(title, h.path) and not q & _TEMPLATE_WORDS:
                 continue
             h.score *= 1.0 + self.settings.title_boost * cache[title]
-        return sorted(hits, key=lambda h: -h.score)
+        return sorted(hits, key=hit_order)
 
     def weigh_phrases(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Re-rank by phrase evidence: how many of the query's adjacent word pairs a section (or, with
@@ -396,7 +407,7 @@ class Retriever:
         else:
             for h in hits:
                 h.score *= 1.0 + s.phrase_boost * per_section[h.id]
-        return sorted(hits, key=lambda h: -h.score)
+        return sorted(hits, key=hit_order)
 
     def weigh_numbers(self, query: str, hits: list[Hit]) -> list[Hit]:
         """Runbook-level evidence: the integers of the query (thresholds a template wrote: "less than
@@ -410,7 +421,7 @@ class Retriever:
             found.setdefault(h.path, set()).update(_INTEGER.findall(h.text))
         for h in hits:
             h.score *= 1.0 + self.settings.number_boost * len(wanted & found[h.path]) / len(wanted)
-        return sorted(hits, key=lambda h: -h.score)
+        return sorted(hits, key=hit_order)
 
     def sections_of(self, path: str) -> list[Hit]:
         """Every chunk of one runbook, in document order (for alert lookups that name a file)."""
@@ -530,7 +541,7 @@ def merge_scores(hits: list[Hit], more: list[Hit], weight: float) -> list[Hit]:
         else:
             h.score *= weight
             by_id[h.id] = h
-    return sorted(by_id.values(), key=lambda h: -h.score)
+    return sorted(by_id.values(), key=hit_order)
 
 
 _HASH_SUFFIX = re.compile(r"\b([a-z][a-z0-9]*(?:-[a-z0-9]+)*?)-(?:[a-f0-9]{8,10}-[a-z0-9]{5}|[a-z0-9]{5}|[0-9]{1,3}|[a-f0-9]{6,10})\b")

@@ -312,7 +312,7 @@ def _apply(target, plan: _Plan, settings, loader, report: SyncReport, tick: Prog
     rewritten = set(plan.embed) | {new for _, new in plan.moves}
     gone = [p for p in dict.fromkeys(plan.remove + [old for old, _ in plan.moves]) if p not in rewritten]
     report.chunks_deleted += target.delete_paths(gone)
-    for path in rewritten:
+    for path in sorted(rewritten):
         report.chunks_deleted += _delete_stale(target, path, written_ids.get(path, []))
 
 

@@ -5,7 +5,7 @@
   writer builds a new generation (a copy of the serving one, or a fresh build) and publishes it by
   an atomic rename of a pointer file.
 - **Server or cluster: qdrant-client** (``indexer.store.server``), public API only: collections,
-  an alias onto the live one, payload indexes, ``query_points`` with prefetch + RRF, and the index
+  an alias onto the live one, payload indexes, batched ``query_points``, and the index
   state in the collection metadata.
 
 The interface (what ``indexer.sync``, ``indexer.query`` and the Haystack document store use)
@@ -16,7 +16,9 @@ The interface (what ``indexer.sync``, ``indexer.query`` and the Haystack documen
 - ``location``    where the store is, for messages (a URL without credentials)
 - ``search(prefetches, *, limit, rrf_k, filters)`` one fused query: each ``Prefetch`` names a
                   vector (``text-dense`` or ``text-sparse``; more named vectors can be added to
-                  ``VECTORS``), its query and weight; fused by weighted RRF inside Qdrant
+                  ``VECTORS``), its query and weight; the adapter runs the prefetches as one batch
+                  of nearest-neighbour queries (``nearest``) and ``fuse_rrf`` fuses them with
+                  Qdrant's weighted RRF formula, equal scores in ``record_order`` (path, chunk)
 - ``scroll(filters=None, with_vectors=False)``, ``count(filters=None)``
 A Haystack ``DocumentStore`` over a reader: ``RbhDocumentStore.over_reader(reader)``
   (``indexer.store.document_store``, the module above the adapters: it opens them by itself too)

@@ -46,6 +46,8 @@ def point_id(doc_id: str) -> str:
 
 def norm_id(value: Any) -> str:
     """A point id as both engines hand it back (UUID object, dashed or plain string) -> 32 hex digits."""
+    if isinstance(value, uuid.UUID):  # what Qdrant Edge hands back: no need to parse it again
+        return value.hex
     try:
         return uuid.UUID(str(value)).hex
     except ValueError:
@@ -80,6 +82,73 @@ class Prefetch:
     query: Any
     limit: int
     weight: float = 1.0
+
+
+#: The payload keys ``record_order`` reads: all that a ranking needs of a candidate.
+RANK_PAYLOAD = ["meta.path", "meta.chunk_index"]
+
+
+def record_position(r: Record) -> tuple[str, int, str]:
+    """Where a chunk is: runbook path, chunk position in it, point id (the order a build writes in)."""
+    meta = r.payload.get("meta") or {}
+    return (str(meta.get("path") or ""), int(meta.get("chunk_index") or 0), r.id)
+
+
+def record_order(r: Record) -> tuple[float, str, int, str]:
+    """Sort key of ranked records: best score first, then runbook path, chunk position and point id.
+
+    Qdrant breaks equal scores by its internal point order, and that order is not ours to fix:
+    Qdrant Edge numbers the points of one multi-point upsert in a per-process random order, and a
+    server reorders its segments as it optimizes them. Two sections with the same text (a Warning
+    and a Critical runbook sharing a paragraph), or the equally long sections of a one-alert-per-
+    file runbook, tie exactly; only a key of our own gives the same answer after every rebuild."""
+    return (-r.score, *record_position(r))
+
+
+def rrf_score(position: int, weight: float, k: int) -> float:
+    """Qdrant's weighted Reciprocal Rank Fusion term for a 0-based *position* in one ranking:
+    ``1 / ((position + 1) / weight + k - 1)`` (``1 / (position + k)`` at weight 1), as Qdrant computes
+    it (``qdrant_client.hybrid.fusion.reciprocal_rank_fusion``, the same formula as the engine's)."""
+    if weight <= 0:
+        return 0.0
+    return 1.0 / ((position + 1.0) / weight + k - 1.0)
+
+
+def fuse_rrf(rankings: list[list[Record]], weights: list[float], k: int, limit: int | None = None) -> list[Record]:
+    """Weighted RRF of several rankings (each best first, ties already in ``record_order``), the
+    fused score in ``Record.score``, best first and ties in ``record_order``; *limit* records.
+
+    Equal weights count as 1.0, as the adapters passed them to Qdrant before (no weights at all)."""
+    if len(set(weights)) <= 1:
+        weights = [1.0] * len(rankings)
+    fused: dict[str, Record] = {}
+    for ranking, weight in zip(rankings, weights):
+        for position, r in enumerate(ranking):
+            add = rrf_score(position, weight, k)
+            if r.id in fused:
+                fused[r.id].score += add
+            else:
+                fused[r.id] = Record(id=r.id, payload=r.payload, vectors=r.vectors, score=add)
+    return sorted(fused.values(), key=record_order)[:limit]
+
+
+def through_ties(records: list[Record], n: int) -> list[Record]:
+    """The first *n* of *records* (best first) and any after them that score as much as the n-th."""
+    if len(records) <= n:
+        return list(records)
+    if n <= 0:
+        return []
+    cut = records[n - 1].score
+    end = n
+    while end < len(records) and records[end].score >= cut:
+        end += 1
+    return records[:end]
+
+
+def tied(records: list[Record]) -> list[Record]:
+    """Those of *records* (best first) that score as much as a neighbour."""
+    return [r for i, r in enumerate(records)
+            if (i and records[i - 1].score == r.score) or (i + 1 < len(records) and records[i + 1].score == r.score)]
 
 
 # ------------------------------------------------------------------------------------------------

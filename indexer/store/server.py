@@ -190,28 +190,29 @@ class ServerReader(StoreReader):
             raise
         return cls(settings, state, wanted["dim"], client)
 
-    def search(self, prefetches: list[Prefetch], *, limit: int, rrf_k: int = 60,
-               filters: dict[str, Any] | None = None, with_vectors: bool = True) -> list[Record]:
+    def nearest(self, queries: list[tuple[Prefetch, int]], filters: dict[str, Any] | None) -> list[list[Record]]:
         from qdrant_client import models
 
         flt = to_client(filters)
-        pre = []
-        for p in prefetches:
+        requests = []
+        for p, n in queries:
             q = (models.SparseVector(indices=list(p.query.indices), values=list(p.query.values))
                  if isinstance(p.query, SparseValues) else list(p.query))
-            pre.append(models.Prefetch(query=q, using=p.using, limit=p.limit, filter=flt))
-        weights = [p.weight for p in prefetches]
-        if len(set(weights)) == 1:
-            fusion: Any = models.RrfQuery(rrf=models.Rrf(k=rrf_k))
-        else:
-            fusion = models.RrfQuery(rrf=models.Rrf(k=rrf_k, weights=weights))
+            requests.append(models.QueryRequest(query=q, using=p.using, filter=flt, limit=n, with_payload=False, with_vector=False))
         try:
-            res = self.client.query_points(self.alias, prefetch=pre, query=fusion, limit=limit,
-                                           with_payload=True, with_vectors=with_vectors)
+            responses = self.client.query_batch_points(self.alias, requests=requests)
         except Exception as exc:  # noqa: BLE001 - one line for the user, details in --verbose
             log.debug("query failed", exc_info=True)
             raise StoreError(f"index at {self.location}: {_one_line(exc)}") from None
-        return [_to_record(p, with_vectors) for p in res.points]
+        return [[_to_record(p, False) for p in res.points] for res in responses]
+
+    def retrieve(self, ids: list[str], *, payload: bool | list[str] = True, with_vectors: bool = False) -> dict[str, Record]:
+        try:
+            points = self.client.retrieve(self.alias, ids=list(ids), with_payload=payload, with_vectors=with_vectors)
+        except Exception as exc:  # noqa: BLE001 - one line for the user, details in --verbose
+            log.debug("retrieve failed", exc_info=True)
+            raise StoreError(f"index at {self.location}: {_one_line(exc)}") from None
+        return {r.id: r for r in (_to_record(p, with_vectors) for p in points)}
 
     def scroll(self, filters: dict[str, Any] | None = None, *, with_vectors: bool = False) -> list[Record]:
         return _scroll(self.client, self.alias, to_client(filters), with_vectors)
