@@ -12,11 +12,12 @@ Targets on the 2-core reference machine: full < 60 s, one-file < 3 s. Prints a m
 
     .venv/bin/python bench/index_bench.py                 # 2,000 runbooks
     .venv/bin/python bench/index_bench.py --runbooks 200  # quick look
-    .venv/bin/python bench/index_bench.py --baseline DIR  # the one-file CLI row also with DIR's code
 
-The machine is shared and noisy: the fresh-process rows are the median of ``--cli-runs`` runs, CPU
-time is reported next to wall time, and ``--baseline`` alternates with another checkout's code (a
-``git archive`` or worktree of an older commit) so a change is judged by a ratio within one run.
+The machine is shared and noisy: the fresh-process rows are the median of ``--cli-runs`` runs and CPU
+time is reported next to wall time. For a before/after ratio within one run use ``store_bench.py
+--baseline-python`` (the baseline in its own venv, on its own repository). The ``--baseline DIR``
+this script had put a checkout on ``PYTHONPATH``, which the editable install's import hook ignores:
+its "baseline" timed the current code.
 """
 
 from __future__ import annotations
@@ -87,8 +88,6 @@ def main() -> int:
     ap.add_argument("--sections", type=int, default=10)
     ap.add_argument("--keep", action="store_true", help="keep the temporary repository")
     ap.add_argument("--cli-runs", type=int, default=3, help="fresh `rbh index` processes for the one-file row (default 3)")
-    ap.add_argument("--baseline", type=Path, default=None, metavar="DIR",
-                    help="also time the one-file `rbh index` with the code of this checkout (before/after in one run)")
     args = ap.parse_args()
 
     import git
@@ -123,10 +122,9 @@ def main() -> int:
         rebuild = sync(project, full=True)  # same model: unchanged chunks keep their vectors
 
         # the same kind of edit, through the command line in a fresh process (imports, model load);
-        # several runs, alternating with the baseline checkout's code when --baseline is given
+        # several runs
         exe = Path(sys.executable).with_name("rbh")
-        codes = [("this checkout", {})] + ([(f"baseline {args.baseline.name}", {"PYTHONPATH": str(args.baseline.resolve())})]
-                                           if args.baseline else [])
+        codes: list[tuple[str, dict[str, str]]] = [("this checkout", {})]
         cli: dict[str, list[tuple[float, float]]] = {name: [] for name, _ in codes}
         for run in range(args.cli_runs):
             for name, env in codes:
