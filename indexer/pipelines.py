@@ -37,9 +37,14 @@ class IndexSettings:
     exclude: tuple[str, ...]
     max_file_bytes: int
     store_format: int = STORE_FORMAT
+    site: str = ""  # rbh.anchors.site_signature: the site's anchors and page titles, stored on every chunk
 
     @classmethod
-    def from_project(cls, project) -> "IndexSettings":
+    def from_project(cls, project, root=None) -> "IndexSettings":
+        """The settings for *project*'s runbooks read from *root* (default: the project's own
+        repository; ``rbh index --source`` reads another)."""
+        from rbh.anchors import site_signature
+
         idx = project.config.index
         rb = project.config.runbooks
         sig = model_signature(project.config)
@@ -54,6 +59,7 @@ class IndexSettings:
             include=tuple(rb.include) if rb.include else None,
             exclude=tuple(rb.exclude),
             max_file_bytes=idx.max_file_bytes,
+            site=site_signature(root if root is not None else project.root),
         )
 
     def as_dict(self) -> dict[str, Any]:

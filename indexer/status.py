@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import TYPE_CHECKING
 
 from rbh.indexer.store import read_status, store_settings, store_size_bytes
@@ -30,6 +31,8 @@ def index_status(project: Project, qdrant_url: str | None = None) -> str:
         return "\n".join(lines)
     wanted = IndexSettings.from_project(project)
     s = state.settings or {}
+    if project.config.index.source:  # the site config read is the source's, not this folder's
+        wanted = dataclasses.replace(wanted, site=str(s.get("site", "")))
     lines += [
         f"collection:  {ss.alias} -> {state.collection}",
         f"source:      {state.source or '-'}",

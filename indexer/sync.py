@@ -119,7 +119,7 @@ def sync(project: Project, *, ref: str | None = None, worktree: bool = False, fu
     if repo is None:
         raise GitError(f"{project.root} is not a git repository: rbh indexes runbooks from git (run 'git init' and commit them)")
     root = rgit.repo_root(repo)
-    settings = IndexSettings.from_project(project)
+    settings = IndexSettings.from_project(project, root)
     ss = store_settings(project, qdrant_url)
 
     if worktree:

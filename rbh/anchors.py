@@ -332,8 +332,8 @@ def slugger_for(root: Path | str | None) -> Slugger:
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         path = Path(root) / name
         try:
-            if not path.is_file() or path.stat().st_size > 1_000_000:
-                continue
+            if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
+                continue  # a symlink could name a file outside the repository
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
@@ -342,6 +342,21 @@ def slugger_for(root: Path | str | None) -> Slugger:
         except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem; anchors use the default
             return DEFAULT
     return NOT_MKDOCS
+
+
+_PROBES = ("Check the Pods", "Ünïcode Ärger", "a_b-c.d (e) 1/2", "日本 Ω")
+
+
+def site_signature(root: Path | str | None) -> str:
+    """A short hash of what the site's config makes of runbook text: its anchors (the slugger,
+    probed on sample headings, so ``slugify`` options count) and its page titles (``nav``). The
+    index records it: when it changes, stored anchors and titles are stale."""
+    import hashlib
+    import json
+
+    s = slugger_for(root)
+    data = [s.separator, s.attr_list, s.attr_tight, [s(p) for p in _PROBES], sorted(mkdocs_nav_titles(root).items())]
+    return hashlib.sha256(json.dumps(data, ensure_ascii=False).encode("utf-8")).hexdigest()[:12]
 
 
 def mkdocs_nav_titles(root: Path | str | None) -> dict[str, str]:

@@ -273,6 +273,32 @@ def test_changed_chunking_setting_triggers_a_rebuild(indexed):
     assert report.chunks_total == 4
 
 
+def test_changed_site_anchors_or_nav_titles_trigger_a_rebuild(indexed):
+    """Chunks carry the site's anchors and page titles (mkdocs.yml's toc.slugify and nav); a change
+    there left them stale until `rbh index --full`. The rebuild reuses the stored vectors."""
+    repo, project, _ = indexed
+    repo.write("runbooks/notitle.md", "## Restart steps\n\nRestart the consumer.\n")
+    repo.write("mkdocs.yml", "site_name: Ops\ndocs_dir: runbooks\nnav:\n  - Consumer restarts: notitle.md\n")
+    repo.commit("a page titled by the nav")
+    first = sync(load_project(repo.root))
+    assert (first.mode, first.reason) == ("full", "settings changed: site")
+    assert sync(load_project(repo.root)).mode == "unchanged"
+    repo.write("mkdocs.yml", "site_name: Ops\ndocs_dir: runbooks\nnav:\n  - Restarting consumers: notitle.md\n")
+    repo.commit("renamed in the nav")
+    second = sync(load_project(repo.root))
+    assert (second.mode, second.reason) == ("full", "settings changed: site")
+    hits = [d for d in ask(load_project(repo.root), "restart the consumer") if d.meta["path"] == "runbooks/notitle.md"]
+    assert hits and hits[0].meta["title"] == "Restarting consumers"
+    repo.write("mkdocs.yml", "site_name: Ops\ndocs_dir: runbooks\nnav:\n  - Restarting consumers: notitle.md\n"
+                             "markdown_extensions:\n  - toc:\n      separator: _\n")
+    repo.commit("another anchor separator")
+    third = sync(load_project(repo.root))
+    assert (third.mode, third.reason) == ("full", "settings changed: site")
+    assert hits[0].meta["anchor"] == "restart-steps"
+    again = [d for d in ask(load_project(repo.root), "restart the consumer") if d.meta["path"] == "runbooks/notitle.md"]
+    assert again[0].meta["anchor"] == "restart_steps"
+
+
 def test_reader_during_indexing_sees_the_previous_complete_index(indexed):
     from rbh.indexer.pipelines import IndexSettings
     from rbh.indexer.store import IndexState, StoreWriter, store_settings

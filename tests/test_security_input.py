@@ -338,3 +338,19 @@ def test_redteam_url_credentials_not_on_disk(make_repo, rbh, tmp_path):
                 if password.encode() in fh.read():
                     leaks.append(os.path.join(dirpath, name))
     assert leaks == []
+
+
+def test_a_symlinked_mkdocs_yml_is_not_read_for_anchors_or_titles(tmp_path):
+    """mkdocs.yml linked to a file outside the repository configures nothing: anchors, page titles
+    and the index's site signature come from the repository's own files only."""
+    from rbh.anchors import NOT_MKDOCS, mkdocs_nav_titles, site_signature, slugger_for
+
+    outside = tmp_path / "outside.yml"
+    outside.write_text("site_name: x\nnav:\n  - Secret title: a.md\nmarkdown_extensions:\n  - toc:\n      separator: _\n")
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    before = site_signature(repo)
+    (repo / "mkdocs.yml").symlink_to(outside)
+    assert slugger_for(repo) == NOT_MKDOCS and slugger_for(repo)("Two words") == "two-words"
+    assert mkdocs_nav_titles(repo) == {}
+    assert site_signature(repo) == before
