@@ -6,7 +6,9 @@ Resolves every object named by `kubectl`/`oc` commands (`deploy/checkout`, `depl
 (`payments.payments.svc.cluster.local`) against the manifests. When no object of that kind and name
 exists in any namespace, it reports it, with the name it was renamed to in the manifests' git history,
 or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
-placeholders (`<pod>`, `$POD`) are not checked.
+placeholders (`<pod>`, `$POD`) are not checked, nor Services a cluster always has (`kubernetes` in
+`default`, `kube-dns` in `kube-system`) or that an Ingress or Gateway API route in the manifests sends
+traffic to (a Helm chart or operator defines them).
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
 the config sets a severity for the rule).
@@ -41,7 +43,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     inv = ctx.inventory
     for rb, ref in _k8s.checkable_refs(ctx):
         _, anywhere = _k8s.find(inv, ref.resource, ref.name, ref.namespace)
-        if anywhere:
+        if anywhere or _k8s.defined_elsewhere(inv, ref):
             continue
         kind = _k8s.label(ref.resource)
         pool = inv.names_of(ref.resource, ref.namespace) or inv.names_of(ref.resource)

@@ -1,0 +1,129 @@
+"""Round 6 of the new-user trial (bench/README.md): a Kubernetes homelab with Kustomize overlays and
+Helm-installed charts (rommelporras/homelab), docker compose stacks with Grafana provisioning files
+(hugomolinfresneda/homelab-stacks), each false error reduced to a minimal reproduction in a real
+temporary git repository:
+
+- an overlay's ``kustomization.yaml`` puts its base's objects in the overlay's namespace;
+- a Service the manifests route to (HTTPRoute, Ingress) exists, though a Helm chart defines it;
+- every cluster has the ``kubernetes`` Service in ``default``;
+- a Grafana provisioning file (``apiVersion: 1``) is no Kubernetes object without a kind;
+- a name moved to another file in the same commit was not removed.
+"""
+
+from __future__ import annotations
+
+from checks_support import commit_history
+from newuser_support import check, found
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: portfolio
+spec:
+  selector: {matchLabels: {app: portfolio}}
+  template:
+    metadata: {labels: {app: portfolio}}
+    spec:
+      containers: [{name: portfolio, image: portfolio:1}]
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: portfolio
+spec:
+  selector: {app: portfolio}
+  ports: [{port: 80}]
+"""
+
+
+def test_kustomize_overlay_namespace_applies_to_its_base(tmp_path):
+    """rommelporras/homelab: `manifests/portfolio/base/` has no namespace; the overlays' kustomization
+    files set `namespace: portfolio-staging` / `portfolio-prod`. The runbook's `kubectl -n portfolio-prod
+    get svc portfolio` is right; a namespace no overlay makes is still wrong."""
+    root = tmp_path / "homelab"
+    commit_history(root, [{
+        "manifests/portfolio/base/deployment.yaml": DEPLOYMENT,
+        "manifests/portfolio/base/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+                                                        "resources:\n- deployment.yaml\n",
+        "manifests/portfolio/overlays/prod/kustomization.yaml": "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+                                                                 "kind: Kustomization\nresources:\n- ../../base\n- namespace.yaml\n"
+                                                                 "namespace: portfolio-prod\n",
+        "manifests/portfolio/overlays/prod/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: portfolio-prod\n",
+        "manifests/portfolio/overlays/staging/kustomization.yaml": "resources: [../../base]\nnamespace: portfolio-staging\n",
+        "runbooks/apps.md": "# Apps\n\n```bash\nkubectl -n portfolio-prod get svc portfolio\n"
+                            "kubectl -n portfolio-staging rollout restart deployment/portfolio\n"
+                            "kubectl -n portfolio-dev get svc portfolio\n```\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH102", "runbooks/apps.md", 6, "service `portfolio` is not in namespace `portfolio-dev` (it is in "
+                                          "`default`, `portfolio-prod`, `portfolio-staging`)"),
+    ]
+
+
+ROUTE = """\
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: loki
+  namespace: monitoring
+spec:
+  parentRefs: [{name: homelab-gateway, namespace: default}]
+  rules:
+    - backendRefs:
+        - name: loki
+          port: 3100
+"""
+
+INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: grafana
+  namespace: monitoring
+spec:
+  rules:
+    - host: grafana.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend:
+              service: {name: prometheus-grafana, port: {number: 80}}
+"""
+
+
+def test_services_the_manifests_route_to_exist(tmp_path):
+    """rommelporras/homelab installs Loki and Grafana with Helm (`helm/loki/values.yaml`); the charts'
+    Services are in no manifest, but the HTTPRoute and Ingress in `manifests/` route to them, so
+    `loki.monitoring.svc.cluster.local:3100` is right. The API server's `kubernetes.default.svc` is in
+    every cluster. A Service nothing defines or routes to is still unknown."""
+    root = tmp_path / "homelab"
+    commit_history(root, [{
+        "manifests/monitoring/loki-httproute.yaml": ROUTE,
+        "manifests/monitoring/grafana-ingress.yaml": INGRESS,
+        "runbooks/logging.md": "# Logging\n\n```bash\ncurl http://loki.monitoring.svc.cluster.local:3100/ready\n"
+                               "curl -k https://kubernetes.default.svc.cluster.local/healthz\n"
+                               "kubectl -n monitoring port-forward svc/prometheus-grafana 3000:80\n"
+                               "curl http://tempo.monitoring.svc.cluster.local:3200/ready\n```\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH101", "runbooks/logging.md", 7, "service `tempo` (in-cluster DNS name "
+                                             "`tempo.monitoring.svc.cluster.local:3200`) not found in namespace `monitoring` or any other"),
+    ]
+
+
+def test_grafana_provisioning_files_are_not_kubernetes_objects(tmp_path):
+    """homelab-stacks: `manifests.include: [stacks/**/*.yaml]` takes Grafana's provisioning files
+    (`apiVersion: 1`, no kind) with the compose files; they are not Kubernetes objects missing a kind.
+    A document with a Kubernetes apiVersion and no kind still is."""
+    root = tmp_path / "stacks"
+    commit_history(root, [{
+        "stacks/monitoring/compose.yaml": "services:\n  grafana:\n    image: grafana/grafana:11.0.0\n",
+        "stacks/monitoring/grafana/provisioning/datasources/datasources.yaml":
+            "apiVersion: 1\ndatasources:\n  - name: Prometheus\n    type: prometheus\n    url: http://prometheus:9090\n",
+        "stacks/monitoring/broken.yaml": "apiVersion: v1\nmetadata:\n  name: x\n",
+        "runbooks/grafana.md": "# Grafana\n\n```bash\ndocker compose restart grafana\n```\n",
+        "rbh.yaml": "manifests:\n  include: ['stacks/**/*.yaml']\n",
+    }])
+    assert found(check(root)) == [("RBH002", "stacks/monitoring/broken.yaml", 1, "document has no 'kind': skipped")]
