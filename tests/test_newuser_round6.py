@@ -127,3 +127,61 @@ def test_grafana_provisioning_files_are_not_kubernetes_objects(tmp_path):
         "rbh.yaml": "manifests:\n  include: ['stacks/**/*.yaml']\n",
     }])
     assert found(check(root)) == [("RBH002", "stacks/monitoring/broken.yaml", 1, "document has no 'kind': skipped")]
+
+
+PLAYBOOKS = """\
+# Playbooks
+
+## Alerts
+
+### CortexCompactorHasNotUploadedBlocks
+
+This alert fires when a compactor is not uploading any compacted blocks to the storage.
+
+How to **investigate**:
+- If the alert `CortexCompactorHasNotSuccessfullyRunCompaction` has fired as well, then investigate that issue first
+- Look for any error in the compactor logs
+
+### CortexCompactorHasNotSuccessfullyRunCompaction
+
+This alert fires if the compactor is not able to successfully compact all discovered compactable blocks.
+
+How to **investigate**:
+- Look for any error in the compactor logs
+- A corrupted block index stops the compaction of one tenant
+"""
+
+CORTEX_RULES = """\
+groups:
+  - name: cortex_compactor
+    rules:
+      - alert: CortexCompactorHasNotUploadedBlocks
+        expr: time() - cortex_compactor_last_successful_run_timestamp_seconds > 60 * 60 * 24
+        annotations:
+          message: Cortex Compactor {{ $labels.instance }} has not uploaded any block in the last 24 hours.
+      - alert: CortexCompactorHasNotSuccessfullyRunCompaction
+        expr: (time() - cortex_compactor_last_successful_run_timestamp_seconds > 60 * 60 * 24)
+        annotations:
+          message: Cortex Compactor {{ $labels.instance }} has not run compaction in the last 24 hours.
+"""
+
+
+def test_alert_without_runbook_url_answers_the_section_headed_by_its_name(tmp_path):
+    """cortexproject/cortex-jsonnet: the alerts carry no runbook_url; `docs/playbooks.md` has one
+    `### AlertName` section per alert (a lint script keeps them in step). The rendered alert
+    `[FIRING:1] CortexCompactorHasNotSuccessfullyRunCompaction ...` was answered by retrieval with the
+    section above it, which names the alert in passing; now the alert resolves to its own section."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "cortex"
+    commit_history(root, [{
+        "cortex-mixin/docs/playbooks.md": PLAYBOOKS,
+        "rendered/alerts.yaml": CORTEX_RULES,
+        "rbh.yaml": "runbooks: {include: ['cortex-mixin/docs/*.md']}\nmanifests: {include: ['rendered/*.yaml']}\n",
+    }])
+    index(root)
+    first = ask_json(root, "[FIRING:1] CortexCompactorHasNotSuccessfullyRunCompaction Cortex Compactor compactor-0 "
+                           "in prod/cortex has not run compaction in the last 24 hours.")["results"][0]
+    assert (first["via"], first["heading"], first["line"], first["anchor"]) == (
+        "alert", "CortexCompactorHasNotSuccessfullyRunCompaction", 13, "cortexcompactorhasnotsuccessfullyruncompaction")
+    assert first["alert"]["via"] == "heading"
