@@ -185,3 +185,48 @@ def test_alert_without_runbook_url_answers_the_section_headed_by_its_name(tmp_pa
     assert (first["via"], first["heading"], first["line"], first["anchor"]) == (
         "alert", "CortexCompactorHasNotSuccessfullyRunCompaction", 13, "cortexcompactorhasnotsuccessfullyruncompaction")
     assert first["alert"]["via"] == "heading"
+
+
+JEKYLL_CONFIG = """\
+title: cloud.gov
+baseurl: ""
+collections:
+  pages:
+    output: true
+    permalink: /:path/
+  docs:
+    output: true
+    permalink: /:collection/:path/
+  kbarticles:
+    output: true
+    permalink: /knowledge-base/:path/
+permalink: pretty
+"""
+
+
+def test_jekyll_serves_collections_posts_permalinks_and_assets_at_their_urls(tmp_path):
+    """cloud-gov/cg-site: `{{site.baseurl}}/docs/services/intro/` is `_docs/services/intro.md` (the
+    `docs` collection's permalink), `/knowledge-base/2024-12-06-migrating-opensearch/` a `kbarticles`
+    document, `/pages/documentation/adding-users/` the page whose front matter says so,
+    `/2017/07/07/changes-to-credentials-broker` a post, `/assets/images/x.png` a file in `_assets/`.
+    A post URL under a folder the site does not use, or an anchor the page lacks, is still broken."""
+    root = tmp_path / "cgsite"
+    commit_history(root, [{
+        "_config.yml": JEKYLL_CONFIG,
+        "_docs/services/intro.md": "---\ntitle: Services\n---\n\n## Support status\n\ntext\n",
+        "_kbarticles/2024-12-06-migrating-opensearch.md": "---\ntitle: Migrating\n---\n\nSee [the services]({{site.baseurl}}/docs/services/intro/#support-status).\n",
+        "_pages/pages/documentation/add-user.md": "---\ntitle: Add a user\npermalink: /pages/documentation/adding-users/\n---\n\ntext\n",
+        "_posts/2017-07-07-changes-to-credentials-broker.md": "---\nlayout: post\n---\n\nNews.\n",
+        "_posts/2025-01-02-v2api-deprecation.md": "---\nlayout: post\ndate: \"2025-01-07\"\n---\n\nNews.\n",
+        "_assets/images/content/app-overview.png": b"\x89PNG\r\n",
+        "_docs/services/logs.md": "---\ntitle: Logs\n---\n\n"
+                                  "[Services]({{site.baseurl}}/docs/services/intro/), [migrating](/knowledge-base/2024-12-06-migrating-opensearch/),\n"
+                                  "[users]({{ site.baseurl }}/pages/documentation/adding-users/), [news](/2017/07/07/changes-to-credentials-broker),\n"
+                                  "[v2](/2025/01/07/v2api-deprecation/), [old v2](/news/2025/01/07/v2api-deprecation/),\n"
+                                  "[status]({{site.baseurl}}/docs/services/intro/#support_status)\n\n"
+                                  "![overview]({{site.baseurl}}/assets/images/content/app-overview.png)\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH301", "_docs/services/logs.md", 7, "link target `/news/2025/01/07/v2api-deprecation/` does not exist"),
+        ("RBH302", "_docs/services/logs.md", 8, "anchor `#support_status` not found in `_docs/services/intro.md`"),
+    ]

@@ -10,7 +10,10 @@ site's folder being the site's root; `.mdx` pages count like `.md`; a root URL o
 site's `public/` or `static/` folder counts; `/apps.json` counts for a Middleman template `apps.json.erb`;
 `/` is the site's home page), and a folder URL from a page the site serves at `page/` (`../other/` or
 `../other` from `docs/a/page.md` is `docs/a/other.md`). `@/images/x.png` (Zola's content-root syntax, also a Hugo
-render hook's) names a file under the page's folder or a folder above it.
+render hook's) names a file under the page's folder or a folder above it. On a Jekyll site
+(`_config.yml`), a root URL counts when Jekyll builds it: a page's front matter `permalink:` or
+`redirect_from:`, a collection document at its collection's `permalink` (`_docs/a.md` at `/docs/a/`),
+a post at `/YYYY/MM/DD/title/`, and `_assets/x.png` at `/assets/x.png` (jekyll-assets' convention).
 A link to a URL the site redirects (a tech-docs site's `redirects:` in `config/tech-docs.yml`, the
 MkDocs redirects plugin's `redirect_maps`) counts when the redirect reaches a page. Pages the site
 generates at build time have no source file and are not checked: on a Middleman site whose
@@ -39,7 +42,7 @@ import re
 from typing import Iterator
 from urllib.parse import unquote
 
-from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity, page_key
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity, page_key, site_url_key
 from rbh.checks.suggest import best_match
 from rbh.paths import safe_relpath
 
@@ -140,6 +143,8 @@ def _resolve(ctx: RuleContext, source: str, target: str) -> tuple[str | None, bo
             else:
                 if (static := _static_file(ctx, target.lstrip("/"))) is not None:
                     return static, True
+                if (built := ctx.jekyll_urls.get(site_url_key(target))) is not None:
+                    return built, True
     else:
         rel = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(source), target))
     if rel is None:
