@@ -93,19 +93,37 @@ spec:
 """
 
 
+PROBE = """\
+apiVersion: monitoring.coreos.com/v1
+kind: Probe
+metadata:
+  name: adguard-dns
+  namespace: monitoring
+spec:
+  prober:
+    url: blackbox-exporter-prometheus-blackbox-exporter.monitoring.svc:9115
+  targets:
+    staticConfig:
+      static: [10.10.30.53]
+"""
+
+
 def test_services_the_manifests_route_to_exist(tmp_path):
     """rommelporras/homelab installs Loki and Grafana with Helm (`helm/loki/values.yaml`); the charts'
-    Services are in no manifest, but the HTTPRoute and Ingress in `manifests/` route to them, so
+    Services are in no manifest, but the HTTPRoute and Ingress in `manifests/` route to them (and a
+    Probe's prober URL names the blackbox exporter's), so
     `loki.monitoring.svc.cluster.local:3100` is right. The API server's `kubernetes.default.svc` is in
     every cluster. A Service nothing defines or routes to is still unknown."""
     root = tmp_path / "homelab"
     commit_history(root, [{
         "manifests/monitoring/loki-httproute.yaml": ROUTE,
         "manifests/monitoring/grafana-ingress.yaml": INGRESS,
+        "manifests/monitoring/probes/adguard.yaml": PROBE,
         "runbooks/logging.md": "# Logging\n\n```bash\ncurl http://loki.monitoring.svc.cluster.local:3100/ready\n"
                                "curl -k https://kubernetes.default.svc.cluster.local/healthz\n"
                                "kubectl -n monitoring port-forward svc/prometheus-grafana 3000:80\n"
-                               "curl http://tempo.monitoring.svc.cluster.local:3200/ready\n```\n",
+                               "curl http://tempo.monitoring.svc.cluster.local:3200/ready\n"
+                               "curl 'http://blackbox-exporter-prometheus-blackbox-exporter.monitoring.svc:9115/probe?target=x'\n```\n",
     }])
     assert found(check(root)) == [
         ("RBH101", "runbooks/logging.md", 7, "service `tempo` (in-cluster DNS name "

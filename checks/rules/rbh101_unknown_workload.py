@@ -7,8 +7,9 @@ Resolves every object named by `kubectl`/`oc` commands (`deploy/checkout`, `depl
 exists in any namespace, it reports it, with the name it was renamed to in the manifests' git history,
 or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
 placeholders (`<pod>`, `$POD`) are not checked, nor Services a cluster always has (`kubernetes` in
-`default`, `kube-dns` in `kube-system`) or that an Ingress or Gateway API route in the manifests sends
-traffic to (a Helm chart or operator defines them).
+`default`, `kube-dns` in `kube-system`) or that the manifests depend on: an Ingress or Gateway API
+route sends traffic to it, or another object's spec names it by its in-cluster DNS name (a Probe's
+prober URL, a HelmRelease's values); a Helm chart or an operator defines those.
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
 the config sets a severity for the rule).

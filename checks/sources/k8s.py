@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import posixpath
-from typing import Any
+import re
+from typing import Any, Iterator
 
 from rbh.inventory import (
     WORKLOAD_KINDS,
@@ -120,6 +121,23 @@ def _referenced(pod: dict, containers_key: str = "containers") -> tuple[list[str
     return sorted(set(cms)), sorted(set(secrets))
 
 
+_DNS_NAME = re.compile(r"(?<![\w.-])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?![\w-])")
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every string in a parsed YAML value (bounded depth: manifests are untrusted input)."""
+    if depth > 30:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, depth + 1)
+
+
 def _expand(doc: Any) -> list[Any]:
     if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
         return [item for item in doc["items"] if isinstance(item, dict)]
@@ -191,6 +209,12 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
                             and str(b.get("group") or "") in ("", "core"):
                         routed.append(f"{b.get('namespace') or namespace}/{b['name']}")
             refs["services"] = ",".join(routed)
+        else:
+            # any other kind (a Probe's prober URL, a HelmRelease's values, a ScrapeConfig's targets):
+            # the in-cluster DNS names its spec uses name Services the cluster has
+            named = sorted({f"{m.group(2)}/{m.group(1)}" for text in _strings(spec) for m in _DNS_NAME.finditer(text)})
+            if named:
+                refs["services"] = ",".join(named)
         inv.objects.append(K8sObject(kind, name, namespace, loc, labels, refs))
 
 
