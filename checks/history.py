@@ -107,11 +107,14 @@ def commit_facts_of_diff(per_file: dict[str, tuple[list, list, set, set]]):
     """A commit's (removed names, removed metrics) from its parsed manifest diff."""
     removed: list[tuple[str, str, str, str | None]] = []
     metrics: set[str] = set()
-    for path, (rem, add, metrics_removed, metrics_added) in per_file.items():
-        added_names = set(add)
+    # a name or metric added anywhere in the same commit was moved (a file renamed or split, which
+    # --no-renames shows as a deletion and an addition), not removed
+    added_anywhere = {pair for _rem, add, _mr, _ma in per_file.values() for pair in add}
+    metrics_added_anywhere = {m for *_rest, added in per_file.values() for m in added}
+    for path, (rem, add, metrics_removed, _metrics_added) in per_file.items():
         removed_names = set(rem)
         for key, old in rem:
-            if (key, old) in added_names:
+            if (key, old) in added_anywhere:
                 continue  # moved, not removed
             options = [n for k, n in add if k == key and (k, n) not in removed_names]
             best = None
@@ -120,7 +123,7 @@ def commit_facts_of_diff(per_file: dict[str, tuple[list, list, set, set]]):
                 if difflib.SequenceMatcher(None, old, cand).ratio() >= 0.5 or len(options) == 1:
                     best = cand
             removed.append((old, key, path, best))
-        metrics |= metrics_removed - metrics_added
+        metrics |= metrics_removed - metrics_added_anywhere
     return tuple(removed), tuple(sorted(metrics))
 
 

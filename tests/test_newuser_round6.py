@@ -248,3 +248,45 @@ def test_jekyll_serves_collections_posts_permalinks_and_assets_at_their_urls(tmp
         ("RBH301", "_docs/services/logs.md", 7, "link target `/news/2025/01/07/v2api-deprecation/` does not exist"),
         ("RBH302", "_docs/services/logs.md", 8, "anchor `#support_status` not found in `_docs/services/intro.md`"),
     ]
+
+
+LOKI_MONITOR = """\
+apiVersion: monitoring.coreos.com/v1
+kind: ServiceMonitor
+metadata:
+  name: loki
+  namespace: monitoring
+spec:
+  selector: {matchLabels: {app: loki}}
+"""
+
+TEMPO = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: tempo
+  namespace: monitoring
+spec:
+  ports: [{port: 3200}]
+"""
+
+
+def test_a_name_moved_to_another_file_in_a_commit_was_not_removed_there(tmp_path):
+    """rommelporras/homelab's d9d3219 moved `manifests/monitoring/*.yaml` into subfolders; the history
+    read `name: loki` leaving one file as a removal, and RBH101 said "(removed in d9d32199)" about a
+    Service named loki that no manifest ever defined. A name really deleted still says where."""
+    root = tmp_path / "homelab"
+    _, shas = commit_history(root, [
+        {"manifests/monitoring/loki-servicemonitor.yaml": LOKI_MONITOR, "manifests/monitoring/tempo.yaml": TEMPO},
+        {"manifests/monitoring/loki-servicemonitor.yaml": None,
+         "manifests/monitoring/servicemonitors/loki.yaml": LOKI_MONITOR},
+        {"manifests/monitoring/tempo.yaml": None, "manifests/monitoring/other.yaml": TEMPO.replace("tempo", "jaeger")},
+        {"runbooks/logging.md": "# Logging\n\n```bash\ncurl http://loki.monitoring.svc.cluster.local:3100/ready\n"
+                                "curl http://tempo.monitoring.svc.cluster.local:3200/ready\n```\n"},
+    ])
+    assert found(check(root)) == [
+        ("RBH101", "runbooks/logging.md", 4, "service `loki` (in-cluster DNS name `loki.monitoring.svc.cluster.local:3100`) "
+                                             "not found in namespace `monitoring` or any other"),
+        ("RBH101", "runbooks/logging.md", 5, "service `tempo` (in-cluster DNS name `tempo.monitoring.svc.cluster.local:3200`) "
+                                             f"not found in namespace `monitoring` or any other (removed in {shas[2][:8]})"),
+    ]
