@@ -290,3 +290,26 @@ def test_a_name_moved_to_another_file_in_a_commit_was_not_removed_there(tmp_path
         ("RBH101", "runbooks/logging.md", 5, "service `tempo` (in-cluster DNS name `tempo.monitoring.svc.cluster.local:3200`) "
                                              f"not found in namespace `monitoring` or any other (removed in {shas[2][:8]})"),
     ]
+
+
+def test_objects_the_runbook_creates_are_not_looked_up_in_the_manifests(tmp_path):
+    """rommelporras/homelab's CKA practice page creates `nginx` (`kubectl create deployment nginx`),
+    exposes it and scales it; the later commands named a Deployment and Service "not found in the
+    manifests". Objects the page makes exist from that line on; one used before it is made, or never
+    made, is still unknown."""
+    root = tmp_path / "homelab"
+    commit_history(root, [{
+        "manifests/apps/deployment.yaml": DEPLOYMENT,
+        "runbooks/practice.md": "# Practice\n\n```bash\nkubectl scale deployment web --replicas=2\n"
+                                "kubectl create deployment web --image=nginx --replicas=3\n"
+                                "kubectl expose deployment web --port=80 --type=NodePort\n"
+                                "kubectl scale deployment web --replicas=5\nkubectl set image deployment/web nginx=nginx:1.19\n"
+                                "curl http://web.default.svc.cluster.local\n"
+                                "kubectl create secret generic creds --from-literal=a=b\nkubectl get secret creds -o yaml\n"
+                                "kubectl run debug --image=busybox\nkubectl logs debug\n"
+                                "kubectl rollout restart deployment/portfolio deployment/api\n```\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH101", "runbooks/practice.md", 4, "deployment `web` not found in the manifests"),
+        ("RBH101", "runbooks/practice.md", 14, "deployment `api` not found in the manifests"),
+    ]

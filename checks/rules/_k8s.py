@@ -30,10 +30,22 @@ def cluster_refs(ctx, *kinds: str) -> Iterator[tuple]:
 
 
 def checkable_refs(ctx) -> Iterator[tuple]:
-    """``cluster_refs`` whose object can be looked up (see ``checkable``)."""
+    """``cluster_refs`` whose object can be looked up (see ``checkable``), but for objects the runbook
+    itself created on an earlier line (``kubectl create deployment nginx``, ``kubectl expose``,
+    ``kubectl run``): a walkthrough that makes an object and then uses it is not stale."""
+    created: dict[str, dict[tuple[str, str], int]] = {}
     for rb, ref in cluster_refs(ctx, "k8s", "dns"):
-        if checkable(ctx.inventory, ref):
-            yield rb, ref
+        if not checkable(ctx.inventory, ref):
+            continue
+        if rb.path not in created:
+            made: dict[tuple[str, str], int] = {}
+            for c in ctx.refs(rb, "k8s-created"):
+                made.setdefault((c.resource, c.name), c.line)
+            created[rb.path] = made
+        line = created[rb.path].get((ref.resource, ref.name))
+        if line is not None and ref.line >= line:
+            continue
+        yield rb, ref
 
 
 def checkable(inv: Inventory, ref: Reference) -> bool:
