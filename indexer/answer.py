@@ -599,6 +599,12 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
         elif by_alert or (first_free and (h.linked_page or is_procedure_page(sections))
                           and _page_lines(sections) <= MAX_PROCEDURE_LINES):
             out[h.path] = sections
+            # the answer is the page from its top: cite the page, not the section that matched best
+            # (a citation `#quick-confirmation` over a text that starts at `## Summary` sends the
+            # responder to the middle of the page)
+            title = str(h.meta.get("title") or (sections[0].parents[0] if sections[0].parents else sections[0].heading))
+            h.meta = {**h.meta, "line": sections[0].line, "anchor": "", "heading": title, "heading_path": [title],
+                      "end_line": _page_lines(sections) + sections[0].line - 1}
         elif first_free and (subtree := section_subtree(sections, h.anchor)):
             out[h.path] = subtree
     return out

@@ -313,3 +313,50 @@ def test_objects_the_runbook_creates_are_not_looked_up_in_the_manifests(tmp_path
         ("RBH101", "runbooks/practice.md", 4, "deployment `web` not found in the manifests"),
         ("RBH101", "runbooks/practice.md", 14, "deployment `api` not found in the manifests"),
     ]
+
+
+BLACKBOX_RUNBOOK = """\
+# BlackboxExporterDown — Blackbox exporter not scraped
+
+## Summary
+Prometheus cannot scrape the blackbox exporter, so probe-based alerts become unreliable.
+
+## Impact
+- Synthetic availability monitoring is unavailable.
+
+## Quick confirmation (30-60s)
+Check `up{job="blackbox"}` in Prometheus and the exporter container's health.
+
+## Mitigation
+Restart the exporter: `docker compose restart blackbox`.
+"""
+
+BLACKBOX_RULES = """\
+groups:
+  - name: infra
+    rules:
+      - alert: BlackboxExporterDown
+        expr: up{job="blackbox"} == 0
+        annotations:
+          summary: Blackbox exporter not scraped
+          runbook_url: https://github.com/example/homelab-stacks/blob/main/stacks/monitoring/runbooks/BlackboxExporterDown.md
+"""
+
+
+def test_a_runbook_shown_whole_is_cited_as_the_page(tmp_path):
+    """homelab-stacks: the alert's runbook_url names the whole runbook, and the answer shows it from
+    `## Summary`; the citation named the section that matched the question best
+    (`BlackboxExporterDown.md:32#quick-confirmation-3060s`), a line in the middle of what is shown."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "stacks"
+    commit_history(root, [{
+        "stacks/monitoring/runbooks/BlackboxExporterDown.md": BLACKBOX_RUNBOOK,
+        "stacks/monitoring/prometheus/rules/infra.rules.yaml": BLACKBOX_RULES,
+        "rbh.yaml": "runbooks: {include: ['stacks/**/runbooks/*.md']}\nmanifests: {include: ['stacks/**/rules/*.yaml']}\n",
+    }])
+    index(root)
+    first = ask_json(root, "[FIRING:1] BlackboxExporterDown check up job blackbox in Prometheus, exporter container health")["results"][0]
+    assert (first["via"], first["line"], first["anchor"], first["heading"]) == (
+        "alert", 3, "", "BlackboxExporterDown — Blackbox exporter not scraped")  # line 3: `## Summary`, where the text shown starts
+    assert first["citation"].startswith("stacks/monitoring/runbooks/BlackboxExporterDown.md:3 @ ")
