@@ -274,13 +274,16 @@ spec:
 def test_a_name_moved_to_another_file_in_a_commit_was_not_removed_there(tmp_path):
     """rommelporras/homelab's d9d3219 moved `manifests/monitoring/*.yaml` into subfolders; the history
     read `name: loki` leaving one file as a removal, and RBH101 said "(removed in d9d32199)" about a
-    Service named loki that no manifest ever defined. A name really deleted still says where."""
+    Service named loki that no manifest ever defined. A name really deleted still says where, also
+    when a file of another name gets an object of that name in the same commit (3a0366b deleted the
+    Deployment `invoicetron-dev` and added an Argo CD Application `invoicetron-dev`)."""
     root = tmp_path / "homelab"
     _, shas = commit_history(root, [
         {"manifests/monitoring/loki-servicemonitor.yaml": LOKI_MONITOR, "manifests/monitoring/tempo.yaml": TEMPO},
         {"manifests/monitoring/loki-servicemonitor.yaml": None,
-         "manifests/monitoring/servicemonitors/loki.yaml": LOKI_MONITOR},
-        {"manifests/monitoring/tempo.yaml": None, "manifests/monitoring/other.yaml": TEMPO.replace("tempo", "jaeger")},
+         "manifests/monitoring/servicemonitors/loki-servicemonitor.yaml": LOKI_MONITOR},
+        {"manifests/monitoring/tempo.yaml": None, "manifests/monitoring/other.yaml": TEMPO.replace("tempo", "jaeger"),
+         "manifests/argocd/apps/tracing.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: tempo\n"},
         {"runbooks/logging.md": "# Logging\n\n```bash\ncurl http://loki.monitoring.svc.cluster.local:3100/ready\n"
                                 "curl http://tempo.monitoring.svc.cluster.local:3200/ready\n```\n"},
     ])
