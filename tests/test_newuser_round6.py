@@ -363,3 +363,22 @@ def test_a_runbook_shown_whole_is_cited_as_the_page(tmp_path):
     assert (first["via"], first["line"], first["anchor"], first["heading"]) == (
         "alert", 3, "", "BlackboxExporterDown — Blackbox exporter not scraped")  # line 3: `## Summary`, where the text shown starts
     assert first["citation"].startswith("stacks/monitoring/runbooks/BlackboxExporterDown.md:3 @ ")
+
+
+def test_a_moved_repository_path_suggests_the_file_of_that_name(tmp_path):
+    """rommelporras/homelab moved `manifests/monitoring/grafana-httproute.yaml` into
+    `manifests/monitoring/grafana/`; pages naming the old path were told "did you mean
+    `manifests/monitoring/grafana/loki-httproute.yaml`", a similar name in the same new folder."""
+    root = tmp_path / "homelab"
+    route = ROUTE.replace("name: loki\n  namespace", "name: grafana\n  namespace")
+    commit_history(root, [{
+        "manifests/monitoring/grafana/grafana-httproute.yaml": route,
+        "manifests/monitoring/grafana/loki-httproute.yaml": ROUTE,
+        "manifests/monitoring/grafana/prometheus-httproute.yaml": ROUTE.replace("loki", "prometheus"),
+        "runbooks/grafana.md": "# Grafana\n\nThe route is in `manifests/monitoring/grafana-httproute.yaml`.\n",
+    }])
+    report = check(root)
+    assert [(f["rule"], f["line"], f["message"], f["suggestion"]) for f in report["findings"]] == [
+        ("RBH303", 3, "repository path `manifests/monitoring/grafana-httproute.yaml` does not exist",
+         "manifests/monitoring/grafana/grafana-httproute.yaml"),
+    ]

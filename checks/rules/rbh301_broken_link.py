@@ -43,7 +43,7 @@ from typing import Iterator
 from urllib.parse import unquote
 
 from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity, page_key, site_url_key
-from rbh.checks.suggest import best_match
+from rbh.checks.suggest import best_match, same_name_nearest
 from rbh.paths import safe_relpath
 
 ID = "RBH301"
@@ -227,26 +227,6 @@ def _from_page_url(source: str, target: str) -> str | None:
     return None if joined.startswith("..") else joined + "/"
 
 
-def _same_name_nearest(rel: str, source: str, pool: list[str]) -> str | None:
-    """A file with the very name the link gives (a moved file), the one nearest the linking runbook
-    first: `./docs/OPERATIONS.md` from `p/docs/README.md` means `p/docs/OPERATIONS.md`, not some
-    `operations.md` elsewhere that a similarity score would pick (it leaves exact names out)."""
-    name = rel.rsplit("/", 1)[-1]
-    if name.lower() in ("index.md", "readme.md", "_index.md"):
-        return None  # every folder has one: the nearest is no better a guess than none
-    same = [f for f in pool if f.rsplit("/", 1)[-1].lower() == name.lower()]
-    if not same:
-        return None
-    here = posixpath.dirname(source).split("/")
-
-    def distance(f: str) -> tuple[int, bool, int, str]:  # most shared folders, exact case, shallowest
-        parts = posixpath.dirname(f).split("/")
-        shared = next((i for i, (a, b) in enumerate(zip(parts, here)) if a != b), min(len(parts), len(here)))
-        return -shared, f.rsplit("/", 1)[-1] != name, len(parts), f
-
-    return min(same, key=distance)
-
-
 # `[Slack](acme.slack.com)`, `[docs](www.example.org/guide)`: a web address written without its scheme,
 # which the browser reads as a relative link; the suggestion is the URL the author meant
 _HOST_LINK = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|dev|app|cloud|gov|edu|co|us|uk|de|fr|eu|ai)(?:[:/?#]|$)",
@@ -329,7 +309,7 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             # shared folders made unrelated files look alike), never an index page; nearer folders win
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             same_folder = [f for f in pool if f.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0]]
-            best = (_same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
+            best = (same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
                     or best_match(stem, pool, key=_stem))
             suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
             written = ref.text.partition("#")[0] if ref.text and "{" in ref.text else ref.name  # as the page has it
