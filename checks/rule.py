@@ -507,7 +507,8 @@ class RuleContext:
             except (ValueError, yaml.YAMLError):
                 config = None
             config = config if isinstance(config, dict) else {}
-            collections = config.get("collections") if isinstance(config.get("collections"), dict) else {}
+            declared = config.get("collections")
+            collections: dict[Any, Any] = declared if isinstance(declared, dict) else {}
             where = str(config.get("collections_dir") or "").strip("/")
             for name, settings in collections.items():
                 settings = settings if isinstance(settings, dict) else {}
@@ -534,8 +535,8 @@ class RuleContext:
                         date = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(head.get("date") or ""))
                         year, month, day = date.groups() if date else m.groups()[:3]
                         urls.setdefault(site_url_key(f"/{year}/{month}/{day}/{m.group(4)}"), f)
-                for url in [head.get("permalink"), *(head.get("redirect_from") if isinstance(head.get("redirect_from"), list)
-                                                    else [head.get("redirect_from")])]:
+                redirects = head.get("redirect_from")
+                for url in [head.get("permalink"), *(redirects if isinstance(redirects, list) else [redirects])]:
                     if isinstance(url, str) and url.startswith("/") and ":" not in url:
                         urls.setdefault(site_url_key(url), f)
             for f in self.files:

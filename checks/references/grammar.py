@@ -159,9 +159,9 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
     if verb == "create" and positionals and positionals[0].text.lower() in KINDS:
         # `kubectl create deployment nginx`, `create secret generic creds`, `create service clusterip web`
         kind = KINDS[positionals[0].text.lower()]
-        rest = positionals[2:] if kind in ("Service", "Secret") else positionals[1:]
-        if rest:
-            call.created.append((kind, rest[0].text, rest[0]))
+        after_kind = positionals[2:] if kind in ("Service", "Secret") else positionals[1:]
+        if after_kind:
+            call.created.append((kind, after_kind[0].text, after_kind[0]))
     elif verb == "run" and positionals:
         call.created.append(("Pod", positionals[0].text, positionals[0]))
     if verb in ("apply", "create", "cp", "explain", "api-resources", "version", "cluster-info", "proxy", "diff", "replace", "events", "run", "wait"):

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 import re
-from typing import Any, Iterator
+from typing import Any, Iterator, TypeVar
 
 from rbh.inventory import (
     WORKLOAD_KINDS,
@@ -260,15 +260,25 @@ def _place_in_kustomize_namespaces(inv: Inventory, placed: dict[str, set[str]]) 
     """A copy of each object of a file a kustomization places in a namespace, in that namespace."""
     if not placed:
         return
-    for group in (inv.workloads, inv.services, inv.configmaps, inv.secrets, inv.objects):
-        copies = []
-        for obj in group:
-            if getattr(obj, "kind", "") == "Namespace":
-                continue
-            for ns in sorted(placed.get(obj.loc.path, ())):
-                if ns != obj.namespace:
-                    copies.append(dataclasses.replace(obj, namespace=ns))
-        group.extend(copies)
+    inv.workloads.extend(_copies(inv.workloads, placed))
+    inv.services.extend(_copies(inv.services, placed))
+    inv.configmaps.extend(_copies(inv.configmaps, placed))
+    inv.secrets.extend(_copies(inv.secrets, placed))
+    inv.objects.extend(_copies(inv.objects, placed))
+
+
+_Placed = TypeVar("_Placed", Workload, Service, KeyedObject, K8sObject)
+
+
+def _copies(group: list[_Placed], placed: dict[str, set[str]]) -> list[_Placed]:
+    out: list[_Placed] = []
+    for obj in group:
+        if getattr(obj, "kind", "") == "Namespace":
+            continue
+        for ns in sorted(placed.get(obj.loc.path, ())):
+            if ns != obj.namespace:
+                out.append(dataclasses.replace(obj, namespace=ns))
+    return out
 
 
 def load(files: dict[str, bytes]) -> Inventory:
