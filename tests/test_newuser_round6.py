@@ -382,3 +382,46 @@ def test_a_moved_repository_path_suggests_the_file_of_that_name(tmp_path):
         ("RBH303", 3, "repository path `manifests/monitoring/grafana-httproute.yaml` does not exist",
          "manifests/monitoring/grafana/grafana-httproute.yaml"),
     ]
+
+
+DISK_RUNBOOK = """\
+# BackupDiskNotMounted — Backup disk not mounted
+
+## Summary
+Backup mountpoint metrics are absent, so the backup disk is likely not mounted.
+
+## Placeholders / Endpoints
+- `<BACKUPS_MOUNTPOINT>` from `/etc/fstab`
+
+## What metric triggers this alert
+`node_filesystem_avail_bytes{mountpoint="<BACKUPS_MOUNTPOINT>"}` is absent.
+
+## Expected mountpoint
+The disk is mounted by a systemd mount unit.
+
+## Diagnosis
+Run `findmnt <BACKUPS_MOUNTPOINT>` and `lsblk -f`.
+
+## Mitigation
+Mount it again: `sudo systemctl restart <MOUNT_UNIT>`.
+"""
+
+
+def test_a_page_named_after_an_alert_is_answered_whole(tmp_path):
+    """homelab-stacks: `runbooks/BackupDiskNotMounted.md` is one alert's runbook (its rule sits in an
+    `.example` file outside the globs); "the backup disk is not mounted" was answered with its
+    two-line Summary, because sections like "Placeholders / Endpoints" and "Expected mountpoint" are
+    not responder vocabulary. A page named after an alert is answered as its procedure."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "stacks"
+    commit_history(root, [{
+        "stacks/monitoring/runbooks/BackupDiskNotMounted.md": DISK_RUNBOOK,
+        "stacks/monitoring/runbooks/BlackboxExporterDown.md": BLACKBOX_RUNBOOK,
+        "rbh.yaml": "runbooks: {include: ['stacks/**/runbooks/*.md']}\n",
+    }])
+    index(root)
+    first = ask_json(root, "the backup disk is not mounted")["results"][0]
+    assert (first["path"], first["line"], first["anchor"]) == ("stacks/monitoring/runbooks/BackupDiskNotMounted.md", 3, "")
+    assert [s["heading"] for s in first["procedure"]] == [
+        "Summary", "Placeholders / Endpoints", "What metric triggers this alert", "Expected mountpoint", "Diagnosis", "Mitigation"]
