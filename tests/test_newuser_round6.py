@@ -425,3 +425,22 @@ def test_a_page_named_after_an_alert_is_answered_whole(tmp_path):
     assert (first["path"], first["line"], first["anchor"]) == ("stacks/monitoring/runbooks/BackupDiskNotMounted.md", 3, "")
     assert [s["heading"] for s in first["procedure"]] == [
         "Summary", "Placeholders / Endpoints", "What metric triggers this alert", "Expected mountpoint", "Diagnosis", "Mitigation"]
+
+
+def test_objects_a_heredoc_manifest_creates_exist_for_later_commands(tmp_path):
+    """rommelporras/homelab's RBAC page creates the token Secret `claude-code-token` with
+    `kubectl apply -f - <<EOF` and reads it two commands later; both reads were "secret not found".
+    A Secret the page never creates is still unknown."""
+    root = tmp_path / "homelab"
+    commit_history(root, [{
+        "manifests/apps/settings.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-settings\ndata:\n  a: b\n",
+        "runbooks/rbac.md": "# RBAC\n\n```bash\nkubectl apply -f - <<EOF\napiVersion: v1\nkind: Secret\nmetadata:\n"
+                            "  name: claude-code-token\n  namespace: kube-system\n  annotations:\n"
+                            "    kubernetes.io/service-account.name: claude-code\ntype: kubernetes.io/service-account-token\nEOF\n\n"
+                            "kubectl get secret claude-code-token -n kube-system\n"
+                            "cat <<'YAML' | kubectl-admin apply -f -\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\nYAML\n"
+                            "kubectl get configmap settings\nkubectl get secret other-token -n kube-system\n```\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH101", "runbooks/rbac.md", 23, "secret `other-token` not found in namespace `kube-system` or any other"),
+    ]
