@@ -444,3 +444,37 @@ def test_objects_a_heredoc_manifest_creates_exist_for_later_commands(tmp_path):
     assert found(check(root)) == [
         ("RBH101", "runbooks/rbac.md", 23, "secret `other-token` not found in namespace `kube-system` or any other"),
     ]
+
+
+ALERTMANAGER = """\
+global:
+  resolve_timeout: 5m
+route:
+  receiver: notify
+receivers:
+  - name: notify
+    telegram_configs:
+      - send_resolved: true
+        parse_mode: HTML
+        message: '{{ template "telegram.default" . }}'
+        bot_token_file: /run/secrets/telegram_bot_token
+templates:
+  - /etc/alertmanager/templates/*.tmpl
+"""
+
+
+def test_an_alertmanager_config_is_not_an_unrendered_helm_chart(tmp_path):
+    """homelab-stacks: `stacks/**/*.yaml` takes `alertmanager/alertmanager.yaml`, whose receivers use
+    Alertmanager's own `{{ template "telegram.default" . }}`; it was skipped as "unrendered Helm
+    template". A Helm template in a manifest is still reported."""
+    root = tmp_path / "stacks"
+    commit_history(root, [{
+        "stacks/monitoring/alertmanager/alertmanager.yaml": ALERTMANAGER,
+        "stacks/monitoring/compose.yaml": "services:\n  alertmanager:\n    image: prom/alertmanager:v0.27.0\n",
+        "stacks/chart/deployment.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ template \"app.fullname\" . }}\n",
+        "runbooks/alerts.md": "# Alerts\n\n```bash\ndocker compose restart alertmanager\n```\n",
+        "rbh.yaml": "manifests:\n  include: ['stacks/**/*.yaml']\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH002", "stacks/chart/deployment.yaml", 4, "unrendered Helm template ({{ ... }}): skipped; check the output of 'helm template' instead"),
+    ]
