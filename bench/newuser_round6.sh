@@ -113,6 +113,15 @@ print("%-10s runbooks %4d  manifests %3d  errors %3d  warnings %3d  info %3d  %s
 PY
 done
 
+# what a new user sees first, before writing any rbh.yaml
+for name in rommel stacks; do
+  cd "$DATA/$name"
+  mv rbh.yaml rbh.yaml.round6
+  "$RBH" check --format json --fail-on never > "$DATA/$name.noconf.json" 2>/dev/null || true
+  mv rbh.yaml.round6 rbh.yaml
+  python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; print("%-10s (no rbh.yaml) runbooks %4d  errors %3d  warnings %3d" % (sys.argv[2], s["runbooks_checked"], s["error"], s["warning"]))' "$DATA/$name.noconf.json" "$name"
+done
+
 [ "${ROUND6_ASK:-1}" = 1 ] || exit 0
 for name in $NAMES; do
   cd "$DATA/$name"
