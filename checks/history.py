@@ -25,6 +25,7 @@ import datetime as dt
 import difflib
 import logging
 import os
+import posixpath
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -107,11 +108,22 @@ def commit_facts_of_diff(per_file: dict[str, tuple[list, list, set, set]]):
     """A commit's (removed names, removed metrics) from its parsed manifest diff."""
     removed: list[tuple[str, str, str, str | None]] = []
     metrics: set[str] = set()
-    for path, (rem, add, metrics_removed, metrics_added) in per_file.items():
-        added_names = set(add)
+    # a name added in the same commit to a file of the same name elsewhere was moved with its file
+    # (`git mv monitoring/x.yaml monitoring/alerts/x.yaml`, which --no-renames shows as a deletion and
+    # an addition), not removed; the same name added to a file of another name may be another kind
+    # of object (a Deployment deleted, an Argo CD Application of that name added)
+    added_in: dict[tuple[str, str], set[str]] = {}
+    metrics_in: dict[str, set[str]] = {}
+    for path, (_rem, add, _mr, metrics_added) in per_file.items():
+        for pair in add:
+            added_in.setdefault(pair, set()).add(posixpath.basename(path))
+        for metric in metrics_added:
+            metrics_in.setdefault(metric, set()).add(posixpath.basename(path))
+    for path, (rem, add, metrics_removed, _metrics_added) in per_file.items():
         removed_names = set(rem)
+        base = posixpath.basename(path)
         for key, old in rem:
-            if (key, old) in added_names:
+            if base in added_in.get((key, old), ()):
                 continue  # moved, not removed
             options = [n for k, n in add if k == key and (k, n) not in removed_names]
             best = None
@@ -120,7 +132,7 @@ def commit_facts_of_diff(per_file: dict[str, tuple[list, list, set, set]]):
                 if difflib.SequenceMatcher(None, old, cand).ratio() >= 0.5 or len(options) == 1:
                     best = cand
             removed.append((old, key, path, best))
-        metrics |= metrics_removed - metrics_added
+        metrics |= {m for m in metrics_removed if base not in metrics_in.get(m, ())}
     return tuple(removed), tuple(sorted(metrics))
 
 

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".rbh"
 CACHE_FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"  # the fold at the memo's tip: what a run at an unchanged HEAD reads
-FORMAT = 2  # 2: file names read with -z (1 mis-read names holding a quote, tab, newline or " b/")
+FORMAT = 4  # 2: file names read with -z (1 mis-read names holding a quote, tab, newline or " b/"); 3-4: names moved with their file (same file name) in a commit are not removed (3 had any file)
 MAX_BYTES = 256 * 1024 * 1024
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")

@@ -487,6 +487,64 @@ class RuleContext:
         return sorted(found)
 
     @cached_property
+    def jekyll_urls(self) -> dict[str, str]:
+        """Site URL path (no leading or trailing slash, no ``.html``) -> the file Jekyll builds it from,
+        for pages Jekyll serves elsewhere than their path says: a page's front matter ``permalink:``
+        (and jekyll-redirect-from's ``redirect_from:``), a collection's documents (``_docs/a/b.md`` at
+        ``/docs/a/b/`` by the collection's ``permalink`` in ``_config.yml``), posts
+        (``_posts/2017-07-07-x.md`` at ``/2017/07/07/x/``, the date from front matter when it has one)
+        and ``_assets/`` at ``/assets/`` (jekyll-assets' convention)."""
+        import yaml
+
+        from rbh import yaml_load
+
+        urls: dict[str, str] = {}
+        sites = [f.rpartition("/")[0] for f in sorted(self.files) if f.rpartition("/")[2] == "_config.yml"]
+        for site in sites:
+            prefix = f"{site}/" if site else ""
+            try:
+                config = yaml_load.safe_load(_read(self.root / f"{prefix}_config.yml"))
+            except (ValueError, yaml.YAMLError):
+                config = None
+            config = config if isinstance(config, dict) else {}
+            declared = config.get("collections")
+            collections: dict[Any, Any] = declared if isinstance(declared, dict) else {}
+            where = str(config.get("collections_dir") or "").strip("/")
+            for name, settings in collections.items():
+                settings = settings if isinstance(settings, dict) else {}
+                if not settings.get("output"):
+                    continue
+                template = str(settings.get("permalink") or "/:collection/:path/")
+                if re.search(r":(?!collection\b|path\b|name\b|title\b|output_ext\b)\w+", template):
+                    continue  # dates, categories ...: not from the path alone
+                folder = posixpath.join(prefix + where, f"_{name}").strip("/")
+                for f in self.files:
+                    if f.startswith(folder + "/") and f.endswith((".md", ".markdown", ".html")):
+                        path = f[len(folder) + 1:].rsplit(".", 1)[0]
+                        url = (template.replace(":collection", str(name)).replace(":path", path)
+                               .replace(":name", path.rpartition("/")[2]).replace(":title", path.rpartition("/")[2])
+                               .replace(":output_ext", ""))
+                        urls.setdefault(site_url_key(url), f)
+            for f in sorted(self.files):
+                if not f.startswith(prefix) or not f.endswith((".md", ".markdown", ".html")):
+                    continue
+                head = _front_matter(self.root / f)
+                if "/_posts/" in f"/{f}":
+                    m = re.match(r"(\d{4})-(\d{2})-(\d{2})-(.+)\.\w+$", f.rpartition("/")[2])
+                    if m:
+                        date = re.match(r"(\d{4})-(\d{2})-(\d{2})", str(head.get("date") or ""))
+                        year, month, day = date.groups() if date else m.groups()[:3]
+                        urls.setdefault(site_url_key(f"/{year}/{month}/{day}/{m.group(4)}"), f)
+                redirects = head.get("redirect_from")
+                for url in [head.get("permalink"), *(redirects if isinstance(redirects, list) else [redirects])]:
+                    if isinstance(url, str) and url.startswith("/") and ":" not in url:
+                        urls.setdefault(site_url_key(url), f)
+            for f in self.files:
+                if f.startswith(f"{prefix}_assets/"):
+                    urls.setdefault(site_url_key("/assets/" + f[len(prefix) + len("_assets/"):]), f)
+        return urls
+
+    @cached_property
     def serves_folder_urls(self) -> bool:
         """A site generator that serves ``page.md`` at ``page/`` (MkDocs, Hugo, Docusaurus) builds this
         repository: a relative link is then resolved by the browser from that folder URL."""
@@ -546,6 +604,33 @@ def _yaml_map(path: Path, key: str, *, listed: bool = False) -> list[tuple[str, 
         items = value if isinstance(value, list) else []
         return [next(iter(i.items())) if isinstance(i, dict) and len(i) == 1 else (str(i), None) for i in items]
     return [(str(k), v) for k, v in value.items() if isinstance(v, str)] if isinstance(value, dict) else []
+
+
+def site_url_key(url: str) -> str:
+    """A site URL path as ``RuleContext.jekyll_urls`` keys it: no slashes around it, no ``.html``,
+    no ``index``."""
+    key = url.split("#", 1)[0].split("?", 1)[0].strip("/")
+    key = key[: -len(".html")] if key.endswith(".html") else key
+    return key[: -len("/index")] if key.endswith("/index") else ("" if key == "index" else key)
+
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S)
+
+
+def _front_matter(path: Path) -> dict:
+    """A page's YAML front matter (empty when it has none or it does not parse)."""
+    import yaml
+
+    from rbh import yaml_load
+
+    m = _FRONT_MATTER.match(_read(path)[:20_000])
+    if not m:
+        return {}
+    try:
+        data = yaml_load.safe_load(m.group(1))
+    except (ValueError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
 
 
 # a Ruby string that builds a site path in a folder from a value: "/repos/#{repo.app_name}.html"

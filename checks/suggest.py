@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import posixpath
 import re
 from collections import Counter
 from typing import Callable, Iterable
@@ -172,4 +173,27 @@ def best_match(name: str, candidates: Iterable[str], *, key: Callable[[str], str
                 continue
         if score > best_score or (score == best_score and best is not None and c < best):
             best, best_score = c, score
+    return best
+
+
+def same_name_nearest(rel: str, source: str, pool: list[str], *, unique: bool = False) -> str | None:
+    """A file with the very name the link gives (a moved file), the one nearest *source* (the linking
+    runbook, or the missing path itself) first: `./docs/OPERATIONS.md` from `p/docs/README.md` means `p/docs/OPERATIONS.md`, not some
+    `operations.md` elsewhere that a similarity score would pick (it leaves exact names out)."""
+    name = rel.rsplit("/", 1)[-1]
+    if name.lower() in ("index.md", "readme.md", "_index.md"):
+        return None  # every folder has one: the nearest is no better a guess than none
+    same = [f for f in pool if f.rsplit("/", 1)[-1].lower() == name.lower()]
+    if not same:
+        return None
+    here = posixpath.dirname(source).split("/")
+
+    def distance(f: str) -> tuple[int, bool, int, str]:  # most shared folders, exact case, shallowest
+        parts = posixpath.dirname(f).split("/")
+        shared = next((i for i, (a, b) in enumerate(zip(parts, here)) if a != b), min(len(parts), len(here)))
+        return -shared, f.rsplit("/", 1)[-1] != name, len(parts), f
+
+    best = min(same, key=distance)
+    if unique and sum(1 for f in same if distance(f)[::2] == distance(best)[::2]) > 1:
+        return None  # `helm/nfd/values.yaml`: every chart folder has one, none is nearer than another
     return best

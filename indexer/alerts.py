@@ -57,7 +57,7 @@ class AlertMatch:
     alert: str
     path: str  # repository-relative runbook path
     anchor: str | None
-    via: str  # runbook_url | front-matter | payload-runbook_url
+    via: str  # runbook_url | front-matter | heading | payload-runbook_url
     matched_on: str  # name | summary | description | payload
     source: str | None = None  # rule file:line (or runbook) that made the link
     url: str | None = None  # the alert's runbook_url as written: the link the answer cites
@@ -248,6 +248,13 @@ class AlertCatalog:
             if any(m.path == path for m in out):
                 continue
             out.append(AlertMatch(name, path, anchor, "front-matter", matched_on, path))
+        if not out and name in self._by_name:
+            # A rule without runbook_url whose playbook has a section headed by the alert's name (a
+            # mixin's one-file playbook, `### CortexRequestLatency`): that section, when one runbook has it.
+            key = name.lower()
+            having = [(path, fragments[key]) for path, fragments in sorted(self.anchors.items()) if key in fragments]
+            if len(having) == 1:
+                out.append(AlertMatch(name, having[0][0], having[0][1], "heading", matched_on, having[0][0]))
         return out
 
     def _canonical(self, name: str) -> str | None:

@@ -22,6 +22,7 @@ import dataclasses
 
 import datetime as dt
 import logging
+import posixpath
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -596,12 +597,32 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
         elif by_alert_section and is_procedure_page(sections, alert_heading=h.heading):
             # the section the alert links is shown in full too: it is what the alert points at
             out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
-        elif by_alert or (first_free and (h.linked_page or is_procedure_page(sections))
+        elif by_alert or (first_free and (h.linked_page or is_procedure_page(sections) or named_after_alert(h.path, sections))
                           and _page_lines(sections) <= MAX_PROCEDURE_LINES):
             out[h.path] = sections
+            # the answer is the page from its top: cite the page, not the section that matched best
+            # (a citation `#quick-confirmation` over a text that starts at `## Summary` sends the
+            # responder to the middle of the page)
+            title = str(h.meta.get("title") or (sections[0].parents[0] if sections[0].parents else sections[0].heading))
+            h.meta = {**h.meta, "line": sections[0].line, "anchor": "", "heading": title, "heading_path": [title],
+                      "end_line": _page_lines(sections) + sections[0].line - 1}
         elif first_free and (subtree := section_subtree(sections, h.anchor)):
             out[h.path] = subtree
     return out
+
+
+_ALERT_STEM = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][A-Za-z0-9]*)+")
+
+
+def named_after_alert(path: str, sections: list[ProcedureSection]) -> bool:
+    """A page named after one alert (``runbooks/BackupDiskNotMounted.md`` titled "BackupDiskNotMounted —
+    Backup disk not mounted"): the convention of one runbook per alert, whatever its sections are
+    called, so the page is about that alert and its procedure is the answer."""
+    stem = posixpath.basename(path).split(".", 1)[0]
+    if not _ALERT_STEM.fullmatch(stem):
+        return False
+    titles = [s.parents[0] if s.parents else s.heading for s in sections if s.heading]
+    return bool(titles) and titles[0].split()[0].strip(":—-") == stem
 
 
 def _anchored_container(sections: list[ProcedureSection], hit: Hit) -> tuple[list[str], list[ProcedureSection]] | None:

@@ -253,6 +253,20 @@ class Inventory:
         """Generic objects of one kind (``Ingress``, ``HorizontalPodAutoscaler``, ``Namespace`` ...)."""
         return [o for o in self.objects if o.kind == kind]
 
+    @cached_property
+    def routed_services(self) -> set[tuple[str, str]]:
+        """(namespace, name) of every Service an Ingress or a Gateway API route sends traffic to. Such a
+        Service exists in the cluster even when no manifest defines it (a Helm chart or an operator
+        does); the manifests themselves depend on it."""
+        found: set[tuple[str, str]] = set()
+        for o in self.objects:
+            if o.kind == "Ingress":
+                found |= {(o.namespace, b.split(":", 1)[0]) for b in o.refs.get("backends", "").split(",") if b}
+            for ref in o.refs.get("services", "").split(",") if o.refs.get("services") else ():
+                ns, _, name = ref.rpartition("/")
+                found.add((ns, name))
+        return found
+
     @property
     def ingresses(self) -> list[K8sObject]:
         return self.of_kind("Ingress")

@@ -88,6 +88,10 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
         where = tok or program
         yield Reference("k8s", name, line=where.line, column=where.column, resource=kind, ports=list(call.ports), **base)
         emitted = True
+    for kind, name, tok in call.created:
+        if name and not is_placeholder(name):
+            # not checked against the manifests: what the runbook itself makes exists from here on
+            yield Reference("k8s-created", name, line=tok.line, column=tok.column, resource=kind, **base)
     if not emitted and (call.namespace or call.selector or call.container):
         yield Reference("k8s", "", line=program.line, column=program.column, resource=None, **base)
     for kind, name, _tok in call.objects:
@@ -259,6 +263,45 @@ def site_template_target(target: str) -> str | None:
     return rest
 
 
+# `kubectl apply -f - <<EOF` or `cat <<'EOF' | kubectl create -f -`: the manifest is the heredoc's body
+_HEREDOC_APPLY = re.compile(r"\b(?:kubectl|oc)\b[^\n]*\b(?:apply|create)\b[^\n]*<<-?[ \t]*['\"]?(\w+)['\"]?"
+                            r"|<<-?[ \t]*['\"]?(\w+)['\"]?[^\n]*\|[ \t]*(?:\S+[ \t]+)*?(?:kubectl|oc)\b[^\n]*\b(?:apply|create)\b")
+_MAX_HEREDOC_LINES = 500
+
+
+def _heredoc_created(rb: Runbook, code: str, first_line: int, indent: int) -> Iterator[Reference]:
+    """Objects a shell block creates from a heredoc manifest (kind and ``metadata.name`` of each
+    document), as ``k8s-created`` references at the heredoc's line. Never raises on content."""
+    import yaml
+
+    from rbh import yaml_load
+
+    lines = code.split("\n")
+    i = 0
+    while i < len(lines):
+        m = _HEREDOC_APPLY.search(lines[i])
+        if not m:
+            i += 1
+            continue
+        delimiter = m.group(1) or m.group(2)
+        body: list[str] = []
+        j = i + 1
+        while j < len(lines) and lines[j].strip() != delimiter and len(body) < _MAX_HEREDOC_LINES:
+            body.append(lines[j])
+            j += 1
+        try:
+            docs = list(yaml_load.safe_load_all("\n".join(body)))
+        except (ValueError, yaml.YAMLError, RecursionError):  # untrusted text: unreadable means nothing created
+            docs = []
+        for doc in docs:
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            kind = doc.get("kind") if isinstance(doc, dict) else None
+            if isinstance(kind, str) and isinstance(meta, dict) and isinstance(meta.get("name"), str):
+                yield Reference("k8s-created", meta["name"], rb.path, first_line + i, indent + 1, "command", resource=kind,
+                                namespace=str(meta["namespace"]) if meta.get("namespace") else None, text=lines[i].strip())
+        i = j + 1
+
+
 def extract_references(rb: Runbook) -> list[Reference]:
     """Every reference in *rb*, in file order. Never raises on content."""
     refs: list[Reference] = []
@@ -285,6 +328,7 @@ def extract_references(rb: Runbook) -> list[Reference]:
                     refs.extend(_command_refs(rb, logical, "command"))
                 except RecursionError:
                     continue
+            refs.extend(_heredoc_created(rb, block.text, block.start_line, block.indent))
             for i, line in enumerate(block.text.split("\n")):
                 if ".svc" in line:
                     refs.extend(_dns_refs(rb, line, block.start_line + i, block.indent, "command"))

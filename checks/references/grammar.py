@@ -80,6 +80,8 @@ class KubectlCall:
     output: str | None = None
     patch: str | None = None
     files: list[Token] = field(default_factory=list)  # -f/--filename arguments
+    created: list[tuple[str, str, Token]] = field(default_factory=list)  # objects the command creates (kind, name, token)
+    name_flag: Token | None = None  # --name (kubectl expose: the Service's name)
 
 
 def _selector(value: str) -> dict[str, str]:
@@ -133,6 +135,8 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
                 call.context = value
             elif flag in ("-o", "--output"):
                 call.output = value
+            elif flag == "--name" and value:
+                call.name_flag = Token(value, vtok.line, vtok.column + (len(flag) + 1 if vtok is tok else 0))
             elif flag in ("-p", "--patch") and call.verb == "patch":
                 call.patch = value
             elif (flag == "-f" and verb != "logs" or flag == "--filename") and value:
@@ -152,6 +156,14 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
         positionals = positionals[1:]
         if verb in ("auth", "config", "adm"):
             return call
+    if verb == "create" and positionals and positionals[0].text.lower() in KINDS:
+        # `kubectl create deployment nginx`, `create secret generic creds`, `create service clusterip web`
+        kind = KINDS[positionals[0].text.lower()]
+        after_kind = positionals[2:] if kind in ("Service", "Secret") else positionals[1:]
+        if after_kind:
+            call.created.append((kind, after_kind[0].text, after_kind[0]))
+    elif verb == "run" and positionals:
+        call.created.append(("Pod", positionals[0].text, positionals[0]))
     if verb in ("apply", "create", "cp", "explain", "api-resources", "version", "cluster-info", "proxy", "diff", "replace", "events", "run", "wait"):
         return call
     if verb in _NAMED_KINDS_ONLY:
@@ -188,7 +200,7 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
             kind, _, name = p.text.partition("/")
             if name and kind.lower() in KINDS:
                 call.objects.append((KINDS[kind.lower()], name, Token(name, p.line, p.column + len(kind) + 1)))
-        return call
+        return _exposed(call)
     kinds = [KINDS.get(k.lower(), k) for k in first.text.split(",") if k]
     names = positionals[1:]
     if verb in ("label", "annotate"):
@@ -199,6 +211,17 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
     elif len(kinds) == 1:
         for n in names:
             call.objects.append((kinds[0], n.text, n))
+    return _exposed(call)
+
+
+def _exposed(call: KubectlCall) -> KubectlCall:
+    """``kubectl expose deployment nginx [--name web]`` creates the Service ``nginx`` (``web``)."""
+    if call.verb == "expose":
+        named = [(name, tok) for _kind, name, tok in call.objects if name and tok is not None]
+        if call.name_flag is not None:
+            call.created.append(("Service", call.name_flag.text, call.name_flag))
+        elif named:
+            call.created.append(("Service", named[0][0], named[0][1]))
     return call
 
 

@@ -13,6 +13,9 @@ POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "Replic
 CHECKED_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "CronJob", "Service", "ConfigMap", "Secret", "Ingress",
                  "HorizontalPodAutoscaler", "PersistentVolumeClaim", "Namespace")
 _STS_POD = re.compile(r"^(.+)-(\d+)$")
+# Services every cluster has though no manifest defines them: the API server's, and the cluster DNS
+# (kubeadm, EKS, GKE and AKS all name CoreDNS's Service kube-dns).
+BUILTIN_SERVICES = {("default", "kubernetes"), ("kube-system", "kube-dns")}
 
 
 def has_manifests(inv: Inventory) -> bool:
@@ -27,10 +30,22 @@ def cluster_refs(ctx, *kinds: str) -> Iterator[tuple]:
 
 
 def checkable_refs(ctx) -> Iterator[tuple]:
-    """``cluster_refs`` whose object can be looked up (see ``checkable``)."""
+    """``cluster_refs`` whose object can be looked up (see ``checkable``), but for objects the runbook
+    itself created on an earlier line (``kubectl create deployment nginx``, ``kubectl expose``,
+    ``kubectl run``): a walkthrough that makes an object and then uses it is not stale."""
+    created: dict[str, dict[tuple[str, str], int]] = {}
     for rb, ref in cluster_refs(ctx, "k8s", "dns"):
-        if checkable(ctx.inventory, ref):
-            yield rb, ref
+        if not checkable(ctx.inventory, ref):
+            continue
+        if rb.path not in created:
+            made: dict[tuple[str, str], int] = {}
+            for c in ctx.refs(rb, "k8s-created"):
+                made.setdefault((c.resource, c.name), c.line)
+            created[rb.path] = made
+        line = created[rb.path].get((ref.resource, ref.name))
+        if line is not None and ref.line >= line:
+            continue
+        yield rb, ref
 
 
 def checkable(inv: Inventory, ref: Reference) -> bool:
@@ -55,6 +70,17 @@ def find(inv: Inventory, kind: str, name: str, namespace: str | None) -> tuple[l
     if namespace is None:
         return anywhere, anywhere
     return [o for o in anywhere if getattr(o, "namespace", None) == namespace], anywhere
+
+
+def defined_elsewhere(inv: Inventory, ref: Reference) -> bool:
+    """True for a Service no manifest defines but the cluster has: a built-in one, or one the manifests
+    route to (``Inventory.routed_services``), in *ref*'s namespace (any namespace when it names none)."""
+    if ref.resource != "Service" or not ref.name:
+        return False
+    known = BUILTIN_SERVICES | inv.routed_services
+    if ref.namespace:
+        return (ref.namespace, ref.name) in known
+    return any(name == ref.name for _, name in known)
 
 
 def claim_owners(inv: Inventory, pvc: str) -> list[Workload]:

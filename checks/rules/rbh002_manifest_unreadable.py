@@ -3,7 +3,10 @@
 ## What it does
 Reports manifest files that are not valid YAML or JSON, YAML alias bombs (documents whose aliases
 expand beyond a bound), unrendered Helm templates, documents without `kind` or `apiVersion`, objects
-without a name, rules that are neither alerts nor recordings, and files over the size limit.
+without a name, rules that are neither alerts nor recordings, and files over the size limit. Files that
+a broad glob takes but that are no manifests are left alone: Grafana provisioning files (`apiVersion: 1`
+without `kind`), an Alertmanager config's own `{{ template ... }}` (top-level `route:` and
+`receivers:`), Kustomize's `kustomization.yaml`.
 
 ## Why it matters
 Every staleness check compares runbooks with the inventory. A manifest that silently drops out makes

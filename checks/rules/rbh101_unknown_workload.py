@@ -6,7 +6,12 @@ Resolves every object named by `kubectl`/`oc` commands (`deploy/checkout`, `depl
 (`payments.payments.svc.cluster.local`) against the manifests. When no object of that kind and name
 exists in any namespace, it reports it, with the name it was renamed to in the manifests' git history,
 or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
-placeholders (`<pod>`, `$POD`) are not checked.
+placeholders (`<pod>`, `$POD`) are not checked, nor objects the runbook itself creates before it uses
+them (`kubectl create deployment nginx`, `kubectl expose`, `kubectl run`, a manifest applied from a
+heredoc `kubectl apply -f - <<EOF`), nor Services a cluster always has (`kubernetes` in
+`default`, `kube-dns` in `kube-system`) or that the manifests depend on: an Ingress or Gateway API
+route sends traffic to it, or another object's spec names it by its in-cluster DNS name (a Probe's
+prober URL, a HelmRelease's values); a Helm chart or an operator defines those.
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
 the config sets a severity for the rule).
@@ -41,7 +46,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     inv = ctx.inventory
     for rb, ref in _k8s.checkable_refs(ctx):
         _, anywhere = _k8s.find(inv, ref.resource, ref.name, ref.namespace)
-        if anywhere:
+        if anywhere or _k8s.defined_elsewhere(inv, ref):
             continue
         kind = _k8s.label(ref.resource)
         pool = inv.names_of(ref.resource, ref.namespace) or inv.names_of(ref.resource)

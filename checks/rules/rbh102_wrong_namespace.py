@@ -40,7 +40,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if not ref.namespace or ref.all_namespaces or ref.resource == "Namespace":
             continue
         here, anywhere = _k8s.find(ctx.inventory, ref.resource, ref.name, ref.namespace)
-        if here or not anywhere:
+        if here or not anywhere or _k8s.defined_elsewhere(ctx.inventory, ref):
             continue
         namespaces = sorted({getattr(o, "namespace", "") for o in anywhere})
         kind = _k8s.label(ref.resource)

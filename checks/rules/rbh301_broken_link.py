@@ -10,7 +10,10 @@ site's folder being the site's root; `.mdx` pages count like `.md`; a root URL o
 site's `public/` or `static/` folder counts; `/apps.json` counts for a Middleman template `apps.json.erb`;
 `/` is the site's home page), and a folder URL from a page the site serves at `page/` (`../other/` or
 `../other` from `docs/a/page.md` is `docs/a/other.md`). `@/images/x.png` (Zola's content-root syntax, also a Hugo
-render hook's) names a file under the page's folder or a folder above it.
+render hook's) names a file under the page's folder or a folder above it. On a Jekyll site
+(`_config.yml`), a root URL counts when Jekyll builds it: a page's front matter `permalink:` or
+`redirect_from:`, a collection document at its collection's `permalink` (`_docs/a.md` at `/docs/a/`),
+a post at `/YYYY/MM/DD/title/`, and `_assets/x.png` at `/assets/x.png` (jekyll-assets' convention).
 A link to a URL the site redirects (a tech-docs site's `redirects:` in `config/tech-docs.yml`, the
 MkDocs redirects plugin's `redirect_maps`) counts when the redirect reaches a page. Pages the site
 generates at build time have no source file and are not checked: on a Middleman site whose
@@ -39,8 +42,8 @@ import re
 from typing import Iterator
 from urllib.parse import unquote
 
-from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity, page_key
-from rbh.checks.suggest import best_match
+from rbh.checks.rule import Finding, RuleContext, RuleOptions, Severity, page_key, site_url_key
+from rbh.checks.suggest import best_match, same_name_nearest
 from rbh.paths import safe_relpath
 
 ID = "RBH301"
@@ -140,6 +143,8 @@ def _resolve(ctx: RuleContext, source: str, target: str) -> tuple[str | None, bo
             else:
                 if (static := _static_file(ctx, target.lstrip("/"))) is not None:
                     return static, True
+                if (built := ctx.jekyll_urls.get(site_url_key(target))) is not None:
+                    return built, True
     else:
         rel = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(source), target))
     if rel is None:
@@ -220,26 +225,6 @@ def _from_page_url(source: str, target: str) -> str | None:
         folder = posixpath.join(folder, name)
     joined = posixpath.normpath(posixpath.join(folder, target))
     return None if joined.startswith("..") else joined + "/"
-
-
-def _same_name_nearest(rel: str, source: str, pool: list[str]) -> str | None:
-    """A file with the very name the link gives (a moved file), the one nearest the linking runbook
-    first: `./docs/OPERATIONS.md` from `p/docs/README.md` means `p/docs/OPERATIONS.md`, not some
-    `operations.md` elsewhere that a similarity score would pick (it leaves exact names out)."""
-    name = rel.rsplit("/", 1)[-1]
-    if name.lower() in ("index.md", "readme.md", "_index.md"):
-        return None  # every folder has one: the nearest is no better a guess than none
-    same = [f for f in pool if f.rsplit("/", 1)[-1].lower() == name.lower()]
-    if not same:
-        return None
-    here = posixpath.dirname(source).split("/")
-
-    def distance(f: str) -> tuple[int, bool, int, str]:  # most shared folders, exact case, shallowest
-        parts = posixpath.dirname(f).split("/")
-        shared = next((i for i, (a, b) in enumerate(zip(parts, here)) if a != b), min(len(parts), len(here)))
-        return -shared, f.rsplit("/", 1)[-1] != name, len(parts), f
-
-    return min(same, key=distance)
 
 
 # `[Slack](acme.slack.com)`, `[docs](www.example.org/guide)`: a web address written without its scheme,
@@ -324,7 +309,7 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             # shared folders made unrelated files look alike), never an index page; nearer folders win
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             same_folder = [f for f in pool if f.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0]]
-            best = (_same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
+            best = (same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
                     or best_match(stem, pool, key=_stem))
             suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
             written = ref.text.partition("#")[0] if ref.text and "{" in ref.text else ref.name  # as the page has it

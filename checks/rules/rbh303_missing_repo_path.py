@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
-from rbh.checks.suggest import nearest
+from rbh.checks.suggest import nearest, same_name_nearest
 
 ID = "RBH303"
 NAME = "missing-repo-path"
@@ -50,6 +50,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if path in ctx.files or path in ctx.directories or _under_an_ancestor(ctx, rb.path, path):
                 continue
-            suggestion = nearest(path, ctx.files | ctx.directories, cutoff=0.75)
+            # a file moved into another folder keeps its name: that file, nearest the old place first
+            suggestion = (same_name_nearest(path, path, sorted(ctx.files), unique=True)
+                          or nearest(path, ctx.files | ctx.directories, cutoff=0.75))
             yield ctx.finding(rb.path, ref.line, ref.column, f"repository path `{ref.name}` does not exist",
                               suggestion=suggestion, reference=f"path/{path}", strength=ref.strength)

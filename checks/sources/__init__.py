@@ -39,7 +39,8 @@ def load_all(files: dict[str, bytes]) -> Inventory:
                 if (path, doc.index) in inv.claimed:
                     continue
                 data = doc.data
-                if isinstance(data, dict) and "kind" not in data and ("apiVersion" in data or "metadata" in data):
+                if isinstance(data, dict) and "kind" not in data and (isinstance(data.get("apiVersion"), str) or "metadata" in data):
+                    # a Kubernetes apiVersion is a string (v1, apps/v1); Grafana provisioning files say `apiVersion: 1`
                     inv.problems.append(FileProblem(path, doc.line, "document has no 'kind': skipped", "error", "no-kind"))
                 elif isinstance(data, dict) and "kind" in data and "apiVersion" not in data:
                     inv.problems.append(FileProblem(path, doc.line, f"document of kind '{data['kind']}' has no 'apiVersion': skipped", "error", "no-kind"))

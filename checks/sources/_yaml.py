@@ -82,6 +82,10 @@ def _node_for(mapping: yaml.MappingNode) -> Node:
                 key_lines={k.value: k.start_mark.line + 1 for k, _ in mapping.value if isinstance(k, yaml.ScalarNode)})
 
 
+_ALERTMANAGER_CONFIG = re.compile(r"^route:[ \t]*(?:#.*)?$", re.M)
+_RECEIVERS = re.compile(r"^receivers:[ \t]*(?:#.*)?$", re.M)
+
+
 def looks_like_helm_template(text: str) -> int | None:
     """Line of the first unrendered Helm construct, or None.
 
@@ -209,7 +213,9 @@ def parse_file(path: str, data: bytes) -> ParsedFile:
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         return ParsedFile(path, problems=[FileProblem(path, line, "not valid UTF-8: skipped", "error", "encoding")], skipped=True)
-    helm_line = looks_like_helm_template(text)
+    # an Alertmanager config (top-level `route:` and `receivers:`) renders its own Go templates
+    # (`message: '{{ template "telegram.default" . }}'`): they are not Helm's
+    helm_line = None if _ALERTMANAGER_CONFIG.search(text) and _RECEIVERS.search(text) else looks_like_helm_template(text)
     if helm_line is not None:
         return ParsedFile(path, problems=[FileProblem(path, helm_line, "unrendered Helm template ({{ ... }}): skipped; check the output of 'helm template' instead", "warning", "template")], skipped=True)
     if path.lower().endswith(".json"):

@@ -1,12 +1,18 @@
 """Kubernetes YAML: workloads, Services, ConfigMaps and Secrets (keys only), and every other kind generically.
 
 Multi-document files and ``List`` kinds are expanded. Rendered Helm (``helm template``) and Kustomize
-(``kustomize build``) output is plain Kubernetes YAML and is read the same way.
+(``kustomize build``) output is plain Kubernetes YAML and is read the same way. Unrendered Kustomize is
+read for what it says about namespaces: a ``kustomization.yaml`` with ``namespace: X`` puts the objects
+of the files it lists (and of the bases it names, recursively) in ``X`` too, so a base applied by a
+staging and a prod overlay exists in both namespaces.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import dataclasses
+import posixpath
+import re
+from typing import Any, Iterator, TypeVar
 
 from rbh.inventory import (
     WORKLOAD_KINDS,
@@ -23,7 +29,11 @@ from rbh.inventory import FileProblem
 from rbh.checks.sources._yaml import Node, mapping, parse_file
 
 NAME = "k8s"
-SKIP_API_GROUPS = ("backstage.io/",)  # catalog entities look like Kubernetes objects but are not
+SKIP_API_GROUPS = ("backstage.io/",  # catalog entities look like Kubernetes objects but are not
+                   "kustomize.config.k8s.io/")  # build instructions (read by _kustomize_namespaces), not cluster objects
+KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+# Gateway API routes: their backendRefs name Services (kind Service unless said otherwise)
+ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute")
 SKIP_KINDS = {"PrometheusRule"}
 CORE_KINDS = {*WORKLOAD_KINDS, "Service", "ConfigMap", "Secret", "Namespace", "Ingress", "PersistentVolumeClaim",
               "HorizontalPodAutoscaler"}  # read by the prometheus source (still listed as generic objects there)
@@ -111,6 +121,23 @@ def _referenced(pod: dict, containers_key: str = "containers") -> tuple[list[str
     return sorted(set(cms)), sorted(set(secrets))
 
 
+_DNS_NAME = re.compile(r"(?<![\w.-])([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]*[a-z0-9])?)\.svc(?![\w-])")
+
+
+def _strings(value: Any, depth: int = 0) -> Iterator[str]:
+    """Every string in a parsed YAML value (bounded depth: manifests are untrusted input)."""
+    if depth > 30:
+        return
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v, depth + 1)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v, depth + 1)
+
+
 def _expand(doc: Any) -> list[Any]:
     if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
         return [item for item in doc["items"] if isinstance(item, dict)]
@@ -174,7 +201,84 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
                                         if isinstance(backend_port, dict) else str(svc["name"]))
             refs["backends"] = ",".join(backends)
             refs["hosts"] = ",".join(str(r.get("host")) for r in spec.get("rules") or [] if isinstance(r, dict) and r.get("host"))
+        if kind in ROUTE_KINDS:
+            routed = []
+            for rule in spec.get("rules") or []:
+                for b in (rule.get("backendRefs") or []) if isinstance(rule, dict) else []:
+                    if isinstance(b, dict) and b.get("name") and str(b.get("kind") or "Service") == "Service" \
+                            and str(b.get("group") or "") in ("", "core"):
+                        routed.append(f"{b.get('namespace') or namespace}/{b['name']}")
+            refs["services"] = ",".join(routed)
+        else:
+            # any other kind (a Probe's prober URL, a HelmRelease's values, a ScrapeConfig's targets):
+            # the in-cluster DNS names its spec uses name Services the cluster has
+            named = sorted({f"{m.group(2)}/{m.group(1)}" for text in _strings(spec) for m in _DNS_NAME.finditer(text)})
+            if named:
+                refs["services"] = ",".join(named)
         inv.objects.append(K8sObject(kind, name, namespace, loc, labels, refs))
+
+
+def _kustomize_namespaces(files: dict[str, bytes]) -> dict[str, set[str]]:
+    """Manifest file -> the namespaces kustomizations with ``namespace:`` put its objects in. A
+    kustomization's ``resources`` (and the older ``bases``) are files or folders with a kustomization of
+    their own; the outermost namespace wins, as in ``kustomize build``. Remote resources are ignored."""
+    kustomizations: dict[str, dict] = {}
+    for path, data in files.items():
+        if posixpath.basename(path) in KUSTOMIZATION_FILES:
+            for doc in parse_file(path, data).documents:
+                if isinstance(doc.data, dict):
+                    kustomizations[posixpath.dirname(path)] = doc.data
+                    break
+
+    def reachable(folder: str, seen: set[str]) -> set[str]:
+        if folder in seen or folder not in kustomizations:
+            return set()
+        seen.add(folder)
+        out: set[str] = set()
+        k = kustomizations[folder]
+        for key in ("resources", "bases"):
+            for entry in k.get(key) or [] if isinstance(k.get(key), list) else []:
+                if not isinstance(entry, str) or "://" in entry or entry.startswith(("github.com/", "git@")):
+                    continue
+                target = posixpath.normpath(posixpath.join(folder, entry))
+                if target in files:
+                    out.add(target)
+                else:
+                    out |= reachable(target, seen)
+        return out
+
+    placed: dict[str, set[str]] = {}
+    for folder, k in kustomizations.items():
+        ns = k.get("namespace")
+        if isinstance(ns, str) and ns:
+            for path in reachable(folder, set()):
+                placed.setdefault(path, set()).add(ns)
+    return placed
+
+
+def _place_in_kustomize_namespaces(inv: Inventory, placed: dict[str, set[str]]) -> None:
+    """A copy of each object of a file a kustomization places in a namespace, in that namespace."""
+    if not placed:
+        return
+    inv.workloads.extend(_copies(inv.workloads, placed))
+    inv.services.extend(_copies(inv.services, placed))
+    inv.configmaps.extend(_copies(inv.configmaps, placed))
+    inv.secrets.extend(_copies(inv.secrets, placed))
+    inv.objects.extend(_copies(inv.objects, placed))
+
+
+_Placed = TypeVar("_Placed", Workload, Service, KeyedObject, K8sObject)
+
+
+def _copies(group: list[_Placed], placed: dict[str, set[str]]) -> list[_Placed]:
+    out: list[_Placed] = []
+    for obj in group:
+        if getattr(obj, "kind", "") == "Namespace":
+            continue
+        for ns in sorted(placed.get(obj.loc.path, ())):
+            if ns != obj.namespace:
+                out.append(dataclasses.replace(obj, namespace=ns))
+    return out
 
 
 def load(files: dict[str, bytes]) -> Inventory:
@@ -195,4 +299,5 @@ def load(files: dict[str, bytes]) -> Inventory:
                 if obj["kind"] in CORE_KINDS:  # monitoring objects alone do not make a cluster inventory
                     inv.sources_seen.add(NAME)
                 _add_object(inv, obj, path, doc.line)
+    _place_in_kustomize_namespaces(inv, _kustomize_namespaces(files))
     return inv
