@@ -599,7 +599,10 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
             out[h.path] = [dataclasses.replace(s, action=True) if s.anchor == h.anchor else s for s in sections]
         elif by_alert or (first_free and (h.linked_page or is_procedure_page(sections) or named_after_alert(h.path, sections))
                           and _page_lines(sections) <= MAX_PROCEDURE_LINES):
-            out[h.path] = sections
+            # on a page without a section to act on, the one that matched best is shown in full
+            # (else every section would be cut to a few lines)
+            best = h.anchor if not any(s.action for s in sections) else None
+            out[h.path] = [dataclasses.replace(s, action=True) if best and s.anchor == best else s for s in sections]
             # the answer is the page from its top: cite the page, not the section that matched best
             # (a citation `#quick-confirmation` over a text that starts at `## Summary` sends the
             # responder to the middle of the page)

@@ -59,8 +59,10 @@ def test_front_matter_alert_without_runbook_url(shop):
     answer = ask_json(shop, "RedisEvictions")
     r = answer["results"][0]
     assert (r["path"], r["via"], r["alert"]["via"]) == ("runbooks/redis.md", "alert", "front-matter")
-    # the rule has no runbook_url, so the section is the runbook's best match for the query
-    assert r["anchor"] == "evictions-and-memory-pressure"
+    # the rule has no runbook_url: the page is the answer, cited from its top; none of its sections is
+    # one to act on, so the one that matches the alert best is shown in full (not cut to 3 lines)
+    assert (r["anchor"], r["line"]) == ("", 9)
+    assert [(s["heading"], s["action"]) for s in r["procedure"]] == [("Redis", False), ("Evictions and memory pressure", True)]
 
 
 def test_free_text_fills_after_alert_hit_without_repeating_the_runbook(shop):
