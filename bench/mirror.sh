@@ -1,7 +1,8 @@
 # Sourced by the new-user trial scripts: materialise a public repository from its fetched mirror
 # (/work/.mirror/<owner>+<name>/repo, made by the `fetch` tool) with its full history.
 #
-#   clone DIR owner+repo COMMIT [SPARSE PATTERN ...]
+#   clone_mirror DIR owner+repo COMMIT [SPARSE PATTERN ...]
+#   clone NAME owner+repo COMMIT [SPARSE PATTERN ...]     # into "$DATA/NAME" ($DATA: the script's data folder)
 #
 # With patterns, only those paths are checked out (some mirrors lack a few large test blobs).
 # An existing clone is reused; nothing is ever committed to it.
@@ -21,4 +22,10 @@ clone_mirror() {
   else
     git -C "$dir" checkout -q "$commit"
   fi
+}
+
+clone() {
+  local name=$1
+  shift
+  clone_mirror "$DATA/$name" "$@"
 }

@@ -11,13 +11,9 @@ RBH=${1:-$(pwd)/.venv/bin/rbh}
 DATA=/work/data/newuser
 mkdir -p "$DATA"
 
+# clone NAME owner+repo COMMIT [patterns]: the mirror cloned into $DATA/NAME
 # shellcheck source=bench/mirror.sh
 source "$(dirname "$0")/mirror.sh"
-clone() {  # name owner+repo commit [sparse patterns...]
-  local name=$1
-  shift
-  clone_mirror "$DATA/$name" "$@"
-}
 
 clone containersolutions ContainerSolutions+runbooks 6a87848
 clone stolostron stolostron+managed-service-runbooks c1fce8c

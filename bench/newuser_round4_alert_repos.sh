@@ -12,13 +12,9 @@ RBH=${1:-$(pwd)/.venv/bin/rbh}
 DATA=/work/data/qa1
 mkdir -p "$DATA"
 
+# clone NAME owner+repo COMMIT [patterns]: the mirror cloned into $DATA/NAME
 # shellcheck source=bench/mirror.sh
 source "$(dirname "$0")/mirror.sh"
-clone() {  # name owner+repo commit [sparse patterns...]
-  local name=$1
-  shift
-  clone_mirror "$DATA/$name" "$@"
-}
 
 # grafana/loki: the Loki operator's alerts (a Go template: runbook_url "[[ .RunbookURL ]]#Anchor") and
 # its section-per-alert SOP page; the docs also hold a Hugo site (operator/website/)

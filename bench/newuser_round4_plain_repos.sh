@@ -12,13 +12,9 @@ RBH=${1:-$(pwd)/.venv/bin/rbh}
 DATA=/work/data/qa2
 mkdir -p "$DATA"
 
+# clone NAME owner+repo COMMIT [patterns]: the mirror cloned into $DATA/NAME
 # shellcheck source=bench/mirror.sh
 source "$(dirname "$0")/mirror.sh"
-clone() {  # name owner+repo commit [sparse patterns...]
-  local name=$1
-  shift
-  clone_mirror "$DATA/$name" "$@"
-}
 
 clone dataops lincytv+dataops 3b7d12c
 clone prasetiyohadi prasetiyohadi+runbooks 3e2b448

@@ -14,13 +14,9 @@ RBH=${1:-$(pwd)/.venv/bin/rbh}
 DATA=/work/data/newuser5
 mkdir -p "$DATA"
 
+# clone NAME owner+repo COMMIT [patterns]: the mirror cloned into $DATA/NAME
 # shellcheck source=bench/mirror.sh
 source "$(dirname "$0")/mirror.sh"
-clone() {  # name owner+repo commit [sparse patterns...]
-  local name=$1
-  shift
-  clone_mirror "$DATA/$name" "$@"
-}
 
 # alphagov/govuk-developer-docs: a Middleman tech-docs site (`source/**/*.html.md`, some `.erb`),
 # one page per alert in source/manual/alerts/; 13,026 commits. Its alert rules live in another

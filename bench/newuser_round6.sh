@@ -14,13 +14,9 @@ RBH=${1:-$(pwd)/.venv/bin/rbh}
 DATA=/work/data/newuser6
 mkdir -p "$DATA"
 
+# clone NAME owner+repo COMMIT [patterns]: the mirror cloned into $DATA/NAME
 # shellcheck source=bench/mirror.sh
 source "$(dirname "$0")/mirror.sh"
-clone() {  # name owner+repo commit [sparse patterns...]
-  local name=$1
-  shift
-  clone_mirror "$DATA/$name" "$@"
-}
 
 # rommelporras/homelab: a Kubernetes homelab (458 commits): plain manifests per app under manifests/,
 # Kustomize bases and overlays (the overlay's kustomization.yaml sets the namespace), Helm values in
