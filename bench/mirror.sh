@@ -3,6 +3,7 @@
 #
 #   clone_mirror DIR owner+repo COMMIT [SPARSE PATTERN ...]
 #   clone NAME owner+repo COMMIT [SPARSE PATTERN ...]     # into "$DATA/NAME" ($DATA: the script's data folder)
+#   check_counts NAME    # rbh check ($RBH) in "$DATA/NAME": NAME.check.txt/.json and one line of counts per rule
 #
 # With patterns, only those paths are checked out (some mirrors lack a few large test blobs).
 # An existing clone is reused; nothing is ever committed to it.
@@ -28,4 +29,20 @@ clone() {
   local name=$1
   shift
   clone_mirror "$DATA/$name" "$@"
+}
+
+check_counts() {
+  local name=$1
+  cd "$DATA/$name"
+  "$RBH" check --fail-on never > "$DATA/$name.check.txt" 2>&1 || true
+  "$RBH" check --format json --fail-on never > "$DATA/$name.check.json" 2>/dev/null || true
+  python3 - "$name" "$DATA/$name.check.json" <<'PY'
+import collections, json, sys
+d = json.load(open(sys.argv[2]))
+s = d["summary"]
+rules = collections.Counter((f["rule"], f["severity"]) for f in d["findings"])
+print("%-10s runbooks %4d  manifests %3d  errors %3d  warnings %3d  info %3d  %s" % (sys.argv[1],
+      s["runbooks_checked"], s.get("manifest_files", 0), s["error"], s["warning"], s.get("info", 0),
+      " ".join("%s:%s=%d" % (r, sev[0], n) for (r, sev), n in sorted(rules.items()))))
+PY
 }

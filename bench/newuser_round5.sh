@@ -114,18 +114,7 @@ YAML
 
 NAMES=${ROUND5_NAMES:-govuk pagerduty certmgr kubermatic}
 for name in $NAMES; do
-  cd "$DATA/$name"
-  "$RBH" check --fail-on never > "$DATA/$name.check.txt" 2>&1 || true
-  "$RBH" check --format json --fail-on never > "$DATA/$name.check.json" 2>/dev/null || true
-  python3 - "$name" "$DATA/$name.check.json" <<'PY'
-import collections, json, sys
-d = json.load(open(sys.argv[2]))
-s = d["summary"]
-rules = collections.Counter((f["rule"], f["severity"]) for f in d["findings"])
-print("%-10s runbooks %4d  manifests %3d  errors %3d  warnings %3d  info %3d  %s" % (sys.argv[1],
-      s["runbooks_checked"], s.get("manifest_files", 0), s["error"], s["warning"], s.get("info", 0),
-      " ".join("%s:%s=%d" % (r, sev[0], n) for (r, sev), n in sorted(rules.items()))))
-PY
+  check_counts "$name"
 done
 
 [ "${ROUND5_ASK:-1}" = 1 ] || exit 0
