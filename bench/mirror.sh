@@ -4,6 +4,7 @@
 #   clone_mirror DIR owner+repo COMMIT [SPARSE PATTERN ...]
 #   clone NAME owner+repo COMMIT [SPARSE PATTERN ...]     # into "$DATA/NAME" ($DATA: the script's data folder)
 #   check_counts NAME    # rbh check ($RBH) in "$DATA/NAME": NAME.check.txt/.json and one line of counts per rule
+#   ask_questions NAME   # rbh index --full, then every "NAME|question" of $DATA/questions.txt: NAME.ask.txt
 #
 # With patterns, only those paths are checked out (some mirrors lack a few large test blobs).
 # An existing clone is reused; nothing is ever committed to it.
@@ -45,4 +46,18 @@ print("%-10s runbooks %4d  manifests %3d  errors %3d  warnings %3d  info %3d  %s
       s["runbooks_checked"], s.get("manifest_files", 0), s["error"], s["warning"], s.get("info", 0),
       " ".join("%s:%s=%d" % (r, sev[0], n) for (r, sev), n in sorted(rules.items()))))
 PY
+}
+
+ask_questions() {
+  local name=$1
+  cd "$DATA/$name"
+  # the ask cache keys its alert catalog on the rule files and rbh's version, not on this branch's
+  # commits: start without it so that each run reflects the code under test; --full re-titles pages
+  rm -f .rbh/ask-cache.json
+  "$RBH" index --full > "$DATA/$name.index.txt" 2>&1
+  : > "$DATA/$name.ask.txt"
+  grep "^$name|" "$DATA/questions.txt" | cut -d'|' -f2- | while read -r q; do
+    { echo "################ Q: $q"; "$RBH" ask "$q" 2>&1 || true; } >> "$DATA/$name.ask.txt"
+  done
+  grep -h '^\[1\]\|^No runbook' "$DATA/$name.ask.txt" | sed "s/^/    $name: /" || true
 }

@@ -119,14 +119,5 @@ done
 
 [ "${ROUND5_ASK:-1}" = 1 ] || exit 0
 for name in $NAMES; do
-  cd "$DATA/$name"
-  # the ask cache keys its alert catalog on the rule files and rbh's version, not on this branch's
-  # commits: start without it so that each run reflects the code under test; --full re-titles pages
-  rm -f .rbh/ask-cache.json
-  "$RBH" index --full > "$DATA/$name.index.txt" 2>&1
-  : > "$DATA/$name.ask.txt"
-  grep "^$name|" "$DATA/questions.txt" | cut -d'|' -f2- | while read -r q; do
-    { echo "################ Q: $q"; "$RBH" ask "$q" 2>&1 || true; } >> "$DATA/$name.ask.txt"
-  done
-  grep -h '^\[1\]\|^No runbook' "$DATA/$name.ask.txt" | sed "s/^/    $name: /" || true
+  ask_questions "$name"
 done

@@ -109,12 +109,5 @@ done
 
 [ "${ROUND6_ASK:-1}" = 1 ] || exit 0
 for name in $NAMES; do
-  cd "$DATA/$name"
-  rm -f .rbh/ask-cache.json
-  "$RBH" index --full > "$DATA/$name.index.txt" 2>&1
-  : > "$DATA/$name.ask.txt"
-  grep "^$name|" "$DATA/questions.txt" | cut -d'|' -f2- | while read -r q; do
-    { echo "################ Q: $q"; "$RBH" ask "$q" 2>&1 || true; } >> "$DATA/$name.ask.txt"
-  done
-  grep -h '^\[1\]\|^No runbook' "$DATA/$name.ask.txt" | sed "s/^/    $name: /" || true
+  ask_questions "$name"
 done
