@@ -536,7 +536,7 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
         retrieval = retrieve(retriever, req.query, catalog=catalog, payload=req.payload, top_k=req.candidates,
                              per_runbook=req.per_runbook, filters=req.filters, min_score=req.min_score)
         if req.reranking:
-            notice = apply_rerank(retrieval, req.query, req.ask, req.llm, req.top_k)
+            notice = apply_rerank(retrieval, req.query, req.ask, req.llm, req.top_k, req.per_runbook)
             if notice:
                 notices.append(notice)
         procedures = whole_runbooks(retriever, retrieval.hits)
@@ -560,9 +560,12 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
     return answer
 
 
-def apply_rerank(retrieval: Retrieval, query: str, ask_cfg: AskConfig, llm_cfg: LLMConfig, top_k: int) -> str | None:
+def apply_rerank(retrieval: Retrieval, query: str, ask_cfg: AskConfig, llm_cfg: LLMConfig, top_k: int,
+                 per_runbook: int = 1) -> str | None:
     """Reorder the free-text runbooks of *retrieval* with the optional reranker (alert hits stay
-    first), then keep *top_k* sections; returns a notice when the reranker failed."""
+    first), each with its first *per_runbook* sections, then the sections that filled the slots the
+    runbooks did not (``group_by_runbook``); keep *top_k* sections. Returns a notice when the
+    reranker failed."""
     from rbh.indexer.rerank import rerank
 
     alert_hits = [h for h in retrieval.hits if h.via == "alert"]
@@ -572,8 +575,10 @@ def apply_rerank(retrieval: Retrieval, query: str, ask_cfg: AskConfig, llm_cfg: 
             groups.setdefault(h.path, []).append(h)
     firsts = [g[0] for g in groups.values()]
     ordered, notice = rerank(query, firsts, ask_cfg, llm_cfg) if firsts else (firsts, None)
-    hits = alert_hits + [h for first in ordered for h in groups[first.path]]
-    retrieval.hits = hits[:top_k]
+    head = [h for first in ordered for h in groups[first.path][:per_runbook]]
+    kept = {h.id for h in head}
+    fill = [h for h in retrieval.hits if h.via != "alert" and h.id not in kept]
+    retrieval.hits = (alert_hits + head + fill)[:top_k]
     return notice
 
 

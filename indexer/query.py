@@ -233,7 +233,8 @@ def hit_order(h: Hit) -> tuple[float, str, int, int, str]:
 
 def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "max") -> list[Hit]:
     """Sections ranked, then grouped: runbooks ordered by best (or summed) section score, each
-    contributing up to *per_runbook* sections, *top_k* sections in all. Equal runbooks go by path."""
+    contributing up to *per_runbook* sections, *top_k* sections in all. Equal runbooks go by path.
+    When the runbooks run out before the slots do, the next best sections fill the rest."""
     groups: dict[str, list[Hit]] = {}
     for h in sorted(hits, key=hit_order):
         groups.setdefault(h.path, []).append(h)
@@ -246,6 +247,9 @@ def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "
         out.extend(groups[path][:per_runbook])
         if len(out) >= top_k:
             break
+    if len(out) < top_k:  # fewer runbooks than slots (one file of a section per alert): their next sections fill them
+        kept = {h.id for h in out}
+        out.extend(h for h in sorted(hits, key=hit_order) if h.id not in kept)
     return out[:top_k]
 
 

@@ -137,8 +137,11 @@ def test_every_ranking_of_hits_breaks_ties_by_path_then_chunk():
     assert [h.id for h in sorted(shuffled, key=hit_order)] == [
         "runbooks/m.md#0", "runbooks/a.md#2", "runbooks/a.md#3", "runbooks/z.md#1"]
     for order in (shuffled, shuffled[::-1]):
-        assert [h.id for h in group_by_runbook(list(order), 5, 1)] == ["runbooks/m.md#0", "runbooks/a.md#2", "runbooks/z.md#1"]
-        assert [h.id for h in group_by_runbook(list(order), 5, 1, "sum")] == ["runbooks/a.md#2", "runbooks/m.md#0", "runbooks/z.md#1"]
+        assert [h.id for h in group_by_runbook(list(order), 3, 1)] == ["runbooks/m.md#0", "runbooks/a.md#2", "runbooks/z.md#1"]
+        # more slots than runbooks: the next best section fills one
+        assert [h.id for h in group_by_runbook(list(order), 5, 1)] == [
+            "runbooks/m.md#0", "runbooks/a.md#2", "runbooks/z.md#1", "runbooks/a.md#3"]
+        assert [h.id for h in group_by_runbook(list(order), 3, 1, "sum")] == ["runbooks/a.md#2", "runbooks/m.md#0", "runbooks/z.md#1"]
         merged = merge_scores([hit(h.path, h.meta["chunk_index"], h.score) for h in order], [], 1.0)
         assert [h.id for h in merged] == ["runbooks/m.md#0", "runbooks/a.md#2", "runbooks/a.md#3", "runbooks/z.md#1"]
 
