@@ -248,9 +248,18 @@ def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "
         if len(out) >= top_k:
             break
     if len(out) < top_k:  # fewer runbooks than slots (one file of a section per alert): their next sections fill them
-        kept = {h.id for h in out}
-        out.extend(h for h in sorted(hits, key=hit_order) if h.id not in kept)
+        for h in sorted(hits, key=hit_order):  # other sections, not parts or subsections of one already in
+            if len(out) >= top_k:
+                break
+            if all(h.id != o.id and not (h.path == o.path and _within(h, o)) for o in out):
+                out.append(h)
     return out[:top_k]
+
+
+def _within(h: Hit, o: Hit) -> bool:
+    """*h* is a part of *o*'s section or lies under it (its heading path extends *o*'s)."""
+    inner, outer = list(h.meta.get("heading_path") or []), list(o.meta.get("heading_path") or [])
+    return bool(outer) and inner[:len(outer)] == outer
 
 
 class Retriever:
