@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense and sparse queries fused inside Qdrant, then grouped per runbook.
+"""Hybrid retrieval: dense and sparse queries to Qdrant, fused with stable ties, then grouped per runbook.
 
 One batch of two nearest-neighbour queries does the work (WordLlama vector on ``text-dense``, BM25
 terms on ``text-sparse`` with Qdrant's IDF modifier), filters (service, team/owner, tag) applied
@@ -9,7 +9,8 @@ gets the same answer after every rebuild of the same commit. The fused sections 
 re-weighted by how much of their runbook's title the query names (a BM25F-style title field: the
 index has one sparse vector per section, so the title weight is applied here), and grouped per
 runbook: a runbook ranks by its best section, and shows at most ``per_runbook`` sections before the
-next runbook gets a slot, so one long runbook cannot fill every slot. The defaults of
+next runbook gets a slot, so one long runbook cannot fill every slot; when the runbooks run out
+before the slots do (one page of a section per alert), other sections fill them. The defaults of
 ``RetrievalSettings`` were chosen on the development set (bench/README.md); none is specific to it.
 
 Why the store interface (``indexer.store``) directly and not a Haystack retriever: the query needs
