@@ -478,3 +478,19 @@ def test_an_alertmanager_config_is_not_an_unrendered_helm_chart(tmp_path):
     assert found(check(root)) == [
         ("RBH002", "stacks/chart/deployment.yaml", 4, "unrendered Helm template ({{ ... }}): skipped; check the output of 'helm template' instead"),
     ]
+
+
+def test_services_the_prometheus_operator_makes_for_its_resources_exist(tmp_path):
+    """rommelporras/homelab's runbooks port-forward `svc/prometheus-operated`: no manifest defines it,
+    the Prometheus Operator makes it beside every `Prometheus` resource (RBH101 was false). Without an
+    `Alertmanager` resource, `alertmanager-operated` does not exist, and another namespace is wrong."""
+    root = tmp_path / "operator"
+    commit_history(root, [{
+        "manifests/monitoring/prometheus.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n"
+                                                "  name: k8s\n  namespace: monitoring\nspec:\n  replicas: 2\n",
+        "manifests/monitoring/namespace.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: monitoring\n",
+        "runbooks/prometheus.md": "# Prometheus\n\n```bash\nkubectl -n monitoring port-forward svc/prometheus-operated 9090\n"
+                                  "kubectl -n monitoring port-forward svc/alertmanager-operated 9093\n"
+                                  "kubectl -n default get svc prometheus-operated\n```\n",
+    }])
+    assert [(f[0], f[2]) for f in found(check(root))] == [("RBH101", 5), ("RBH101", 6)]

@@ -11,7 +11,9 @@ them (`kubectl create deployment nginx`, `kubectl expose`, `kubectl run`, a mani
 heredoc `kubectl apply -f - <<EOF`), nor Services a cluster always has (`kubernetes` in
 `default`, `kube-dns` in `kube-system`) or that the manifests depend on: an Ingress or Gateway API
 route sends traffic to it, or another object's spec names it by its in-cluster DNS name (a Probe's
-prober URL, a HelmRelease's values); a Helm chart or an operator defines those.
+prober URL, a HelmRelease's values); a Helm chart or an operator defines those. So does the
+Prometheus Operator for its resources: `prometheus-operated` beside a `Prometheus`,
+`alertmanager-operated` beside an `Alertmanager`, `thanos-ruler-operated` beside a `ThanosRuler`.
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
 the config sets a severity for the rule).
