@@ -481,9 +481,10 @@ def test_an_alertmanager_config_is_not_an_unrendered_helm_chart(tmp_path):
 
 
 def test_services_the_prometheus_operator_makes_for_its_resources_exist(tmp_path):
-    """rommelporras/homelab's runbooks port-forward `svc/prometheus-operated`: no manifest defines it,
-    the Prometheus Operator makes it beside every `Prometheus` resource (RBH101 was false). Without an
-    `Alertmanager` resource, `alertmanager-operated` does not exist, and another namespace is wrong."""
+    """Runbooks port-forward `svc/prometheus-operated` (rommelporras/homelab does): no manifest defines
+    it, the Prometheus Operator makes it beside every `Prometheus` resource (RBH101 was false when the
+    resource is in the manifests). Without an `Alertmanager` resource, `alertmanager-operated` does not
+    exist, and another namespace is wrong."""
     root = tmp_path / "operator"
     commit_history(root, [{
         "manifests/monitoring/prometheus.yaml": "apiVersion: monitoring.coreos.com/v1\nkind: Prometheus\nmetadata:\n"
