@@ -228,9 +228,7 @@ class AlertCatalog:
         res = self.resolver.resolve(url)
         if not res.found:
             if res.templated and res.anchor and not res.candidates:  # `[[ .RunbookURL ]]#Anchor`: the one runbook with it
-                key = res.anchor.lower()
-                having = [(path, fragments[key]) for path, fragments in self.anchors.items() if key in fragments]
-                return having[0] if len(having) == 1 else None
+                return self._only_runbook_with(res.anchor)
             return None
         anchor = self.anchors.get(res.found, {}).get(res.anchor.lower()) if res.anchor else None
         return res.found, anchor
@@ -251,11 +249,16 @@ class AlertCatalog:
         if not out and name in self._by_name:
             # A rule without runbook_url whose playbook has a section headed by the alert's name (a
             # mixin's one-file playbook, `### CortexRequestLatency`): that section, when one runbook has it.
-            key = name.lower()
-            having = [(path, fragments[key]) for path, fragments in sorted(self.anchors.items()) if key in fragments]
-            if len(having) == 1:
-                out.append(AlertMatch(name, having[0][0], having[0][1], "heading", matched_on, having[0][0]))
+            hit = self._only_runbook_with(name)
+            if hit:
+                out.append(AlertMatch(name, hit[0], hit[1], "heading", matched_on, hit[0]))
         return out
+
+    def _only_runbook_with(self, anchor: str) -> tuple[str, str] | None:
+        """(runbook path, site anchor) of the one runbook with a heading of that anchor, else None."""
+        key = anchor.lower()
+        having = [(path, fragments[key]) for path, fragments in self.anchors.items() if key in fragments]
+        return having[0] if len(having) == 1 else None
 
     def _canonical(self, name: str) -> str | None:
         if name in self._by_name or name in self.front_matter:

@@ -236,8 +236,9 @@ def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "
     """Sections ranked, then grouped: runbooks ordered by best (or summed) section score, each
     contributing up to *per_runbook* sections, *top_k* sections in all. Equal runbooks go by path.
     When the runbooks run out before the slots do, the next best sections fill the rest."""
+    ranked = sorted(hits, key=hit_order)
     groups: dict[str, list[Hit]] = {}
-    for h in sorted(hits, key=hit_order):
+    for h in ranked:
         groups.setdefault(h.path, []).append(h)
     if how == "sum":
         order = sorted(groups, key=lambda p: (-sum(h.score for h in groups[p]), p))
@@ -249,7 +250,7 @@ def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "
         if len(out) >= top_k:
             break
     if len(out) < top_k:  # fewer runbooks than slots (one file of a section per alert): their next sections fill them
-        for h in sorted(hits, key=hit_order):  # other sections, not parts or subsections of one already in
+        for h in ranked:  # other sections, not parts or subsections of one already in
             if len(out) >= top_k:
                 break
             if all(h.id != o.id and not (h.path == o.path and _within(h, o)) for o in out):

@@ -324,24 +324,40 @@ def _toc_slugger(exts: Any) -> Slugger:
 NOT_MKDOCS = Slugger(attr_tight=True)
 
 
-def slugger_for(root: Path | str | None) -> Slugger:
-    """The slugger of the site built from the repository at *root* (its ``mkdocs.yml``;
-    ``NOT_MKDOCS`` without one)."""
-    if root is None:
-        return DEFAULT
+_NO_MKDOCS = object()  # ``_mkdocs_config``: the repository has no mkdocs.yml
+
+
+def _mkdocs_config(root: Path | str) -> Any:
+    """The parsed ``mkdocs.yml`` (or ``.yaml``) of the repository at *root* (tags read, never run);
+    None when it cannot be parsed, ``_NO_MKDOCS`` without one. A symlink is not followed (it could
+    name a file outside the repository), nor a file over 1 MB."""
     for name in ("mkdocs.yml", "mkdocs.yaml"):
         path = Path(root) / name
         try:
             if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
-                continue  # a symlink could name a file outside the repository
+                continue
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError:
             continue
         try:
-            return slugger_from_mkdocs(_TagLoader.load(text))
-        except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem; anchors use the default
-            return DEFAULT
-    return NOT_MKDOCS
+            return _TagLoader.load(text)
+        except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem
+            return None
+    return _NO_MKDOCS
+
+
+def slugger_for(root: Path | str | None) -> Slugger:
+    """The slugger of the site built from the repository at *root* (its ``mkdocs.yml``;
+    ``NOT_MKDOCS`` without one, the default when it cannot be read)."""
+    if root is None:
+        return DEFAULT
+    conf = _mkdocs_config(root)
+    if conf is _NO_MKDOCS:
+        return NOT_MKDOCS
+    try:
+        return slugger_from_mkdocs(conf)
+    except Exception:  # noqa: BLE001 - odd toc options are the site build's problem; anchors use the default
+        return DEFAULT
 
 
 _PROBES = ("Check the Pods", "Ünïcode Ärger", "a_b-c.d (e) 1/2", "日本 Ω")
@@ -363,22 +379,12 @@ def mkdocs_nav_titles(root: Path | str | None) -> dict[str, str]:
     """Repository path -> title of the pages an MkDocs site's ``nav`` names (``- Incident Commander:
     'training/incident_commander.md'`` gives ``docs/training/incident_commander.md``): MkDocs titles
     a page by its nav entry, so a page without an H1 or front matter title has that name on the site."""
-    if root is None:
+    conf = _mkdocs_config(root) if root is not None else None
+    if not isinstance(conf, dict):
         return {}
-    for name in ("mkdocs.yml", "mkdocs.yaml"):
-        path = Path(root) / name
-        try:
-            if path.is_symlink() or not path.is_file() or path.stat().st_size > 1_000_000:
-                continue  # a symlink could name a file outside the repository, whose text titles would show
-            conf = _TagLoader.load(path.read_text(encoding="utf-8", errors="replace"))
-        except Exception:  # noqa: BLE001 - a broken mkdocs.yml is the site build's problem: no titles
-            return {}
-        if not isinstance(conf, dict):
-            return {}
-        titles: dict[str, str] = {}
-        _nav_titles(conf.get("nav"), str(conf.get("docs_dir") or "docs").strip("/"), titles)
-        return titles
-    return {}
+    titles: dict[str, str] = {}
+    _nav_titles(conf.get("nav"), str(conf.get("docs_dir") or "docs").strip("/"), titles)
+    return titles
 
 
 def _nav_titles(items: Any, docs: str, titles: dict[str, str]) -> None:

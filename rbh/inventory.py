@@ -168,6 +168,11 @@ class Dashboard:
 InventoryObject = Workload | Service | KeyedObject | K8sObject
 
 
+#: custom resource kind -> the Service its operator makes in the resource's namespace
+OPERATOR_SERVICES = {"Prometheus": "prometheus-operated", "Alertmanager": "alertmanager-operated",
+                     "ThanosRuler": "thanos-ruler-operated"}
+
+
 @dataclass
 class Inventory:
     workloads: list[Workload] = field(default_factory=list)
@@ -266,6 +271,12 @@ class Inventory:
                 ns, _, name = ref.rpartition("/")
                 found.add((ns, name))
         return found
+
+    @cached_property
+    def operator_services(self) -> set[tuple[str, str]]:
+        """(namespace, name) of the Services an operator makes for a custom resource of the manifests:
+        the Prometheus Operator's governing Service beside every Prometheus, Alertmanager and ThanosRuler."""
+        return {(o.namespace, service) for kind, service in OPERATOR_SERVICES.items() for o in self.of_kind(kind)}
 
     @property
     def ingresses(self) -> list[K8sObject]:

@@ -16,10 +16,6 @@ _STS_POD = re.compile(r"^(.+)-(\d+)$")
 # Services every cluster has though no manifest defines them: the API server's, and the cluster DNS
 # (kubeadm, EKS, GKE and AKS all name CoreDNS's Service kube-dns).
 BUILTIN_SERVICES = {("default", "kubernetes"), ("kube-system", "kube-dns")}
-# Services an operator makes for its custom resources, in the resource's namespace: the Prometheus
-# Operator's governing Service of the StatefulSet behind every Prometheus, Alertmanager and ThanosRuler
-OPERATOR_SERVICES = {"Prometheus": "prometheus-operated", "Alertmanager": "alertmanager-operated",
-                     "ThanosRuler": "thanos-ruler-operated"}
 
 
 def has_manifests(inv: Inventory) -> bool:
@@ -79,11 +75,10 @@ def find(inv: Inventory, kind: str, name: str, namespace: str | None) -> tuple[l
 def defined_elsewhere(inv: Inventory, ref: Reference) -> bool:
     """True for a Service no manifest defines but the cluster has: a built-in one, one the manifests
     route to (``Inventory.routed_services``) or one an operator makes for a custom resource they
-    define (``OPERATOR_SERVICES``), in *ref*'s namespace (any namespace when it names none)."""
+    define (``Inventory.operator_services``), in *ref*'s namespace (any namespace when it names none)."""
     if ref.resource != "Service" or not ref.name:
         return False
-    known = BUILTIN_SERVICES | inv.routed_services | {
-        (o.namespace, service) for kind, service in OPERATOR_SERVICES.items() for o in inv.of_kind(kind)}
+    known = BUILTIN_SERVICES | inv.routed_services | inv.operator_services
     if ref.namespace:
         return (ref.namespace, ref.name) in known
     return any(name == ref.name for _, name in known)
