@@ -189,3 +189,48 @@ def test_damaged_index_is_refused_then_repaired_by_rbh_index(indexed_repo, rbh):
     code, out, err = rbh(["index", "--repo", str(repo.root)])
     assert code == 0 and "full rebuild" in out and "is damaged" in err and "rebuilding it" in err
     assert sum(paths(project).values()) == 12
+
+
+def test_edge_generation_of_an_earlier_rbh_takes_todays_layout(make_repo, monkeypatch):
+    """A store written before the load-time layout (keyword indexes in RAM, Qdrant's default HNSW
+    config) is carried over by the next incremental run, not rebuilt: the new generation has every
+    keyword index memory-mapped and the shard config rbh writes today, and answers as before."""
+    import qdrant_edge as qe
+
+    from rbh.indexer.store.edge import SHARD, _index_memory, _published
+    from rbh.indexer.store.model import PAYLOAD_INDEXES
+
+    monkeypatch.delenv("RBH_QDRANT_URL", raising=False)
+    repo = make_repo({**FILES, ".gitignore": ".rbh/\n"})
+    project = load_project(repo.root)
+    sync(project)
+    root = repo.root / ".rbh" / "qdrant"
+    old = root / _published(root) / SHARD
+    earlier = qe.EdgeConfig(vectors={"text-dense": qe.EdgeVectorParams(size=256, distance=qe.Distance.Cosine)},
+                            sparse_vectors={"text-sparse": qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf, memory=qe.Memory.Pinned)},
+                            hnsw_config=qe.HnswIndexConfig(m=16, ef_construct=100, full_scan_threshold=10_000),
+                            id_tracker_memory=qe.Memory.Pinned, wal_enabled=False)
+    shard = qe.EdgeShard.load(str(old), earlier)
+    for key in PAYLOAD_INDEXES:  # as rbh 0.1 made them
+        shard.update(qe.UpdateOperation.delete_field_index(key))
+        shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword))
+    shard.close()
+    qe.EdgeShard.load(str(old)).close()
+    assert top_path(project, "restart the deployment", Filters(service=("payments",))) == "runbooks/payments.md"
+
+    repo.write("runbooks/redis.md", FILES["runbooks/redis.md"].replace("Restart the redis", "Flush the redis cache of"))
+    repo.commit("redis: flush")
+    report = sync(project)
+    assert (report.mode, report.chunks_embedded, report.chunks_total) == ("incremental", 3, 12)
+    new = root / _published(root) / SHARD
+    assert new != old
+    shard = qe.EdgeShard.load(str(new))
+    try:
+        schema = shard.info().payload_schema
+        assert {k: _index_memory(schema[k]) for k in PAYLOAD_INDEXES} == {k: qe.Memory.Cold for k in PAYLOAD_INDEXES}
+    finally:
+        shard.close()
+    config = json.loads((new / "edge_config.json").read_text())
+    assert (config["hnsw_config"]["m"], config["sparse_vectors"]["text-sparse"]["memory"], config["id_tracker_memory"]) == (0, "cold", "cold")
+    assert top_path(project, "restart the deployment", Filters(service=("payments",))) == "runbooks/payments.md"
+    assert top_path(project, "flush the redis cache") == "runbooks/redis.md"

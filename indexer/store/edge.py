@@ -210,10 +210,29 @@ def _edge_config(dim: int):
     import qdrant_edge as qe
 
     dense = {n: qe.EdgeVectorParams(size=dim, distance=qe.Distance.Cosine) for n, kind in VECTORS.items() if kind == "dense"}
-    sparse = {n: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf if kind == "sparse-idf" else None)
+    # Every generation is loaded by every `rbh ask` and twice by every `rbh index`, so the layout is
+    # chosen for load time (bench/README.md, "The store on Qdrant Edge"): segments that Qdrant's
+    # optimizer has made immutable keep their sparse index, id tracker and
+    # keyword indexes on disk, memory-mapped, instead of rebuilding them in RAM on each load; no
+    # HNSW graph (m=0), because an exact scan of 20,000 dense vectors takes milliseconds and a graph
+    # would only add build and load time (and approximate, build-dependent ties).
+    sparse = {n: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf if kind == "sparse-idf" else None, memory=qe.Memory.Cold)
               for n, kind in VECTORS.items() if kind.startswith("sparse")}
     # published shards are read by many processes at once; a WAL would lock them
-    return qe.EdgeConfig(vectors=dense, sparse_vectors=sparse, wal_enabled=False)
+    return qe.EdgeConfig(vectors=dense, sparse_vectors=sparse, wal_enabled=False, id_tracker_memory=qe.Memory.Cold,
+                         hnsw_config=qe.HnswIndexConfig(m=0, ef_construct=100, full_scan_threshold=10_000))
+
+
+def _payload_index():
+    import qdrant_edge as qe
+
+    return qe.KeywordIndexParams(memory=qe.Memory.Cold)
+
+
+def _index_memory(info):
+    """Memory placement of a payload index (``None``: Qdrant's default, in RAM)."""
+    params = info.params
+    return getattr(params, "memory", None) if params is not None else None
 
 
 def _load(gen: Path):
@@ -620,7 +639,9 @@ class EdgeWriter:
             _copy_shard(serving / SHARD, gen / SHARD)
             self._start_flush(gen)
             try:
-                shard = qe.EdgeShard.load(str(gen / SHARD))
+                # with today's layout: a generation written by an earlier rbh takes it here, and
+                # its segments are rewritten when ``publish`` runs the optimizer (once)
+                shard = qe.EdgeShard.load(str(gen / SHARD), _edge_config(self.dim))
                 stored = _count(shard)
             except Exception as exc:  # noqa: BLE001 - Edge raises plain exceptions for unreadable segments
                 stored, shard = None, None
@@ -661,10 +682,12 @@ class EdgeWriter:
     def _ensure_payload_indexes(shard) -> list[str]:
         import qdrant_edge as qe
 
-        have = set(shard.info().payload_schema.keys())
-        made = [k for k in PAYLOAD_INDEXES if k not in have]
+        have = shard.info().payload_schema
+        made = [k for k in PAYLOAD_INDEXES if k not in have or _index_memory(have[k]) != qe.Memory.Cold]
         for key in made:
-            shard.update(qe.UpdateOperation.create_field_index(key, qe.PayloadSchemaType.Keyword))
+            if key in have:  # in RAM, as an earlier rbh made it
+                shard.update(qe.UpdateOperation.delete_field_index(key))
+            shard.update(qe.UpdateOperation.create_field_index(key, _payload_index()))
         return made
 
     def publish(self, target: EdgeTarget, state: IndexState) -> None:
@@ -676,6 +699,10 @@ class EdgeWriter:
         # Closing flushes every pending change (Qdrant's Edge docs: close "cleanly destroys the shard
         # instance, ensuring the data is flushed"); a flush() before it added 0.1-0.2 s at 20,000
         # chunks. Not suppressed: a failed flush must fail the run.
+        # Qdrant's own optimizer decides: a new build becomes immutable segments (about 1 s per
+        # 10,000 chunks, paid back by every later load); a small update changes nothing here
+        # until its thresholds (the indexing threshold, 20 % deleted points) are crossed.
+        shard.optimize()
         shard.close()
         # The first load after writes settles Edge's journals and id tracker on disk; once done
         # here, readers' loads change no file of a published generation.
