@@ -154,6 +154,33 @@ def procedure_from_chunks(chunks: list[Any]) -> list[ProcedureSection]:
     return out
 
 
+_STEP_ITEM = re.compile(r"^[ \t]{0,3}\d+[.)][ \t]+(?!\[[^\]]*\]\(#)(.+)$", re.M)  # numbered, not a link into the page
+
+
+def own_checklist(sections: list[ProcedureSection]) -> int | None:
+    """The index of the section whose numbered list names the page's own sections, one item a step
+    (PagerDuty's security incident page: ``## Checklist`` with "1. Cut off the attack vector." ...
+    and then ``## Cut Off Attack Vector`` ...), or None. A step is named when every word of its
+    heading is in one item (as index terms: stemmed, stop words out); more than half of the page's
+    other headed sections, and at least three, must be named. A bulleted list names topics (the
+    components a page then describes one by one), and a table of contents links into the page:
+    neither is a sequence of steps."""
+    from rbh.indexer.query import title_words
+
+    headed = [(i, sec) for i, sec in enumerate(sections) if sec.heading and sec.level > 1]
+    for i, sec in headed:
+        items = [title_words(m.group(1)) for m in _STEP_ITEM.finditer(sec.text)]
+        if len(items) < 3:
+            continue
+        # headings as distinct word sets: one item naming "triage steps" does not name every
+        # alert's `### Triage Steps` of a page
+        others = {frozenset(title_words(o.heading)) for j, o in headed if j != i} - {frozenset()}
+        named = sum(1 for words in others if any(words <= item for item in items))
+        if named >= 3 and 2 * named > len(others):
+            return i
+    return None
+
+
 def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | None = None) -> bool:
     """A one-alert-per-file page: its top-level sections are all responder vocabulary, at least one
     to act on (Meaning / Impact / Diagnosis / Mitigation, Overview / Steps ...).
@@ -180,6 +207,8 @@ def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | Non
     # a heading whose body is only subsections has no chunk of its own, but it is a part of the page
     # as much as any other: "## Contributing to Runbooks" over "### Adding New Runbooks" says the page
     # covers more than one procedure (its crumbs below the title name it)
+    if own_checklist(sections) is not None:
+        return True  # a checklist of the page's steps, then a section per step: one procedure, whatever its headings say
     known = {s.heading for s in sections}
     containers = {c for s in headed for c in s.parents[1:] if c not in known}
     tops = tops + [ProcedureSection(c, top, "", 0, "", is_action_heading(c)) for c in sorted(containers)]
@@ -607,7 +636,9 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
             # on a page without a section to act on, the one that matched best is shown in full
             # (else every section would be cut to a few lines)
             best = h.anchor if not any(s.action for s in sections) else None
-            out[h.path] = [dataclasses.replace(s, action=True) if best and s.anchor == best else s for s in sections]
+            steps = own_checklist(sections)  # the page's checklist is what to do first: in full
+            out[h.path] = [dataclasses.replace(s, action=True) if (best and s.anchor == best) or i == steps else s
+                           for i, s in enumerate(sections)]
             # the answer is the page from its top: cite the page, not the section that matched best
             # (a citation `#quick-confirmation` over a text that starts at `## Summary` sends the
             # responder to the middle of the page)

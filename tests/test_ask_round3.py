@@ -8,8 +8,8 @@ a general rule and reproduced here on a real git repository with a real index:
   "[Deprecated]" is (cloud.gov's "Deprecation Notice: Shared Database Service Instances" post
   answered "my database service is running out of storage");
 
-``data/ask_round3/`` holds an excerpt of cortexproject/cortex-jsonnet (c99aab2,
-``cortex-mixin/docs/playbooks.md``, Apache-2.0).
+``data/ask_round3/`` holds two pages of PagerDuty/incident-response-docs (e8a6182) and an excerpt
+of cortexproject/cortex-jsonnet (c99aab2, ``cortex-mixin/docs/playbooks.md``), both Apache-2.0.
 """
 
 from __future__ import annotations
@@ -149,3 +149,43 @@ def test_a_deprecation_notice_counts_as_deprecated(tmp_path):
     assert [bool(_DEPRECATED.search(t)) for t in (
         "Deprecation Notice: X", "KubeMacPoolDown [Deprecated]", "Deprecating the v1 API", "Obsolete alerts",
         "Deprecate", "Depreciation schedule", "Tenant Quotas")] == [True, True, True, True, True, False, False]
+
+
+def test_a_page_whose_checklist_names_its_own_sections_is_one_procedure(tmp_path):
+    """PagerDuty's security incident page: intro, `## Checklist` (fourteen numbered steps), then a
+    section per step under its own heading (Attack Mitigation, Cut Off Attack Vector ...: fourteen
+    top sections, most not responder vocabulary). Asked what to do about a breach, its External
+    Communication step ranked first and was shown alone; the page is one procedure: shown from its
+    top, the checklist in full. The external communication guidelines (a list of what an update
+    holds, naming none of its sections) still answer with their best section."""
+    root = tmp_path / "ir"
+    commit_history(root, [{
+        "mkdocs.yml": "site_name: Incident Response\n",
+        "docs/during/security_incident_response.md": (DATA / "security_incident_response.md").read_text(encoding="utf-8"),
+        "docs/during/external_communication_guidelines.md": (DATA / "external_communication_guidelines.md").read_text(encoding="utf-8"),
+    }])
+    index(root)
+    first = ask_json(root, "we think there is a security breach, what do we do")["results"][0]
+    assert (first["path"], first["line"], first["anchor"]) == ("docs/during/security_incident_response.md", 5, "")
+    shown = [(p["heading"], p["action"]) for p in first["procedure"]]
+    assert shown[:5] == [("", False), ("Checklist", True), ("Attack Mitigation", True), ("Cut Off Attack Vector", False),
+                         ("Assemble Response Team", True)]
+    assert len(shown) == 16
+
+    first = ask_json(root, "how often do we post updates to customers")["results"][0]
+    assert (first["path"], first["anchor"], first["procedure"]) == (
+        "docs/during/external_communication_guidelines.md", "updates", None)
+
+
+def test_own_checklist_needs_most_sections_named():
+    from rbh.indexer.answer import ProcedureSection, own_checklist
+
+    def page(items: list[str], headings: list[str]) -> list[ProcedureSection]:
+        steps = "## Steps\n\n" + "\n".join(f"{n}. {t}" for n, t in enumerate(items, 1))
+        return [ProcedureSection("Steps", 2, "steps", 3, steps, True)] + [
+            ProcedureSection(h, 2, h.lower(), 10 + n, f"## {h}\n\ntext", False) for n, h in enumerate(headings)]
+
+    headings = ["Drain the Node", "Cordon Node", "Replace Disk", "Uncordon", "Background"]
+    assert own_checklist(page(["Cordon the node.", "Drain the node.", "Replace the failed disk.", "Uncordon it."], headings)) == 0
+    # two of five named: a list of links or notes, not the page's steps
+    assert own_checklist(page(["Cordon the node.", "Drain the node.", "Call the vendor."], headings)) is None
