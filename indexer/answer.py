@@ -577,6 +577,8 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
     if cache is not None:
         cache.save()
     answer.notices[:0] = notices
+    if req.query and answer.results and (weak := weak_match_notice(req.query, answer.results[0])):
+        answer.notices.append(weak)
     _stale_index_notice(project, state, answer.notices)
     if req.use_llm and answer.results:
         from rbh.indexer.llm import synthesize
@@ -587,6 +589,37 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
         except LLMError as exc:
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
     return answer
+
+
+_QUESTION_WORD = re.compile(r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+def weak_match_notice(query: str, result: Result) -> str | None:
+    """A notice when the first free-text answer shares at most one word with a question of three
+    words or more (stop words aside; compared as index terms, so "restarts" is "restart"): the best
+    the runbooks had, shown because its meaning came close, but it may not be what was asked
+    ("how do I restart the message bus monitor" answered by a load balancer's "How do I restart
+    it"; no page mentions the monitor). The words it lacks are named, so the responder can tell."""
+    from rbh.indexer.encoding.terms import tokenize
+
+    if result.hit.via != "retrieval":
+        return None
+    words: dict[str, set[str]] = {}
+    for w in _QUESTION_WORD.findall(query):
+        terms = set(tokenize(w))
+        if terms and w.lower() not in words:
+            words[w.lower()] = terms
+    if len(words) < 3:
+        return None
+    h = result.hit
+    shown = [str(h.meta.get("title") or ""), *(str(x) for x in h.meta.get("heading_path") or [])]
+    shown += [sec.text for sec in result.procedure] if result.procedure is not None else [h.text]
+    present = set(tokenize("\n".join(shown)))
+    missing = [w for w, terms in words.items() if not terms & present]
+    if len(words) - len(missing) > 1:
+        return None
+    return ("weak match: the first answer does not mention " + ", ".join(f"'{w}'" for w in missing)
+            + " from the question; no runbook may cover it")
 
 
 def apply_rerank(retrieval: Retrieval, query: str, ask_cfg: AskConfig, llm_cfg: LLMConfig, top_k: int,

@@ -189,3 +189,49 @@ def test_own_checklist_needs_most_sections_named():
     assert own_checklist(page(["Cordon the node.", "Drain the node.", "Replace the failed disk.", "Uncordon it."], headings)) == 0
     # two of five named: a list of links or notes, not the page's steps
     assert own_checklist(page(["Cordon the node.", "Drain the node.", "Call the vendor."], headings)) is None
+
+
+LOADBALANCER = """\
+# Load Balancers
+
+## What are they running?
+
+The load balancers are a pair of Linux boxes in an active/passive configuration. The load balancing on
+the active machine is done by the kernel module ipvs, controlled by keepalived.
+
+### How do I restart it
+
+Issue the command:
+`sudo service keepalived restart`
+(This usually makes the paired machine take over if issued on the current master.)
+
+### How do I stop it
+
+If the load balancer is malfunctioning, stop the bad one: `sudo service keepalived stop`.
+"""
+
+DOCKER = """\
+# Known issues
+
+## Docker registry is full
+
+Delete old images with `docker image prune -a` and restart the registry container.
+"""
+
+
+def test_a_weak_first_answer_says_which_words_it_lacks(tmp_path):
+    """lincytv/dataops: "how do I restart the message bus monitor" was answered with the load
+    balancers' "How do I restart it" as if it were the answer; no page mentions the monitor. When the
+    first answer shares at most one word with the question, a notice names the words it lacks.
+    A question it answers gets none."""
+    root = tmp_path / "dataops"
+    commit_history(root, [{"docs/ops/loadbalancer.md": LOADBALANCER, "docs/ops/workarounds.md": DOCKER}])
+    index(root)
+    answer = ask_json(root, "how do I restart the message bus monitor")
+    assert answer["results"][0]["heading"] == "How do I restart it"
+    assert [n for n in answer["notices"] if n.startswith("weak match")] == [
+        "weak match: the first answer does not mention 'message', 'bus', 'monitor' from the question; "
+        "no runbook may cover it"]
+    answer = ask_json(root, "how do I restart the load balancer")
+    assert answer["results"][0]["heading"] == "How do I restart it"
+    assert [n for n in answer["notices"] if n.startswith("weak match")] == []
