@@ -657,7 +657,7 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
                                   top_k - len(hits), per_runbook, retriever.settings.group_by):
             hits.append(h)
         if hits and hits[0].via != "alert":
-            hits = hand_over_hub(hits)
+            hits = hand_over_hub(hits, ranked)
     return Retrieval(hits, matches, missing, no_match=not hits, best_relevance=best)
 
 
@@ -698,11 +698,16 @@ def hub_targets(text: str) -> set[str]:
     return stems
 
 
-def hand_over_hub(hits: list[Hit]) -> list[Hit]:
+def hand_over_hub(hits: list[Hit], ranked: list[Hit] | None = None) -> list[Hit]:
     """When the best free-text section is a list of links to other pages, and one of the pages it
     links also matched, that page answers first: the hub pointed at the answer, it is not one (GOV.UK's
-    "Help with publishing content" list over "If documents aren't live after being published")."""
-    targets = hub_targets(hits[0].text)
+    "Help with publishing content" list over "If documents aren't live after being published").
+    A section cut into parts is judged by its parts among *ranked* together (the list's second
+    part alone starts mid-list)."""
+    first = hits[0]
+    parts = sorted({h.id: h for h in ranked or [] if _section_key(h) == _section_key(first)}.values(),
+                   key=lambda h: int(h.meta.get("chunk_index") or 0))
+    targets = hub_targets("\n".join(h.text for h in parts) if len(parts) > 1 else first.text)
     if not targets:
         return hits
     for i, h in enumerate(hits[1:], start=1):

@@ -9,7 +9,8 @@ a general rule and reproduced here on a real git repository with a real index:
   answered "my database service is running out of storage");
 
 ``data/ask_round3/`` holds two pages of PagerDuty/incident-response-docs (e8a6182) and an excerpt
-of cortexproject/cortex-jsonnet (c99aab2, ``cortex-mixin/docs/playbooks.md``), both Apache-2.0.
+of cortexproject/cortex-jsonnet (c99aab2, ``cortex-mixin/docs/playbooks.md``), both Apache-2.0, and
+four pages of alphagov/govuk-developer-docs (972d1b4, MIT).
 """
 
 from __future__ import annotations
@@ -235,3 +236,19 @@ def test_a_weak_first_answer_says_which_words_it_lacks(tmp_path):
     answer = ask_json(root, "how do I restart the load balancer")
     assert answer["results"][0]["heading"] == "How do I restart it"
     assert [n for n in answer["notices"] if n.startswith("weak match")] == []
+
+
+def test_a_list_of_links_cut_into_parts_still_hands_over_to_the_page_it_links(tmp_path):
+    """GOV.UK's "Help with publishing content" is one section (no headings) longer than a chunk: a
+    list of links, cut in two. Its second part ranked first (it shares the first part's word pairs)
+    and, starting mid-list, was no list of links: the page it links answered second. Judged with the
+    first part, it is a list of links, and the linked page answers first, whole."""
+    root = tmp_path / "govuk"
+    files = {f"source/manual/{name}.html.md": (DATA / f"govuk-{name}.html.md").read_text(encoding="utf-8") for name in (
+        "help-with-publishing-content", "documents-arent-live-after-publishing",
+        "debug-docs-showing-incorrectly-in-site-search", "where-to-find-what")}
+    commit_history(root, [{"rbh.yaml": 'runbooks:\n  include: ["source/**/*.html.md"]\n', **files}])
+    index(root)
+    results = ask_json(root, "documents are published but not showing on the live site")["results"]
+    assert [(r["path"].rsplit("/", 1)[1], r["line"], r["procedure"] is not None) for r in results[:2]] == [
+        ("documents-arent-live-after-publishing.html.md", 8, True), ("help-with-publishing-content.html.md", 42, False)]
