@@ -154,6 +154,33 @@ def procedure_from_chunks(chunks: list[Any]) -> list[ProcedureSection]:
     return out
 
 
+_STEP_ITEM = re.compile(r"^[ \t]{0,3}\d+[.)][ \t]+(?!\[[^\]]*\]\(#)(.+)$", re.M)  # numbered, not a link into the page
+
+
+def own_checklist(sections: list[ProcedureSection]) -> int | None:
+    """The index of the section whose numbered list names the page's own sections, one item a step
+    (PagerDuty's security incident page: ``## Checklist`` with "1. Cut off the attack vector." ...
+    and then ``## Cut Off Attack Vector`` ...), or None. A step is named when every word of its
+    heading is in one item (as index terms: stemmed, stop words out); more than half of the page's
+    other headed sections, and at least three, must be named. A bulleted list names topics (the
+    components a page then describes one by one), and a table of contents links into the page:
+    neither is a sequence of steps."""
+    from rbh.indexer.query import title_words
+
+    headed = [(i, sec) for i, sec in enumerate(sections) if sec.heading and sec.level > 1]
+    for i, sec in headed:
+        items = [title_words(m.group(1)) for m in _STEP_ITEM.finditer(sec.text)]
+        if len(items) < 3:
+            continue
+        # headings as distinct word sets: one item naming "triage steps" does not name every
+        # alert's `### Triage Steps` of a page
+        others = {frozenset(title_words(o.heading)) for j, o in headed if j != i} - {frozenset()}
+        named = sum(1 for words in others if any(words <= item for item in items))
+        if named >= 3 and 2 * named > len(others):
+            return i
+    return None
+
+
 def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | None = None) -> bool:
     """A one-alert-per-file page: its top-level sections are all responder vocabulary, at least one
     to act on (Meaning / Impact / Diagnosis / Mitigation, Overview / Steps ...).
@@ -180,6 +207,8 @@ def is_procedure_page(sections: list[ProcedureSection], alert_heading: str | Non
     # a heading whose body is only subsections has no chunk of its own, but it is a part of the page
     # as much as any other: "## Contributing to Runbooks" over "### Adding New Runbooks" says the page
     # covers more than one procedure (its crumbs below the title name it)
+    if own_checklist(sections) is not None:
+        return True  # a checklist of the page's steps, then a section per step: one procedure, whatever its headings say
     known = {s.heading for s in sections}
     containers = {c for s in headed for c in s.parents[1:] if c not in known}
     tops = tops + [ProcedureSection(c, top, "", 0, "", is_action_heading(c)) for c in sorted(containers)]
@@ -548,6 +577,8 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
     if cache is not None:
         cache.save()
     answer.notices[:0] = notices
+    if req.query and answer.results and (weak := weak_match_notice(req.query, answer.results[0])):
+        answer.notices.append(weak)
     _stale_index_notice(project, state, answer.notices)
     if req.use_llm and answer.results:
         from rbh.indexer.llm import synthesize
@@ -558,6 +589,37 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
         except LLMError as exc:
             answer.notices.append(f"LLM answer unavailable ({exc}); showing the runbook sections")
     return answer
+
+
+_QUESTION_WORD = re.compile(r"[A-Za-z0-9][\w.-]*[A-Za-z0-9]|[A-Za-z0-9]")
+
+
+def weak_match_notice(query: str, result: Result) -> str | None:
+    """A notice when the first free-text answer shares at most one word with a question of three
+    words or more (stop words aside; compared as index terms, so "restarts" is "restart"): the best
+    the runbooks had, shown because its meaning came close, but it may not be what was asked
+    ("how do I restart the message bus monitor" answered by a load balancer's "How do I restart
+    it"; no page mentions the monitor). The words it lacks are named, so the responder can tell."""
+    from rbh.indexer.encoding.terms import tokenize
+
+    if result.hit.via != "retrieval":
+        return None
+    words: dict[str, set[str]] = {}
+    for w in _QUESTION_WORD.findall(query):
+        terms = set(tokenize(w))
+        if terms and w.lower() not in words:
+            words[w.lower()] = terms
+    if len(words) < 3:
+        return None
+    h = result.hit
+    shown = [str(h.meta.get("title") or ""), *(str(x) for x in h.meta.get("heading_path") or [])]
+    shown += [sec.text for sec in result.procedure] if result.procedure is not None else [h.text]
+    present = set(tokenize("\n".join(shown)))
+    missing = [w for w, terms in words.items() if not terms & present]
+    if len(words) - len(missing) > 1:
+        return None
+    return ("weak match: the first answer does not mention " + ", ".join(f"'{w}'" for w in missing)
+            + " from the question; no runbook may cover it")
 
 
 def apply_rerank(retrieval: Retrieval, query: str, ask_cfg: AskConfig, llm_cfg: LLMConfig, top_k: int,
@@ -607,7 +669,9 @@ def whole_runbooks(retriever: Retriever, hits: list[Hit]) -> dict[str, list[Proc
             # on a page without a section to act on, the one that matched best is shown in full
             # (else every section would be cut to a few lines)
             best = h.anchor if not any(s.action for s in sections) else None
-            out[h.path] = [dataclasses.replace(s, action=True) if best and s.anchor == best else s for s in sections]
+            steps = own_checklist(sections)  # the page's checklist is what to do first: in full
+            out[h.path] = [dataclasses.replace(s, action=True) if (best and s.anchor == best) or i == steps else s
+                           for i, s in enumerate(sections)]
             # the answer is the page from its top: cite the page, not the section that matched best
             # (a citation `#quick-confirmation` over a text that starts at `## Summary` sends the
             # responder to the middle of the page)

@@ -69,6 +69,7 @@ class RetrievalSettings:
     number_boost: float = 0.2  # x (1 + number_boost x share of the query's integers found in the runbook's sections)
     first_sentence_weight: float = 1.0  # a second search with the first sentence of long alert text (0: off)
     deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
+    section_phrase: bool = True  # phrase evidence over all retrieved parts of a section cut for size
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> floa
 _WORD = re.compile(r"[a-z0-9]+")
 _WORD_PARTS = re.compile(r"[A-Za-z0-9]+")
 _INTEGER = re.compile(r"(?<![\w.])\d+(?![\w.]\d)")
-_DEPRECATED = re.compile(r"\b(deprecated|obsolete|superseded)\b", re.I)
+_DEPRECATED = re.compile(r"\b(deprecat(?:e|ed|es|ing|ion)|obsolete|superseded)\b", re.I)
 
 
 def phrase_words(text: str) -> list[str]:
@@ -256,6 +257,11 @@ def group_by_runbook(hits: list[Hit], top_k: int, per_runbook: int, how: str = "
             if all(h.id != o.id and not (h.path == o.path and _within(h, o)) for o in out):
                 out.append(h)
     return out[:top_k]
+
+
+def _section_key(h: Hit) -> tuple[str, str, tuple[str, ...]]:
+    """The section a chunk is a part of (a section longer than the chunk size is cut into parts)."""
+    return h.path, h.anchor, tuple(h.meta.get("heading_path") or ())
 
 
 def _within(h: Hit, o: Hit) -> bool:
@@ -395,8 +401,9 @@ class Retriever:
         return sorted(hits, key=hit_order)
 
     def weigh_phrases(self, query: str, hits: list[Hit]) -> list[Hit]:
-        """Re-rank by phrase evidence: how many of the query's adjacent word pairs a section (or, with
-        ``runbook_phrase``, its runbook's retrieved sections together) repeats. Rendered alert text
+        """Re-rank by phrase evidence: how many of the query's adjacent word pairs a section (its
+        retrieved parts together, with ``section_phrase``; or, with ``runbook_phrase``, its runbook's
+        retrieved sections together) repeats. Rendered alert text
         mostly paraphrases its runbook's first paragraph; near-duplicate runbooks share the terms but
         not the word order."""
         s = self.settings
@@ -411,8 +418,15 @@ class Retriever:
                     h.score *= s.deprecated_factor
         # the first sections of the fused ranking only: below them a word pair cannot lift a section
         # to the top, and stemming every candidate's text costs a cold ask tens of milliseconds
-        per_section = {h.id: phrase_overlap(qp, f"{h.meta.get('title') or ''}\n{h.text}") if i < s.phrase_depth else 0.0
-                       for i, h in enumerate(hits)}
+        found = {h.id: qp & word_pairs(phrase_words(f"{h.meta.get('title') or ''}\n{h.text}")) for h in hits[:s.phrase_depth]}
+        if s.section_phrase:
+            # a section longer than a chunk is cut into parts: the pairs any retrieved part repeats
+            # count for every part (a part holding "the read" and one holding "on the" are one section)
+            by_section: dict[tuple[str, str, tuple[str, ...]], set[tuple[str, str]]] = {}
+            for h in hits[:s.phrase_depth]:
+                by_section.setdefault(_section_key(h), set()).update(found[h.id])
+            found = {h.id: by_section[_section_key(h)] for h in hits[:s.phrase_depth]}
+        per_section = {h.id: len(found.get(h.id, ())) / len(qp) for h in hits}
         if s.runbook_phrase:
             best: dict[str, float] = {}
             for h in hits:
@@ -643,7 +657,7 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
                                   top_k - len(hits), per_runbook, retriever.settings.group_by):
             hits.append(h)
         if hits and hits[0].via != "alert":
-            hits = hand_over_hub(hits)
+            hits = hand_over_hub(hits, ranked)
     return Retrieval(hits, matches, missing, no_match=not hits, best_relevance=best)
 
 
@@ -684,11 +698,16 @@ def hub_targets(text: str) -> set[str]:
     return stems
 
 
-def hand_over_hub(hits: list[Hit]) -> list[Hit]:
+def hand_over_hub(hits: list[Hit], ranked: list[Hit] | None = None) -> list[Hit]:
     """When the best free-text section is a list of links to other pages, and one of the pages it
     links also matched, that page answers first: the hub pointed at the answer, it is not one (GOV.UK's
-    "Help with publishing content" list over "If documents aren't live after being published")."""
-    targets = hub_targets(hits[0].text)
+    "Help with publishing content" list over "If documents aren't live after being published").
+    A section cut into parts is judged by its parts among *ranked* together (the list's second
+    part alone starts mid-list)."""
+    first = hits[0]
+    parts = sorted({h.id: h for h in ranked or [] if _section_key(h) == _section_key(first)}.values(),
+                   key=lambda h: int(h.meta.get("chunk_index") or 0))
+    targets = hub_targets("\n".join(h.text for h in parts) if len(parts) > 1 else first.text)
     if not targets:
         return hits
     for i, h in enumerate(hits[1:], start=1):
