@@ -29,3 +29,59 @@ def test_github_anchor_keeps_the_marks_of_a_keycap_emoji(tmp_path):
         ("RBH302", "documentation/redis-migration.md", 5,
          "anchor `#2️⃣-azure-opens-the-migration-experience` not found in `documentation/redis-migration.md`"),
     ]
+
+
+ROOK_MANIFESTS = """\
+apiVersion: ceph.rook.io/v1
+kind: CephCluster
+metadata:
+  name: rook-ceph
+  namespace: rook-ceph
+spec: {}
+---
+apiVersion: ceph.rook.io/v1
+kind: CephObjectStore
+metadata:
+  name: my-store
+  namespace: rook-ceph
+spec: {}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: rook-ceph-tools
+  namespace: rook-ceph
+spec:
+  selector: {matchLabels: {app: rook-ceph-tools}}
+  template:
+    metadata: {labels: {app: rook-ceph-tools}}
+    spec:
+      containers: [{name: rook-ceph-tools, image: quay.io/ceph/ceph:v19}]
+"""
+
+
+def test_objects_named_after_a_custom_resource_are_the_operators(tmp_path):
+    """rook/rook: `deploy/examples/` holds the CephCluster `rook-ceph` and the CephObjectStore
+    `my-store`; the operator makes the Deployments `rook-ceph-mon-a`... and the Service
+    `rook-ceph-rgw-my-store`, which no manifest defines. The troubleshooting guide's commands name them:
+    a warning that says which resource's operator makes them, not a CI failure. A name no custom
+    resource is part of (`csi-rbdplugin`) stays an error."""
+    root = tmp_path / "rook"
+    commit_history(root, [{
+        "deploy/examples/cluster.yaml": ROOK_MANIFESTS,
+        "rbh.yaml": 'runbooks:\n  include: ["Documentation/**/*.md"]\nmanifests:\n  include: ["deploy/examples/**/*.yaml"]\n',
+        "Documentation/Troubleshooting/common-issues.md":
+            "# Common issues\n\n```console\n"
+            "$ kubectl -n rook-ceph get svc rook-ceph-rgw-my-store\n"
+            "$ kubectl -n rook-ceph scale deployment rook-ceph-mon-a --replicas=0\n"
+            "$ kubectl -n rook-ceph logs deploy/csi-rbdplugin -c driver-registrar\n"
+            "$ kubectl -n rook-ceph exec -it deploy/rook-ceph-tools -- ceph status\n```\n",
+    }])
+    report = check(root)
+    assert [(f["severity"], f["line"], f["message"]) for f in report["findings"] if f["rule"] == "RBH101"] == [
+        ("warning", 4, "service `rook-ceph-rgw-my-store` not found in namespace `rook-ceph` or any other"
+                       " (probably made by the operator of CephObjectStore `my-store`)"),
+        ("warning", 5, "deployment `rook-ceph-mon-a` not found in namespace `rook-ceph` or any other"
+                       " (probably made by the operator of CephCluster `rook-ceph`)"),
+        ("error", 6, "deployment `csi-rbdplugin` not found in namespace `rook-ceph` or any other"),
+    ]
