@@ -85,3 +85,46 @@ def test_objects_named_after_a_custom_resource_are_the_operators(tmp_path):
                        " (probably made by the operator of CephCluster `rook-ceph`)"),
         ("error", 6, "deployment `csi-rbdplugin` not found in namespace `rook-ceph` or any other"),
     ]
+
+
+def test_a_jinja_included_partial_links_from_the_pages_that_include_it(tmp_path):
+    """nais/doc: `docs/auth/partials/validate-manually.md` is pasted into each provider's reference
+    page with `{% include 'auth/partials/validate-manually.md' %}` (a path from the docs root). Its
+    `../../explanations/README.md` and `#runtime-variables-credentials` are right from those pages
+    (`docs/auth/<provider>/reference/` -> `docs/auth/explanations/`), not from the partial's folder; the headings of an included
+    partial are anchors of the page. A link broken from an including page is still reported, naming it."""
+    root = tmp_path / "nais"
+    partial = ("While we recommend [the endpoint](#runtime-variables-credentials), see\n"
+               "[concepts](../../explanations/README.md) and [specific groups](#groups).\n\n"
+               "#### Groups\n\ntext\n\n[gone](../gone.md)\n")
+    page = ("# Entra ID reference\n\n## Runtime variables & credentials\n\ntext\n\n"
+            "{% include 'auth/partials/validate-manually.md' %}\n\n[see groups](#groups)\n")
+    commit_history(root, [{
+        "docs/auth/partials/validate-manually.md": partial,
+        "docs/auth/entra-id/reference/README.md": page,
+        "docs/auth/explanations/README.md": "# Concepts\n",
+        "docs/auth/maskinporten/reference/README.md": page.replace("Entra ID", "Maskinporten"),
+        "docs/auth/entra-id/gone.md": "# Gone\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH301", "docs/auth/partials/validate-manually.md", 8,
+         "link target `../gone.md` does not exist from `docs/auth/maskinporten/reference/README.md`, which includes this file"),
+    ]
+
+
+def test_template_link_targets_and_text_fragments_are_not_paths(tmp_path):
+    """nais/doc writes its per-tenant URLs as Jinja with `<< >>` delimiters,
+    `[Grafana](<<tenant_url("grafana")>>)` and `[grafana]: <<tenant_url("grafana", "explore")>>`: values
+    only the site build knows. `../reference/README.md#claims:~:text=groups` is the anchor `claims`
+    with a browser text fragment."""
+    root = tmp_path / "nais"
+    commit_history(root, [{
+        "docs/observability/README.md": "# Observability\n\nOpen [Grafana](<<tenant_url(\"grafana\")>>) or [explore][e].\n\n"
+                                        "[e]: <<tenant_url(\"grafana\", \"explore\")>>\n"
+                                        "[groups-claim]: reference/README.md#claims:~:text=groups\n"
+                                        "[missing]: reference/README.md#scopes:~:text=x\n",
+        "docs/observability/reference/README.md": "# Reference\n\n## Claims\n\ntext\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH302", "docs/observability/README.md", 7, "anchor `#scopes` not found in `docs/observability/reference/README.md`"),
+    ]
