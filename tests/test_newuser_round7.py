@@ -128,3 +128,25 @@ def test_template_link_targets_and_text_fragments_are_not_paths(tmp_path):
     assert found(check(root)) == [
         ("RBH302", "docs/observability/README.md", 7, "anchor `#scopes` not found in `docs/observability/reference/README.md`"),
     ]
+
+
+def test_a_link_written_from_the_repository_root_suggests_that_file(tmp_path):
+    """teacher-services-cloud `documentation/platform-set-up.md` links
+    `cluster/terraform_kubernetes/variables.tf` and `onboard-service.md` links
+    `cluster\\terraform_kubernetes\\config\\test.tfvars.json`: paths from the repository root, broken from
+    `documentation/`. The suggestion was `../airbyte/terraform/variables.tf`, a file of the same name
+    elsewhere; the file meant is the one at that path from the root."""
+    root = tmp_path / "tsc"
+    commit_history(root, [{
+        "cluster/terraform_kubernetes/variables.tf": "variable \"a\" {}\n",
+        "cluster/terraform_kubernetes/config/test.tfvars.json": "{}\n",
+        "airbyte/terraform/variables.tf": "variable \"b\" {}\n",
+        "airbyte/terraform/config/test.tfvars.json": "{}\n",
+        "documentation/platform-set-up.md": "# Platform set-up\n\nSee [variables](cluster/terraform_kubernetes/variables.tf) and\n"
+                                            "[test](cluster\\terraform_kubernetes\\config\\test.tfvars.json).\n",
+    }])
+    assert [(f["line"], f["message"], f["suggestion"]) for f in check(root)["findings"]] == [
+        (3, "link target `cluster/terraform_kubernetes/variables.tf` does not exist", "../cluster/terraform_kubernetes/variables.tf"),
+        (4, "link target `cluster\\terraform_kubernetes\\config\\test.tfvars.json` does not exist",
+         "../cluster/terraform_kubernetes/config/test.tfvars.json"),
+    ]

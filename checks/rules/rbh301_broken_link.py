@@ -234,6 +234,17 @@ _HOST_LINK = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net
                         re.I)
 
 
+def _from_repository_root(ctx: RuleContext, target: str) -> str | None:
+    """The file a broken relative link names when read from the repository root, the way a README
+    at the root would: `cluster/terraform_kubernetes/variables.tf` written in `documentation/x.md`
+    (also with Windows separators, `cluster\\terraform\\x.tf`). That is the file meant."""
+    path = unquote(target.split("#", 1)[0]).replace("\\", "/").removeprefix("./")
+    if not path or path.startswith(("/", "../")):
+        return None
+    rel = safe_relpath(ctx.root, path)
+    return rel if rel is not None and rel in ctx.files else None
+
+
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
@@ -316,7 +327,8 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             # shared folders made unrelated files look alike), never an index page; nearer folders win
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             same_folder = [f for f in pool if f.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0]]
-            best = (same_name_nearest(rel, source, pool) or best_match(stem, same_folder, key=_stem)
+            best = (_from_repository_root(ctx, ref.name) or same_name_nearest(rel, source, pool)
+                    or best_match(stem, same_folder, key=_stem)
                     or best_match(stem, pool, key=_stem))
             suggestion = posixpath.relpath(best, posixpath.dirname(source) or ".") if best else None
             written = ref.text.partition("#")[0] if ref.text and "{" in ref.text else ref.name  # as the page has it
