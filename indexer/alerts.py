@@ -165,6 +165,8 @@ def template_pattern(template: str) -> tuple[TemplateMatcher, int, str] | None:
 _SUBJECT = re.compile(r"^\s*\[(?:FIRING|RESOLVED)(?::\s*\d+)?\]\s*(\S+)", re.I)
 _ALERTNAME = re.compile(r"\balertname\s*[=:]\s*\"?([A-Za-z_:][\w:.-]*)\"?")
 _TOKEN = re.compile(r"[A-Za-z_][\w:.-]*\w")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)  # Prometheus/Go template code in an annotation
 
 
 def _compact(text: str) -> str:
@@ -264,6 +266,32 @@ class AlertCatalog:
         if name in self._by_name or name in self.front_matter:
             return name
         return self._by_lower.get(name.lower()) or self._by_compact.get(_compact(name))
+
+    def named_alert(self, query: str) -> str | None:
+        """The known alert the query names (as ``match_name`` reads it: the whole query, an
+        Alertmanager subject, ``alertname=X``, or a distinctive name in passing), else None."""
+        q = query.strip().strip("`'\"")
+        candidates = [m.group(1) for rx in (_SUBJECT, _ALERTNAME) if (m := rx.search(q))] + [q]
+        for c in candidates:
+            name = self._canonical(c)
+            if name:
+                return name
+        return next((tok for tok in dict.fromkeys(_TOKEN.findall(q)) if _looks_like_alert_name(tok) and tok in self._by_name), None)
+
+    def rule_text(self, query: str) -> str:
+        """What the rule of the alert the query names says of it, to retrieve with when no runbook is
+        linked to it: its name in words (``CephMonDownQuorumAtRisk`` -> ``Ceph Mon Down Quorum At
+        Risk``), its summary and description without their template code. Empty for no known alert,
+        or one whose runbook the lookup already found."""
+        name = self.named_alert(query)
+        if name is None or name not in self._by_name or self.runbooks_for(name):
+            return ""
+        parts = [_CAMEL.sub(" ", name).replace("_", " ")]
+        for a in self._by_name[name][:1]:
+            for text in (_summary(a), _description(a)):
+                if text:
+                    parts.append(_TEMPLATE.sub(" ", text))
+        return _SPACE.sub(" ", " ".join(parts)).strip()
 
     def match_name(self, query: str) -> list[AlertMatch]:
         """The query is an alert name, an Alertmanager subject, ``alertname=X``, or names one in passing."""

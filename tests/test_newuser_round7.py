@@ -150,3 +150,63 @@ def test_a_link_written_from_the_repository_root_suggests_that_file(tmp_path):
         (4, "link target `cluster\\terraform_kubernetes\\config\\test.tfvars.json` does not exist",
          "../cluster/terraform_kubernetes/config/test.tfvars.json"),
     ]
+
+
+CEPH_RULES = """\
+apiVersion: monitoring.coreos.com/v1
+kind: PrometheusRule
+metadata:
+  name: prometheus-ceph-rules
+  namespace: rook-ceph
+spec:
+  groups:
+    - name: cluster health
+      rules:
+        - alert: "CephMonDownQuorumAtRisk"
+          annotations:
+            description: "{{ $min := printf \\"floor(count(ceph_mon_metadata{cluster='%s'}) / 2) + 1\\" .Labels.cluster | query | first | value }}Quorum requires a majority of monitors (x {{ $min }}) to be active. Without quorum the cluster will become inoperable."
+            documentation: "https://docs.ceph.com/en/latest/rados/operations/health-checks#mon-down"
+            summary: "Monitor quorum is at risk on cluster {{ $labels.cluster }}"
+          expr: ceph_health_detail{name="MON_DOWN"} == 1
+"""
+
+MON_HEALTH = """\
+# Monitor Health
+
+## Monitor Quorum
+
+Multiple mons work together to provide redundancy. A majority of the monitors must be active to
+form quorum; when too many monitors are down the cluster becomes inoperable.
+
+## Failing over a Monitor
+
+The operator fails over a mon that is out of quorum for too long.
+"""
+
+OSD_MGMT = """\
+# Ceph OSD Management
+
+## Remove an OSD
+
+Scale down the OSD deployment, mark the OSD out and purge it from the cluster.
+"""
+
+
+def test_an_alert_without_a_runbook_is_looked_up_by_what_its_rule_says(tmp_path):
+    """rook/rook: the 89 Ceph alerts of `deploy/examples/monitoring/localrules.yaml` have no
+    runbook_url and no heading of their name. `rbh ask CephMonDownQuorumAtRisk` retrieved with the
+    bare name, one token no page has, and answered "Monitors are the only pods running > Investigation";
+    the rule's summary and description ("Monitor quorum is at risk", "Quorum requires a majority of
+    monitors ...", their template code left out) name the page about mon quorum."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "rook"
+    commit_history(root, [{
+        "deploy/examples/monitoring/localrules.yaml": CEPH_RULES,
+        "Documentation/Storage-Configuration/Advanced/ceph-mon-health.md": MON_HEALTH,
+        "Documentation/Storage-Configuration/Advanced/ceph-osd-mgmt.md": OSD_MGMT,
+        "rbh.yaml": 'runbooks:\n  include: ["Documentation/**/*.md"]\nmanifests:\n  include: ["deploy/examples/**/*.yaml"]\n',
+    }])
+    index(root)
+    first = ask_json(root, "CephMonDownQuorumAtRisk")["results"][0]
+    assert (first["path"], first["heading"]) == ("Documentation/Storage-Configuration/Advanced/ceph-mon-health.md", "Monitor Quorum")
