@@ -210,3 +210,34 @@ def test_an_alert_without_a_runbook_is_looked_up_by_what_its_rule_says(tmp_path)
     index(root)
     first = ask_json(root, "CephMonDownQuorumAtRisk")["results"][0]
     assert (first["path"], first["heading"]) == ("Documentation/Storage-Configuration/Advanced/ceph-mon-health.md", "Monitor Quorum")
+
+
+def test_terraform_files_in_the_manifest_globs_get_one_clear_warning_each(tmp_path):
+    """teacher-services-cloud defines its Kubernetes objects as Terraform resources
+    (`cluster/terraform_kubernetes/*.tf`) and its alert rules as `templatefile()` templates
+    (`*.rules.tmpl`, a `%{ for app in apps ~}` loop). A team that puts them in `manifests.include` got
+    a "not valid YAML" error per file (26 errors failing CI) beside "document is a str" warnings; each
+    file now gets one warning that says what it is. A plain rule template is still read."""
+    root = tmp_path / "tsc"
+    commit_history(root, [{
+        "cluster/terraform_kubernetes/prometheus.tf": 'resource "kubernetes_deployment" "prometheus" {\n'
+                                                      '  metadata {\n    name = "prometheus"\n  }\n}\n',
+        "cluster/terraform_kubernetes/config/app_alert.rules.tmpl": "groups:\n- name: Container restarts\n  rules:\n"
+                                                                    "%{ for instance in apps ~}\n"
+                                                                    "  - alert: High CPU for ${instance.app_name}\n"
+                                                                    "    expr: up == 0\n%{ endfor ~}\n",
+        "cluster/terraform_kubernetes/config/node_alert.rules.tmpl": "groups:\n- name: Node file system\n  rules:\n"
+                                                                     "  - alert: High disk usage for node\n    expr: up == 0\n",
+        "documentation/node-filesystems.md": "# Node filesystems\n\n## Disk usage troubleshooting\n\ntext\n",
+        "rbh.yaml": 'runbooks:\n  include: ["documentation/*.md"]\nmanifests:\n'
+                    '  include: ["cluster/terraform_kubernetes/**/*.tf", "cluster/terraform_kubernetes/config/*.tmpl"]\n',
+    }])
+    assert [(f["severity"], f["path"], f["line"], f["message"]) for f in check(root)["findings"]] == [
+        ("warning", "cluster/terraform_kubernetes/config/app_alert.rules.tmpl", 4,
+         "unrendered Terraform template (%{ ... }): skipped; check the rendered output instead"),
+        ("warning", "cluster/terraform_kubernetes/config/node_alert.rules.tmpl", 4,
+         "alert `High disk usage for node` has no runbook_url annotation"),
+        ("warning", "cluster/terraform_kubernetes/prometheus.tf", 1,
+         "Terraform configuration (HCL), not a manifest format rbh reads: skipped; check the YAML it renders instead, "
+         "or leave it out of manifests.include"),
+    ]
