@@ -25,6 +25,8 @@ clone tsc DFE-Digital+teacher-services-cloud 2745420
 cat > "$DATA/tsc/rbh.yaml" <<'YAML'
 runbooks:
   include: ["documentation/*.md"]
+manifests:
+  include: ["cluster/terraform_kubernetes/config/prometheus/alertmanager/*.rules.tmpl"]
 YAML
 
 # nais/doc: the NAIS platform docs (4,039 commits), Diataxis per feature (`docs/<area>/how-to|reference|
@@ -82,6 +84,21 @@ for name in $NAMES; do
   mv rbh.yaml.round7 rbh.yaml
   python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; print("%-10s (no rbh.yaml) runbooks %4d  errors %3d  warnings %3d" % (sys.argv[2], s["runbooks_checked"], s["error"], s["warning"]))' "$DATA/$name.noconf.json" "$name"
 done
+
+# the mistake a team makes next: the Terraform that defines the cluster named as manifests
+if [[ " $NAMES " == *" tsc "* ]]; then
+  cd "$DATA/tsc"
+  mv rbh.yaml rbh.yaml.round7
+  cat > rbh.yaml <<'YAML'
+runbooks:
+  include: ["documentation/*.md"]
+manifests:
+  include: ["cluster/terraform_kubernetes/**/*.tf", "cluster/terraform_kubernetes/config/prometheus/alertmanager/*.tmpl"]
+YAML
+  "$RBH" check --format json --fail-on never > "$DATA/tsc.tf.json" 2>/dev/null || true
+  mv rbh.yaml.round7 rbh.yaml
+  python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; print("%-10s (.tf as manifests) runbooks %4d  manifests %3d  errors %3d  warnings %3d" % ("tsc", s["runbooks_checked"], s.get("manifest_files", 0), s["error"], s["warning"]))' "$DATA/tsc.tf.json"
+fi
 
 [ "${ROUND7_ASK:-1}" = 1 ] || exit 0
 for name in $NAMES; do
