@@ -241,3 +241,94 @@ def test_terraform_files_in_the_manifest_globs_get_one_clear_warning_each(tmp_pa
          "Terraform configuration (HCL), not a manifest format rbh reads: skipped; check the YAML it renders instead, "
          "or leave it out of manifests.include"),
     ]
+
+
+COMMON_ISSUES = """\
+# Ceph Common Issues
+
+## Troubleshooting Techniques
+
+There are two main categories of information you will need to investigate issues in the cluster.
+
+### Ceph Commands
+
+Here are some common commands to troubleshoot a Ceph cluster:
+
+* `ceph status`
+* `ceph osd status`
+* `ceph osd df`
+* `ceph pg stat`
+
+* `ceph osd utilization`
+* `ceph osd pool stats`
+* `ceph osd tree`
+
+The first two status commands provide the overall cluster health. The normal state for cluster
+operations is HEALTH_OK, but will still function when the state is in a HEALTH_WARN state. If you are
+in a WARN state, then the cluster is in a condition that it may enter the HEALTH_ERROR state at which
+point *all* disk I/O operations are halted. If a HEALTH_WARN state is observed, then one should take
+action to prevent the cluster from halting when it enters the HEALTH_ERROR state. Of particular note,
+there are scripts for collecting logs and gathering OSD information.
+
+## Ceph health warnings
+
+After installing Rook, `ceph status` may show health warnings since the Ceph release with a new
+AES256 key type.
+
+### Symptoms
+
+```console
+$ ceph status
+    health: HEALTH_WARN
+            4 auth client entities with insecure key types
+            Monitors are configured to allow auth using insecure key types
+```
+
+### Solution
+
+Update all client cephx keys to AES256K, or mute the health warnings.
+
+## Too few PGs per OSD warning is shown
+
+### Symptoms
+
+* `ceph status` shows "too few PGs per OSD" warning as follows.
+
+```console
+$ ceph status
+    health: HEALTH_WARN
+            too few PGs per OSD (16 < min 30)
+```
+
+### Solution
+
+The meaning of this warning is written in the Ceph documentation. Please refer to Configuring Pools
+if you want to know the proper `pg_num` of pools and change these values.
+
+## LVM metadata can be corrupted with OSD on LV-backed PVC
+
+### Symptoms
+
+There is a critical flaw in OSD on LV-backed PVC. LVM metadata can be corrupted if both the host and
+OSD container modify it simultaneously.
+"""
+
+
+def test_a_topic_of_a_common_issues_page_is_titled_by_its_heading(tmp_path):
+    """rook/rook `Documentation/Troubleshooting/ceph-common-issues.md`: one page, a `## Problem` per
+    issue with `### Symptoms` / `### Solution`. "the ceph cluster is in HEALTH_WARN with too many PGs
+    per OSD" was answered with "Troubleshooting Techniques > Ceph Commands" (a list of commands that
+    mentions HEALTH_WARN): the page title "Ceph Common Issues" says nothing of either section, while
+    the problem's heading "Too few PGs per OSD warning is shown" is the title of its Symptoms."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "rook"
+    commit_history(root, [{
+        "Documentation/Troubleshooting/ceph-common-issues.md": COMMON_ISSUES,
+        "Documentation/Storage-Configuration/Advanced/ceph-osd-mgmt.md": OSD_MGMT,
+        "Documentation/Storage-Configuration/Advanced/ceph-mon-health.md": MON_HEALTH,
+        "rbh.yaml": 'runbooks:\n  include: ["Documentation/**/*.md"]\n',
+    }])
+    index(root)
+    first = ask_json(root, "the ceph cluster is in HEALTH_WARN with too many PGs per OSD")["results"][0]
+    assert first["heading_path"][:2] == ["Ceph Common Issues", "Too few PGs per OSD warning is shown"]
