@@ -384,21 +384,14 @@ class Retriever:
         cache: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
-            # a page of many topics (a "Common Issues" page, a FAQ, a playbook) titles each topic with
-            # the first heading below the page's title: "PVCs stay in pending state" says more of its
-            # Symptoms / Investigation / Solution than "Ceph Common Issues"; the better of the two counts.
-            # Only for a section below such a heading: a topic's own text competes on the page title
-            crumbs = [t for t in h.meta.get("heading_path") or () if t and t != title]
-            topic = crumbs[0] if len(crumbs) > 1 else ""
-            for text in (title, topic):
-                if text not in cache:
-                    cache[text] = _title_match(q, title_words(text), self.settings.title_match)
+            if title not in cache:
+                cache[title] = _title_match(q, title_words(title), self.settings.title_match)
             # a page template ("PD Alert Template", `runbook_template.md`) shares its title's words with
             # the questions about the real pages it stands for; its title counts only for a question
             # about templates
             if _is_template(title, h.path) and not q & _TEMPLATE_WORDS:
                 continue
-            h.score *= 1.0 + self.settings.title_boost * max(cache[title], cache[topic])
+            h.score *= 1.0 + self.settings.title_boost * cache[title]
         return sorted(hits, key=hit_order)
 
     def weigh_phrases(self, query: str, hits: list[Hit]) -> list[Hit]:
