@@ -197,7 +197,8 @@ def test_an_alert_without_a_runbook_is_looked_up_by_what_its_rule_says(tmp_path)
     runbook_url and no heading of their name. `rbh ask CephMonDownQuorumAtRisk` retrieved with the
     bare name, one token no page has, and answered "Monitors are the only pods running > Investigation";
     the rule's summary and description ("Monitor quorum is at risk", "Quorum requires a majority of
-    monitors ...", their template code left out) name the page about mon quorum."""
+    monitors ...", their template code left out) name the page about mon quorum. The answer says that
+    no runbook is linked and gives the rule's `documentation:` link."""
     from ask_support import ask_json, index
 
     root = tmp_path / "rook"
@@ -208,8 +209,14 @@ def test_an_alert_without_a_runbook_is_looked_up_by_what_its_rule_says(tmp_path)
         "rbh.yaml": 'runbooks:\n  include: ["Documentation/**/*.md"]\nmanifests:\n  include: ["deploy/examples/**/*.yaml"]\n',
     }])
     index(root)
-    first = ask_json(root, "CephMonDownQuorumAtRisk")["results"][0]
+    answer = ask_json(root, "CephMonDownQuorumAtRisk")
+    first = answer["results"][0]
     assert (first["path"], first["heading"]) == ("Documentation/Storage-Configuration/Advanced/ceph-mon-health.md", "Monitor Quorum")
+    # the responder is told the answer is a search, and where the rule's own documentation is
+    assert answer["notices"] == [
+        "alert `CephMonDownQuorumAtRisk` (deploy/examples/monitoring/localrules.yaml:10) links no runbook: the sections "
+        "below were found by its rule's summary and description; its rule links documentation: "
+        "https://docs.ceph.com/en/latest/rados/operations/health-checks#mon-down"]
 
 
 def test_terraform_files_in_the_manifest_globs_get_one_clear_warning_each(tmp_path):
