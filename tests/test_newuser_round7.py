@@ -248,3 +248,23 @@ def test_terraform_files_in_the_manifest_globs_get_one_clear_warning_each(tmp_pa
          "Terraform configuration (HCL), not a manifest format rbh reads: skipped; check the YAML it renders instead, "
          "or leave it out of manifests.include"),
     ]
+
+
+def test_a_long_flag_with_one_dash_says_how_kubectl_reads_it(tmp_path):
+    """rook/rook `upgrade-external.md`: `kubectl get configmap -namespace rook-ceph
+    external-cluster-user-command`. kubectl reads `-namespace` as `-n amespace`, and `rook-ceph` as a
+    second name: the finding was right but read "configmap `rook-ceph` not found in namespace
+    `amespace`"; it now says why."""
+    root = tmp_path / "rook"
+    commit_history(root, [{
+        "deploy/examples/cluster.yaml": ROOK_MANIFESTS,
+        "rbh.yaml": 'runbooks:\n  include: ["Documentation/**/*.md"]\nmanifests:\n  include: ["deploy/examples/**/*.yaml"]\n',
+        "Documentation/upgrade-external.md": "# Upgrade\n\n```console\n"
+                                             "$ kubectl get configmap -namespace rook-ceph external-cluster-user-command\n```\n",
+    }])
+    assert [f["message"] for f in check(root)["findings"] if f["rule"] == "RBH101"] == [
+        "configmap `rook-ceph` not found in namespace `amespace` or any other"
+        " (kubectl reads `-namespace` as `-n amespace`: `--namespace` was meant)",
+        "configmap `external-cluster-user-command` not found in namespace `amespace` or any other"
+        " (kubectl reads `-namespace` as `-n amespace`: `--namespace` was meant)",
+    ]

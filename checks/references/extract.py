@@ -81,6 +81,8 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
     if call.namespace and is_placeholder(call.namespace):
         base["namespace"] = None
         base["extra"] = {"namespace_placeholder": "1"}
+    if call.misread:
+        base["extra"] = {**base.get("extra", {}), "misread": call.misread}
     emitted = False
     for kind, name, tok in call.objects:
         if name and is_placeholder(name):

@@ -63,6 +63,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             # an operator's object, named after its custom resource: the runbook may well be right, the
             # manifests cannot say; a warning, not a failing CI
             note = f" (probably made by the operator of {owner.kind} `{owner.name}`){note}"
+        if ref.extra.get("misread"):
+            flag = ref.extra["misread"]
+            note = f" (kubectl reads `{flag}` as `{flag[:2]} {flag[2:]}`: `-{flag}` was meant){note}"
         what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
         where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
         yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}{note}", suggestion=suggestion,
