@@ -268,3 +268,20 @@ def test_a_long_flag_with_one_dash_says_how_kubectl_reads_it(tmp_path):
         "configmap `external-cluster-user-command` not found in namespace `amespace` or any other"
         " (kubectl reads `-namespace` as `-n amespace`: `--namespace` was meant)",
     ]
+
+
+def test_program_sources_in_the_manifest_globs_get_one_clear_warning_each(tmp_path):
+    """nais/doc: a glob over the site app (`svdoc/**/*.ts`) named its TypeScript routes as manifests; each
+    got "not valid YAML: mapping values are not allowed" as an error. Like Terraform, a program source
+    is skipped with one warning saying what it is."""
+    root = tmp_path / "nais"
+    commit_history(root, [{
+        "svdoc/src/routes/tags/[tag]/+page.server.ts": "import type { PageServerLoad } from './$types';\n"
+                                                      "export const load: PageServerLoad = async ({ params }) => {\n"
+                                                      "  return { tag: params.tag };\n};\n",
+        "docs/README.md": "# Nais\n\ntext\n",
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["svdoc/**/*.ts"]\n',
+    }])
+    assert [(f["severity"], f["message"]) for f in check(root)["findings"]] == [
+        ("warning", "TypeScript source, not a manifest format rbh reads: skipped; leave it out of manifests.include"),
+    ]

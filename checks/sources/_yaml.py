@@ -39,7 +39,10 @@ _TERRAFORM_DIRECTIVE = re.compile(r"^[ \t]*%\{", re.M)
 # with one warning that says what it is, instead of a YAML error per line it trips on
 _SOURCE_FORMATS = {".tf": "Terraform configuration (HCL)", ".tfvars": "Terraform variables (HCL)",
                    ".hcl": "HCL configuration", ".jsonnet": "Jsonnet source", ".libsonnet": "Jsonnet library",
-                   ".cue": "CUE source"}
+                   ".cue": "CUE source"}  # these render manifests
+_PROGRAM_FORMATS = {".ts": "TypeScript source", ".js": "JavaScript source", ".mjs": "JavaScript source",
+                    ".py": "Python source", ".go": "Go source", ".rb": "Ruby source", ".sh": "shell script",
+                    ".md": "markdown"}
 
 
 class Node(dict):
@@ -216,10 +219,12 @@ def parse_file(path: str, data: bytes) -> ParsedFile:
         return ParsedFile(path, problems=[FileProblem(path, 1, f"file is {len(data):,} bytes, over the {MAX_MANIFEST_BYTES:,}-byte manifest limit: skipped", "warning", "too-large")], skipped=True)
     if b"\x00" in data[:8192]:
         return ParsedFile(path, problems=[FileProblem(path, 1, "binary file, not a manifest: skipped", "warning", "binary")], skipped=True)
-    kind = _SOURCE_FORMATS.get(posixpath.splitext(path.lower())[1])
-    if kind is not None:
-        return ParsedFile(path, problems=[FileProblem(path, 1, f"{kind}, not a manifest format rbh reads: skipped; "
-                                                      "check the YAML it renders instead, or leave it out of manifests.include",
+    ext = posixpath.splitext(path.lower())[1]
+    if ext in _SOURCE_FORMATS or ext in _PROGRAM_FORMATS:
+        advice = ("check the YAML it renders instead, or leave it out of manifests.include" if ext in _SOURCE_FORMATS
+                  else "leave it out of manifests.include")
+        kind = _SOURCE_FORMATS.get(ext) or _PROGRAM_FORMATS[ext]
+        return ParsedFile(path, problems=[FileProblem(path, 1, f"{kind}, not a manifest format rbh reads: skipped; {advice}",
                                                       "warning", "format")], skipped=True)
     try:
         text = data.decode("utf-8-sig")
