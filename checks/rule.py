@@ -51,6 +51,7 @@ from rbh.checks.model import Finding, Severity
 from rbh.checks.references import Reference
 from rbh.checks.suggest import best_match, nearest
 from rbh.config import Config
+from rbh.paths import safe_relpath
 from rbh.runbook import Runbook
 
 if TYPE_CHECKING:
@@ -152,6 +153,8 @@ def doc_sections(rule: Rule) -> dict[str, str]:
 # Middleman page sources (rendered by Redcarpet or kramdown, which read `####Title` as a heading)
 _REDCARPET_SOURCES = (".html.md.erb", ".html.md", ".md.erb")
 _ID = re.compile(r"RBH\d{3}")
+# a Jinja include with a quoted path: `{% include 'auth/partials/validate.md' %}`, `{%- include "x.md" -%}`
+_JINJA_INCLUDE = re.compile(r"""\{%-?\s*include\s+(['"])([^'"{}%]+\.mdx?)\1[^%]*-?%\}""")
 _NAME = re.compile(r"[a-z]+(-[a-z0-9]+)+")
 
 
@@ -361,6 +364,11 @@ class RuleContext:
                 for slug in (self.slugger(text), anchors.github_slug(text)):
                     found.setdefault(slug.lower(), slug)
         self._anchor_cache[path] = found
+        # the headings of the files the page pastes in (`{% include %}`) are the page's own
+        for included, pages in self.includers.items():
+            if path in pages:
+                for key, anchor in (self.fragments_of(included) or {}).items():
+                    found.setdefault(key, anchor)
         site = list(dict.fromkeys(found[h.anchor.lower()] for h in rb.headings if h.anchor.lower() in found))
         self._heading_texts[path] = dict(zip(site, (h.text for h in rb.headings))) if len(site) == len(rb.headings) else {a: a for a in site}
         return found
@@ -415,6 +423,45 @@ class RuleContext:
                     if res.found:
                         found.add(res.found)
         return found
+
+    @cached_property
+    def includers(self) -> dict[str, list[str]]:
+        """Runbook -> the runbooks that paste it in with a Jinja ``{% include 'path' %}`` (mkdocs-macros,
+        and sites that copy its syntax). An included file is a fragment of each page that includes it:
+        its relative links and ``#anchors`` resolve from that page, not from the fragment's own folder.
+        ``path`` is taken from the including page's folder (``./x.md``, ``../x.md``), else from the
+        nearest folder above it where the file exists (a docs root: ``auth/partials/validate.md``)."""
+        found: dict[str, list[str]] = {}
+        for rb in self.runbooks:
+            if "include" not in rb.text:
+                continue
+            in_code = {i for b in rb.code_blocks for i in range(b.line, b.end_line + 1)}
+            for i, line in enumerate(rb.text.split("\n"), start=1):
+                if i in in_code or "include" not in line:
+                    continue
+                for m in _JINJA_INCLUDE.finditer(line):
+                    included = self._include_target(rb.path, m.group(2))
+                    if included is not None and included != rb.path and rb.path not in found.get(included, []):
+                        found.setdefault(included, []).append(rb.path)
+        return found
+
+    def _include_target(self, source: str, path: str) -> str | None:
+        folder = posixpath.dirname(source)
+        if path.startswith(("./", "../")):
+            rel = safe_relpath(self.root, posixpath.join(folder, path))
+            return rel if rel in self.files else None
+        while True:
+            rel = safe_relpath(self.root, posixpath.join(folder, path) if folder else path)
+            if rel is not None and rel in self.files:
+                return rel
+            if not folder:
+                return None
+            folder = posixpath.dirname(folder)
+
+    def link_sources(self, path: str) -> list[str]:
+        """The pages a runbook's relative links are read from: the pages that include it (``includers``),
+        else the runbook itself."""
+        return self.includers.get(path) or [path]
 
     @cached_property
     def top_level(self) -> set[str]:

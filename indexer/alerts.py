@@ -165,6 +165,9 @@ def template_pattern(template: str) -> tuple[TemplateMatcher, int, str] | None:
 _SUBJECT = re.compile(r"^\s*\[(?:FIRING|RESOLVED)(?::\s*\d+)?\]\s*(\S+)", re.I)
 _ALERTNAME = re.compile(r"\balertname\s*[=:]\s*\"?([A-Za-z_:][\w:.-]*)\"?")
 _TOKEN = re.compile(r"[A-Za-z_][\w:.-]*\w")
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_TEMPLATE = re.compile(r"\{\{.*?\}\}", re.S)  # Prometheus/Go template code in an annotation
+_WEB_URL = re.compile(r"^https?://[^\s{}]+$")
 
 
 def _compact(text: str) -> str:
@@ -265,6 +268,39 @@ class AlertCatalog:
             return name
         return self._by_lower.get(name.lower()) or self._by_compact.get(_compact(name))
 
+    def named_alert(self, query: str) -> str | None:
+        """The known alert the query names (as ``match_name`` reads it: the whole query, an
+        Alertmanager subject, ``alertname=X``, or a distinctive name in passing), else None."""
+        q = query.strip().strip("`'\"")
+        candidates = [m.group(1) for rx in (_SUBJECT, _ALERTNAME) if (m := rx.search(q))] + [q]
+        for c in candidates:
+            name = self._canonical(c)
+            if name:
+                return name
+        return next((tok for tok in dict.fromkeys(_TOKEN.findall(q)) if _looks_like_alert_name(tok) and tok in self._by_name), None)
+
+    def unlinked_alert(self, query: str) -> Alert | None:
+        """The rule of the alert the query names, when the rules define it and no runbook is linked to
+        it (no runbook_url that resolves, no front matter, no section of its name); else None."""
+        name = self.named_alert(query)
+        if name is None or name not in self._by_name or self.runbooks_for(name):
+            return None
+        return self._by_name[name][0]
+
+    def rule_text(self, query: str) -> str:
+        """What the rule of the alert the query names says of it, to retrieve with when no runbook is
+        linked to it: its name in words (``CephMonDownQuorumAtRisk`` -> ``Ceph Mon Down Quorum At
+        Risk``), its summary and description without their template code. Empty for no known alert,
+        or one whose runbook the lookup already found."""
+        a = self.unlinked_alert(query)
+        if a is None:
+            return ""
+        parts = [_CAMEL.sub(" ", a.name).replace("_", " ")]
+        for text in (_summary(a), _description(a)):
+            if text:
+                parts.append(_TEMPLATE.sub(" ", text))
+        return _SPACE.sub(" ", " ".join(parts)).strip()
+
     def match_name(self, query: str) -> list[AlertMatch]:
         """The query is an alert name, an Alertmanager subject, ``alertname=X``, or names one in passing."""
         q = query.strip().strip("`'\"")
@@ -352,6 +388,18 @@ class AlertCatalog:
                 if text.strip():
                     leftovers.append(text)
         return matches, leftovers
+
+
+def unlinked_notice(alert: Alert, searched: bool = True) -> str:
+    """What the answer says of an alert that links no runbook: the sections shown were found by its
+    text, and the documentation link its rule carries instead (``documentation:``, the Ceph mixin's
+    annotation; ``doc_url`` ...), when it is a web address. *searched*: sections were found."""
+    note = f"alert `{alert.name}` ({alert.loc.path}:{alert.loc.line}) links no runbook"
+    if searched:
+        note += ": the sections below were found by its rule's summary and description"
+    doc = next((str(v).strip() for k, v in sorted(alert.annotations.items())
+                if str(k).lower().startswith("doc") and _WEB_URL.match(str(v).strip())), None)
+    return f"{note}; its rule links documentation: {doc}" if doc else note
 
 
 def _plain_url(url: Any) -> str | None:

@@ -568,6 +568,14 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
             notice = apply_rerank(retrieval, req.query, req.ask, req.llm, req.top_k, req.per_runbook)
             if notice:
                 notices.append(notice)
+        if catalog is not None and req.query and not retrieval.alert_matches:
+            # an alert the rules define but no runbook covers: say that the answer is a search, and
+            # give the documentation link its rule carries
+            from rbh.indexer.alerts import unlinked_notice
+
+            unlinked = catalog.unlinked_alert(req.query)
+            if unlinked is not None:
+                notices.append(unlinked_notice(unlinked, searched=bool(retrieval.hits)))
         procedures = whole_runbooks(retriever, retrieval.hits)
         state = retriever.state
         if req.filters and not retrieval.hits and retriever.store.count(req.filters.to_filters()) == 0:

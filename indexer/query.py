@@ -625,6 +625,12 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
             texts = leftovers + texts
         elif query:
             matches = catalog.match_query(query)
+            if not matches:
+                # an alert the rules define but no runbook is linked to: what its rule says of it
+                # (summary, description, the name in words) finds the runbook, as a payload's would
+                described = catalog.rule_text(query)
+                if described:
+                    texts = [*texts, described]
     hits: list[Hit] = []
     missing: list[str] = []
     shown: dict[str, int] = {}

@@ -128,11 +128,21 @@ def slugify_unicode(value: str, separator: str = "-") -> str:
     return re.sub(rf"[{re.escape(separator)}\s]+", separator, value)
 
 
+def _github_word(ch: str) -> bool:
+    r"""A character GitHub keeps in an anchor: Ruby's ``\p{Word}`` (letters, marks, numbers, connector
+    punctuation), ``-`` and space. Python's ``\w`` lacks the marks: the variation selector and the
+    enclosing keycap of ``1️⃣`` stay in GitHub's anchor (``#1️⃣-step``) while the emoji symbols go."""
+    return ch.isalnum() or ch in "-_ " or unicodedata.category(ch) in ("Mn", "Mc", "Me", "Pc")
+
+
 def github_slug(text: str) -> str:
     """GitHub's heading anchor: lower case, punctuation other than ``-`` and ``_`` dropped, each space
-    a dash (runs are not collapsed)."""
+    a dash (runs are not collapsed); combining marks stay (see ``_github_word``)."""
     text = text.strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
+    if text.isascii():
+        text = re.sub(r"[^\w\- ]", "", text)
+    else:
+        text = "".join(ch for ch in text if _github_word(ch))
     return text.replace(" ", "-")
 
 

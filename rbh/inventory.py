@@ -171,6 +171,9 @@ InventoryObject = Workload | Service | KeyedObject | K8sObject
 #: custom resource kind -> the Service its operator makes in the resource's namespace
 OPERATOR_SERVICES = {"Prometheus": "prometheus-operated", "Alertmanager": "alertmanager-operated",
                      "ThanosRuler": "thanos-ruler-operated"}
+#: custom resources that select or configure existing objects (a scrape target, a rule group) and make
+#: none of their own: an object named after one of them is not its operator's
+SELECTING_KINDS = {"ServiceMonitor", "PodMonitor", "Probe", "ScrapeConfig", "PrometheusRule", "AlertmanagerConfig"}
 
 
 @dataclass
@@ -277,6 +280,26 @@ class Inventory:
         """(namespace, name) of the Services an operator makes for a custom resource of the manifests:
         the Prometheus Operator's governing Service beside every Prometheus, Alertmanager and ThanosRuler."""
         return {(o.namespace, service) for kind, service in OPERATOR_SERVICES.items() for o in self.of_kind(kind)}
+
+    @cached_property
+    def custom_resources(self) -> list[K8sObject]:
+        """Objects of an operator's API group (``ceph.rook.io``, ``monitoring.coreos.com`` ...), whose
+        operator makes further objects named after them."""
+        return [o for o in self.objects if o.refs.get("custom")]
+
+    def made_for(self, name: str) -> K8sObject | None:
+        """The custom resource an object named *name* is probably made for: operators name what they make
+        after the resource, its name a whole dash-separated part of theirs (``rook-ceph-rgw-my-store`` for
+        the CephObjectStore ``my-store``, ``rook-ceph-mon-a`` for the CephCluster ``rook-ceph``); a
+        resource of the very same name describes the object (an Argo CD Application, a ServiceMonitor
+        named after its Service) rather than names what it makes, and resources that only select
+        existing objects (``SELECTING_KINDS``) make none. A name
+        that ends *name* wins over one inside it (a shared prefix is the less specific), then the longest;
+        None when no custom resource's name is part of *name*."""
+        padded = f"-{name}-"
+        found = [o for o in self.custom_resources
+                 if o.name and o.name != name and f"-{o.name}-" in padded and o.kind not in SELECTING_KINDS]
+        return max(found, key=lambda o: (padded.endswith(f"-{o.name}-"), len(o.name)), default=None)
 
     @property
     def ingresses(self) -> list[K8sObject]:

@@ -81,6 +81,8 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
     if call.namespace and is_placeholder(call.namespace):
         base["namespace"] = None
         base["extra"] = {"namespace_placeholder": "1"}
+    if call.misread:
+        base["extra"] = {**base.get("extra", {}), "misread": call.misread}
     emitted = False
     for kind, name, tok in call.objects:
         if name and is_placeholder(name):
@@ -251,6 +253,10 @@ _URL_FILTER = re.compile(r"""^\{\{-?\s*(['"])(/?[^'"{}]*)\1\s*\|\s*(?:relative_u
 def site_template_target(target: str) -> str | None:
     """*target* with a static-site base expression resolved to a site-root path, None when a template
     expression leaves it unknowable; plain targets come back unchanged."""
+    if target.startswith("<") or "<<" in target:
+        # `[Grafana](<<tenant_url("grafana")>>)`: Jinja with `<< >>` delimiters (mkdocs-macros'
+        # `j2_variable_start_string`), of which the link parser left `<tenant_url("grafana")>`
+        return None
     if "{{" not in target and "{%" not in target:
         return target
     m = _URL_FILTER.match(target)
@@ -349,6 +355,7 @@ def extract_references(rb: Runbook) -> list[Reference]:
             if resolved is None:
                 continue
             path_part, _, anchor = resolved.partition("#")
+            anchor = anchor.partition(":~:")[0]  # `#claims:~:text=groups`: a text fragment after the anchor
             refs.append(Reference("link", path_part, rb.path, link.line, link.column, "prose", anchor=anchor or None, text=target))
     if ".svc" in rb.text:  # in-cluster names in prose (code blocks and inline code were read above)
         seen = {r.line for r in refs if r.kind == "dns"}

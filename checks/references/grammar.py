@@ -82,6 +82,7 @@ class KubectlCall:
     files: list[Token] = field(default_factory=list)  # -f/--filename arguments
     created: list[tuple[str, str, Token]] = field(default_factory=list)  # objects the command creates (kind, name, token)
     name_flag: Token | None = None  # --name (kubectl expose: the Service's name)
+    misread: str | None = None  # `-namespace`: a long flag with one dash, read as `-n amespace`
 
 
 def _selector(value: str) -> dict[str, str]:
@@ -113,6 +114,8 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
             flag, eq, value = t.partition("=")
             vtok = tok
             if not eq and flag.startswith("-") and not flag.startswith("--") and len(flag) > 2 and flag[:2] in ("-n", "-l", "-c", "-o") and flag not in _BOOL_FLAGS:
+                if "-" + flag in _VALUE_FLAGS:
+                    call.misread = flag  # `-namespace x`: kubectl reads `-n amespace`, then `x` as a name
                 flag, value, eq = flag[:2], flag[2:], "="  # -nfoo
             verb = call.verb
             takes_value = (flag in _VALUE_FLAGS and flag not in _OPTIONAL_VALUE) or (flag == "-f" and verb != "logs") or (flag == "-p" and verb in ("patch", None))

@@ -14,6 +14,9 @@ route sends traffic to it, or another object's spec names it by its in-cluster D
 prober URL, a HelmRelease's values); a Helm chart or an operator defines those. So does the
 Prometheus Operator for its resources: `prometheus-operated` beside a `Prometheus`,
 `alertmanager-operated` beside an `Alertmanager`, `thanos-ruler-operated` beside a `ThanosRuler`.
+An object named after a custom resource of the manifests (the resource's name a whole dash-separated
+part of the object's: `rook-ceph-rgw-my-store` beside the CephObjectStore `my-store`) is probably
+made by that resource's operator: it is reported as a warning naming the resource, not an error.
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
 the config sets a severity for the rule).
@@ -55,7 +58,16 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if ref.resource == "Namespace":
             pool = sorted(inv.namespaces)
         suggestion, source, note = ctx.hint(ref.name, pool)
+        owner = inv.made_for(ref.name) if ref.resource != "Namespace" else None
+        if owner is not None:
+            # an operator's object, named after its custom resource: the runbook may well be right, the
+            # manifests cannot say; a warning, not a failing CI
+            note = f" (probably made by the operator of {owner.kind} `{owner.name}`){note}"
+        if ref.extra.get("misread"):
+            flag = ref.extra["misread"]
+            note = f" (kubectl reads `{flag}` as `{flag[:2]} {flag[2:]}`: `-{flag}` was meant){note}"
         what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
         where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
         yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}{note}", suggestion=suggestion,
-                          suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength)
+                          suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength,
+                          severity=Severity.warning if owner is not None else None)

@@ -19,7 +19,8 @@ MkDocs redirects plugin's `redirect_maps`) counts when the redirect reaches a pa
 generates at build time have no source file and are not checked: on a Middleman site whose
 `config.rb` calls `proxy`, links into a folder its Ruby code builds paths in (`"/repos/#{name}.html"`),
 and any site URL matching the rule's `generated` option (`{generated: ["/teams/*"]}`, `*` spans folders).
-Links that would leave the repository are reported too; external URLs are not fetched, but an
+A file other pages paste in with a Jinja `{% include 'partials/x.md' %}` (mkdocs-macros) is read
+as part of each of them: its links resolve from each including page's folder. Links that would leave the repository are reported too; external URLs are not fetched, but an
 absolute link to this repository's own site (`site.url`, or a `check.runbook_urls.prefixes` URL) that
 names a page (`.html`, `.md`, a folder `/`) is checked against the repository like a relative one.
 
@@ -233,6 +234,17 @@ _HOST_LINK = re.compile(r"^(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net
                         re.I)
 
 
+def _from_repository_root(ctx: RuleContext, target: str) -> str | None:
+    """The file a broken relative link names when read from the repository root, the way a README
+    at the root would: `cluster/terraform_kubernetes/variables.tf` written in `documentation/x.md`
+    (also with Windows separators, `cluster\\terraform\\x.tf`). That is the file meant."""
+    path = unquote(target.split("#", 1)[0]).replace("\\", "/").removeprefix("./")
+    if not path or path.startswith(("/", "../")):
+        return None
+    rel = safe_relpath(ctx.root, path)
+    return rel if rel is not None and rel in ctx.files else None
+
+
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
@@ -282,9 +294,15 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
         for ref in ctx.refs(rb, "link"):
             if not ref.name:
                 continue
-            rel, exists = resolve_link(ctx, rb.path, ref.name)
+            # a fragment other pages include (`{% include 'partials/x.md' %}`) links from each of them
+            source, rel, exists = rb.path, None, True
+            for source in ctx.link_sources(rb.path):
+                rel, exists = resolve_link(ctx, source, ref.name)
+                if not exists:
+                    break
             if exists or (ref.name.startswith("/") and _generated(ctx, ref.name)):
                 continue
+            via = f" from `{source}`, which includes this file" if source != rb.path else ""
             label = labels.get(ref.name.lower())
             if label is not None:
                 # `[Loki Labels](loki-labels)` beside `[loki-labels]: https://...`: the page defines that
@@ -309,9 +327,10 @@ def _relative_links(ctx: RuleContext) -> Iterator[Finding]:
             # shared folders made unrelated files look alike), never an index page; nearer folders win
             stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             same_folder = [f for f in pool if f.rsplit("/", 1)[0] == rel.rsplit("/", 1)[0]]
-            best = (same_name_nearest(rel, rb.path, pool) or best_match(stem, same_folder, key=_stem)
+            best = (_from_repository_root(ctx, ref.name) or same_name_nearest(rel, source, pool)
+                    or best_match(stem, same_folder, key=_stem)
                     or best_match(stem, pool, key=_stem))
-            suggestion = posixpath.relpath(best, posixpath.dirname(rb.path) or ".") if best else None
+            suggestion = posixpath.relpath(best, posixpath.dirname(source) or ".") if best else None
             written = ref.text.partition("#")[0] if ref.text and "{" in ref.text else ref.name  # as the page has it
-            yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{written}` does not exist",
+            yield ctx.finding(rb.path, ref.line, ref.column, f"link target `{written}` does not exist{via}",
                               suggestion=suggestion, reference=f"link/{ref.name}", strength=ref.strength)

@@ -7,6 +7,8 @@ target markdown file's heading anchors (`rbh.anchors`): as MkDocs generates them
 and as GitHub and GitLab do (duplicates `-1`, `-2`), case-insensitively; `.mdx` pages too. On a
 Middleman (`.html.md.erb`) or MkDocs site a `####Title` line without the space is a heading with an
 anchor, as Redcarpet, kramdown and Python-Markdown read it (CommonMark, on GitHub and Hugo, does not).
+In a file other pages paste in with a Jinja `{% include %}`, `#anchor` names a heading of each
+including page. A text fragment (`#claims:~:text=groups`) is checked for its anchor part only.
 `#top` is never broken: browsers scroll to the top of the page for it. A suggestion is offered only
 when a heading's anchor is probably the one meant (the calibrated similarity threshold). Links into
 missing files are RBH301's; non-markdown targets are not checked.
@@ -41,14 +43,18 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for ref in ctx.refs(rb, "link"):
             if not ref.anchor:
                 continue
-            if ref.name:
-                target, exists = resolve_link(ctx, rb.path, ref.name)
-                if not exists or target is None or not target.endswith((".md", ".mdx")):
-                    continue
+            # a fragment other pages include: its anchors are theirs (each must have the heading)
+            for source in ctx.link_sources(rb.path):
+                if ref.name:
+                    target, exists = resolve_link(ctx, source, ref.name)
+                    if not exists or target is None or not target.endswith((".md", ".mdx")):
+                        continue
+                else:
+                    target = source
+                fragments = ctx.fragments_of(target)
+                if fragments is not None and not has_anchor(ref.anchor, fragments):
+                    break
             else:
-                target = rb.path
-            fragments = ctx.fragments_of(target)
-            if fragments is None or has_anchor(ref.anchor, fragments):
                 continue
             near = ctx.suggest_anchor(target, ref.anchor)
             yield ctx.finding(rb.path, ref.line, ref.column, f"anchor `#{ref.anchor}` not found in `{target}`",

@@ -8,6 +8,7 @@ raises for bad content: each file yields its documents plus ``FileProblem``s wit
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -32,6 +33,16 @@ _HELM_MARKER = re.compile(r"(?:^|\s)(?:\.Values|\.Release|\.Chart|\.Capabilities
 # linear on hostile input (an unclosed "{{ " followed by 80 KB of words made the old regex quadratic).
 MAX_ACTION_SCAN = 1000
 _TEMPLATE_LINE = re.compile(r"^[ \t]*\{\{", re.M)  # [ \t], not \s: \s* would run over blank lines from every line start
+# a Terraform templatefile() directive on its own line (`%{ for app in apps ~}`): YAML cannot read it
+_TERRAFORM_DIRECTIVE = re.compile(r"^[ \t]*%\{", re.M)
+# source formats that make manifests but are none: the file named in manifests.include is skipped
+# with one warning that says what it is, instead of a YAML error per line it trips on
+_SOURCE_FORMATS = {".tf": "Terraform configuration (HCL)", ".tfvars": "Terraform variables (HCL)",
+                   ".hcl": "HCL configuration", ".jsonnet": "Jsonnet source", ".libsonnet": "Jsonnet library",
+                   ".cue": "CUE source"}  # these render manifests
+_PROGRAM_FORMATS = {".ts": "TypeScript source", ".js": "JavaScript source", ".mjs": "JavaScript source",
+                    ".py": "Python source", ".go": "Go source", ".rb": "Ruby source", ".sh": "shell script",
+                    ".md": "markdown"}
 
 
 class Node(dict):
@@ -208,6 +219,13 @@ def parse_file(path: str, data: bytes) -> ParsedFile:
         return ParsedFile(path, problems=[FileProblem(path, 1, f"file is {len(data):,} bytes, over the {MAX_MANIFEST_BYTES:,}-byte manifest limit: skipped", "warning", "too-large")], skipped=True)
     if b"\x00" in data[:8192]:
         return ParsedFile(path, problems=[FileProblem(path, 1, "binary file, not a manifest: skipped", "warning", "binary")], skipped=True)
+    ext = posixpath.splitext(path.lower())[1]
+    if ext in _SOURCE_FORMATS or ext in _PROGRAM_FORMATS:
+        advice = ("check the YAML it renders instead, or leave it out of manifests.include" if ext in _SOURCE_FORMATS
+                  else "leave it out of manifests.include")
+        kind = _SOURCE_FORMATS.get(ext) or _PROGRAM_FORMATS[ext]
+        return ParsedFile(path, problems=[FileProblem(path, 1, f"{kind}, not a manifest format rbh reads: skipped; {advice}",
+                                                      "warning", "format")], skipped=True)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -226,6 +244,10 @@ def parse_file(path: str, data: bytes) -> ParsedFile:
         if m:  # a template statement on its own line broke the YAML: an unrendered chart or kustomize input
             line = text.count("\n", 0, m.start()) + 1
             return ParsedFile(path, problems=[FileProblem(path, line, "unrendered template ({{ ... }}): skipped; check the rendered output instead", "warning", "template")], skipped=True)
+        m = _TERRAFORM_DIRECTIVE.search(text)
+        if m:  # `%{ for ... }` of a Terraform templatefile(): the rules exist only once rendered
+            line = text.count("\n", 0, m.start()) + 1
+            return ParsedFile(path, problems=[FileProblem(path, line, "unrendered Terraform template (%{ ... }): skipped; check the rendered output instead", "warning", "template")], skipped=True)
     return parsed
 
 

@@ -138,6 +138,16 @@ def _strings(value: Any, depth: int = 0) -> Iterator[str]:
             yield from _strings(v, depth + 1)
 
 
+def _custom_group(api_version: Any) -> bool:
+    """True for the API group of a custom resource: a dotted group that is not one of Kubernetes' own
+    (``apps/v1``, ``batch/v1``, ``networking.k8s.io/v1`` ... are built in; ``ceph.rook.io/v1``,
+    ``monitoring.coreos.com/v1`` are an operator's)."""
+    if not isinstance(api_version, str) or "/" not in api_version:
+        return False
+    group = api_version.split("/", 1)[0]
+    return "." in group and not group.endswith(".k8s.io") and group != "k8s.io"
+
+
 def _expand(doc: Any) -> list[Any]:
     if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") and isinstance(doc.get("items"), list):
         return [item for item in doc["items"] if isinstance(item, dict)]
@@ -210,6 +220,8 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
                         routed.append(f"{b.get('namespace') or namespace}/{b['name']}")
             refs["services"] = ",".join(routed)
         else:
+            if _custom_group(obj.get("apiVersion")):
+                refs["custom"] = str(obj["apiVersion"]).split("/", 1)[0]
             # any other kind (a Probe's prober URL, a HelmRelease's values, a ScrapeConfig's targets):
             # the in-cluster DNS names its spec uses name Services the cluster has
             named = sorted({f"{m.group(2)}/{m.group(1)}" for text in _strings(spec) for m in _DNS_NAME.finditer(text)})
