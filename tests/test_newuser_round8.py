@@ -1,0 +1,67 @@
+"""Round 8 of the new-user trial (bench/README.md): a platform monorepo whose manifests are Helm charts
+and CRDs (kyma-project/kyma), each false error reduced to a minimal reproduction in a real temporary
+git repository:
+
+- a plain ``=`` in a YAML list (a CRD's ``enum: ['!=', =, =~]``) is the string ``=``, not a bad file;
+- a Helm chart's ``Chart.yaml`` is chart metadata, not a Kubernetes object without a kind;
+- a rename in history that was later undone, or that ends at a name no manifest of that kind has, is
+  no suggestion.
+"""
+
+from __future__ import annotations
+
+from checks_support import commit_history
+from newuser_support import check, found
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: alertmanagerconfigs.monitoring.coreos.com
+spec:
+  group: monitoring.coreos.com
+  names: {kind: AlertmanagerConfig, plural: alertmanagerconfigs}
+  scope: Namespaced
+  versions:
+    - name: v1alpha1
+      schema:
+        openAPIV3Schema:
+          properties:
+            matchType:
+              enum:
+              - '!='
+              - =
+              - =~
+              - '!~'
+              type: string
+"""
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: eventing-controller
+  namespace: kyma-system
+spec:
+  selector: {matchLabels: {app: eventing-controller}}
+  template:
+    metadata: {labels: {app: eventing-controller}}
+    spec:
+      containers: [{name: manager, image: eventing-controller:1}]
+"""
+
+
+def test_plain_equals_sign_in_a_crd_enum_is_a_string(tmp_path):
+    """kyma: `installation/resources/crds/monitoring/alertmanagerconfigs.monitoring.coreos.crd.yaml`
+    lists the match operators unquoted (`- =`). YAML 1.1 resolves a plain `=` to the `value` tag, which
+    PyYAML's safe loader cannot construct; Kubernetes reads it as the string "=". The file is valid and
+    its objects count; a truly broken file is still reported."""
+    root = tmp_path / "kyma"
+    commit_history(root, [{
+        "manifests/crds/alertmanagerconfigs.crd.yaml": CRD,
+        "manifests/eventing/controller.yaml": DEPLOYMENT,
+        "manifests/broken.yaml": "kind: [\n",
+        "runbooks/eventing.md": "# Eventing\n\n```bash\nkubectl -n kyma-system rollout restart deployment/eventing-controller\n"
+                                "kubectl get crd alertmanagerconfigs.monitoring.coreos.com\n```\n",
+    }])
+    assert [f[:3] for f in found(check(root))] == [("RBH002", "manifests/broken.yaml", 2)]
