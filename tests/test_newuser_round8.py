@@ -65,3 +65,26 @@ def test_plain_equals_sign_in_a_crd_enum_is_a_string(tmp_path):
                                 "kubectl get crd alertmanagerconfigs.monitoring.coreos.com\n```\n",
     }])
     assert [f[:3] for f in found(check(root))] == [("RBH002", "manifests/broken.yaml", 2)]
+
+
+def test_helm_chart_metadata_is_not_an_object_without_kind(tmp_path):
+    """kyma: `manifests.include: [resources/**/*.yaml]` takes each chart's `Chart.yaml` (`apiVersion:
+    v2`, name, version) with its templates; 40 of them were reported as objects with no kind. The
+    templates still get their warning, and a real object without a kind is still an error."""
+    root = tmp_path / "kyma"
+    commit_history(root, [{
+        "resources/eventing/Chart.yaml": "apiVersion: v2\nname: eventing\ndescription: Kyma Eventing\nversion: 1.0.0\n"
+                                         "dependencies:\n  - name: nats\n    condition: global.nats.enabled\n",
+        "resources/eventing/charts/nats/Chart.yml": "apiVersion: v1\nname: nats\nversion: 0.1.0\nappVersion: 2.9.0\n",
+        "resources/eventing/templates/deployment.yaml": DEPLOYMENT.replace("name: eventing-controller\n  namespace: kyma-system",
+                                                                          "name: {{ include \"eventing.fullname\" . }}"),
+        "resources/eventing/values.yaml": "global:\n  nats:\n    enabled: true\n",
+        "resources/eventing/broken.yaml": "apiVersion: v1\nmetadata:\n  name: x\n",
+        "docs/eventing.md": "# Eventing\n\nRestart the controller.\n",
+        "rbh.yaml": "runbooks:\n  include: ['docs/**/*.md']\nmanifests:\n  include: ['resources/**/*.yaml', 'resources/**/*.yml']\n",
+    }])
+    assert [(f[0], f[1], f[3]) for f in found(check(root))] == [
+        ("RBH002", "resources/eventing/broken.yaml", "document has no 'kind': skipped"),
+        ("RBH002", "resources/eventing/templates/deployment.yaml",
+         "unrendered Helm template ({{ ... }}): skipped; check the output of 'helm template' instead"),
+    ]

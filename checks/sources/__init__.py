@@ -39,6 +39,8 @@ def load_all(files: dict[str, bytes]) -> Inventory:
                 if (path, doc.index) in inv.claimed:
                     continue
                 data = doc.data
+                if _helm_chart_metadata(path, data):
+                    continue  # Chart.yaml describes a chart, whose templates are reported on their own
                 if isinstance(data, dict) and "kind" not in data and (isinstance(data.get("apiVersion"), str) or "metadata" in data):
                     # a Kubernetes apiVersion is a string (v1, apps/v1); Grafana provisioning files say `apiVersion: 1`
                     inv.problems.append(FileProblem(path, doc.line, "document has no 'kind': skipped", "error", "no-kind"))
@@ -50,6 +52,14 @@ def load_all(files: dict[str, bytes]) -> Inventory:
         clear_cache()
     inv.problems.sort(key=lambda p: (p.path, p.line))
     return inv
+
+
+def _helm_chart_metadata(path: str, data: Any) -> bool:
+    """A Helm chart's ``Chart.yaml`` (``apiVersion: v1|v2``, ``name``, ``version``, no kind): not a
+    Kubernetes object missing its kind. Helm requires that file name, so a glob over a chart folder
+    takes it with the templates."""
+    return (path.rsplit("/", 1)[-1] in ("Chart.yaml", "Chart.yml") and isinstance(data, dict)
+            and "kind" not in data and "metadata" not in data and "name" in data)
 
 
 def load_inventory(project: Any) -> Inventory:
