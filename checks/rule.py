@@ -261,13 +261,15 @@ class RuleContext:
         """(suggestion, where it came from): a rename from the manifests' history, else the nearest name."""
         pool = set(candidates)
         pool.discard(name)
-        if not pool and not renames:
+        if not pool:
+            # no object of this kind to point to: a rename's new name would be unchecked (history keys
+            # renames on any `name:` line, so it may be a Secret's name offered for a Service)
             return None, None
         if renames and name:
             history = self.history
             if history is not None:
-                rename = history.renamed_to(name, pool or None)
-                if rename is not None and (not pool or rename.new in pool):
+                rename = history.renamed_to(name, pool)
+                if rename is not None:
                     return rename.new, f"renamed in {rename.short}"
         return nearest(name, pool), None
 

@@ -88,3 +88,44 @@ def test_helm_chart_metadata_is_not_an_object_without_kind(tmp_path):
         ("RBH002", "resources/eventing/templates/deployment.yaml",
          "unrendered Helm template ({{ ... }}): skipped; check the output of 'helm template' instead"),
     ]
+
+
+def test_no_rename_suggestion_that_is_undone_or_names_no_object_of_that_kind(tmp_path):
+    """kyma: the Services and Secrets live in Helm templates (skipped), and history reads renames off
+    every `name:` line, values files included. `kyma-gateway-certs` was renamed to `...-cacert` and
+    back (two Secrets swapped), so "did you mean `kyma-gateway-certs`" offered the very name looked up;
+    `istio-ingressgateway` was "renamed" to `ingressgateway-ca-certs` (a Secret's name in the same
+    values file), offered for a Service although no Service is in the manifests. A rename to a
+    Deployment that exists is still suggested."""
+    root = tmp_path / "kyma"
+    runbook = ("# Gateway\n\n```bash\nkubectl -n istio-system get svc istio-ingressgateway\n"
+               "kubectl -n istio-system get secret kyma-gateway-certs\n"
+               "kubectl -n kyma-system rollout restart deployment/eventing-manager\n```\n")
+    _, shas = commit_history(root, [
+        {"manifests/istio/values.yaml": "gateway:\n  name: istio-ingressgateway\n",
+         "manifests/certs/values.yaml": "secret:\n  name: kyma-gateway-certs\n",
+         "manifests/eventing/controller.yaml": DEPLOYMENT.replace("eventing-controller", "eventing-manager"),
+         "runbooks/gateway.md": runbook},
+        {"manifests/istio/values.yaml": "gateway:\n  secret:\n    name: ingressgateway-ca-certs\n",
+         "manifests/certs/values.yaml": "secret:\n  name: kyma-gateway-certs-cacert\n",
+         "manifests/eventing/controller.yaml": DEPLOYMENT},
+        {"manifests/certs/values.yaml": "secret:\n  name: kyma-gateway-certs\n"},
+    ])
+    findings = [f for f in check(root)["findings"] if f["rule"] == "RBH101"]
+    assert [(f["line"], f["suggestion"]) for f in findings] == [(4, None), (5, None), (6, "eventing-controller")]
+    assert findings[2]["message"].startswith("deployment `eventing-manager` not found")
+
+
+def test_a_rename_chain_back_to_the_name_is_no_rename():
+    """Two names swapped (kyma's gateway Secrets in a values file): following the chain from either
+    ends at the name itself, which is no rename of it; a chain to a third name still is."""
+    from rbh.checks.history import ManifestHistory, Rename
+
+    history = ManifestHistory(renames={
+        "certs": Rename("certs", "certs-cacert", "a" * 40, "name", "values.yaml"),
+        "certs-cacert": Rename("certs-cacert", "certs", "b" * 40, "name", "values.yaml"),
+        "old": Rename("old", "new", "c" * 40, "name", "values.yaml"),
+    })
+    assert history.renamed_to("certs") is None
+    assert history.renamed_to("certs-cacert") is None
+    assert history.renamed_to("old").new == "new"
