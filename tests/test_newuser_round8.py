@@ -129,3 +129,41 @@ def test_a_rename_chain_back_to_the_name_is_no_rename():
     assert history.renamed_to("certs") is None
     assert history.renamed_to("certs-cacert") is None
     assert history.renamed_to("old").new == "new"
+
+
+SERVICE_TEMPLATE = """\
+apiVersion: v1
+kind: Service
+metadata:
+  name: {{ include "nats.fullname" . }}
+  namespace: {{ .Release.Namespace }}
+spec:
+  selector: {app: nats}
+  ports: [{port: 4222}]
+"""
+
+
+def test_not_found_is_a_warning_when_helm_templates_of_that_kind_were_skipped(tmp_path):
+    """kyma: every Service, Deployment and PVC of the platform is in a Helm template (`name: {{ include
+    "nats.fullname" . }}`), skipped unrendered; 43 RBH101 errors said `eventing-nats` and others were
+    "not found in namespace kyma-system or any other". The name may be in the chart: a warning that
+    says so. A kind no skipped template declares is still an error, and so is a near-identical spelling
+    of an object that exists (a typo, though templates declare Deployments too)."""
+    root = tmp_path / "kyma"
+    commit_history(root, [{
+        "resources/eventing/charts/nats/Chart.yaml": "apiVersion: v2\nname: nats\nversion: 1.0.0\n",
+        "resources/eventing/charts/nats/templates/service.yaml": SERVICE_TEMPLATE,
+        "resources/eventing/charts/nats/templates/more-services.yaml": SERVICE_TEMPLATE.replace("nats.fullname", "nats.client"),
+        "resources/eventing/controller.yaml": DEPLOYMENT,
+        "resources/eventing/charts/controller/templates/deployment.yaml": DEPLOYMENT.replace("name: eventing-controller\n", "name: {{ .Release.Name }}\n"),
+        "docs/jetstream.md": "# JetStream\n\n```bash\nkubectl -n kyma-system port-forward svc/eventing-nats 8222\n"
+                             "kubectl -n kyma-system get configmap eventing-config\n"
+                             "kubectl -n kyma-system logs deploy/eventing-controler\n```\n",
+        "rbh.yaml": "runbooks:\n  include: ['docs/**/*.md']\nmanifests:\n  include: ['resources/**/*.yaml']\n",
+    }])
+    assert [(f["line"], f["message"], f["severity"]) for f in check(root)["findings"] if f["rule"] == "RBH101"] == [
+        (4, "service `eventing-nats` not found in namespace `kyma-system` or any other; 2 unrendered Helm "
+                      "templates that define services were skipped: check the output of 'helm template'", "warning"),
+        (5, "configmap `eventing-config` not found in namespace `kyma-system` or any other", "error"),
+        (6, "deployment `eventing-controler` not found in namespace `kyma-system` or any other", "error"),
+    ]

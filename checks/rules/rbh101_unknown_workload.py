@@ -16,7 +16,10 @@ Prometheus Operator for its resources: `prometheus-operated` beside a `Prometheu
 `alertmanager-operated` beside an `Alertmanager`, `thanos-ruler-operated` beside a `ThanosRuler`.
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
-the config sets a severity for the rule).
+the config sets a severity for the rule). When manifest files that declare objects of that kind were
+skipped as unrendered Helm templates, the finding is a warning that says how many (the object may
+well be in the chart; render it with `helm template` and check the output to know), unless the name
+was renamed in history or is a near-identical spelling of an existing object's name.
 
 ## Why it matters
 During an incident a responder pastes the runbook's commands. `Error from server (NotFound)` at 2 AM
@@ -36,6 +39,7 @@ from typing import Iterator
 
 from rbh.checks.rules import _k8s
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.suggest import best_match
 
 ID = "RBH101"
 NAME = "unknown-workload"
@@ -57,5 +61,14 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         suggestion, source, note = ctx.hint(ref.name, pool)
         what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
         where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
+        severity = None
+        templates = inv.template_kinds.get(ref.resource or "", 0)
+        if templates and source is None and best_match(ref.name, pool) is None:
+            # the object may be in a chart rbh could not read: a lead, not a failed build (a rename
+            # in history or a near-identical existing name still points to a stale or mistyped name)
+            severity = Severity.warning
+            note += (f"; {templates} unrendered Helm template{'s' if templates > 1 else ''} that define"
+                     f"{'' if templates > 1 else 's'} {kind}s were skipped: check the output of 'helm template'")
         yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}{note}", suggestion=suggestion,
-                          suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength)
+                          suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength,
+                          severity=severity)

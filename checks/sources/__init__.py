@@ -35,6 +35,9 @@ def load_all(files: dict[str, bytes]) -> Inventory:
         for path in sorted(files):
             parsed = parse_file(path, files[path])
             inv.problems.extend(parsed.problems)
+            if parsed.skipped and any(p.code == "template" for p in parsed.problems):
+                for kind in {m.decode() for m in _TEMPLATE_KIND.findall(files[path])}:
+                    inv.template_kinds[kind] = inv.template_kinds.get(kind, 0) + 1
             for doc in parsed.documents:
                 if (path, doc.index) in inv.claimed:
                     continue
@@ -52,6 +55,10 @@ def load_all(files: dict[str, bytes]) -> Inventory:
         clear_cache()
     inv.problems.sort(key=lambda p: (p.path, p.line))
     return inv
+
+
+# `kind: Service` as a literal line of a template (`kind: {{ .Values.kind }}` tells nothing)
+_TEMPLATE_KIND = re.compile(rb"^kind:[ \t]*([A-Z][A-Za-z0-9]*)[ \t]*\r?$", re.M)
 
 
 def _helm_chart_metadata(path: str, data: Any) -> bool:
