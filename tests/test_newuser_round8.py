@@ -167,3 +167,23 @@ def test_not_found_is_a_warning_when_helm_templates_of_that_kind_were_skipped(tm
         (5, "configmap `eventing-config` not found in namespace `kyma-system` or any other", "error"),
         (6, "deployment `eventing-controler` not found in namespace `kyma-system` or any other", "error"),
     ]
+
+
+def test_a_path_that_is_the_text_of_a_link_to_another_site_is_not_a_repository_path(tmp_path):
+    """rust-lang/rust-forge: the triagebot pages say "See [`src/handlers/close.rs`](https://github.com/
+    rust-lang/triagebot/blob/HEAD/src/handlers/close.rs)" (42 times); the forge has a `src/` folder of
+    its own, so RBH303 said the path does not exist. The link names the file in the repository it
+    points to. The same path in plain inline code, or as the text of a relative link, is still checked."""
+    root = tmp_path / "forge"
+    commit_history(root, [{
+        "src/SUMMARY.md": "# Summary\n\n- [Close](./triagebot/close.md)\n",
+        "src/triagebot/close.md": (
+            "# Close\n\nSee [`src/handlers/close.rs`](https://github.com/rust-lang/triagebot/blob/HEAD/src/handlers/close.rs)"
+            " and [the `src/zulip.rs` handler](https://github.com/rust-lang/triagebot/blob/HEAD/src/zulip.rs).\n\n"
+            "Edit `src/handlers/close.rs` here, or [`src/triagebot/closed.md`](./closed.md).\n"),
+        "book.toml": "[book]\nsrc = \"src\"\n",
+    }])
+    assert [(f[0], f[2], f[3]) for f in found(check(root)) if f[0] == "RBH303"] == [
+        ("RBH303", 5, "repository path `src/handlers/close.rs` does not exist"),
+        ("RBH303", 5, "repository path `src/triagebot/closed.md` does not exist"),
+    ]

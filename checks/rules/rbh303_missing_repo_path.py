@@ -5,7 +5,9 @@ Checks inline code that looks like a repository path (`manifests/checkout/deploy
 `scripts/failover.sh`) and the files of `kubectl apply/diff/delete -f PATH`, when they start with a
 top-level folder that exists in the repository. A path that exists relative to a folder above the
 runbook (a project's folder in a monorepo) counts. Paths outside the repository's known folders
-(`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked.
+(`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked, nor a path that is the text of a link
+to an absolute URL ("See [`src/close.rs`](https://github.com/org/bot/blob/HEAD/src/close.rs)" names a
+file of the repository it links to).
 
 ## Why it matters
 "Edit `manifests/checkout/hpa.yaml`" sends a responder to a file that moved; they lose time and may
