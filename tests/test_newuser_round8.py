@@ -187,3 +187,26 @@ def test_a_path_that_is_the_text_of_a_link_to_another_site_is_not_a_repository_p
         ("RBH303", 5, "repository path `src/handlers/close.rs` does not exist"),
         ("RBH303", 5, "repository path `src/triagebot/closed.md` does not exist"),
     ]
+
+
+def test_a_link_to_a_page_an_mdbook_redirects_reaches_the_new_page(tmp_path):
+    """rust-lang/rust-forge: `compiler/mcp.md` was folded into `proposals-and-stabilization.md` and
+    book.toml's `[output.html.redirect]` sends `compiler/mcp.html` there, so `[MCP](./mcp.md)` still
+    reaches a page, as MkDocs and tech-docs redirects already count. A relative redirect target is
+    read from the old page's folder; a link to a page nothing redirects is still broken."""
+    root = tmp_path / "forge"
+    commit_history(root, [{
+        "book.toml": ('[book]\ntitle = "Forge"\nsrc = "src"\n\n[output.html.redirect]\n'
+                      '"compiler/mcp.html" = "/compiler/proposals-and-stabilization.html"\n'
+                      '"compiler/steering.html" = "meetings.html"\n"chat/index.html" = "https://example.org/chat"\n'),
+        "src/SUMMARY.md": "# Summary\n\n- [Compiler](./compiler/index.md)\n",
+        "src/compiler/index.md": "# Compiler\n",
+        "src/compiler/proposals-and-stabilization.md": "# Proposals\n",
+        "src/compiler/meetings.md": "# Meetings\n",
+        "src/compiler/notification-groups.md": (
+            "# Notification groups\n\nFile an [MCP](./mcp.md), see the [steering meeting](steering.md) and "
+            "[chat](../chat/index.md); the [old page](./gone.md) is gone.\n"),
+    }])
+    assert [(f[0], f[3]) for f in found(check(root)) if f[0] == "RBH301"] == [
+        ("RBH301", "link target `./gone.md` does not exist"),
+    ]
