@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# New-user trial, round 8 (bench/README.md "New-user trial, round 8"): rebuild two public repositories
+# New-user trial, round 8 (bench/README.md "New-user trial, round 8"): rebuild three public repositories
 # under /work/data/newuser8/ from their fetched mirrors (full history), write the rbh.yaml a new user
 # would write after reading the README, and run rbh check (text and json; first without rbh.yaml),
 # rbh check --fail-on error as CI would, rbh index and the questions per repository (written down
@@ -40,6 +40,12 @@ YAML
 # manifests. rbh's defaults (its README is excluded by default).
 clone rbt SkeltonThatcher+run-book-template 7014714
 
+# rust-lang/rust-forge (2,048 commits): the Rust project's mdBook (book.toml, src/SUMMARY.md,
+# `[output.html.redirect]` for moved pages): infra how-tos (src/infra/docs/: bastion, CDN, AWS access),
+# docs.rs maintenance, release procedures and policies, triagebot pages that link to the bot's source
+# in another repository. No manifests. rbh's defaults.
+clone forge rust-lang+rust-forge 4a6c16c
+
 cat > "$DATA/questions.txt" <<'Q'
 kyma|LokiDiscardsLogs
 kyma|my function is stuck building and never becomes ready
@@ -52,6 +58,11 @@ rbt|how do we fail over to the secondary data centre
 rbt|how are the log files rotated
 rbt|how do we patch the operating system
 rbt|how do I check the system is healthy after a deployment
+forge|how do I ssh into the bastion host
+forge|docs.rs builds are stuck, how do I restart the build queue
+forge|the nightly release is broken, what do we do
+forge|how do I get access to the AWS console
+forge|how do I purge the CDN cache for static.rust-lang.org
 Q
 
 # what a new user sees first, before writing any rbh.yaml
@@ -61,7 +72,7 @@ mv rbh.yaml rbh.yaml.round8
 mv rbh.yaml.round8 rbh.yaml
 python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; print("%-10s (no rbh.yaml) runbooks %4d  errors %3d  warnings %3d" % (sys.argv[2], s["runbooks_checked"], s["error"], s["warning"]))' "$DATA/kyma.noconf.json" kyma
 
-NAMES=${ROUND8_NAMES:-kyma rbt}
+NAMES=${ROUND8_NAMES:-kyma rbt forge}
 for name in $NAMES; do
   check_counts "$name"
   # CI: the exit code of `rbh check --fail-on error` (1: error findings)
