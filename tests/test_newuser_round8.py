@@ -173,19 +173,24 @@ def test_a_path_that_is_the_text_of_a_link_to_another_site_is_not_a_repository_p
     """rust-lang/rust-forge: the triagebot pages say "See [`src/handlers/close.rs`](https://github.com/
     rust-lang/triagebot/blob/HEAD/src/handlers/close.rs)" (42 times); the forge has a `src/` folder of
     its own, so RBH303 said the path does not exist. The link names the file in the repository it
-    points to. The same path in plain inline code, or as the text of a relative link, is still checked."""
+    points to. The same path in plain inline code, as the text of a relative link, or of a link to this
+    repository itself (its remote: grafana/loki's docs link `operator/cmd/size-calculator` to
+    github.com/grafana/loki), is still checked."""
     root = tmp_path / "forge"
-    commit_history(root, [{
+    repo, _ = commit_history(root, [{
         "src/SUMMARY.md": "# Summary\n\n- [Close](./triagebot/close.md)\n",
         "src/triagebot/close.md": (
             "# Close\n\nSee [`src/handlers/close.rs`](https://github.com/rust-lang/triagebot/blob/HEAD/src/handlers/close.rs)"
             " and [the `src/zulip.rs` handler](https://github.com/rust-lang/triagebot/blob/HEAD/src/zulip.rs).\n\n"
-            "Edit `src/handlers/close.rs` here, or [`src/triagebot/closed.md`](./closed.md).\n"),
+            "Edit `src/handlers/close.rs` here, or [`src/triagebot/closed.md`](./closed.md).\n\n"
+            "Its twin is [`src/triagebot/open.md`](https://github.com/Rust-Lang/rust-forge/blob/HEAD/src/triagebot/open.md).\n"),
         "book.toml": "[book]\nsrc = \"src\"\n",
     }])
+    repo.create_remote("origin", "https://ci-token:secret@github.com/rust-lang/rust-forge.git")
     assert [(f[0], f[2], f[3]) for f in found(check(root)) if f[0] == "RBH303"] == [
         ("RBH303", 5, "repository path `src/handlers/close.rs` does not exist"),
         ("RBH303", 5, "repository path `src/triagebot/closed.md` does not exist"),
+        ("RBH303", 7, "repository path `src/triagebot/open.md` does not exist"),
     ]
 
 

@@ -209,20 +209,21 @@ def _looks_like_promql(text: str) -> bool:
             and not text.startswith(("http", "/")) and " " not in text.split("{")[0])
 
 
-def _in_external_link_text(rb: Runbook) -> Callable[[int, int], bool]:
-    """Whether a (line, column) lies in the text of a link to an absolute URL: "See [`src/close.rs`]
-    (https://github.com/other/repo/blob/HEAD/src/close.rs)" names a file of the repository linked to."""
-    spans: dict[int, list[tuple[int, int]]] = {}
+def _in_external_link_text(rb: Runbook) -> Callable[[int, int], str | None]:
+    """The absolute URL of the link whose text holds a (line, column), or None: "See
+    [`src/close.rs`](https://github.com/other/repo/blob/HEAD/src/close.rs)" names a file of the
+    repository linked to, which may not be this one (RBH303 decides)."""
+    spans: dict[int, list[tuple[int, int, str]]] = {}
     for link in rb.links:
         if link.kind in ("inline", "reference") and link.target.startswith(("http://", "https://", "//")):
-            spans.setdefault(link.line, []).append((link.column, link.column + len(link.text) + 1))
-    return lambda line, column: any(a < column <= b for a, b in spans.get(line, ()))
+            spans.setdefault(link.line, []).append((link.column, link.column + len(link.text) + 1, link.target))
+    return lambda line, column: next((url for a, b, url in spans.get(line, ()) if a < column <= b), None)
 
 
 def _inline_refs(rb: Runbook) -> Iterator[Reference]:
     """References in inline code: commands, in-cluster names, ``kind/name``, PromQL, metric-, env- and
     path-shaped names (each only when its shape is unambiguous)."""
-    in_external_link: Callable[[int, int], bool] | None = None
+    in_external_link: Callable[[int, int], str | None] | None = None
     for ic in rb.inline_code:
         text = ic.text
         if not text or len(text) > 2000:
@@ -250,8 +251,9 @@ def _inline_refs(rb: Runbook) -> Iterator[Reference]:
         elif _PATH_SHAPE.match(text) and "://" not in text and kind.lower() not in KINDS:
             if in_external_link is None:
                 in_external_link = _in_external_link_text(rb)
-            if not in_external_link(ic.line, ic.column):
-                yield Reference("path", text.removeprefix("./"), rb.path, ic.line, ic.column, "prose", text=text)
+            url = in_external_link(ic.line, ic.column)
+            yield Reference("path", text.removeprefix("./"), rb.path, ic.line, ic.column, "prose", text=text,
+                            extra={"link": url} if url else {})
 
 
 # Static-site templates (Jekyll/Liquid, Hugo, Jinja) in a link target: `{{ site.baseurl }}/docs/x.html`
