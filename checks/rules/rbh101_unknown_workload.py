@@ -67,8 +67,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             # the object may be in a chart rbh could not read: a lead, not a failed build (a rename
             # in history or a near-identical existing name still points to a stale or mistyped name)
             severity = Severity.warning
-            note += (f"; {templates} unrendered Helm template{'s' if templates > 1 else ''} that define"
-                     f"{'' if templates > 1 else 's'} {kind}s were skipped: check the output of 'helm template'")
+            many = templates > 1
+            note += (f"; {templates} unrendered Helm template{'s that define' if many else ' that defines'} {kind}s"
+                     f" {'were' if many else 'was'} skipped: check the output of 'helm template'")
         yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}{note}", suggestion=suggestion,
                           suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength,
                           severity=severity)
