@@ -80,6 +80,8 @@ class ManifestHistory:
         current = self.renames.get(name)
         result = None
         while current is not None and current.new not in seen and len(seen) < 20:
+            if current.new == name:
+                return None  # renamed back (two names swapped in a values file): *name* is no old name
             seen.add(current.new)
             result = Rename(name, current.new, current.sha, current.key, current.path) if result is None else Rename(name, current.new, result.sha, current.key, current.path)
             if candidates is not None and current.new in candidates:

@@ -264,13 +264,15 @@ class RuleContext:
         """(suggestion, where it came from): a rename from the manifests' history, else the nearest name."""
         pool = set(candidates)
         pool.discard(name)
-        if not pool and not renames:
+        if not pool:
+            # no object of this kind to point to: a rename's new name would be unchecked (history keys
+            # renames on any `name:` line, so it may be a Secret's name offered for a Service)
             return None, None
         if renames and name:
             history = self.history
             if history is not None:
-                rename = history.renamed_to(name, pool or None)
-                if rename is not None and (not pool or rename.new in pool):
+                rename = history.renamed_to(name, pool)
+                if rename is not None:
                     return rename.new, f"renamed in {rename.short}"
         return nearest(name, pool), None
 
@@ -501,8 +503,8 @@ class RuleContext:
     def site_redirects(self) -> dict[str, str]:
         """Old page -> new page, as repository paths without page extensions, from the redirects a
         site declares: a tech-docs (Middleman) site's ``config/tech-docs.yml`` ``redirects:`` (site
-        URLs, served from ``source/``) and the MkDocs redirects plugin's ``redirect_maps`` (docs
-        pages). The site serves a redirect at the old URL, so a link to it still reaches a page."""
+        URLs, served from ``source/``), the MkDocs redirects plugin's ``redirect_maps`` (docs
+        pages) and an mdBook's ``[output.html.redirect]`` in ``book.toml`` (served from ``book.src``). The site serves a redirect at the old URL, so a link to it still reaches a page."""
         found: dict[str, str] = {}
         for f in sorted(self.files):
             folder, _, name = f.rpartition("/")
@@ -517,6 +519,8 @@ class RuleContext:
                         maps = plugin[1].get("redirect_maps") or {}
                         found.update((page_key(site, str(old)), page_key(site, str(new)))
                                      for old, new in (maps.items() if isinstance(maps, dict) else []))
+            elif name == "book.toml":
+                found.update(_mdbook_redirects(self.root / f, folder))
         return found
 
     @cached_property
@@ -685,6 +689,34 @@ _RUBY_PATH = re.compile(r"""["'](/[A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.-]+)*/)#\{""")
 
 
 _MAX_CONFIG_BYTES = 1_000_000
+
+
+def _mdbook_redirects(path: Path, folder: str) -> list[tuple[str, str]]:
+    """An mdBook's ``[output.html.redirect]`` (``"compiler/mcp.html" = "/compiler/proposals.html"``) as
+    page keys under the book's ``src`` folder (default ``src``): old URLs from the book's root, new
+    ones from the root when they start with ``/``, else from the old page's folder, or a full URL.
+    Nothing when the file does not parse."""
+    import tomllib
+
+    try:
+        config = tomllib.loads(_read(path))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return []
+    book = config.get("book") if isinstance(config.get("book"), dict) else {}
+    src = book.get("src") if isinstance(book.get("src"), str) else "src"
+    site = posixpath.normpath(posixpath.join(folder, src.strip("/") or "."))
+    output = config.get("output") if isinstance(config.get("output"), dict) else {}
+    html = output.get("html") if isinstance(output.get("html"), dict) else {}
+    redirects = html.get("redirect") if isinstance(html.get("redirect"), dict) else {}
+    pairs = []
+    for old, new in redirects.items():
+        if not isinstance(new, str) or not new:
+            continue
+        old = str(old).lstrip("/")
+        if not new.startswith(("/", "https://", "http://")):
+            new = posixpath.join(posixpath.dirname(old), new)
+        pairs.append((page_key(site, old), page_key(site, new)))
+    return pairs
 
 
 def _read(path: Path) -> str:

@@ -193,6 +193,9 @@ class Inventory:
     files: list[str] = field(default_factory=list)  # manifest files read
     claimed: set[tuple[str, int]] = field(default_factory=set)  # (path, document index) some source understood
     sources_seen: set[str] = field(default_factory=set)  # which kinds of source contributed (k8s, prometheus ...)
+    # kinds that skipped files (unrendered Helm templates) declare -> how many such files: objects of
+    # these kinds may exist though no manifest rbh could read defines them
+    template_kinds: dict[str, int] = field(default_factory=dict)
 
     # ------------------------------------------------------------ building
     def merge(self, other: "Inventory") -> "Inventory":
@@ -203,6 +206,8 @@ class Inventory:
             self.metrics_used.setdefault(metric, []).extend(locs)
         self.claimed |= other.claimed
         self.sources_seen |= other.sources_seen
+        for kind, count in other.template_kinds.items():
+            self.template_kinds[kind] = self.template_kinds.get(kind, 0) + count
         self.__dict__.pop("_index", None)
         return self
 

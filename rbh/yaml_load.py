@@ -40,6 +40,12 @@ class FastSafeLoader(_BaseLoader):  # type: ignore[misc,valid-type]
         return super().resolve(kind, value, implicit)
 
 
+# YAML 1.1 resolves a plain `=` to the `value` tag, which the safe constructor refuses ("could not
+# determine a constructor"); YAML 1.2 and Kubernetes (go-yaml) read it as the string "=", as in a
+# CRD's `enum: ['!=', =, =~]`. Same answer as safe_load everywhere else.
+FastSafeLoader.add_constructor("tag:yaml.org,2002:value", lambda loader, node: loader.construct_scalar(node))
+
+
 # Budgets for one document. Real manifests stay far below (a large CRD: ~20,000 nodes); a billion-laughs
 # document of 9 levels expands to 10^9.
 MAX_NODES = 200_000

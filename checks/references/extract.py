@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from rbh.checks import promql
 from rbh.checks.references.grammar import KINDS, PROGRAMS, KubectlCall, parse_compose, parse_kubectl
@@ -211,9 +211,21 @@ def _looks_like_promql(text: str) -> bool:
             and not text.startswith(("http", "/")) and " " not in text.split("{")[0])
 
 
+def _in_external_link_text(rb: Runbook) -> Callable[[int, int], str | None]:
+    """The absolute URL of the link whose text holds a (line, column), or None: "See
+    [`src/close.rs`](https://github.com/other/repo/blob/HEAD/src/close.rs)" names a file of the
+    repository linked to, which may not be this one (RBH303 decides)."""
+    spans: dict[int, list[tuple[int, int, str]]] = {}
+    for link in rb.links:
+        if link.kind in ("inline", "reference") and link.target.startswith(("http://", "https://", "//")):
+            spans.setdefault(link.line, []).append((link.column, link.column + len(link.text) + 1, link.target))
+    return lambda line, column: next((url for a, b, url in spans.get(line, ()) if a < column <= b), None)
+
+
 def _inline_refs(rb: Runbook) -> Iterator[Reference]:
     """References in inline code: commands, in-cluster names, ``kind/name``, PromQL, metric-, env- and
     path-shaped names (each only when its shape is unambiguous)."""
+    in_external_link: Callable[[int, int], str | None] | None = None
     for ic in rb.inline_code:
         text = ic.text
         if not text or len(text) > 2000:
@@ -239,7 +251,11 @@ def _inline_refs(rb: Runbook) -> Iterator[Reference]:
         elif _ENV_SHAPE.match(text) and text not in _COMMON_ENV:
             yield Reference("env", text, rb.path, ic.line, ic.column, "prose", text=text)
         elif _PATH_SHAPE.match(text) and "://" not in text and kind.lower() not in KINDS:
-            yield Reference("path", text.removeprefix("./"), rb.path, ic.line, ic.column, "prose", text=text)
+            if in_external_link is None:
+                in_external_link = _in_external_link_text(rb)
+            url = in_external_link(ic.line, ic.column)
+            yield Reference("path", text.removeprefix("./"), rb.path, ic.line, ic.column, "prose", text=text,
+                            extra={"link": url} if url else {})
 
 
 # Static-site templates (Jekyll/Liquid, Hugo, Jinja) in a link target: `{{ site.baseurl }}/docs/x.html`

@@ -19,7 +19,10 @@ part of the object's: `rook-ceph-rgw-my-store` beside the CephObjectStore `my-st
 made by that resource's operator: it is reported as a warning naming the resource, not an error.
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
-the config sets a severity for the rule).
+the config sets a severity for the rule). When manifest files that declare objects of that kind were
+skipped as unrendered Helm templates, the finding is a warning that says how many (the object may
+well be in the chart; render it with `helm template` and check the output to know), unless the name
+was renamed in history or is a near-identical spelling of an existing object's name.
 
 ## Why it matters
 During an incident a responder pastes the runbook's commands. `Error from server (NotFound)` at 2 AM
@@ -39,6 +42,7 @@ from typing import Iterator
 
 from rbh.checks.rules import _k8s
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.suggest import best_match
 
 ID = "RBH101"
 NAME = "unknown-workload"
@@ -68,6 +72,15 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             note = f" (kubectl reads `{flag}` as `{flag[:2]} {flag[2:]}`: `-{flag}` was meant){note}"
         what = f"{kind} `{ref.name}`" if ref.kind == "k8s" else f"service `{ref.name}` (in-cluster DNS name `{ref.text}`)"
         where = f" in namespace `{ref.namespace}` or any other" if ref.namespace and ref.resource != "Namespace" else " in the manifests"
+        severity = None
+        templates = inv.template_kinds.get(ref.resource or "", 0)
+        if templates and source is None and best_match(ref.name, pool) is None:
+            # the object may be in a chart rbh could not read: a lead, not a failed build (a rename
+            # in history or a near-identical existing name still points to a stale or mistyped name)
+            severity = Severity.warning
+            many = templates > 1
+            note += (f"; {templates} unrendered Helm template{'s that define' if many else ' that defines'} {kind}s"
+                     f" {'were' if many else 'was'} skipped: check the output of 'helm template'")
         yield ctx.finding(rb.path, ref.line, ref.column, f"{what} not found{where}{note}", suggestion=suggestion,
                           suggestion_source=source, reference=f"{kind}/{ref.name}", strength=ref.strength,
-                          severity=Severity.warning if owner is not None else None)
+                          severity=Severity.warning if owner is not None else severity)

@@ -35,10 +35,15 @@ def load_all(files: dict[str, bytes]) -> Inventory:
         for path in sorted(files):
             parsed = parse_file(path, files[path])
             inv.problems.extend(parsed.problems)
+            if parsed.skipped and any(p.code == "template" for p in parsed.problems):
+                for kind in {m.decode() for m in _TEMPLATE_KIND.findall(files[path])}:
+                    inv.template_kinds[kind] = inv.template_kinds.get(kind, 0) + 1
             for doc in parsed.documents:
                 if (path, doc.index) in inv.claimed:
                     continue
                 data = doc.data
+                if _helm_chart_metadata(path, data):
+                    continue  # Chart.yaml describes a chart, whose templates are reported on their own
                 if isinstance(data, dict) and "kind" not in data and (isinstance(data.get("apiVersion"), str) or "metadata" in data):
                     # a Kubernetes apiVersion is a string (v1, apps/v1); Grafana provisioning files say `apiVersion: 1`
                     inv.problems.append(FileProblem(path, doc.line, "document has no 'kind': skipped", "error", "no-kind"))
@@ -50,6 +55,18 @@ def load_all(files: dict[str, bytes]) -> Inventory:
         clear_cache()
     inv.problems.sort(key=lambda p: (p.path, p.line))
     return inv
+
+
+# `kind: Service` as a literal line of a template (`kind: {{ .Values.kind }}` tells nothing)
+_TEMPLATE_KIND = re.compile(rb"^kind:[ \t]*([A-Z][A-Za-z0-9]*)[ \t]*\r?$", re.M)
+
+
+def _helm_chart_metadata(path: str, data: Any) -> bool:
+    """A Helm chart's ``Chart.yaml`` (``apiVersion: v1|v2``, ``name``, ``version``, no kind): not a
+    Kubernetes object missing its kind. Helm requires that file name, so a glob over a chart folder
+    takes it with the templates."""
+    return (path.rsplit("/", 1)[-1] in ("Chart.yaml", "Chart.yml") and isinstance(data, dict)
+            and "kind" not in data and "metadata" not in data and "name" in data)
 
 
 def load_inventory(project: Any) -> Inventory:
