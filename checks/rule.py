@@ -702,12 +702,14 @@ def _mdbook_redirects(path: Path, folder: str) -> list[tuple[str, str]]:
         config = tomllib.loads(_read(path))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError):
         return []
-    book = config.get("book") if isinstance(config.get("book"), dict) else {}
-    src = book.get("src") if isinstance(book.get("src"), str) else "src"
+    def table(data: dict, key: str) -> dict:
+        value = data.get(key)
+        return value if isinstance(value, dict) else {}
+
+    src = table(config, "book").get("src")
+    src = src if isinstance(src, str) else "src"
     site = posixpath.normpath(posixpath.join(folder, src.strip("/") or "."))
-    output = config.get("output") if isinstance(config.get("output"), dict) else {}
-    html = output.get("html") if isinstance(output.get("html"), dict) else {}
-    redirects = html.get("redirect") if isinstance(html.get("redirect"), dict) else {}
+    redirects = table(table(table(config, "output"), "html"), "redirect")
     pairs = []
     for old, new in redirects.items():
         if not isinstance(new, str) or not new:
