@@ -70,6 +70,7 @@ class RetrievalSettings:
     first_sentence_weight: float = 1.0  # a second search with the first sentence of long alert text (0: off)
     deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
     section_phrase: bool = True  # phrase evidence over all retrieved parts of a section cut for size
+    topic_phrase: bool = True  # the query's word pairs a subsection's parent headings repeat count once more
 
 
 @dataclass(frozen=True)
@@ -208,6 +209,18 @@ def title_words(text: str) -> set[str]:
 
 def word_pairs(words: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:]))
+
+
+def topic_pairs(h: "Hit") -> set[tuple[str, str]]:
+    """Word pairs of the headings a section sits under (its heading path without its own heading and
+    the page title), each heading apart: the subject of a generic subsection (Symptoms, Investigation,
+    Solution) on a page of many problems."""
+    title = h.meta.get("title") or ""
+    out: set[tuple[str, str]] = set()
+    for heading in (h.meta.get("heading_path") or [])[:-1]:
+        if heading != title:
+            out |= word_pairs(phrase_words(heading))
+    return out
 
 
 def phrase_overlap(query_pairs: set[tuple[str, str]], text: str) -> float:
@@ -426,7 +439,10 @@ class Retriever:
             for h in hits[:s.phrase_depth]:
                 by_section.setdefault(_section_key(h), set()).update(found[h.id])
             found = {h.id: by_section[_section_key(h)] for h in hits[:s.phrase_depth]}
-        per_section = {h.id: len(found.get(h.id, ())) / len(qp) for h in hits}
+        # the headings a subsection sits under name its subject (`## Too few PGs per OSD warning is
+        # shown` over `### Symptoms`): the query's word pairs they repeat count once more
+        topic = {h.id: len(qp & topic_pairs(h)) for h in hits[:s.phrase_depth]} if s.topic_phrase else {}
+        per_section = {h.id: min(1.0, (len(found.get(h.id, ())) + topic.get(h.id, 0)) / len(qp)) for h in hits}
         if s.runbook_phrase:
             best: dict[str, float] = {}
             for h in hits:
