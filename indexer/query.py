@@ -71,6 +71,7 @@ class RetrievalSettings:
     deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
     section_phrase: bool = True  # phrase evidence over all retrieved parts of a section cut for size
     topic_phrase: bool = True  # the query's word pairs a subsection's parent headings repeat count once more
+    trouble_titles: bool = True  # a question reporting a failure names a troubleshooting page's title word
 
 
 @dataclass(frozen=True)
@@ -400,11 +401,16 @@ class Retriever:
         if not self.settings.title_boost or not hits:
             return hits
         q = title_words(query)
+        # a question that reports a failure ("naisdevice cannot connect", "PVC is stuck pending") asks
+        # for troubleshooting: a page titled "Troubleshooting naisdevice" or "CSI Common Issues" names
+        # what the question means but does not say, where "naisdevice" alone would win the match
+        failing = self.settings.trouble_titles and reports_failure(query)
         cache: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
             if title not in cache:
-                cache[title] = _title_match(q, title_words(title), self.settings.title_match)
+                words = title_words(title)
+                cache[title] = _title_match(q | (words & _TROUBLE_WORDS) if failing else q, words, self.settings.title_match)
             # a page template ("PD Alert Template", `runbook_template.md`) shares its title's words with
             # the questions about the real pages it stands for; its title counts only for a question
             # about templates
@@ -540,6 +546,16 @@ def deep_section(chunk: Hit, anchor: str) -> Hit | None:
                 heading_path=[*(chunk.meta.get("heading_path") or []), heading])
     return Hit(id=chunk.id, text="\n".join(lines[start:end]).rstrip(), meta=meta, score=chunk.score,
                cosine=chunk.cosine, coverage=chunk.coverage, via=chunk.via, alert=chunk.alert)
+
+
+_FAILURE = re.compile(r"\b(?:can ?not|can't|cannot|fail\w*|error\w*|broken|stuck|crash\w*|down|unable|"
+                      r"not (?:working|starting|running|connecting))\b", re.I)
+_TROUBLE_WORDS = title_words("troubleshooting issues problems faq debugging")  # folded as titles are
+
+
+def reports_failure(question: str) -> bool:
+    """The question says something fails: "cannot connect", "is stuck pending", "crashlooping"."""
+    return bool(_FAILURE.search(question))
 
 
 _TEMPLATE_WORDS = title_words("template templates skeleton boilerplate")  # folded as titles are
