@@ -23,7 +23,10 @@ generated pod suffixes, IPs, fractional measurements), and after the title boost
 weighed by phrase evidence (``Retriever.weigh_phrases``: the share of the query's adjacent word
 pairs, stop words kept, that the section repeats; near-duplicate runbooks share terms, not word
 order); runbooks whose title says "deprecated" count half. Measured on four sets from three public
-repositories (bench/README.md, "rbh ask v2"), each change helped on every set.
+repositories (bench/README.md, "rbh ask v2"), each change helped on every set. The pairs a section's
+parent headings repeat count once more (a `### Symptoms` is about the problem heading above it), and
+a question that reports a failure names a troubleshooting page's title word (bench/README.md, "Issue
+14, round 4": neutral on every set, each fixing new-user questions).
 
 "No runbook matches": RRF scores are ranks, not relevance, so the decision uses the best section's
 own evidence (``Hit.relevance``: the cosine between the query and the section, or the squared share
