@@ -23,7 +23,10 @@ generated pod suffixes, IPs, fractional measurements), and after the title boost
 weighed by phrase evidence (``Retriever.weigh_phrases``: the share of the query's adjacent word
 pairs, stop words kept, that the section repeats; near-duplicate runbooks share terms, not word
 order); runbooks whose title says "deprecated" count half. Measured on four sets from three public
-repositories (bench/README.md, "rbh ask v2"), each change helped on every set.
+repositories (bench/README.md, "rbh ask v2"), each change helped on every set. The pairs a section's
+parent headings repeat count once more (a `### Symptoms` is about the problem heading above it), and
+a question that reports a failure names a troubleshooting page's title word (bench/README.md, "Issue
+14, round 4": neutral on every set, each fixing new-user questions).
 
 "No runbook matches": RRF scores are ranks, not relevance, so the decision uses the best section's
 own evidence (``Hit.relevance``: the cosine between the query and the section, or the squared share
@@ -70,6 +73,8 @@ class RetrievalSettings:
     first_sentence_weight: float = 1.0  # a second search with the first sentence of long alert text (0: off)
     deprecated_factor: float = 0.5  # score factor for runbooks whose title says they are deprecated
     section_phrase: bool = True  # phrase evidence over all retrieved parts of a section cut for size
+    topic_phrase: bool = True  # the query's word pairs a subsection's parent headings repeat count once more
+    trouble_titles: bool = True  # a question reporting a failure names a troubleshooting page's title word
 
 
 @dataclass(frozen=True)
@@ -208,6 +213,18 @@ def title_words(text: str) -> set[str]:
 
 def word_pairs(words: list[str]) -> set[tuple[str, str]]:
     return set(zip(words, words[1:]))
+
+
+def topic_pairs(h: "Hit") -> set[tuple[str, str]]:
+    """Word pairs of the headings a section sits under (its heading path without its own heading and
+    the page title), each heading apart: the subject of a generic subsection (Symptoms, Investigation,
+    Solution) on a page of many problems."""
+    title = h.meta.get("title") or ""
+    out: set[tuple[str, str]] = set()
+    for heading in (h.meta.get("heading_path") or [])[:-1]:
+        if heading != title:
+            out |= word_pairs(phrase_words(heading))
+    return out
 
 
 def phrase_overlap(query_pairs: set[tuple[str, str]], text: str) -> float:
@@ -387,11 +404,16 @@ class Retriever:
         if not self.settings.title_boost or not hits:
             return hits
         q = title_words(query)
+        # a question that reports a failure ("naisdevice cannot connect", "PVC is stuck pending") asks
+        # for troubleshooting: a page titled "Troubleshooting naisdevice" or "CSI Common Issues" names
+        # what the question means but does not say, where "naisdevice" alone would win the match
+        failing = self.settings.trouble_titles and reports_failure(query)
         cache: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
             if title not in cache:
-                cache[title] = _title_match(q, title_words(title), self.settings.title_match)
+                words = title_words(title)
+                cache[title] = _title_match(q | (words & _TROUBLE_WORDS) if failing else q, words, self.settings.title_match)
             # a page template ("PD Alert Template", `runbook_template.md`) shares its title's words with
             # the questions about the real pages it stands for; its title counts only for a question
             # about templates
@@ -426,7 +448,10 @@ class Retriever:
             for h in hits[:s.phrase_depth]:
                 by_section.setdefault(_section_key(h), set()).update(found[h.id])
             found = {h.id: by_section[_section_key(h)] for h in hits[:s.phrase_depth]}
-        per_section = {h.id: len(found.get(h.id, ())) / len(qp) for h in hits}
+        # the headings a subsection sits under name its subject (`## Too few PGs per OSD warning is
+        # shown` over `### Symptoms`): the query's word pairs they repeat count once more
+        topic = {h.id: len(qp & topic_pairs(h)) for h in hits[:s.phrase_depth]} if s.topic_phrase else {}
+        per_section = {h.id: min(1.0, (len(found.get(h.id, ())) + topic.get(h.id, 0)) / len(qp)) for h in hits}
         if s.runbook_phrase:
             best: dict[str, float] = {}
             for h in hits:
@@ -524,6 +549,16 @@ def deep_section(chunk: Hit, anchor: str) -> Hit | None:
                 heading_path=[*(chunk.meta.get("heading_path") or []), heading])
     return Hit(id=chunk.id, text="\n".join(lines[start:end]).rstrip(), meta=meta, score=chunk.score,
                cosine=chunk.cosine, coverage=chunk.coverage, via=chunk.via, alert=chunk.alert)
+
+
+_FAILURE = re.compile(r"\b(?:can ?not|can't|cannot|fail\w*|error\w*|broken|stuck|crash\w*|down|unable|"
+                      r"not (?:working|starting|running|connecting))\b", re.I)
+_TROUBLE_WORDS = title_words("troubleshooting issues problems faq debugging")  # folded as titles are
+
+
+def reports_failure(question: str) -> bool:
+    """The question says something fails: "cannot connect", "is stuck pending", "crashlooping"."""
+    return bool(_FAILURE.search(question))
 
 
 _TEMPLATE_WORDS = title_words("template templates skeleton boilerplate")  # folded as titles are
