@@ -314,7 +314,8 @@ def filter_result(result, scope: ChangeScope):
     if scope.everything:
         result.notices.append(f"--changed-since: checking everything ({scope.reason})")
         return result
-    kept = [f for f in result.findings if scope.includes(f.path)]
+    # a finding that stands for several files (RBH002's one per Helm chart) is on any of them
+    kept = [f for f in result.findings if scope.includes(f.path) or any(map(scope.includes, f.extra.get("files", ())))]
     checked = sorted(p for p in scope.files)
     result.notices.append(
         f"--changed-since: {scope.reason}; reporting on {len(checked)} file(s) they could affect"

@@ -179,7 +179,8 @@ def _run_checks(project: Project, *, paths: list[str] | None, inventory: Invento
             log.debug("rule %s failed", rid, exc_info=True)
             ctx.notice(f"rule {rid} ({module.NAME}) failed and was skipped: {type(exc).__name__}: {exc}"[:300])
     if report is not None:
-        findings = [f for f in findings if f.path in report]
+        # a finding that stands for several files (RBH002's one per Helm chart) is on any of them
+        findings = [f for f in findings if f.path in report or not report.isdisjoint(f.extra.get("files", ()))]
     elif paths is not None:
         selected_paths = set(selected)
         findings = [f for f in findings if f.path in selected_paths]
