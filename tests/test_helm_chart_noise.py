@@ -164,3 +164,13 @@ def test_changed_since_reports_the_chart_when_a_template_changed(tmp_path):
     code, out, err = _rbh(root, "--changed-since", "HEAD", "--format", "json", "--fail-on", "never")
     assert code == 0, err
     assert [f[:3] for f in found(json.loads(out))] == [("RBH002", "resources/eventing/charts/nats/Chart.yml", 1)]
+
+
+def test_a_directive_in_chart_yaml_hides_the_chart_warning(tmp_path):
+    root = _repo(tmp_path)
+    chart = root / "resources/eventing/Chart.yaml"
+    chart.write_text('# rbh: disable RBH002 reason="rendered by helm template in CI"\n' + chart.read_text())
+    report = check(root)
+    assert [(f["path"], f.get("suppressed")) for f in report["findings"] if f["rule"] == "RBH002"] == [
+        ("installation/resources/loose.yaml", None), ("resources/eventing/Chart.yaml", "inline"),
+        ("resources/eventing/charts/nats/Chart.yml", None), ("resources/istio/templates/gateway.yaml", None)]

@@ -3,7 +3,8 @@
 ## What it does
 Reports manifest files that are not valid YAML or JSON, YAML alias bombs (documents whose aliases
 expand beyond a bound), unrendered Helm templates, documents without `kind` or `apiVersion`, objects
-without a name, rules that are neither alerts nor recordings, and files over the size limit. Files that
+without a name, rules that are neither alerts nor recordings, and files over the size limit. The
+unrendered templates of one Helm chart are reported once, at the chart's `Chart.yaml` (below). Files that
 a broad glob takes but that are no manifests are left alone: Grafana provisioning files (`apiVersion: 1`
 without `kind`), an Alertmanager config's own `{{ template ... }}` (top-level `route:` and
 `receivers:`), Kustomize's `kustomization.yaml`.
@@ -26,7 +27,7 @@ metadata:
 ## Unrendered Helm charts: one finding per chart
 rbh does not render templates. A template file (`{{ ... }}`) is skipped with a warning; when two or
 more skipped templates belong to one Helm chart (the nearest folder above them holding `Chart.yaml`
-or `Chart.yml`; a subchart under `charts/` is a chart of its own), that chart gets ONE warning at its
+or `Chart.yml`; a subchart under `charts/` is a chart of its own), that chart gets one warning at its
 `Chart.yaml`, line 1, instead of one per file, in every output format:
 
 `resources/eventing/Chart.yaml:1:1  warning  RBH002  Helm chart resources/eventing: 23 unrendered
