@@ -191,20 +191,22 @@ def join_phrasal_verbs(text: str) -> str:
     return "".join(out) + text[pos:] if out else text
 
 
-def query_term_groups(text: str) -> list[frozenset[int]]:
-    """The query's distinct terms, each with the terms that count as the same word (sorted by the
-    term's id): a verb written apart from its particle also matches the closed compound, a closed
-    compound also matches the verb (and a particle that is not a stop word). Without a listed
-    phrasal verb every group is the term alone, and ``query_terms`` is the union."""
+def query_term_groups(text: str) -> list[tuple[frozenset[int], ...]]:
+    """The query's distinct terms, each as its ways of being written, a way being the term ids that
+    must all be present: a verb written apart from its particle is also the closed compound
+    (``fail`` or ``failov``), a closed compound is also its two words as the index has them
+    (``rollback`` or ``roll`` + ``back``; ``failov`` or ``fail``, as "over" is not indexed). Without
+    a listed phrasal verb each term is one way, itself, and the ids are those of ``query_terms``."""
     _, split = _phrasal_tables()
-    alternatives: dict[str, set[str]] = {t: set() for t in tokenize(text)}
+    ways: dict[str, set[tuple[str, ...]]] = {t: {(t,)} for t in tokenize(text)}
     for a, _b, c in _phrasal_pairs(text):
         verb = _word(a.group(0).lower()) or a.group(0).lower()
-        alternatives.setdefault(verb, set()).add(_word(c) or c)
-    for term in list(alternatives):
-        alternatives[term].update(split.get(term, ()))
-    groups = {frozenset({term_id(t)} | {term_id(a) for a in alts}) for t, alts in alternatives.items()}
-    return sorted(groups, key=lambda g: (min(g), sorted(g)))
+        ways.setdefault(verb, {(verb,)}).add((_word(c) or c,))
+    for term in list(ways):
+        if term in split:
+            ways[term].add(split[term])
+    groups = {tuple(sorted(frozenset(term_id(t) for t in way) for way in w)) for w in ways.values()}
+    return sorted(groups, key=lambda g: [sorted(way) for way in g])
 
 
 def chunk_text(title: str | None, heading_path: list[str] | None, content: str | None) -> str:
