@@ -360,9 +360,9 @@ class Retriever:
 
     @staticmethod
     def term_groups(text: str) -> list[tuple[frozenset[int], ...]]:
-        """The query's terms, each with its ways of being written (a phrasal verb apart or as its
-        closed compound, ``encoding.terms.query_term_groups``): every term of every way is searched,
-        and a section covers the query's term when it has all the terms of one way."""
+        """The query's terms, each with its ways of being written (a verb written apart from its
+        particle, or the closed compound: ``encoding.terms.query_term_groups``): every way is
+        searched, and a section covers the query's term when it has one."""
         from rbh.indexer.encoding.terms import query_term_groups
 
         return query_term_groups(text)

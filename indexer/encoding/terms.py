@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 #: Bumped whenever tokenization or weighting changes: it is part of the index fingerprint.
-LEXICAL_VERSION = "lex-1"
+#: lex-3: a listed verb + particle also yields its closed compound (lex-2 was a reverted experiment).
+LEXICAL_VERSION = "lex-3"
 K1 = 1.2
 B = 0.75
 AVG_LEN = 120.0
@@ -85,11 +86,16 @@ def _terms_of_token(token: str) -> tuple[str, ...]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Index terms of *text*, in order, with repeats (a pure function: used at index and query time).
+    """Index terms of *text*, in order, with repeats, then the closed compounds of its phrasal verbs
+    (a pure function: used at index and query time).
 
     >>> tokenize("KubePodCrashLooping: restart payments-api when p99 > 2s")
     ['kubepodcrashlooping', 'kube', 'pod', 'crash', 'loop', 'kubepod', 'podcrash', 'crashloop', 'restart', 'payments-api', 'payment', 'api', 'p99', '2s']
     """
+    return _plain_terms(text) + phrasal_terms(text)
+
+
+def _plain_terms(text: str) -> list[str]:
     out: list[str] = []
     for m in _TOKEN.finditer(text):
         out.extend(_terms_of_token(m.group(0)))
@@ -112,6 +118,7 @@ def document_weights(text: str) -> tuple[list[int], list[float]]:
     ids: list[int] = []
     for token in _TOKEN.findall(text):
         ids.extend(_ids_of_token(token))
+    ids.extend(term_id(t) for t in phrasal_terms(text))
     counts = Counter(ids)
     norm = K1 * (1 - B + B * len(ids) / AVG_LEN)
     k1p1 = K1 + 1
@@ -127,17 +134,19 @@ def query_terms(text: str) -> list[int]:
 # ---------------------------------------------------------------- phrasal verbs and closed compounds
 # Ops writing names an action both ways: "fail over to the standby" and "Failover procedures", "back
 # up the database" and "Backup", "roll back" and "Rollback". The particles (over, up, down, in, out,
-# off) are stop words, so "fail over" indexes as "fail" alone and never meets "failover" (stemmed
-# "failov"), in either direction (new-user round 8: "how do we fail over to the secondary data
-# centre" found nothing; bench/README.md, "Issue 14, round 5"). The rule is query-side only, so
-# the index (and LEXICAL_VERSION) is unchanged: a question's verb + particle, written apart or with a
-# hyphen and in any regular inflection ("failed over", "backing up", "set-up"), also asks for the
-# closed compound; a question's closed compound also asks for the verb (and a particle that is not a
-# stop word: "back" of "rollback"), which is what a page writing the two words was indexed as.
-# The list is short on purpose: common English phrasal verbs whose closed noun/adjective form is an
-# everyday ops word. Left out: pairs whose joined form means something else in ops text ("check
-# out" / the checkout service, "look up" / DNS lookup, "break down", "set off"), and "scale up/down"
-# (no closed form in use: "scale-up" keeps its hyphen and is already a term).
+# off) are stop words, so "fail over" was indexed and asked as "fail" alone and never met "failover"
+# (stemmed "failov"), in either direction (new-user round 8: "how do we fail over to the secondary
+# data centre" found nothing; bench/README.md, "Issue 14, round 5"). So a listed verb + particle,
+# written apart or with a hyphen and in any regular inflection ("failed over", "backing up",
+# "set-up"), also yields the closed compound's term, in documents and queries alike: each side's
+# two-word form carries the other side's one-word term. It has to be the document side too: a
+# query-side split of "failover" into "fail" matches every "failed" (measured: the first answer of
+# "how do I restore nextcloud from a backup" went to "what gets backed up"), while only a page that
+# writes the two words has the compound. The list is short on purpose: common English phrasal verbs
+# whose closed noun/adjective form is an everyday ops word. Left out: pairs whose joined form means
+# something else in ops text ("check out" / the checkout service, "look up" / DNS lookup, "break
+# down", "set off"), and "scale up/down" (no closed form in use: "scale-up" keeps its hyphen and is a
+# term already).
 PHRASAL_COMPOUNDS: tuple[tuple[str, str, str], ...] = (
     ("fail", "over", "failover"), ("fail", "back", "failback"), ("fall", "back", "fallback"),
     ("back", "up", "backup"), ("roll", "back", "rollback"), ("roll", "out", "rollout"),
@@ -146,6 +155,7 @@ PHRASAL_COMPOUNDS: tuple[tuple[str, str, str], ...] = (
     ("log", "in", "login"), ("log", "out", "logout"), ("sign", "in", "signin"), ("sign", "out", "signout"),
     ("time", "out", "timeout"), ("hand", "over", "handover"), ("hand", "off", "handoff"),
 )
+_PARTICLES = frozenset(p for _, p, _ in PHRASAL_COMPOUNDS)
 #: irregular past forms the stemmer does not fold to the verb
 _IRREGULAR = {"tore": "tear", "torn": "tear", "fell": "fall", "fallen": "fall"}
 _ALPHA = re.compile(r"[A-Za-z]+")
@@ -153,13 +163,9 @@ _PARTICLE_GAP = re.compile(r"[ \t]+|-")
 
 
 @lru_cache(maxsize=1)
-def _phrasal_tables() -> tuple[dict[tuple[str, str], str], dict[str, tuple[str, ...]]]:
-    """(verb stem, particle) -> closed compound; the compound's index term -> the split form's terms."""
-    joined = {(_stem(v), p): c for v, p, c in PHRASAL_COMPOUNDS}
-    split: dict[str, tuple[str, ...]] = {}
-    for v, p, c in PHRASAL_COMPOUNDS:
-        split[_word(c) or c] = tuple(t for t in (_word(v) or v, _word(p)) if t)
-    return joined, split
+def _phrasal_table() -> dict[tuple[str, str], str]:
+    """(verb stem, particle) -> closed compound."""
+    return {(_stem(v), p): c for v, p, c in PHRASAL_COMPOUNDS}
 
 
 def _verb_stem(word: str) -> str:
@@ -169,15 +175,21 @@ def _verb_stem(word: str) -> str:
 
 def _phrasal_pairs(text: str) -> list[tuple[re.Match[str], re.Match[str], str]]:
     """(verb match, particle match, compound) of each listed pair, apart or hyphenated, in *text*."""
-    joined, _ = _phrasal_tables()
+    table = _phrasal_table()
     words = list(_ALPHA.finditer(text))
     out = []
     for a, b in zip(words, words[1:]):
-        if _PARTICLE_GAP.fullmatch(text, a.end(), b.start()):
-            c = joined.get((_verb_stem(a.group(0)), b.group(0).lower()))
+        if b.group(0).lower() in _PARTICLES and _PARTICLE_GAP.fullmatch(text, a.end(), b.start()):
+            c = table.get((_verb_stem(a.group(0)), b.group(0).lower()))
             if c:
                 out.append((a, b, c))
     return out
+
+
+def phrasal_terms(text: str) -> list[str]:
+    """The closed compounds' index terms of the listed verb + particle pairs in *text* ("rolled
+    back" -> ``rollback``), one per occurrence."""
+    return [_word(c) or c for _a, _b, c in _phrasal_pairs(text)]
 
 
 def join_phrasal_verbs(text: str) -> str:
@@ -192,20 +204,17 @@ def join_phrasal_verbs(text: str) -> str:
 
 
 def query_term_groups(text: str) -> list[tuple[frozenset[int], ...]]:
-    """The query's distinct terms, each as its ways of being written, a way being the term ids that
-    must all be present: a verb written apart from its particle is also the closed compound
-    (``fail`` or ``failov``), a closed compound is also its two words as the index has them
-    (``rollback`` or ``roll`` + ``back``; ``failov`` or ``fail``, as "over" is not indexed). Without
-    a listed phrasal verb each term is one way, itself, and the ids are those of ``query_terms``."""
-    _, split = _phrasal_tables()
-    ways: dict[str, set[tuple[str, ...]]] = {t: {(t,)} for t in tokenize(text)}
-    for a, _b, c in _phrasal_pairs(text):
+    """The query's distinct terms, each as its ways of being written (a way: term ids that must all
+    be present), for the share of the query a section covers: a verb written apart from its particle
+    is the verb or the closed compound (``fail`` or ``failov``: a page's "Failover" covers "fail
+    over"); the compound a pair yields is no term of its own. Without a listed phrasal verb each term
+    is one way, itself, and the ids are those of ``query_terms``."""
+    pairs = _phrasal_pairs(text)
+    ways: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
+    for a, _b, c in pairs:
         verb = _word(a.group(0).lower()) or a.group(0).lower()
-        ways.setdefault(verb, {(verb,)}).add((_word(c) or c,))
-    for term in list(ways):
-        if term in split:
-            ways[term].add(split[term])
-    groups = {tuple(sorted(frozenset(term_id(t) for t in way) for way in w)) for w in ways.values()}
+        ways.setdefault(verb, {verb}).add(_word(c) or c)
+    groups = {tuple(sorted(frozenset({term_id(w)}) for w in alts)) for alts in ways.values()}
     return sorted(groups, key=lambda g: [sorted(way) for way in g])
 
 
