@@ -158,8 +158,11 @@ PHRASAL_COMPOUNDS: tuple[tuple[str, str, str], ...] = (
 _PARTICLES = frozenset(p for _, p, _ in PHRASAL_COMPOUNDS)
 #: irregular past forms the stemmer does not fold to the verb
 _IRREGULAR = {"tore": "tear", "torn": "tear", "fell": "fall", "fallen": "fall"}
-_ALPHA = re.compile(r"[A-Za-z]+")
-_PARTICLE_GAP = re.compile(r"[ \t]+|-")
+# a particle after a space or hyphen, found in the lower-cased text (the verb before it is read by
+# hand: a regex that starts at every word costs indexing three times as much)
+_PARTICLE = re.compile(r"[ \t-](%s)(?![a-z])" % "|".join(sorted(_PARTICLES)))
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps offsets
 
 
 @lru_cache(maxsize=1)
@@ -173,33 +176,43 @@ def _verb_stem(word: str) -> str:
     return _IRREGULAR.get(lower) or _stem(lower)
 
 
-def _phrasal_pairs(text: str) -> list[tuple[re.Match[str], re.Match[str], str]]:
-    """(verb match, particle match, compound) of each listed pair, apart or hyphenated, in *text*."""
+def _phrasal_pairs(text: str) -> list[tuple[str, int, int, str]]:
+    """(verb, start, end, compound) of each listed pair, apart or hyphenated, in *text*."""
     table = _phrasal_table()
-    words = list(_ALPHA.finditer(text))
+    low = text.translate(_ASCII_LOWER)
     out = []
-    for a, b in zip(words, words[1:]):
-        if b.group(0).lower() in _PARTICLES and _PARTICLE_GAP.fullmatch(text, a.end(), b.start()):
-            c = table.get((_verb_stem(a.group(0)), b.group(0).lower()))
-            if c:
-                out.append((a, b, c))
+    for m in _PARTICLE.finditer(low):
+        end = m.start(1)
+        if low[end - 1] == "-":
+            end -= 1
+        else:
+            while end > 0 and low[end - 1] in " \t":
+                end -= 1
+        start = end
+        while start > 0 and low[start - 1] in _LETTERS:
+            start -= 1
+        if start == end:
+            continue
+        c = table.get((_verb_stem(low[start:end]), m.group(1)))
+        if c:
+            out.append((low[start:end], start, m.end(), c))
     return out
 
 
 def phrasal_terms(text: str) -> list[str]:
     """The closed compounds' index terms of the listed verb + particle pairs in *text* ("rolled
     back" -> ``rollback``), one per occurrence."""
-    return [_word(c) or c for _a, _b, c in _phrasal_pairs(text)]
+    return [_word(c) or c for *_, c in _phrasal_pairs(text)]
 
 
 def join_phrasal_verbs(text: str) -> str:
     """*text* with each listed verb + particle written as its closed compound ("failed over" ->
     "failover"): what the dense query embeds, so the question reads as the page's word does."""
     out, pos = [], 0
-    for a, b, c in _phrasal_pairs(text):
-        if a.start() >= pos:  # "set up back up": pairs do not overlap
-            out += [text[pos:a.start()], c]
-            pos = b.end()
+    for _verb, start, end, c in _phrasal_pairs(text):
+        if start >= pos:  # "fail back up": pairs may overlap, the first wins
+            out += [text[pos:start], c]
+            pos = end
     return "".join(out) + text[pos:] if out else text
 
 
@@ -211,8 +224,8 @@ def query_term_groups(text: str) -> list[tuple[frozenset[int], ...]]:
     is one way, itself, and the ids are those of ``query_terms``."""
     pairs = _phrasal_pairs(text)
     ways: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
-    for a, _b, c in pairs:
-        verb = _word(a.group(0).lower()) or a.group(0).lower()
+    for word, *_, c in pairs:
+        verb = _word(word.lower()) or word.lower()
         ways.setdefault(verb, {verb}).add(_word(c) or c)
     groups = {tuple(sorted(frozenset({term_id(w)}) for w in alts)) for alts in ways.values()}
     return sorted(groups, key=lambda g: [sorted(way) for way in g])
