@@ -356,13 +356,13 @@ class Retriever:
 
     @staticmethod
     def sparse_terms(text: str) -> list[int]:
-        return sorted({t for g in Retriever.term_groups(text) for way in g for t in way})
+        return sorted({t for g in Retriever.term_groups(text) for t in g})
 
     @staticmethod
-    def term_groups(text: str) -> list[tuple[frozenset[int], ...]]:
-        """The query's terms, each with its ways of being written (a verb written apart from its
-        particle, or the closed compound: ``encoding.terms.query_term_groups``): every way is
-        searched, and a section covers the query's term when it has one."""
+    def term_groups(text: str) -> list[frozenset[int]]:
+        """The query's terms, each as the ids that count as it (a verb written apart from its
+        particle, or the closed compound: ``encoding.terms.query_term_groups``): every id is
+        searched, and a section covers the query's term when it has one of them."""
         from rbh.indexer.encoding.terms import query_term_groups
 
         return query_term_groups(text)
@@ -378,7 +378,7 @@ class Retriever:
         # "fail over" is embedded as "failover": the page's word, and the question's meaning
         dense = self.dense_vector(join_phrasal_verbs(query))
         groups = self.term_groups(query)
-        terms = sorted({t for g in groups for way in g for t in way})
+        terms = sorted({t for g in groups for t in g})
         from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Prefetch, SparseValues
         from rbh.indexer.store.filters import and_filters, path_filter
 
@@ -398,7 +398,7 @@ class Retriever:
             if groups:
                 sparse = r.vectors.get(SPARSE_VECTOR)
                 present = set(sparse.indices if sparse is not None else [])
-                hit.coverage = sum(1 for g in groups if any(way <= present for way in g)) / len(groups)
+                hit.coverage = sum(1 for g in groups if g & present) / len(groups)
             hits.append(hit)
         return hits
 

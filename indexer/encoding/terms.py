@@ -216,19 +216,17 @@ def join_phrasal_verbs(text: str) -> str:
     return "".join(out) + text[pos:] if out else text
 
 
-def query_term_groups(text: str) -> list[tuple[frozenset[int], ...]]:
-    """The query's distinct terms, each as its ways of being written (a way: term ids that must all
-    be present), for the share of the query a section covers: a verb written apart from its particle
-    is the verb or the closed compound (``fail`` or ``failov``: a page's "Failover" covers "fail
-    over"); the compound a pair yields is no term of its own. Without a listed phrasal verb each term
-    is one way, itself, and the ids are those of ``query_terms``."""
-    pairs = _phrasal_pairs(text)
-    ways: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
-    for word, *_, c in pairs:
-        verb = _word(word.lower()) or word.lower()
-        ways.setdefault(verb, {verb}).add(_word(c) or c)
-    groups = {tuple(sorted(frozenset({term_id(w)}) for w in alts)) for alts in ways.values()}
-    return sorted(groups, key=lambda g: [sorted(way) for way in g])
+def query_term_groups(text: str) -> list[frozenset[int]]:
+    """The query's distinct terms, each as the ids that count as it, for the share of the query a
+    section covers: a verb written apart from its particle counts as the verb or the closed compound
+    (``fail`` or ``failov``: a page's "Failover" covers "fail over"); the compound a pair yields is no
+    term of its own. Without a listed phrasal verb each group is one term, and the ids are those of
+    ``query_terms``."""
+    alternatives: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
+    for word, *_, c in _phrasal_pairs(text):
+        verb = _word(word) or word
+        alternatives.setdefault(verb, {verb}).add(_word(c) or c)
+    return sorted({frozenset(term_id(t) for t in alts) for alts in alternatives.values()}, key=sorted)
 
 
 def chunk_text(title: str | None, heading_path: list[str] | None, content: str | None) -> str:
