@@ -356,9 +356,16 @@ class Retriever:
 
     @staticmethod
     def sparse_terms(text: str) -> list[int]:
-        from rbh.indexer.encoding.terms import query_terms
+        return sorted({t for g in Retriever.term_groups(text) for t in g})
 
-        return query_terms(text)
+    @staticmethod
+    def term_groups(text: str) -> list[frozenset[int]]:
+        """The query's terms, each as the ids that count as it (a verb written apart from its
+        particle, or the closed compound: ``encoding.terms.query_term_groups``): every id is
+        searched, and a section covers the query's term when it has one of them."""
+        from rbh.indexer.encoding.terms import query_term_groups
+
+        return query_term_groups(text)
 
     # -------------------------------------------------------------- search
     def search_sections(self, query: str, *, limit: int | None = None, filters: Filters | None = None,
@@ -366,8 +373,12 @@ class Retriever:
         """Sections ranked by RRF of the dense and sparse prefetches (best first)."""
         s = self.settings
         f = filters or Filters()
-        dense = self.dense_vector(query)
-        terms = self.sparse_terms(query)
+        from rbh.indexer.encoding.terms import join_phrasal_verbs
+
+        # "fail over" is embedded as "failover": the page's word, and the question's meaning
+        dense = self.dense_vector(join_phrasal_verbs(query))
+        groups = self.term_groups(query)
+        terms = sorted({t for g in groups for t in g})
         from rbh.indexer.store import DENSE_VECTOR, SPARSE_VECTOR, Prefetch, SparseValues
         from rbh.indexer.store.filters import and_filters, path_filter
 
@@ -379,15 +390,15 @@ class Retriever:
         records = self.store.search(prefetches, limit=limit, rrf_k=s.rrf_k,
                                     filters=and_filters(path_filter(paths) if paths else None, f.to_filters()))
         hits = []
-        term_set = set(terms)
         for r in records:
             hit = Hit(id=str(r.payload.get("id") or r.id), text=r.payload.get("content") or "", meta=r.payload.get("meta") or {},
                       score=r.score)
             if r.vectors.get(DENSE_VECTOR) is not None:
                 hit.cosine = _cosine(dense, r.vectors[DENSE_VECTOR])
-            if term_set:
+            if groups:
                 sparse = r.vectors.get(SPARSE_VECTOR)
-                hit.coverage = len(term_set & set(sparse.indices if sparse is not None else [])) / len(term_set)
+                present = set(sparse.indices if sparse is not None else [])
+                hit.coverage = sum(1 for g in groups if g & present) / len(groups)
             hits.append(hit)
         return hits
 

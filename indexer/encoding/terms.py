@@ -13,7 +13,8 @@ from functools import lru_cache
 from typing import Any
 
 #: Bumped whenever tokenization or weighting changes: it is part of the index fingerprint.
-LEXICAL_VERSION = "lex-1"
+#: lex-3: a listed verb + particle also yields its closed compound (lex-2 was a reverted experiment).
+LEXICAL_VERSION = "lex-3"
 K1 = 1.2
 B = 0.75
 AVG_LEN = 120.0
@@ -85,11 +86,16 @@ def _terms_of_token(token: str) -> tuple[str, ...]:
 
 
 def tokenize(text: str) -> list[str]:
-    """Index terms of *text*, in order, with repeats (a pure function: used at index and query time).
+    """Index terms of *text*, in order, with repeats, then the closed compounds of its phrasal verbs
+    (a pure function: used at index and query time).
 
     >>> tokenize("KubePodCrashLooping: restart payments-api when p99 > 2s")
     ['kubepodcrashlooping', 'kube', 'pod', 'crash', 'loop', 'kubepod', 'podcrash', 'crashloop', 'restart', 'payments-api', 'payment', 'api', 'p99', '2s']
     """
+    return _plain_terms(text) + phrasal_terms(text)
+
+
+def _plain_terms(text: str) -> list[str]:
     out: list[str] = []
     for m in _TOKEN.finditer(text):
         out.extend(_terms_of_token(m.group(0)))
@@ -112,6 +118,7 @@ def document_weights(text: str) -> tuple[list[int], list[float]]:
     ids: list[int] = []
     for token in _TOKEN.findall(text):
         ids.extend(_ids_of_token(token))
+    ids.extend(term_id(t) for t in phrasal_terms(text))
     counts = Counter(ids)
     norm = K1 * (1 - B + B * len(ids) / AVG_LEN)
     k1p1 = K1 + 1
@@ -122,6 +129,104 @@ def document_weights(text: str) -> tuple[list[int], list[float]]:
 def query_terms(text: str) -> list[int]:
     """Sorted distinct term ids of a query (each weighs 1.0)."""
     return sorted({term_id(t) for t in tokenize(text)})
+
+
+# ---------------------------------------------------------------- phrasal verbs and closed compounds
+# Ops writing names an action both ways: "fail over to the standby" and "Failover procedures", "back
+# up the database" and "Backup", "roll back" and "Rollback". The particles (over, up, down, in, out,
+# off) are stop words, so "fail over" was indexed and asked as "fail" alone and never met "failover"
+# (stemmed "failov"), in either direction (new-user round 8: "how do we fail over to the secondary
+# data centre" found nothing; bench/README.md, "Issue 14, round 5"). So a listed verb + particle,
+# written apart or with a hyphen and in any regular inflection ("failed over", "backing up",
+# "set-up"), also yields the closed compound's term, in documents and queries alike: each side's
+# two-word form carries the other side's one-word term. It has to be the document side too: a
+# query-side split of "failover" into "fail" matches every "failed" (measured: the first answer of
+# "how do I restore nextcloud from a backup" went to "what gets backed up"), while only a page that
+# writes the two words has the compound. The list is short on purpose: common English phrasal verbs
+# whose closed noun/adjective form is an everyday ops word. Left out: pairs whose joined form means
+# something else in ops text ("check out" / the checkout service, "look up" / DNS lookup, "break
+# down", "set off"), and "scale up/down" (no closed form in use: "scale-up" keeps its hyphen and is a
+# term already).
+PHRASAL_COMPOUNDS: tuple[tuple[str, str, str], ...] = (
+    ("fail", "over", "failover"), ("fail", "back", "failback"), ("fall", "back", "fallback"),
+    ("back", "up", "backup"), ("roll", "back", "rollback"), ("roll", "out", "rollout"),
+    ("cut", "over", "cutover"), ("set", "up", "setup"), ("tear", "down", "teardown"),
+    ("shut", "down", "shutdown"), ("start", "up", "startup"), ("clean", "up", "cleanup"),
+    ("log", "in", "login"), ("log", "out", "logout"), ("sign", "in", "signin"), ("sign", "out", "signout"),
+    ("time", "out", "timeout"), ("hand", "over", "handover"), ("hand", "off", "handoff"),
+)
+_PARTICLES = frozenset(p for _, p, _ in PHRASAL_COMPOUNDS)
+#: irregular past forms the stemmer does not fold to the verb
+_IRREGULAR = {"tore": "tear", "torn": "tear", "fell": "fall", "fallen": "fall"}
+# a particle after a space or hyphen, found in the lower-cased text (the verb before it is read by
+# hand: a regex that starts at every word costs indexing three times as much)
+_PARTICLE = re.compile(r"[ \t-](%s)(?![a-z])" % "|".join(sorted(_PARTICLES)))
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")  # keeps offsets
+
+
+@lru_cache(maxsize=1)
+def _phrasal_table() -> dict[tuple[str, str], str]:
+    """(verb stem, particle) -> closed compound."""
+    return {(_stem(v), p): c for v, p, c in PHRASAL_COMPOUNDS}
+
+
+def _verb_stem(word: str) -> str:
+    lower = word.lower()
+    return _IRREGULAR.get(lower) or _stem(lower)
+
+
+def _phrasal_pairs(text: str) -> list[tuple[str, int, int, str]]:
+    """(verb, start, end, compound) of each listed pair, apart or hyphenated, in *text*."""
+    table = _phrasal_table()
+    low = text.translate(_ASCII_LOWER)
+    out = []
+    for m in _PARTICLE.finditer(low):
+        end = m.start(1)
+        if low[end - 1] == "-":
+            end -= 1
+        else:
+            while end > 0 and low[end - 1] in " \t":
+                end -= 1
+        start = end
+        while start > 0 and low[start - 1] in _LETTERS:
+            start -= 1
+        if start == end:
+            continue
+        c = table.get((_verb_stem(low[start:end]), m.group(1)))
+        if c:
+            out.append((low[start:end], start, m.end(), c))
+    return out
+
+
+def phrasal_terms(text: str) -> list[str]:
+    """The closed compounds' index terms of the listed verb + particle pairs in *text* ("rolled
+    back" -> ``rollback``), one per occurrence."""
+    return [_word(c) or c for *_, c in _phrasal_pairs(text)]
+
+
+def join_phrasal_verbs(text: str) -> str:
+    """*text* with each listed verb + particle written as its closed compound ("failed over" ->
+    "failover"): what the dense query embeds, so the question reads as the page's word does."""
+    out, pos = [], 0
+    for _verb, start, end, c in _phrasal_pairs(text):
+        if start >= pos:  # "fail back up": pairs may overlap, the first wins
+            out += [text[pos:start], c]
+            pos = end
+    return "".join(out) + text[pos:] if out else text
+
+
+def query_term_groups(text: str) -> list[frozenset[int]]:
+    """The query's distinct terms, each as the ids that count as it, for the share of the query a
+    section covers: a verb written apart from its particle counts as the verb or the closed compound
+    (``fail`` or ``failov``: a page's "Failover" covers "fail over"); the compound a pair yields is no
+    term of its own. Without a listed phrasal verb each group is one term, and the ids are those of
+    ``query_terms``."""
+    alternatives: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
+    for word, *_, c in _phrasal_pairs(text):
+        verb = _word(word) or word
+        alternatives.setdefault(verb, {verb}).add(_word(c) or c)
+    return sorted({frozenset(term_id(t) for t in alts) for alts in alternatives.values()}, key=sorted)
 
 
 def chunk_text(title: str | None, heading_path: list[str] | None, content: str | None) -> str:
