@@ -23,7 +23,9 @@ source "$(dirname "$0")/mirror.sh"
 # notifications/, a mkdocs site) and the install manifests it describes (manifests/base/<component>/
 # Kustomize bases, manifests/install.yaml and ha/ bundles, CRDs). The rest of docs/ (user guide,
 # developer guide) is left out: not what on-call reads.
-clone argocd argoproj+argo-cd 37ee0097cf851bc2dd7665fc081bbce61a7e836e
+# (sparse: the mirror lacks a few large docs/snyk/ HTML blobs; the rest of docs/ is checked out so
+# that links from the operator manual into the user guide resolve)
+clone argocd argoproj+argo-cd 37ee0097cf851bc2dd7665fc081bbce61a7e836e '/docs/' '!/docs/snyk/' '/manifests/' '/mkdocs.yml' '/README.md'
 cat > "$DATA/argocd/rbh.yaml" <<'YAML'
 runbooks:
   include: ["docs/operator-manual/**/*.md"]
