@@ -295,16 +295,20 @@ class Inventory:
     def made_for(self, name: str) -> K8sObject | None:
         """The custom resource an object named *name* is probably made for: operators name what they make
         after the resource, its name a whole dash-separated part of theirs (``rook-ceph-rgw-my-store`` for
-        the CephObjectStore ``my-store``, ``rook-ceph-mon-a`` for the CephCluster ``rook-ceph``); a
+        the CephObjectStore ``my-store``, ``rook-ceph-mon-a`` for the CephCluster ``rook-ceph``) or a
+        whole dot-separated part (``postgres.acid-minimal-cluster.credentials.postgresql.acid.zalan.do``,
+        the Secret the Postgres Operator makes for the postgresql ``acid-minimal-cluster``); a
         resource of the very same name describes the object (an Argo CD Application, a ServiceMonitor
         named after its Service) rather than names what it makes, and resources that only select
         existing objects (``SELECTING_KINDS``) make none. A name
         that ends *name* wins over one inside it (a shared prefix is the less specific), then the longest;
         None when no custom resource's name is part of *name*."""
-        padded = f"-{name}-"
+        # a dot bounds a part as a dash does (DNS-1123 names: lowercase, digits, dashes and dots)
+        padded = f"-{name.replace('.', '-')}-"
         found = [o for o in self.custom_resources
-                 if o.name and o.name != name and f"-{o.name}-" in padded and o.kind not in SELECTING_KINDS]
-        return max(found, key=lambda o: (padded.endswith(f"-{o.name}-"), len(o.name)), default=None)
+                 if o.name and o.name != name and f"-{o.name.replace('.', '-')}-" in padded
+                 and o.kind not in SELECTING_KINDS]
+        return max(found, key=lambda o: (padded.endswith(f"-{o.name.replace('.', '-')}-"), len(o.name)), default=None)
 
     @property
     def ingresses(self) -> list[K8sObject]:
