@@ -46,3 +46,34 @@ def test_an_object_named_after_a_custom_resource_between_dots_is_the_operators(t
                        " manifests (probably made by the operator of postgresql `acid-minimal-cluster`)"),
         ("error", 5, "secret `postgres.other-cluster.credentials.postgresql.acid.zalan.do` not found in the manifests"),
     ]
+
+
+ARGOCD_MANIFESTS = """\
+apiVersion: v1
+kind: Secret
+metadata:
+  name: argocd-secret
+  namespace: argocd
+type: Opaque
+"""
+
+
+def test_a_run_of_xs_in_a_name_is_a_placeholder(tmp_path):
+    """argoproj/argo-cd `docs/operator-manual/security.md`: "kubectl delete secret
+    argocd-manager-token-XXXXXX -n kube-system" stands for the token Secret Kubernetes generated, its
+    random suffix written as X's (`pod-xxxxx` in lower case is the same habit). A run of three or more
+    X's as a whole part of the name is a placeholder, like `<suffix>`; a real-looking suffix is
+    still checked."""
+    root = tmp_path / "argocd"
+    commit_history(root, [{
+        "manifests/install.yaml": ARGOCD_MANIFESTS,
+        "docs/security.md":
+            "# Security\n\n```bash\n"
+            "kubectl delete secret argocd-manager-token-XXXXXX -n kube-system\n"
+            "kubectl -n argocd get secret argocd-token-xxxxx\n"
+            "kubectl delete secret argocd-manager-token-8xk2p -n kube-system\n```\n",
+    }])
+    report = check(root)
+    assert [(f["severity"], f["line"], f["message"]) for f in report["findings"] if f["rule"] == "RBH101"] == [
+        ("error", 6, "secret `argocd-manager-token-8xk2p` not found in namespace `kube-system` or any other"),
+    ]

@@ -26,6 +26,8 @@ PROMQL_BY_CONTENT_LANGS = {"", "text", "txt", "plaintext", "plain", "none", "sh"
 
 _PLACEHOLDER = re.compile(r"[<>$*{}\[\]`|%]|\.\.\.|^-+$|^(?:x{2,}|name|pod|podname|pod-name|your-\w+|my-\w+|example(?:-\w+)?)$", re.I)
 _CAPS_PLACEHOLDER = re.compile(r"^[A-Z][A-Z0-9_]*$")  # POD, POD_NAME, NS
+# a generated suffix written as X's: `argocd-manager-token-XXXXXX`, `web-7d4b9-xxxxx` (a whole part)
+_X_RUN_PART = re.compile(r"(?:^|[-.])x{3,}(?:[-.]|$)", re.I)
 _DNS = re.compile(r"(?<![\w.-])([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\.([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\.svc(?:\.cluster\.local)?(?![\w-])(?::(\d{1,5}))?")
 _GRAFANA_D = re.compile(r"/d/([A-Za-z0-9_-]{1,64})(?:[/?#]|$)")
 _METRIC_SHAPE = re.compile(r"^[a-z_][a-z0-9_]*(?::[a-z0-9_]+)*$")
@@ -68,6 +70,8 @@ _PLACEHOLDER_WORDS = {"name", "pod", "podname", "pod-name"}
 
 
 def is_placeholder(token: str) -> bool:
+    if _X_RUN_PART.search(token):
+        return True
     if _PLAIN_NAME.fullmatch(token) and "..." not in token and not token.startswith(("your-", "my-", "example", "xx")):
         return token in _PLACEHOLDER_WORDS
     return not token or bool(_PLACEHOLDER.search(token) or _CAPS_PLACEHOLDER.match(token))
