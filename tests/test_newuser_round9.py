@@ -77,3 +77,24 @@ def test_a_run_of_xs_in_a_name_is_a_placeholder(tmp_path):
     assert [(f["severity"], f["line"], f["message"]) for f in report["findings"] if f["rule"] == "RBH101"] == [
         ("error", 6, "secret `argocd-manager-token-8xk2p` not found in namespace `kube-system` or any other"),
     ]
+
+
+def test_the_namespaces_every_cluster_has_are_known(tmp_path):
+    """argoproj/argo-cd `security.md` runs `kubectl delete sa argocd-manager -n kube-system` against a
+    managed cluster whose manifests are not in the repository; with the placeholder Secret above no
+    longer checked, `kubectl ... -n kube-system` was reported as a namespace no manifest defines.
+    `default`, `kube-system`, `kube-public` and `kube-node-lease` exist in every cluster; an unknown
+    namespace is still reported."""
+    root = tmp_path / "argocd"
+    commit_history(root, [{
+        "manifests/install.yaml": ARGOCD_MANIFESTS,
+        "docs/security.md":
+            "# Security\n\n```bash\n"
+            "kubectl get pods -n kube-system\n"
+            "kubectl get events -n kube-node-lease\n"
+            "kubectl get pods -n argo-cd\n```\n",
+    }])
+    report = check(root)
+    assert [(f["severity"], f["line"], f["message"]) for f in report["findings"] if f["rule"] == "RBH107"] == [
+        ("warning", 6, "namespace `argo-cd` is not defined by any manifest"),
+    ]

@@ -16,6 +16,8 @@ _STS_POD = re.compile(r"^(.+)-(\d+)$")
 # Services every cluster has though no manifest defines them: the API server's, and the cluster DNS
 # (kubeadm, EKS, GKE and AKS all name CoreDNS's Service kube-dns).
 BUILTIN_SERVICES = {("default", "kubernetes"), ("kube-system", "kube-dns")}
+# Namespaces every cluster has (the API server makes them), whatever the manifests say.
+BUILTIN_NAMESPACES = frozenset({"default", "kube-system", "kube-public", "kube-node-lease"})
 
 
 def has_manifests(inv: Inventory) -> bool:

@@ -3,7 +3,8 @@
 ## What it does
 For `kubectl` commands whose target is not a single named object (`get pods -n NS`, `top pod -n NS`,
 `logs -l app=x -n NS`), checks that some manifest defines the namespace or an object in it. Named
-objects in a wrong namespace are reported by RBH102 instead.
+objects in a wrong namespace are reported by RBH102 instead. The namespaces every cluster has
+(`default`, `kube-system`, `kube-public`, `kube-node-lease`) are never reported.
 
 ## Why it matters
 A command against a namespace that no longer exists returns "No resources found", which reads like
@@ -34,7 +35,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     seen: set[tuple[str, int, str]] = set()
     for rb, ref in _k8s.cluster_refs(ctx, "k8s"):
         ns = ref.namespace
-        if not ns or ns in inv.namespaces or ref.all_namespaces or (rb.path, ref.line, ns) in seen:
+        if not ns or ns in inv.namespaces or ns in _k8s.BUILTIN_NAMESPACES or ref.all_namespaces or (rb.path, ref.line, ns) in seen:
             continue
         if _k8s.checkable(inv, ref) and ref.resource != "Namespace":
             continue  # a named object: RBH101/RBH102 say more
