@@ -4,6 +4,8 @@
 #   clone_mirror DIR owner+repo COMMIT [SPARSE PATTERN ...]
 #   clone NAME owner+repo COMMIT [SPARSE PATTERN ...]     # into "$DATA/NAME" ($DATA: the script's data folder)
 #   check_counts NAME    # rbh check ($RBH) in "$DATA/NAME": NAME.check.txt/.json and one line of counts per rule
+#   noconf_counts NAME   # rbh check with the clone's rbh.yaml set aside (what a new user sees first): NAME.noconf.json
+#   ci_exit NAME         # the exit code of `rbh check --fail-on error`, as CI sees it
 #   ask_questions NAME   # rbh index --full, then every "NAME|question" of $DATA/questions.txt: NAME.ask.txt
 #
 # With patterns, only those paths are checked out (some mirrors lack a few large test blobs).
@@ -46,6 +48,21 @@ print("%-10s runbooks %4d  manifests %3d  errors %3d  warnings %3d  info %3d  %s
       s["runbooks_checked"], s.get("manifest_files", 0), s["error"], s["warning"], s.get("info", 0),
       " ".join("%s:%s=%d" % (r, sev[0], n) for (r, sev), n in sorted(rules.items()))))
 PY
+}
+
+noconf_counts() {
+  local name=$1
+  cd "$DATA/$name"
+  mv rbh.yaml rbh.yaml.aside
+  "$RBH" check --format json --fail-on never > "$DATA/$name.noconf.json" 2>/dev/null || true
+  mv rbh.yaml.aside rbh.yaml
+  python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; print("%-10s (no rbh.yaml) runbooks %4d  errors %3d  warnings %3d" % (sys.argv[2], s["runbooks_checked"], s["error"], s["warning"]))' "$DATA/$name.noconf.json" "$name"
+}
+
+ci_exit() {
+  local name=$1 rc=0
+  (cd "$DATA/$name" && "$RBH" check --fail-on error > /dev/null 2>&1) || rc=$?
+  echo "$name       rbh check --fail-on error: exit $rc"
 }
 
 ask_questions() {

@@ -78,11 +78,7 @@ done
 
 # what a new user sees first, before writing any rbh.yaml
 for name in $NAMES; do
-  cd "$DATA/$name"
-  mv rbh.yaml rbh.yaml.round7
-  "$RBH" check --format json --fail-on never > "$DATA/$name.noconf.json" 2>/dev/null || true
-  mv rbh.yaml.round7 rbh.yaml
-  python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; print("%-10s (no rbh.yaml) runbooks %4d  errors %3d  warnings %3d" % (sys.argv[2], s["runbooks_checked"], s["error"], s["warning"]))' "$DATA/$name.noconf.json" "$name"
+  noconf_counts "$name"
 done
 
 # the mistake a team makes next: the Terraform that defines the cluster named as manifests
