@@ -212,6 +212,9 @@ def _parse_json(path: str, text: str) -> ParsedFile:
     return out
 
 
+_ENVSUBST = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")  # a shell variable envsubst replaces
+
+
 @lru_cache(maxsize=8192)
 def parse_file(path: str, data: bytes) -> ParsedFile:
     """Documents of one manifest file (YAML, multi-document, or JSON) and what was wrong with it."""
@@ -244,6 +247,9 @@ def parse_file(path: str, data: bytes) -> ParsedFile:
         if m:  # a template statement on its own line broke the YAML: an unrendered chart or kustomize input
             line = text.count("\n", 0, m.start()) + 1
             return ParsedFile(path, problems=[FileProblem(path, line, "unrendered template ({{ ... }}): skipped; check the rendered output instead", "warning", "template")], skipped=True)
+        bad = text.split("\n")[parsed.problems[0].line - 1] if 0 < parsed.problems[0].line <= text.count("\n") + 1 else ""
+        if _ENVSUBST.search(bad):  # `namespaces: [${WATCH_NAMESPACES}]`: envsubst (or sed) fills it before kubectl sees it
+            return ParsedFile(path, problems=[FileProblem(path, parsed.problems[0].line, "unrendered template (${...} on the line the YAML breaks): skipped; check the rendered output instead", "warning", "template")], skipped=True)
         m = _TERRAFORM_DIRECTIVE.search(text)
         if m:  # `%{ for ... }` of a Terraform templatefile(): the rules exist only once rendered
             line = text.count("\n", 0, m.start()) + 1
