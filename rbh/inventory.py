@@ -196,6 +196,9 @@ class Inventory:
     # kinds that skipped files (unrendered Helm templates) declare -> how many such files: objects of
     # these kinds may exist though no manifest rbh could read defines them
     template_kinds: dict[str, int] = field(default_factory=dict)
+    # (kind, name, path) of objects whose manifest sets no metadata.namespace: "default" is only where
+    # a bare `kubectl apply` puts them; `kubectl apply -n X -f` or an installer script puts them in X
+    namespace_unset: set[tuple[str, str, str]] = field(default_factory=set)
 
     # ------------------------------------------------------------ building
     def merge(self, other: "Inventory") -> "Inventory":
@@ -205,6 +208,7 @@ class Inventory:
         for metric, locs in other.metrics_used.items():
             self.metrics_used.setdefault(metric, []).extend(locs)
         self.claimed |= other.claimed
+        self.namespace_unset |= other.namespace_unset
         self.sources_seen |= other.sources_seen
         for kind, count in other.template_kinds.items():
             self.template_kinds[kind] = self.template_kinds.get(kind, 0) + count

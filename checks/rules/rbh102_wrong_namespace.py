@@ -7,7 +7,10 @@ only in other namespaces, reports the namespace it is in now. Commands without a
 `-A`) are not checked here.
 
 Names in prose and inline code are reported as warnings, names in commands as errors (unless
-the config sets a severity for the rule).
+the config sets a severity for the rule). When every manifest that defines the object leaves
+`metadata.namespace` unset (and no kustomization places it), "it is in `default`" is only where a bare
+`kubectl apply` would put it: `kubectl apply -n X -f` or an install script puts it in X, so the
+finding is a warning that says so.
 
 ## Why it matters
 Namespaces move when teams split services; a command against the old namespace fails with NotFound,
@@ -45,7 +48,11 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         namespaces = sorted({getattr(o, "namespace", "") for o in anywhere})
         kind = _k8s.label(ref.resource)
         listed = ", ".join(f"`{n}`" for n in namespaces)
+        unset = all(getattr(o, "namespace", "") == "default" and (ref.resource, o.name, o.loc.path) in ctx.inventory.namespace_unset
+                    for o in anywhere)
+        note = " (its manifest sets no namespace: the one `kubectl apply -n` gives wins)" if unset else ""
         yield ctx.finding(rb.path, ref.line, ref.column,
-                          f"{kind} `{ref.name}` is not in namespace `{ref.namespace}` (it is in {listed})",
-                          suggestion=namespaces[0] if len(namespaces) == 1 else None,
-                          reference=f"{kind}/{ref.name} -n {ref.namespace}", strength=ref.strength)
+                          f"{kind} `{ref.name}` is not in namespace `{ref.namespace}` (it is in {listed}){note}",
+                          suggestion=namespaces[0] if len(namespaces) == 1 and not unset else None,
+                          reference=f"{kind}/{ref.name} -n {ref.namespace}", strength=ref.strength,
+                          severity=Severity.warning if unset else None)

@@ -164,6 +164,8 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
         return
     name = str(name)
     namespace = str(meta.get("namespace") or "default") if kind != "Namespace" else ""
+    if kind != "Namespace" and not meta.get("namespace"):
+        inv.namespace_unset.add((kind, name, path))
     loc = Location(path, line)
     labels = _labels(meta.get("labels"))
     spec = mapping(obj.get("spec"))
