@@ -226,6 +226,8 @@ class RuleContext:
     _anchor_cache: dict[str, dict[str, str] | None] = field(default_factory=dict)
     _heading_texts: dict[str, dict[str, str]] = field(default_factory=dict)
     _by_kind: dict[str, dict[str, list[Reference]]] = field(default_factory=dict)
+    _file_objects: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    made_cache: dict[str, Any] = field(default_factory=dict)  # runbook path -> what it makes (rules._k8s)
 
     # ------------------------------------------------------------ findings
     def finding(self, path: str, line: int, column: int, message: str, *, suggestion: str | None = None,
@@ -460,6 +462,81 @@ class RuleContext:
                 return None
             folder = posixpath.dirname(folder)
 
+    @cached_property
+    def remote_keys(self) -> set[str]:
+        """``host/owner/repo`` of each git remote (``https://github.com/o/r.git``, ``git@github.com:o/r``),
+        lower-case; credentials in a remote URL are dropped, never shown."""
+        keys: set[str] = set()
+        try:
+            urls = [u for remote in (self.repo.remotes if self.repo is not None else []) for u in remote.urls]
+        except Exception:  # noqa: BLE001 - a broken remote config means no remote, not a failed check
+            return keys
+        for url in urls:
+            m = _REMOTE.match(url.strip())
+            if m:
+                keys.add(f"{m.group('host')}/{m.group('path').strip('/').removesuffix('.git')}".lower())
+        return keys
+
+    def applied_file(self, rb: Runbook, target: str) -> str | None:
+        """The repository file a runbook's ``kubectl apply -f TARGET`` reads, or None: TARGET relative to
+        the runbook's folder or the repository root; a bare file name the page links to elsewhere
+        (``[grafana.yaml](../deploy/grafana/grafana.yaml)`` then ``kubectl apply -f grafana.yaml``); or a
+        GitHub raw/blob URL of a file of this repository (its remote, or any when no GitHub remote is known)."""
+        if target.startswith(("http://", "https://")):
+            return self._own_github_file(target)
+        folder = posixpath.dirname(rb.path)
+        for base in (folder, ""):
+            rel = safe_relpath(self.root, posixpath.join(base, target) if base else target)
+            if rel is not None and rel in self.files:
+                return rel
+        if "/" not in target.strip("./"):
+            for link in rb.links:
+                path = link.target.partition("#")[0]
+                if posixpath.basename(path) == target and not _URL_SCHEME.match(path):
+                    rel = safe_relpath(self.root, posixpath.join(folder, path))
+                    if rel is not None and rel in self.files:
+                        return rel
+        return None
+
+    def _own_github_file(self, url: str) -> str | None:
+        m = _GITHUB_FILE.match(url)
+        if not m:
+            return None
+        github = {k for k in self.remote_keys if k.startswith("github.com/")}
+        if github and f"github.com/{m.group('repo') or m.group('repo2')}".lower() not in github:
+            return None  # another repository's file
+        parts = m.group("rest").split("?")[0].split("/")
+        for skip in range(1, min(4, len(parts))):  # the ref may have slashes (`refs/heads/main`)
+            rel = safe_relpath(self.root, "/".join(parts[skip:]))
+            if rel is not None and rel in self.files:
+                return rel
+        return None
+
+    def objects_in_file(self, path: str) -> list[tuple[str, str]]:
+        """(kind, metadata.name) of each object the repository YAML file at *path* declares (any file,
+        not only the configured manifests); [] when it cannot be read. Never raises on content."""
+        if path in self._file_objects:
+            return self._file_objects[path]
+        import yaml
+
+        from rbh import yaml_load
+
+        found: list[tuple[str, str]] = []
+        try:
+            full = (self.root / path).resolve()
+            if full.is_relative_to(self.root.resolve()) and full.stat().st_size <= _MAX_APPLIED_BYTES:
+                for doc in yaml_load.safe_load_all(full.read_text(encoding="utf-8", errors="replace")):
+                    items = doc.get("items") if isinstance(doc, dict) and str(doc.get("kind", "")).endswith("List") else [doc]
+                    for item in items if isinstance(items, list) else []:
+                        meta = item.get("metadata") if isinstance(item, dict) else None
+                        if isinstance(item.get("kind") if isinstance(item, dict) else None, str) and isinstance(meta, dict) \
+                                and isinstance(meta.get("name"), str):
+                            found.append((item["kind"], meta["name"]))
+        except (OSError, ValueError, yaml.YAMLError, RecursionError):  # untrusted text: unreadable means nothing
+            found = []
+        self._file_objects[path] = found
+        return found
+
     def link_sources(self, path: str) -> list[str]:
         """The pages a runbook's relative links are read from: the pages that include it (``includers``),
         else the runbook itself."""
@@ -614,6 +691,14 @@ class RuleContext:
 
 
 _DOCS_DIR = re.compile(r"""^docs_dir:[ \t]*['"]?([^'"#\s]+)""", re.M)
+
+
+_REMOTE = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(?P<host>[A-Za-z0-9.-]+\.[A-Za-z]{2,})(?::\d+)?[:/](?P<path>[^?#]+)$")
+_URL_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+# a file of a GitHub repository: raw.githubusercontent.com/o/r/REF/path, github.com/o/r/blob|raw/REF/path
+_GITHUB_FILE = re.compile(r"^https?://(?:raw\.githubusercontent\.com/(?P<repo>[\w.-]+/[\w.-]+)"
+                          r"|github\.com/(?P<repo2>[\w.-]+/[\w.-]+)/(?:blob|raw))/(?P<rest>.+)$")
+_MAX_APPLIED_BYTES = 2_000_000
 
 
 def _mkdocs_docs_dir(path: Path) -> str:

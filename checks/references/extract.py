@@ -111,10 +111,54 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
     for f in call.files:
         if f.text != "-" and "://" not in f.text and not is_placeholder(f.text) and not f.text.startswith(("/", "~")):
             yield Reference("path", f.text.removeprefix("./").rstrip("/"), rb.path, f.line, f.column, strength, text=text)
+        if call.verb in _APPLY_VERBS and f.text != "-" and (f.text.startswith(("http://", "https://")) or not is_placeholder(f.text)):
+            # what `kubectl apply -f FILE` makes exists from here on (the rules resolve FILE in the
+            # repository; a URL elsewhere fills the namespace with objects no manifest here defines)
+            yield Reference("k8s-applied", f.text, rb.path, f.line, f.column, strength, namespace=base["namespace"],
+                            verb=call.verb, text=text)
     for env in call.env:
         name = env.text.split("=", 1)[0].rstrip("-")
         yield Reference("env", name, rb.path, env.line, env.column, strength, namespace=call.namespace, text=text,
                         extra={"targets": ",".join(f"{k}/{n}" for k, n, _ in call.objects if n)})
+
+
+_APPLY_VERBS = ("apply", "create", "replace")
+# helm flags that take a value (the rest are booleans): to find the release and chart positionals
+_HELM_VALUE_FLAGS = {"-f", "--values", "--set", "--set-string", "--set-file", "--set-json", "--set-literal", "--version",
+                     "--repo", "-n", "--namespace", "--kube-context", "--kubeconfig", "--timeout", "--description",
+                     "--post-renderer", "--post-renderer-args", "--username", "--password", "--ca-file", "--cert-file",
+                     "--key-file", "--keyring", "--history-max", "--labels", "-l", "--name-template", "--output", "-o"}
+
+
+def _helm_refs(rb: Runbook, tokens: list[Token], strength: str, text: str) -> Iterator[Reference]:
+    """``helm install|upgrade [--install] RELEASE CHART -n NS``: a ``k8s-filled`` reference for NS (the
+    chart's objects are in NS from here on, whatever they are called), with the chart in ``extra``."""
+    if len(tokens) < 2 or tokens[1].text not in ("install", "upgrade"):
+        return
+    namespace: Token | None = None
+    positionals: list[str] = []
+    i = 2
+    while i < len(tokens):
+        t = tokens[i].text
+        flag, eq, value = t.partition("=")
+        if t.startswith("-") and len(t) > 1:
+            if flag in ("-n", "--namespace"):
+                if eq:
+                    namespace = Token(value, tokens[i].line, tokens[i].column + len(flag) + 1)
+                elif i + 1 < len(tokens):
+                    namespace = tokens[i + 1]
+            elif t.startswith("-n") and not t.startswith("--") and len(t) > 2:
+                namespace = Token(t[2:], tokens[i].line, tokens[i].column + 2)
+            if flag in _HELM_VALUE_FLAGS and not eq:
+                i += 1
+        else:
+            positionals.append(t)
+        i += 1
+    if namespace is None or is_placeholder(namespace.text) or not positionals:
+        return
+    chart = positionals[1] if len(positionals) > 1 else positionals[0]  # `helm install CHART --generate-name`
+    yield Reference("k8s-filled", namespace.text, rb.path, namespace.line, namespace.column, strength,
+                    namespace=namespace.text, verb=f"helm {tokens[1].text}", text=text, extra={"chart": chart})
 
 
 def _patched_keys(patch: str | None) -> list[str]:
@@ -146,6 +190,8 @@ def _command_refs(rb: Runbook, logical: LogicalLine, strength: str) -> Iterator[
             call = parse_kubectl(tokens)
             if call is not None:
                 yield from _kubectl_refs(rb, call, tokens[0], strength, text)
+        elif prog == "helm":
+            yield from _helm_refs(rb, tokens, strength, text)
         elif prog == "docker-compose" or (prog == "docker" and len(tokens) > 1 and tokens[1].text == "compose"):
             sub, services = parse_compose(tokens)
             for s in services:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from rbh.checks.references.shell import ENV_ASSIGN, Token
 
-PROGRAMS = re.compile(r"(?<![\w-])(?:kubectl|oc|docker|docker-compose)(?![\w-])")  # commands whose grammar is known here
+PROGRAMS = re.compile(r"(?<![\w-])(?:kubectl|oc|docker|docker-compose|helm)(?![\w-])")  # commands whose grammar is known here
 
 # kubectl resource names and aliases -> canonical kind
 _KIND_ALIASES = {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import posixpath
 import re
 from typing import Iterator
 
 from rbh.checks.inventory import Inventory, InventoryObject, Service, Workload
 from rbh.checks.references import Reference
+from rbh.paths import safe_relpath
 
 POD_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "Pod")
 # kinds the inventory models completely enough that "not found" means "does not exist"
@@ -33,21 +35,52 @@ def cluster_refs(ctx, *kinds: str) -> Iterator[tuple]:
 
 def checkable_refs(ctx) -> Iterator[tuple]:
     """``cluster_refs`` whose object can be looked up (see ``checkable``), but for objects the runbook
-    itself created on an earlier line (``kubectl create deployment nginx``, ``kubectl expose``,
-    ``kubectl run``): a walkthrough that makes an object and then uses it is not stale."""
-    created: dict[str, dict[tuple[str, str], int]] = {}
+    itself made on an earlier line (``made_here``): a walkthrough that makes an object and then uses it
+    is not stale."""
     for rb, ref in cluster_refs(ctx, "k8s", "dns"):
-        if not checkable(ctx.inventory, ref):
-            continue
-        if rb.path not in created:
-            made: dict[tuple[str, str], int] = {}
-            for c in ctx.refs(rb, "k8s-created"):
-                made.setdefault((c.resource, c.name), c.line)
-            created[rb.path] = made
-        line = created[rb.path].get((ref.resource, ref.name))
-        if line is not None and ref.line >= line:
-            continue
-        yield rb, ref
+        if checkable(ctx.inventory, ref) and not made_here(ctx, rb, ref):
+            yield rb, ref
+
+
+def made_here(ctx, rb, ref: Reference) -> bool:
+    """True when the runbook itself made *ref*'s object on an earlier line, or filled its namespace
+    from outside the repository: ``kubectl create deployment nginx``, ``kubectl expose``, ``kubectl
+    run``, a heredoc manifest, ``kubectl apply -f FILE`` of a repository file that declares it (next to
+    the page, linked from it, or by its GitHub URL); ``helm install REL CHART -n NS`` of a chart from
+    elsewhere or ``kubectl apply -n NS -f URL`` of another repository's manifest (whatever it names in
+    NS afterwards comes from there, which no manifest here can contradict)."""
+    made, filled = _made_by(ctx, rb)
+    line = made.get((ref.resource, ref.name)) if ref.name else None
+    if line is not None and ref.line >= line:
+        return True
+    line = filled.get(ref.namespace) if ref.namespace else None
+    return line is not None and ref.line >= line
+
+
+def _made_by(ctx, rb) -> tuple[dict[tuple[str | None, str], int], dict[str, int]]:
+    cached = ctx.made_cache.get(rb.path)
+    if cached is not None:
+        return cached
+    made: dict[tuple[str | None, str], int] = {}
+    filled: dict[str, int] = {}
+    for c in ctx.refs(rb, "k8s-created"):
+        made.setdefault((c.resource, c.name), c.line)
+    for a in ctx.refs(rb, "k8s-applied"):
+        own = ctx.applied_file(rb, a.name)
+        if own is not None:
+            for kind, name in ctx.objects_in_file(own):
+                made.setdefault((kind, name), a.line)
+        elif a.name.startswith(("http://", "https://")) and a.namespace:
+            filled.setdefault(a.namespace, a.line)
+    for h in ctx.refs(rb, "k8s-filled"):
+        chart = h.extra.get("chart", "")
+        local = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(rb.path), chart)) if not chart.startswith(("/", "~")) else None
+        in_repo = local is not None and (local in ctx.directories or local in ctx.files) \
+            or chart.strip("./") in ctx.directories
+        if not in_repo:
+            filled.setdefault(h.name, h.line)
+    ctx.made_cache[rb.path] = (made, filled)
+    return made, filled
 
 
 def checkable(inv: Inventory, ref: Reference) -> bool:

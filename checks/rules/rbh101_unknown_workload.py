@@ -8,7 +8,10 @@ exists in any namespace, it reports it, with the name it was renamed to in the m
 or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
 placeholders (`<pod>`, `$POD`) are not checked, nor objects the runbook itself creates before it uses
 them (`kubectl create deployment nginx`, `kubectl expose`, `kubectl run`, a manifest applied from a
-heredoc `kubectl apply -f - <<EOF`), nor Services a cluster always has (`kubernetes` in
+heredoc `kubectl apply -f - <<EOF`, `kubectl apply -f FILE` of a repository file that declares it: next
+to the page, linked from it or by its GitHub URL), nor objects in a namespace the runbook filled from
+outside the repository on an earlier line (`helm install REL CHART -n NS` of a chart from elsewhere,
+`kubectl apply -n NS -f URL` of another repository's manifest), nor Services a cluster always has (`kubernetes` in
 `default`, `kube-dns` in `kube-system`) or that the manifests depend on: an Ingress or Gateway API
 route sends traffic to it, or another object's spec names it by its in-cluster DNS name (a Probe's
 prober URL, a HelmRelease's values); a Helm chart or an operator defines those. So does the

@@ -58,8 +58,8 @@ def _exposed(inv, ref) -> tuple[list[int], str] | None:
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for rb, ref in _k8s.cluster_refs(ctx, "k8s", "dns"):
         got = _exposed(ctx.inventory, ref) if ref.ports and ref.name else None
-        if not got or not got[0]:
-            continue
+        if not got or not got[0] or _k8s.made_here(ctx, rb, ref):
+            continue  # an object the runbook itself made (or a namespace it filled) is not the manifests'
         exposed, target = got
         for port in ref.ports:
             if port in exposed:

@@ -4,7 +4,9 @@
 For `kubectl` commands whose target is not a single named object (`get pods -n NS`, `top pod -n NS`,
 `logs -l app=x -n NS`), checks that some manifest defines the namespace or an object in it. Named
 objects in a wrong namespace are reported by RBH102 instead. The namespaces every cluster has
-(`default`, `kube-system`, `kube-public`, `kube-node-lease`) are never reported.
+(`default`, `kube-system`, `kube-public`, `kube-node-lease`) are never reported, nor a namespace the
+runbook made on an earlier line (`kubectl create namespace`, an applied file declaring it) or installed
+something into from outside the repository (`helm install REL CHART -n NS`, `kubectl apply -n NS -f URL`).
 
 ## Why it matters
 A command against a namespace that no longer exists returns "No resources found", which reads like
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from rbh.checks.references import Reference
 from rbh.checks.rules import _k8s
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 
@@ -39,6 +42,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if _k8s.checkable(inv, ref) and ref.resource != "Namespace":
             continue  # a named object: RBH101/RBH102 say more
+        if _k8s.made_here(ctx, rb, ref) or _k8s.made_here(ctx, rb, Reference("k8s", ns, rb.path, ref.line, ref.column, resource="Namespace")):
+            continue  # the runbook made the namespace, or installed something into it from elsewhere
         seen.add((rb.path, ref.line, ns))
         suggestion, source = ctx.suggest(ns, inv.namespaces)
         yield ctx.finding(rb.path, ref.line, ref.column, f"namespace `{ns}` is not defined by any manifest",

@@ -20,8 +20,7 @@ edit the wrong one.
 
 from __future__ import annotations
 
-import re
-from typing import Any, Iterator
+from typing import Iterator
 
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
 from rbh.checks.suggest import nearest, same_name_nearest
@@ -45,24 +44,6 @@ def _under_an_ancestor(ctx: RuleContext, runbook: str, path: str) -> bool:
     return False
 
 
-def _remote_keys(repo: Any) -> set[str]:
-    """``host/owner/repo`` of each git remote (``https://github.com/o/r.git``, ``git@github.com:o/r``),
-    lower-case; credentials in a remote URL are dropped, never shown."""
-    keys: set[str] = set()
-    try:
-        urls = [u for remote in (repo.remotes if repo is not None else []) for u in remote.urls]
-    except Exception:  # noqa: BLE001 - a broken remote config means no remote, not a failed check
-        return keys
-    for url in urls:
-        m = _REMOTE.match(url.strip())
-        if m:
-            keys.add(f"{m.group('host')}/{m.group('path').strip('/').removesuffix('.git')}".lower())
-    return keys
-
-
-_REMOTE = re.compile(r"^(?:[a-z+]+://)?(?:[^@/]+@)?(?P<host>[A-Za-z0-9.-]+\.[A-Za-z]{2,})(?::\d+)?[:/](?P<path>[^?#]+)$")
-
-
 def _links_elsewhere(ctx: RuleContext, url: str, remotes: set[str]) -> bool:
     """Whether *url* leaves this repository: not under one of its git remotes and not a URL of its
     own site (``site.url``, ``check.runbook_urls.prefixes``)."""
@@ -73,14 +54,11 @@ def _links_elsewhere(ctx: RuleContext, url: str, remotes: set[str]) -> bool:
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    remotes: set[str] | None = None
     for rb in ctx.runbooks:
         for ref in ctx.refs(rb, "path"):
             url = ref.extra.get("link")
             if url:
-                if remotes is None:
-                    remotes = _remote_keys(ctx.repo)
-                if _links_elsewhere(ctx, url, remotes):
+                if _links_elsewhere(ctx, url, ctx.remote_keys):
                     continue
             path = ref.name.rstrip("/")
             top = path.split("/", 1)[0]
