@@ -51,8 +51,6 @@ class LogicalLine:
 
 def logical_lines(code: str, first_line: int, console: bool, indent: int = 0) -> Iterator[LogicalLine]:
     lines = code.split("\n")
-    if console and not any(_PROMPT.match(raw) for raw in lines):
-        console = False  # a ```console block without a single prompt holds the commands themselves
     buf, segments = "", []
     for i, raw in enumerate(lines):
         lineno = first_line + i
