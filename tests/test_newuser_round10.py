@@ -79,7 +79,8 @@ def rbh1xx(report: dict) -> list[tuple[str, str, str, int, str]]:
 def test_an_example_file_the_page_applies_declares_its_objects(tmp_path):
     """kubernetes/ingress-nginx: `docs/examples/affinity/cookie/README.md` runs `kubectl create -f
     ingress.yaml` (the Ingress `nginx-test`, in the page's folder; the ```console block has no prompt)
-    and then `kubectl describe ing nginx-test`; `PREREQUISITES.md` creates `http-svc` from the raw
+    and then `kubectl describe ing nginx-test` (a prompt-less console block is commands or output, no
+    telling: what it would make is honoured, nothing in it is checked); `PREREQUISITES.md` creates `http-svc` from the raw
     GitHub URL of `docs/examples/http-svc.yaml`. Neither object is in the manifests (`deploy/**`), both
     exist from the apply on. A use before the apply, another name, or a file the repository lacks
     (static-ip's `kubectl create -f ingress-nginx.yaml`, the file being `nginx-ingress.yaml`) still fail."""
@@ -90,7 +91,7 @@ def test_an_example_file_the_page_applies_declares_its_objects(tmp_path):
         "docs/examples/http-svc.yaml": HTTP_SVC,
         "docs/examples/cookie/ingress.yaml": EXAMPLE_INGRESS,
         "docs/examples/cookie/README.md":
-            "# Sticky sessions\n\n```console\nkubectl describe ing nginx-test\n```\n\n"
+            "# Sticky sessions\n\n```bash\nkubectl describe ing nginx-test\n```\n\n"
             "You can create the [example Ingress](ingress.yaml):\n\n```console\nkubectl create -f ingress.yaml\n```\n\n"
             "```console\n$ kubectl describe ing nginx-test\nName:  nginx-test\n$ kubectl describe ing nginx-other\n```\n",
         "docs/examples/PREREQUISITES.md":

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from rbh.checks import promql
 from rbh.checks.references.grammar import KINDS, PROGRAMS, KubectlCall, parse_compose, parse_kubectl
-from rbh.checks.references.shell import LogicalLine, Token, logical_lines, simple_commands, strip_prefix
+from rbh.checks.references.shell import LogicalLine, Token, has_prompt, logical_lines, simple_commands, strip_prefix
 from rbh.runbook import Runbook
 
 SHELL_LANGS = {"", "sh", "bash", "shell", "zsh", "console", "shell-session", "shellsession", "ksh", "text", "terminal"}
@@ -123,6 +123,7 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
 
 
 _APPLY_VERBS = ("apply", "create", "replace")
+MADE_KINDS = ("k8s-created", "k8s-applied", "k8s-filled")  # what a runbook makes, as opposed to what it names
 # helm flags that take a value (the rest are booleans): to find the release and chart positionals
 _HELM_VALUE_FLAGS = {"-f", "--values", "--set", "--set-string", "--set-file", "--set-json", "--set-literal", "--version",
                      "--repo", "-n", "--namespace", "--kube-context", "--kubeconfig", "--timeout", "--description",
@@ -400,6 +401,14 @@ def extract_references(rb: Runbook) -> list[Reference]:
                     refs.extend(_command_refs(rb, logical, "command"))
                 except RecursionError:
                     continue
+            if console and PROGRAMS.search(block.text) and not has_prompt(block.text):
+                # ```console without a single prompt: commands or their output, no telling; what it
+                # would make (`kubectl create -f ingress.yaml`) is honoured, nothing in it is checked
+                for logical in logical_lines(block.text, block.start_line, False, block.indent):
+                    try:
+                        refs.extend(r for r in _command_refs(rb, logical, "command") if r.kind in MADE_KINDS)
+                    except RecursionError:
+                        continue
             refs.extend(_heredoc_created(rb, block.text, block.start_line, block.indent))
             for i, line in enumerate(block.text.split("\n")):
                 if ".svc" in line:

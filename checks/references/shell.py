@@ -49,6 +49,11 @@ class LogicalLine:
         return LogicalLine(self.text[offset : offset + length], segments or [(0, 1, 1)])
 
 
+def has_prompt(code: str) -> bool:
+    """Whether any line of a console block starts with a shell prompt (``$ ``, ``% ``, ``user@host:~$ ``)."""
+    return any(_PROMPT.match(raw) for raw in code.split("\n"))
+
+
 def logical_lines(code: str, first_line: int, console: bool, indent: int = 0) -> Iterator[LogicalLine]:
     lines = code.split("\n")
     buf, segments = "", []
