@@ -234,3 +234,28 @@ def test_an_envsubst_variable_that_breaks_the_yaml_is_an_unrendered_template(tmp
          "unrendered template (${...} on the line the YAML breaks): skipped; check the rendered output instead"),
     ]
     assert report["summary"]["error"] == 1
+
+
+def test_a_bare_file_the_page_applies_is_one_of_its_examples(tmp_path):
+    """kubernetes/ingress-nginx: `docs/examples/static-ip/README.md` runs `kubectl create -f
+    ingress-nginx.yaml` and `-f ingress-nginx-controller.yaml`; the folder's files are
+    `nginx-ingress.yaml` and `nginx-ingress-controller.yaml` (a missed stale page: only the Ingress was
+    reported). A bare file name beside which the page keeps its YAML files must be one of them; a page
+    without such files may name a file the reader writes."""
+    root = tmp_path / "ingress"
+    commit_history(root, [{
+        "rbh.yaml": CONFIG,
+        "deploy/static/deploy.yaml": CONTROLLER,
+        "docs/examples/static-ip/nginx-ingress.yaml": EXAMPLE_INGRESS.replace("nginx-test", "ingress-nginx"),
+        "docs/examples/static-ip/static-ip-svc.yaml": HTTP_SVC.replace("http-svc", "ingress-nginx-lb"),
+        "docs/examples/static-ip/README.md":
+            "# Static IPs\n\n```console\n$ kubectl create -f static-ip-svc.yaml\n$ kubectl create -f ingress-nginx.yaml\n```\n",
+        "docs/guide.md": "# Guide\n\n```bash\nkubectl apply -f my-ingress.yaml\n```\n",
+    }])
+    report = check(root)
+    assert [(f["severity"], f["path"], f["line"], f["message"], f["suggestion"]) for f in report["findings"]
+            if f["rule"] == "RBH303"] == [
+        ("warning", "docs/examples/static-ip/README.md", 5,
+         "repository path `docs/examples/static-ip/ingress-nginx.yaml` does not exist (the page's folder has"
+         " `nginx-ingress.yaml`, `static-ip-svc.yaml`)", "nginx-ingress.yaml"),
+    ]

@@ -110,7 +110,8 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
                             text=text, extra={"targets": f"{kind}/{name}"})
     for f in call.files:
         if f.text != "-" and "://" not in f.text and not is_placeholder(f.text) and not f.text.startswith(("/", "~")):
-            yield Reference("path", f.text.removeprefix("./").rstrip("/"), rb.path, f.line, f.column, strength, text=text)
+            yield Reference("path", f.text.removeprefix("./").rstrip("/"), rb.path, f.line, f.column, strength, text=text,
+                            extra={"kubectl_file": "1"})
         if call.verb in _APPLY_VERBS and f.text != "-" and (f.text.startswith(("http://", "https://")) or not is_placeholder(f.text)):
             # what `kubectl apply -f FILE` makes exists from here on (the rules resolve FILE in the
             # repository; a URL elsewhere fills the namespace with objects no manifest here defines)

@@ -4,7 +4,8 @@
 Checks inline code that looks like a repository path (`manifests/checkout/deployment.yaml`,
 `scripts/failover.sh`) and the files of `kubectl apply/diff/delete -f PATH`, when they start with a
 top-level folder that exists in the repository. A path that exists relative to a folder above the
-runbook (a project's folder in a monorepo) counts. Paths outside the repository's known folders
+runbook (a project's folder in a monorepo) counts. A bare file name given to `kubectl -f` on a page
+whose folder holds YAML files (an example's `README.md` beside its manifests) must be one of them. Paths outside the repository's known folders
 (`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked, nor a path that is the text of a link
 to another repository or site ("See [`src/close.rs`](https://github.com/org/bot/blob/HEAD/src/close.rs)"
 names a file of the repository it links to); a link to this repository (its git remotes, `site.url`,
@@ -20,6 +21,7 @@ edit the wrong one.
 
 from __future__ import annotations
 
+import posixpath
 from typing import Iterator
 
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
@@ -53,6 +55,23 @@ def _links_elsewhere(ctx: RuleContext, url: str, remotes: set[str]) -> bool:
     return not ctx.url_resolver.resolve(url).managed
 
 
+def _example_file(ctx: RuleContext, runbook: str, ref, name: str) -> Iterator[Finding]:
+    """`kubectl create -f ingress-nginx.yaml` on a page whose folder holds its example manifests: the
+    file must be one of them (the page may name a file the reader writes only where it has none)."""
+    folder = posixpath.dirname(runbook)
+    here = f"{folder}/{name}" if folder else name
+    if here in ctx.files or name in ctx.files:
+        return
+    beside = sorted(posixpath.basename(f) for f in ctx.files
+                    if posixpath.dirname(f) == folder and f.endswith((".yaml", ".yml")) and f != runbook)
+    if not folder or not beside or not name.endswith((".yaml", ".yml", ".json")):
+        return
+    suggestion = nearest(name, set(beside), cutoff=0.5)
+    yield ctx.finding(runbook, ref.line, ref.column, f"repository path `{here}` does not exist (the page's folder has "
+                      f"{', '.join(f'`{b}`' for b in beside[:5])}{' ...' if len(beside) > 5 else ''})",
+                      suggestion=suggestion, reference=f"path/{here}", strength=ref.strength)
+
+
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
         for ref in ctx.refs(rb, "path"):
@@ -61,6 +80,9 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 if _links_elsewhere(ctx, url, ctx.remote_keys):
                     continue
             path = ref.name.rstrip("/")
+            if "/" not in path and ref.extra.get("kubectl_file"):
+                yield from _example_file(ctx, rb.path, ref, path)
+                continue
             top = path.split("/", 1)[0]
             if top not in ctx.top_level or top.startswith("."):
                 continue
