@@ -69,10 +69,10 @@ def test_tight_attribute_stays_text_on_an_mkdocs_site(tmp_path):
 def test_footnote_definition_is_not_a_link(tmp_path):
     root = tmp_path / "fn"
     commit_history(root, [{
-        "runbooks/notes.md": "# Notes\n\nA claim.[^1] Another.[^note]\n\n  [^1]: Lorem ipsum dolor sit amet.\n"
+        "runbooks/notes.md": "# Notes\n\nA claim.[^1] Another.[^note] See [ref].\n\n  [^1]: Lorem ipsum dolor sit amet.\n"
                              "[^note]: See https://example.org/doc for more.\n\n[ref]: missing.md\n",
     }])
-    # the reference definition is still checked; the footnotes are not links
+    # the (used) reference definition is still checked; the footnotes are not links
     assert found(check(root)) == [("RBH301", "runbooks/notes.md", 8, "link target `missing.md` does not exist")]
 
 

@@ -259,3 +259,21 @@ def test_a_bare_file_the_page_applies_is_one_of_its_examples(tmp_path):
          "repository path `docs/examples/static-ip/ingress-nginx.yaml` does not exist (the page's folder has"
          " `nginx-ingress.yaml`, `static-ip-svc.yaml`)", "nginx-ingress.yaml"),
     ]
+
+
+def test_a_reference_definition_nothing_uses_is_no_link(tmp_path):
+    """Altinity/clickhouse-operator: `tests/requirements/requirements.md` ends with definitions for its
+    terms (`[Namespace]: #namespace`, `[SRS]: #srs` ...); `[SRS]` is used nowhere and the page has no
+    heading "SRS". A definition no `[text][label]`, `[label][]` or `[label]` uses renders nothing: not a
+    broken anchor. A used one is checked (labels match case-insensitively)."""
+    root = tmp_path / "ch"
+    commit_history(root, [{
+        "docs/requirements.md":
+            "# Requirements\n\n## Namespace\n\nA [namespace] and a [CHI][chi] and the [old page][].\n\n"
+            "[Namespace]: #namespace\n[SRS]: #srs\n[CHI]: #chi\n[old page]: gone.md\n[unused page]: missing.md\n",
+    }])
+    report = check(root)
+    assert [(f["rule"], f["line"], f["message"]) for f in report["findings"]] == [
+        ("RBH302", 9, "anchor `#chi` not found in `docs/requirements.md`"),
+        ("RBH301", 10, "link target `gone.md` does not exist"),
+    ]

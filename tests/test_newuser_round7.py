@@ -119,7 +119,7 @@ def test_template_link_targets_and_text_fragments_are_not_paths(tmp_path):
     with a browser text fragment."""
     root = tmp_path / "nais"
     commit_history(root, [{
-        "docs/observability/README.md": "# Observability\n\nOpen [Grafana](<<tenant_url(\"grafana\")>>) or [explore][e].\n\n"
+        "docs/observability/README.md": "# Observability\n\nOpen [Grafana](<<tenant_url(\"grafana\")>>) or [explore][e] ([scopes][missing]).\n\n"
                                         "[e]: <<tenant_url(\"grafana\", \"explore\")>>\n"
                                         "[groups-claim]: reference/README.md#claims:~:text=groups\n"
                                         "[missing]: reference/README.md#scopes:~:text=x\n",

@@ -376,6 +376,21 @@ def _heredoc_created(rb: Runbook, code: str, first_line: int, indent: int) -> It
         i = j + 1
 
 
+_BRACKETED = re.compile(r"\[([^\[\]\n]{1,999})\]")
+_REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:")
+
+
+def _bracketed(rb: Runbook) -> set[str]:
+    """Every bracketed text of the page outside link reference definitions, lower case with
+    whitespace collapsed: the labels ``[text][label]``, ``[label][]`` and ``[label]`` may use."""
+    found: set[str] = set()
+    for line in rb.text.split("\n"):
+        if "[" not in line or _REF_DEFINITION.match(line):
+            continue
+        found.update(" ".join(m.group(1).lower().split()) for m in _BRACKETED.finditer(line[:20_000]))
+    return found
+
+
 def extract_references(rb: Runbook) -> list[Reference]:
     """Every reference in *rb*, in file order. Never raises on content."""
     refs: list[Reference] = []
@@ -420,8 +435,14 @@ def extract_references(rb: Runbook) -> list[Reference]:
         elif lang in PROMQL_LANGS:
             refs.extend(_promql_refs(rb, block.text, block.start_line, block.indent, "command"))
     refs.extend(_inline_refs(rb))
+    used: set[str] | None = None
     for link in rb.links:
         target = link.target
+        if link.kind == "reference":
+            if used is None:
+                used = _bracketed(rb)
+            if " ".join(link.text.lower().split()) not in used:
+                continue  # a definition no `[text][label]` or `[label]` uses renders nothing: no link to follow
         m = _GRAFANA_D.search(target) if target.startswith("http") else None
         if m:
             refs.append(Reference("dashboard", m.group(1), rb.path, link.line, link.column, "prose", text=target))
