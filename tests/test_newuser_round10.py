@@ -251,6 +251,9 @@ def test_a_bare_file_the_page_applies_is_one_of_its_examples(tmp_path):
         "docs/examples/static-ip/README.md":
             "# Static IPs\n\n```console\n$ kubectl create -f static-ip-svc.yaml\n$ kubectl create -f ingress-nginx.yaml\n```\n",
         "docs/guide.md": "# Guide\n\n```bash\nkubectl apply -f my-ingress.yaml\n```\n",
+        # a runbook folder that keeps alert rules: the file the reader writes is like none of them
+        "docs/runbooks/rules.yaml": "groups: []\n",
+        "docs/runbooks/restart.md": "# Restart\n\n```bash\nkubectl apply -f patch-replicas.yaml\n```\n",
     }])
     report = check(root)
     assert [(f["severity"], f["path"], f["line"], f["message"], f["suggestion"]) for f in report["findings"]

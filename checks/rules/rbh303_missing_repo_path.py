@@ -5,7 +5,8 @@ Checks inline code that looks like a repository path (`manifests/checkout/deploy
 `scripts/failover.sh`) and the files of `kubectl apply/diff/delete -f PATH`, when they start with a
 top-level folder that exists in the repository. A path that exists relative to a folder above the
 runbook (a project's folder in a monorepo) counts. A bare file name given to `kubectl -f` on a page
-whose folder holds YAML files (an example's `README.md` beside its manifests) must be one of them. Paths outside the repository's known folders
+whose folder holds YAML files (an example's `README.md` beside its manifests) and that is like one of
+them (the same words in another order, or a close spelling) is a stale name for it. Paths outside the repository's known folders
 (`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked, nor a path that is the text of a link
 to another repository or site ("See [`src/close.rs`](https://github.com/org/bot/blob/HEAD/src/close.rs)"
 names a file of the repository it links to); a link to this repository (its git remotes, `site.url`,
@@ -22,6 +23,7 @@ edit the wrong one.
 from __future__ import annotations
 
 import posixpath
+import re
 from typing import Iterator
 
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
@@ -66,7 +68,17 @@ def _example_file(ctx: RuleContext, runbook: str, ref, name: str) -> Iterator[Fi
                     if posixpath.dirname(f) == folder and f.endswith((".yaml", ".yml")) and f != runbook)
     if not folder or not beside or not name.endswith((".yaml", ".yml", ".json")):
         return
-    suggestion = nearest(name, set(beside), cutoff=0.5)
+    # Only a name like one of them is a stale one (the same words in another order, or a close
+    # spelling); any other name is a file the reader writes, as a runbook folder that keeps its
+    # alert rules beside the pages shows ("kubectl apply -f patch-replicas.yaml" beside rules.yaml).
+    stems = {posixpath.splitext(b)[0].lower(): b for b in beside}
+    stem = posixpath.splitext(name)[0].lower()
+    words = set(filter(None, re.split(r"[-_.]+", stem)))
+    same_words = [b for s, b in stems.items() if set(filter(None, re.split(r"[-_.]+", s))) == words]
+    close = nearest(stem, set(stems), cutoff=0.6)
+    suggestion = same_words[0] if same_words else (stems[close] if close else None)
+    if suggestion is None:
+        return
     yield ctx.finding(runbook, ref.line, ref.column, f"repository path `{here}` does not exist (the page's folder has "
                       f"{', '.join(f'`{b}`' for b in beside[:5])}{' ...' if len(beside) > 5 else ''})",
                       suggestion=suggestion, reference=f"path/{here}", strength=ref.strength)
