@@ -10,6 +10,9 @@ and runs, as a user would:
 - one-file ``rbh index`` after an edit and commit, median of ``--one-file-runs``,
 - store size on disk (the store folder after the runs).
 
+The asks and the one-file runs of the versions take turns (A, B, C, then C, B, A), so that other
+work on the machine falls on every version alike; ``--also LABEL=PYTHON`` adds versions.
+
 The baseline runs with its own interpreter (``--baseline-python``: a venv where the baseline
 checkout is installed), so its dependencies are its own. Prints a markdown table.
 
@@ -70,24 +73,43 @@ def commit_edit(repo: Path, victim: Path, n: int) -> None:
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", f"edit {n}"], check=True)
 
 
-def measure(label: str, rbh: list[str], repo: Path, questions: int, one_file_runs: int) -> dict:
-    full = rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo)
-    if full[2] != 0:
-        raise SystemExit(f"{label}: full index failed: {full[3]}")
-    warm = rusage_run([*rbh, "ask", "--json", "--repo", str(repo), QUESTIONS[0]], repo)  # builds the health cache
-    if warm[2] != 0:
-        raise SystemExit(f"{label}: ask failed: {warm[3]}")
-    asks = [rusage_run([*rbh, "ask", "--json", "--repo", str(repo), q], repo) for q in (QUESTIONS * 3)[:questions]]
-    victim = sorted((repo / "runbooks").rglob("*.md"))[0]
-    ones = []
-    for n in range(one_file_runs):
-        commit_edit(repo, victim, n)
-        ones.append(rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo))
-    return {"full": full[0], "full_rss": full[1], "ask": statistics.median(a[0] for a in asks),
+def measure(versions: list[tuple[str, list[str]]], seed: Path, tmp: Path, n: int, questions: int,
+            one_file_runs: int) -> list[tuple[str, dict]]:
+    """Every version on its own clone of *seed*: the full index one version after the other, then
+    the asks and the one-file runs in turns (version A, B, C, then C, B, A, ...), so that what else
+    runs on the machine meanwhile falls on every version alike."""
+    repos, out = {}, {}
+    for label, rbh in versions:
+        repo = tmp / f"{label.replace(' ', '-')}-{n}"
+        subprocess.run(["git", "clone", "-q", str(seed), str(repo)], check=True)
+        (repo / ".gitignore").write_text(".rbh/\n")
+        full = rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo)
+        if full[2] != 0:
+            raise SystemExit(f"{label}: full index failed: {full[3]}")
+        warm = rusage_run([*rbh, "ask", "--json", "--repo", str(repo), QUESTIONS[0]], repo)  # builds the health cache
+        if warm[2] != 0:
+            raise SystemExit(f"{label}: ask failed: {warm[3]}")
+        repos[label] = repo
+        out[label] = {"full": full, "asks": [], "ones": []}
+    for i, q in enumerate((QUESTIONS * 3)[:questions]):
+        for label, rbh in (versions if i % 2 == 0 else versions[::-1]):
+            out[label]["asks"].append(rusage_run([*rbh, "ask", "--json", "--repo", str(repos[label]), q], repos[label]))
+    for i in range(one_file_runs):
+        for label, rbh in (versions if i % 2 == 0 else versions[::-1]):
+            repo = repos[label]
+            commit_edit(repo, sorted((repo / "runbooks").rglob("*.md"))[0], i)
+            out[label]["ones"].append(rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo))
+    rows = []
+    for label, _ in versions:
+        full, asks, ones = out[label]["full"], out[label]["asks"], out[label]["ones"]
+        rows.append((label, {
+            "full": full[0], "full_rss": full[1], "ask": statistics.median(a[0] for a in asks),
             "ask_rss": max(a[1] for a in asks), "one": statistics.median(o[0] for o in ones),
-            "one_rss": max(o[1] for o in ones), "size": du(repo / ".rbh" / "qdrant"),
+            "one_rss": max(o[1] for o in ones), "size": du(repos[label] / ".rbh" / "qdrant"),
             "errors": sum(1 for a in asks + ones if a[2] != 0),
-            "full_cpu": full[4], "ask_cpu": statistics.median(a[4] for a in asks), "one_cpu": statistics.median(o[4] for o in ones)}
+            "full_cpu": full[4], "ask_cpu": statistics.median(a[4] for a in asks), "one_cpu": statistics.median(o[4] for o in ones)}))
+        shutil.rmtree(repos[label], ignore_errors=True)
+    return rows
 
 
 def main() -> int:
@@ -99,8 +121,13 @@ def main() -> int:
     ap.add_argument("--one-file-runs", type=int, default=3)
     ap.add_argument("--only", choices=["this", "baseline"], default=None, help="run one version only")
     ap.add_argument("--baseline-python", type=Path, default=None, help="interpreter of a venv with the baseline installed")
+    ap.add_argument("--also", action="append", default=[], metavar="LABEL=PYTHON",
+                    help="another version to measure in the same run (repeatable): a label and its venv's interpreter")
     args = ap.parse_args()
     versions = [("this checkout", [str(Path(sys.executable).with_name("rbh"))])] if args.only != "baseline" else []
+    for spec in args.also:
+        label, _, python = spec.partition("=")
+        versions.append((label, [str(Path(python).with_name("rbh"))]))
     if args.baseline_python and args.only != "this":
         versions.append(("baseline", [str(args.baseline_python.with_name("rbh"))]))
     tmp = Path(tempfile.mkdtemp(prefix="rbh-store-bench-"))
@@ -109,16 +136,11 @@ def main() -> int:
         for n in (int(x) for x in args.sizes.split(",")):
             seed = tmp / f"seed-{n}"
             make_repo(seed, n, 10)
-            for label, rbh in versions:
-                repo = tmp / f"{label.replace(' ', '-')}-{n}"
-                subprocess.run(["git", "clone", "-q", str(seed), str(repo)], check=True)
-                (repo / ".gitignore").write_text(".rbh/\n")
-                m = measure(label, rbh, repo, args.questions, args.one_file_runs)
+            for label, m in measure(versions, seed, tmp, n, args.questions, args.one_file_runs):
                 rows.append((n, label, m))
                 print(f"  {n} runbooks, {label}: {m}", file=sys.stderr, flush=True)
-                shutil.rmtree(repo, ignore_errors=True)
         print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when done\n")
-        print("Wall seconds, CPU seconds (user + system) in brackets.\n")
+        print("Wall seconds, CPU seconds (user + system, child processes included) in brackets.\n")
         print("| runbooks | code | full `rbh index` | `rbh ask` (median) | one-file `rbh index` (median) | store size | peak memory: index / ask | errors |")
         print("|---:|---|---:|---:|---:|---:|---:|---:|")
         for n, label, m in rows:
