@@ -12,6 +12,8 @@ and runs, as a user would:
 
 The asks and the one-file runs of the versions take turns (A, B, C, then C, B, A), so that other
 work on the machine falls on every version alike; ``--also LABEL=PYTHON`` adds versions.
+``--history N`` puts N more commits on top (most of them changing manifests), as a repository
+with years of history has them.
 
 The baseline runs with its own interpreter (``--baseline-python``: a venv where the baseline
 checkout is installed), so its dependencies are its own. Prints a markdown table.
@@ -73,6 +75,33 @@ def commit_edit(repo: Path, victim: Path, n: int) -> None:
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", f"edit {n}"], check=True)
 
 
+def add_history(repo: Path, commits: int) -> None:
+    """*commits* more commits on top of the runbooks, as years of work leave them (``git
+    fast-import``): nine in ten change one of 100 manifest files, one in ten adds a line to a
+    runbook, an hour apart."""
+    runbooks = sorted(p.relative_to(repo).as_posix() for p in (repo / "runbooks").rglob("*.md"))
+    texts: dict[str, str] = {}
+    out: list[bytes] = []
+    when = 1_600_000_000
+    for c in range(commits):
+        if c % 10 == 9:
+            path = runbooks[(c * 7919) % len(runbooks)]
+            text = texts.get(path) or (repo / path).read_text(encoding="utf-8")
+            text += f"\nReviewed in change {c}.\n"
+        else:
+            path = f"manifests/app-{c % 100:02d}.yaml"
+            text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-{c % 100:02d}\ndata:\n  revision: \"{c}\"\n"
+        texts[path] = text
+        data, msg = text.encode(), f"change {c}".encode()
+        who = f"Bench <bench@example.com> {when + c * 3600} +0000"
+        out.append(f"commit refs/heads/main\nauthor {who}\ncommitter {who}\ndata {len(msg)}\n".encode() + msg + b"\n")
+        if c == 0:
+            out.append(b"from refs/heads/main^0\n")
+        out.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n\n")
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=b"".join(out), check=True)
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "-f", "main"], check=True)
+
+
 def measure(versions: list[tuple[str, list[str]]], seed: Path, tmp: Path, n: int, questions: int,
             one_file_runs: int) -> list[tuple[str, dict]]:
     """Every version on its own clone of *seed*: the full index one version after the other, then
@@ -119,6 +148,8 @@ def main() -> int:
     ap.add_argument("--sizes", default="200,2000", help="runbook counts (default 200,2000)")
     ap.add_argument("--questions", type=int, default=7, help="asks per version and size (default 7)")
     ap.add_argument("--one-file-runs", type=int, default=3)
+    ap.add_argument("--history", type=int, default=0, metavar="N",
+                    help="N more commits of history on top of the runbooks (default 0: one commit)")
     ap.add_argument("--only", choices=["this", "baseline"], default=None, help="run one version only")
     ap.add_argument("--baseline-python", type=Path, default=None, help="interpreter of a venv with the baseline installed")
     ap.add_argument("--also", action="append", default=[], metavar="LABEL=PYTHON",
@@ -136,10 +167,13 @@ def main() -> int:
         for n in (int(x) for x in args.sizes.split(",")):
             seed = tmp / f"seed-{n}"
             make_repo(seed, n, 10)
+            if args.history:
+                add_history(seed, args.history)
             for label, m in measure(versions, seed, tmp, n, args.questions, args.one_file_runs):
                 rows.append((n, label, m))
                 print(f"  {n} runbooks, {label}: {m}", file=sys.stderr, flush=True)
-        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when done\n")
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when done; "
+              f"history: {args.history + 1} commits\n")
         print("Wall seconds, CPU seconds (user + system, child processes included) in brackets.\n")
         print("| runbooks | code | full `rbh index` | `rbh ask` (median) | one-file `rbh index` (median) | store size | peak memory: index / ask | errors |")
         print("|---:|---|---:|---:|---:|---:|---:|---:|")
