@@ -10,6 +10,11 @@ and runs, as a user would:
 - one-file ``rbh index`` after an edit and commit, median of ``--one-file-runs``,
 - store size on disk (the store folder after the runs).
 
+The asks and the one-file runs of the versions take turns (A, B, C, then C, B, A), so that other
+work on the machine falls on every version alike; ``--also LABEL=PYTHON`` adds versions.
+``--history N`` puts N more commits on top (most of them changing manifests), as a repository
+with years of history has them.
+
 The baseline runs with its own interpreter (``--baseline-python``: a venv where the baseline
 checkout is installed), so its dependencies are its own. Prints a markdown table.
 
@@ -70,24 +75,70 @@ def commit_edit(repo: Path, victim: Path, n: int) -> None:
     subprocess.run(["git", "-C", str(repo), "commit", "-qam", f"edit {n}"], check=True)
 
 
-def measure(label: str, rbh: list[str], repo: Path, questions: int, one_file_runs: int) -> dict:
-    full = rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo)
-    if full[2] != 0:
-        raise SystemExit(f"{label}: full index failed: {full[3]}")
-    warm = rusage_run([*rbh, "ask", "--json", "--repo", str(repo), QUESTIONS[0]], repo)  # builds the health cache
-    if warm[2] != 0:
-        raise SystemExit(f"{label}: ask failed: {warm[3]}")
-    asks = [rusage_run([*rbh, "ask", "--json", "--repo", str(repo), q], repo) for q in (QUESTIONS * 3)[:questions]]
-    victim = sorted((repo / "runbooks").rglob("*.md"))[0]
-    ones = []
-    for n in range(one_file_runs):
-        commit_edit(repo, victim, n)
-        ones.append(rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo))
-    return {"full": full[0], "full_rss": full[1], "ask": statistics.median(a[0] for a in asks),
+def add_history(repo: Path, commits: int) -> None:
+    """*commits* more commits on top of the runbooks, as years of work leave them (``git
+    fast-import``): nine in ten change one of 100 manifest files, one in ten adds a line to a
+    runbook, an hour apart."""
+    runbooks = sorted(p.relative_to(repo).as_posix() for p in (repo / "runbooks").rglob("*.md"))
+    texts: dict[str, str] = {}
+    out: list[bytes] = []
+    when = 1_600_000_000
+    for c in range(commits):
+        if c % 10 == 9:
+            path = runbooks[(c * 7919) % len(runbooks)]
+            text = texts.get(path) or (repo / path).read_text(encoding="utf-8")
+            text += f"\nReviewed in change {c}.\n"
+        else:
+            path = f"manifests/app-{c % 100:02d}.yaml"
+            text = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: app-{c % 100:02d}\ndata:\n  revision: \"{c}\"\n"
+        texts[path] = text
+        data, msg = text.encode(), f"change {c}".encode()
+        who = f"Bench <bench@example.com> {when + c * 3600} +0000"
+        out.append(f"commit refs/heads/main\nauthor {who}\ncommitter {who}\ndata {len(msg)}\n".encode() + msg + b"\n")
+        if c == 0:
+            out.append(b"from refs/heads/main^0\n")
+        out.append(f"M 100644 inline {path}\ndata {len(data)}\n".encode() + data + b"\n\n")
+    subprocess.run(["git", "-C", str(repo), "fast-import", "--quiet"], input=b"".join(out), check=True)
+    subprocess.run(["git", "-C", str(repo), "checkout", "-q", "-f", "main"], check=True)
+
+
+def measure(versions: list[tuple[str, list[str]]], seed: Path, tmp: Path, n: int, questions: int,
+            one_file_runs: int) -> list[tuple[str, dict]]:
+    """Every version on its own clone of *seed*: the full index one version after the other, then
+    the asks and the one-file runs in turns (version A, B, C, then C, B, A, ...), so that what else
+    runs on the machine meanwhile falls on every version alike."""
+    repos, out = {}, {}
+    for label, rbh in versions:
+        repo = tmp / f"{label.replace(' ', '-')}-{n}"
+        subprocess.run(["git", "clone", "-q", str(seed), str(repo)], check=True)
+        (repo / ".gitignore").write_text(".rbh/\n")
+        full = rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo)
+        if full[2] != 0:
+            raise SystemExit(f"{label}: full index failed: {full[3]}")
+        warm = rusage_run([*rbh, "ask", "--json", "--repo", str(repo), QUESTIONS[0]], repo)  # builds the health cache
+        if warm[2] != 0:
+            raise SystemExit(f"{label}: ask failed: {warm[3]}")
+        repos[label] = repo
+        out[label] = {"full": full, "asks": [], "ones": []}
+    for i, q in enumerate((QUESTIONS * 3)[:questions]):
+        for label, rbh in (versions if i % 2 == 0 else versions[::-1]):
+            out[label]["asks"].append(rusage_run([*rbh, "ask", "--json", "--repo", str(repos[label]), q], repos[label]))
+    for i in range(one_file_runs):
+        for label, rbh in (versions if i % 2 == 0 else versions[::-1]):
+            repo = repos[label]
+            commit_edit(repo, sorted((repo / "runbooks").rglob("*.md"))[0], i)
+            out[label]["ones"].append(rusage_run([*rbh, "index", "--quiet", "--repo", str(repo)], repo))
+    rows = []
+    for label, _ in versions:
+        full, asks, ones = out[label]["full"], out[label]["asks"], out[label]["ones"]
+        rows.append((label, {
+            "full": full[0], "full_rss": full[1], "ask": statistics.median(a[0] for a in asks),
             "ask_rss": max(a[1] for a in asks), "one": statistics.median(o[0] for o in ones),
-            "one_rss": max(o[1] for o in ones), "size": du(repo / ".rbh" / "qdrant"),
+            "one_rss": max(o[1] for o in ones), "size": du(repos[label] / ".rbh" / "qdrant"),
             "errors": sum(1 for a in asks + ones if a[2] != 0),
-            "full_cpu": full[4], "ask_cpu": statistics.median(a[4] for a in asks), "one_cpu": statistics.median(o[4] for o in ones)}
+            "full_cpu": full[4], "ask_cpu": statistics.median(a[4] for a in asks), "one_cpu": statistics.median(o[4] for o in ones)}))
+        shutil.rmtree(repos[label], ignore_errors=True)
+    return rows
 
 
 def main() -> int:
@@ -97,10 +148,17 @@ def main() -> int:
     ap.add_argument("--sizes", default="200,2000", help="runbook counts (default 200,2000)")
     ap.add_argument("--questions", type=int, default=7, help="asks per version and size (default 7)")
     ap.add_argument("--one-file-runs", type=int, default=3)
+    ap.add_argument("--history", type=int, default=0, metavar="N",
+                    help="N more commits of history on top of the runbooks (default 0: one commit)")
     ap.add_argument("--only", choices=["this", "baseline"], default=None, help="run one version only")
     ap.add_argument("--baseline-python", type=Path, default=None, help="interpreter of a venv with the baseline installed")
+    ap.add_argument("--also", action="append", default=[], metavar="LABEL=PYTHON",
+                    help="another version to measure in the same run (repeatable): a label and its venv's interpreter")
     args = ap.parse_args()
     versions = [("this checkout", [str(Path(sys.executable).with_name("rbh"))])] if args.only != "baseline" else []
+    for spec in args.also:
+        label, _, python = spec.partition("=")
+        versions.append((label, [str(Path(python).with_name("rbh"))]))
     if args.baseline_python and args.only != "this":
         versions.append(("baseline", [str(args.baseline_python.with_name("rbh"))]))
     tmp = Path(tempfile.mkdtemp(prefix="rbh-store-bench-"))
@@ -109,16 +167,14 @@ def main() -> int:
         for n in (int(x) for x in args.sizes.split(",")):
             seed = tmp / f"seed-{n}"
             make_repo(seed, n, 10)
-            for label, rbh in versions:
-                repo = tmp / f"{label.replace(' ', '-')}-{n}"
-                subprocess.run(["git", "clone", "-q", str(seed), str(repo)], check=True)
-                (repo / ".gitignore").write_text(".rbh/\n")
-                m = measure(label, rbh, repo, args.questions, args.one_file_runs)
+            if args.history:
+                add_history(seed, args.history)
+            for label, m in measure(versions, seed, tmp, n, args.questions, args.one_file_runs):
                 rows.append((n, label, m))
                 print(f"  {n} runbooks, {label}: {m}", file=sys.stderr, flush=True)
-                shutil.rmtree(repo, ignore_errors=True)
-        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when done\n")
-        print("Wall seconds, CPU seconds (user + system) in brackets.\n")
+        print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} when done; "
+              f"history: {args.history + 1} commits\n")
+        print("Wall seconds, CPU seconds (user + system, child processes included) in brackets.\n")
         print("| runbooks | code | full `rbh index` | `rbh ask` (median) | one-file `rbh index` (median) | store size | peak memory: index / ask | errors |")
         print("|---:|---|---:|---:|---:|---:|---:|---:|")
         for n, label, m in rows:

@@ -9,14 +9,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import click
 
 from rbh.options import repo_option
-
-if TYPE_CHECKING:
-    from rbh.project import Project
 
 
 @click.command("index")
@@ -55,6 +50,13 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
 
         click.echo(index_status(project, qdrant_url=qdrant_url))
         return 0
+    # The stored health is for the project's own repository (not a --source): its checks start
+    # now, in a second process where there is a second CPU, while the index is updated.
+    health = None
+    if not source:
+        from rbh.checks.api import start_health_refresh
+
+        health = start_health_refresh(project)
     from rbh.indexer.sync import sync
 
     show_bar = not quiet and sys.stderr.isatty()
@@ -76,11 +78,18 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
 
     def store_health() -> None:
         close_bar()
-        _store_health(project)
+        assert health is not None
+        failed = health.wait()  # A failing check never fails the index: health is an extra.
+        if failed is not None:
+            click.echo(f"rbh: notice: runbook health not stored ({failed}); 'rbh ask' computes it", err=True)
 
-    try:  # the health refresh runs while the store removes the replaced index generation
+    try:  # the health refresh ends while the store removes the replaced index generation
         report = sync(project, ref=ref, worktree=worktree, full=full, qdrant_url=qdrant_url, source=source,
-                      progress_start=progress_start, then=None if source else store_health)
+                      progress_start=progress_start, then=None if health is None else store_health)
+    except BaseException:
+        if health is not None:
+            health.cancel()
+        raise
     finally:
         close_bar()
     from rbh.textsafe import message_line
@@ -90,20 +99,6 @@ def index_command(repo, ref, worktree, full, source, qdrant_url, show_status, qu
     if not quiet:
         click.echo(report.summary())
     return 0
-
-
-def _store_health(project: Project) -> None:
-    """Check every runbook once for this repository state, so `rbh ask` shows health without
-    running checks (``rbh.checks.api.refresh_health``). A failing check never fails the index."""
-    import logging
-
-    try:
-        from rbh.checks.api import refresh_health
-
-        refresh_health(project)  # what the change since the stored commit can affect, else every runbook
-    except Exception as exc:  # noqa: BLE001 - health is an extra; the index is what was asked for
-        logging.getLogger(__name__).debug("health not stored", exc_info=True)
-        click.echo(f"rbh: notice: runbook health not stored ({type(exc).__name__}); 'rbh ask' computes it", err=True)
 
 
 # ------------------------------------------------------------------------------------------------

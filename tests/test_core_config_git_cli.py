@@ -65,6 +65,30 @@ def test_last_changes_one_pass(git_repo):
     assert info["runbooks/b.md"].date.isoformat() == "2026-03-04T10:00:00+00:00"
 
 
+def test_last_changes_stops_reading_history_once_every_file_is_found(git_repo):
+    """The runbook changed by the newest commit needs only that commit: git is stopped there. An
+    older commit whose tree cannot be read (here deleted from the object store) shows that the rest
+    of history is never walked; a file only that old commit could answer for still fails loudly."""
+    import subprocess
+
+    git_repo.write("runbooks/a.md", "# A\n")
+    git_repo.write("runbooks/old.md", "# Old\n")
+    git_repo.commit("add a and old", date="2026-01-02T10:00:00+00:00")
+    for n in range(3):
+        git_repo.write("runbooks/a.md", f"# A v{n}\n")
+        newest = git_repo.commit(f"edit a {n}", date=f"2026-02-0{n + 1}T10:00:00+00:00")
+    root_commit = subprocess.run(["git", "-C", str(git_repo.root), "rev-list", "--max-parents=0", "HEAD"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    tree = subprocess.run(["git", "-C", str(git_repo.root), "rev-parse", f"{root_commit}^{{tree}}"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    (git_repo.root / ".git" / "objects" / tree[:2] / tree[2:]).unlink()  # the first commit's tree is gone
+
+    info = rgit.last_changes(git_repo.repo, "HEAD", paths=["runbooks/a.md"])
+    assert {p: i.sha for p, i in info.items()} == {"runbooks/a.md": newest}
+    with pytest.raises(GitError, match="^git log failed"):
+        rgit.last_changes(git_repo.repo, "HEAD", paths=["runbooks/a.md", "runbooks/old.md"])
+
+
 def test_list_files_lists_regular_files_only_and_escapes_undecodable_names(git_repo):
     import os
     import subprocess
