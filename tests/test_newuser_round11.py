@@ -32,3 +32,38 @@ def test_a_link_in_an_html_comment_is_no_link(tmp_path):
         ("RBH301", "docs/index.md", 5, "link target `./moji.md` does not exist"),
         ("RBH301", "docs/index.md", 5, "link target `./scaleway.md` does not exist"),
     ]
+
+
+METRICS_COMPOSE = "services:\n  grafana:\n    image: grafana/grafana-oss:11\n  influx_db:\n    image: influxdb:2.5\n"
+ARGILLA_COMPOSE = "services:\n  argilla:\n    image: argilla/argilla-server:1\n  elasticsearch:\n    image: elasticsearch:8\n"
+
+
+def test_a_page_about_a_compose_project_the_repository_does_not_hold(tmp_path):
+    """openfoodfacts-infrastructure: the repository holds three compose projects
+    (`docker/metrics/`, `docker/argilla/`, `docker/label-studio/`); its operations reports run other
+    projects' compose files on the servers (`cd /home/off` then `docker-compose exec -u root backend
+    bash`, the search service's `docker-compose up setup`, `docker-compose run --rm filebeat bash` on
+    the monitoring VM). A page that names none of the repository's services, sits in none of its
+    compose folders and names none of them is about another project: not judged. A page naming one
+    of the projects (its folder or one of its services) is judged whole, and with a single compose
+    project every page is."""
+    root = tmp_path / "off"
+    pages = {
+        "docs/reports/odoo.md": "# Odoo\n\n```bash\ncd /home/off\ndocker-compose run --rm --no-deps --user=root backend bash\n```\n",
+        "docs/metrics.md": "# Metrics\n\nThe stack is in `docker/metrics`.\n\n```bash\ndocker compose logs influxdb\n```\n",
+        "docs/grafana.md": "# Grafana\n\n```bash\ndocker compose restart grafana backend\n```\n",
+    }
+    commit_history(root, [{"rbh.yaml": OFF_CONFIG, "docker/metrics/docker-compose.yml": METRICS_COMPOSE,
+                           "docker/argilla/docker-compose.yml": ARGILLA_COMPOSE, **pages}])
+    errors = [
+        ("RBH106", "docs/grafana.md", 4, "compose service `backend` is not defined in any compose file "
+         "(services: argilla, elasticsearch, grafana, influx_db)"),
+        ("RBH106", "docs/metrics.md", 6, "compose service `influxdb` is not defined in any compose file "
+         "(services: argilla, elasticsearch, grafana, influx_db)"),
+    ]
+    assert found(check(root)) == errors
+
+    one = tmp_path / "one"
+    commit_history(one, [{"rbh.yaml": OFF_CONFIG, "docker/metrics/docker-compose.yml": METRICS_COMPOSE, **pages}])
+    assert [f[:3] for f in found(check(one))] == [
+        ("RBH106", "docs/grafana.md", 4), ("RBH106", "docs/metrics.md", 6), ("RBH106", "docs/reports/odoo.md", 5)]
