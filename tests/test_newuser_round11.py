@@ -67,3 +67,63 @@ def test_a_page_about_a_compose_project_the_repository_does_not_hold(tmp_path):
     commit_history(one, [{"rbh.yaml": OFF_CONFIG, "docker/metrics/docker-compose.yml": METRICS_COMPOSE, **pages}])
     assert [f[:3] for f in found(check(one))] == [
         ("RBH106", "docs/grafana.md", 4), ("RBH106", "docs/metrics.md", 6), ("RBH106", "docs/reports/odoo.md", 5)]
+
+
+CODER_CONFIG = """\
+runbooks:
+  include: ["chart/runbooks/*.md"]
+manifests:
+  include: ["compiled/*.yaml"]
+check:
+  runbook_urls:
+    prefixes:
+      "http://runbook-viewer.obs.svc.cluster.local/": "chart/runbooks/"
+"""
+
+CODER_RULES = """\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: coder-metrics-alerts
+  namespace: obs
+data:
+  coderd.yaml: |
+    groups:
+    - name: CPU Usage
+      rules:
+      - alert: CoderdCPUUsage
+        expr: max by (pod) (rate(container_cpu_usage_seconds_total{pod=~`coder.*`}[10m])) > 0.9
+        labels:
+          severity: critical
+          runbook_url: http://runbook-viewer.obs.svc.cluster.local/coderd#coderdcpuusage
+      - alert: ProvisionerdReplicas
+        expr: sum(coderd_provisionerd_num_daemons) < 1
+        labels:
+          runbook_url: http://runbook-viewer.obs.svc.cluster.local/coderd#provisionerdreplicas
+  enterprise.yaml: "groups:\\n- name: Licences\\n  rules:\\n  - alert: CoderLicenseSeats\\n    expr: max(coderd_license_active_users) >= 1\\n    labels:\\n      runbook_url: http://runbook-viewer.obs.svc.cluster.local/enterprise#coderlicenseseats"
+  notes.yaml: |
+    groups: not rules
+"""
+
+
+def test_rule_files_in_a_configmap_with_runbook_url_labels_are_checked(tmp_path):
+    """coder/observability: the chart renders its alert rules into a ConfigMap (`coderd.yaml`,
+    `enterprise.yaml` ... as data, mounted into Prometheus), each alert with a `runbook_url` label to
+    the chart's runbook viewer (`/coderd#coderdcpuusage` serves `runbooks/coderd.md`). rbh read
+    ConfigMaps by key only and runbook links from annotations only: the two stale links went unseen
+    (`ProvisionerdReplicas` points to `coderd#provisionerdreplicas`, its section is in
+    `provisionerd.md`; `CoderLicenseSeats` to `enterprise`, a page that does not exist). A value
+    that is not rule groups is not read."""
+    root = tmp_path / "coder"
+    commit_history(root, [{
+        "rbh.yaml": CODER_CONFIG,
+        "compiled/resources.yaml": CODER_RULES,
+        "chart/runbooks/coderd.md": "# Coderd Runbooks\n\n## CoderdCPUUsage\n\nScale up.\n\n## CoderdLicenseSeats\n\nBuy seats.\n",
+        "chart/runbooks/provisionerd.md": "# Provisionerd Runbooks\n\n## ProvisionerdReplicas\n\nStart more.\n",
+    }])
+    assert [f for f in found(check(root)) if f[0].startswith("RBH2")] == [
+        ("RBH203", "compiled/resources.yaml", 16, "runbook_url of alert `ProvisionerdReplicas` points to anchor "
+         "`#provisionerdreplicas`, which `chart/runbooks/coderd.md` does not have"),
+        ("RBH203", "compiled/resources.yaml", 20, "runbook_url of alert `CoderLicenseSeats` points to "
+         "`chart/runbooks/enterprise.md`, which does not exist; create it with `rbh new CoderLicenseSeats`"),
+    ]
