@@ -127,3 +127,28 @@ def test_rule_files_in_a_configmap_with_runbook_url_labels_are_checked(tmp_path)
         ("RBH203", "compiled/resources.yaml", 20, "runbook_url of alert `CoderLicenseSeats` points to "
          "`chart/runbooks/enterprise.md`, which does not exist; create it with `rbh new CoderLicenseSeats`"),
     ]
+
+
+def test_an_alert_whose_runbook_url_label_points_nowhere_says_so_in_the_answer(tmp_path):
+    """coder/observability: `rbh ask CoderLicenseSeats` found the section `CoderdLicenseSeats` by the
+    rule's summary and said the alert "links no runbook", while its `runbook_url` label names a page
+    (`/enterprise#coderlicenseseats`) the chart does not have. The notice now gives that link, so the
+    responder knows the alert's own link is broken (rbh check reports it). An alert whose label
+    resolves is answered through it."""
+    from ask_support import ask_json, index
+
+    root = tmp_path / "coder"
+    commit_history(root, [{
+        "rbh.yaml": CODER_CONFIG,
+        "compiled/resources.yaml": CODER_RULES,
+        "chart/runbooks/coderd.md": "# Coderd Runbooks\n\n## CoderdCPUUsage\n\nScale up the coderd pods.\n\n"
+                                    "## CoderdLicenseSeats\n\nYour Enterprise license is approaching the number of seats purchased.\n",
+    }])
+    index(root)
+    answer = ask_json(root, "CoderLicenseSeats")
+    assert answer["notices"][0] == (
+        "alert `CoderLicenseSeats` (compiled/resources.yaml:20) links no runbook (its runbook_url "
+        "http://runbook-viewer.obs.svc.cluster.local/enterprise#coderlicenseseats is no runbook here): the sections "
+        "below were found by its rule's summary and description")
+    first = ask_json(root, "CoderdCPUUsage")["results"][0]
+    assert (first["path"], first["heading"]) == ("chart/runbooks/coderd.md", "CoderdCPUUsage")
