@@ -134,8 +134,9 @@ def test_an_alert_whose_runbook_url_label_points_nowhere_says_so_in_the_answer(t
     rule's summary and said the alert "links no runbook", while its `runbook_url` label names a page
     (`/enterprise#coderlicenseseats`) the chart does not have. The notice now gives that link, so the
     responder knows the alert's own link is broken (rbh check reports it). An alert whose label
-    resolves is answered through it."""
-    from ask_support import ask_json, index
+    resolves is answered through it, also from an Alertmanager payload that carries it as a label
+    (a renamed alert, so the link is all there is to go by)."""
+    from ask_support import ask_json, index, payload
 
     root = tmp_path / "coder"
     commit_history(root, [{
@@ -152,3 +153,8 @@ def test_an_alert_whose_runbook_url_label_points_nowhere_says_so_in_the_answer(t
         "below were found by its rule's summary and description")
     first = ask_json(root, "CoderdCPUUsage")["results"][0]
     assert (first["path"], first["heading"]) == ("chart/runbooks/coderd.md", "CoderdCPUUsage")
+    body = payload({"labels": {"alertname": "CoderdCPUUsageRenamed",
+                               "runbook_url": "http://runbook-viewer.obs.svc.cluster.local/coderd#coderdcpuusage"},
+                    "annotations": {}})
+    first = ask_json(root, "--alert-json", "-", input=body)["results"][0]
+    assert (first["path"], first["anchor"], first["alert"]["via"]) == ("chart/runbooks/coderd.md", "coderdcpuusage", "payload-runbook_url")
