@@ -90,7 +90,7 @@ def _configmap_rule_files(inv: Inventory, path: str, cm: Any, raw: bytes) -> Non
             used_before = {m: len(locs) for m, locs in inv.metrics_used.items()}
             _read_groups(inv, path, groups, 1)
 
-            def at(line: int) -> int:
+            def at(line: int, key_line: int = key_line, block: bool = block) -> int:
                 return key_line + line if block else key_line
 
             for alert in inv.alerts[first_alert:]:
