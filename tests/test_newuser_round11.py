@@ -1,9 +1,9 @@
 """Round 11 of the new-user trial (bench/README.md): a community's infrastructure docs with its
 compose stacks (openfoodfacts/openfoodfacts-infrastructure) and a monitoring chart whose alert rules
 link the chart's own runbooks (coder/observability), each false error (or missed stale page) reduced
-to a minimal reproduction in a real temporary git repository (names and text as on those pages,
-shortened; both repositories are under the AGPL-3.0 and Apache-2.0 licences, see the round's section
-of bench/README.md).
+to a minimal reproduction in a real temporary git repository (names, commands and a few words as
+on those pages, shortened: coder/observability is CC0 1.0; from openfoodfacts-infrastructure, which
+states no licence, only file, service and host names and single commands are taken, no prose).
 """
 
 from __future__ import annotations
