@@ -21,7 +21,7 @@ source "$(dirname "$0")/mirror.sh"
 # openfoodfacts/openfoodfacts-infrastructure (630 commits): a community's infrastructure and on-call
 # docs as an MkDocs Material site (docs/*.md: one page per service or server (mongodb, redis,
 # postgres, proxmox, nginx reverse proxy, zfs, logs of each host), how-tos (disk space on a VM,
-# fail2ban, crawler mitigation, zfs resync) and 75 incident and change reports (docs/reports/)),
+# fail2ban, crawler mitigation, zfs resync) and 74 incident and change reports (docs/reports/)),
 # beside the servers' configuration (confs/: nginx, systemd units) and docker compose stacks
 # (docker/<stack>/docker-compose.yml).
 clone off openfoodfacts+openfoodfacts-infrastructure b7acc315ba4003487e6294023ca9915603fed1c4
