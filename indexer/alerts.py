@@ -368,10 +368,12 @@ class AlertCatalog:
             labels, ann = mapping(alert.get("labels")), mapping(alert.get("annotations"))
             name = str(labels.get("alertname") or "").strip()
             found: list[AlertMatch] = []
-            hit = self.resolve_url(ann.get("runbook_url") if isinstance(ann.get("runbook_url"), str) else None)
+            # a runbook_url label (coder/observability's rules) reaches the payload among the labels
+            url = ann.get("runbook_url") if isinstance(ann.get("runbook_url"), str) else labels.get("runbook_url")
+            hit = self.resolve_url(url if isinstance(url, str) else None)
             if hit:
                 found.append(AlertMatch(name or "?", hit[0], hit[1], "payload-runbook_url", "payload", None,
-                                        url=_plain_url(ann.get("runbook_url"))))
+                                        url=_plain_url(url)))
             if not found and name:
                 found = self.runbooks_for(self._canonical(name) or name, "payload")
             if not found:
@@ -395,6 +397,9 @@ def unlinked_notice(alert: Alert, searched: bool = True) -> str:
     text, and the documentation link its rule carries instead (``documentation:``, the Ceph mixin's
     annotation; ``doc_url`` ...), when it is a web address. *searched*: sections were found."""
     note = f"alert `{alert.name}` ({alert.loc.path}:{alert.loc.line}) links no runbook"
+    url = _plain_url(alert.runbook_url)
+    if url:  # it has a runbook_url, to a page the repository lacks (rbh check reports it: RBH201/203)
+        note += f" (its runbook_url {url} is no runbook here)"
     if searched:
         note += ": the sections below were found by its rule's summary and description"
     doc = next((str(v).strip() for k, v in sorted(alert.annotations.items())

@@ -120,7 +120,9 @@ class Alert:
 
     @property
     def runbook_url(self) -> str | None:
-        url = self.annotations.get("runbook_url") or self.annotations.get("runbook")
+        # a `runbook_url` label reaches the notification as an annotation does (coder/observability
+        # puts it among the labels); the annotation wins when both are set
+        url = self.annotations.get("runbook_url") or self.annotations.get("runbook") or self.labels.get("runbook_url")
         return str(url).strip() if url else None
 
     @property

@@ -302,6 +302,23 @@ def _comments(line: str) -> list[str]:
         pos = end + 3
 
 
+def _blank_comments(line: str) -> str:
+    """*line* with each ``<!-- ... -->`` closed on it replaced by spaces (columns kept): a comment
+    renders nothing, so a link or command in it is none ("<!-- TODO [OVH](./ovh.md) -->"). An opener
+    inside a code span (an odd number of backticks before it) is text, not a comment."""
+    pos = 0
+    while True:
+        start = line.find("<!--", pos)
+        end = line.find("-->", start + 4) if start >= 0 else -1
+        if end < 0:
+            return line
+        if line.count("`", 0, start) % 2:
+            pos = start + 4
+            continue
+        line = line[:start] + " " * (end + 3 - start) + line[end + 3 :]
+        pos = end + 3
+
+
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
     """Bytes of a runbook file -> text, with problems for binary content or invalid UTF-8."""
     if b"\x00" in data[:8192]:
@@ -523,7 +540,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
         atx = _atx_heading(line) if "#" in line[:4] else None  # at most 3 spaces before the #s
         if atx:
             add_heading(atx[0], atx[1].strip(), lineno)
-            _scan_inline(line, lineno, rb)
+            _scan_inline(_blank_comments(line) if "<!--" in line else line, lineno, rb)
             prev_text, prev_blank = None, True
             continue
         m = _SETEXT.match(line)
@@ -531,7 +548,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
             add_heading(1 if m.group(1)[0] == "=" else 2, prev_text.strip(), lineno - 1)
             prev_text, prev_blank = None, True
             continue
-        _scan_inline(line, lineno, rb)
+        _scan_inline(_blank_comments(line) if "<!--" in line else line, lineno, rb)
         stripped = line.strip()
         is_para = bool(stripped) and not line.startswith("    ") and not re.match(r"^\s*([-*+>|]|\d+[.)])\s", line) and not stripped.startswith("<")
         # Only a one-line paragraph can become a setext heading here (keeps anchors unambiguous).

@@ -62,6 +62,47 @@ def _read_groups(inv: Inventory, path: str, groups: list[Any], doc_line: int) ->
                 inv.metrics_used.setdefault(metric, []).append(Location(path, expr_line))
 
 
+_RULE_FILE_KEY = re.compile(r"\.(?:ya?ml|rules?)$")
+_BLOCK_SCALAR = re.compile(r":\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _configmap_rule_files(inv: Inventory, path: str, cm: Any, raw: bytes) -> None:
+    """Rule files shipped as a ConfigMap's data (``alerts.yaml: |`` with ``groups:``), as plain
+    Prometheus or a chart mounts them: their alerts are read like a rule file's, each at its line in
+    the manifest (the key's line when the file is a quoted one-line string). Only values that parse
+    as rule groups, every group with its rules, count; no other value is read."""
+    data = cm.get("data")
+    if not isinstance(data, dict):
+        return
+    lines = raw.decode("utf-8", "replace").split("\n")
+    for key, value in data.items():
+        if not isinstance(value, str) or not _RULE_FILE_KEY.search(str(key)) or "groups" not in value or "rules" not in value:
+            continue
+        key_line = data.line_of(str(key)) if isinstance(data, Node) else getattr(cm, "line", 1)
+        block = 0 < key_line <= len(lines) and bool(_BLOCK_SCALAR.search(lines[key_line - 1]))
+        parsed = parse_file(f"{path}#{key}", value.encode())
+        for doc in parsed.documents:
+            groups = _groups_of(doc.data)
+            if groups is None or "kind" in doc.data or not _all_rule_groups(groups):
+                continue
+            inv.sources_seen.add(NAME)
+            first_alert, first_record = len(inv.alerts), len(inv.recording_rules)
+            used_before = {m: len(locs) for m, locs in inv.metrics_used.items()}
+            _read_groups(inv, path, groups, 1)
+
+            def at(line: int, key_line: int = key_line, block: bool = block) -> int:
+                return key_line + line if block else key_line
+
+            for alert in inv.alerts[first_alert:]:
+                alert.loc = Location(path, at(alert.loc.line))
+                alert.annotation_lines = {k: at(v) for k, v in alert.annotation_lines.items()}
+            for rec in inv.recording_rules[first_record:]:
+                rec.loc = Location(path, at(rec.loc.line))
+            for metric, locs in inv.metrics_used.items():
+                for i in range(used_before.get(metric, 0), len(locs)):
+                    locs[i] = Location(path, at(locs[i].line))
+
+
 def load(files: dict[str, bytes]) -> Inventory:
     inv = Inventory()
     for path, data in files.items():
@@ -72,6 +113,9 @@ def load(files: dict[str, bytes]) -> Inventory:
         for doc in parsed.documents:
             items = doc.data.get("items") if isinstance(doc.data, dict) and str(doc.data.get("kind", "")).endswith("List") else None
             for item in (items if isinstance(items, list) else [doc.data]):
+                if isinstance(item, dict) and item.get("kind") == "ConfigMap":
+                    _configmap_rule_files(inv, path, item, data)
+                    continue
                 groups = _groups_of(item)
                 if groups is None or (is_json and not _all_rule_groups(groups)):
                     # rule groups written as JSON (promtool reads them: JSON is YAML; kubermatic's docs
