@@ -75,6 +75,7 @@ class RetrievalSettings:
     section_phrase: bool = True  # phrase evidence over all retrieved parts of a section cut for size
     topic_phrase: bool = True  # the query's word pairs a subsection's parent headings repeat count once more
     trouble_titles: bool = True  # a question reporting a failure names a troubleshooting page's title word
+    name_headings: bool = True  # a section headed by an alert-style CamelCase name is titled by it too
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,21 @@ def title_words(text: str) -> set[str]:
             if w:
                 out.add(w)
     return out
+
+
+_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+")
+
+
+def name_heading(h: "Hit") -> str | None:
+    """The nearest heading over a section (its own first, the page title never) that is one
+    CamelCase name and nothing else (``PostgresConnectionsRunningLow``, ``CortexRequestLatency``):
+    an alert's name heading its section on a page of several alerts."""
+    title = h.meta.get("title") or ""
+    for heading in reversed(h.meta.get("heading_path") or []):
+        text = heading.strip().strip("`").strip()
+        if heading != title and _NAME.fullmatch(text):
+            return text
+    return None
 
 
 def word_pairs(words: list[str]) -> set[tuple[str, str]]:
@@ -420,6 +436,7 @@ class Retriever:
         # what the question means but does not say, where "naisdevice" alone would win the match
         failing = self.settings.trouble_titles and reports_failure(query)
         cache: dict[str, float] = {}
+        names: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
             if title not in cache:
@@ -430,7 +447,18 @@ class Retriever:
             # about templates
             if _is_template(title, h.path) and not q & _TEMPLATE_WORDS:
                 continue
-            h.score *= 1.0 + self.settings.title_boost * cache[title]
+            match = cache[title]
+            # a page of one `## AlertName` section per alert: each section's name is its title, as a
+            # page's title is on a page per alert (the title match favoured that layout). One word in
+            # common is no evidence: an alert's name is two to five words about its component, and
+            # "queries" alone names every CortexXxxQueriesYyy
+            name = name_heading(h) if self.settings.name_headings else None
+            if name:
+                if name not in names:
+                    words = title_words(name)
+                    names[name] = _title_match(q, words, self.settings.title_match) if len(q & words) >= 2 else 0.0
+                match = max(match, names[name])
+            h.score *= 1.0 + self.settings.title_boost * match
         return sorted(hits, key=hit_order)
 
     def weigh_phrases(self, query: str, hits: list[Hit]) -> list[Hit]:
