@@ -165,12 +165,14 @@ class Hit:
         return max(self.cosine or 0.0, (self.coverage or 0.0) ** 2)
 
 
-def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> float:
+def _title_match(query_terms: set[str], title_terms: set[str], how: str, nouns: dict[str, str] | None = None) -> float:
     """How well a title matches a query, 0..1: ``title`` = share of the title named by the query
-    (favours short titles), ``dice`` = 2|Q&T| / (|Q|+|T|) (also asks the query to be about the title)."""
+    (favours short titles), ``dice`` = 2|Q&T| / (|Q|+|T|) (also asks the query to be about the title).
+    A query term whose agent noun (*nouns*) the title holds is named ("crawling", "... crawlers")."""
     if not title_terms or not query_terms:
         return 0.0
-    common = len(query_terms & title_terms)
+    nouns = nouns or {}
+    common = sum(1 for t in query_terms if t in title_terms or nouns.get(t, "") in title_terms)
     if how == "dice":
         return 2 * common / (len(query_terms) + len(title_terms))
     return common / len(title_terms)
@@ -435,13 +437,17 @@ class Retriever:
         # for troubleshooting: a page titled "Troubleshooting naisdevice" or "CSI Common Issues" names
         # what the question means but does not say, where "naisdevice" alone would win the match
         failing = self.settings.trouble_titles and reports_failure(query)
+        from rbh.indexer.encoding.terms import agent_nouns  # same package: the index's own word rules
+
+        nouns = agent_nouns(query)  # "bots are crawling" names a title's "crawlers"
         cache: dict[str, float] = {}
         names: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
             if title not in cache:
                 words = title_words(title)
-                cache[title] = _title_match(q | (words & _TROUBLE_WORDS) if failing else q, words, self.settings.title_match)
+                cache[title] = _title_match(q | (words & _TROUBLE_WORDS) if failing else q, words, self.settings.title_match,
+                                            nouns)
             # a page template ("PD Alert Template", `runbook_template.md`) shares its title's words with
             # the questions about the real pages it stands for; its title counts only for a question
             # about templates

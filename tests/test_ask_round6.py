@@ -61,3 +61,29 @@ def test_name_heading():
     assert name_heading(hit("PostgresDown", "Meaning")) is None  # a page per alert: its title is matched already
     assert name_heading(hit("Runbook", "Check the Nginx Configuration")) is None
     assert name_heading(hit("Runbook", "HTTPS", "Postgres")) is None  # an acronym, one word
+
+
+@pytest.fixture(scope="module")
+def infra(tmp_path_factory) -> Path:
+    """Pages written after openfoodfacts-infrastructure's layout (titles and headings only)."""
+    root = tmp_path_factory.mktemp("off") / "off"
+    commit_history(root, [{f"docs/{p.name}": p.read_text(encoding="utf-8") for p in sorted((DATA / "off").glob("*.md"))}])
+    index(root)
+    return root
+
+
+def test_a_verb_in_ing_finds_its_agent_noun(infra):
+    """"bots are crawling" finds the page about "crawlers": Snowball keeps "-er" on short words
+    (crawler, worker, server), so the two never shared a term; before, the fail2ban page answered."""
+    answer = ask_json(infra, "bots are crawling the site and overloading production", "--no-health")
+    assert not answer["no_match"]
+    assert answer["results"][0]["path"] == "docs/how-to-mitigate-crawlers-on-prod.md"
+
+
+def test_agent_nouns():
+    from rbh.indexer.encoding.terms import agent_nouns, query_term_groups, term_id
+
+    assert agent_nouns("bots are crawling, workers keep building") == {"crawl": "crawler", "build": "builder"}
+    # only a verb in -ing: no comparative ("high" -> "higher"), no noun to verb, no -e stem ("using")
+    assert agent_nouns("very high replication lag on the crawler, using the scheduler") == {}
+    assert frozenset({term_id("crawl"), term_id("crawler")}) in query_term_groups("crawling")
