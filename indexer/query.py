@@ -214,17 +214,20 @@ def title_words(text: str) -> set[str]:
     return out
 
 
-_NAME = re.compile(r"[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]+)+")
+_NAME = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*")
 
 
 def name_heading(h: "Hit") -> str | None:
     """The nearest heading over a section (its own first, the page title never) that is one
-    CamelCase name and nothing else (``PostgresConnectionsRunningLow``, ``CortexRequestLatency``):
-    an alert's name heading its section on a page of several alerts."""
+    CamelCase name of two words or more and nothing else (``PostgresConnectionsRunningLow``,
+    ``CoderdCPUUsage``, ``CortexRequestLatency``): an alert's name heading its section on a page of
+    several alerts."""
+    from rbh.indexer.encoding.terms import _CAMEL  # same package: the index's own word rules
+
     title = h.meta.get("title") or ""
     for heading in reversed(h.meta.get("heading_path") or []):
         text = heading.strip().strip("`").strip()
-        if heading != title and _NAME.fullmatch(text):
+        if heading != title and _NAME.fullmatch(text) and len(_CAMEL.findall(text)) > 1:
             return text
     return None
 

@@ -57,6 +57,7 @@ def test_name_heading():
         return Hit(id="x", text="", meta={"title": path[0], "heading_path": list(path)})
 
     assert name_heading(hit("Postgres Runbooks", "PostgresDown")) == "PostgresDown"
+    assert name_heading(hit("Coderd Runbooks", "CoderdCPUUsage")) == "CoderdCPUUsage"
     assert name_heading(hit("Playbooks", "Alerts", "`CortexRequestLatency`", "Read path")) == "CortexRequestLatency"
     assert name_heading(hit("PostgresDown", "Meaning")) is None  # a page per alert: its title is matched already
     assert name_heading(hit("Runbook", "Check the Nginx Configuration")) is None

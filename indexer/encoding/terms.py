@@ -242,8 +242,8 @@ def query_term_groups(text: str) -> list[frozenset[int]]:
     """The query's distinct terms, each as the ids that count as it, for the share of the query a
     section covers: a verb written apart from its particle counts as the verb or the closed compound
     (``fail`` or ``failov``: a page's "Failover" covers "fail over"); the compound a pair yields is no
-    term of its own. A verb written in -ing counts as the verb or its agent noun (``agent_nouns``). Without a listed phrasal verb each group is one term, and the ids are those of
-    ``query_terms``."""
+    term of its own. A verb written in -ing counts as the verb or its agent noun (``agent_nouns``).
+    Without either, each group is one term, and the ids are those of ``query_terms``."""
     alternatives: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
     for t, noun in agent_nouns(text).items():
         alternatives.setdefault(t, {t}).add(noun)
