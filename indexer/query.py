@@ -75,6 +75,7 @@ class RetrievalSettings:
     section_phrase: bool = True  # phrase evidence over all retrieved parts of a section cut for size
     topic_phrase: bool = True  # the query's word pairs a subsection's parent headings repeat count once more
     trouble_titles: bool = True  # a question reporting a failure names a troubleshooting page's title word
+    name_headings: bool = True  # a section headed by an alert-style CamelCase name is titled by it too
 
 
 @dataclass(frozen=True)
@@ -164,12 +165,14 @@ class Hit:
         return max(self.cosine or 0.0, (self.coverage or 0.0) ** 2)
 
 
-def _title_match(query_terms: set[str], title_terms: set[str], how: str) -> float:
+def _title_match(query_terms: set[str], title_terms: set[str], how: str, nouns: dict[str, str] | None = None) -> float:
     """How well a title matches a query, 0..1: ``title`` = share of the title named by the query
-    (favours short titles), ``dice`` = 2|Q&T| / (|Q|+|T|) (also asks the query to be about the title)."""
+    (favours short titles), ``dice`` = 2|Q&T| / (|Q|+|T|) (also asks the query to be about the title).
+    A query term whose agent noun (*nouns*) the title holds is named ("crawling", "... crawlers")."""
     if not title_terms or not query_terms:
         return 0.0
-    common = len(query_terms & title_terms)
+    nouns = nouns or {}
+    common = sum(1 for t in query_terms if t in title_terms or nouns.get(t, "") in title_terms)
     if how == "dice":
         return 2 * common / (len(query_terms) + len(title_terms))
     return common / len(title_terms)
@@ -209,6 +212,24 @@ def title_words(text: str) -> set[str]:
             if w:
                 out.add(w)
     return out
+
+
+_NAME = re.compile(r"[A-Z][A-Za-z0-9]*[a-z][A-Za-z0-9]*")
+
+
+def name_heading(h: "Hit") -> str | None:
+    """The nearest heading over a section (its own first, the page title never) that is one
+    CamelCase name of two words or more and nothing else (``PostgresConnectionsRunningLow``,
+    ``CoderdCPUUsage``, ``CortexRequestLatency``): an alert's name heading its section on a page of
+    several alerts."""
+    from rbh.indexer.encoding.terms import _CAMEL  # same package: the index's own word rules
+
+    title = h.meta.get("title") or ""
+    for heading in reversed(h.meta.get("heading_path") or []):
+        text = heading.strip().strip("`").strip()
+        if heading != title and _NAME.fullmatch(text) and len(_CAMEL.findall(text)) > 1:
+            return text
+    return None
 
 
 def word_pairs(words: list[str]) -> set[tuple[str, str]]:
@@ -419,18 +440,34 @@ class Retriever:
         # for troubleshooting: a page titled "Troubleshooting naisdevice" or "CSI Common Issues" names
         # what the question means but does not say, where "naisdevice" alone would win the match
         failing = self.settings.trouble_titles and reports_failure(query)
+        from rbh.indexer.encoding.terms import agent_nouns  # same package: the index's own word rules
+
+        nouns = agent_nouns(query)  # "bots are crawling" names a title's "crawlers"
         cache: dict[str, float] = {}
+        names: dict[str, float] = {}
         for h in hits:
             title = h.meta.get("title") or ""
             if title not in cache:
                 words = title_words(title)
-                cache[title] = _title_match(q | (words & _TROUBLE_WORDS) if failing else q, words, self.settings.title_match)
+                cache[title] = _title_match(q | (words & _TROUBLE_WORDS) if failing else q, words, self.settings.title_match,
+                                            nouns)
             # a page template ("PD Alert Template", `runbook_template.md`) shares its title's words with
             # the questions about the real pages it stands for; its title counts only for a question
             # about templates
             if _is_template(title, h.path) and not q & _TEMPLATE_WORDS:
                 continue
-            h.score *= 1.0 + self.settings.title_boost * cache[title]
+            match = cache[title]
+            # a page of one `## AlertName` section per alert: each section's name is its title, as a
+            # page's title is on a page per alert (the title match favoured that layout). One word in
+            # common is no evidence: an alert's name is two to five words about its component, and
+            # "queries" alone names every CortexXxxQueriesYyy
+            name = name_heading(h) if self.settings.name_headings else None
+            if name:
+                if name not in names:
+                    words = title_words(name)
+                    names[name] = _title_match(q, words, self.settings.title_match) if len(q & words) >= 2 else 0.0
+                match = max(match, names[name])
+            h.score *= 1.0 + self.settings.title_boost * match
         return sorted(hits, key=hit_order)
 
     def weigh_phrases(self, query: str, hits: list[Hit]) -> list[Hit]:

@@ -216,13 +216,37 @@ def join_phrasal_verbs(text: str) -> str:
     return "".join(out) + text[pos:] if out else text
 
 
+_GERUND = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]{2,}ing)(?![A-Za-z0-9_])")
+
+
+def agent_nouns(text: str) -> dict[str, str]:
+    """Index term -> the index term of its agent noun, for each verb *text* writes in -ing
+    ("bots are crawling" -> ``{"crawl": "crawler"}``).
+
+    Snowball removes "-er" only in a word's R2 region: long words lose it ("scheduler", "provisioner"
+    and "container" stem as their verbs do), short ones keep it ("crawler", "worker", "server",
+    "builder"), so "bots are crawling" never met a page "How to mitigate crawlers" (new-user round 11).
+    Only a verb written with -ing asks for its noun: any word + "er" also makes comparatives ("high
+    physical replication lag" asked for "higher" and lost two cnpg alerts), and the reverse, noun to
+    verb, would strip "user" to "us", "cluster" to "clust". A verb whose stem keeps a final e ("using")
+    gets no noun."""
+    out: dict[str, str] = {}
+    for m in _GERUND.finditer(text):
+        t = _word(m.group(1).lower())
+        if t and t.isalpha() and len(t) > 2 and not t.endswith(("e", "er", "ing")):
+            out[t] = t + "er"
+    return out
+
+
 def query_term_groups(text: str) -> list[frozenset[int]]:
     """The query's distinct terms, each as the ids that count as it, for the share of the query a
     section covers: a verb written apart from its particle counts as the verb or the closed compound
     (``fail`` or ``failov``: a page's "Failover" covers "fail over"); the compound a pair yields is no
-    term of its own. Without a listed phrasal verb each group is one term, and the ids are those of
-    ``query_terms``."""
+    term of its own. A verb written in -ing counts as the verb or its agent noun (``agent_nouns``).
+    Without either, each group is one term, and the ids are those of ``query_terms``."""
     alternatives: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
+    for t, noun in agent_nouns(text).items():
+        alternatives.setdefault(t, {t}).add(noun)
     for word, *_, c in _phrasal_pairs(text):
         verb = _word(word) or word
         alternatives.setdefault(verb, {verb}).add(_word(c) or c)
