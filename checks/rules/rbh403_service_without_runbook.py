@@ -4,7 +4,8 @@
 Lists catalog `Component` entities and workloads (Deployments, StatefulSets, DaemonSets, CronJobs by
 default; option `kinds`) that no runbook is about. A runbook is about a service when its front matter
 `service` names it, its commands or URLs name the object, or its file name is the service's name; a
-workload also counts as covered through its `app`/`app.kubernetes.io/*` labels or its namespace.
+workload also counts as covered through its `app`/`app.kubernetes.io/*` labels or its namespace, and
+through any of the names and namespaces kustomizations build it into.
 Findings point at the manifest and are informational.
 
 ## Why it matters
@@ -42,10 +43,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         if entity.kind in kinds and entity.kind == "Component" and not ({entity.name, entity.system} & covered):
             yield ctx.finding(entity.loc.path, entity.loc.line, 1, f"catalog component `{entity.name}` has no runbook",
                               reference=f"component/{entity.name}", strength="manifest")
+    # one declaration built into several namespaces or names (kustomize overlays, namePrefix) is one
+    # workload: a runbook about any of its builds covers it
+    built_covered = {(w.loc.path, w.loc.line) for w in inv.workloads
+                     if w.kind in kinds and (service_names(w) & covered or w.namespace in covered)}
     for w in inv.workloads:
-        if w.kind not in kinds:
-            continue
-        if service_names(w) & covered or w.namespace in covered:
+        if w.kind not in kinds or (w.loc.path, w.loc.line) in built_covered:
             continue
         yield ctx.finding(w.loc.path, w.loc.line, 1, f"{w.kind.lower()} `{w.name}` (namespace `{w.namespace}`) has no runbook",
                           reference=f"{w.kind.lower()}/{w.namespace}/{w.name}", strength="manifest")

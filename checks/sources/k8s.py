@@ -2,9 +2,10 @@
 
 Multi-document files and ``List`` kinds are expanded. Rendered Helm (``helm template``) and Kustomize
 (``kustomize build``) output is plain Kubernetes YAML and is read the same way. Unrendered Kustomize is
-read for what it says about namespaces: a ``kustomization.yaml`` with ``namespace: X`` puts the objects
-of the files it lists (and of the bases it names, recursively) in ``X`` too, so a base applied by a
-staging and a prod overlay exists in both namespaces.
+read for what it says about namespaces and names: a ``kustomization.yaml`` with ``namespace: X`` puts the
+objects of the files it lists (and of the bases it names, recursively) in ``X`` too, so a base applied by
+a staging and a prod overlay exists in both namespaces; with ``namePrefix: p-`` (``nameSuffix``) they
+also exist as ``p-NAME``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from rbh.checks.sources._yaml import Node, mapping, parse_file
 
 NAME = "k8s"
 SKIP_API_GROUPS = ("backstage.io/",  # catalog entities look like Kubernetes objects but are not
-                   "kustomize.config.k8s.io/")  # build instructions (read by _kustomize_namespaces), not cluster objects
+                   "kustomize.config.k8s.io/")  # build instructions (read by _kustomize_placements), not cluster objects
 KUSTOMIZATION_FILES = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 # Gateway API routes: their backendRefs name Services (kind Service unless said otherwise)
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TCPRoute", "TLSRoute", "UDPRoute")
@@ -232,10 +233,13 @@ def _add_object(inv: Inventory, obj: dict, path: str, default_line: int) -> None
         inv.objects.append(K8sObject(kind, name, namespace, loc, labels, refs))
 
 
-def _kustomize_namespaces(files: dict[str, bytes]) -> dict[str, set[str]]:
-    """Manifest file -> the namespaces kustomizations with ``namespace:`` put its objects in. A
-    kustomization's ``resources`` (and the older ``bases``) are files or folders with a kustomization of
-    their own; the outermost namespace wins, as in ``kustomize build``. Remote resources are ignored."""
+def _kustomize_placements(files: dict[str, bytes]) -> dict[str, set[tuple[str | None, str, str]]]:
+    """Manifest file -> the (namespace, name prefix, name suffix) kustomizations give its objects: a
+    kustomization's ``namespace:``, ``namePrefix:`` and ``nameSuffix:`` apply to the files it lists in
+    ``resources`` (and the older ``bases``), which are files or folders with a kustomization of their
+    own. As in ``kustomize build``, the outermost namespace wins and prefixes and suffixes add up
+    (outer prefix first, outer suffix last). Every kustomization counts as a build of its own, so a base
+    applied by a staging and a prod overlay exists in both namespaces. Remote resources are ignored."""
     kustomizations: dict[str, dict] = {}
     for path, data in files.items():
         if posixpath.basename(path) in KUSTOMIZATION_FILES:
@@ -244,11 +248,15 @@ def _kustomize_namespaces(files: dict[str, bytes]) -> dict[str, set[str]]:
                     kustomizations[posixpath.dirname(path)] = doc.data
                     break
 
-    def reachable(folder: str, seen: set[str]) -> set[str]:
+    def text(k: dict, key: str) -> str:
+        value = k.get(key)
+        return value if isinstance(value, str) else ""
+
+    def reachable(folder: str, seen: set[str]) -> set[tuple[str, str | None, str, str]]:
         if folder in seen or folder not in kustomizations:
             return set()
         seen.add(folder)
-        out: set[str] = set()
+        inner: set[tuple[str, str | None, str, str]] = set()
         k = kustomizations[folder]
         for key in ("resources", "bases"):
             for entry in k.get(key) or [] if isinstance(k.get(key), list) else []:
@@ -256,22 +264,23 @@ def _kustomize_namespaces(files: dict[str, bytes]) -> dict[str, set[str]]:
                     continue
                 target = posixpath.normpath(posixpath.join(folder, entry))
                 if target in files:
-                    out.add(target)
+                    inner.add((target, None, "", ""))
                 else:
-                    out |= reachable(target, seen)
-        return out
+                    inner |= reachable(target, seen)
+        ns, prefix, suffix = text(k, "namespace") or None, text(k, "namePrefix"), text(k, "nameSuffix")
+        return {(path, ns or inner_ns, prefix + inner_prefix, inner_suffix + suffix)
+                for path, inner_ns, inner_prefix, inner_suffix in inner}
 
-    placed: dict[str, set[str]] = {}
-    for folder, k in kustomizations.items():
-        ns = k.get("namespace")
-        if isinstance(ns, str) and ns:
-            for path in reachable(folder, set()):
-                placed.setdefault(path, set()).add(ns)
+    placed: dict[str, set[tuple[str | None, str, str]]] = {}
+    for folder in kustomizations:
+        for path, ns, prefix, suffix in reachable(folder, set()):
+            if ns or prefix or suffix:
+                placed.setdefault(path, set()).add((ns, prefix, suffix))
     return placed
 
 
-def _place_in_kustomize_namespaces(inv: Inventory, placed: dict[str, set[str]]) -> None:
-    """A copy of each object of a file a kustomization places in a namespace, in that namespace."""
+def _place_as_kustomized(inv: Inventory, placed: dict[str, set[tuple[str | None, str, str]]]) -> None:
+    """A copy of each object of a file a kustomization places in a namespace or renames, as placed."""
     if not placed:
         return
     inv.workloads.extend(_copies(inv.workloads, placed))
@@ -282,16 +291,22 @@ def _place_in_kustomize_namespaces(inv: Inventory, placed: dict[str, set[str]]) 
 
 
 _Placed = TypeVar("_Placed", Workload, Service, KeyedObject, K8sObject)
+_NOT_RENAMED = {"Namespace", "CustomResourceDefinition"}  # kustomize keeps their names (a CRD's is plural.group)
 
 
-def _copies(group: list[_Placed], placed: dict[str, set[str]]) -> list[_Placed]:
+def _copies(group: list[_Placed], placed: dict[str, set[tuple[str | None, str, str]]]) -> list[_Placed]:
     out: list[_Placed] = []
     for obj in group:
-        if getattr(obj, "kind", "") == "Namespace":
+        kind = getattr(obj, "kind", "")
+        if kind == "Namespace":
             continue
-        for ns in sorted(placed.get(obj.loc.path, ())):
-            if ns != obj.namespace:
-                out.append(dataclasses.replace(obj, namespace=ns))
+        seen = {(obj.namespace, obj.name)}
+        for ns, prefix, suffix in sorted(placed.get(obj.loc.path, ()), key=lambda p: (p[0] or "", p[1], p[2])):
+            name = obj.name if kind in _NOT_RENAMED else prefix + obj.name + suffix
+            where = (ns or obj.namespace, name)
+            if where not in seen:
+                seen.add(where)
+                out.append(dataclasses.replace(obj, namespace=where[0], name=name))
     return out
 
 
@@ -313,5 +328,5 @@ def load(files: dict[str, bytes]) -> Inventory:
                 if obj["kind"] in CORE_KINDS:  # monitoring objects alone do not make a cluster inventory
                     inv.sources_seen.add(NAME)
                 _add_object(inv, obj, path, doc.line)
-    _place_in_kustomize_namespaces(inv, _kustomize_namespaces(files))
+    _place_as_kustomized(inv, _kustomize_placements(files))
     return inv

@@ -1,0 +1,40 @@
+"""Round 12 of the new-user trial (bench/README.md): a PostgreSQL operator's user guide beside its
+install manifests and samples (cloudnative-pg/cloudnative-pg, Apache-2.0), each false error reduced to
+a minimal reproduction in a real temporary git repository (object names and single commands as on
+those pages, shortened; the prose is our own).
+"""
+
+from __future__ import annotations
+
+from checks_support import commit_history
+from newuser_support import check, found
+
+CONFIG = 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["config/**/*.yaml"]\n'
+MANAGER = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: controller-manager\n  namespace: system\n"
+           "spec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        image: op:1\n")
+
+
+def test_a_kustomization_name_prefix_names_the_objects_it_builds(tmp_path):
+    """cloudnative-pg: `config/manager/manager.yaml` declares the Deployment `controller-manager`;
+    `config/default/kustomization.yaml` builds it with `namespace: cnpg-system` and `namePrefix:
+    cnpg-`, so the cluster has `cnpg-controller-manager` in `cnpg-system`, which the troubleshooting
+    page restarts. Prefixes and suffixes add up through bases (outer prefix first); a name no build
+    makes is still reported."""
+    root = tmp_path / "cnpg"
+    commit_history(root, [{
+        "rbh.yaml": CONFIG,
+        "config/manager/manager.yaml": MANAGER,
+        "config/manager/kustomization.yaml": "resources:\n- manager.yaml\nnameSuffix: -v1\n",
+        "config/default/kustomization.yaml": "namespace: cnpg-system\nnamePrefix: cnpg-\nresources:\n- ../manager\n",
+        "docs/troubleshooting.md":
+            "# Troubleshooting\n\n```shell\nkubectl logs -n cnpg-system deployment/cnpg-controller-manager-v1\n"
+            "kubectl rollout restart deployment -n system controller-manager\n"
+            "kubectl rollout restart deployment -n cnpg-system cnpg-controller-manager\n"
+            "kubectl rollout restart deployment -n cnpg-system cnpg-manager-v1\n```\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH101", "docs/troubleshooting.md", 6, "deployment `cnpg-controller-manager` not found in namespace "
+         "`cnpg-system` or any other"),
+        ("RBH101", "docs/troubleshooting.md", 7, "deployment `cnpg-manager-v1` not found in namespace "
+         "`cnpg-system` or any other"),
+    ]
