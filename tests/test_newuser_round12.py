@@ -38,3 +38,28 @@ def test_a_kustomization_name_prefix_names_the_objects_it_builds(tmp_path):
         ("RBH101", "docs/troubleshooting.md", 7, "deployment `cnpg-manager-v1` not found in namespace "
          "`cnpg-system` or any other"),
     ]
+
+
+def test_a_name_handed_to_a_kubectl_plugin_is_made_by_the_page(tmp_path):
+    """cloudnative-pg: the plugin pages run `kubectl cnpg certificate cluster-cert --cnpg-cluster
+    CLUSTER --cnpg-user USER` and then `kubectl get secret cluster-cert`; the benchmarking page runs
+    `kubectl cnpg fio fio-job -n fio` and then `kubectl get deployment/fio-job -n fio`. A plugin is a
+    program rbh cannot read: the name it gets after its sub-command may be an object it makes, so a
+    later command naming it is not judged. Before the plugin line, and a name the plugin never got,
+    still are."""
+    root = tmp_path / "cnpg"
+    commit_history(root, [{
+        "rbh.yaml": CONFIG,
+        "config/manager/manager.yaml": MANAGER,
+        "docs/plugin.md":
+            "# Plugin\n\n```sh\nkubectl get secret cluster-cert\n"
+            "kubectl cnpg certificate cluster-cert --cnpg-cluster CLUSTER --cnpg-user USER\n"
+            "kubectl get secret cluster-cert -o json\n"
+            "kubectl cnpg fio fio-job -n fio --storageClass standard\n"
+            "kubectl get deployment/fio-job -n fio\n"
+            "kubectl get secret other-cert\n```\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH101"] == [
+        ("RBH101", "docs/plugin.md", 4, "secret `cluster-cert` not found in the manifests"),
+        ("RBH101", "docs/plugin.md", 9, "secret `other-cert` not found in the manifests"),
+    ]

@@ -80,7 +80,7 @@ class KubectlCall:
     output: str | None = None
     patch: str | None = None
     files: list[Token] = field(default_factory=list)  # -f/--filename arguments
-    created: list[tuple[str, str, Token]] = field(default_factory=list)  # objects the command creates (kind, name, token)
+    created: list[tuple[str | None, str, Token]] = field(default_factory=list)  # objects the command creates (kind, name, token)
     name_flag: Token | None = None  # --name (kubectl expose: the Service's name)
     misread: str | None = None  # `-namespace`: a long flag with one dash, read as `-n amespace`
 
@@ -151,8 +151,15 @@ def parse_kubectl(tokens: list[Token]) -> KubectlCall | None:
         else:
             positionals.append(tok)
         i += 1
-    if call.verb is None or call.verb not in _SUBCOMMANDS:
-        return call if call.verb else None
+    if call.verb is None:
+        return None
+    if call.verb not in _SUBCOMMANDS:
+        # a plugin (`kubectl cnpg certificate cluster-cert`, `kubectl cnpg fio fio-job -n fio`): a program
+        # rbh cannot read; the name it is handed after its sub-command may be an object it makes, of a
+        # kind nobody can tell (kind None: any kind of that name)
+        if len(positionals) > 1:
+            call.created.append((None, positionals[1].text, positionals[1]))
+        return call
     verb = call.verb
     if verb in ("rollout", "set", "auth", "config", "adm") and positionals:
         call.verb = f"{verb} {positionals[0].text}"

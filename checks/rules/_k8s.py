@@ -45,12 +45,12 @@ def checkable_refs(ctx) -> Iterator[tuple]:
 def made_here(ctx, rb, ref: Reference) -> bool:
     """True when the runbook itself made *ref*'s object on an earlier line, or filled its namespace
     from outside the repository: ``kubectl create deployment nginx``, ``kubectl expose``, ``kubectl
-    run``, a heredoc manifest, ``kubectl apply -f FILE`` of a repository file that declares it (next to
+    run``, a name handed to a kubectl plugin (``kubectl cnpg certificate cluster-cert``), a heredoc manifest, ``kubectl apply -f FILE`` of a repository file that declares it (next to
     the page, linked from it, or by its GitHub URL); ``helm install REL CHART -n NS`` of a chart from
     elsewhere or ``kubectl apply -n NS -f URL`` of another repository's manifest (whatever it names in
     NS afterwards comes from there, which no manifest here can contradict)."""
     made, filled = _made_by(ctx, rb)
-    line = made.get((ref.resource, ref.name)) if ref.name else None
+    line = made.get((ref.resource, ref.name), made.get((None, ref.name))) if ref.name else None  # None: a plugin's, any kind
     if line is not None and ref.line >= line:
         return True
     line = filled.get(ref.namespace) if ref.namespace else None
