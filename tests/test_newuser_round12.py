@@ -63,3 +63,32 @@ def test_a_name_handed_to_a_kubectl_plugin_is_made_by_the_page(tmp_path):
         ("RBH101", "docs/plugin.md", 4, "secret `cluster-cert` not found in the manifests"),
         ("RBH101", "docs/plugin.md", 9, "secret `other-cert` not found in the manifests"),
     ]
+
+
+def test_a_chart_installed_without_a_namespace_makes_objects_named_after_its_release(tmp_path):
+    """cloudnative-pg: the quickstart installs the Prometheus community's chart with `helm upgrade
+    --install -f URL prometheus-community prometheus-community/kube-prometheus-stack` (no `-n`) and
+    then runs `kubectl port-forward svc/prometheus-community-kube-prometheus 9090`. The chart is from
+    elsewhere and its objects are named after the release: from that line on, a name `REL` or `REL-*`
+    without `-n` is the chart's. Other names, names before the install, and a chart of the repository
+    are still judged."""
+    root = tmp_path / "cnpg"
+    commit_history(root, [{
+        "rbh.yaml": CONFIG,
+        "config/manager/manager.yaml": MANAGER,
+        "charts/local/Chart.yaml": "apiVersion: v2\nname: local\nversion: 0.1.0\n",
+        "docs/quickstart.md":
+            "# Quickstart\n\n```sh\nkubectl port-forward svc/prometheus-community-grafana 3000:80\n"
+            "helm upgrade --install \\\n  -f https://example.com/values.yaml \\\n  prometheus-community \\\n"
+            "  prometheus-community/kube-prometheus-stack\n"
+            "kubectl port-forward svc/prometheus-community-kube-prometheus 9090\n"
+            "kubectl port-forward svc/prometheus-community-grafana 3000:80\n"
+            "kubectl get svc prometheus-operated\n"
+            "helm install mine ./charts/local\n"
+            "kubectl get svc mine-web\n```\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH101"] == [
+        ("RBH101", "docs/quickstart.md", 4, "service `prometheus-community-grafana` not found in the manifests"),
+        ("RBH101", "docs/quickstart.md", 11, "service `prometheus-operated` not found in the manifests"),
+        ("RBH101", "docs/quickstart.md", 13, "service `mine-web` not found in the manifests"),
+    ]

@@ -124,7 +124,7 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
 
 
 _APPLY_VERBS = ("apply", "create", "replace")
-MADE_KINDS = ("k8s-created", "k8s-applied", "k8s-filled")  # what a runbook makes, as opposed to what it names
+MADE_KINDS = ("k8s-created", "k8s-applied", "k8s-filled", "k8s-released")  # what a runbook makes, as opposed to what it names
 # helm flags that take a value (the rest are booleans): to find the release and chart positionals
 _HELM_VALUE_FLAGS = {"-f", "--values", "--set", "--set-string", "--set-file", "--set-json", "--set-literal", "--version",
                      "--repo", "-n", "--namespace", "--kube-context", "--kubeconfig", "--timeout", "--description",
@@ -134,11 +134,13 @@ _HELM_VALUE_FLAGS = {"-f", "--values", "--set", "--set-string", "--set-file", "-
 
 def _helm_refs(rb: Runbook, tokens: list[Token], strength: str, text: str) -> Iterator[Reference]:
     """``helm install|upgrade [--install] RELEASE CHART -n NS``: a ``k8s-filled`` reference for NS (the
-    chart's objects are in NS from here on, whatever they are called), with the chart in ``extra``."""
+    chart's objects are in NS from here on, whatever they are called), with the chart in ``extra``;
+    without ``-n``, a ``k8s-released`` reference for RELEASE (the chart's objects named after it)."""
     if len(tokens) < 2 or tokens[1].text not in ("install", "upgrade"):
         return
     namespace: Token | None = None
     positionals: list[str] = []
+    positional_tokens: list[Token] = []
     i = 2
     while i < len(tokens):
         t = tokens[i].text
@@ -155,10 +157,21 @@ def _helm_refs(rb: Runbook, tokens: list[Token], strength: str, text: str) -> It
                 i += 1
         else:
             positionals.append(t)
+            positional_tokens.append(tokens[i])
         i += 1
-    if namespace is None or is_placeholder(namespace.text) or not positionals:
+    if not positionals:
         return
     chart = positionals[1] if len(positionals) > 1 else positionals[0]  # `helm install CHART --generate-name`
+    if namespace is None:
+        # no namespace: the current one, which later commands without -n share; what the chart makes
+        # there is named after the release (REL, REL-*), which is all that can be said of it
+        release = positional_tokens[0] if len(positionals) > 1 else None
+        if release is not None and not is_placeholder(release.text):
+            yield Reference("k8s-released", release.text, rb.path, release.line, release.column, strength,
+                            verb=f"helm {tokens[1].text}", text=text, extra={"chart": chart})
+        return
+    if is_placeholder(namespace.text):
+        return
     yield Reference("k8s-filled", namespace.text, rb.path, namespace.line, namespace.column, strength,
                     namespace=namespace.text, verb=f"helm {tokens[1].text}", text=text, extra={"chart": chart})
 

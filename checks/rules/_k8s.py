@@ -47,17 +47,20 @@ def made_here(ctx, rb, ref: Reference) -> bool:
     from outside the repository: ``kubectl create deployment nginx``, ``kubectl expose``, ``kubectl
     run``, a name handed to a kubectl plugin (``kubectl cnpg certificate cluster-cert``), a heredoc manifest, ``kubectl apply -f FILE`` of a repository file that declares it (next to
     the page, linked from it, or by its GitHub URL); ``helm install REL CHART -n NS`` of a chart from
-    elsewhere or ``kubectl apply -n NS -f URL`` of another repository's manifest (whatever it names in
+    elsewhere (without ``-n``: the objects named REL or REL-* that later commands without ``-n`` name) or ``kubectl apply -n NS -f URL`` of another repository's manifest (whatever it names in
     NS afterwards comes from there, which no manifest here can contradict)."""
-    made, filled = _made_by(ctx, rb)
+    made, filled, released = _made_by(ctx, rb)
     line = made.get((ref.resource, ref.name), made.get((None, ref.name))) if ref.name else None  # None: a plugin's, any kind
     if line is not None and ref.line >= line:
         return True
+    if ref.name and not ref.namespace and any(ref.line >= at and (ref.name == rel or ref.name.startswith(rel + "-"))
+                                              for rel, at in released.items()):
+        return True  # a chart from elsewhere installed without -n: its objects are named after the release
     line = filled.get(ref.namespace) if ref.namespace else None
     return line is not None and ref.line >= line
 
 
-def _made_by(ctx, rb) -> tuple[dict[tuple[str | None, str], int], dict[str, int]]:
+def _made_by(ctx, rb) -> tuple[dict[tuple[str | None, str], int], dict[str, int], dict[str, int]]:
     cached = ctx.made_cache.get(rb.path)
     if cached is not None:
         return cached
@@ -72,15 +75,16 @@ def _made_by(ctx, rb) -> tuple[dict[tuple[str | None, str], int], dict[str, int]
                 made.setdefault((kind, name), a.line)
         elif a.name.startswith(("http://", "https://")) and a.namespace:
             filled.setdefault(a.namespace, a.line)
-    for h in ctx.refs(rb, "k8s-filled"):
+    released: dict[str, int] = {}
+    for h in [*ctx.refs(rb, "k8s-filled"), *ctx.refs(rb, "k8s-released")]:
         chart = h.extra.get("chart", "")
         local = safe_relpath(ctx.root, posixpath.join(posixpath.dirname(rb.path), chart)) if not chart.startswith(("/", "~")) else None
         in_repo = local is not None and (local in ctx.directories or local in ctx.files) \
             or chart.strip("./") in ctx.directories
         if not in_repo:
-            filled.setdefault(h.name, h.line)
-    ctx.made_cache[rb.path] = (made, filled)
-    return made, filled
+            (filled if h.kind == "k8s-filled" else released).setdefault(h.name, h.line)
+    ctx.made_cache[rb.path] = (made, filled, released)
+    return made, filled, released
 
 
 def checkable(inv: Inventory, ref: Reference) -> bool:

@@ -11,7 +11,8 @@ them (`kubectl create deployment nginx`, `kubectl expose`, `kubectl run`, a name
 plugin after its sub-command, which may make it: `kubectl cnpg certificate cluster-cert`), a manifest applied from a
 heredoc `kubectl apply -f - <<EOF`, `kubectl apply -f FILE` of a repository file that declares it: next
 to the page, linked from it or by its GitHub URL), nor objects in a namespace the runbook filled from
-outside the repository on an earlier line (`helm install REL CHART -n NS` of a chart from elsewhere,
+outside the repository on an earlier line (`helm install REL CHART -n NS` of a chart from elsewhere;
+without `-n`, the objects named `REL` or `REL-*` that later commands without `-n` name;
 `kubectl apply -n NS -f URL` of another repository's manifest), nor Services a cluster always has (`kubernetes` in
 `default`, `kube-dns` in `kube-system`) or that the manifests depend on: an Ingress or Gateway API
 route sends traffic to it, or another object's spec names it by its in-cluster DNS name (a Probe's
