@@ -94,10 +94,10 @@ def _kubectl_refs(rb: Runbook, call: KubectlCall, program: Token, strength: str,
         where = tok or program
         yield Reference("k8s", name, line=where.line, column=where.column, resource=kind, ports=list(call.ports), **base)
         emitted = True
-    for kind, name, tok in call.created:
+    for made_kind, name, tok in call.created:  # made_kind None: a plugin's, any kind
         if name and not is_placeholder(name):
             # not checked against the manifests: what the runbook itself makes exists from here on
-            yield Reference("k8s-created", name, line=tok.line, column=tok.column, resource=kind, **base)
+            yield Reference("k8s-created", name, line=tok.line, column=tok.column, resource=made_kind, **base)
     if not emitted and (call.namespace or call.selector or call.container):
         yield Reference("k8s", "", line=program.line, column=program.column, resource=None, **base)
     for kind, name, _tok in call.objects:
