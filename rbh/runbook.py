@@ -12,7 +12,7 @@ import bisect
 import datetime as dt
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -289,34 +289,37 @@ def _atx_heading(line: str) -> tuple[int, str] | None:
     return len(m.group(1)), rest
 
 
-def _comments(line: str) -> list[str]:
-    """Texts of the ``<!-- ... -->`` comments closed on *line* (first "-->" after each opener)."""
-    out: list[str] = []
+def _comment_spans(line: str, *, outside_code: bool = False) -> Iterator[tuple[int, int]]:
+    """(start, end) of each ``<!-- ... -->`` comment closed on *line*: its opener's index and its
+    closer's (the first "-->" after the opener). With *outside_code*, an opener inside a code span
+    (an odd number of backticks before it) is text, not a comment."""
     pos = 0
     while True:
         start = line.find("<!--", pos)
         end = line.find("-->", start + 4) if start >= 0 else -1
         if end < 0:
-            return out
-        out.append(line[start + 4 : end])
+            return
+        if outside_code and line.count("`", 0, start) % 2:
+            pos = start + 4
+            continue
+        yield start, end
         pos = end + 3
+
+
+def _comments(line: str) -> list[str]:
+    """Texts of the ``<!-- ... -->`` comments closed on *line*."""
+    return [line[start + 4 : end] for start, end in _comment_spans(line)]
 
 
 def _blank_comments(line: str) -> str:
-    """*line* with each ``<!-- ... -->`` closed on it replaced by spaces (columns kept): a comment
-    renders nothing, so a link or command in it is none ("<!-- TODO [OVH](./ovh.md) -->"). An opener
-    inside a code span (an odd number of backticks before it) is text, not a comment."""
-    pos = 0
-    while True:
-        start = line.find("<!--", pos)
-        end = line.find("-->", start + 4) if start >= 0 else -1
-        if end < 0:
-            return line
-        if line.count("`", 0, start) % 2:
-            pos = start + 4
-            continue
+    """*line* with each ``<!-- ... -->`` closed on it (not in a code span) replaced by spaces,
+    columns kept: a comment renders nothing, so a link or command in it is none
+    ("<!-- TODO [OVH](./ovh.md) -->")."""
+    if "<!--" not in line:
+        return line
+    for start, end in list(_comment_spans(line, outside_code=True)):
         line = line[:start] + " " * (end + 3 - start) + line[end + 3 :]
-        pos = end + 3
+    return line
 
 
 def decode(data: bytes) -> tuple[str | None, list[Problem]]:
@@ -540,7 +543,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
         atx = _atx_heading(line) if "#" in line[:4] else None  # at most 3 spaces before the #s
         if atx:
             add_heading(atx[0], atx[1].strip(), lineno)
-            _scan_inline(_blank_comments(line) if "<!--" in line else line, lineno, rb)
+            _scan_inline(_blank_comments(line), lineno, rb)
             prev_text, prev_blank = None, True
             continue
         m = _SETEXT.match(line)
@@ -548,7 +551,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
             add_heading(1 if m.group(1)[0] == "=" else 2, prev_text.strip(), lineno - 1)
             prev_text, prev_blank = None, True
             continue
-        _scan_inline(_blank_comments(line) if "<!--" in line else line, lineno, rb)
+        _scan_inline(_blank_comments(line), lineno, rb)
         stripped = line.strip()
         is_para = bool(stripped) and not line.startswith("    ") and not re.match(r"^\s*([-*+>|]|\d+[.)])\s", line) and not stripped.startswith("<")
         # Only a one-line paragraph can become a setext heading here (keeps anchors unambiguous).
