@@ -78,3 +78,22 @@ ask_questions() {
   done
   grep -h '^\[1\]\|^No runbook' "$DATA/$name.ask.txt" | sed "s/^/    $name: /" || true
 }
+
+# The round itself: every repository's check counts and CI exit code (ROUND<n>_NAMES narrows the
+# list), then its questions unless ROUND<n>_ASK=0 or the round asks none (a third argument other
+# than "ask").
+run_round() {
+  local round=$1 names=$2 asks=${3:-ask}
+  local names_var="ROUND${round}_NAMES" ask_var="ROUND${round}_ASK"
+  names=${!names_var:-$names}
+  for name in $names; do
+    check_counts "$name"
+    ci_exit "$name"  # 1: error findings
+  done
+  if [ "$asks" != ask ] || [ "${!ask_var:-1}" != 1 ]; then
+    return 0
+  fi
+  for name in $names; do
+    ask_questions "$name"
+  done
+}

@@ -70,13 +70,4 @@ Q
 noconf_counts ingress
 noconf_counts ch
 
-NAMES=${ROUND10_NAMES:-ingress ch}
-for name in $NAMES; do
-  check_counts "$name"
-  ci_exit "$name"  # 1: error findings
-done
-
-[ "${ROUND10_ASK:-1}" = 1 ] || exit 0
-for name in $NAMES; do
-  ask_questions "$name"
-done
+run_round 10 "ingress ch"

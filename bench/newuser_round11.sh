@@ -72,13 +72,4 @@ Q
 noconf_counts off
 noconf_counts coder
 
-NAMES=${ROUND11_NAMES:-off coder}
-for name in $NAMES; do
-  check_counts "$name"
-  ci_exit "$name"  # 1: error findings
-done
-
-[ "${ROUND11_ASK:-1}" = 1 ] || exit 0
-for name in $NAMES; do
-  ask_questions "$name"
-done
+run_round 11 "off coder"

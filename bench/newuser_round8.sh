@@ -68,13 +68,4 @@ Q
 # what a new user sees first, before writing any rbh.yaml
 noconf_counts kyma
 
-NAMES=${ROUND8_NAMES:-kyma rbt forge}
-for name in $NAMES; do
-  check_counts "$name"
-  ci_exit "$name"  # 1: error findings
-done
-
-[ "${ROUND8_ASK:-1}" = 1 ] || exit 0
-for name in $NAMES; do
-  ask_questions "$name"
-done
+run_round 8 "kyma rbt forge"

@@ -53,13 +53,4 @@ Q
 # what a new user sees first, before writing any rbh.yaml
 noconf_counts argocd
 
-NAMES=${ROUND9_NAMES:-argocd zpo}
-for name in $NAMES; do
-  check_counts "$name"
-  ci_exit "$name"  # 1: error findings
-done
-
-[ "${ROUND9_ASK:-1}" = 1 ] || exit 0
-for name in $NAMES; do
-  ask_questions "$name"
-done
+run_round 9 "argocd zpo"
