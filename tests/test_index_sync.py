@@ -244,9 +244,13 @@ def test_leftover_generation_of_a_killed_process_is_swept(indexed):
     (root / "edge-2-bbbbbb").mkdir()  # not marked by this store: never removed
     (root / "edge-2-bbbbbb" / "data").write_text("someone else's")
     (root / "edge-3-cccccc").mkdir()  # killed between creating and marking it: empty, removed
+    replaced = json.loads((root / POINTER).read_text())["generation"]
     sync(project, full=True)
+    serving = json.loads((root / POINTER).read_text())["generation"]
     assert not (root / "edge-1-aaaaaa").exists() and (root / "edge-2-bbbbbb" / "data").is_file()
-    assert not (root / "edge-3-cccccc").exists() and len(list(root.glob("edge-*"))) == 2
+    assert not (root / "edge-3-cccccc").exists()
+    # what stays: the foreign folder, the serving generation and the one it replaced (the spare)
+    assert sorted(p.name for p in root.glob("edge-*")) == sorted(["edge-2-bbbbbb", serving, replaced])
 
 
 def test_changed_model_setting_triggers_a_rebuild_and_readers_refuse_the_old_index(indexed):
@@ -323,8 +327,12 @@ def test_reader_during_indexing_sees_the_previous_complete_index(indexed):
     sync(project)
     assert old.is_dir() and reader.count() == 12  # ... so the new publish keeps it for the reader
     reader.close()
+    spare = json.loads((root / POINTER).read_text())["generation"]
     sync(project, full=True)
-    assert not old.exists() and len(list(root.glob("edge-*"))) == 1 and list((root / "leases").iterdir()) == []
+    serving = json.loads((root / POINTER).read_text())["generation"]
+    # the reader's generation goes; the one the rebuild replaced stays as the spare
+    assert not old.exists() and sorted(p.name for p in root.glob("edge-*")) == sorted([serving, spare])
+    assert list((root / "leases").iterdir()) == []
 
 
 def test_second_indexer_gets_a_one_line_error_naming_the_pid(indexed, rbh):
@@ -552,7 +560,7 @@ def test_work_after_the_index_runs_on_the_new_index_and_the_old_generation_is_go
     new = json.loads((root / POINTER).read_text())["generation"]
     assert report.mode == "incremental" and new != old
     assert seen == [(new, sha)]
-    assert sorted(p.name for p in root.glob("edge-*")) == [new]
+    assert sorted(p.name for p in root.glob("edge-*")) == sorted([new, old])  # old: the spare
     sync(project, then=then)  # up to date: the work still runs
     assert seen == [(new, sha), (new, sha)]
 
