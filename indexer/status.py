@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import TYPE_CHECKING
 
-from rbh.indexer.store import read_status, store_settings, store_size_bytes
+from rbh.indexer.store import read_status, store_settings, store_sizes
 
 if TYPE_CHECKING:
     from rbh.project import Project
@@ -43,9 +43,11 @@ def index_status(project: Project, qdrant_url: str | None = None) -> str:
         f"model:       {s.get('model')} dim {s.get('dim')}; sparse {s.get('lexical')}",
         f"chunking:    heading levels {s.get('heading_levels')}, max {s.get('max_chars')} chars, overlap {s.get('overlap_chars')}",
     ]
-    size = store_size_bytes(ss)
-    if size is not None:
-        lines.append(f"size:        {size / 1e6:.1f} MB")
+    sizes = store_sizes(ss)
+    if sizes is not None:
+        serving, on_disk = sizes
+        lines.append(f"size:        {serving / 1e6:.1f} MB" + (
+            f" ({on_disk / 1e6:.1f} MB on disk with the spare copy the next 'rbh index' updates)" if on_disk > serving else ""))
     if state.chunks == 0:
         lines.append("note:        the index is empty: no runbook matched the runbook globs (config 'runbooks.include')")
     if state.fingerprint != wanted.fingerprint:

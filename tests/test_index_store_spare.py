@@ -158,3 +158,18 @@ def test_mirror_rewrites_what_differs_and_never_follows_a_link(tmp_path):
     assert (dest / "changed.dat").read_bytes() == b"new" and (dest / "whole-second.dat").read_bytes() == b"s"
     assert not (dest / "seg" / "data").is_symlink() and (dest / "seg" / "data").read_bytes() == b"x" * 10
     assert (dest / "was-a-file").is_dir() and outside.read_text() == "not mine"
+
+
+def test_status_shows_the_serving_size_and_what_the_spare_adds(with_spare, rbh):
+    repo, project, root = with_spare
+    code, out, _ = rbh(["index", "--repo", str(repo.root), "--status"])
+    size_line = next(line for line in out.splitlines() if line.startswith("size:"))
+    match = re.fullmatch(r"size:        ([\d.]+) MB \(([\d.]+) MB on disk with the spare copy the next 'rbh index' updates\)", size_line)
+    assert code == 0 and match, size_line
+
+    def megabytes(gen: Path) -> float:
+        return sum(f.stat().st_blocks * 512 for f in gen.rglob("*") if f.is_file()) / 1e6
+
+    serving = megabytes(root / _serving(root))
+    assert float(match.group(1)) == round(serving, 1)
+    assert float(match.group(2)) == round(serving + sum(megabytes(root / g) for g in _generations(root) if g != _serving(root)), 1)

@@ -137,6 +137,13 @@ def read_status(settings: StoreSettings) -> tuple[IndexState | None, int | None,
 
 def store_size_bytes(settings: StoreSettings) -> int | None:
     """Bytes on disk of the serving local generation (None for a server)."""
+    sizes = store_sizes(settings)
+    return None if sizes is None else sizes[0]
+
+
+def store_sizes(settings: StoreSettings) -> tuple[int, int] | None:
+    """Bytes on disk of the serving local generation, and of all of the store's generations (the
+    spare that the next ``rbh index`` recycles included); None for a server."""
     if not settings.is_local:
         return None
     from rbh.indexer.store.edge import generation_size

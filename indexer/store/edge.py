@@ -977,14 +977,24 @@ def edge_status(settings: StoreSettings) -> tuple[IndexState | None, int | None,
     return state, stored, None
 
 
-def generation_size(settings: StoreSettings) -> int:
+def generation_size(settings: StoreSettings) -> tuple[int, int]:
+    """Bytes on disk of the serving generation, and of every generation of this store (the spare,
+    and any generation a reader still holds, included)."""
     root = settings.path
     assert root is not None
     try:
         name = _published(root)
     except StoreError:
-        return 0
+        return 0, 0
     if name is None:
-        return 0
-    # blocks on disk: Edge's storage files are sparse (their apparent size is mostly preallocation)
-    return sum(f.stat().st_blocks * 512 for f in (root / name).rglob("*") if f.is_file())
+        return 0, 0
+    store_id = _own_store_id(root)
+
+    def size(gen: Path) -> int:
+        # blocks on disk: Edge's storage files are sparse (their apparent size is mostly preallocation)
+        return sum(f.stat().st_blocks * 512 for f in gen.rglob("*") if f.is_file() and not f.is_symlink())
+
+    serving = size(root / name)
+    others = sum(size(g) for g in root.glob(f"{GEN_PREFIX}*")
+                 if g.name != name and g.is_dir() and not g.is_symlink() and _gen_store_id(g) == store_id)
+    return serving, serving + others
