@@ -142,7 +142,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         return
     names = inv.alert_names
     prefixes = {(words(n) or [n])[0].lower() for n in names}
-    rule_files = sorted({a.loc.path for a in inv.alerts})
+    rule_files = sorted({loc.path for a in inv.alerts for loc in [a.loc, *a.copies]})  # a file of copies is one too
     covered_folders: set[str] = set()
     candidates = []
     history = ctx.history
