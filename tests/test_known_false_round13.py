@@ -14,6 +14,10 @@ RULES = ("groups:\n- name: coderd\n  rules:\n  - alert: CoderdReplicas\n    expr
          "  - alert: CoderdCPUUsage\n    expr: rate(process_cpu_seconds_total[5m]) > 0.9\n    labels:\n      severity: warning\n")
 
 
+MANAGER_DEPLOYMENT = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: controller-manager\n  namespace: cnpg-system\n"
+                      "spec:\n  template:\n    spec:\n      containers:\n      - name: manager\n        image: op:1\n")
+
+
 def _indent(text: str, by: int) -> str:
     return "".join(" " * by + line + "\n" for line in text.splitlines())
 
@@ -44,4 +48,42 @@ def test_a_rule_file_also_shipped_in_a_configmap_is_one_rule(tmp_path):
          "which does not exist; create it with `rbh new CoderdReplicas` (the same rule is also at compiled/resources.yaml:10)"),
         ("RBH202", "rules/coderd.yaml", 9, "alert `CoderdCPUUsage` (severity warning) has no runbook_url annotation "
          "(the same rule is also at compiled/resources.yaml:15)"),
+    ]
+
+
+PODMONITOR = ("apiVersion: monitoring.coreos.com/v1\nkind: PodMonitor\nmetadata:\n  name: cnpg-controller-manager\n"
+              "  namespace: cnpg-system\nspec:\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: cloudnative-pg\n"
+              "  podMetricsEndpoints:\n  - port: metrics\n")
+SECRET = "apiVersion: v1\nkind: Secret\nmetadata:\n  name: nats-secret\n  namespace: cnpg-system\n"
+OLD_API = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: old-api\n  namespace: cnpg-system\n"
+
+
+def test_removed_in_names_the_commit_that_took_the_name_away_for_good(tmp_path):
+    """cloudnative-pg: `kubectl logs deployment/cnpg-controller-manager` was reported "(removed in
+    967f8da9)", a commit that only renamed `cnpg-operator-podmonitor.yaml` to `podmonitor.yaml`; the
+    PodMonitor of that name is still there. A file git sees as renamed keeps its names, and a name a
+    later commit added back (here the Secret re-added in a chart template, which the checks skip) was
+    not removed for good. A name really gone still says which commit took it away."""
+    root = tmp_path / "cnpg"
+    _, shas = commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/*.md"]\nmanifests:\n  include: ["config/**/*.yaml"]\n',
+        "config/manager.yaml": MANAGER_DEPLOYMENT,
+        "config/monitoring/cnpg-operator-podmonitor.yaml": PODMONITOR,
+        "config/secret.yaml": SECRET,
+        "config/old.yaml": OLD_API,
+        "docs/ops.md": "# Operations\n\n```sh\nkubectl logs -n cnpg-system deployment/cnpg-controller-manager\n"
+                       "kubectl get secret -n cnpg-system nats-secret\nkubectl logs -n cnpg-system deployment/old-api\n```\n",
+    }, {
+        "config/monitoring/cnpg-operator-podmonitor.yaml": None,
+        "config/monitoring/podmonitor.yaml": PODMONITOR,
+        "config/secret.yaml": None,
+        "config/old.yaml": None,
+    }, {
+        "config/chart/templates/secret.yaml": SECRET.replace("  namespace: cnpg-system\n", "  namespace: {{ .Release.Namespace }}\n"),
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH101"] == [
+        ("RBH101", "docs/ops.md", 4, "deployment `cnpg-controller-manager` not found in namespace `cnpg-system` or any other"),
+        ("RBH101", "docs/ops.md", 5, "secret `nats-secret` not found in namespace `cnpg-system` or any other; 1 unrendered "
+         "Helm template that defines secrets was skipped: check the output of 'helm template'"),
+        ("RBH101", "docs/ops.md", 6, f"deployment `old-api` not found in namespace `cnpg-system` or any other (removed in {shas[1][:8]})"),
     ]

@@ -29,6 +29,11 @@ skipped as unrendered Helm templates, the finding is a warning that says how man
 well be in the chart; render it with `helm template` and check the output to know), unless the name
 was renamed in history or is a near-identical spelling of an existing object's name.
 
+"(removed in <sha>)" names the commit that took the name out of the manifests for good: a file moved
+or renamed unchanged keeps its names (cloudnative-pg's `cnpg-operator-podmonitor.yaml` renamed to
+`podmonitor.yaml` removed no `cnpg-controller-manager`), and a name a later commit added back (in a
+chart template rbh skips, say) is not "removed".
+
 ## Why it matters
 During an incident a responder pastes the runbook's commands. `Error from server (NotFound)` at 2 AM
 costs minutes and trust; renames are the most common way runbooks rot.

@@ -21,7 +21,8 @@ When no alerting rule defines that name and no alert's `runbook_url` links to th
 the page with one of two confidences:
 
 - **removed**: the manifests' history shows the alert was defined and then removed
-  ("removed in <sha>"): a warning;
+  ("removed in <sha>", the commit that took it away for good: an alert added back later, or whose
+  rule file was only moved, is not removed): a warning;
 - **never defined** by the configured rules: the message names the rule inputs. When none of the
   configured rules defines any alert of the page's group, the rules probably just don't include that
   group: the finding drops to info and names the repository files that define the alert (rule files
