@@ -87,3 +87,39 @@ def test_removed_in_names_the_commit_that_took_the_name_away_for_good(tmp_path):
          "Helm template that defines secrets was skipped: check the output of 'helm template'"),
         ("RBH101", "docs/ops.md", 6, f"deployment `old-api` not found in namespace `cnpg-system` or any other (removed in {shas[1][:8]})"),
     ]
+
+
+NETPOL = "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata:\n  name: {name}\n  namespace: cnpg-system\nspec:\n  podSelector: {{}}\n"
+
+
+def test_a_name_shown_in_a_listing_of_the_readers_cluster_is_that_examples(tmp_path):
+    """cloudnative-pg's troubleshooting page lists the reader's network policies (`$ kubectl get
+    networkpolicies` and its `NAME  POD-SELECTOR  AGE` table), says `default-deny-ingress` looks like
+    the culprit and drills into it with `kubectl get networkpolicies default-deny-ingress -o yaml`. The
+    name comes from the shown output, an example cluster, not from the manifests. From the listing's row
+    on, a name it shows is that example's, of the listed kind; before the listing, of another kind, or
+    when the manifests' history renamed or removed the name (an old listing) it is still judged."""
+    root = tmp_path / "cnpg"
+    _, shas = commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/*.md"]\nmanifests:\n  include: ["config/**/*.yaml"]\n',
+        "config/manager.yaml": MANAGER_DEPLOYMENT,
+        "config/netpol.yaml": NETPOL.format(name="allow-operator"),
+    }, {
+        "config/netpol.yaml": NETPOL.format(name="allow-operator-ingress"),
+        "docs/troubleshooting.md":
+            "# Troubleshooting\n\n```sh\n$ kubectl get networkpolicies default-deny-ingress\n```\n\n"
+            "List the network policies:\n\n```sh\n$ kubectl get networkpolicies\n"
+            "NAME                   POD-SELECTOR                      AGE\n"
+            "allow-operator         app=operator                      47m\n"
+            "default-deny-ingress   <none>                            57m\n```\n\n"
+            "```sh\n$ kubectl get networkpolicies default-deny-ingress -o yaml\n<...snipped...>\nspec:\n  podSelector: {}\n"
+            "$ kubectl describe networkpolicy allow-operator\n$ kubectl get secret default-deny-ingress\n```\n",
+    }])
+    report = check(root)
+    assert [f for f in found(report) if f[0] == "RBH101"] == [
+        ("RBH101", "docs/troubleshooting.md", 4, "networkpolicy `default-deny-ingress` not found in the manifests"),
+        ("RBH101", "docs/troubleshooting.md", 21, "networkpolicy `allow-operator` not found in the manifests"),
+        ("RBH101", "docs/troubleshooting.md", 22, "secret `default-deny-ingress` not found in the manifests"),
+    ]
+    renamed = [f for f in report["findings"] if f["line"] == 21]
+    assert [(f["suggestion"], f["suggestion_source"]) for f in renamed] == [("allow-operator-ingress", f"renamed in {shas[1][:8]}")]

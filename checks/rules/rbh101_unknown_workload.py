@@ -8,7 +8,10 @@ exists in any namespace, it reports it, with the name it was renamed to in the m
 or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
 placeholders (`<pod>`, `$POD`) are not checked, nor objects the runbook itself creates before it uses
 them (`kubectl create deployment nginx`, `kubectl expose`, `kubectl run`, a name handed to a kubectl
-plugin after its sub-command, which the plugin may make (`kubectl cnpg certificate cluster-cert`), a manifest applied from a
+plugin after its sub-command, which the plugin may make (`kubectl cnpg certificate cluster-cert`), a name
+the page shows in the output of a listing it runs (`$ kubectl get networkpolicies` and its `NAME ...`
+table: the reader's cluster as the page pictures it; not when the manifests' history renamed or removed
+that name, which makes the listing an old one), a manifest applied from a
 heredoc `kubectl apply -f - <<EOF`, `kubectl apply -f FILE` of a repository file that declares it: next
 to the page, linked from it or by its GitHub URL), nor objects in a namespace the runbook filled from
 outside the repository on an earlier line (`helm install REL CHART -n NS` of a chart from elsewhere;
