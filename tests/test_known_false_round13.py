@@ -123,3 +123,27 @@ def test_a_name_shown_in_a_listing_of_the_readers_cluster_is_that_examples(tmp_p
     ]
     renamed = [f for f in report["findings"] if f["line"] == 21]
     assert [(f["suggestion"], f["suggestion_source"]) for f in renamed] == [("allow-operator-ingress", f"renamed in {shas[1][:8]}")]
+
+
+def test_a_port_a_patch_of_the_same_deployment_declares_is_exposed(tmp_path):
+    """cloudnative-pg: `kubectl port-forward -n cnpg-system deploy/cnpg-controller-manager 6060` reaches
+    the pprof server; `config/manager/manager.yaml` declares only 8080, `env_override.yaml` declares
+    the same Deployment again (a patch its Makefile adds) with `containerPort: 6060`. Every manifest
+    declaring the same object (kind, name, namespace) adds its ports, also to the copy a kustomization
+    builds from it. A port none of them declares is still reported."""
+    root = tmp_path / "cnpg"
+    patch = MANAGER_DEPLOYMENT.replace("namespace: cnpg-system", "namespace: system").replace(
+        "        image: op:1\n", "        ports:\n        - containerPort: 6060\n          name: pprof\n")
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/*.md"]\nmanifests:\n  include: ["config/**/*.yaml"]\n',
+        "config/manager/manager.yaml": MANAGER_DEPLOYMENT.replace("namespace: cnpg-system", "namespace: system").replace(
+            "        image: op:1\n", "        image: op:1\n        ports:\n        - containerPort: 8080\n"),
+        "config/manager/env_override.yaml": patch,
+        "config/manager/kustomization.yaml": "resources:\n- manager.yaml\n",
+        "config/default/kustomization.yaml": "namespace: cnpg-system\nnamePrefix: cnpg-\nresources:\n- ../manager\n",
+        "docs/profiling.md": "# Profiling\n\n```shell\nkubectl port-forward -n cnpg-system deploy/cnpg-controller-manager 6060\n"
+                            "kubectl port-forward -n cnpg-system deploy/cnpg-controller-manager 7070\n```\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH105"] == [
+        ("RBH105", "docs/profiling.md", 5, "deployment `cnpg-controller-manager` does not expose port 7070 (ports: 6060, 8080)"),
+    ]
