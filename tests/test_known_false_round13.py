@@ -147,3 +147,23 @@ def test_a_port_a_patch_of_the_same_deployment_declares_is_exposed(tmp_path):
     assert [f for f in found(check(root)) if f[0] == "RBH105"] == [
         ("RBH105", "docs/profiling.md", 5, "deployment `cnpg-controller-manager` does not expose port 7070 (ports: 6060, 8080)"),
     ]
+
+
+def test_a_json_patch_list_is_no_broken_manifest(tmp_path):
+    """cloudnative-pg's `config/olm-scorecard/patches/basic.config.yaml` (operator-sdk's scaffold) is a
+    JSON patch written as YAML, `- op: add` / `path: /stages/0/tests/-` / `value: ...`: RBH002 warned
+    "document is a list, not a manifest object". A list of RFC 6902 operations changes a manifest; it
+    is not one. Another list still gets the warning."""
+    root = tmp_path / "cnpg"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/*.md"]\nmanifests:\n  include: ["config/**/*.yaml"]\n',
+        "config/manager.yaml": MANAGER_DEPLOYMENT,
+        "config/olm-scorecard/patches/basic.config.yaml":
+            "- op: add\n  path: /stages/0/tests/-\n  value:\n    entrypoint:\n    - scorecard-test\n    - basic-check-spec\n"
+            "- op: remove\n  path: /stages/1\n",
+        "config/other.yaml": "- name: not-a-patch\n  path: /x\n",
+        "docs/ops.md": "# Operations\n\n```sh\nkubectl logs -n cnpg-system deployment/controller-manager\n```\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH002", "config/other.yaml", 1, "document is a list, not a manifest object: skipped"),
+    ]
