@@ -167,3 +167,27 @@ def test_a_json_patch_list_is_no_broken_manifest(tmp_path):
     assert found(check(root)) == [
         ("RBH002", "config/other.yaml", 1, "document is a list, not a manifest object: skipped"),
     ]
+
+
+def test_paths_after_a_cd_into_another_projects_checkout_are_that_projects(tmp_path):
+    """openfoodfacts-infrastructure's reinstall report runs `cd srv/obf` (another project's checkout)
+    and `mv html/data/data-field.txt html/data-field.txt`, then says "add the `html/data-field.txt`
+    file to git"; this repository has an `html/` folder of its own, so RBH303 reported the path. After
+    a relative `cd` into a folder the repository does not have, relative paths up to the next heading
+    or `cd` are not this repository's. Before the `cd`, after the next heading, and after a `cd` into
+    a folder of the repository they are checked."""
+    root = tmp_path / "off"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\n',
+        "html/502.html": "<p>down</p>\n",
+        "confs/off/nginx.conf": "server {}\n",
+        "docs/reports/reinstall.md":
+            "# Reinstall\n\nSee `html/missing.html` first.\n\n```bash\ncd srv/obf\nmv html/data/data-field.txt html/data-field.txt\n```\n"
+            "And add the `html/data-field.txt` file to git.\n\n## Logs\n\nThen `html/gone.html`.\n\n"
+            "```bash\ncd srv/obf\n```\n\nThen `html/x.txt`.\n\n```bash\ncd confs\n```\n\nAnd `html/y.txt`.\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH303"] == [
+        ("RBH303", "docs/reports/reinstall.md", 3, "repository path `html/missing.html` does not exist"),
+        ("RBH303", "docs/reports/reinstall.md", 13, "repository path `html/gone.html` does not exist"),
+        ("RBH303", "docs/reports/reinstall.md", 25, "repository path `html/y.txt` does not exist"),
+    ]

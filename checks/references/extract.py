@@ -389,6 +389,21 @@ def _heredoc_created(rb: Runbook, code: str, first_line: int, indent: int) -> It
         i = j + 1
 
 
+_CD = re.compile(r"(?:^|[;&|(]|\s)cd\s", re.M)
+
+
+def _cd_refs(rb: Runbook, block: Any, console: bool) -> Iterator[Reference]:
+    """``cd DIR`` commands of a shell block (a ``cd`` reference per command, its folder as written):
+    where the reader's shell is, for the rules that read relative paths (RBH303)."""
+    for logical in logical_lines(block.text, block.start_line, console, block.indent):
+        for tokens in simple_commands(logical):
+            tokens = strip_prefix(tokens)
+            if tokens and tokens[0].text == "cd":
+                target = tokens[1] if len(tokens) > 1 else tokens[0]
+                yield Reference("cd", target.text if len(tokens) > 1 else "", rb.path, target.line, target.column, "command",
+                                text=" ".join(t.text for t in tokens)[:300])
+
+
 _CELLS = re.compile(r"\S+(?: \S+)*")  # a table's cells: runs of text split by two or more blanks
 _K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$")
 
@@ -485,6 +500,8 @@ def extract_references(rb: Runbook) -> list[Reference]:
             refs.extend(_heredoc_created(rb, block.text, block.start_line, block.indent))
             if "NAME" in block.text:
                 refs.extend(_listed_objects(rb, block.text, block.start_line, block.indent))
+            if _CD.search(block.text):
+                refs.extend(_cd_refs(rb, block, console))
             for i, line in enumerate(block.text.split("\n")):
                 if ".svc" in line:
                     refs.extend(_dns_refs(rb, line, block.start_line + i, block.indent, "command"))
