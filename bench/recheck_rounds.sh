@@ -6,6 +6,7 @@
 #   bash bench/recheck_rounds.sh LABEL [RBH]    # RBH: the rbh to run (default: .venv/bin/rbh)
 #
 # The clones are made by bench/newuser_round10.sh, 11 and 12; this script only links them.
+# RECHECK_PAIRS="newuser6/rommel newuser8/kyma" checks other rounds' clones the same way.
 set -euo pipefail
 LABEL=${1:?label}
 RBH=${2:-$(pwd)/.venv/bin/rbh}
@@ -15,11 +16,12 @@ mkdir -p "$DATA"
 # shellcheck source=bench/mirror.sh
 source "$(dirname "$0")/mirror.sh"
 
-for pair in newuser10/ingress newuser10/ch newuser11/off newuser11/coder newuser12/cnpg; do
-  name=${pair#*/}
-  ln -sfn "/work/data/$pair" "$DATA/$name"
+PAIRS=${RECHECK_PAIRS:-newuser10/ingress newuser10/ch newuser11/off newuser11/coder newuser12/cnpg}
+for pair in $PAIRS; do
+  ln -sfn "/work/data/$pair" "$DATA/${pair#*/}"
 done
-for name in ${RECHECK_NAMES:-ingress ch off coder cnpg}; do
+for pair in $PAIRS; do
+  name=${pair#*/}
   noconf_counts "$name"
   check_counts "$name"
   ci_exit "$name"
