@@ -8,7 +8,14 @@ Facts are gathered per commit, then folded newest first in ``git log`` order:
   ``MAX_COMMITS``): the names (``name:``, ``namespace:``, ``alert:``, ``record:`` values) and metric
   names in ``expr:`` lines that were removed and added. A name removed in a commit that added a
   similar name under the same key in the same file is a rename; the newest such commit is the one
-  reported ("renamed in <sha>").
+  reported ("renamed in <sha>"). A file moved or renamed without a change (git's exact rename
+  detection) keeps the names it carries.
+* A name's removal is reported only when no later commit added it back under the same key: folded
+  newest first, the newest commit that touched the name decides, so a name removed and re-added
+  since (in a file the checks may not read, a template) is not "removed", and the commit named is
+  the one that took the name away for good. Within one commit, a name removed from a file and added
+  to a file of another name stays removed (a Deployment deleted, an Argo CD Application of its name
+  made).
 
 A commit's facts depend only on the commit (its tree and its parents' trees) and the config's
 globs, so ``checks.history_cache`` keeps them on disk by commit sha: a later run lists the commits
@@ -48,7 +55,11 @@ GIT_CONFIG = ["-c", "core.fsmonitor=false", "-c", "core.quotepath=off", "-c", "d
               "-c", "log.showSignature=false", "-c", "log.showRoot=true", "-c", "diff.noprefix=false",
               "-c", "diff.mnemonicPrefix=false", "-c", "diff.relative=false", "-c", "diff.interHunkContext=0",
               "-c", "diff.suppressBlankEmpty=false", "--no-replace-objects"]
-_DIFF_ARGS = ["-p", "-U3", "--no-renames", "--no-color", "--no-ext-diff", "--no-textconv", "--no-merges",
+# -M100% -l1000: a file moved without a change (git's exact rename detection, its limit written out so
+# no user setting changes it) shows no lines, so the names it carries are not removed; a file moved
+# and edited is still a deletion and an addition (a looser similarity paired unrelated small files of
+# one shape, a Service deleted and another added, as renames)
+_DIFF_ARGS = ["-p", "-U3", "-M100%", "-l1000", "--no-color", "--no-ext-diff", "--no-textconv", "--no-merges",
               "-O/dev/null"]  # -O/dev/null: no diff.orderFile (file order decides ties within a commit)
 
 
@@ -102,12 +113,12 @@ class CommitFacts:
     author: str
     files: tuple[str, ...]  # runbook and manifest files it changed (merges: none)
     touch: bool  # a non-merge commit that changed a file under the manifest pathspecs
-    manifest: tuple[tuple[tuple[str, str, str, str | None], ...], tuple[str, ...]] | None = None
-    # (removed names as (name, key, path, renamed to or None), metrics it removed)
+    manifest: tuple[tuple[tuple[str, str, str, str | None], ...], tuple[str, ...], tuple[tuple[str, str], ...]] | None = None
+    # (removed names as (name, key, path, renamed to or None), metrics it removed, names it added as (key, name))
 
 
 def commit_facts_of_diff(per_file: dict[str, tuple[list, list, set, set]]):
-    """A commit's (removed names, removed metrics) from its parsed manifest diff."""
+    """A commit's (removed names, removed metrics, added names) from its parsed manifest diff."""
     removed: list[tuple[str, str, str, str | None]] = []
     metrics: set[str] = set()
     # a name added in the same commit to a file of the same name elsewhere was moved with its file
@@ -135,13 +146,15 @@ def commit_facts_of_diff(per_file: dict[str, tuple[list, list, set, set]]):
                     best = cand
             removed.append((old, key, path, best))
         metrics |= {m for m in metrics_removed if base not in metrics_in.get(m, ())}
-    return tuple(removed), tuple(sorted(metrics))
+    added = sorted(added_in)  # (key, name) pairs
+    return tuple(removed), tuple(sorted(metrics)), tuple(added)
 
 
 def fold(order: list[str], facts: dict[str, CommitFacts], *, shallow: bool = False) -> tuple[ManifestHistory, dict[str, str]]:
     """Renames and removals, and the last commit per file, from per-commit facts newest first."""
     history = ManifestHistory(shallow=shallow)
     last: dict[str, str] = {}
+    readded: set[tuple[str, str]] = set()  # (key, name) some newer commit added
     count = 0
     for sha in order:
         rec = facts[sha]
@@ -153,13 +166,18 @@ def fold(order: list[str], facts: dict[str, CommitFacts], *, shallow: bool = Fal
         count += 1
         if rec.manifest is None:
             raise ValueError(f"commit {sha[:8]}: manifest diff not read")
-        removed, metrics = rec.manifest
+        removed, metrics, added = rec.manifest
         for old, key, path, new in removed:
+            if (key, old) in readded:
+                continue  # a newer commit added it back: not removed (nor renamed away) for good
             history.removed.setdefault(old, (sha, key, path))
             if new is not None and old not in history.renames:
                 history.renames[old] = Rename(old, new, sha, key, path)
         for metric in metrics:
             history.removed_metrics.setdefault(metric, sha)
+        # added after this commit's removals: a name removed from one file and added to another in
+        # the same commit (a Deployment deleted, an Argo CD Application of its name made) stays removed
+        readded.update(added)
     history.commits = count
     return history, last
 
@@ -332,7 +350,7 @@ def read_diffs(root: Path, shas: list[str], specs: list[str]) -> dict[str, tuple
         out[sha] = commit_facts_of_diff(_parse_commit_diff("\n".join(body)))
     wanted = set(shas)
     for s in wanted - out.keys():  # a commit git skipped (no change under the pathspecs after all)
-        out[s] = ((), ())
+        out[s] = ((), (), ())
     return {s: v for s, v in out.items() if s in wanted}
 
 
@@ -422,7 +440,7 @@ def build(root: Path, specs: list[str], relevant, *, shallow: bool = False,
         diffs = read_diffs(root, todo, specs)
         for s in todo:
             old = facts[s]
-            facts[s] = CommitFacts(old.date, old.author, old.files, old.touch, diffs.get(s, ((), ())))
+            facts[s] = CommitFacts(old.date, old.author, old.files, old.touch, diffs.get(s, ((), (), ())))
     return order, facts, read
 
 

@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 CACHE_DIR = ".rbh"
 CACHE_FILE = "history-cache.json"
 HEAD_FILE = "history-head.json"  # the fold at the memo's tip: what a run at an unchanged HEAD reads
-FORMAT = 4  # 2: file names read with -z (1 mis-read names holding a quote, tab, newline or " b/"); 3-4: names moved with their file (same file name) in a commit are not removed (3 had any file)
+FORMAT = 5  # 2: file names read with -z (1 mis-read names holding a quote, tab, newline or " b/"); 3-4: names moved with their file (same file name) in a commit are not removed (3 had any file); 5: names added kept (a name re-added later is not removed), renamed files diffed against their old selves
 MAX_BYTES = 256 * 1024 * 1024
 
 _SHA = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -92,10 +92,10 @@ def _commit_from_json(row: Any) -> tuple[str, CommitFacts]:
         raise _Invalid("touch")
     facts = None
     if manifest is not None:
-        if not touch or not isinstance(manifest, list) or len(manifest) != 2:
+        if not touch or not isinstance(manifest, list) or len(manifest) != 3:
             raise _Invalid("manifest")
-        removed_raw, metrics_raw = manifest
-        if not isinstance(removed_raw, list) or not isinstance(metrics_raw, list):
+        removed_raw, metrics_raw, added_raw = manifest
+        if not isinstance(removed_raw, list) or not isinstance(metrics_raw, list) or not isinstance(added_raw, list):
             raise _Invalid("manifest")
         removed = []
         for item in removed_raw:
@@ -108,14 +108,17 @@ def _commit_from_json(row: Any) -> tuple[str, CommitFacts]:
             removed.append((name, key, path, new))
         if not all(isinstance(m, str) and _METRIC.match(m) for m in metrics_raw):
             raise _Invalid("metrics")
-        facts = (tuple(removed), tuple(metrics_raw))
+        if not all(isinstance(a, list) and len(a) == 2 and a[0] in _KEYS and isinstance(a[1], str) and _NAME.match(a[1])
+                   for a in added_raw):
+            raise _Invalid("added")
+        facts = (tuple(removed), tuple(metrics_raw), tuple((a[0], a[1]) for a in added_raw))
     return sha, CommitFacts(date, author, tuple(files), touch, facts)
 
 
 def _commit_to_json(sha: str, rec: CommitFacts) -> list:
     manifest = None
     if rec.manifest is not None:
-        manifest = [[list(r) for r in rec.manifest[0]], list(rec.manifest[1])]
+        manifest = [[list(r) for r in rec.manifest[0]], list(rec.manifest[1]), [list(a) for a in rec.manifest[2]]]
     return [sha, rec.date, rec.author, list(rec.files), rec.touch, manifest]
 
 

@@ -117,6 +117,9 @@ class Alert:
     annotations: dict[str, str] = field(default_factory=dict)
     group: str = ""
     annotation_lines: dict[str, int] = field(default_factory=dict)
+    # where the same rule is written again (a rule file copied into a ConfigMap's data, a rendered
+    # copy of the plain file): one rule, read once, its findings at this copy's line
+    copies: list[Location] = field(default_factory=list)
 
     @property
     def runbook_url(self) -> str | None:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 
 from rbh.checks import promql
 from rbh.checks.references.grammar import KINDS, PROGRAMS, KubectlCall, parse_compose, parse_kubectl
-from rbh.checks.references.shell import LogicalLine, Token, has_prompt, logical_lines, simple_commands, strip_prefix
+from rbh.checks.references.shell import LogicalLine, Token, has_prompt, logical_lines, prompt_end, simple_commands, strip_prefix
 from rbh.runbook import Runbook
 
 SHELL_LANGS = {"", "sh", "bash", "shell", "zsh", "console", "shell-session", "shellsession", "ksh", "text", "terminal"}
@@ -389,6 +389,65 @@ def _heredoc_created(rb: Runbook, code: str, first_line: int, indent: int) -> It
         i = j + 1
 
 
+_CD = re.compile(r"(?:^|[;&|(]|\s)cd\s", re.M)
+
+
+def _cd_refs(rb: Runbook, block: Any, console: bool) -> Iterator[Reference]:
+    """``cd DIR`` commands of a shell block (a ``cd`` reference per command, its folder as written):
+    where the reader's shell is, for the rules that read relative paths (RBH303)."""
+    for logical in logical_lines(block.text, block.start_line, console, block.indent):
+        for tokens in simple_commands(logical):
+            tokens = strip_prefix(tokens)
+            if tokens and tokens[0].text == "cd":
+                target = tokens[1] if len(tokens) > 1 else tokens[0]
+                yield Reference("cd", target.text if len(tokens) > 1 else "", rb.path, target.line, target.column, "command",
+                                text=" ".join(t.text for t in tokens)[:300])
+
+
+_CELLS = re.compile(r"\S+(?: \S+)*")  # a table's cells: runs of text split by two or more blanks
+_K8S_NAME = re.compile(r"^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$")
+
+
+def _listed_objects(rb: Runbook, code: str, first_line: int, indent: int) -> Iterator[Reference]:
+    """Objects a block shows in the output of a listing it runs (``$ kubectl get networkpolicies``
+    then its ``NAME ...`` table): the reader's cluster as the page pictures it, not a name the page
+    takes from the repository's manifests. A ``k8s-listed`` reference per row, at the row's line, of
+    the listed kind; the rules decide what it is worth (RBH101: see ``rules._k8s.made_here``)."""
+    lines = code.split("\n")
+    for i, raw in enumerate(lines):
+        start = prompt_end(raw)
+        if start is None or not re.search(r"\b(?:kubectl|oc)\b", raw):
+            continue
+        header = lines[i + 1] if i + 1 < len(lines) else ""
+        cells = [m.group(0) for m in _CELLS.finditer(header)]
+        if "NAME" not in cells:
+            continue
+        logical = LogicalLine(raw[start:], [(0, first_line + i, indent + start + 1)])
+        call = None
+        for tokens in simple_commands(logical):
+            tokens = strip_prefix(tokens)
+            if tokens and tokens[0].text.rsplit("/", 1)[-1] in ("kubectl", "oc"):
+                call = parse_kubectl(tokens)
+                break
+        if call is None or call.verb != "get" or len(call.objects) != 1 or call.objects[0][1] or call.output not in (None, "wide"):
+            continue  # one kind listed as a table: `kubectl get networkpolicies [-n NS] [-o wide]`
+        kind = call.objects[0][0]
+        column = cells.index("NAME")
+        starts = [m.start() for m in _CELLS.finditer(header)]
+        for j in range(i + 2, len(lines)):
+            row = lines[j]
+            if not row.strip() or prompt_end(row) is not None:
+                break
+            found = [m for m in _CELLS.finditer(row)]
+            # the NAME cell: the column's place in the row when the table lines up, else its index
+            cell = next((m for m in found if m.start() == starts[column]), found[column] if column < len(found) else None)
+            name = cell.group(0).rsplit("/", 1)[-1] if cell is not None else ""
+            if _K8S_NAME.match(name):
+                yield Reference("k8s-listed", name, rb.path, first_line + j, indent + (cell.start() if cell else 0) + 1, "command",
+                                resource=kind, namespace=call.namespace, all_namespaces=call.all_namespaces, verb="get",
+                                text=row.strip()[:300])
+
+
 _BRACKETED = re.compile(r"\[([^\[\]\n]{1,999})\]")
 _REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:")
 
@@ -439,6 +498,10 @@ def extract_references(rb: Runbook) -> list[Reference]:
                     except RecursionError:
                         continue
             refs.extend(_heredoc_created(rb, block.text, block.start_line, block.indent))
+            if "NAME" in block.text:
+                refs.extend(_listed_objects(rb, block.text, block.start_line, block.indent))
+            if _CD.search(block.text):
+                refs.extend(_cd_refs(rb, block, console))
             for i, line in enumerate(block.text.split("\n")):
                 if ".svc" in line:
                     refs.extend(_dns_refs(rb, line, block.start_line + i, block.indent, "command"))

@@ -49,6 +49,13 @@ class LogicalLine:
         return LogicalLine(self.text[offset : offset + length], segments or [(0, 1, 1)])
 
 
+def prompt_end(raw: str) -> int | None:
+    """Where the command starts on a line that begins with a shell prompt (``$ ``, ``% ``,
+    ``user@host:~$ ``); None for any other line (a command's output, in a console block)."""
+    m = _PROMPT.match(raw)
+    return m.end() if m else None
+
+
 def has_prompt(code: str) -> bool:
     """Whether any line of a console block starts with a shell prompt (``$ ``, ``% ``, ``user@host:~$ ``)."""
     return any(_PROMPT.match(raw) for raw in code.split("\n"))

@@ -45,7 +45,9 @@ def checkable_refs(ctx) -> Iterator[tuple]:
 def made_here(ctx, rb, ref: Reference) -> bool:
     """True when the runbook itself made *ref*'s object on an earlier line, or filled its namespace
     from outside the repository: ``kubectl create deployment nginx``, ``kubectl expose``, ``kubectl
-    run``, a name handed to a kubectl plugin (``kubectl cnpg certificate cluster-cert``), a heredoc manifest, ``kubectl apply -f FILE`` of a repository file that declares it (next to
+    run``, a name handed to a kubectl plugin (``kubectl cnpg certificate cluster-cert``), a name the page
+    shows in a listing it runs (``$ kubectl get networkpolicies`` and its table; not when the manifests'
+    history renamed or removed that name: an old listing), a heredoc manifest, ``kubectl apply -f FILE`` of a repository file that declares it (next to
     the page, linked from it, or by its GitHub URL); ``helm install REL CHART -n NS`` of a chart from
     elsewhere (without ``-n``: the objects named REL or REL-* that later commands without ``-n`` name) or ``kubectl apply -n NS -f URL`` of another repository's manifest (whatever it names in
     NS afterwards comes from there, which no manifest here can contradict)."""
@@ -68,6 +70,14 @@ def _made_by(ctx, rb) -> tuple[dict[tuple[str | None, str], int], dict[str, int]
     filled: dict[str, int] = {}
     for c in ctx.refs(rb, "k8s-created"):
         made.setdefault((c.resource, c.name), c.line)
+    listed = ctx.refs(rb, "k8s-listed")
+    history = ctx.history if listed else None
+    for c in listed:
+        # a name the page shows in a listing of the reader's cluster (`$ kubectl get networkpolicies`
+        # and its table) is that example's, from that row on; unless the manifests' history knows the
+        # name (renamed or removed): then the listing is an old one, and the name stale
+        if history is None or (c.name not in history.removed and history.renamed_to(c.name) is None):
+            made.setdefault((c.resource, c.name), c.line)
     for a in ctx.refs(rb, "k8s-applied"):
         own = ctx.applied_file(rb, a.name)
         if own is not None:

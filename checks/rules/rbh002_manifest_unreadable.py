@@ -7,7 +7,9 @@ without a name, rules that are neither alerts nor recordings, and files over the
 unrendered templates of one Helm chart are reported once, at the chart's `Chart.yaml` (below). Files that
 a broad glob takes but that are no manifests are left alone: Grafana provisioning files (`apiVersion: 1`
 without `kind`), an Alertmanager config's own `{{ template ... }}` (top-level `route:` and
-`receivers:`), Kustomize's `kustomization.yaml`.
+`receivers:`), Kustomize's `kustomization.yaml`, a JSON patch (RFC 6902) written as YAML (a list of
+`- op: add|remove|replace|move|copy|test` with a `path`, as kustomize patches and operator-sdk's
+scorecard `patches/*.config.yaml` are): it changes a manifest, it is none.
 
 ## Why it matters
 Every staleness check compares runbooks with the inventory. A manifest that silently drops out makes

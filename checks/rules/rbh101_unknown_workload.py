@@ -8,7 +8,10 @@ exists in any namespace, it reports it, with the name it was renamed to in the m
 or the nearest existing name. Generated names (pods of a Deployment, Jobs of a CronJob) and
 placeholders (`<pod>`, `$POD`) are not checked, nor objects the runbook itself creates before it uses
 them (`kubectl create deployment nginx`, `kubectl expose`, `kubectl run`, a name handed to a kubectl
-plugin after its sub-command, which the plugin may make (`kubectl cnpg certificate cluster-cert`), a manifest applied from a
+plugin after its sub-command, which the plugin may make (`kubectl cnpg certificate cluster-cert`), a name
+the page shows in the output of a listing it runs (`$ kubectl get networkpolicies` and its `NAME ...`
+table: the reader's cluster as the page pictures it; not when the manifests' history renamed or removed
+that name, which makes the listing an old one), a manifest applied from a
 heredoc `kubectl apply -f - <<EOF`, `kubectl apply -f FILE` of a repository file that declares it: next
 to the page, linked from it or by its GitHub URL), nor objects in a namespace the runbook filled from
 outside the repository on an earlier line (`helm install REL CHART -n NS` of a chart from elsewhere;
@@ -28,6 +31,11 @@ the config sets a severity for the rule). When manifest files that declare objec
 skipped as unrendered Helm templates, the finding is a warning that says how many (the object may
 well be in the chart; render it with `helm template` and check the output to know), unless the name
 was renamed in history or is a near-identical spelling of an existing object's name.
+
+"(removed in <sha>)" names the commit that took the name out of the manifests for good: a file moved
+or renamed unchanged keeps its names (cloudnative-pg's `cnpg-operator-podmonitor.yaml` renamed to
+`podmonitor.yaml` removed no `cnpg-controller-manager`), and a name a later commit added back (in a
+chart template rbh skips, say) is not "removed".
 
 ## Why it matters
 During an incident a responder pastes the runbook's commands. `Error from server (NotFound)` at 2 AM

@@ -2,7 +2,9 @@
 
 ## What it does
 For `kubectl port-forward svc/NAME LOCAL:REMOTE` checks REMOTE against the Service's ports; for
-`port-forward deploy/NAME` or a pod, against the containers' ports. For in-cluster URLs
+`port-forward deploy/NAME` or a pod, against the containers' ports (those of every manifest that
+declares the same object: a patch file adding a port to a Deployment counts, also for the copies a
+kustomization builds from it; a workload that declares no port at all is not judged). For in-cluster URLs
 (`http://payments.payments.svc.cluster.local:8080/...`) checks the port against the Service's ports.
 Suggests the Service's port when it has exactly one, else the nearest.
 
@@ -52,7 +54,18 @@ def _exposed(inv, ref) -> tuple[list[int], str] | None:
     workloads = _k8s.workloads_behind(inv, ref)
     if not workloads:
         return None
-    return sorted({p for w in workloads for p in w.ports}), f"{_k8s.label(ref.resource)} `{ref.name}`"
+    return sorted(_declared_ports(inv, workloads)), f"{_k8s.label(ref.resource)} `{ref.name}`"
+
+
+def _declared_ports(inv, workloads) -> set[int]:
+    """The containers' ports of *workloads*, and those every other declaration of the same object
+    adds: a patch file that declares the Deployment again (same kind, name and namespace) to add a
+    port (kubebuilder's `env_override.yaml` opening the pprof port 6060) patches one object, and a copy
+    a kustomization builds from one declaration (``namePrefix``, ``namespace``) is that object too."""
+    ports = {p for w in workloads for p in w.ports}
+    origins = {(o.kind, o.name, o.namespace) for w in workloads for o in inv.workloads if o.loc == w.loc}
+    ports |= {p for o in inv.workloads if (o.kind, o.name, o.namespace) in origins for p in o.ports}
+    return ports
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:

@@ -11,6 +11,9 @@ A page without headings of its own whose sections the site renders from the rule
 writes `#alert-<name>` for each alert) is checked against the pattern its runbook_urls share: when two
 or more alerts' anchors are one prefix plus the alert's name, an anchor that is not (a rename the URL
 missed) is the error, with the anchor to write. Hugo's multilingual `_index.en.md` serves a folder URL.
+The same rule written in two files (a rule file also shipped in a ConfigMap's data, a rendered copy)
+is one rule: its finding is made once, at the plain file (else the first file), and names the
+copies ("(the same rule is also at compiled/resources.yaml:797)").
 
 "Did you mean" is offered only when it is probably right: the file's rename in git history, the same
 path in another letter case (a notice then names the `case_insensitive` option, once), or a runbook
@@ -39,6 +42,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from rbh.checks.rule import Finding, NoOptions, RuleContext, Severity
+from rbh.checks.rules._alerts import also_at
 from rbh.checks.suggest import best_match
 from rbh.anchors import has_anchor
 
@@ -67,7 +71,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             yield ctx.finding(alert.loc.path, line, 1,
                               f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` "
                               f"does not have: the page has no headings of its own (the site renders its sections), "
-                              f"and {count} other alerts' anchors there are `#{prefix}<alert name>`",
+                              f"and {count} other alerts' anchors there are `#{prefix}<alert name>`{also_at(alert)}",
                               suggestion=f"#{prefix}{alert.name.lower()}", reference=f"runbook_url/{alert.name}#",
                               strength="manifest")
             continue
@@ -111,7 +115,7 @@ def _check_one(ctx: RuleContext, alert, res, line: int) -> Iterator[Finding]:
         if res.candidates and not res.templated:
             suggestion, source, extra = _missing_runbook_hint(ctx, alert, res.candidates)
         yield ctx.finding(alert.loc.path, line, 1,
-                          f"runbook_url of alert `{alert.name}` points to `{target}`, which does not exist{extra}",
+                          f"runbook_url of alert `{alert.name}` points to `{target}`, which does not exist{extra}{also_at(alert)}",
                           suggestion=suggestion, suggestion_source=source, reference=f"runbook_url/{alert.name}",
                           strength="manifest")
         return
@@ -120,7 +124,7 @@ def _check_one(ctx: RuleContext, alert, res, line: int) -> Iterator[Finding]:
         if fragments is not None and not has_anchor(res.anchor, fragments):
             near = ctx.suggest_anchor(res.found, res.anchor)
             yield ctx.finding(alert.loc.path, line, 1,
-                              f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` does not have",
+                              f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{res.found}` does not have{also_at(alert)}",
                               suggestion=near, reference=f"runbook_url/{alert.name}#", strength="manifest")
 
 

@@ -21,7 +21,8 @@ When no alerting rule defines that name and no alert's `runbook_url` links to th
 the page with one of two confidences:
 
 - **removed**: the manifests' history shows the alert was defined and then removed
-  ("removed in <sha>"): a warning;
+  ("removed in <sha>", the commit that took it away for good: an alert added back later, or whose
+  rule file was only moved, is not removed): a warning;
 - **never defined** by the configured rules: the message names the rule inputs. When none of the
   configured rules defines any alert of the page's group, the rules probably just don't include that
   group: the finding drops to info and names the repository files that define the alert (rule files
@@ -142,7 +143,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         return
     names = inv.alert_names
     prefixes = {(words(n) or [n])[0].lower() for n in names}
-    rule_files = sorted({a.loc.path for a in inv.alerts})
+    rule_files = sorted({loc.path for a in inv.alerts for loc in [a.loc, *a.copies]})  # a file of copies is one too
     covered_folders: set[str] = set()
     candidates = []
     history = ctx.history

@@ -10,7 +10,9 @@ them (the same words in another order, or a close spelling) is a stale name for 
 (`/etc/nginx/nginx.conf`, `deploy/checkout`) are not checked, nor a path that is the text of a link
 to another repository or site ("See [`src/close.rs`](https://github.com/org/bot/blob/HEAD/src/close.rs)"
 names a file of the repository it links to); a link to this repository (its git remotes, `site.url`,
-`check.runbook_urls.prefixes`) is checked.
+`check.runbook_urls.prefixes`) is checked. After a shell block's relative `cd DIR` into a folder the
+repository does not have (another project's checkout: `cd srv/obf`), relative paths up to the next
+heading or `cd` are that project's and are not checked ("add the `html/data-field.txt` file to git").
 
 ## Why it matters
 "Edit `manifests/checkout/hpa.yaml`" sends a responder to a file that moved; they lose time and may
@@ -84,9 +86,43 @@ def _example_file(ctx: RuleContext, runbook: str, ref, name: str) -> Iterator[Fi
                       suggestion=suggestion, reference=f"path/{here}", strength=ref.strength)
 
 
+def _elsewhere(ctx: RuleContext, rb) -> list[tuple[int, int]]:
+    """Line ranges where the page has taken the reader's shell out of this repository: from a relative
+    ``cd DIR`` into a folder the repository does not have (no folder of it is DIR or ends with it:
+    another project's checkout, `cd srv/obf`) to the next heading or the next ``cd``. An absolute or
+    home folder may be this repository's clone on a server: it moves nobody out."""
+    ranges: list[tuple[int, int]] = []
+    cds = ctx.refs(rb, "cd")
+    if not cds:
+        return ranges
+    heading_lines = sorted(h.line for h in rb.headings)
+    start: int | None = None
+
+    def close(at: int) -> None:
+        nonlocal start
+        if start is not None:
+            end = next((h for h in heading_lines if h > start), None)
+            ranges.append((start, min(at, end) if end is not None else at))
+            start = None
+
+    for cd in cds:
+        close(cd.line)
+        folder = cd.name.removeprefix("./").rstrip("/")
+        if not folder or folder.startswith(("/", "~", "$", "-", ".", "<", "{")) or "$" in folder:
+            continue
+        if folder in ctx.directories or any(d.endswith("/" + folder) for d in ctx.directories):
+            continue
+        start = cd.line
+    close(10 ** 9)
+    return ranges
+
+
 def check(ctx: RuleContext) -> Iterator[Finding]:
     for rb in ctx.runbooks:
+        elsewhere = _elsewhere(ctx, rb)
         for ref in ctx.refs(rb, "path"):
+            if any(start < ref.line < end for start, end in elsewhere):
+                continue  # relative to another project's checkout the page `cd`'d into
             url = ref.extra.get("link")
             if url:
                 if _links_elsewhere(ctx, url, ctx.remote_keys):

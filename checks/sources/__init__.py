@@ -49,12 +49,23 @@ def load_all(files: dict[str, bytes]) -> Inventory:
                     inv.problems.append(FileProblem(path, doc.line, "document has no 'kind': skipped", "error", "no-kind"))
                 elif isinstance(data, dict) and "kind" in data and "apiVersion" not in data:
                     inv.problems.append(FileProblem(path, doc.line, f"document of kind '{data['kind']}' has no 'apiVersion': skipped", "error", "no-kind"))
-                elif not isinstance(data, dict) and data not in (None, "", []):
+                elif not isinstance(data, dict) and data not in (None, "", []) and not _json_patch(data):
                     inv.problems.append(FileProblem(path, doc.line, f"document is a {type(data).__name__}, not a manifest object: skipped", "warning", "not-an-object"))
     finally:
         clear_cache()
     inv.problems.sort(key=lambda p: (p.path, p.line))
     return inv
+
+
+_PATCH_OPS = frozenset({"add", "remove", "replace", "move", "copy", "test"})
+
+
+def _json_patch(data: Any) -> bool:
+    """A JSON patch (RFC 6902) written as YAML: a list of operations, each with an ``op`` of the RFC
+    and a ``path`` (kustomize's ``patches:`` and operator-sdk's scorecard ``patches/*.config.yaml``
+    hold them). It changes a manifest, it is none: nothing in it to read, nothing wrong with it."""
+    return (isinstance(data, list) and bool(data)
+            and all(isinstance(op, dict) and op.get("op") in _PATCH_OPS and isinstance(op.get("path"), str) for op in data))
 
 
 # `kind: Service` as a literal line of a template (`kind: {{ .Values.kind }}` tells nothing)

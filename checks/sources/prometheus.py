@@ -105,6 +105,7 @@ def _configmap_rule_files(inv: Inventory, path: str, cm: Any, raw: bytes) -> Non
 
 def load(files: dict[str, bytes]) -> Inventory:
     inv = Inventory()
+    copied: set[int] = set()  # alerts read from a ConfigMap's data (id of the Alert)
     for path, data in files.items():
         is_json = path.lower().endswith(".json")
         if is_json and b'"groups"' not in data:
@@ -114,7 +115,9 @@ def load(files: dict[str, bytes]) -> Inventory:
             items = doc.data.get("items") if isinstance(doc.data, dict) and str(doc.data.get("kind", "")).endswith("List") else None
             for item in (items if isinstance(items, list) else [doc.data]):
                 if isinstance(item, dict) and item.get("kind") == "ConfigMap":
+                    first = len(inv.alerts)
                     _configmap_rule_files(inv, path, item, data)
+                    copied.update(id(a) for a in inv.alerts[first:])
                     continue
                 groups = _groups_of(item)
                 if groups is None or (is_json and not _all_rule_groups(groups)):
@@ -127,7 +130,35 @@ def load(files: dict[str, bytes]) -> Inventory:
                 _read_groups(inv, path, groups, getattr(item, "line", doc.line))
                 if is_json:
                     _json_alert_lines(inv.alerts[first:], data)
+    _one_per_rule(inv, copied)
     return inv
+
+
+def _rule_key(alert: Alert) -> tuple:
+    return (alert.name, alert.group, " ".join(alert.expr.split()), tuple(sorted(alert.labels.items())),
+            tuple(sorted((k, " ".join(v.split())) for k, v in alert.annotations.items())))
+
+
+def _one_per_rule(inv: Inventory, copied: set[int]) -> None:
+    """One alert per rule: the same rule (name, group, expression, labels and annotations, spacing
+    aside) written in two files, as when a chart ships its rule file both plainly and inside a
+    ConfigMap's data, or a build renders a copy of it, is one rule with copies. It is kept once, at
+    the copy a maintainer edits first (a plain rule file or PrometheusRule before a ConfigMap's data,
+    then path and line order); the others are listed in ``Alert.copies``. Rules that differ in
+    anything but spacing stay apart, even under one name (per-severity tiers, per-cluster copies)."""
+    if len(inv.alerts) < 2:
+        return
+    order = sorted(range(len(inv.alerts)), key=lambda i: (id(inv.alerts[i]) in copied, inv.alerts[i].loc.path, inv.alerts[i].loc.line))
+    kept: dict[tuple, Alert] = {}
+    dropped: set[int] = set()
+    for i in order:
+        alert = inv.alerts[i]
+        first = kept.setdefault(_rule_key(alert), alert)
+        if first is not alert:
+            first.copies.append(alert.loc)
+            dropped.add(i)
+    if dropped:
+        inv.alerts[:] = [a for i, a in enumerate(inv.alerts) if i not in dropped]
 
 
 _JSON_KEY = re.compile(rb'"(alert|runbook_url|runbook)"\s*:\s*"((?:[^"\\]|\\.)*)"')
