@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import subprocess
 import sys
 from typing import TYPE_CHECKING
 
 from rbh.checks.model import Finding
+from rbh.cpus import usable_cpus
 
 if TYPE_CHECKING:
     from rbh.config import Config
@@ -89,7 +89,7 @@ class HealthRefresh:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.proc: subprocess.Popen[str] | None = None
-        if sys.executable and _cpus() > 1:
+        if sys.executable and usable_cpus() > 1:
             # -P: the current folder (often the repository being indexed, which is not trusted) is
             # not put on the worker's sys.path, so a folder named rbh/ in it is never imported.
             # No shell; the root is one argument; the worker's output is one class name at most.
@@ -132,14 +132,6 @@ def start_health_refresh(project: Project) -> HealthRefresh:
     """Start ``refresh_health`` for *project* beside the caller; ``wait()`` for its outcome, or
     ``cancel()`` it."""
     return HealthRefresh(project)
-
-
-def _cpus() -> int:
-    """CPUs this process may run on (its affinity mask, where the platform has one)."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 def load_inventory(project: Project) -> Inventory:
