@@ -173,3 +173,26 @@ def test_status_shows_the_serving_size_and_what_the_spare_adds(with_spare, rbh):
     serving = megabytes(root / _serving(root))
     assert float(match.group(1)) == round(serving, 1)
     assert float(match.group(2)) == round(serving + sum(megabytes(root / g) for g in _generations(root) if g != _serving(root)), 1)
+
+
+def test_a_run_killed_while_writing_into_the_recycled_spare_leaves_the_index_serving(with_spare, monkeypatch):
+    from rbh.indexer.components import writer as writer_module
+
+    repo, project, root = with_spare
+    live, before = _serving(root), _contents(project)
+    repo.write("runbooks/redis.md", FILES["runbooks/redis.md"] + "\n## Failover\n\nPromote the replica.\n")
+    repo.commit("failover")
+    real = writer_module.to_record
+
+    def dying(doc):
+        raise KeyboardInterrupt("killed")
+
+    with monkeypatch.context() as patch, pytest.raises(KeyboardInterrupt):
+        patch.setattr(writer_module, "to_record", dying)
+        sync(project)
+    assert writer_module.to_record is real
+    assert _serving(root) == live and _contents(project) == before  # the spare was written into, not the index
+    assert _generations(root) == [live]  # the half-written spare is gone; the next run copies
+    report = sync(project)
+    assert report.mode == "incremental" and _serving(root) != live
+    assert sum(1 for path, _, _ in _contents(project).values() if path == "runbooks/redis.md") == 4
