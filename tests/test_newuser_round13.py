@@ -1,0 +1,74 @@
+"""Round 13 of the new-user trial (bench/README.md): a hosting team's infrastructure guide as a MyST
+site (2i2c-org/infrastructure, BSD-3-Clause) and an operator whose alert rules link one long runbook
+page through a templated base (openshift/elasticsearch-operator, Apache-2.0), each false error or
+missed stale reference reduced to a minimal reproduction in a real temporary git repository (labels,
+anchors and alert names as there, shortened; the prose is our own).
+"""
+
+from __future__ import annotations
+
+from checks_support import commit_history
+from newuser_support import check, found
+
+MYST_CONFIG = 'runbooks:\n  include: ["docs/**/*.md"]\n'
+
+
+def test_myst_targets_are_anchors_of_the_whole_project(tmp_path):
+    """2i2c: pages start with a MyST target, `(howto:features:cryptnono)=`, and name code blocks with
+    a directive's `:name:` option; other pages link them as `[text](#label)`, which MyST resolves
+    across the project (135 RBH302 errors before). A label on the linked page counts for
+    `page.md#label` too; a label nobody defines, one inside an ordinary code block, and a page's
+    label asked of another page by path are still broken."""
+    root = tmp_path / "2i2c"
+    commit_history(root, [{
+        "rbh.yaml": MYST_CONFIG,
+        "docs/myst.yml": "version: 1\nproject:\n  title: guide\n",
+        "docs/howto/cryptnono.md":
+            "(howto:features:cryptnono)=\n# Cryptnono\n\nText.\n\n"
+            "```{code-block} yaml\n:name: cryptnono:values\n:emphasize-lines: 2\nenabled: true\n```\n\n"
+            "```bash\n(not-a-target)=\n```\n",
+        "docs/sre-guide/index.md":
+            "# SRE guide\n\nSee [cryptnono](#howto:features:cryptnono) and [its values](#cryptnono:values),\n"
+            "[the page's label](../howto/cryptnono.md#howto:features:cryptnono),\n"
+            "[a missing label](#howto:features:gone), [a code line](#not-a-target),\n"
+            "[a label of another page by path](other.md#howto:features:cryptnono).\n",
+        "docs/sre-guide/other.md": "# Other\n\nText.\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH302", "docs/sre-guide/index.md", 5, "anchor `#howto:features:gone` not found in `docs/sre-guide/index.md`"),
+        ("RBH302", "docs/sre-guide/index.md", 5, "anchor `#not-a-target` not found in `docs/sre-guide/index.md`"),
+        ("RBH302", "docs/sre-guide/index.md", 6, "anchor `#howto:features:cryptnono` not found in `docs/sre-guide/other.md`"),
+    ]
+
+
+def test_a_myst_project_serves_its_folder_at_the_site_root(tmp_path):
+    """2i2c, without rbh.yaml: `docs/myst.yml` makes `docs/` the site, and pages link
+    `/topic/infrastructure/terraform` and `/reference/ci-cd/index.md` from the site root (6 RBH301
+    before). A root link that names no page of the project is still broken."""
+    root = tmp_path / "2i2c"
+    commit_history(root, [{
+        "docs/myst.yml": "version: 1\nproject:\n  title: guide\n",
+        "docs/topic/infrastructure/terraform.md": "# Terraform\n",
+        "docs/reference/ci-cd/index.md": "# CI/CD\n",
+        "docs/hub-deployment-guide/new-cluster.md":
+            "# New cluster\n\nRead [terraform](/topic/infrastructure/terraform) and [CI](/reference/ci-cd/index.md),\n"
+            "not [this](/topic/infrastructure/gone).\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH301"] == [
+        ("RBH301", "docs/hub-deployment-guide/new-cluster.md", 4, "link target `/topic/infrastructure/gone` does not exist"),
+    ]
+
+
+def test_vendored_dependencies_are_no_runbooks_without_a_config(tmp_path):
+    """2i2c, without rbh.yaml: `dashboards/vendor/` holds jsonnet-bundler's copies of grafonnet and
+    other libraries, 520 generated pages whose tables of contents link sections the generator left
+    out (520 RBH302). They are other projects' pages; the team's own pages are still checked."""
+    root = tmp_path / "2i2c"
+    commit_history(root, [{
+        "dashboards/vendor/github.com/grafana/grafonnet/docs/panel.md": "# panel\n\n* [`obj custom`](#obj-custom)\n",
+        "vendor/golang.org/x/net/README.md": "# net\n\n[gone](gone.md)\n",
+        "docs/ops.md": "# Ops\n\n[gone](#gone)\n",
+    }])
+    report = check(root)
+    assert found(report) == [("RBH302", "docs/ops.md", 3, "anchor `#gone` not found in `docs/ops.md`")]
+    assert report["summary"]["runbooks_checked"] == 1
