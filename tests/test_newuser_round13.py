@@ -72,3 +72,43 @@ def test_vendored_dependencies_are_no_runbooks_without_a_config(tmp_path):
     report = check(root)
     assert found(report) == [("RBH302", "docs/ops.md", 3, "anchor `#gone` not found in `docs/ops.md`")]
     assert report["summary"]["runbooks_checked"] == 1
+
+
+EO_CONFIG = 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["files/*.yml"]\n'
+
+
+def _rule(alert: str, anchor: str, base: str = "[[.RunbookBaseURL]]") -> str:
+    return (f'  - "alert": {alert}\n    "annotations":\n      "summary": "x"\n'
+            f'      "runbook_url": "{base}#{anchor}"\n    "expr": up == 0\n')
+
+
+def test_a_templated_base_settled_by_its_other_anchors_has_its_anchors_checked(tmp_path):
+    """elasticsearch-operator: every alert links `[[.RunbookBaseURL]]#<Section>`, a base the operator
+    fills in at run time; ten of the anchors are headings of `docs/alerts.md` and of no other page,
+    but `#Elasticsearch-Cluster-Health-is-Yellow` is not: the heading reads "Healthy is Yellow".
+    The other anchors settle where the base leads, so that one is a broken link (missed before). A
+    base with one anchor found, or with anchors found on two different pages, stays unchecked."""
+    root = tmp_path / "eo"
+    commit_history(root, [{
+        "rbh.yaml": EO_CONFIG,
+        "docs/alerts.md":
+            "# Alerts\n\n## Elasticsearch Cluster Health is Red\n\nText.\n\n## Elasticsearch Cluster Healthy is Yellow\n\n"
+            "Text.\n\n## Elasticsearch JVM Heap Use is High\n\nText.\n",
+        "docs/troubleshooting.md": "# Troubleshooting\n\n## Kibana\n\nText.\n\n## Indices\n\nText.\n",
+        "files/prometheus_alerts.yml": '"groups":\n- "name": es\n  "rules":\n'
+            + _rule("ElasticsearchClusterNotHealthy", "Elasticsearch-Cluster-Health-is-Red")
+            + _rule("ElasticsearchClusterNotHealthy", "Elasticsearch-Cluster-Health-is-Yellow")
+            + _rule("ElasticsearchJVMHeapUseHigh", "Elasticsearch-JVM-Heap-Use-is-High")
+            # one anchor found: the base is not settled
+            + _rule("KibanaDown", "Kibana", "[[.KibanaURL]]")
+            + _rule("KibanaSlow", "Kibana-Slow", "[[.KibanaURL]]")
+            # anchors found on two pages: not settled either
+            + _rule("MixedOne", "Kibana", "[[ .OtherBase ]]")
+            + _rule("MixedTwo", "Elasticsearch-JVM-Heap-Use-is-High", "[[ .OtherBase ]]")
+            + _rule("MixedThree", "Gone", "[[ .OtherBase ]]"),
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH203"] == [
+        ("RBH203", "files/prometheus_alerts.yml", 12, "runbook_url of alert `ElasticsearchClusterNotHealthy` points to "
+         "anchor `#Elasticsearch-Cluster-Health-is-Yellow`, which `docs/alerts.md` does not have (its template base leads "
+         "there: the 2 other anchors of that base found in the runbooks are all headings of that page)"),
+    ]
