@@ -459,7 +459,7 @@ def html_ids(text: str, skip_lines: set[int] | frozenset[int] = frozenset()) -> 
 
 #: MyST's explicit target: a line ``(label)=`` before the block it names
 _MYST_TARGET = re.compile(r"^ {0,3}\((?P<label>[^()\s]+)\)=[ \t]*$")
-_MYST_FENCE = re.compile(r"^[ \t]*(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")
+_MYST_FENCE = re.compile(r"^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")  # also `2. ```{tab-set}`
 _MYST_OPTION = re.compile(r"^[ \t]*:(?P<key>[A-Za-z][\w-]*):(?:[ \t]+(?P<value>\S.*?))?[ \t]*$")
 #: directives whose body is code or data, not markdown (a ``(label)=`` line there is text)
 _MYST_CODE_DIRECTIVES = frozenset({"code", "code-block", "code-cell", "sourcecode", "literalinclude", "math",

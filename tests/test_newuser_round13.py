@@ -112,3 +112,21 @@ def test_a_templated_base_settled_by_its_other_anchors_has_its_anchors_checked(t
          "anchor `#Elasticsearch-Cluster-Health-is-Yellow`, which `docs/alerts.md` does not have (its template base leads "
          "there: the 2 other anchors of that base found in the runbooks are all headings of that page)"),
     ]
+
+
+def test_a_fence_that_opens_a_list_item_is_a_code_block(tmp_path):
+    """2i2c: a step of a numbered list opens a MyST tab set on the item's line, `2. `````{tab-set}`,
+    and closes it at the item's content column. The parser saw only the closing fence, took it for
+    an opener "never closed" (RBH001), and read the rest of the page as one shell block. The item's
+    block now closes where CommonMark closes it: the page after it is prose again, and its MyST
+    target and links are read."""
+    root = tmp_path / "2i2c"
+    commit_history(root, [{
+        "rbh.yaml": MYST_CONFIG,
+        "docs/grafana-account.md":
+            "# Grafana access\n\n1. Find the URL.\n\n2. `````{tab-set}\n\n   ````{tab-item} Engineer\n   Log in.\n   ````\n\n"
+            "   `````\n\n(grafana:users)=\n3. Open the [users page](#grafana:users), then [the missing one](#gone).\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH302", "docs/grafana-account.md", 14, "anchor `#gone` not found in `docs/grafana-account.md`"),
+    ]
