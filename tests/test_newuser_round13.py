@@ -130,3 +130,26 @@ def test_a_fence_that_opens_a_list_item_is_a_code_block(tmp_path):
     assert found(check(root)) == [
         ("RBH302", "docs/grafana-account.md", 14, "anchor `#gone` not found in `docs/grafana-account.md`"),
     ]
+
+
+def test_a_placeholder_of_several_words_is_one_argument(tmp_path):
+    """elasticsearch-operator: the PVC recovery page scales back with `oc scale statefulset
+    --replicas=<value before scaledown> -l cluster-name=elasticsearch-recovery`; the placeholder was
+    split at its spaces and `before` read as the StatefulSet's name (RBH101). A placeholder is one
+    argument whatever it holds; a redirection (`< in.txt > out.txt`, spaces inside the brackets) is
+    still one, and a real name after a placeholder is still judged."""
+    root = tmp_path / "eo"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["config/**/*.yaml"]\n',
+        "config/es.yaml": "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: es\n  namespace: logging\n"
+                          "spec:\n  template:\n    metadata:\n      labels:\n        app: es\n    spec:\n"
+                          "      containers:\n      - name: es\n        image: es:6\n",
+        "docs/pvc-recovery.md":
+            "# Recovery\n\n```sh\noc scale statefulset --replicas=<value before scaledown> -l app=es -n logging\n"
+            "oc logs <the pod name> -n logging\n"
+            "oc apply -n logging -f - < es.yaml > out.txt\n"
+            "oc scale statefulset --replicas=<value before scaledown> -n logging es-old\n```\n",
+    }])
+    assert [f for f in found(check(root)) if f[0].startswith("RBH1")] == [
+        ("RBH101", "docs/pvc-recovery.md", 7, "statefulset `es-old` not found in namespace `logging` or any other"),
+    ]
