@@ -153,3 +153,27 @@ def test_a_placeholder_of_several_words_is_one_argument(tmp_path):
     assert [f for f in found(check(root)) if f[0].startswith("RBH1")] == [
         ("RBH101", "docs/pvc-recovery.md", 7, "statefulset `es-old` not found in namespace `logging` or any other"),
     ]
+
+
+def test_a_namespace_the_alert_rules_label_is_known(tmp_path):
+    """elasticsearch-operator: the operator runs in its own namespace, and the Elasticsearch
+    clusters it makes run where its users create them; every alert rule carries the label
+    `namespace: openshift-logging`, and the runbooks run `oc -n openshift-logging get pods` (47
+    RBH107 warnings before). A namespace named by a fixed label of the repository's rules is one
+    the rules watch; another namespace, and a templated label, are not."""
+    root = tmp_path / "eo"
+    commit_history(root, [{
+        "rbh.yaml": EO_CONFIG.replace('["files/*.yml"]', '["files/*.yml", "config/*.yaml"]'),
+        "config/manager.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: elasticsearch-operator\n"
+                               "  namespace: openshift-operators-redhat\nspec:\n  template:\n    spec:\n      containers:\n"
+                               "      - name: operator\n        image: eo:1\n",
+        "files/prometheus_alerts.yml": '"groups":\n- "name": es\n  "rules":\n'
+            '  - "alert": ElasticsearchJVMHeapUseHigh\n    "expr": up == 0\n    "labels":\n'
+            '      "namespace": openshift-logging\n      "severity": critical\n'
+            '  - "alert": Other\n    "expr": up == 0\n    "labels":\n      "namespace": "{{ $labels.ns }}"\n',
+        "docs/alerts.md": "# Alerts\n\n```\noc -n openshift-logging get pods\noc -n openshift-logs get pods\n"
+                          "oc get pods -n {{ $labels.ns }}\n```\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH107"] == [
+        ("RBH107", "docs/alerts.md", 5, "namespace `openshift-logs` is not defined by any manifest"),
+    ]
