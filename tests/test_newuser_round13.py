@@ -177,3 +177,27 @@ def test_a_namespace_the_alert_rules_label_is_known(tmp_path):
     assert [f for f in found(check(root)) if f[0] == "RBH107"] == [
         ("RBH107", "docs/alerts.md", 5, "namespace `openshift-logs` is not defined by any manifest"),
     ]
+
+
+def test_a_selector_over_nodes_or_claims_is_not_judged_against_pod_templates(tmp_path):
+    """2i2c: the upgrade guides taint a node group before draining it, `kubectl taint node
+    manual-phaseout:NoSchedule -l alpha.eksctl.io/nodegroup-name=core-b`, and the per-user database
+    page lists claims with `kubectl get pvc -l component=extra-pvc` (4 RBH104 before). Node labels
+    come from the cloud and claim labels from their own objects: no pod template has them. A
+    selector over pods is still judged."""
+    root = tmp_path / "2i2c"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["manifests/*.yaml"]\n',
+        "manifests/hub.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: hub\n  namespace: staging\n"
+                              "spec:\n  template:\n    metadata:\n      labels:\n        component: hub\n    spec:\n"
+                              "      containers:\n      - name: hub\n        image: hub:1\n",
+        "docs/upgrade.md":
+            "# Upgrade\n\n```bash\nkubectl taint node manual-phaseout:NoSchedule -l alpha.eksctl.io/nodegroup-name=core-b\n"
+            "kubectl get nodes -l kubernetes.azure.com/agentpool=usere8sv5\n"
+            "kubectl -n staging get pvc -l component=extra-pvc\n"
+            "kubectl -n staging delete pod -l component=hub\n"
+            "kubectl -n staging delete pod -l component=singleuser-server\n```\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH104"] == [
+        ("RBH104", "docs/upgrade.md", 8, "selector `component=singleuser-server` matches no pod template in namespace `staging`"),
+    ]
