@@ -184,7 +184,7 @@ def test_a_selector_over_nodes_or_claims_is_not_judged_against_pod_templates(tmp
     manual-phaseout:NoSchedule -l alpha.eksctl.io/nodegroup-name=core-b`, and the per-user database
     page lists claims with `kubectl get pvc -l component=extra-pvc` (4 RBH104 before). Node labels
     come from the cloud and claim labels from their own objects: no pod template has them. A
-    selector over pods is still judged."""
+    selector over pods, or over `all`, is still judged."""
     root = tmp_path / "2i2c"
     commit_history(root, [{
         "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["manifests/*.yaml"]\n',
@@ -196,8 +196,10 @@ def test_a_selector_over_nodes_or_claims_is_not_judged_against_pod_templates(tmp
             "kubectl get nodes -l kubernetes.azure.com/agentpool=usere8sv5\n"
             "kubectl -n staging get pvc -l component=extra-pvc\n"
             "kubectl -n staging delete pod -l component=hub\n"
-            "kubectl -n staging delete pod -l component=singleuser-server\n```\n",
+            "kubectl -n staging delete pod -l component=singleuser-server\n"
+            "kubectl -n staging get all -l component=proxy\n```\n",
     }])
     assert [f for f in found(check(root)) if f[0] == "RBH104"] == [
         ("RBH104", "docs/upgrade.md", 8, "selector `component=singleuser-server` matches no pod template in namespace `staging`"),
+        ("RBH104", "docs/upgrade.md", 9, "selector `component=proxy` matches no pod template in namespace `staging`"),
     ]

@@ -31,6 +31,9 @@ NAME = "selector-matches-nothing"
 SEVERITY = Severity.warning
 Options = NoOptions
 _NODE_VERBS = frozenset({"taint", "cordon", "uncordon", "drain"})  # `kubectl taint node KEY:EFFECT -l ...` selects nodes
+# kinds whose labels a pod template or a Service carries (Endpoints copy their Service's); `all` is pods,
+# services and workloads; None: the command did not say (`kubectl logs -l`)
+_JUDGED = frozenset({None, "all", "Service", "Endpoints", *_k8s.POD_KINDS})
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -38,7 +41,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for rb, ref in _k8s.cluster_refs(ctx, "k8s"):
         if not ref.selector or any(not v for v in ref.selector.values()):
             continue
-        if ref.resource not in (None, "Service", *_k8s.POD_KINDS) or (ref.resource is None and ref.verb in _NODE_VERBS):
+        if ref.resource not in _JUDGED or (ref.resource is None and ref.verb in _NODE_VERBS):
             continue  # nodes, claims, config ...: their labels are on no pod template (a node's come from its cloud)
         ns = None if ref.all_namespaces else ref.namespace
         if _k8s.selector_matches(inv, ref.selector, ns):
