@@ -7,6 +7,7 @@ anchors and alert names as there, shortened; the prose is our own).
 
 from __future__ import annotations
 
+from ask_support import ask_json, index
 from checks_support import commit_history
 from newuser_support import check, found
 
@@ -203,3 +204,32 @@ def test_a_selector_over_nodes_or_claims_is_not_judged_against_pod_templates(tmp
         ("RBH104", "docs/upgrade.md", 8, "selector `component=singleuser-server` matches no pod template in namespace `staging`"),
         ("RBH104", "docs/upgrade.md", 9, "selector `component=proxy` matches no pod template in namespace `staging`"),
     ]
+
+
+def test_an_alert_whose_section_is_empty_says_so_in_the_answer(tmp_path):
+    """elasticsearch-operator: `ElasticsearchWriteRequestsRejectionJumps` links
+    `#Elasticsearch-Write-Requests-Rejection-Jumps`, a heading whose only subsection,
+    `### Troubleshooting`, is empty. No chunk holds it, so `rbh ask` showed the page's best match, the
+    flood-watermark alert's Troubleshooting, as this alert's runbook_url section. It still does (the
+    page is the alert's), but a notice says the alert's own section holds no text; an alert whose
+    section has text gets no notice."""
+    root = tmp_path / "eo"
+    commit_history(root, [{
+        "rbh.yaml": EO_CONFIG,
+        "docs/alerts.md":
+            "# Alerts\n\n## Elasticsearch Write Requests Rejection Jumps\n\n### Troubleshooting\n\n"
+            "## Elasticsearch Node Disk Flood Watermark Reached\n\nIndices are read-only.\n\n### Troubleshooting\n\n"
+            "Free disk space on the node, then unblock the indices with es_util.\n",
+        "files/prometheus_alerts.yml": '"groups":\n- "name": es\n  "rules":\n'
+            + _rule("ElasticsearchWriteRequestsRejectionJumps", "Elasticsearch-Write-Requests-Rejection-Jumps")
+            + _rule("ElasticsearchNodeDiskWatermarkReached", "Elasticsearch-Node-Disk-Flood-Watermark-Reached"),
+    }])
+    index(root)
+    empty = ask_json(root, "ElasticsearchWriteRequestsRejectionJumps")
+    assert empty["results"][0]["alert"]["alert"] == "ElasticsearchWriteRequestsRejectionJumps"
+    assert ("alert `ElasticsearchWriteRequestsRejectionJumps` links `docs/alerts.md#elasticsearch-write-requests-rejection-jumps`, "
+            "a section with no text of its own: the section shown for it is the page's closest match to the question, "
+            "not its runbook section") in empty["notices"]
+    full = ask_json(root, "ElasticsearchNodeDiskWatermarkReached")
+    assert full["results"][0]["anchor"] == "elasticsearch-node-disk-flood-watermark-reached"
+    assert not any("no text of its own" in n for n in full["notices"])
