@@ -233,3 +233,22 @@ def test_an_alert_whose_section_is_empty_says_so_in_the_answer(tmp_path):
     full = ask_json(root, "ElasticsearchNodeDiskWatermarkReached")
     assert full["results"][0]["anchor"] == "elasticsearch-node-disk-flood-watermark-reached"
     assert not any("no text of its own" in n for n in full["notices"])
+
+
+def test_a_path_with_placeholder_segments_counts_when_a_file_fits_it(tmp_path):
+    """2i2c: "values in `config/clusters/CLUSTER_NAME/HUB_NAME.values.yaml` files" names every hub's
+    values file by a pattern (RBH303 before). Segments in capitals with an underscore stand for names;
+    the path counts when a file fits it. A pattern no file fits, and a plain missing path, are still
+    reported."""
+    root = tmp_path / "2i2c"
+    commit_history(root, [{
+        "rbh.yaml": MYST_CONFIG,
+        "config/clusters/leap/prod.values.yaml": "jupyterhub: {}\n",
+        "docs/update-env.md":
+            "# Update the image\n\nSet it in `config/clusters/CLUSTER_NAME/HUB_NAME.values.yaml`, not in\n"
+            "`config/clusters/CLUSTER_NAME/HUB_NAME.secret.json` nor `config/clusters/leap/staging.values.yaml`.\n",
+    }])
+    assert [f for f in found(check(root)) if f[0] == "RBH303"] == [
+        ("RBH303", "docs/update-env.md", 4, "repository path `config/clusters/CLUSTER_NAME/HUB_NAME.secret.json` does not exist"),
+        ("RBH303", "docs/update-env.md", 4, "repository path `config/clusters/leap/staging.values.yaml` does not exist"),
+    ]
