@@ -738,14 +738,14 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
     for m in matches:
         if len(hits) >= top_k:
             break
+        fallback = False
         if fetch_sections:
             hit = retriever.anchored_section(m.path, m.anchor) if m.anchor else None
             if hit is None:
                 hit = retriever.section_for(m.path, None, query or None)
-                if hit is not None and m.anchor:
-                    # `## Elasticsearch Write Requests Rejection Jumps` with an empty `### Troubleshooting`:
-                    # the page's best match is another section (a sibling alert's), not this alert's runbook
-                    empty.append(m)
+                # `## Elasticsearch Write Requests Rejection Jumps` with an empty `### Troubleshooting`:
+                # the page's best match is another section (a sibling alert's), not this alert's runbook
+                fallback = bool(m.anchor)
         else:
             hit = Hit(id=f"alert:{m.path}#{m.anchor or ''}", text="", meta={"path": m.path, "anchor": m.anchor or ""})
         if hit is None:
@@ -755,6 +755,8 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
             continue
         hit.via, hit.alert = "alert", m
         hits.append(hit)
+        if fallback:
+            empty.append(m)
         shown[hit.path] = shown.get(hit.path, 0) + 1
     free_text = " ".join(t for t in texts if t).strip()[:MAX_QUERY_CHARS]
     best = None
