@@ -362,6 +362,8 @@ class RuleContext:
         in_code = {i for b in rb.code_blocks for i in range(b.line, b.end_line + 1)}
         for ident in anchors.html_ids(rb.text, in_code):  # `<a id="runbook-cpu"></a>` in a heading or paragraph
             found.setdefault(ident.lower(), ident)
+        for label in anchors.myst_targets(rb.text):  # MyST's `(label)=` and a directive's `:name:`
+            found.setdefault(label.lower(), label)
         if path.endswith(_REDCARPET_SOURCES) or self.slugger is not anchors.NOT_MKDOCS:
             # the site's renderer reads `####Title` as a heading (see anchors.tight_heading_texts)
             for text in anchors.tight_heading_texts(rb.text, in_code):
@@ -375,6 +377,18 @@ class RuleContext:
                     found.setdefault(key, anchor)
         site = list(dict.fromkeys(found[h.anchor.lower()] for h in rb.headings if h.anchor.lower() in found))
         self._heading_texts[path] = dict(zip(site, (h.text for h in rb.headings))) if len(site) == len(rb.headings) else {a: a for a in site}
+        return found
+
+    @cached_property
+    def myst_labels(self) -> dict[str, str]:
+        """MyST targets of every runbook (``rbh.anchors.myst_targets``), lower case -> the page. A MyST
+        label is the project's: ``[text](#label)`` on any page lands on it."""
+        from rbh import anchors
+
+        found: dict[str, str] = {}
+        for rb in self.runbooks:
+            for label in anchors.myst_targets(rb.text):
+                found.setdefault(label.lower(), rb.path)
         return found
 
     def suggest_anchor(self, path: str, fragment: str) -> str | None:
@@ -550,8 +564,8 @@ class RuleContext:
     def site_roots(self) -> list[str]:
         """Folders a static site in a subfolder serves at ``/``, for site-root links (``/blog``,
         ``/docs/intro``, ``/img/x.png``): a Docusaurus site's folder and its ``static/``, a Hugo
-        site's ``content/`` and ``static/``, a Jekyll site's folder, an MkDocs ``docs_dir``, a
-        Middleman ``source/``; the repository root is tried first by the caller."""
+        site's ``content/`` and ``static/``, a Jekyll site's folder, a MyST project's folder
+        (``myst.yml``), an MkDocs ``docs_dir``, a Middleman ``source/``; the repository root is tried first by the caller."""
         roots: list[str] = []
         for f in sorted(self.files):
             folder, _, name = f.rpartition("/")
@@ -567,6 +581,9 @@ class RuleContext:
                 # for the config.rb a publisher image brings)
                 top = folder if name == "config.rb" else folder.rpartition("/")[0]
                 bases = [f"{top}/source" if top else "source"]
+            elif name == "myst.yml":
+                # a MyST (mystmd, Jupyter Book 2) project serves its folder at `/`: `/topic/x` is `docs/topic/x.md`
+                bases = [folder]
             elif name in ("mkdocs.yml", "mkdocs.yaml"):
                 # MkDocs serves its docs_dir at `/`: `/before/roles/` is `docs/before/roles.md`
                 docs = _mkdocs_docs_dir(self.root / f)

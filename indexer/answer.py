@@ -576,6 +576,9 @@ def answer_request(project: Project, req: AskRequest, *, qdrant_url: str | None 
             unlinked = catalog.unlinked_alert(req.query)
             if unlinked is not None:
                 notices.append(unlinked_notice(unlinked, searched=bool(retrieval.hits)))
+        for m in retrieval.empty_sections:
+            notices.append(f"alert `{m.alert}` links `{m.path}#{m.anchor}`, a section with no text of its own: the "
+                           f"section shown for it is the page's closest match to the question, not its runbook section")
         procedures = whole_runbooks(retriever, retrieval.hits)
         state = retriever.state
         if req.filters and not retrieval.hits and retriever.store.count(req.filters.to_filters()) == 0:

@@ -538,6 +538,25 @@ class Retriever:
         chunks = self.sections_of(path)
         if not chunks:
             return None
+        hit = self._anchored(chunks, anchor) if anchor else None
+        if hit is not None:
+            return hit
+        return self._best_or_first(path, chunks, query)
+
+    def anchored_section(self, path: str, anchor: str) -> Hit | None:
+        """The chunk of the section *anchor* names (see ``section_for``), or None when no chunk holds
+        it: the heading has no text of its own, nor under it (an empty section)."""
+        return self._anchored(self.sections_of(path), anchor)
+
+    def _best_or_first(self, path: str, chunks: list[Hit], query: str | None) -> Hit:
+        if query:
+            ranked = self.search_sections(query, limit=max(5, len(chunks)), paths=[path])
+            if ranked:
+                return ranked[0]
+        return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+
+    @staticmethod
+    def _anchored(chunks: list[Hit], anchor: str) -> Hit | None:
         if anchor:
             for c in chunks:
                 if c.anchor == anchor:
@@ -555,11 +574,7 @@ class Retriever:
             for c in chunks:
                 if (deep := deep_section(c, anchor)) is not None:
                     return deep
-        if query:
-            ranked = self.search_sections(query, limit=max(5, len(chunks)), paths=[path])
-            if ranked:
-                return ranked[0]
-        return next((c for c in chunks if c.meta.get("level", 0) > 1), chunks[0])
+        return None
 
 
 _DEEP_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -684,6 +699,8 @@ class Retrieval:
     hits: list[Hit]
     alert_matches: list[Any] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)  # alert targets not in the index
+    # alerts whose anchored section holds no text: the hit shown for each is the page's best match
+    empty_sections: list[Any] = field(default_factory=list)
     no_match: bool = False
     best_relevance: float | None = None
 
@@ -717,11 +734,18 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
     hits: list[Hit] = []
     missing: list[str] = []
     shown: dict[str, int] = {}
+    empty: list[Any] = []
     for m in matches:
         if len(hits) >= top_k:
             break
+        fallback = False
         if fetch_sections:
-            hit = retriever.section_for(m.path, m.anchor, query or None)
+            hit = retriever.anchored_section(m.path, m.anchor) if m.anchor else None
+            if hit is None:
+                hit = retriever.section_for(m.path, None, query or None)
+                # `## Elasticsearch Write Requests Rejection Jumps` with an empty `### Troubleshooting`:
+                # the page's best match is another section (a sibling alert's), not this alert's runbook
+                fallback = bool(m.anchor)
         else:
             hit = Hit(id=f"alert:{m.path}#{m.anchor or ''}", text="", meta={"path": m.path, "anchor": m.anchor or ""})
         if hit is None:
@@ -731,6 +755,8 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
             continue
         hit.via, hit.alert = "alert", m
         hits.append(hit)
+        if fallback:
+            empty.append(m)
         shown[hit.path] = shown.get(hit.path, 0) + 1
     free_text = " ".join(t for t in texts if t).strip()[:MAX_QUERY_CHARS]
     best = None
@@ -740,14 +766,14 @@ def retrieve(retriever: Retriever, query: str, *, catalog: Any = None, payload: 
         best = max((h.relevance for h in ranked[:10]), default=None)
         weak = not hits and (best is None or best < min_score)
         if weak:
-            return Retrieval([], matches, missing, no_match=True, best_relevance=best)
+            return Retrieval([], matches, missing, empty, no_match=True, best_relevance=best)
         taken = {h.id for h in hits}
         for h in group_by_runbook([h for h in ranked if h.id not in taken and shown.get(h.path, 0) == 0],
                                   top_k - len(hits), per_runbook, retriever.settings.group_by):
             hits.append(h)
         if hits and hits[0].via != "alert":
             hits = hand_over_hub(hits, ranked)
-    return Retrieval(hits, matches, missing, no_match=not hits, best_relevance=best)
+    return Retrieval(hits, matches, missing, empty, no_match=not hits, best_relevance=best)
 
 
 _LIST_ITEM = re.compile(r"^[ \t]{0,3}(?:[-*+]|\d+[.)])[ \t]+")

@@ -457,6 +457,58 @@ def html_ids(text: str, skip_lines: set[int] | frozenset[int] = frozenset()) -> 
     return out
 
 
+#: MyST's explicit target: a line ``(label)=`` before the block it names
+_MYST_TARGET = re.compile(r"^ {0,3}\((?P<label>[^()\s]+)\)=[ \t]*$")
+_MYST_FENCE = re.compile(r"^[ \t]*(?:(?:[-*+]|\d{1,9}[.)])[ \t]+)?(?P<fence>`{3,}|~{3,}|:{3,})(?P<info>.*)$")  # also `2. ```{tab-set}`
+_MYST_OPTION = re.compile(r"^[ \t]*:(?P<key>[A-Za-z][\w-]*):(?:[ \t]+(?P<value>\S.*?))?[ \t]*$")
+#: directives whose body is code or data, not markdown (a ``(label)=`` line there is text)
+_MYST_CODE_DIRECTIVES = frozenset({"code", "code-block", "code-cell", "sourcecode", "literalinclude", "math",
+                                   "mermaid", "csv-table", "raw"})
+
+
+def myst_targets(text: str) -> list[str]:
+    """The explicit targets of a MyST page (Jupyter Book, mystmd, Sphinx with myst-parser): a
+    ``(label)=`` line before a heading or block, and the ``:name:`` option of a directive
+    (```` ```{code-block} yaml ````, ``:::{figure}``). A ``[text](#label)`` link lands on them; in MyST
+    a label is the whole project's, so another page may link it by ``#label`` alone. Lines in
+    ordinary code fences are not read; a directive's body is markdown unless it holds code."""
+    if ")=" not in text and ":name:" not in text:
+        return []
+    out: list[str] = []
+    fences: list[tuple[str, bool]] = []  # the open fences: (marker, body is markdown)
+    options = False  # the lines right after a directive opens are its `:key: value` options
+    for line in text.split("\n"):
+        m = _MYST_FENCE.match(line)
+        if fences and m and not m.group("info").strip():
+            marker = fences[-1][0]
+            if m.group("fence")[0] == marker[0] and len(m.group("fence")) >= len(marker):
+                fences.pop()
+                options = False
+                continue
+        if options:
+            option = _MYST_OPTION.match(line)
+            if option:
+                if option.group("key") == "name" and option.group("value"):
+                    out.append(option.group("value"))
+                continue
+            options = False
+        if fences and not fences[-1][1]:
+            continue  # inside code
+        if m:
+            info = m.group("info").strip()
+            directive = info.startswith("{") and "}" in info
+            if m.group("fence")[0] == ":" and not directive:
+                continue  # `:::` without a directive is no fence
+            name = info[1:info.find("}")].strip().lower() if directive else ""
+            fences.append((m.group("fence"), directive and name not in _MYST_CODE_DIRECTIVES))
+            options = directive
+            continue
+        target = _MYST_TARGET.match(line)
+        if target:
+            out.append(target.group("label"))
+    return out
+
+
 _TIGHT_ATX = re.compile(r" {0,3}#{1,6}(?=[^#\s])")
 
 

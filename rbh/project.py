@@ -27,7 +27,7 @@ FALLBACK_RUNBOOK_GLOBS = ["**/*.md"]
 # pages: repository meta files (a README below the root may be a folder's runbook index; the other
 # meta files are never runbooks, wherever a monorepo keeps them: `operator/CONTRIBUTING.md`), a Hugo
 # site's archetypes (templates whose front matter is Go template code, not YAML) and themes,
-# coding-agent instructions, Jekyll partials and page templates, at any depth: a docs site often
+# coding-agent instructions, Jekyll partials and page templates, vendored dependencies, at any depth: a docs site often
 # lives in a subfolder (``operator/website/archetypes/``) of a project that keeps its runbooks elsewhere.
 FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "**/CHANGELOG.md", "**/CONTRIBUTING.md",
                             "**/CODE_OF_CONDUCT.md", "**/SECURITY.md", "**/LICENSE.md", ".github/**", "**/node_modules/**",
@@ -39,7 +39,10 @@ FALLBACK_RUNBOOK_EXCLUDE = ["README.md", "Readme.md", "readme.md", "**/CHANGELOG
                             "**/_includes/**", "**/_layouts/**", "**/_site/**", "**/_templates/**",
                             # test inputs (`spec/fixtures/markdown.md`, Go's `testdata/`): pages written to
                             # exercise a renderer, their links made up
-                            "**/fixtures/**", "**/testdata/**", "**/__fixtures__/**"]
+                            "**/fixtures/**", "**/testdata/**", "**/__fixtures__/**",
+                            # vendored dependencies (Go modules, jsonnet-bundler, Bundler): other
+                            # projects' pages, which the team neither writes nor fixes
+                            "**/vendor/**"]
 DEFAULT_MANIFEST_GLOBS = ["manifests/**/*.yaml", "manifests/**/*.yml", "manifests/**/*.json"]
 
 

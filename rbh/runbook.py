@@ -259,6 +259,9 @@ from rbh.anchors import heading_text as heading_plain_text  # noqa: E402,F401
 _FM_OPEN = re.compile(r"^---\s*$")
 _FM_CLOSE = re.compile(r"^(---|\.\.\.)\s*$")
 _FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")  # info is stripped by the caller
+#: a fence that opens a list item (``2. ```bash``): CommonMark's code block inside the item, whose
+#: lines and closing fence sit at the item's content column
+_LIST_FENCE = re.compile(r"^(?P<indent>\s*(?:[-*+]|\d{1,9}[.)])\s+)(?P<fence>`{3,}|~{3,})(?P<info>[^`]*)$")
 _ATX_OPEN = re.compile(r" {0,3}(#{1,6})(?=[ \t]|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
 _INLINE_LINK = re.compile(r"(!?)\[((?:[^\[\]]|\[[^\[\]]*\])*)\]\(\s*<?([^()\s>]*)>?(?:\s+[\"'][^\"']*[\"'])?\s*\)")
@@ -523,7 +526,7 @@ def parse_markdown(path: str, text: str, problems: list[Problem] | None = None, 
                 in_comment = False
             prev_text = None
             continue
-        m = _FENCE.match(line)
+        m = _FENCE.match(line) or _LIST_FENCE.match(line)
         if m and not (m.group("fence")[0] == "`" and "`" in m.group("info")):
             info = m.group("info").strip()
             lang = info.split()[0].lstrip("{.").rstrip("}").lower() if info else ""

@@ -11,7 +11,8 @@ prefix matches one path segment (a branch name in GitHub-blob URLs). URL styles 
   When the template is the whole base (``{{ .Values.runbookBase }}/alertmanager/x``, Go's other
   delimiters ``[[ .RunbookURL ]]#Loki-Request-Errors``), the literal rest still names the runbook: its
   path by the one runbook file that path ends in, an anchor alone by the one runbook that has it
-  (``AlertCatalog`` looks that up). Such a URL is not ours to report: its base may point anywhere.
+  (``AlertCatalog`` looks that up). Such a URL is not ours to report (its base may point anywhere),
+  unless the other anchors of the same base settle the page (RBH203's ``_template_base_pages``).
 
 With no prefix configured, ``site.url`` maps to the runbooks folder, and URLs ending in ``.md`` are
 matched by their path's tail (the longest suffix that names a runbook file); so is a repository path

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from typing import Iterator
 
 MAX_COMMAND_CHARS = 20_000
-_ANGLE = re.compile(r"<[^<>\s]{1,80}>")
+# a placeholder: `<pod-name>`, `<value before scaledown>` (words inside, but no space after `<` or
+# before `>`, which would be redirections: `cmd < in.txt > out.txt`)
+_ANGLE = re.compile(r"<[^<>\s](?:[^<>\n]{0,78}[^<>\s])?>")
 _PROMPT = re.compile(r"^\s*(?:[\w.@:~/-]*\s*)?[$%]\s+")
 ENV_ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 

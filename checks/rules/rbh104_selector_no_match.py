@@ -3,7 +3,9 @@
 ## What it does
 For `kubectl ... -l key=value[,key=value]`, checks that at least one workload's pod template (or, for
 `get svc -l`, a Service) in the given namespace (any namespace when none is given) carries all those
-labels. Suggests the closest existing value for the first label key that fails.
+labels. Suggests the closest existing value for the first label key that fails. A selector over
+another kind (`kubectl get nodes -l`, `kubectl taint node ... -l`, `get pvc -l`) is not checked: no pod
+template carries those labels (a node's come from its cloud provider).
 
 ## Why it matters
 An empty selector result looks like "no pods running", which during an incident is a misleading
@@ -28,6 +30,10 @@ ID = "RBH104"
 NAME = "selector-matches-nothing"
 SEVERITY = Severity.warning
 Options = NoOptions
+_NODE_VERBS = frozenset({"taint", "cordon", "uncordon", "drain"})  # `kubectl taint node KEY:EFFECT -l ...` selects nodes
+# kinds whose labels a pod template or a Service carries (Endpoints copy their Service's); `all` is pods,
+# services and workloads; None: the command did not say (`kubectl logs -l`)
+_JUDGED = frozenset({None, "all", "Service", "Endpoints", *_k8s.POD_KINDS})
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
@@ -35,6 +41,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     for rb, ref in _k8s.cluster_refs(ctx, "k8s"):
         if not ref.selector or any(not v for v in ref.selector.values()):
             continue
+        if ref.resource not in _JUDGED or (ref.resource is None and ref.verb in _NODE_VERBS):
+            continue  # nodes, claims, config ...: their labels are on no pod template (a node's come from its cloud)
         ns = None if ref.all_namespaces else ref.namespace
         if _k8s.selector_matches(inv, ref.selector, ns):
             continue

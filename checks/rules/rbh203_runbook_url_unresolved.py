@@ -14,6 +14,10 @@ missed) is the error, with the anchor to write. Hugo's multilingual `_index.en.m
 The same rule written in two files (a rule file also shipped in a ConfigMap's data, a rendered copy)
 is one rule: its finding is made once, at the plain file (else the first file), and names the
 copies ("(the same rule is also at compiled/resources.yaml:797)").
+A URL whose whole base is a template (`[[.RunbookBaseURL]]#Cluster-Health-is-Red`) may point anywhere
+and is not checked, unless the alerts sharing that base settle it: when two or more of their anchors
+are headings of a runbook and one runbook has every anchor of theirs found anywhere, it is the base, and an anchor of the same base
+it does not have is the error.
 
 "Did you mean" is offered only when it is probably right: the file's rename in git history, the same
 path in another letter case (a notice then names the `case_insensitive` option, once), or a runbook
@@ -63,7 +67,18 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for res in resolver.resolve_all(url):
             pending.append((alert, res, line))
     generated = _generated_anchors(ctx, pending)
+    based = _template_base_pages(ctx, pending)
     for alert, res, line in pending:
+        page = based.get(_template_base(alert.runbook_url)) if res.templated and res.anchor and not res.candidates else None
+        if page is not None:
+            if not has_anchor(res.anchor, ctx.fragments_of(page[0]) or {}):
+                yield ctx.finding(alert.loc.path, line, 1,
+                                  f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{page[0]}` "
+                                  f"does not have (its template base leads there: the {page[1]} other anchors of that base "
+                                  f"found in the runbooks are all headings of that page)",
+                                  suggestion=ctx.suggest_anchor(page[0], res.anchor), reference=f"runbook_url/{alert.name}#",
+                                  strength="manifest")
+            continue
         if res.found is not None and res.found in generated and res.anchor:
             prefix, count = generated[res.found]
             if res.anchor.lower() == prefix + alert.name.lower():
@@ -97,6 +112,35 @@ def _generated_anchors(ctx: RuleContext, pending) -> dict[str, tuple[str, int]]:
         prefix, count = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
         if count >= 2:
             out[page] = (prefix, count)
+    return out
+
+
+def _template_base(url: str | None) -> str:
+    return (url or "").split("#", 1)[0].strip()
+
+
+def _template_base_pages(ctx: RuleContext, pending) -> dict[str, tuple[str, int]]:
+    """URLs whose whole base is a template (`[[.RunbookBaseURL]]#Elasticsearch-Cluster-Health-is-Red`),
+    anchor only: template base -> (the page it leads to, anchors establishing it). The base may point
+    anywhere, but when two or more distinct anchors of one base are headings of one runbook and every
+    anchor of that base found anywhere is found there, the base is that page, and an anchor of it the
+    page lacks is a broken link (elasticsearch-operator: `#Elasticsearch-Cluster-Health-is-Yellow`,
+    the heading reads "Healthy"). An anchor found only on another page leaves the base undecided."""
+    by_base: dict[str, set[str]] = {}
+    for alert, res, _ in pending:
+        if res.templated and res.anchor and not res.candidates:
+            by_base.setdefault(_template_base(alert.runbook_url), set()).add(res.anchor.lower())
+    out: dict[str, tuple[str, int]] = {}
+    for base, wanted in by_base.items():
+        pages: set[str] | None = None
+        established = 0
+        for anchor in wanted:
+            having = {rb.path for rb in ctx.runbooks if has_anchor(anchor, ctx.fragments_of(rb.path) or {})}
+            if having:
+                pages = having if pages is None else pages & having
+                established += 1
+        if pages is not None and len(pages) == 1 and established >= 2:
+            out[base] = (next(iter(pages)), established)
     return out
 
 

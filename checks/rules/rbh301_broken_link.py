@@ -5,8 +5,8 @@ Resolves every relative link and image (`[escalation](../escalation.md)`, `![gra
 against the runbook's folder and checks that the file exists (a folder with `index.md` or
 `README.md` counts). Links written for the built site count when they name a page: `guide` or
 `guide/` for `guide.md`, `guide` or `guide.html` for `guide.md` or a Middleman `guide.html.md.erb` (from the site
-root `/guide.html` too, the runbook folder, an MkDocs site's `docs_dir` or a Docusaurus, Hugo or Jekyll
-site's folder being the site's root; `.mdx` pages count like `.md`; a root URL of a static file in the
+root `/guide.html` too, the runbook folder, an MkDocs site's `docs_dir` or a Docusaurus, Hugo, Jekyll or MyST
+(`myst.yml`) site's folder being the site's root; `.mdx` pages count like `.md`; a root URL of a static file in the
 site's `public/` or `static/` folder counts; `/apps.json` counts for a Middleman template `apps.json.erb`;
 `/` is the site's home page), and a folder URL from a page the site serves at `page/` (`../other/` or
 `../other` from `docs/a/page.md` is `docs/a/other.md`). `@/images/x.png` (Zola's content-root syntax, also a Hugo

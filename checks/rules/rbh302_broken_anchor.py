@@ -8,7 +8,9 @@ and as GitHub and GitLab do (duplicates `-1`, `-2`), case-insensitively; `.mdx` 
 Middleman (`.html.md.erb`) or MkDocs site a `####Title` line without the space is a heading with an
 anchor, as Redcarpet, kramdown and Python-Markdown read it (CommonMark, on GitHub and Hugo, does not).
 In a file other pages paste in with a Jinja `{% include %}`, `#anchor` names a heading of each
-including page. A text fragment (`#claims:~:text=groups`) is checked for its anchor part only.
+including page. MyST's explicit targets (Jupyter Book, mystmd, Sphinx with myst-parser) are anchors
+too: a `(label)=` line and a directive's `:name:` option; a link `#label` with no page may name a
+target of any runbook, as MyST resolves labels across the project. A text fragment (`#claims:~:text=groups`) is checked for its anchor part only.
 `#top` is never broken: browsers scroll to the top of the page for it. A suggestion is offered only
 when a heading's anchor is probably the one meant (the calibrated similarity threshold). Links into
 missing files are RBH301's; non-markdown targets are not checked.
@@ -53,6 +55,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                     target = source
                 fragments = ctx.fragments_of(target)
                 if fragments is not None and not has_anchor(ref.anchor, fragments):
+                    if not ref.name and ref.anchor.lower() in ctx.myst_labels:
+                        continue  # `[text](#label)`: a MyST target of another page (labels are the project's)
                     break
             else:
                 continue

@@ -13,6 +13,8 @@ names a file of the repository it links to); a link to this repository (its git 
 `check.runbook_urls.prefixes`) is checked. After a shell block's relative `cd DIR` into a folder the
 repository does not have (another project's checkout: `cd srv/obf`), relative paths up to the next
 heading or `cd` are that project's and are not checked ("add the `html/data-field.txt` file to git").
+A path with placeholder segments in capitals (`config/clusters/CLUSTER_NAME/HUB_NAME.values.yaml`)
+counts when some file fits it.
 
 ## Why it matters
 "Edit `manifests/checkout/hpa.yaml`" sends a responder to a file that moved; they lose time and may
@@ -48,6 +50,21 @@ def _under_an_ancestor(ctx: RuleContext, runbook: str, path: str) -> bool:
             return True
         folder = folder.rsplit("/", 1)[0] if "/" in folder else ""
     return False
+
+
+# a segment in capitals with an underscore stands for a name: `config/clusters/CLUSTER_NAME/HUB_NAME.values.yaml`
+_CAPS_SEGMENT = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
+
+
+def _an_instance_exists(ctx: RuleContext, path: str) -> bool:
+    """Whether *path* with its placeholder segments (``CLUSTER_NAME``, ``HUB_NAME`` before a suffix)
+    read as wildcards names an existing file or folder: a generic path, instances of which exist."""
+    parts = path.split("/")
+    pattern = [re.escape(p) if not (m := _CAPS_SEGMENT.match(p)) else "[^/]+" + re.escape(p[m.end():]) for p in parts]
+    if pattern == [re.escape(p) for p in parts]:
+        return False
+    rx = re.compile("/".join(pattern))
+    return any(rx.fullmatch(f) for f in ctx.files) or any(rx.fullmatch(d) for d in ctx.directories)
 
 
 def _links_elsewhere(ctx: RuleContext, url: str, remotes: set[str]) -> bool:
@@ -136,6 +153,8 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 continue
             if path in ctx.files or path in ctx.directories or _under_an_ancestor(ctx, rb.path, path):
                 continue
+            if _an_instance_exists(ctx, path):
+                continue  # `config/clusters/CLUSTER_NAME/HUB_NAME.values.yaml`: a pattern, and files fit it
             # a file moved into another folder keeps its name: that file, nearest the old place first
             suggestion = (same_name_nearest(path, path, sorted(ctx.files), unique=True)
                           or nearest(path, ctx.files | ctx.directories, cutoff=0.75))
