@@ -70,12 +70,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
     based = _template_base_pages(ctx, pending)
     for alert, res, line in pending:
         page = based.get(_template_base(alert.runbook_url)) if res.templated and res.anchor and not res.candidates else None
-        if page is not None:
+        if page is not None and res.anchor:
             if not has_anchor(res.anchor, ctx.fragments_of(page[0]) or {}):
                 yield ctx.finding(alert.loc.path, line, 1,
                                   f"runbook_url of alert `{alert.name}` points to anchor `#{res.anchor}`, which `{page[0]}` "
                                   f"does not have (its template base leads there: the {page[1]} other anchors of that base "
-                                  f"found in the runbooks are all headings of that page)",
+                                  f"found in the runbooks are all headings of that page){also_at(alert)}",
                                   suggestion=ctx.suggest_anchor(page[0], res.anchor), reference=f"runbook_url/{alert.name}#",
                                   strength="manifest")
             continue
