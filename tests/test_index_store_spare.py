@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from rbh.indexer.store import open_store
-from rbh.indexer.store.edge import POINTER, SHARD, _mirror_shard
+from rbh.indexer.store.edge import POINTER, SHARD
+from rbh.indexer.store.shardfiles import mirror_shard
 from rbh.indexer.sync import sync
 from rbh.project import load_project
 
@@ -150,7 +151,7 @@ def test_mirror_rewrites_what_differs_and_never_follows_a_link(tmp_path):
     (dest / "seg" / "link").symlink_to(outside)
     (dest / "seg" / "data").symlink_to(outside)  # a link where the source has a file: replaced, target untouched
     same_inode = (dest / "same.dat").stat().st_ino
-    copied = _mirror_shard(src, dest)
+    copied = mirror_shard(src, dest)
     assert copied == 3  # changed.dat, seg/data, whole-second.dat
     assert sorted(str(p.relative_to(dest)) for p in dest.rglob("*")) == [
         "changed.dat", "same.dat", "seg", "seg/data", "was-a-file", "whole-second.dat"]

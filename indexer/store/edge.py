@@ -16,7 +16,7 @@ after writes), fsyncs it and switches ``PUBLISHED``.
 
 **The spare.** The generation that publishing replaces is kept (when no reader holds it) as the
 spare: the next incremental run renames it and makes it a copy of the serving one by rewriting
-only the files that differ (size or modification time; ``_mirror_shard``), instead of copying
+only the files that differ (size or modification time; ``shardfiles.mirror_shard``), instead of copying
 the whole shard and deleting the replaced one. A one-file change then writes about a megabyte
 instead of the whole index (64 MB at 2,000 runbooks, 655 MB at 20,000: bench/README.md), at the
 price of a second copy of the index on disk. Any other unpublished generation is removed. Qdrant Edge 0.9 still rewrites a few metadata
@@ -56,7 +56,6 @@ import json
 import logging
 import os
 import shutil
-import stat
 import subprocess
 import threading
 import time
@@ -82,6 +81,7 @@ from rbh.indexer.store.model import (
     utc_now,
 )
 from rbh.indexer.store.base import StoreReader, Target
+from rbh.indexer.store import shardfiles
 from rbh.indexer.store.filters import to_edge
 from rbh.errors import StoreError
 
@@ -649,13 +649,13 @@ class EdgeWriter:
                 _write_json(gen / GEN_MARKER, {"store_id": self._store_id, "generation": gen.name})
                 with suppress(FileNotFoundError):
                     (gen / STATE_FILE).unlink()
-                copied = _mirror_shard(serving / SHARD, gen / SHARD)
+                copied = shardfiles.mirror_shard(serving / SHARD, gen / SHARD)
                 log.debug("generation %s: the spare %s, %d files rewritten from %s", gen.name, spare.name, copied, serving.name)
             else:
                 # marked first (a killed run leaves a folder the next one recognises and removes), then
                 # copy-on-write; the copy is checked as the serving one would be (one load, not two)
                 self._new_generation(gen)
-                _copy_shard(serving / SHARD, gen / SHARD)
+                shardfiles.copy_shard(serving / SHARD, gen / SHARD)
                 log.debug("generation %s: a copy of %s", gen.name, serving.name)
             self._start_flush(gen)
             try:
@@ -691,7 +691,7 @@ class EdgeWriter:
         """Write the copied generation to disk in a thread while the run goes on (loading it,
         embedding the changed chunks: CPU work); ``publish`` then syncs only what changed since.
         On a busy disk this wait was most of a one-file ``rbh index``."""
-        self._flusher = threading.Thread(target=_fsync_tree, args=(gen,), name="rbh-store-flush", daemon=True)
+        self._flusher = threading.Thread(target=shardfiles.fsync_tree, args=(gen,), name="rbh-store-flush", daemon=True)
         self._flusher.start()
 
     def _wait_flush(self) -> None:
@@ -747,9 +747,9 @@ class EdgeWriter:
             raise StoreError(f"writing the index at {self.root} failed: {stored} chunks stored, {state.chunks} expected")
         _write_json(gen / STATE_FILE, state.to_metadata())
         self._wait_flush()
-        _fsync_tree(gen)
+        shardfiles.fsync_tree(gen)
         _write_json(self.root / POINTER, {"generation": gen.name, "published_at": utc_now()})  # the atomic switch
-        _fsync_dir(self.root)
+        shardfiles.fsync_dir(self.root)
         self.state = state
         # Deleting the replaced generation is mostly the file system's work (tens of MB freed),
         # so it runs in a thread while the caller goes on with work that does not touch the index
@@ -823,99 +823,6 @@ class EdgeWriter:
             _live_leases(self.root, serving)  # drop stale leases of dead readers
 
 
-def _copy_shard(src: Path, dest: Path) -> None:
-    """Copy a published shard while readers may have it loaded.
-
-    Qdrant Edge 0.9 rewrites some of a shard's metadata on load and close (its config and segment
-    JSON through a temporary ``.atomicwrite*`` file and a rename, and mmapped status flags), always
-    with the same content. So a reader's temporary file can vanish under the copy: those are
-    skipped, and a file replaced mid-copy is the same either way."""
-    for dirpath, _dirs, files in os.walk(src):
-        rel = Path(dirpath).relative_to(src)
-        (dest / rel).mkdir(parents=True, exist_ok=True)
-        for name in files:
-            if name.startswith(".atomicwrite"):
-                continue
-            with suppress(FileNotFoundError):
-                _copy_sparse(os.path.join(dirpath, name), dest / rel / name)
-
-
-def _mirror_shard(src: Path, dest: Path) -> int:
-    """Make *dest* (a recycled generation's shard) a copy of the published shard *src*, rewriting only
-    the files that differ; returns how many were copied.
-
-    A file is kept when its size and modification time (to the nanosecond) equal the published
-    one's: it was copied from there with its times (``_copy_sparse``), and any later write (Edge's,
-    through ``write`` or a shared mapping) sets a newer time. On a file system that keeps whole
-    seconds only, two writes could share a time, so such files are always copied. Everything in
-    *dest* that *src* lacks is removed; a symlink is removed, never followed."""
-    copied = 0
-    for dirpath, dirs, files in os.walk(src):
-        rel = os.path.relpath(dirpath, src)
-        target = dest if rel == "." else dest / rel
-        target.mkdir(parents=True, exist_ok=True)
-        have = {e.name: e for e in os.scandir(target)}
-        for name in dirs:
-            entry = have.pop(name, None)
-            if entry is not None and not entry.is_dir(follow_symlinks=False):
-                os.unlink(entry.path)
-        for name in files:
-            if name.startswith(".atomicwrite"):
-                continue
-            entry = have.pop(name, None)
-            try:
-                st = os.stat(os.path.join(dirpath, name))
-            except FileNotFoundError:  # a reader's temporary file, gone
-                continue
-            if entry is not None:
-                mine = entry.stat(follow_symlinks=False)
-                if (stat.S_ISREG(mine.st_mode) and mine.st_size == st.st_size and mine.st_mtime_ns == st.st_mtime_ns
-                        and st.st_mtime_ns % 1_000_000_000):
-                    continue
-                _remove_entry(entry)
-            with suppress(FileNotFoundError):
-                _copy_sparse(os.path.join(dirpath, name), target / name)
-                copied += 1
-        for entry in have.values():
-            _remove_entry(entry)
-    return copied
-
-
-def _remove_entry(entry: os.DirEntry) -> None:
-    if entry.is_dir(follow_symlinks=False):
-        shutil.rmtree(entry.path)
-    else:
-        os.unlink(entry.path)
-
-
-def _copy_sparse(src: str, dest: Path) -> None:
-    """Copy one file keeping its holes: Edge preallocates its storage files as sparse files (32 MB
-    apparent, kilobytes on disk for a small index); a plain copy would write every zero."""
-    if not hasattr(os, "SEEK_DATA"):
-        shutil.copy2(src, dest)
-        return
-    with open(src, "rb") as fi, open(dest, "wb") as fo:
-        fd, size, pos = fi.fileno(), os.fstat(fi.fileno()).st_size, 0
-        while pos < size:
-            try:
-                start = os.lseek(fd, pos, os.SEEK_DATA)
-            except OSError:  # no data after pos: the rest is a hole
-                break
-            end = os.lseek(fd, start, os.SEEK_HOLE)
-            fi.seek(start)
-            fo.seek(start)
-            left = end - start
-            while left > 0:
-                chunk = fi.read(min(left, 1 << 20))
-                if not chunk:
-                    break
-                fo.write(chunk)
-                left -= len(chunk)
-            pos = end
-        fo.truncate(size)
-    shutil.copystat(src, dest)
-
-
 def _unborn(gen: Path) -> bool:
     """An empty generation folder, or one holding only a half-written marker."""
     try:
@@ -923,22 +830,6 @@ def _unborn(gen: Path) -> bool:
     except OSError:
         return False
 
-
-def _fsync_tree(root: Path) -> None:
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            with suppress(OSError), open(os.path.join(dirpath, name), "rb") as f:
-                os.fsync(f.fileno())
-        _fsync_dir(Path(dirpath))
-
-
-def _fsync_dir(path: Path) -> None:
-    with suppress(OSError):
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 # ------------------------------------------------------------------------------------------------
