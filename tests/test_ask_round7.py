@@ -63,3 +63,32 @@ def test_phrase_words_fold_an_adjective_in_y():
 
     assert phrase_words("Cluster Healthy is Yellow") == phrase_words("cluster health is yellow")
     assert phrase_words("pod not ready, every time") == ["pod", "not", "ready", "every", "time"]
+
+
+@pytest.fixture(scope="module")
+def nodes(tmp_path_factory) -> Path:
+    """One page of our own words whose title says "healthy" where the question says "health"."""
+    root = tmp_path_factory.mktemp("nodes") / "nodes"
+    page = ("# Keeping kubelets healthy\n\nWhen a node goes NotReady, look at the kubelet first: `journalctl -u kubelet`"
+            " on the node, then the disk and memory pressure conditions in `kubectl describe node`.\n")
+    commit_history(root, [{"docs/kubelet.md": page}])
+    index(root)
+    return root
+
+
+def test_the_weak_match_notice_reads_an_adjective_as_its_noun(nodes):
+    """"kubelet health probe": the answer says "kubelet" and "healthy", two of the three words, so no
+    weak-match notice (before, "health" was missing from it and the notice named it)."""
+    answer = ask_json(nodes, "kubelet health probe", "--no-health")
+    assert answer["results"][0]["path"] == "docs/kubelet.md"
+    assert not [n for n in answer["notices"] if n.startswith("weak match")]
+
+
+def test_a_title_in_the_adjective_is_named_by_the_noun():
+    from rbh.indexer.encoding.terms import adjective_forms
+    from rbh.indexer.query import _title_match, title_words
+
+    q = title_words("elasticsearch cluster health")
+    t = title_words("Elasticsearch Cluster Healthy")
+    assert _title_match(q, t, "title") < 1.0
+    assert _title_match(q, t, "title", adjective_forms("elasticsearch cluster health")) == 1.0
