@@ -28,7 +28,7 @@ def eo(tmp_path_factory) -> Path:
     return root
 
 
-def test_a_nouns_question_finds_its_adjective_heading(eo):
+def test_a_noun_in_the_question_finds_its_adjective_in_a_heading(eo):
     """The question's "health" is the heading's "Healthy": the Yellow section is first, covering every
     word of the question; before, it was 4th after three of Red's sections."""
     answer = ask_json(eo, "elasticsearch cluster health is yellow", "--no-health", "--per-runbook", "5")
