@@ -611,13 +611,14 @@ def weak_match_notice(query: str, result: Result) -> str | None:
     the runbooks had, shown because its meaning came close, but it may not be what was asked
     ("how do I restart the message bus monitor" answered by a load balancer's "How do I restart
     it"; no page mentions the monitor). The words it lacks are named, so the responder can tell."""
-    from rbh.indexer.encoding.terms import agent_nouns, tokenize
+    from rbh.indexer.encoding.terms import adjective_forms, agent_nouns, tokenize
 
     if result.hit.via != "retrieval":
         return None
     words: dict[str, set[str]] = {}
     for w in _QUESTION_WORD.findall(query):
-        terms = set(tokenize(w)) | set(agent_nouns(w).values())  # "crawling" is in "crawlers", as retrieval reads it
+        # "crawling" is in "crawlers", "health" in "Healthy", as retrieval reads them
+        terms = set(tokenize(w)) | set(agent_nouns(w).values()) | set(adjective_forms(w).values())
         if terms and w.lower() not in words:
             words[w.lower()] = terms
     if len(words) < 3:

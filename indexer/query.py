@@ -168,7 +168,8 @@ class Hit:
 def _title_match(query_terms: set[str], title_terms: set[str], how: str, nouns: dict[str, str] | None = None) -> float:
     """How well a title matches a query, 0..1: ``title`` = share of the title named by the query
     (favours short titles), ``dice`` = 2|Q&T| / (|Q|+|T|) (also asks the query to be about the title).
-    A query term whose agent noun (*nouns*) the title holds is named ("crawling", "... crawlers")."""
+    A query term whose agent noun or adjective (*nouns*) the title holds is named ("crawling", "...
+    crawlers"; "health", "... Healthy")."""
     if not title_terms or not query_terms:
         return 0.0
     nouns = nouns or {}
@@ -197,6 +198,11 @@ def _fold(word: str) -> str:
         for suffix in ("ing", "ed", "es", "s"):
             if word.endswith(suffix) and not word.endswith("ss"):
                 return word[: -len(suffix)]
+        # an adjective in -y after a consonant is its noun ("Cluster Healthy is Yellow" repeats "cluster
+        # health is yellow", new-user round 13); six letters or more, so "ready" stays apart from "read",
+        # "every" from "ever", "party" from "part"
+        if len(word) > 5 and word.endswith("y") and word[-2] not in "aeiouy":
+            return word[:-1]
     return word
 
 
@@ -440,9 +446,10 @@ class Retriever:
         # for troubleshooting: a page titled "Troubleshooting naisdevice" or "CSI Common Issues" names
         # what the question means but does not say, where "naisdevice" alone would win the match
         failing = self.settings.trouble_titles and reports_failure(query)
-        from rbh.indexer.encoding.terms import agent_nouns  # same package: the index's own word rules
+        from rbh.indexer.encoding.terms import adjective_forms, agent_nouns  # same package: the index's own word rules
 
-        nouns = agent_nouns(query)  # "bots are crawling" names a title's "crawlers"
+        # "bots are crawling" names a title's "crawlers", "cluster health" a title's "Healthy"
+        nouns = {**adjective_forms(query), **agent_nouns(query)}
         cache: dict[str, float] = {}
         names: dict[str, float] = {}
         for h in hits:

@@ -238,15 +238,43 @@ def agent_nouns(text: str) -> dict[str, str]:
     return out
 
 
+_PLAIN_WORD = re.compile(r"(?<![A-Za-z0-9_])([A-Za-z]{5,})(?![A-Za-z0-9_])")
+
+
+def adjective_forms(text: str) -> dict[str, str]:
+    """Index term -> the index term of its adjective in -y, for each uninflected word of five letters
+    or more in *text* ("cluster health is yellow" -> ``{"health": "healthi", ...}``).
+
+    Snowball keeps an adjective's -y as -i ("Healthy" is ``healthi``), so "elasticsearch cluster
+    health is yellow" never met the section "Elasticsearch Cluster Healthy is Yellow" (new-user round
+    13). Only the word as written asks (its stem is the word itself: no plural, no -ed, no -ing, none
+    ending in e, s or y: "noise" is "noisy", which + y does not make), and only words of five letters
+    or more: shorter ones make other words ("read" -> "ready", "bus" -> "busy", "part" -> "party").
+    The reverse, an adjective's noun, is left out: stripping -y turns "ready" into "read", "busy"
+    into "bus", "copy" into "cop"."""
+    out: dict[str, str] = {}
+    for m in _PLAIN_WORD.finditer(text):
+        w = m.group(1).lower()
+        if w.endswith(("e", "s", "y", "ing")) or _word(w) != w:
+            continue
+        adj = _word(w + "y")
+        if adj and adj != w:
+            out[w] = adj
+    return out
+
+
 def query_term_groups(text: str) -> list[frozenset[int]]:
     """The query's distinct terms, each as the ids that count as it, for the share of the query a
     section covers: a verb written apart from its particle counts as the verb or the closed compound
     (``fail`` or ``failov``: a page's "Failover" covers "fail over"); the compound a pair yields is no
-    term of its own. A verb written in -ing counts as the verb or its agent noun (``agent_nouns``).
+    term of its own. A verb written in -ing counts as the verb or its agent noun (``agent_nouns``), a
+    plain word as the word or its adjective in -y (``adjective_forms``).
     Without either, each group is one term, and the ids are those of ``query_terms``."""
     alternatives: dict[str, set[str]] = {t: {t} for t in _plain_terms(text)}
     for t, noun in agent_nouns(text).items():
         alternatives.setdefault(t, {t}).add(noun)
+    for t, adj in adjective_forms(text).items():
+        alternatives.setdefault(t, {t}).add(adj)
     for word, *_, c in _phrasal_pairs(text):
         verb = _word(word) or word
         alternatives.setdefault(verb, {verb}).add(_word(c) or c)
