@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from rbh.inventory import FileProblem, Inventory
-from rbh.checks.sources import catalog, compose, grafana, k8s, prometheus
+from rbh.checks.sources import catalog, compose, grafana, hcl_rules, k8s, prometheus
 
 SOURCES: dict[str, ModuleType] = {
     "k8s": k8s,
@@ -53,6 +53,14 @@ def load_all(files: dict[str, bytes]) -> Inventory:
                     inv.problems.append(FileProblem(path, doc.line, f"document is a {type(data).__name__}, not a manifest object: skipped", "warning", "not-an-object"))
     finally:
         clear_cache()
+    # a Terraform file whose alert rules were read (sources/hcl_rules.py) was not skipped whole
+    hcl_alerts: dict[str, int] = {}
+    for alert in inv.alerts:
+        if alert.loc.path.lower().endswith(hcl_rules.HCL_SUFFIXES):
+            hcl_alerts[alert.loc.path] = hcl_alerts.get(alert.loc.path, 0) + 1
+    inv.problems[:] = [FileProblem(p.path, p.line, f"{p.message.split(',', 1)[0]}, not a manifest format rbh reads: only its "
+                                   f"{hcl_alerts[p.path]} alert rule(s) (objects with alert = \"...\") were read",
+                                   p.severity, p.code) if p.code == "format" and p.path in hcl_alerts else p for p in inv.problems]
     inv.problems.sort(key=lambda p: (p.path, p.line))
     return inv
 

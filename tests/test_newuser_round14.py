@@ -1,0 +1,96 @@
+"""Round 14 of the new-user trial (bench/README.md): a platform repository whose Prometheus alert
+rules are HCL objects in Terraform (alexpermiakov/paved-road-platform, `kubectl_manifest` with
+`yamlencode({ kind = "PrometheusRule" ... })`), their runbook_urls pointing into its own
+`docs/runbooks/`, reduced to a minimal reproduction in a real temporary git repository (alert names
+and paths as there, shortened; the prose is our own).
+"""
+
+from __future__ import annotations
+
+from checks_support import commit_history
+from newuser_support import check, found
+
+BLOB = "https://github.com/acme/platform/blob/main/docs/runbooks"
+
+SLO_TF = '''# SLO alerts
+resource "kubectl_manifest" "slo_rules" {
+  yaml_body = yamlencode({
+    apiVersion = "monitoring.coreos.com/v1"
+    kind       = "PrometheusRule"
+    metadata = {
+      name = "slo-rules"
+      labels = {
+        "app.kubernetes.io/part-of" = "kube-prometheus-stack" # a quoted key
+      }
+    }
+    spec = {
+      groups = [
+        {
+          name = "slo"
+          rules = [
+            {
+              record = "sli:success_rate_5m"
+              expr   = <<-EOT
+                sum(rate(http_requests_total{status!~"5.."}[5m])) /* not a comment */
+              EOT
+            },
+            {
+              alert = "SLOErrorBudgetBurn"
+              expr  = "sli:success_rate_5m < 0.999"
+              for   = "5m"
+              labels = { severity = "warning" }
+              annotations = {
+                description = "{{ $labels.service }} burns its budget {"
+                runbook_url = "%(blob)s/slo-budget-burn.md"
+              }
+            },
+            {
+              alert = "SLOErrorBudgetExhausted"
+              expr  = "sli:success_rate_5m < 0.99"
+              annotations = {
+                runbook_url = "%(blob)s/slo-budget-exhausted.md"
+              }
+            },
+            {
+              alert = "NodeNotReady"
+              expr  = "kube_node_status_condition == 0"
+              annotations = {
+                runbook_url = "${var.runbook_base}/node-not-ready.md"
+              }
+            },
+          ]
+        }
+      ]
+    }
+  })
+}
+''' % {"blob": BLOB}
+
+
+def test_alert_rules_written_in_terraform_have_their_runbook_urls_checked(tmp_path):
+    """paved-road-platform: six alerts in `infra/modules/monitoring/slo.tf` (HCL objects inside
+    `yamlencode`), five of them linking runbooks that were never written; rbh skipped the `.tf`
+    file with one RBH002 warning and reported nothing (0 errors, CI green). Now the objects with a
+    literal `alert = "..."` are read as alert rules: the runbook_url of a missing runbook is RBH203 at
+    its line, the one that exists is fine, a URL whose base is an interpolation (`${var.x}`) stays
+    unchecked like a template's, the runbook naming the Terraform alert finds it (no RBH201), and the
+    file's RBH002 says what was read. Braces and comment marks inside strings and heredocs do not
+    disturb the reading."""
+    root = tmp_path / "prp"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["infra/**/*.tf"]\n',
+        "infra/modules/monitoring/slo.tf": SLO_TF,
+        "infra/modules/monitoring/variables.tf": 'variable "runbook_base" {\n  type = string\n}\n',
+        "docs/runbooks/slo-budget-burn.md":
+            "# SLO budget burn\n\nFires as `SLOErrorBudgetBurn`.\n\n## Mitigation\n\nRoll back.\n",
+    }])
+    assert found(check(root)) == [
+        ("RBH002", "infra/modules/monitoring/slo.tf", 1,
+         'Terraform configuration (HCL), not a manifest format rbh reads: only its 3 alert rule(s) (objects with alert = "...") were read'),
+        ("RBH203", "infra/modules/monitoring/slo.tf", 37,
+         "runbook_url of alert `SLOErrorBudgetExhausted` points to `slo-budget-exhausted.md`, which does not exist; "
+         "create it with `rbh new SLOErrorBudgetExhausted`"),
+        ("RBH002", "infra/modules/monitoring/variables.tf", 1,
+         "Terraform configuration (HCL), not a manifest format rbh reads: skipped; check the YAML it renders instead, "
+         "or leave it out of manifests.include"),
+    ]
