@@ -94,3 +94,29 @@ def test_alert_rules_written_in_terraform_have_their_runbook_urls_checked(tmp_pa
          "Terraform configuration (HCL), not a manifest format rbh reads: skipped; check the YAML it renders instead, "
          "or leave it out of manifests.include"),
     ]
+
+
+def test_terraform_holding_alert_rules_is_named_when_no_manifests_are_configured(tmp_path):
+    """paved-road-platform without rbh.yaml: the note on unconfigured manifests named the Kyverno
+    policies but not `slo.tf`, the one file holding the alert rules (the `{{ $labels.x }}` in its
+    descriptions would also have excluded a YAML file). A Terraform file with `alert = "..."` objects
+    is now named first, with a `*.tf` glob; one without alert rules is not named; following the
+    note finds the missing runbook."""
+    root = tmp_path / "prp"
+    commit_history(root, [{
+        "docs/runbooks/slo-budget-burn.md": "# SLO budget burn\n\nRoll back.\n",
+        "infra/modules/monitoring/slo.tf": SLO_TF,
+        "infra/modules/eks/main.tf": 'resource "aws_eks_cluster" "this" {\n  name = "platform"\n}\n',
+        "infra/modules/security/policies/require-labels.yaml":
+            "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata:\n  name: require-labels\n",
+    }])
+    report = check(root)
+    assert report["notices"] == [
+        "no manifests configured (and no manifests/ folder): runbooks were checked for links, anchors and "
+        "reviews only, not against alert rules or workloads; files that look like manifests: "
+        "infra/modules/monitoring/slo.tf, infra/modules/security/policies/require-labels.yaml; to check against "
+        "them, set manifests.include in rbh.yaml, e.g. [infra/modules/monitoring/**/*.tf, "
+        "infra/modules/security/policies/**/*.y*ml]"]
+    (root / "rbh.yaml").write_text('runbooks:\n  include: ["docs/**/*.md"]\n'
+                                   'manifests:\n  include: ["infra/modules/monitoring/**/*.tf"]\n')
+    assert [f[0] for f in found(check(root))] == ["RBH002", "RBH203"]
