@@ -181,6 +181,12 @@ class RunbookUrlResolver:
                 hits = self._ending_with(tail)
                 if hits:
                     return Resolution(url, hits, hits[0], anchor, True, templated)
+            # none exists: the path it expects is the longest tail whose folder holds runbooks
+            # (`.../blob/main/docs/runbooks/x.md` -> `docs/runbooks/x.md`), else the file name alone
+            folders = {self._norm(f.rsplit("/", 1)[0]) for f in self.files if "/" in f}
+            for i in range(len(segments) - 1):
+                if self._norm("/".join(segments[i:-1])) in folders:
+                    return Resolution(url, ["/".join(segments[i:])], None, anchor, True, templated)
             return Resolution(url, [segments[-1]], None, anchor, True, templated)
         return Resolution(url, [], None, anchor, False, templated)
 

@@ -8,7 +8,7 @@ and paths as there, shortened; the prose is our own).
 from __future__ import annotations
 
 from checks_support import commit_history
-from newuser_support import check, found
+from newuser_support import check, cli, found
 
 BLOB = "https://github.com/acme/platform/blob/main/docs/runbooks"
 
@@ -88,7 +88,8 @@ def test_alert_rules_written_in_terraform_have_their_runbook_urls_checked(tmp_pa
         ("RBH002", "infra/modules/monitoring/slo.tf", 1,
          'Terraform configuration (HCL), not a manifest format rbh reads: only its 3 alert rule(s) (objects with alert = "...") were read'),
         ("RBH203", "infra/modules/monitoring/slo.tf", 37,
-         "runbook_url of alert `SLOErrorBudgetExhausted` points to `slo-budget-exhausted.md`, which does not exist; "
+         "runbook_url of alert `SLOErrorBudgetExhausted` points to `docs/runbooks/slo-budget-exhausted.md`, "
+         "which does not exist; "
          "create it with `rbh new SLOErrorBudgetExhausted`"),
         ("RBH002", "infra/modules/monitoring/variables.tf", 1,
          "Terraform configuration (HCL), not a manifest format rbh reads: skipped; check the YAML it renders instead, "
@@ -120,3 +121,28 @@ def test_terraform_holding_alert_rules_is_named_when_no_manifests_are_configured
     (root / "rbh.yaml").write_text('runbooks:\n  include: ["docs/**/*.md"]\n'
                                    'manifests:\n  include: ["infra/modules/monitoring/**/*.tf"]\n')
     assert [f[0] for f in found(check(root))] == ["RBH002", "RBH203"]
+
+
+def test_a_missing_runbook_is_expected_in_the_runbook_folder_its_url_names(tmp_path):
+    """paved-road-platform: RBH203 said the runbook_url `.../blob/main/docs/runbooks/pvc-full.md`
+    points to `pvc-full.md`, and `rbh new` wrote the skeleton at the repository root, where the link
+    still 404s. The expected path is the longest tail of the URL whose folder holds runbooks
+    (`docs/runbooks/pvc-full.md`); a URL whose folders hold none keeps the file name alone."""
+    root = tmp_path / "prp"
+    commit_history(root, [{
+        "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["rules/*.yaml"]\n',
+        "docs/runbooks/slo-budget-burn.md": "# SLO budget burn\n\nRoll back.\n",
+        "rules/alerts.yaml": (
+            "groups:\n- name: k8s\n  rules:\n"
+            "  - alert: PersistentVolumeNearlyFull\n    expr: kubelet_volume_stats_available_bytes < 1\n"
+            f"    annotations:\n      runbook_url: {BLOB}/pvc-full.md\n"
+            "  - alert: NodeNotReady\n    expr: kube_node_status_condition == 0\n"
+            "    annotations:\n      runbook_url: https://github.com/acme/other/blob/main/ops/node-not-ready.md\n"),
+    }])
+    assert [f[3].split(",")[0] for f in found(check(root))] == [
+        "runbook_url of alert `PersistentVolumeNearlyFull` points to `docs/runbooks/pvc-full.md`",
+        "runbook_url of alert `NodeNotReady` points to `node-not-ready.md`",
+    ]
+    code, out, err = cli(["new", "PersistentVolumeNearlyFull", "--repo", str(root)])
+    assert code == 0, err
+    assert (root / "docs/runbooks/pvc-full.md").is_file() and not (root / "pvc-full.md").exists()
