@@ -80,7 +80,8 @@ def test_alert_rules_written_in_terraform_have_their_runbook_urls_checked(tmp_pa
     commit_history(root, [{
         "rbh.yaml": 'runbooks:\n  include: ["docs/**/*.md"]\nmanifests:\n  include: ["infra/**/*.tf"]\n',
         "infra/modules/monitoring/slo.tf": SLO_TF,
-        "infra/modules/monitoring/variables.tf": 'variable "runbook_base" {\n  type = string\n}\n',
+        "infra/modules/monitoring/variables.tf":
+            'variable "runbook_base" {\n  type = string\n}\nmodule "pager" {\n  alert = "enabled" # a setting, no rule\n}\n',
         "docs/runbooks/slo-budget-burn.md":
             "# SLO budget burn\n\nFires as `SLOErrorBudgetBurn`.\n\n## Mitigation\n\nRoll back.\n",
     }])

@@ -1,7 +1,8 @@
 """Alert rules written as HCL objects in Terraform (``kubectl_manifest``/``kubernetes_manifest`` with
 ``yamlencode({ ... kind = "PrometheusRule" ... })``, a ``helm_release``'s values): each object with a
 literal ``alert = "Name"`` is an alert, its ``labels = { ... }`` and ``annotations = { ... }`` objects
-its labels and annotations (``runbook_url = "https://..."``), ``expr`` its expression.
+its labels and annotations (``runbook_url = "https://..."``), ``expr`` (which it must have) its
+expression.
 
 An adapter, not an HCL parser: no HCL library reads the argument of a function call such as
 ``yamlencode`` as data (python-hcl2 keeps it as one interpolated string), and the rules are only data.
@@ -27,7 +28,7 @@ _INTERP = re.compile(r"\$\{[^}\n]*\}")
 
 
 class _Obj:
-    __slots__ = ("key", "line", "attrs", "lines", "children")
+    __slots__ = ("key", "line", "attrs", "lines", "children", "keys")
 
     def __init__(self, key: str | None, line: int):
         self.key = key
@@ -35,6 +36,7 @@ class _Obj:
         self.attrs: dict[str, str] = {}
         self.lines: dict[str, int] = {}
         self.children: dict[str, _Obj] = {}
+        self.keys: set[str] = set()  # every attribute written, literal or not
 
 
 def _string_end(text: str, i: int) -> int:
@@ -89,6 +91,7 @@ def _objects(text: str) -> list[_Obj]:
                 m = _KEY.match(text, i)
                 if m:
                     pending = (m.group(1), line)
+                    stack[-1].keys.add(m.group(1))
                     j = m.end()
             i = j
             continue
@@ -123,6 +126,7 @@ def _objects(text: str) -> list[_Obj]:
         m = _KEY.match(text, i)
         if m and m.group(2):
             pending = (m.group(2), line)
+            stack[-1].keys.add(m.group(2))
             i = m.end()
             continue
         pending = None  # a value that is no literal (a reference, a call, a number, a list)
@@ -141,8 +145,8 @@ def load(files: dict[str, bytes]) -> Inventory:
         text = data.decode("utf-8", "replace")
         for obj in _objects(text):
             name = obj.attrs.get("alert")
-            if not name or "{{" in name:
-                continue
+            if not name or "{{" in name or "expr" not in obj.keys:
+                continue  # a rule has its expression; `alert = "..."` alone may be any setting
             ann = obj.children.get("annotations")
             labels = obj.children.get("labels")
             expr = obj.attrs.get("expr", "")
