@@ -69,6 +69,7 @@ class RunbookUrlResolver:
             if plain != f:
                 self._lookup.setdefault(self._norm(plain), f)
         self._by_suffix: dict[str, list[str]] | None = None
+        self._folders: set[str] | None = None  # folders holding runbooks, made on first use
 
     def _ending_with(self, tail: str) -> list[str]:
         """Files (in order) that are *tail* or end with ``/`` + *tail*: one dict lookup instead of a
@@ -181,6 +182,14 @@ class RunbookUrlResolver:
                 hits = self._ending_with(tail)
                 if hits:
                     return Resolution(url, hits, hits[0], anchor, True, templated)
+            # none exists: the path it expects is the longest tail whose folder holds runbooks
+            # (`.../blob/main/docs/runbooks/x.md` -> `docs/runbooks/x.md`), else the file name alone
+            if self._folders is None:
+                self._folders = {self._norm(f.rsplit("/", 1)[0]) for f in self.files if "/" in f}
+            folders = self._folders
+            for i in range(len(segments) - 1):
+                if self._norm("/".join(segments[i:-1])) in folders:
+                    return Resolution(url, ["/".join(segments[i:])], None, anchor, True, templated)
             return Resolution(url, [segments[-1]], None, anchor, True, templated)
         return Resolution(url, [], None, anchor, False, templated)
 

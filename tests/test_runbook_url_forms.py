@@ -144,7 +144,7 @@ def test_a_repository_path_annotation_resolves_when_site_url_is_set(tmp_path):
                     "manifests: {include: ['rules/*.yml']}\n",
     }])
     assert [(f[0], f[3]) for f in found(check(root))] == [
-        ("RBH203", "runbook_url of alert `PatroniDown` points to `down.md`, which does not exist; create it with `rbh new PatroniDown`")]
+        ("RBH203", "runbook_url of alert `PatroniDown` points to `docs/patroni/down.md`, which does not exist; create it with `rbh new PatroniDown`")]
     index(root)
     lag = ask_json(root, "PatroniReplicaLag")["results"][0]
     assert (lag["path"], lag["anchor"], lag["alert"]["via"]) == ("docs/patroni/alerts.md", "lag", "runbook_url")

@@ -14,6 +14,8 @@ missed) is the error, with the anchor to write. Hugo's multilingual `_index.en.m
 The same rule written in two files (a rule file also shipped in a ConfigMap's data, a rendered copy)
 is one rule: its finding is made once, at the plain file (else the first file), and names the
 copies ("(the same rule is also at compiled/resources.yaml:797)").
+Alert rules written as HCL objects in a Terraform file of `manifests.include` (`alert = "Name"`,
+`annotations = { runbook_url = "..." }`) are checked the same way.
 A URL whose whole base is a template (`[[.RunbookBaseURL]]#Cluster-Health-is-Red`) may point anywhere
 and is not checked, unless the alerts sharing that base settle it: when two or more of their anchors
 are headings of a runbook and one runbook has every anchor of theirs found anywhere, it is the base, and an anchor of the same base

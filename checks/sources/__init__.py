@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 from rbh.inventory import FileProblem, Inventory
-from rbh.checks.sources import catalog, compose, grafana, k8s, prometheus
+from rbh.checks.sources import catalog, compose, grafana, hcl_rules, k8s, prometheus
 
 SOURCES: dict[str, ModuleType] = {
     "k8s": k8s,
@@ -53,6 +53,14 @@ def load_all(files: dict[str, bytes]) -> Inventory:
                     inv.problems.append(FileProblem(path, doc.line, f"document is a {type(data).__name__}, not a manifest object: skipped", "warning", "not-an-object"))
     finally:
         clear_cache()
+    # a Terraform file whose alert rules were read (sources/hcl_rules.py) was not skipped whole
+    hcl_alerts: dict[str, int] = {}
+    for alert in inv.alerts:
+        if alert.loc.path.lower().endswith(hcl_rules.HCL_SUFFIXES):
+            hcl_alerts[alert.loc.path] = hcl_alerts.get(alert.loc.path, 0) + 1
+    inv.problems[:] = [FileProblem(p.path, p.line, f"{p.message.split(',', 1)[0]}, not a manifest format rbh reads: only its "
+                                   f"{hcl_alerts[p.path]} alert rule(s) (objects with alert = \"...\") were read",
+                                   p.severity, p.code) if p.code == "format" and p.path in hcl_alerts else p for p in inv.problems]
     inv.problems.sort(key=lambda p: (p.path, p.line))
     return inv
 
@@ -106,6 +114,7 @@ _RULE_SHAPE = re.compile(rb"^\s*-?\s*(?:alert|record)\s*:.*$(?:\n.*){0,40}?^\s*e
 _K8S_SHAPE = re.compile(rb"^apiVersion\s*:.*$(?:\n.*){0,5}?^kind\s*:|^kind\s*:.*$(?:\n.*){0,5}?^apiVersion\s*:", re.M)
 _COMPOSE_NAME = re.compile(r"(?:^|/)(?:docker-)?compose(?:\.[\w-]+)?\.ya?ml$")
 _SKIPPED_FOLDERS = (".github/", "node_modules/", "vendor/", "testdata/", "test/", "tests/", "fixtures/")
+_HCL_RULE_SHAPE = re.compile(rb'^[ \t]*alert[ \t]*=[ \t]*"[^"\n]+"', re.M)  # an HCL alert rule (sources/hcl_rules.py)
 MAX_CANDIDATE_FILES = 3000  # files looked at; a bigger repository is sampled in path order
 MAX_CANDIDATE_BYTES = 256 * 1024
 
@@ -116,9 +125,21 @@ def manifest_candidates(project: Any) -> list[str]:
     templates (``{{``) are left out: rbh does not render them."""
     found: list[str] = []
     rules: list[str] = []
-    looked = 0
+    looked = looked_hcl = 0
     for path in project.worktree_files:
-        if not path.endswith((".yaml", ".yml")) or any(f"/{d}" in f"/{path}" for d in _SKIPPED_FOLDERS):
+        if any(f"/{d}" in f"/{path}" for d in _SKIPPED_FOLDERS):
+            continue
+        if path.lower().endswith(hcl_rules.HCL_SUFFIXES):  # Terraform holding alert rules as HCL objects
+            looked_hcl += 1
+            if looked_hcl <= MAX_CANDIDATE_FILES:
+                try:
+                    data = project.read_bytes(path)
+                except OSError:
+                    continue
+                if len(data) <= MAX_CANDIDATE_BYTES and _HCL_RULE_SHAPE.search(data):
+                    rules.append(path)
+            continue
+        if not path.endswith((".yaml", ".yml")):
             continue
         looked += 1
         if looked > MAX_CANDIDATE_FILES:
@@ -151,11 +172,12 @@ def no_manifests_notice(project: Any) -> str | None:
             "and reviews only, not against alert rules or workloads")
     if not found:
         return base
-    folders: list[str] = []
-    for folder in sorted({glob_folder([p]) for p in found}, key=lambda f: (f.count("/"), f)):
-        if not any(folder == f or folder.startswith(f + "/") or not f for f in folders):
-            folders.append(folder)  # a folder under one already listed adds nothing: `X/**` covers it
-    globs = ", ".join(f"{folder}/**/*.y*ml" if folder else "**/*.y*ml" for folder in sorted(folders)[:3])
+    folders: list[tuple[str, str]] = []
+    kinds = {(glob_folder([p]), "*" + p[p.rfind("."):] if p.lower().endswith(hcl_rules.HCL_SUFFIXES) else "*.y*ml") for p in found}
+    for folder, pattern in sorted(kinds, key=lambda e: (e[0].count("/"), e[0], e[1])):
+        if not any(pattern == q and (folder == f or folder.startswith(f + "/") or not f) for f, q in folders):
+            folders.append((folder, pattern))  # a folder under one already listed adds nothing: `X/**` covers it
+    globs = ", ".join(f"{folder}/**/{pattern}" if folder else f"**/{pattern}" for folder, pattern in sorted(folders)[:3])
     globs += ", ..." if len(folders) > 3 else ""
     shown = ", ".join(found[:3]) + (f" (+{len(found) - 3} more)" if len(found) > 3 else "")
     return (f"{base}; files that look like manifests: {shown}; to check against them, set "

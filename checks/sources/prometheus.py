@@ -12,6 +12,7 @@ from typing import Any
 from rbh.checks import promql
 from rbh.inventory import Alert, Inventory, Location, RecordingRule
 from rbh.inventory import FileProblem
+from rbh.checks.sources import hcl_rules
 from rbh.checks.sources._yaml import Node, parse_file
 
 NAME = "prometheus"
@@ -130,6 +131,11 @@ def load(files: dict[str, bytes]) -> Inventory:
                 _read_groups(inv, path, groups, getattr(item, "line", doc.line))
                 if is_json:
                     _json_alert_lines(inv.alerts[first:], data)
+    hcl = hcl_rules.load(files)  # alert rules written as HCL objects in Terraform files
+    inv.alerts.extend(hcl.alerts)
+    inv.sources_seen |= hcl.sources_seen
+    for metric, locs in hcl.metrics_used.items():
+        inv.metrics_used.setdefault(metric, []).extend(locs)
     _one_per_rule(inv, copied)
     return inv
 
