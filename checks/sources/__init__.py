@@ -9,6 +9,7 @@ parsed once and shared (``_yaml.parse_file`` is cached).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from types import ModuleType
 from typing import Any
 
@@ -26,15 +27,20 @@ SOURCES: dict[str, ModuleType] = {
 
 def load_all(files: dict[str, bytes]) -> Inventory:
     """Merged inventory of *files*, with one problem per unreadable file or document no source understood."""
-    from rbh.checks.sources._yaml import clear_cache, parse_file
+    from rbh.checks.sources._yaml import clear_cache, parse_file, source_format
 
     inv = Inventory(files=sorted(files))
     try:
         for module in SOURCES.values():
             inv.merge(module.load(files))
+        # a Terraform file whose alert rules were read (sources/hcl_rules.py) is not skipped whole
+        hcl_alerts = Counter(a.loc.path for a in inv.alerts if a.loc.path.lower().endswith(hcl_rules.HCL_SUFFIXES))
         for path in sorted(files):
             parsed = parse_file(path, files[path])
-            inv.problems.extend(parsed.problems)
+            inv.problems.extend(
+                FileProblem(path, p.line, f"{source_format(path)}, not a manifest format rbh reads: only its "
+                            f"{hcl_alerts[path]} alert rule(s) (objects with alert = \"...\") were read", p.severity, p.code)
+                if p.code == "format" and hcl_alerts[path] else p for p in parsed.problems)
             if parsed.skipped and any(p.code == "template" for p in parsed.problems):
                 for kind in {m.decode() for m in _TEMPLATE_KIND.findall(files[path])}:
                     inv.template_kinds[kind] = inv.template_kinds.get(kind, 0) + 1
@@ -53,14 +59,6 @@ def load_all(files: dict[str, bytes]) -> Inventory:
                     inv.problems.append(FileProblem(path, doc.line, f"document is a {type(data).__name__}, not a manifest object: skipped", "warning", "not-an-object"))
     finally:
         clear_cache()
-    # a Terraform file whose alert rules were read (sources/hcl_rules.py) was not skipped whole
-    hcl_alerts: dict[str, int] = {}
-    for alert in inv.alerts:
-        if alert.loc.path.lower().endswith(hcl_rules.HCL_SUFFIXES):
-            hcl_alerts[alert.loc.path] = hcl_alerts.get(alert.loc.path, 0) + 1
-    inv.problems[:] = [FileProblem(p.path, p.line, f"{p.message.split(',', 1)[0]}, not a manifest format rbh reads: only its "
-                                   f"{hcl_alerts[p.path]} alert rule(s) (objects with alert = \"...\") were read",
-                                   p.severity, p.code) if p.code == "format" and p.path in hcl_alerts else p for p in inv.problems]
     inv.problems.sort(key=lambda p: (p.path, p.line))
     return inv
 

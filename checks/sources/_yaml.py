@@ -215,6 +215,11 @@ def _parse_json(path: str, text: str) -> ParsedFile:
 _ENVSUBST = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")  # a shell variable envsubst replaces
 
 
+def source_format(path: str) -> str | None:
+    """What a file that renders manifests (Terraform, Jsonnet, CUE) is, by its extension; None otherwise."""
+    return _SOURCE_FORMATS.get(posixpath.splitext(path.lower())[1])
+
+
 @lru_cache(maxsize=8192)
 def parse_file(path: str, data: bytes) -> ParsedFile:
     """Documents of one manifest file (YAML, multi-document, or JSON) and what was wrong with it."""

@@ -701,7 +701,7 @@ class EdgeWriter:
 
     def _spare(self, serving: str) -> Path | None:
         """The newest generation of this store that does not serve and that no reader holds."""
-        for gen in sorted(self.root.glob(f"{GEN_PREFIX}*"), reverse=True):
+        for gen in sorted(self.root.glob(f"{GEN_PREFIX}*"), reverse=True):  # names carry time_ns
             if gen.name == serving or gen.is_symlink() or not (gen / SHARD).is_dir():
                 continue
             if _gen_store_id(gen) == self._store_id and not _live_leases(self.root, gen.name):
@@ -804,9 +804,9 @@ class EdgeWriter:
             serving = keep or _published(self.root)
         except StoreError:
             serving = None
-        spare_kept = False
-        for gen in sorted(self.root.glob(f"{GEN_PREFIX}*"), reverse=True):  # newest first (names carry time_ns)
-            if gen.name == serving or not gen.is_dir() or gen.is_symlink():
+        spare = self._spare(serving) if serving else None
+        for gen in self.root.glob(f"{GEN_PREFIX}*"):
+            if gen.name == serving or gen == spare or not gen.is_dir() or gen.is_symlink():
                 continue
             if _gen_store_id(gen) != self._store_id:
                 if _unborn(gen):  # killed between creating and marking it: nothing in it to lose
@@ -814,9 +814,6 @@ class EdgeWriter:
                 continue
             if _live_leases(self.root, gen.name):
                 log.info("generation %s is still being read; a later run removes it", gen.name)
-                continue
-            if serving and not spare_kept and (gen / SHARD).is_dir():
-                spare_kept = True
                 continue
             shutil.rmtree(gen, ignore_errors=True)
         if serving:
